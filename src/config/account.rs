@@ -1,0 +1,392 @@
+//! Channel accounts: one marketplace shop each, with its limits, allocation
+//! rule and credentials.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::{Problem, Secret};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    Shopee,
+    Tiktok,
+    Lazada,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Shopee => "shopee",
+            ChannelKind::Tiktok => "tiktok",
+            ChannelKind::Lazada => "lazada",
+        }
+    }
+}
+
+/// A promise to the marketplace: at most `per_second` requests in any sliding
+/// one-second window, at most `burst` of them back to back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub per_second: u32,
+    #[serde(default = "one")]
+    pub burst: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            per_second: 10,
+            burst: 1,
+        }
+    }
+}
+
+/// How much of a SKU's available stock an account advertises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Allocation {
+    /// Every shared account shows the same pool, minus a safety buffer.
+    Shared {
+        #[serde(default)]
+        buffer: i64,
+        #[serde(default = "hundred")]
+        percent: u32,
+        #[serde(default)]
+        maximum: Option<i64>,
+        /// Below this many units the account shows 0.
+        #[serde(default)]
+        threshold: i64,
+    },
+    /// The account owns `share` percent of what is available; the shares of one
+    /// producer's accounts never add up to more than 100, so overselling is
+    /// impossible by construction.
+    Partition {
+        share: u32,
+        #[serde(default)]
+        buffer: i64,
+    },
+}
+
+fn hundred() -> u32 {
+    100
+}
+
+impl Default for Allocation {
+    fn default() -> Self {
+        Allocation::Shared {
+            buffer: 0,
+            percent: 100,
+            maximum: None,
+            threshold: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShopeeCredentials {
+    pub partner_id: u64,
+    pub partner_key: Secret,
+    pub shop_id: u64,
+    pub access_token: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TikTokCredentials {
+    pub app_key: String,
+    pub app_secret: Secret,
+    pub shop_cipher: String,
+    pub access_token: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LazadaCredentials {
+    pub app_key: String,
+    pub app_secret: Secret,
+    pub access_token: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Credentials {
+    Shopee(ShopeeCredentials),
+    Tiktok(TikTokCredentials),
+    Lazada(LazadaCredentials),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountConfig {
+    pub name: String,
+    pub channel: ChannelKind,
+    pub producer: String,
+    pub base_url: Url,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_url: Option<Url>,
+    pub rate_limit: RateLimit,
+    pub allocation: Allocation,
+    pub credentials: Credentials,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum CredValue {
+    Int(i64),
+    Str(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAccount {
+    name: String,
+    channel: ChannelKind,
+    producer: String,
+    base_url: Url,
+    #[serde(default)]
+    auth_url: Option<Url>,
+    #[serde(default)]
+    rate_limit: RateLimit,
+    #[serde(default)]
+    allocation: Allocation,
+    credentials: BTreeMap<String, CredValue>,
+}
+
+/// Resolves and checks every account, adding what is wrong to `problems`.
+pub(super) fn resolve_all(
+    raw: Vec<RawAccount>,
+    env: &HashMap<String, String>,
+    problems: &mut Vec<Problem>,
+) -> Vec<AccountConfig> {
+    let mut names = HashSet::new();
+    let mut shares: BTreeMap<String, (u32, Vec<String>)> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (i, acc) in raw.into_iter().enumerate() {
+        let at = |key: &str| format!("accounts[{i}].{key}");
+        let mut push = |key: &str, message: String| {
+            problems.push(Problem {
+                path: at(key),
+                message,
+            })
+        };
+        if !valid_name(&acc.name) {
+            push(
+                "name",
+                format!(
+                    "{:?} must be 1-64 characters of a-z, 0-9, '-' and '_'",
+                    acc.name
+                ),
+            );
+        } else if !names.insert(acc.name.clone()) {
+            push("name", format!("{:?} is used by another account", acc.name));
+        }
+        if acc.producer.trim().is_empty() {
+            push("producer", "must name a producer code".into());
+        }
+        for (key, url) in [("base_url", Some(&acc.base_url)), ("auth_url", acc.auth_url.as_ref())] {
+            if let Some(url) = url
+                && !matches!(url.scheme(), "http" | "https")
+            {
+                push(key, format!("{url} is not an http(s) URL"));
+            }
+        }
+        if acc.auth_url.is_some() && acc.channel == ChannelKind::Shopee {
+            push(
+                "auth_url",
+                "shopee accounts take their tokens from base_url; remove auth_url".into(),
+            );
+        }
+        let rl = acc.rate_limit;
+        if rl.per_second == 0 {
+            push("rate_limit.per_second", "must be at least 1".into());
+        }
+        if rl.burst == 0 || rl.burst > rl.per_second {
+            push(
+                "rate_limit.burst",
+                format!("must be between 1 and per_second ({})", rl.per_second),
+            );
+        }
+        match acc.allocation {
+            Allocation::Shared {
+                buffer,
+                percent,
+                maximum,
+                threshold,
+            } => {
+                if buffer < 0 {
+                    push("allocation.buffer", "must not be negative".into());
+                }
+                if percent > 100 {
+                    push("allocation.percent", "must be between 0 and 100".into());
+                }
+                if maximum.is_some_and(|m| m < 0) {
+                    push("allocation.maximum", "must not be negative".into());
+                }
+                if threshold < 0 {
+                    push("allocation.threshold", "must not be negative".into());
+                }
+            }
+            Allocation::Partition { share, buffer } => {
+                if share == 0 || share > 100 {
+                    push("allocation.share", "must be between 1 and 100 (percent)".into());
+                }
+                if buffer < 0 {
+                    push("allocation.buffer", "must not be negative".into());
+                }
+                let entry = shares.entry(acc.producer.clone()).or_default();
+                entry.0 += share;
+                entry.1.push(acc.name.clone());
+            }
+        }
+        let mut creds = CredReader {
+            map: acc.credentials,
+            env,
+            index: i,
+            problems: Vec::new(),
+        };
+        let credentials = match acc.channel {
+            ChannelKind::Shopee => Credentials::Shopee(ShopeeCredentials {
+                partner_id: creds.number("partner_id"),
+                partner_key: creds.secret("partner_key"),
+                shop_id: creds.number("shop_id"),
+                access_token: creds.optional_secret("access_token"),
+                refresh_token: creds.optional_secret("refresh_token"),
+            }),
+            ChannelKind::Tiktok => Credentials::Tiktok(TikTokCredentials {
+                app_key: creds.text("app_key"),
+                app_secret: creds.secret("app_secret"),
+                shop_cipher: creds.text("shop_cipher"),
+                access_token: creds.optional_secret("access_token"),
+                refresh_token: creds.optional_secret("refresh_token"),
+            }),
+            ChannelKind::Lazada => Credentials::Lazada(LazadaCredentials {
+                app_key: creds.text("app_key"),
+                app_secret: creds.secret("app_secret"),
+                access_token: creds.optional_secret("access_token"),
+                refresh_token: creds.optional_secret("refresh_token"),
+            }),
+        };
+        for key in creds.map.keys() {
+            creds.problems.push(Problem {
+                path: format!("accounts[{i}].credentials.{key}"),
+                message: format!("unknown key for a {} account", acc.channel.as_str()),
+            });
+        }
+        problems.append(&mut creds.problems);
+        out.push(AccountConfig {
+            name: acc.name,
+            channel: acc.channel,
+            producer: acc.producer,
+            base_url: acc.base_url,
+            auth_url: acc.auth_url,
+            rate_limit: acc.rate_limit,
+            allocation: acc.allocation,
+            credentials,
+        });
+    }
+    for (producer, (total, names)) in shares {
+        if total > 100 {
+            problems.push(Problem {
+                path: "accounts".into(),
+                message: format!(
+                    "partition shares of producer {producer:?} add up to {total}% ({}); they must not exceed 100%",
+                    names.join(", ")
+                ),
+            });
+        }
+    }
+    out
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Takes credential keys out of the table one by one, so that whatever is
+/// left at the end is an unknown key.
+struct CredReader<'a> {
+    map: BTreeMap<String, CredValue>,
+    env: &'a HashMap<String, String>,
+    index: usize,
+    problems: Vec<Problem>,
+}
+
+impl CredReader<'_> {
+    fn problem(&mut self, key: &str, message: String) {
+        self.problems.push(Problem {
+            path: format!("accounts[{}].credentials.{key}", self.index),
+            message,
+        });
+    }
+
+    /// The value as text, with `env:NAME` read from the environment.
+    fn take(&mut self, key: &str) -> Option<String> {
+        let raw = match self.map.remove(key)? {
+            CredValue::Int(n) => return Some(n.to_string()),
+            CredValue::Str(s) => s,
+        };
+        match raw.strip_prefix("env:") {
+            Some(var) => match self.env.get(var) {
+                Some(v) if !v.is_empty() => Some(v.clone()),
+                _ => {
+                    self.problem(key, format!("environment variable {var} is not set"));
+                    None
+                }
+            },
+            None => Some(raw),
+        }
+    }
+
+    fn required(&mut self, key: &str) -> Option<String> {
+        let present = self.map.contains_key(key);
+        let value = self.take(key);
+        if !present {
+            self.problem(key, "missing key".into());
+        }
+        match value {
+            Some(v) if v.trim().is_empty() => {
+                self.problem(key, "must not be empty".into());
+                None
+            }
+            other => other,
+        }
+    }
+
+    fn number(&mut self, key: &str) -> u64 {
+        match self.required(key) {
+            Some(text) => match text.parse::<u64>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    self.problem(key, format!("{text:?} is not a positive whole number"));
+                    0
+                }
+            },
+            None => 0,
+        }
+    }
+
+    fn text(&mut self, key: &str) -> String {
+        self.required(key).unwrap_or_default()
+    }
+
+    fn secret(&mut self, key: &str) -> Secret {
+        // Never echo the value in a message: it is a secret.
+        Secret::new(self.required(key).unwrap_or_default())
+    }
+
+    fn optional_secret(&mut self, key: &str) -> Option<Secret> {
+        self.take(key).filter(|v| !v.is_empty()).map(Secret::new)
+    }
+}

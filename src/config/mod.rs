@@ -1,0 +1,290 @@
+//! Configuration: embedded defaults, then a TOML file, then `KHO__SECTION__KEY`
+//! environment variables, deserialised into typed structs and validated once at
+//! start-up so that a mistake stops kho with the key's full path instead of
+//! surfacing hours later in a worker.
+
+mod account;
+mod database_url;
+mod duration;
+mod secret;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use config::{Environment, File, FileFormat};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+pub use account::{
+    AccountConfig, Allocation, ChannelKind, Credentials, LazadaCredentials, RateLimit,
+    ShopeeCredentials, TikTokCredentials,
+};
+pub use database_url::{Backend, DatabaseUrl};
+pub use secret::{REDACTED, Secret};
+
+/// The built-in defaults, embedded so a bare `kho` works anywhere.
+pub const DEFAULTS: &str = include_str!("../../config/default.toml");
+
+/// The effective, validated configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub server: ServerConfig,
+    pub sync: SyncConfig,
+    pub log: LogConfig,
+    pub accounts: Vec<AccountConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub public_url: Url,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CertificateExpiry {
+    /// Unlist an expired product's listings; relist on renewal.
+    Delist,
+    /// Keep selling and only report.
+    Warn,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfig {
+    #[serde(with = "duration")]
+    pub order_poll_interval: Duration,
+    pub reconcile_schedule: String,
+    pub timezone: String,
+    pub on_certificate_expiry: CertificateExpiry,
+    #[serde(with = "duration")]
+    pub debounce: Duration,
+}
+
+impl SyncConfig {
+    /// The validated time zone (checked at load, so this cannot fail later).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+}
+
+/// The shape as written, before per-channel credentials are resolved.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    database: DatabaseConfig,
+    server: ServerConfig,
+    sync: SyncConfig,
+    log: LogConfig,
+    #[serde(default)]
+    accounts: Vec<account::RawAccount>,
+}
+
+/// One problem with the configuration, at a key path such as
+/// `accounts[0].rate_limit.per_second`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Everything wrong with a configuration, reported together.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigError {
+    pub source_name: String,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration ({})", self.source_name)?;
+        for p in &self.problems {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ConfigError {
+    fn one(source_name: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            source_name: source_name.to_owned(),
+            problems: vec![Problem {
+                path: path.into(),
+                message: message.into(),
+            }],
+        }
+    }
+}
+
+/// Where configuration comes from besides the embedded defaults.
+#[derive(Debug, Default, Clone)]
+pub struct Sources<'a> {
+    pub file: Option<&'a Path>,
+    /// Overrides the process environment (tests); `None` reads the real one.
+    pub env: Option<HashMap<String, String>>,
+}
+
+impl Config {
+    /// Loads the layered configuration and validates it.
+    pub fn load(sources: Sources<'_>) -> Result<Config, ConfigError> {
+        let source_name = match sources.file {
+            Some(p) => format!("defaults + {} + environment", p.display()),
+            None => "defaults + environment".to_owned(),
+        };
+        let mut builder =
+            config::Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = sources.file {
+            if !path.is_file() {
+                return Err(ConfigError::one(
+                    &source_name,
+                    "",
+                    format!("configuration file {} does not exist", path.display()),
+                ));
+            }
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+        }
+        let env_vars = match &sources.env {
+            Some(map) => map.clone(),
+            None => std::env::vars().collect(),
+        };
+        let env_source = Environment::with_prefix("KHO")
+            .prefix_separator("__")
+            .separator("__")
+            .source(Some(env_vars.clone().into_iter().collect()));
+        builder = builder.add_source(env_source);
+        let layered = builder
+            .build()
+            .map_err(|e| ConfigError::one(&source_name, "", e.to_string()))?;
+        let raw: RawConfig = serde_path_to_error::deserialize(layered).map_err(|e| {
+            let mut path = e.path().to_string();
+            if path == "." {
+                path.clear();
+            }
+            let message = clean_message(&e.inner().to_string());
+            // serde reports an unknown key at its parent; name the key itself.
+            if let Some(key) = message
+                .strip_prefix("unknown key `")
+                .and_then(|rest| rest.split('`').next())
+                .filter(|key| path.rsplit('.').next() != Some(*key))
+            {
+                path = if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+            }
+            ConfigError::one(&source_name, path, message)
+        })?;
+        Self::validate(raw, &env_vars).map_err(|problems| ConfigError {
+            source_name,
+            problems,
+        })
+    }
+
+    fn validate(raw: RawConfig, env: &HashMap<String, String>) -> Result<Config, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut push = |path: &str, message: String| {
+            problems.push(Problem {
+                path: path.to_owned(),
+                message,
+            })
+        };
+        if raw.database.max_connections == 0 {
+            push("database.max_connections", "must be at least 1".into());
+        }
+        if !matches!(raw.server.public_url.scheme(), "http" | "https") {
+            push(
+                "server.public_url",
+                format!("{} is not an http(s) URL", raw.server.public_url),
+            );
+        }
+        if let Err(e) = raw.sync.reconcile_schedule.parse::<cron::Schedule>() {
+            push(
+                "sync.reconcile_schedule",
+                format!(
+                    "{:?} is not a cron expression (sec min hour day month weekday): {e}",
+                    raw.sync.reconcile_schedule
+                ),
+            );
+        }
+        if raw.sync.timezone.parse::<chrono_tz::Tz>().is_err() {
+            push(
+                "sync.timezone",
+                format!(
+                    "{:?} is not an IANA time zone such as \"Asia/Ho_Chi_Minh\"",
+                    raw.sync.timezone
+                ),
+            );
+        }
+        if raw.sync.order_poll_interval < Duration::from_secs(1) {
+            push("sync.order_poll_interval", "must be at least 1s".into());
+        }
+        if raw.sync.debounce > Duration::from_secs(60) {
+            push("sync.debounce", "must be at most 60s".into());
+        }
+        let accounts = account::resolve_all(raw.accounts, env, &mut problems);
+        if problems.is_empty() {
+            Ok(Config {
+                database: raw.database,
+                server: raw.server,
+                sync: raw.sync,
+                log: raw.log,
+                accounts,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn account(&self, name: &str) -> Option<&AccountConfig> {
+        self.accounts.iter().find(|a| a.name == name)
+    }
+
+    /// The effective configuration as TOML, secrets redacted.
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+}
+
+/// serde's messages name Rust things; users know only keys.
+fn clean_message(message: &str) -> String {
+    message
+        .replace("unknown field", "unknown key")
+        .replace("missing field", "missing key")
+        .replace("unknown variant", "unknown value")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+use std::io::Write;
+
+use super::*;
+
+fn load_str(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(toml.as_bytes()).unwrap();
+    Config::load(Sources {
+        file: Some(file.path()),
+        env: Some(
+            env.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ),
+    })
+}
+
+fn only_problem(err: ConfigError) -> Problem {
+    assert_eq!(err.problems.len(), 1, "{err}");
+    err.problems.into_iter().next().unwrap()
+}
+
+const SHOPEE: &str = r#"
+[[accounts]]
+name = "shopee-chi-lang"
+channel = "shopee"
+producer = "htx-chi-lang"
+base_url = "http://127.0.0.1:9001"
+rate_limit = { per_second = 5 }
+credentials = { partner_id = 2001887, partner_key = "env:PK", shop_id = 14701711, access_token = "tok-a", refresh_token = "tok-r" }
+"#;
+
+#[test]
+fn defaults_alone_are_valid() {
+    let cfg = Config::load(Sources {
+        file: None,
+        env: Some(HashMap::new()),
+    })
+    .unwrap();
+    assert_eq!(cfg.database.url.backend(), Backend::Sqlite);
+    assert_eq!(cfg.sync.order_poll_interval, Duration::from_secs(60));
+    assert_eq!(cfg.sync.debounce, Duration::from_millis(100));
+    assert!(cfg.accounts.is_empty());
+}
+
+#[test]
+fn environment_overrides_file_overrides_defaults() {
+    let cfg = load_str(
+        "[server]\nlisten = \"127.0.0.1:9000\"\n[database]\nmax_connections = 3\n",
+        &[("KHO__SERVER__LISTEN", "127.0.0.1:9100"), ("KHO_CONFIG", "ignored")],
+    )
+    .unwrap();
+    assert_eq!(cfg.server.listen.port(), 9100);
+    assert_eq!(cfg.database.max_connections, 3);
+}
+
+#[test]
+fn unknown_key_is_named_with_its_path() {
+    let p = only_problem(load_str("[server]\nlisen = \"x\"\n", &[]).unwrap_err());
+    assert_eq!(p.path, "server.lisen");
+    assert!(p.message.contains("unknown key"), "{}", p.message);
+}
+
+#[test]
+fn unknown_account_key_is_named_with_its_path() {
+    let toml = SHOPEE.replace("rate_limit", "rate_limt");
+    let p = only_problem(load_str(&toml, &[("PK", "k")]).unwrap_err());
+    assert_eq!(p.path, "accounts[0].rate_limt");
+}
+
+#[test]
+fn malformed_value_is_named_with_its_path() {
+    let toml = SHOPEE.replace("per_second = 5", "per_second = \"ten\"");
+    let p = only_problem(load_str(&toml, &[("PK", "k")]).unwrap_err());
+    assert_eq!(p.path, "accounts[0].rate_limit.per_second");
+}
+
+#[test]
+fn bad_duration_names_the_key() {
+    let p = only_problem(load_str("[sync]\norder_poll_interval = \"soon\"\n", &[]).unwrap_err());
+    assert_eq!(p.path, "sync.order_poll_interval");
+    assert!(p.message.contains("\"soon\""));
+}
+
+#[test]
+fn env_secrets_are_read_and_never_printed() {
+    let cfg = load_str(SHOPEE, &[("PK", "partner-key-123")]).unwrap();
+    let Credentials::Shopee(c) = &cfg.accounts[0].credentials else {
+        panic!("not shopee")
+    };
+    assert_eq!(c.partner_key.expose(), "partner-key-123");
+    assert_eq!(c.partner_id, 2001887);
+    let shown = format!("{}\n{:?}", cfg.to_redacted_toml(), cfg);
+    for secret in ["partner-key-123", "tok-a", "tok-r"] {
+        assert!(!shown.contains(secret), "{secret} leaked");
+    }
+}
+
+#[test]
+fn missing_env_secret_is_reported_without_value() {
+    let p = only_problem(load_str(SHOPEE, &[]).unwrap_err());
+    assert_eq!(p.path, "accounts[0].credentials.partner_key");
+    assert!(p.message.contains("PK is not set"));
+}
+
+#[test]
+fn every_account_problem_is_reported_at_once() {
+    let toml = format!(
+        "{SHOPEE}\n{}",
+        SHOPEE
+            .replace("per_second = 5", "per_second = 5, burst = 9")
+            .replace("shop_id = 14701711", "shop_id = 0, colour = \"red\"")
+    );
+    let err = load_str(&toml, &[("PK", "k")]).unwrap_err();
+    let paths: Vec<_> = err.problems.iter().map(|p| p.path.as_str()).collect();
+    assert!(paths.contains(&"accounts[1].name"), "{paths:?}");
+    assert!(paths.contains(&"accounts[1].rate_limit.burst"), "{paths:?}");
+    assert!(paths.contains(&"accounts[1].credentials.shop_id"), "{paths:?}");
+    assert!(paths.contains(&"accounts[1].credentials.colour"), "{paths:?}");
+}
+
+#[test]
+fn partition_shares_must_not_exceed_everything() {
+    let a = SHOPEE.replace(
+        "rate_limit = { per_second = 5 }",
+        "allocation = { mode = \"partition\", share = 60 }",
+    );
+    let b = a.replace("shopee-chi-lang", "shopee-chi-lang-2");
+    let err = load_str(&format!("{a}{b}"), &[("PK", "k")]).unwrap_err();
+    assert!(err.to_string().contains("add up to 120%"), "{err}");
+}
+
+#[test]
+fn allocation_rejects_keys_of_the_other_mode() {
+    let toml = SHOPEE.replace(
+        "rate_limit = { per_second = 5 }",
+        "allocation = { mode = \"shared\", share = 60 }",
+    );
+    let p = only_problem(load_str(&toml, &[("PK", "k")]).unwrap_err());
+    assert!(p.path.starts_with("accounts[0].allocation"), "{}", p.path);
+}
+
+#[test]
+fn missing_file_is_an_error() {
+    let err = Config::load(Sources {
+        file: Some(Path::new("/nonexistent/kho.toml")),
+        env: Some(HashMap::new()),
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("does not exist"));
+}

@@ -1,0 +1,9 @@
+//! kho keeps one source of truth for a cooperative's catalog and stock and
+//! keeps every marketplace shop in line with it.
+//!
+//! Layout: `config` (layered, validated settings), `store` (the database,
+//! SQLite or PostgreSQL, behind one API), `catalog` (producers, products,
+//! variants and the catalog file format), `inventory` (the append-only stock
+//! ledger), `cli` (the `kho` command).
+
+pub mod config;
