@@ -7,3 +7,9 @@
 //! ledger), `cli` (the `kho` command).
 
 pub mod config;
+pub mod catalog;
+pub mod inventory;
+pub mod store;
+pub mod bench;
+pub mod cli;
+pub mod telemetry;

@@ -1,0 +1,225 @@
+//! Reading and writing catalog files: CSV (UTF-8, with a header) or the first
+//! sheet of an XLSX workbook. Reading yields raw text cells; meaning is given
+//! to them by `validate`, so both formats share every rule.
+
+use std::io::{Cursor, Write};
+use std::path::Path;
+
+use calamine::{Data, Reader, Xlsx};
+
+use super::{COLUMNS, CatalogEntry, RowError};
+
+/// Raw cells of a catalog file, in file order.
+#[derive(Debug, Default)]
+pub struct RawTable {
+    pub header: Vec<String>,
+    /// (line, cells) for every non-blank data line.
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// By the file's extension; CSV unless it says xlsx.
+    pub fn of(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("xlsx") => Format::Xlsx,
+            _ => Format::Csv,
+        }
+    }
+
+    /// By content: XLSX files are ZIP archives.
+    pub fn sniff(bytes: &[u8]) -> Format {
+        if bytes.starts_with(b"PK\x03\x04") {
+            Format::Xlsx
+        } else {
+            Format::Csv
+        }
+    }
+}
+
+/// Reads a catalog from bytes, choosing the format from the content.
+pub fn read(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
+    match Format::sniff(bytes) {
+        Format::Csv => read_csv(bytes),
+        Format::Xlsx => read_xlsx(bytes),
+    }
+}
+
+fn file_error(message: impl Into<String>) -> Vec<RowError> {
+    vec![RowError::new(0, "", message)]
+}
+
+pub fn read_csv(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(file_error("the file is empty: expected a header line"));
+    }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        return Err(vec![RowError::new(
+            line,
+            "",
+            "the file is not UTF-8 text; save it as \"CSV UTF-8\"",
+        )]);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut table = RawTable::default();
+    let mut errors = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(i + 1, |p| p.line() as usize);
+                errors.push(RowError::new(line, "", format!("cannot read CSV: {e}")));
+                continue;
+            }
+        };
+        let line = record.position().map_or(i + 1, |p| p.line() as usize);
+        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        if i == 0 {
+            table.header = cells;
+        } else if !cells.iter().all(|c| c.trim().is_empty()) {
+            table.rows.push((line, cells));
+        }
+    }
+    if errors.is_empty() {
+        Ok(table)
+    } else {
+        Err(errors)
+    }
+}
+
+pub fn read_xlsx(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
+    let mut workbook = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| file_error(format!("cannot read the XLSX workbook: {e}")))?;
+    let range = match workbook.worksheet_range_at(0) {
+        Some(Ok(range)) => range,
+        Some(Err(e)) => return Err(file_error(format!("cannot read the first sheet: {e}"))),
+        None => return Err(file_error("the workbook has no sheet")),
+    };
+    // Rows are numbered as a spreadsheet shows them.
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let mut table = RawTable::default();
+    for (i, row) in range.rows().enumerate() {
+        let line = first_row + i + 1;
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        if table.header.is_empty() {
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            table.header = cells;
+        } else if !cells.iter().all(|c| c.trim().is_empty()) {
+            table.rows.push((line, cells));
+        }
+    }
+    if table.header.is_empty() {
+        return Err(file_error("the first sheet is empty: expected a header row"));
+    }
+    Ok(table)
+}
+
+/// A cell as the text a person sees, so validation is the same as for CSV.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(n) => n.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(d) if d.time() == chrono::NaiveTime::MIN => d.date().to_string(),
+            Some(d) => d.to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// The cells of one entry, in [`COLUMNS`] order.
+pub fn entry_cells(e: &CatalogEntry) -> [String; 16] {
+    [
+        e.producer_code.clone(),
+        e.producer_name.clone(),
+        e.district.clone(),
+        e.product_code.clone(),
+        e.product_name.clone(),
+        e.variant_sku.clone(),
+        e.variant_name.clone(),
+        e.price_vnd.to_string(),
+        e.stock.to_string(),
+        e.weight_g.to_string(),
+        e.ocop_stars.map(|s| s.to_string()).unwrap_or_default(),
+        e.ocop_cert_no.clone().unwrap_or_default(),
+        e.ocop_cert_expires
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        e.category.clone(),
+        e.description.clone(),
+        e.image_urls.clone(),
+    ]
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot write CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("cannot write XLSX: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("cannot write: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn write_csv<W: Write>(out: W, entries: &[CatalogEntry]) -> Result<(), WriteError> {
+    // CRLF line ends, as RFC 4180 and spreadsheet programs write them.
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(COLUMNS)?;
+    for e in entries {
+        w.write_record(entry_cells(e))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// An XLSX workbook with one sheet; numbers are written as numbers so a
+/// spreadsheet can sum them, everything else as text.
+pub fn write_xlsx(entries: &[CatalogEntry]) -> Result<Vec<u8>, WriteError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("catalog")?;
+    for (c, name) in COLUMNS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *name)?;
+    }
+    const NUMERIC: [usize; 4] = [7, 8, 9, 10];
+    for (r, e) in entries.iter().enumerate() {
+        let row = (r + 1) as u32;
+        for (c, cell) in entry_cells(e).iter().enumerate() {
+            if cell.is_empty() {
+                continue;
+            }
+            match cell.parse::<i64>() {
+                Ok(n) if NUMERIC.contains(&c) => {
+                    sheet.write_number(row, c as u16, n as f64)?;
+                }
+                _ => {
+                    sheet.write_string(row, c as u16, cell)?;
+                }
+            }
+        }
+    }
+    Ok(book.save_to_buffer()?)
+}

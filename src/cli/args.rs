@@ -1,0 +1,145 @@
+//! The command line, as CONTRACT.md describes it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kho",
+    version,
+    about = "One source of truth for cooperatives selling on many marketplaces",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Configuration file (TOML), layered over the built-in defaults.
+    #[arg(long, global = true, env = "KHO_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Machine-readable output: one JSON document on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log output.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+    /// Log format on stderr (overrides `log.format`).
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormatArg>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply database migrations.
+    Migrate,
+    /// Validate the configuration and print the effective values, secrets redacted.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Import a catalog (CSV or XLSX); all-or-nothing; re-import updates in place.
+    Import(ImportArgs),
+    /// Export the catalog in the import format (CSV, or XLSX when FILE ends in .xlsx).
+    Export(ExportArgs),
+    /// Products and variants.
+    #[command(subcommand)]
+    Products(ProductsCommand),
+    /// Inventory: show, set, add, history.
+    #[command(subcommand)]
+    Stock(StockCommand),
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate and print the effective configuration.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The catalog file.
+    pub file: PathBuf,
+    /// Print what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write; standard output when omitted.
+    pub file: Option<PathBuf>,
+    /// Only this producer's products.
+    #[arg(long)]
+    pub producer: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProductsCommand {
+    /// Products and variants with stock.
+    List {
+        /// Only this producer's products.
+        #[arg(long)]
+        producer: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    /// Why (kept in the ledger).
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// Location code; the producer's default location when omitted.
+    #[arg(long)]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// On hand, reserved and available per location.
+    Show { sku: String },
+    /// Set on hand after a count.
+    Set {
+        sku: String,
+        quantity: i64,
+        #[command(flatten)]
+        opts: MoveArgs,
+    },
+    /// Add (or, negative, remove) units.
+    Add {
+        sku: String,
+        #[arg(allow_negative_numbers = true)]
+        delta: i64,
+        #[command(flatten)]
+        opts: MoveArgs,
+    },
+    /// The ledger, newest first.
+    History {
+        sku: String,
+        /// How many movements.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Import a generated catalog and print rows per second and peak memory.
+    Import {
+        /// How many SKUs to generate.
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Database to import into; a fresh temporary SQLite file when omitted.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
+}

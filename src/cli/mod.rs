@@ -1,0 +1,204 @@
+//! The `kho` command: parses arguments, loads configuration, opens the store,
+//! runs one command and turns its outcome into CONTRACT.md's exit codes.
+
+mod args;
+mod catalog;
+mod output;
+mod stock;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use serde_json::json;
+
+pub use args::Cli;
+pub use output::Output;
+use args::{BenchCommand, Command, ConfigCommand, LogFormatArg};
+
+use crate::config::{Config, ConfigError, LogFormat, Sources};
+use crate::store::{Store, StoreError};
+
+/// Exit codes users and scripts rely on.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// Finished, but found problems (drift, failed pushes, rejected rows).
+    pub const PROBLEMS: u8 = 1;
+    /// Bad usage, configuration or input; nothing was changed.
+    pub const USAGE: u8 = 2;
+    /// Runtime failure: database or network unavailable.
+    pub const RUNTIME: u8 = 3;
+}
+
+/// A command's failure, with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+    /// Every individual problem (bad rows, bad keys), one per line.
+    pub problems: Vec<String>,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::USAGE,
+            message: message.into(),
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::RUNTIME,
+            message: message.into(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure {
+            code: exit::USAGE,
+            message: format!("invalid configuration ({})", e.source_name),
+            problems: e.problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::runtime(e.to_string())
+    }
+}
+
+/// What the process does: returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kho: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::RUNTIME);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("kho: {}", failure.message);
+            for p in &failure.problems {
+                eprintln!("  {p}");
+            }
+            if json {
+                let doc = json!({
+                    "error": failure.message,
+                    "problems": failure.problems,
+                    "exit_code": failure.code,
+                });
+                println!("{doc}");
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Runs one parsed command.
+pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    let config = Config::load(Sources {
+        file: cli.config.as_deref(),
+        env: None,
+    });
+    let format = match (cli.log_format, &config) {
+        (Some(LogFormatArg::Json), _) => LogFormat::Json,
+        (Some(LogFormatArg::Text), _) => LogFormat::Text,
+        (None, Ok(c)) => c.log.format,
+        (None, Err(_)) => LogFormat::Text,
+    };
+    let verbosity = i8::try_from(i16::from(cli.verbose) - i16::from(cli.quiet)).unwrap_or(0);
+    crate::telemetry::init(format, verbosity);
+    let config = config?;
+    let out = output::Output::new(cli.json);
+
+    match cli.command {
+        Command::Config(ConfigCommand::Check) => config_check(&config, &out).await,
+        Command::Migrate => {
+            let store = Store::connect(&config.database.url, config.database.max_connections).await?;
+            let applied = store.migrate().await?;
+            out.doc(
+                &json!({ "database": config.database.url.to_string(), "applied": applied }),
+                || format!("{applied} migration(s) applied to {}", config.database.url),
+            );
+            Ok(exit::OK)
+        }
+        Command::Import(args) => {
+            let store = open(&config).await?;
+            catalog::import(&store, &args, &out).await
+        }
+        Command::Export(args) => {
+            let store = open(&config).await?;
+            catalog::export(&store, &args, &out).await
+        }
+        Command::Products(cmd) => {
+            let store = open(&config).await?;
+            catalog::products(&store, cmd, &out).await
+        }
+        Command::Stock(cmd) => {
+            let store = open(&config).await?;
+            stock::run(&store, cmd, &out).await
+        }
+        Command::Bench(BenchCommand::Import { rows, database }) => {
+            crate::bench::import(&config, rows, database.as_deref(), &out).await?;
+            Ok(exit::OK)
+        }
+    }
+}
+
+async fn open(config: &Config) -> Result<Store, Failure> {
+    Ok(Store::open(&config.database.url, config.database.max_connections).await?)
+}
+
+/// Validates the configuration, including that every account's producer is
+/// known to the store, and prints it with secrets redacted.
+async fn config_check(config: &Config, out: &output::Output) -> Result<u8, Failure> {
+    if !config.accounts.is_empty() {
+        let store = open(config).await?;
+        let known: Vec<String> = store
+            .producers()
+            .await?
+            .into_iter()
+            .map(|p| p.code)
+            .collect();
+        let problems: Vec<String> = config
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| !known.contains(&a.producer))
+            .map(|(i, a)| {
+                format!(
+                    "accounts[{i}].producer: {:?} is not a known producer (import its catalog first)",
+                    a.producer
+                )
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(Failure {
+                code: exit::USAGE,
+                message: "invalid configuration".into(),
+                problems,
+            });
+        }
+    }
+    out.doc(config, || config.to_redacted_toml());
+    Ok(exit::OK)
+}
+
+/// Who is acting, for the ledger.
+pub fn actor() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}

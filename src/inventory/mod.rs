@@ -1,0 +1,124 @@
+//! Stock commands a person gives (`kho stock add/set`): resolve the SKU and
+//! location, refuse what would leave less than nothing available, and record
+//! the movement in the ledger.
+
+use crate::store::inventory::{MovementKind, MovementOutcome, MovementRequest, Quantity};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StockError {
+    #[error("unknown SKU {0:?}")]
+    UnknownSku(String),
+    #[error("SKU {sku:?}: producer {producer} has no location {location:?}")]
+    UnknownLocation {
+        sku: String,
+        producer: String,
+        location: String,
+    },
+    #[error(
+        "SKU {sku:?}: refused, {on_hand} on hand with {reserved} reserved leaves {available} available; \
+         a change of {delta} would make it {after}"
+    )]
+    WouldGoNegative {
+        sku: String,
+        on_hand: i64,
+        reserved: i64,
+        available: i64,
+        delta: i64,
+        after: i64,
+    },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Who and why, for the ledger.
+#[derive(Debug, Clone)]
+pub struct MoveOptions<'a> {
+    pub reason: &'a str,
+    pub location: Option<&'a str>,
+    pub reference: Option<&'a str>,
+    pub actor: &'a str,
+}
+
+/// Adds `delta` units (a receipt) or removes them (an adjustment).
+pub async fn add(
+    store: &Store,
+    sku: &str,
+    delta: i64,
+    opts: &MoveOptions<'_>,
+) -> Result<MovementOutcome, StockError> {
+    if delta == 0 {
+        return Err(StockError::Invalid("a change of 0 records nothing".into()));
+    }
+    let kind = if delta > 0 {
+        MovementKind::Receipt
+    } else {
+        MovementKind::Adjustment
+    };
+    apply(store, sku, kind, Quantity::By(delta), opts).await
+}
+
+/// Sets on hand to `quantity` after a physical count.
+pub async fn set(
+    store: &Store,
+    sku: &str,
+    quantity: i64,
+    opts: &MoveOptions<'_>,
+) -> Result<MovementOutcome, StockError> {
+    if quantity < 0 {
+        return Err(StockError::Invalid(format!(
+            "a count of {quantity} is impossible: stock is counted from 0"
+        )));
+    }
+    apply(store, sku, MovementKind::Count, Quantity::To(quantity), opts).await
+}
+
+async fn apply(
+    store: &Store,
+    sku: &str,
+    kind: MovementKind,
+    quantity: Quantity,
+    opts: &MoveOptions<'_>,
+) -> Result<MovementOutcome, StockError> {
+    let found = store
+        .find_sku(sku)
+        .await?
+        .ok_or_else(|| StockError::UnknownSku(sku.to_owned()))?;
+    let location_id = store
+        .location_id(found.producer_id, opts.location)
+        .await?
+        .ok_or_else(|| StockError::UnknownLocation {
+            sku: sku.to_owned(),
+            producer: found.producer_code.clone(),
+            location: opts.location.unwrap_or("(default)").to_owned(),
+        })?;
+    let outcome = store
+        .record_movement(&MovementRequest {
+            variant_id: found.variant_id,
+            location_id,
+            kind,
+            quantity,
+            reason: opts.reason,
+            reference: opts.reference,
+            actor: opts.actor,
+            guard_available: true,
+        })
+        .await?;
+    match outcome {
+        MovementOutcome::WouldGoNegative {
+            on_hand,
+            reserved,
+            delta,
+        } => Err(StockError::WouldGoNegative {
+            sku: sku.to_owned(),
+            on_hand,
+            reserved,
+            available: on_hand - reserved,
+            delta,
+            after: on_hand + delta - reserved,
+        }),
+        other => Ok(other),
+    }
+}

@@ -1,0 +1,292 @@
+//! The inventory ledger: every stock movement is appended, and the cached
+//! balance in `stock_levels` is changed in the same transaction. Stock is
+//! never overwritten without a movement saying why.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Result, Store, StoreError, in_tx, now, with_pool};
+
+/// Why stock moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MovementKind {
+    Receipt,
+    Adjustment,
+    Count,
+    Sale,
+    Cancellation,
+    Return,
+}
+
+impl MovementKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MovementKind::Receipt => "receipt",
+            MovementKind::Adjustment => "adjustment",
+            MovementKind::Count => "count",
+            MovementKind::Sale => "sale",
+            MovementKind::Cancellation => "cancellation",
+            MovementKind::Return => "return",
+        }
+    }
+}
+
+/// What a movement does to on-hand stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    /// Add (or, negative, remove) this many.
+    By(i64),
+    /// Set on hand to exactly this many (a count).
+    To(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct MovementRequest<'a> {
+    pub variant_id: i64,
+    pub location_id: i64,
+    pub kind: MovementKind,
+    pub quantity: Quantity,
+    pub reason: &'a str,
+    pub reference: Option<&'a str>,
+    pub actor: &'a str,
+    /// Refuse a decrease that would leave less available than zero. User
+    /// commands set this; marketplace sales do not (the sale happened).
+    pub guard_available: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum MovementOutcome {
+    Applied {
+        movement_id: i64,
+        delta: i64,
+        on_hand: i64,
+        reserved: i64,
+    },
+    /// A count that matched the stock already recorded.
+    Unchanged { on_hand: i64, reserved: i64 },
+    /// Refused: `available` would drop below zero.
+    WouldGoNegative {
+        on_hand: i64,
+        reserved: i64,
+        delta: i64,
+    },
+}
+
+/// A SKU with the ids a movement needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SkuRef {
+    pub variant_id: i64,
+    pub sku: String,
+    pub producer_id: i64,
+    pub producer_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct StockLevel {
+    pub location: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Movement {
+    pub id: i64,
+    pub location: String,
+    pub kind: String,
+    pub quantity: i64,
+    pub balance_after: i64,
+    pub reason: String,
+    pub reference: Option<String>,
+    pub actor: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Store {
+    pub async fn find_sku(&self, sku: &str) -> Result<Option<SkuRef>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT v.id AS variant_id, v.sku, pr.id AS producer_id, pr.code AS producer_code \
+                 FROM variants v JOIN products p ON p.id = v.product_id \
+                 JOIN producers pr ON pr.id = p.producer_id WHERE v.sku = $1",
+            )
+            .bind(sku)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// A producer's location by code, or its default location.
+    pub async fn location_id(&self, producer_id: i64, code: Option<&str>) -> Result<Option<i64>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT id FROM locations WHERE producer_id = $1 \
+                 AND ((CAST($2 AS TEXT) IS NULL AND is_default) OR code = $2)",
+            )
+            .bind(producer_id)
+            .bind(code)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// Appends one movement and moves the cached balance with it.
+    pub async fn record_movement(&self, req: &MovementRequest<'_>) -> Result<MovementOutcome> {
+        let at = now();
+        in_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
+                 VALUES ($1, $2, 0, 0) ON CONFLICT (variant_id, location_id) DO NOTHING",
+            )
+            .bind(req.variant_id)
+            .bind(req.location_id)
+            .execute(&mut *tx)
+            .await?;
+            // A no-op UPDATE locks the row on PostgreSQL (SQLite's IMMEDIATE
+            // transaction already holds the write lock), so the read below
+            // cannot be overtaken by a concurrent movement.
+            let (on_hand, reserved): (i64, i64) = sqlx::query_as(
+                "UPDATE stock_levels SET on_hand = on_hand \
+                 WHERE variant_id = $1 AND location_id = $2 RETURNING on_hand, reserved",
+            )
+            .bind(req.variant_id)
+            .bind(req.location_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let delta = match req.quantity {
+                Quantity::By(d) => d,
+                Quantity::To(q) => q - on_hand,
+            };
+            let after = on_hand.checked_add(delta).ok_or_else(|| {
+                StoreError::Corrupt(format!("stock overflow: {on_hand} + {delta}"))
+            })?;
+            if delta == 0 {
+                return Ok(MovementOutcome::Unchanged { on_hand, reserved });
+            }
+            if req.guard_available && delta < 0 && after - reserved < 0 {
+                return Ok(MovementOutcome::WouldGoNegative {
+                    on_hand,
+                    reserved,
+                    delta,
+                });
+            }
+            sqlx::query(
+                "UPDATE stock_levels SET on_hand = $3 WHERE variant_id = $1 AND location_id = $2",
+            )
+            .bind(req.variant_id)
+            .bind(req.location_id)
+            .bind(after)
+            .execute(&mut *tx)
+            .await?;
+            let movement_id: i64 = sqlx::query_scalar(
+                "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
+                 balance_after, reason, reference, actor, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(req.variant_id)
+            .bind(req.location_id)
+            .bind(req.kind.as_str())
+            .bind(delta)
+            .bind(after)
+            .bind(req.reason)
+            .bind(req.reference)
+            .bind(req.actor)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok(MovementOutcome::Applied {
+                movement_id,
+                delta,
+                on_hand: after,
+                reserved,
+            })
+        })
+    }
+
+    /// Holds (positive) or releases (negative) units for open orders. Not a
+    /// ledger movement: nothing left the shelf yet.
+    pub async fn adjust_reserved(&self, variant_id: i64, location_id: i64, delta: i64) -> Result<i64> {
+        in_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
+                 VALUES ($1, $2, 0, 0) ON CONFLICT (variant_id, location_id) DO NOTHING",
+            )
+            .bind(variant_id)
+            .bind(location_id)
+            .execute(&mut *tx)
+            .await?;
+            let reserved: i64 = sqlx::query_scalar(
+                "UPDATE stock_levels SET reserved = CASE WHEN reserved + $3 < 0 THEN 0 ELSE reserved + $3 END \
+                 WHERE variant_id = $1 AND location_id = $2 RETURNING reserved",
+            )
+            .bind(variant_id)
+            .bind(location_id)
+            .bind(delta)
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok(reserved)
+        })
+    }
+
+    pub async fn stock_levels(&self, variant_id: i64) -> Result<Vec<StockLevel>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT l.code AS location, s.on_hand, s.reserved FROM stock_levels s \
+                 JOIN locations l ON l.id = s.location_id WHERE s.variant_id = $1 ORDER BY l.code",
+            )
+            .bind(variant_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Newest first.
+    pub async fn stock_history(&self, variant_id: i64, limit: i64) -> Result<Vec<Movement>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT m.id, l.code AS location, m.kind, m.quantity, m.balance_after, m.reason, \
+                 m.reference, m.actor, m.created_at FROM stock_movements m \
+                 JOIN locations l ON l.id = m.location_id \
+                 WHERE m.variant_id = $1 ORDER BY m.id DESC LIMIT $2",
+            )
+            .bind(variant_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The ledger's sum for a variant at a location: what the cached
+    /// balance must always equal.
+    pub async fn ledger_sum(&self, variant_id: i64, location_id: i64) -> Result<i64> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM stock_movements \
+                 WHERE variant_id = $1 AND location_id = $2",
+            )
+            .bind(variant_id)
+            .bind(location_id)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// Every (variant, location) whose cached balance differs from its
+    /// ledger: empty unless something bypassed the ledger.
+    pub async fn ledger_mismatches(&self) -> Result<Vec<(i64, i64, i64, i64)>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT s.variant_id, s.location_id, s.on_hand, \
+                 CAST(COALESCE((SELECT SUM(m.quantity) FROM stock_movements m \
+                   WHERE m.variant_id = s.variant_id AND m.location_id = s.location_id), 0) AS BIGINT) AS ledger \
+                 FROM stock_levels s",
+            )
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .filter(|(_, _, on_hand, ledger): &(i64, i64, i64, i64)| on_hand != ledger)
+            .collect()
+        }))
+    }
+}
