@@ -23,7 +23,11 @@ pub fn generate_catalog(rows: usize, tag: &str) -> String {
         let producer = product % 50;
         let stars = [Some(3), Some(4), Some(5), None][product % 4];
         let (stars, cert, expires) = match stars {
-            Some(n) => (n.to_string(), format!("OCOP-LS-{tag}-{product}"), "2028-03-31".to_owned()),
+            Some(n) => (
+                n.to_string(),
+                format!("OCOP-LS-{tag}-{product}"),
+                "2028-03-31".to_owned(),
+            ),
             None => (String::new(), String::new(), String::new()),
         };
         let _ = writeln!(

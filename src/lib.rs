@@ -6,10 +6,10 @@
 //! variants and the catalog file format), `inventory` (the append-only stock
 //! ledger), `cli` (the `kho` command).
 
-pub mod config;
+pub mod bench;
 pub mod catalog;
+pub mod cli;
+pub mod config;
 pub mod inventory;
 pub mod store;
-pub mod bench;
-pub mod cli;
 pub mod telemetry;

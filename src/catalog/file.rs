@@ -125,7 +125,9 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
         }
     }
     if table.header.is_empty() {
-        return Err(file_error("the first sheet is empty: expected a header row"));
+        return Err(file_error(
+            "the first sheet is empty: expected a header row",
+        ));
     }
     Ok(table)
 }

@@ -142,7 +142,12 @@ impl Plan {
     }
 }
 
-fn change<T: ToString + PartialEq>(out: &mut Vec<FieldChange>, field: &'static str, from: T, to: T) {
+fn change<T: ToString + PartialEq>(
+    out: &mut Vec<FieldChange>,
+    field: &'static str,
+    from: T,
+    to: T,
+) {
     if from != to {
         out.push(FieldChange {
             field,
@@ -222,9 +227,24 @@ pub fn diff(snapshot: &Snapshot, rows: &[CatalogRow]) -> Result<Plan, Vec<RowErr
                     let mut changes = Vec::new();
                     change(&mut changes, "product_name", &p.name, &fields.name);
                     change(&mut changes, "category", &p.category, &fields.category);
-                    change(&mut changes, "description", &p.description, &fields.description);
-                    change(&mut changes, "ocop_stars", show(&p.ocop_stars), show(&fields.ocop_stars));
-                    change(&mut changes, "ocop_cert_no", show(&p.ocop_cert_no), show(&fields.ocop_cert_no));
+                    change(
+                        &mut changes,
+                        "description",
+                        &p.description,
+                        &fields.description,
+                    );
+                    change(
+                        &mut changes,
+                        "ocop_stars",
+                        show(&p.ocop_stars),
+                        show(&fields.ocop_stars),
+                    );
+                    change(
+                        &mut changes,
+                        "ocop_cert_no",
+                        show(&p.ocop_cert_no),
+                        show(&fields.ocop_cert_no),
+                    );
                     change(
                         &mut changes,
                         "ocop_cert_expires",
@@ -272,7 +292,12 @@ pub fn diff(snapshot: &Snapshot, rows: &[CatalogRow]) -> Result<Plan, Vec<RowErr
                 change(&mut changes, "variant_name", &v.name, &vfields.name);
                 change(&mut changes, "price_vnd", v.price_vnd, vfields.price_vnd);
                 change(&mut changes, "weight_g", v.weight_g, vfields.weight_g);
-                change(&mut changes, "image_urls", &v.image_urls, &vfields.image_urls);
+                change(
+                    &mut changes,
+                    "image_urls",
+                    &v.image_urls,
+                    &vfields.image_urls,
+                );
                 let stock_differs = sv.on_hand != row.stock;
                 if stock_differs {
                     if row.stock < sv.reserved {

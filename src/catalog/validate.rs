@@ -48,7 +48,7 @@ pub fn validate(table: &RawTable) -> Result<Vec<CatalogRow>, Vec<RowError>> {
     if errors.is_empty() {
         Ok(rows)
     } else {
-        errors.sort_by(|a, b| a.line.cmp(&b.line));
+        errors.sort_by_key(|e| e.line);
         Err(errors)
     }
 }
@@ -107,7 +107,11 @@ fn validate_row(line: usize, cells: &Cells<'_>, errors: &mut Vec<RowError>) -> O
         let v = cell(column).trim();
         if v.is_empty() {
             err(column, "is required".into());
-        } else if v.len() > 64 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b)) {
+        } else if v.len() > 64
+            || !v
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
+        {
             err(
                 column,
                 format!("{v:?} must be 1-64 characters of A-Z, a-z, 0-9, '-', '_', '.', '/'"),
@@ -160,7 +164,10 @@ fn validate_row(line: usize, cells: &Cells<'_>, errors: &mut Vec<RowError>) -> O
         "" => None,
         "3" | "4" | "5" => stars_text.parse().ok(),
         other => {
-            err("ocop_stars", format!("{other:?} is not 3, 4 or 5 (leave it empty for no rating)"));
+            err(
+                "ocop_stars",
+                format!("{other:?} is not 3, 4 or 5 (leave it empty for no rating)"),
+            );
             None
         }
     };
@@ -183,13 +190,22 @@ fn validate_row(line: usize, cells: &Cells<'_>, errors: &mut Vec<RowError>) -> O
     };
     if !stars_text.is_empty() && ocop_stars.is_some() {
         if ocop_cert_no.is_none() {
-            err("ocop_cert_no", "is required for an OCOP-rated product".into());
+            err(
+                "ocop_cert_no",
+                "is required for an OCOP-rated product".into(),
+            );
         }
         if expires_text.is_empty() {
-            err("ocop_cert_expires", "is required for an OCOP-rated product".into());
+            err(
+                "ocop_cert_expires",
+                "is required for an OCOP-rated product".into(),
+            );
         }
     } else if stars_text.is_empty() && (ocop_cert_no.is_some() || !expires_text.is_empty()) {
-        err("ocop_stars", "is required when a certificate is given".into());
+        err(
+            "ocop_stars",
+            "is required when a certificate is given".into(),
+        );
     }
 
     let images = cell("image_urls").trim();
@@ -270,10 +286,22 @@ fn check_consistency(rows: &[CatalogRow], errors: &mut Vec<RowError>) {
         let stars = |v: &Option<i64>| v.map(|d| d.to_string()).unwrap_or_default();
         errors.extend(
             [
-                differs("producer_code", q.producer_code.clone(), row.producer_code.clone()),
-                differs("product_name", q.product_name.clone(), row.product_name.clone()),
+                differs(
+                    "producer_code",
+                    q.producer_code.clone(),
+                    row.producer_code.clone(),
+                ),
+                differs(
+                    "product_name",
+                    q.product_name.clone(),
+                    row.product_name.clone(),
+                ),
                 differs("category", q.category.clone(), row.category.clone()),
-                differs("description", q.description.clone(), row.description.clone()),
+                differs(
+                    "description",
+                    q.description.clone(),
+                    row.description.clone(),
+                ),
                 differs("ocop_stars", stars(&q.ocop_stars), stars(&row.ocop_stars)),
                 differs("ocop_cert_no", opt(&q.ocop_cert_no), opt(&row.ocop_cert_no)),
                 differs(
@@ -297,7 +325,7 @@ mod tests {
     const GOOD: &str = "htx-a,HTX A,Chi Lăng,NA,Na,NA-1KG,Hộp 1kg,85000,10,1100,4,OCOP-1,2028-03-31,Trái cây,Na dai,https://example.org/a.jpg|https://example.org/b.jpg\n";
 
     fn check(body: &str) -> Result<Vec<CatalogRow>, Vec<RowError>> {
-        validate(&read_csv(format!("{HEADER}{body}").as_bytes()).map_err(|e| e)?)
+        validate(&read_csv(format!("{HEADER}{body}").as_bytes())?)
     }
 
     #[test]
@@ -316,29 +344,54 @@ mod tests {
             .replace("2028-03-31", "31/12/2026");
         let errors = check(&bad).unwrap_err();
         let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        assert!(shown.contains(&"line 2, price_vnd: \"12.5k\" is not a whole number of đồng".to_owned()), "{shown:?}");
-        assert!(shown.iter().any(|s| s.starts_with("line 2, ocop_stars:")), "{shown:?}");
-        assert!(shown.iter().any(|s| s.starts_with("line 2, ocop_cert_expires:")), "{shown:?}");
+        assert!(
+            shown
+                .contains(&"line 2, price_vnd: \"12.5k\" is not a whole number of đồng".to_owned()),
+            "{shown:?}"
+        );
+        assert!(
+            shown.iter().any(|s| s.starts_with("line 2, ocop_stars:")),
+            "{shown:?}"
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.starts_with("line 2, ocop_cert_expires:")),
+            "{shown:?}"
+        );
     }
 
     #[test]
     fn duplicate_sku_names_both_lines() {
         let errors = check(&format!("{GOOD}{GOOD}")).unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].to_string(), "line 3, variant_sku: \"NA-1KG\" already appears on line 2");
+        assert_eq!(
+            errors[0].to_string(),
+            "line 3, variant_sku: \"NA-1KG\" already appears on line 2"
+        );
     }
 
     #[test]
     fn unknown_and_missing_columns() {
         let table = read_csv(b"producer_code,colour\nx,y\n").unwrap();
         let errors = validate(&table).unwrap_err();
-        assert!(errors.iter().any(|e| e.column == "colour" && e.message.starts_with("unknown column")));
-        assert!(errors.iter().any(|e| e.column == "variant_sku" && e.message == "missing column"));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.column == "colour" && e.message.starts_with("unknown column"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.column == "variant_sku" && e.message == "missing column")
+        );
     }
 
     #[test]
     fn product_fields_must_agree() {
-        let second = GOOD.replace("NA-1KG", "NA-2KG").replace(",Na,", ",Na khác,");
+        let second = GOOD
+            .replace("NA-1KG", "NA-2KG")
+            .replace(",Na,", ",Na khác,");
         let errors = check(&format!("{GOOD}{second}")).unwrap_err();
         assert_eq!(errors[0].column, "product_name");
         assert_eq!(errors[0].line, 3);

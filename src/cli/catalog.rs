@@ -62,7 +62,11 @@ fn render_plan(plan: &Plan, dry_run: bool) -> String {
         }
         for p in &plan.producer_updates {
             for c in &p.changes {
-                let _ = writeln!(s, "~ producer {} {}: {:?} → {:?}", p.code, c.field, c.from, c.to);
+                let _ = writeln!(
+                    s,
+                    "~ producer {} {}: {:?} → {:?}",
+                    p.code, c.field, c.from, c.to
+                );
             }
         }
         for p in &plan.new_products {
@@ -70,7 +74,11 @@ fn render_plan(plan: &Plan, dry_run: bool) -> String {
         }
         for p in &plan.product_updates {
             for c in &p.changes {
-                let _ = writeln!(s, "~ product {} {}: {:?} → {:?}", p.code, c.field, c.from, c.to);
+                let _ = writeln!(
+                    s,
+                    "~ product {} {}: {:?} → {:?}",
+                    p.code, c.field, c.from, c.to
+                );
             }
         }
         for v in &plan.new_variants {
@@ -85,7 +93,11 @@ fn render_plan(plan: &Plan, dry_run: bool) -> String {
         }
         for v in &plan.variant_updates {
             for c in &v.changes {
-                let _ = writeln!(s, "~ variant {} {}: {:?} → {:?}", v.sku, c.field, c.from, c.to);
+                let _ = writeln!(
+                    s,
+                    "~ variant {} {}: {:?} → {:?}",
+                    v.sku, c.field, c.from, c.to
+                );
             }
         }
         for c in &plan.stock_counts {
@@ -145,8 +157,16 @@ pub async fn products(store: &Store, cmd: ProductsCommand, out: &Output) -> Resu
     }
     out.doc(&entries, || {
         let mut t = table(&[
-            "PRODUCER", "SKU", "PRODUCT", "VARIANT", "PRICE", "ON HAND", "RESERVED", "AVAILABLE",
-            "OCOP", "CERT EXPIRES",
+            "PRODUCER",
+            "SKU",
+            "PRODUCT",
+            "VARIANT",
+            "PRICE",
+            "ON HAND",
+            "RESERVED",
+            "AVAILABLE",
+            "OCOP",
+            "CERT EXPIRES",
         ]);
         for e in &entries {
             t.add_row(vec![
@@ -159,7 +179,9 @@ pub async fn products(store: &Store, cmd: ProductsCommand, out: &Output) -> Resu
                 e.reserved.to_string(),
                 (e.stock - e.reserved).to_string(),
                 e.ocop_stars.map(|s| format!("{s}★")).unwrap_or_default(),
-                e.ocop_cert_expires.map(|d| d.to_string()).unwrap_or_default(),
+                e.ocop_cert_expires
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
             ]);
         }
         format!("{t}\n{} variant(s)", entries.len())

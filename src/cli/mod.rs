@@ -12,8 +12,8 @@ use clap::Parser;
 use serde_json::json;
 
 pub use args::Cli;
-pub use output::Output;
 use args::{BenchCommand, Command, ConfigCommand, LogFormatArg};
+pub use output::Output;
 
 use crate::config::{Config, ConfigError, LogFormat, Sources};
 use crate::store::{Store, StoreError};
@@ -127,7 +127,8 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Config(ConfigCommand::Check) => config_check(&config, &out).await,
         Command::Migrate => {
-            let store = Store::connect(&config.database.url, config.database.max_connections).await?;
+            let store =
+                Store::connect(&config.database.url, config.database.max_connections).await?;
             let applied = store.migrate().await?;
             out.doc(
                 &json!({ "database": config.database.url.to_string(), "applied": applied }),

@@ -63,7 +63,9 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
                 reference: None,
                 actor: &actor,
             };
-            let outcome = inventory::set(store, &sku, quantity, &mo).await.map_err(failure)?;
+            let outcome = inventory::set(store, &sku, quantity, &mo)
+                .await
+                .map_err(failure)?;
             report(out, &sku, &outcome);
         }
         StockCommand::Add { sku, delta, opts } => {
@@ -73,7 +75,9 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
                 reference: None,
                 actor: &actor,
             };
-            let outcome = inventory::add(store, &sku, delta, &mo).await.map_err(failure)?;
+            let outcome = inventory::add(store, &sku, delta, &mo)
+                .await
+                .map_err(failure)?;
             report(out, &sku, &outcome);
         }
         StockCommand::History { sku, limit } => {
@@ -84,7 +88,14 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
             let moves = store.stock_history(id, limit).await?;
             out.doc(&moves, || {
                 let mut t = table(&[
-                    "ID", "TIME (UTC)", "LOCATION", "KIND", "QTY", "BALANCE", "REASON", "REFERENCE",
+                    "ID",
+                    "TIME (UTC)",
+                    "LOCATION",
+                    "KIND",
+                    "QTY",
+                    "BALANCE",
+                    "REASON",
+                    "REFERENCE",
                     "ACTOR",
                 ]);
                 for m in &moves {

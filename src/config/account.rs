@@ -191,7 +191,10 @@ pub(super) fn resolve_all(
         if acc.producer.trim().is_empty() {
             push("producer", "must name a producer code".into());
         }
-        for (key, url) in [("base_url", Some(&acc.base_url)), ("auth_url", acc.auth_url.as_ref())] {
+        for (key, url) in [
+            ("base_url", Some(&acc.base_url)),
+            ("auth_url", acc.auth_url.as_ref()),
+        ] {
             if let Some(url) = url
                 && !matches!(url.scheme(), "http" | "https")
             {
@@ -236,7 +239,10 @@ pub(super) fn resolve_all(
             }
             Allocation::Partition { share, buffer } => {
                 if share == 0 || share > 100 {
-                    push("allocation.share", "must be between 1 and 100 (percent)".into());
+                    push(
+                        "allocation.share",
+                        "must be between 1 and 100 (percent)".into(),
+                    );
                 }
                 if buffer < 0 {
                     push("allocation.buffer", "must not be negative".into());

@@ -76,7 +76,9 @@ pub struct SyncConfig {
 impl SyncConfig {
     /// The validated time zone (checked at load, so this cannot fail later).
     pub fn tz(&self) -> chrono_tz::Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh)
+        self.timezone
+            .parse()
+            .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh)
     }
 }
 
@@ -203,7 +205,11 @@ impl Config {
                 .and_then(|rest| rest.split('`').next())
                 .filter(|key| path.rsplit('.').next() != Some(*key))
             {
-                path = if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+                path = if path.is_empty() {
+                    key.to_owned()
+                } else {
+                    format!("{path}.{key}")
+                };
             }
             ConfigError::one(&source_name, path, message)
         })?;

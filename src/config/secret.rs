@@ -61,7 +61,10 @@ mod tests {
         let s = Secret::new("hunter2-partner-key");
         assert_eq!(format!("{s:?}"), REDACTED);
         assert_eq!(format!("{s}"), REDACTED);
-        assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{REDACTED}\""));
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            format!("\"{REDACTED}\"")
+        );
         assert_eq!(s.expose(), "hunter2-partner-key");
     }
 }

@@ -47,7 +47,10 @@ fn defaults_alone_are_valid() {
 fn environment_overrides_file_overrides_defaults() {
     let cfg = load_str(
         "[server]\nlisten = \"127.0.0.1:9000\"\n[database]\nmax_connections = 3\n",
-        &[("KHO__SERVER__LISTEN", "127.0.0.1:9100"), ("KHO_CONFIG", "ignored")],
+        &[
+            ("KHO__SERVER__LISTEN", "127.0.0.1:9100"),
+            ("KHO_CONFIG", "ignored"),
+        ],
     )
     .unwrap();
     assert_eq!(cfg.server.listen.port(), 9100);
@@ -115,8 +118,14 @@ fn every_account_problem_is_reported_at_once() {
     let paths: Vec<_> = err.problems.iter().map(|p| p.path.as_str()).collect();
     assert!(paths.contains(&"accounts[1].name"), "{paths:?}");
     assert!(paths.contains(&"accounts[1].rate_limit.burst"), "{paths:?}");
-    assert!(paths.contains(&"accounts[1].credentials.shop_id"), "{paths:?}");
-    assert!(paths.contains(&"accounts[1].credentials.colour"), "{paths:?}");
+    assert!(
+        paths.contains(&"accounts[1].credentials.shop_id"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"accounts[1].credentials.colour"),
+        "{paths:?}"
+    );
 }
 
 #[test]

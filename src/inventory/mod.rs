@@ -72,7 +72,14 @@ pub async fn set(
             "a count of {quantity} is impossible: stock is counted from 0"
         )));
     }
-    apply(store, sku, MovementKind::Count, Quantity::To(quantity), opts).await
+    apply(
+        store,
+        sku,
+        MovementKind::Count,
+        Quantity::To(quantity),
+        opts,
+    )
+    .await
 }
 
 async fn apply(

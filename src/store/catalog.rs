@@ -127,8 +127,9 @@ impl Store {
             )
             .fetch_all(&mut *tx)
             .await?;
-            let variants: Vec<StoredVariantRow> =
-                sqlx::query_as(SNAPSHOT_VARIANTS).fetch_all(&mut *tx).await?;
+            let variants: Vec<StoredVariantRow> = sqlx::query_as(SNAPSHOT_VARIANTS)
+                .fetch_all(&mut *tx)
+                .await?;
             let snapshot = into_snapshot(producers, products, variants);
             let plan = plan::diff(&snapshot, rows).map_err(ImportError::Rejected)?;
             if dry_run || plan.is_empty() {
@@ -184,16 +185,21 @@ impl Store {
                      ocop_stars, ocop_cert_no, ocop_cert_expires, created_at, updated_at) ",
                 );
                 qb.push_values(chunk, |mut b, p| {
-                    b.push_bind(producer_ids.get(&p.producer_code).copied().unwrap_or_default())
-                        .push_bind(&p.code)
-                        .push_bind(&p.fields.name)
-                        .push_bind(&p.fields.category)
-                        .push_bind(&p.fields.description)
-                        .push_bind(p.fields.ocop_stars)
-                        .push_bind(&p.fields.ocop_cert_no)
-                        .push_bind(p.fields.ocop_cert_expires)
-                        .push_bind(at)
-                        .push_bind(at);
+                    b.push_bind(
+                        producer_ids
+                            .get(&p.producer_code)
+                            .copied()
+                            .unwrap_or_default(),
+                    )
+                    .push_bind(&p.code)
+                    .push_bind(&p.fields.name)
+                    .push_bind(&p.fields.category)
+                    .push_bind(&p.fields.description)
+                    .push_bind(p.fields.ocop_stars)
+                    .push_bind(&p.fields.ocop_cert_no)
+                    .push_bind(p.fields.ocop_cert_expires)
+                    .push_bind(at)
+                    .push_bind(at);
                 });
                 qb.push(" RETURNING id, code");
                 let ids: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
@@ -231,14 +237,19 @@ impl Store {
                      created_at, updated_at) ",
                 );
                 qb.push_values(chunk, |mut b, v| {
-                    b.push_bind(product_ids.get(&v.product_code).copied().unwrap_or_default())
-                        .push_bind(&v.sku)
-                        .push_bind(&v.fields.name)
-                        .push_bind(v.fields.price_vnd)
-                        .push_bind(v.fields.weight_g)
-                        .push_bind(&v.fields.image_urls)
-                        .push_bind(at)
-                        .push_bind(at);
+                    b.push_bind(
+                        product_ids
+                            .get(&v.product_code)
+                            .copied()
+                            .unwrap_or_default(),
+                    )
+                    .push_bind(&v.sku)
+                    .push_bind(&v.fields.name)
+                    .push_bind(v.fields.price_vnd)
+                    .push_bind(v.fields.weight_g)
+                    .push_bind(&v.fields.image_urls)
+                    .push_bind(at)
+                    .push_bind(at);
                 });
                 qb.push(" RETURNING id, sku, product_id");
                 let created: Vec<(i64, String, i64)> =
@@ -248,15 +259,24 @@ impl Store {
                 let mut levels = Vec::with_capacity(created.len());
                 for (id, sku, product_id) in &created {
                     let location = location_of.get(product_id).copied().ok_or_else(|| {
-                        super::StoreError::Corrupt(format!("product {product_id} has no default location"))
+                        super::StoreError::Corrupt(format!(
+                            "product {product_id} has no default location"
+                        ))
                     })?;
-                    levels.push((*id, location, stock_of.get(sku.as_str()).copied().unwrap_or(0)));
+                    levels.push((
+                        *id,
+                        location,
+                        stock_of.get(sku.as_str()).copied().unwrap_or(0),
+                    ));
                 }
                 let mut qb = QueryBuilder::new(
                     "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) ",
                 );
                 qb.push_values(&levels, |mut b, (id, loc, qty)| {
-                    b.push_bind(*id).push_bind(*loc).push_bind(*qty).push_bind(0_i64);
+                    b.push_bind(*id)
+                        .push_bind(*loc)
+                        .push_bind(*qty)
+                        .push_bind(0_i64);
                 });
                 qb.build().execute(&mut *tx).await?;
                 let opening: Vec<_> = levels.iter().filter(|l| l.2 > 0).collect();
@@ -335,7 +355,10 @@ impl Store {
     /// the variants were created (so an export mirrors its import).
     pub async fn catalog_entries(&self, producer: Option<&str>) -> Result<Vec<CatalogEntry>> {
         Ok(with_pool!(self, |pool| {
-            sqlx::query_as(ENTRIES).bind(producer).fetch_all(pool).await?
+            sqlx::query_as(ENTRIES)
+                .bind(producer)
+                .fetch_all(pool)
+                .await?
         }))
     }
 

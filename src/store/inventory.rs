@@ -206,7 +206,12 @@ impl Store {
 
     /// Holds (positive) or releases (negative) units for open orders. Not a
     /// ledger movement: nothing left the shelf yet.
-    pub async fn adjust_reserved(&self, variant_id: i64, location_id: i64, delta: i64) -> Result<i64> {
+    pub async fn adjust_reserved(
+        &self,
+        variant_id: i64,
+        location_id: i64,
+        delta: i64,
+    ) -> Result<i64> {
         in_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \

@@ -208,5 +208,6 @@ impl Store {
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::{DurationRound, TimeDelta};
     let now = chrono::Utc::now();
-    now.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(now)
+    now.duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now)
 }

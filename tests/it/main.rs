@@ -1,0 +1,11 @@
+//! End-to-end tests: the library and the real `kho` binary against a fresh
+//! database per test, on SQLite and on PostgreSQL. One test binary keeps
+//! linking cheap.
+
+mod common;
+
+mod catalog_import;
+mod config_cli;
+mod ledger_props;
+mod stock_cli;
+mod store_contract;

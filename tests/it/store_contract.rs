@@ -1,0 +1,214 @@
+//! The store's contract: the same assertions on both backends.
+
+use kho::catalog::import::{ImportFileError, import_bytes};
+use kho::store::Store;
+use kho::store::inventory::{MovementKind, MovementOutcome, MovementRequest, Quantity};
+
+use crate::both_backends;
+use crate::common::sample_catalog;
+
+async fn seeded(db: &crate::common::TestDb) -> Store {
+    let store = db.store().await;
+    let bytes = std::fs::read(sample_catalog()).unwrap();
+    import_bytes(&store, &bytes, "sample.csv", false, "test")
+        .await
+        .unwrap();
+    store
+}
+
+fn req(
+    variant_id: i64,
+    location_id: i64,
+    kind: MovementKind,
+    q: Quantity,
+    guard: bool,
+) -> MovementRequest<'static> {
+    MovementRequest {
+        variant_id,
+        location_id,
+        kind,
+        quantity: q,
+        reason: "contract",
+        reference: Some("ref-1"),
+        actor: "test",
+        guard_available: guard,
+    }
+}
+
+both_backends!(movements_keep_the_balance_equal_to_the_ledger, |db| {
+    let store = seeded(&db).await;
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        0,
+        "migrations are idempotent"
+    );
+    let sku = store
+        .find_sku("QUYT-BACSON-1KG")
+        .await
+        .unwrap()
+        .expect("sample SKU");
+    let loc = store
+        .location_id(sku.producer_id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store
+            .location_id(sku.producer_id, Some("main"))
+            .await
+            .unwrap(),
+        Some(loc)
+    );
+    assert_eq!(
+        store
+            .location_id(sku.producer_id, Some("attic"))
+            .await
+            .unwrap(),
+        None
+    );
+    let start = store.ledger_sum(sku.variant_id, loc).await.unwrap();
+
+    let r = store
+        .record_movement(&req(
+            sku.variant_id,
+            loc,
+            MovementKind::Receipt,
+            Quantity::By(5),
+            true,
+        ))
+        .await
+        .unwrap();
+    assert!(
+        matches!(r, MovementOutcome::Applied { delta: 5, .. }),
+        "{r:?}"
+    );
+    store.adjust_reserved(sku.variant_id, loc, 3).await.unwrap();
+    // A user decrease below what is available is refused...
+    let on_hand = start + 5;
+    let r = store
+        .record_movement(&req(
+            sku.variant_id,
+            loc,
+            MovementKind::Adjustment,
+            Quantity::By(-(on_hand - 2)),
+            true,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        MovementOutcome::WouldGoNegative {
+            on_hand,
+            reserved: 3,
+            delta: -(on_hand - 2)
+        }
+    );
+    // ...and a count to exactly what is reserved is allowed.
+    let r = store
+        .record_movement(&req(
+            sku.variant_id,
+            loc,
+            MovementKind::Count,
+            Quantity::To(3),
+            true,
+        ))
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            r,
+            MovementOutcome::Applied {
+                on_hand: 3,
+                reserved: 3,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    // A sale is not refused: it already happened on the marketplace.
+    let r = store
+        .record_movement(&req(
+            sku.variant_id,
+            loc,
+            MovementKind::Sale,
+            Quantity::By(-4),
+            false,
+        ))
+        .await
+        .unwrap();
+    assert!(
+        matches!(r, MovementOutcome::Applied { on_hand: -1, .. }),
+        "{r:?}"
+    );
+    assert_eq!(store.ledger_sum(sku.variant_id, loc).await.unwrap(), -1);
+    assert!(store.ledger_mismatches().await.unwrap().is_empty());
+
+    let h = store.stock_history(sku.variant_id, 2).await.unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[0].kind, "sale");
+    assert_eq!(h[1].kind, "count");
+    assert_eq!(h[0].reference.as_deref(), Some("ref-1"));
+    assert!(h[0].id > h[1].id);
+    assert_eq!(
+        store
+            .adjust_reserved(sku.variant_id, loc, -10)
+            .await
+            .unwrap(),
+        0,
+        "reserved floors at 0"
+    );
+});
+
+both_backends!(import_refuses_rows_that_contradict_the_store, |db| {
+    let store = seeded(&db).await;
+    let sample = std::fs::read_to_string(sample_catalog()).unwrap();
+    let header = sample.lines().next().unwrap();
+    let moved_product = format!(
+        "{header}\nhtx-other,HTX Khác,Lộc Bình,NA-CHILANG,Na Chi Lăng,NA-NEW-1,Hộp,1000,1,100,,,,,,\n"
+    );
+    let moved_sku = format!(
+        "{header}\nhtx-chi-lang,HTX Nông nghiệp Chi Lăng,Chi Lăng,NEW-P,Mới,NA-CHILANG-1KG,Hộp,1000,1,100,,,,,,\n"
+    );
+    let before = store.catalog_entries(None).await.unwrap();
+    for (body, column) in [(moved_product, "product_code"), (moved_sku, "variant_sku")] {
+        match import_bytes(&store, body.as_bytes(), "x.csv", false, "test").await {
+            Err(ImportFileError::Invalid(errors)) => {
+                assert_eq!(errors.len(), 1, "{errors:?}");
+                assert_eq!(errors[0].column, column);
+                assert_eq!(errors[0].line, 2);
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+    // A count below what open orders hold is refused too.
+    let sku = store.find_sku("NA-CHILANG-1KG").await.unwrap().unwrap();
+    let loc = store
+        .location_id(sku.producer_id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .adjust_reserved(sku.variant_id, loc, 100)
+        .await
+        .unwrap();
+    let low = sample.replacen(",250,1100,", ",99,1100,", 1);
+    match import_bytes(&store, low.as_bytes(), "x.csv", false, "test").await {
+        Err(ImportFileError::Invalid(errors)) => {
+            assert_eq!(errors[0].column, "stock");
+            assert!(errors[0].message.contains("100 units held by open orders"));
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    let after = store.catalog_entries(None).await.unwrap();
+    assert_eq!(before.len(), after.len());
+    assert_eq!(
+        before
+            .iter()
+            .map(|e| (&e.variant_sku, e.stock))
+            .collect::<Vec<_>>(),
+        after
+            .iter()
+            .map(|e| (&e.variant_sku, e.stock))
+            .collect::<Vec<_>>()
+    );
+});
