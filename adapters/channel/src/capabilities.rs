@@ -1,0 +1,100 @@
+//! What a marketplace can do and how it batches, so the core can plan calls (and show their cost in
+//! `kho sync --dry-run`) without knowing which marketplace it talks to.
+
+use std::time::Duration;
+
+use crate::listing::RemoteId;
+
+/// How stock/price writes may be grouped into one API call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchScope {
+    /// All variants of one item per call (Shopee: ≤ 50 models; TikTok: one product, SKUs uncapped).
+    PerItem {
+        /// Cap on variants in one call; `None` when the marketplace documents none.
+        max_variants: Option<usize>,
+    },
+    /// Variants of any items in one call (Lazada: ≤ 50 SKUs across products).
+    AcrossItems { max_variants: usize },
+}
+
+impl BatchScope {
+    /// How many calls updating `ids` will take (ids are assumed distinct).
+    pub fn calls_for(&self, ids: &[RemoteId]) -> usize {
+        match *self {
+            BatchScope::AcrossItems { max_variants } => ids.len().div_ceil(max_variants.max(1)),
+            BatchScope::PerItem { max_variants } => {
+                let mut per_item: std::collections::BTreeMap<&str, usize> = Default::default();
+                for id in ids {
+                    *per_item.entry(id.item_id.as_str()).or_default() += 1;
+                }
+                per_item
+                    .values()
+                    .map(|n| match max_variants {
+                        Some(max) => n.div_ceil(max.max(1)),
+                        None => 1,
+                    })
+                    .sum()
+            }
+        }
+    }
+}
+
+/// How the marketplace's OAuth tokens behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenModel {
+    /// Each refresh returns a new refresh token and burns the old one (Shopee). Refreshes must then be
+    /// serialised and the new pair persisted before use, or the shop must be re-authorised.
+    pub refresh_rotates: bool,
+    /// Whether a refresh extends the refresh token's own lifetime (Lazada's does not).
+    pub refresh_extends_refresh_lifetime: bool,
+    /// Typical access-token lifetime.
+    pub access_ttl: Duration,
+    /// Refresh this long before the access token expires.
+    pub refresh_ahead: Duration,
+}
+
+/// Static facts about a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    /// `shopee`, `tiktok`, `lazada` …
+    pub channel: &'static str,
+    pub stock_batch: BatchScope,
+    pub price_batch: BatchScope,
+    /// Items per list/unlist call.
+    pub max_status_items: usize,
+    /// Orders per detail call.
+    pub max_order_details: usize,
+    /// Longest order-list window the marketplace accepts in one query.
+    pub max_order_window: Option<chrono::Duration>,
+    /// Pushes order changes to us (otherwise: polling only).
+    pub webhooks: bool,
+    pub tokens: TokenModel,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_per_item_and_across_items() {
+        let ids: Vec<RemoteId> = (0..120)
+            .map(|i| RemoteId::variant(format!("item{}", i % 2), i.to_string()))
+            .collect();
+        // 60 variants per item, 50 per call → 2 calls per item.
+        assert_eq!(
+            BatchScope::PerItem {
+                max_variants: Some(50)
+            }
+            .calls_for(&ids),
+            4
+        );
+        assert_eq!(
+            BatchScope::PerItem { max_variants: None }.calls_for(&ids),
+            2
+        );
+        assert_eq!(
+            BatchScope::AcrossItems { max_variants: 50 }.calls_for(&ids),
+            3
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! The Shopee channel for one shop: construction from account config, and the call helper every operation
+//! uses (fresh token → call → on "invalid access token" refresh once and repeat once).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kho_channel::transport::TransportError;
+use kho_channel::{
+    AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet,
+    TokenStore, Transport,
+};
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+
+use crate::api::{Call, Credentials};
+use crate::auth::TokenManager;
+use crate::config::{ShopeeAccountConfig, ShopeeMapping};
+
+/// Channel label in logs and metrics.
+pub const CHANNEL: &str = "shopee";
+
+/// Refresh this long before the 4 h access token expires.
+const REFRESH_AHEAD: Duration = Duration::from_secs(10 * 60);
+
+/// Orders are listed in windows of at most 15 days (§8.1); one second less keeps clear of an inclusive
+/// `time_to` on Shopee's side.
+pub(crate) const MAX_ORDER_WINDOW_SECS: i64 = 15 * 24 * 3600 - 1;
+
+/// A Shopee shop, implementing [`kho_channel::Channel`].
+pub struct ShopeeChannel {
+    pub(crate) name: String,
+    pub(crate) creds: Credentials,
+    pub(crate) push_key: Option<SecretString>,
+    pub(crate) location_id: Option<String>,
+    pub(crate) mapping: ShopeeMapping,
+    pub(crate) http: AccountClient,
+    pub(crate) tokens: TokenManager,
+    pub(crate) capabilities: Capabilities,
+}
+
+impl std::fmt::Debug for ShopeeChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopeeChannel")
+            .field("name", &self.name)
+            .field("shop_id", &self.creds.shop_id)
+            .field("base_url", &self.creds.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Shopee's capabilities (shopee.md §6.10, §2.4, §9).
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        channel: CHANNEL,
+        stock_batch: BatchScope::PerItem {
+            max_variants: Some(50),
+        },
+        price_batch: BatchScope::PerItem {
+            max_variants: Some(50),
+        },
+        max_status_items: 50,
+        max_order_details: 50,
+        max_order_window: Some(chrono::Duration::seconds(MAX_ORDER_WINDOW_SECS)),
+        webhooks: true,
+        tokens: TokenModel {
+            refresh_rotates: true,
+            refresh_extends_refresh_lifetime: true,
+            access_ttl: Duration::from_secs(4 * 3600),
+            refresh_ahead: REFRESH_AHEAD,
+        },
+    }
+}
+
+impl ShopeeChannel {
+    /// Build the channel for one shop. `transport` is the process-wide transport; `store` is the core's
+    /// token store (seeded with the config's tokens by the core, then updated by every refresh).
+    pub fn new(
+        config: ShopeeAccountConfig,
+        transport: &Arc<Transport>,
+        store: Arc<dyn TokenStore>,
+    ) -> Result<Self, TransportError> {
+        let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
+        let refresh_ahead =
+            chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or(chrono::Duration::minutes(10));
+        Ok(Self {
+            tokens: TokenManager::new(config.name.clone(), store, refresh_ahead),
+            name: config.name,
+            creds: Credentials {
+                base_url: config.base_url,
+                partner_id: config.partner_id,
+                partner_key: config.partner_key,
+                shop_id: config.shop_id,
+            },
+            push_key: config.push_key,
+            location_id: config.location_id,
+            mapping: config.mapping,
+            http,
+            capabilities: capabilities(),
+        })
+    }
+
+    pub fn shop_id(&self) -> u64 {
+        self.creds.shop_id
+    }
+
+    /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
+    pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
+        self.tokens
+            .exchange_code(&self.http, &self.creds, code)
+            .await
+    }
+
+    /// The (legacy, signed) shop authorisation link (shopee.md §2.1), valid 5 minutes.
+    pub fn authorization_url(&self, redirect: &str) -> Result<url::Url, ChannelError> {
+        let path = "/api/v2/shop/auth_partner";
+        let ts = chrono::Utc::now().timestamp();
+        let sign = crate::sign::sign(
+            &self.creds.partner_key,
+            &crate::sign::public_base_string(self.creds.partner_id, path, ts),
+        );
+        let joined = format!(
+            "{}{}",
+            self.creds.base_url.as_str().trim_end_matches('/'),
+            path
+        );
+        let mut url = url::Url::parse(&joined).map_err(|e| {
+            self.http.error(
+                path,
+                ErrorKind::invalid_request("bad_base_url", e.to_string()),
+            )
+        })?;
+        url.query_pairs_mut()
+            .append_pair("partner_id", &self.creds.partner_id.to_string())
+            .append_pair("timestamp", &ts.to_string())
+            .append_pair("sign", &sign)
+            .append_pair("redirect", redirect);
+        Ok(url)
+    }
+
+    /// Run a Shop API call with a valid token; on an auth answer refresh once and repeat once.
+    pub(crate) async fn shop_call<'s, T, F>(&'s self, make: F) -> Result<T, ChannelError>
+    where
+        T: DeserializeOwned + Send,
+        F: Fn(SecretString) -> Call<'s, T> + Send + Sync,
+    {
+        let tokens = self.tokens.usable(&self.http, &self.creds).await?;
+        match self.http.execute(&make(tokens.access_token.clone())).await {
+            Err(e) if matches!(e.kind, ErrorKind::AuthExpired { .. }) => {
+                tracing::info!(account = %self.name, endpoint = %e.endpoint, "access token rejected; refreshing");
+                let fresh = self
+                    .tokens
+                    .refresh(&self.http, &self.creds, &tokens)
+                    .await?;
+                self.http.execute(&make(fresh.access_token)).await
+            }
+            other => other,
+        }
+    }
+
+    pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
+        self.http.error(endpoint, kind)
+    }
+}

@@ -1,0 +1,165 @@
+//! Reading the shop's listings (shopee.md §6.1–§6.3): `get_item_list` (paged by offset) →
+//! `get_item_base_info` (≤ 50 ids) → `get_model_list` for each item that has models.
+//! The seller SKU is `model_sku`, or `item_sku` for an item without models.
+
+use kho_channel::{
+    ChannelError, ErrorKind, ListingStatus, Page, PageToken, RemoteId, RemoteListing,
+};
+use reqwest::Method;
+
+use crate::api::Call;
+use crate::client::ShopeeChannel;
+use crate::wire::{
+    ItemBaseInfo, ItemBaseInfoResponse, ItemListResponse, ModelListResponse, whole_vnd,
+};
+
+pub const ITEM_LIST: &str = "/api/v2/product/get_item_list";
+pub const ITEM_BASE_INFO: &str = "/api/v2/product/get_item_base_info";
+pub const MODEL_LIST: &str = "/api/v2/product/get_model_list";
+
+/// 50, not the allowed 100, so one page's ids fit one `get_item_base_info` call.
+const PAGE_SIZE: u32 = 50;
+
+/// Every status a seller may want to link or see; deleted items are left out.
+const ITEM_STATUSES: [&str; 4] = ["NORMAL", "UNLIST", "REVIEWING", "BANNED"];
+
+pub fn item_status(s: &str) -> ListingStatus {
+    match s {
+        "NORMAL" => ListingStatus::Active,
+        "REVIEWING" => ListingStatus::UnderReview,
+        "BANNED" => ListingStatus::Banned,
+        "SELLER_DELETE" | "SHOPEE_DELETE" => ListingStatus::Deleted,
+        // UNLIST and anything new: not buyable as far as we know.
+        _ => ListingStatus::Inactive,
+    }
+}
+
+/// The listings of one item: one per model, or the item itself when it has none.
+pub fn listings_from(
+    item: &ItemBaseInfo,
+    models: Option<&ModelListResponse>,
+) -> Vec<RemoteListing> {
+    let status = item_status(&item.item_status);
+    let item_id = item.item_id.to_string();
+    match models {
+        Some(m) if item.has_model => m
+            .model
+            .iter()
+            .map(|model| {
+                let options: Vec<&str> = model
+                    .tier_index
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(tier, &opt)| {
+                        m.tier_variation
+                            .get(tier)
+                            .and_then(|t| t.option_list.get(opt))
+                            .map(|o| o.option.as_str())
+                    })
+                    .collect();
+                let title = if options.is_empty() {
+                    item.item_name.clone()
+                } else {
+                    format!("{} — {}", item.item_name, options.join(" / "))
+                };
+                let status = if model.model_status == "MODEL_UNAVAILABLE"
+                    && status == ListingStatus::Active
+                {
+                    ListingStatus::Inactive
+                } else {
+                    status
+                };
+                RemoteListing {
+                    id: RemoteId::variant(item_id.clone(), model.model_id.to_string()),
+                    seller_sku: model.model_sku.trim().to_owned(),
+                    title,
+                    stock: model.stock_info_v2.as_ref().map_or(0, |s| s.seller_total()),
+                    price_vnd: model
+                        .price_info
+                        .first()
+                        .map_or(0, |p| whole_vnd(p.original_price)),
+                    status,
+                }
+            })
+            .collect(),
+        _ => vec![RemoteListing {
+            id: RemoteId::item(item_id),
+            seller_sku: item.item_sku.trim().to_owned(),
+            title: item.item_name.clone(),
+            stock: item.stock_info_v2.as_ref().map_or(0, |s| s.seller_total()),
+            price_vnd: item
+                .price_info
+                .first()
+                .map_or(0, |p| whole_vnd(p.original_price)),
+            status,
+        }],
+    }
+}
+
+impl ShopeeChannel {
+    pub(crate) async fn listings_page(
+        &self,
+        page: Option<&PageToken>,
+    ) -> Result<Page<RemoteListing>, ChannelError> {
+        let offset: u64 = match page {
+            None => 0,
+            Some(PageToken(t)) => t.parse().map_err(|_| {
+                self.error(
+                    ITEM_LIST,
+                    ErrorKind::invalid_request("bad_page_token", format!("not an offset: {t:?}")),
+                )
+            })?,
+        };
+        let list: ItemListResponse = self
+            .shop_call(|token| {
+                let mut call = Call::shop(&self.creds, Method::GET, ITEM_LIST, token)
+                    .query("offset", offset)
+                    .query("page_size", PAGE_SIZE);
+                for status in ITEM_STATUSES {
+                    call = call.query("item_status", status);
+                }
+                call
+            })
+            .await?;
+        let next = (list.has_next_page && list.next_offset > offset as i64)
+            .then(|| PageToken(list.next_offset.to_string()));
+        if list.item.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next,
+            });
+        }
+        let ids: Vec<String> = list.item.iter().map(|i| i.item_id.to_string()).collect();
+        let mut items = Vec::new();
+        for chunk in ids.chunks(50) {
+            let joined = chunk.join(",");
+            let base: ItemBaseInfoResponse = self
+                .shop_call(|token| {
+                    Call::shop(&self.creds, Method::GET, ITEM_BASE_INFO, token)
+                        .query("item_id_list", &joined)
+                })
+                .await?;
+            for item in &base.item_list {
+                let models = if item.has_model {
+                    let item_id = item.item_id;
+                    Some(
+                        self.shop_call(|token| {
+                            Call::<ModelListResponse>::shop(
+                                &self.creds,
+                                Method::GET,
+                                MODEL_LIST,
+                                token,
+                            )
+                            .query("item_id", item_id)
+                        })
+                        .await?,
+                    )
+                } else {
+                    None
+                };
+                items.extend(listings_from(item, models.as_ref()));
+            }
+        }
+        Ok(Page { items, next })
+    }
+}

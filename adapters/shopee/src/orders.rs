@@ -1,0 +1,225 @@
+//! Orders (shopee.md §8): `get_order_list` in windows of at most 15 days with a cursor, and
+//! `get_order_detail` for up to 50 orders per call with `item_list` requested explicitly (it is not returned
+//! otherwise). Order lines carry `model_quantity_purchased` units each.
+
+use chrono::DateTime;
+use kho_channel::{
+    ChannelError, ErrorKind, OrderLine, OrderQuery, OrderRef, OrderStatus, OrderTimeField, Page,
+    PageToken, RemoteId, RemoteOrder,
+};
+use reqwest::Method;
+
+use crate::api::Call;
+use crate::client::{MAX_ORDER_WINDOW_SECS, ShopeeChannel};
+use crate::wire::{OrderDetail, OrderDetailResponse, OrderListResponse, whole_vnd};
+
+pub const ORDER_LIST: &str = "/api/v2/order/get_order_list";
+pub const ORDER_DETAIL: &str = "/api/v2/order/get_order_detail";
+
+const PAGE_SIZE: u32 = 100;
+const MAX_DETAILS: usize = 50;
+const DETAIL_FIELDS: &str = "item_list,pay_time,total_amount";
+
+/// Shopee's order status → the canonical one (§8.2). `None` for a status kho does not know.
+pub fn canonical_status(status: &str) -> Option<OrderStatus> {
+    Some(match status {
+        "UNPAID" | "PENDING" | "INVOICE_PENDING" => OrderStatus::Unpaid,
+        // A cancellation request can be refused: keep the order (and its reservation) until CANCELLED.
+        "READY_TO_SHIP" | "PROCESSED" | "RETRY_SHIP" | "IN_CANCEL" => OrderStatus::Ready,
+        "SHIPPED" | "TO_CONFIRM_RECEIVE" => OrderStatus::Shipped,
+        "COMPLETED" => OrderStatus::Delivered,
+        "CANCELLED" => OrderStatus::Cancelled,
+        "TO_RETURN" => OrderStatus::Returned,
+        _ => return None,
+    })
+}
+
+/// A detail → the contract's order. An unknown status is treated as `Ready` (stock stays reserved, nothing
+/// is given back) and logged.
+pub fn to_remote_order(o: &OrderDetail) -> RemoteOrder {
+    let status = canonical_status(&o.order_status).unwrap_or_else(|| {
+        tracing::warn!(order = %o.order_sn, status = %o.order_status, "unknown Shopee order status; treating as Ready");
+        OrderStatus::Ready
+    });
+    let lines = o
+        .item_list
+        .iter()
+        .map(|i| {
+            let remote = if i.model_id == 0 {
+                RemoteId::item(i.item_id.to_string())
+            } else {
+                RemoteId::variant(i.item_id.to_string(), i.model_id.to_string())
+            };
+            let sku = if i.model_sku.trim().is_empty() {
+                &i.item_sku
+            } else {
+                &i.model_sku
+            };
+            // Discounted price is 0 for bundle-deal items (§8.3): fall back to the original price.
+            let unit = if i.model_discounted_price > 0.0 {
+                i.model_discounted_price
+            } else {
+                i.model_original_price
+            };
+            OrderLine {
+                remote,
+                seller_sku: sku.trim().to_owned(),
+                quantity: i.model_quantity_purchased,
+                unit_price_vnd: whole_vnd(unit),
+            }
+        })
+        .collect();
+    RemoteOrder {
+        order_id: o.order_sn.clone(),
+        status,
+        raw_status: o.order_status.clone(),
+        created_at: o.create_time.and_then(|t| DateTime::from_timestamp(t, 0)),
+        updated_at: o.update_time.and_then(|t| DateTime::from_timestamp(t, 0)),
+        currency: o.currency.clone(),
+        lines,
+    }
+}
+
+/// Page token `"<window index>:<cursor>"`.
+fn parse_token(token: Option<&PageToken>) -> Option<(usize, String)> {
+    match token {
+        None => Some((0, String::new())),
+        Some(PageToken(t)) => {
+            let (idx, cursor) = t.split_once(':')?;
+            Some((idx.parse().ok()?, cursor.to_owned()))
+        }
+    }
+}
+
+impl ShopeeChannel {
+    pub(crate) async fn orders_page(
+        &self,
+        query: &OrderQuery,
+        page: Option<&PageToken>,
+    ) -> Result<Page<OrderRef>, ChannelError> {
+        let windows = query
+            .window
+            .split(chrono::Duration::seconds(MAX_ORDER_WINDOW_SECS));
+        let (idx, cursor) = parse_token(page).ok_or_else(|| {
+            self.error(
+                ORDER_LIST,
+                ErrorKind::invalid_request("bad_page_token", "not an order page token"),
+            )
+        })?;
+        let Some(window) = windows.get(idx) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        };
+        let field = match query.field {
+            OrderTimeField::Created => "create_time",
+            OrderTimeField::Updated => "update_time",
+        };
+        let list: OrderListResponse = self
+            .shop_call(|token| {
+                Call::shop(&self.creds, Method::GET, ORDER_LIST, token)
+                    .query("time_range_field", field)
+                    .query("time_from", window.from.timestamp())
+                    .query("time_to", window.to.timestamp())
+                    .query("page_size", PAGE_SIZE)
+                    .query("cursor", &cursor)
+                    .query("response_optional_fields", "order_status")
+            })
+            .await?;
+        let items = list
+            .order_list
+            .iter()
+            .map(|o| OrderRef {
+                order_id: o.order_sn.clone(),
+                status: o.order_status.as_deref().and_then(canonical_status),
+            })
+            .collect();
+        // A cursor that does not move would loop forever: treat it as the end of the window.
+        let next = if list.more && !list.next_cursor.is_empty() && list.next_cursor != cursor {
+            Some(PageToken(format!("{idx}:{}", list.next_cursor)))
+        } else if idx + 1 < windows.len() {
+            Some(PageToken(format!("{}:", idx + 1)))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    pub(crate) async fn order_details(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<RemoteOrder>, ChannelError> {
+        let mut orders = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_DETAILS) {
+            match self.detail_call(chunk).await {
+                Ok(found) => orders.extend(found),
+                // One unknown order may fail the whole call: fall back to one at a time, skipping the unknown.
+                Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) && chunk.len() > 1 => {
+                    for id in chunk {
+                        match self.detail_call(std::slice::from_ref(id)).await {
+                            Ok(found) => orders.extend(found),
+                            Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+                Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(orders)
+    }
+
+    async fn detail_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
+        let joined = ids.join(",");
+        let detail: OrderDetailResponse = self
+            .shop_call(|token| {
+                Call::shop(&self.creds, Method::GET, ORDER_DETAIL, token)
+                    .query("order_sn_list", &joined)
+                    .query("response_optional_fields", DETAIL_FIELDS)
+            })
+            .await?;
+        Ok(detail.order_list.iter().map(to_remote_order).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_mapping_covers_documented_statuses() {
+        for (s, want) in [
+            ("UNPAID", OrderStatus::Unpaid),
+            ("PENDING", OrderStatus::Unpaid),
+            ("INVOICE_PENDING", OrderStatus::Unpaid),
+            ("READY_TO_SHIP", OrderStatus::Ready),
+            ("PROCESSED", OrderStatus::Ready),
+            ("RETRY_SHIP", OrderStatus::Ready),
+            ("IN_CANCEL", OrderStatus::Ready),
+            ("SHIPPED", OrderStatus::Shipped),
+            ("TO_CONFIRM_RECEIVE", OrderStatus::Shipped),
+            ("COMPLETED", OrderStatus::Delivered),
+            ("CANCELLED", OrderStatus::Cancelled),
+            ("TO_RETURN", OrderStatus::Returned),
+        ] {
+            assert_eq!(canonical_status(s), Some(want), "{s}");
+        }
+        assert_eq!(canonical_status("SOMETHING_NEW"), None);
+    }
+
+    #[test]
+    fn page_tokens_round_trip() {
+        assert_eq!(parse_token(None), Some((0, String::new())));
+        assert_eq!(
+            parse_token(Some(&PageToken("2:abc".into()))),
+            Some((2, "abc".into()))
+        );
+        assert_eq!(
+            parse_token(Some(&PageToken("1:".into()))),
+            Some((1, String::new()))
+        );
+        assert_eq!(parse_token(Some(&PageToken("junk".into()))), None);
+    }
+}

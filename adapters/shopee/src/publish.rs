@@ -1,0 +1,326 @@
+//! Publishing a new listing (shopee.md §6.4, §6.8): upload each image (Public sign, multipart), `add_item`,
+//! then for a multi-variant product `init_tier_variation` (one tier, one option per variant) and
+//! `add_model` (≤ 50 models), and finally `get_model_list` to learn the model ids by `model_sku`.
+//! Category, attributes, brand and logistics come from the account's [`crate::config::ShopeeMapping`].
+
+use std::collections::HashMap;
+
+use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::api::{Call, Payload};
+use crate::classify::Shape;
+use crate::client::ShopeeChannel;
+use crate::listings::MODEL_LIST;
+use crate::wire::{AddItemResponse, Ignored, ModelListResponse, UploadImageResponse};
+
+pub const UPLOAD_IMAGE: &str = "/api/v2/media_space/upload_image";
+pub const ADD_ITEM: &str = "/api/v2/product/add_item";
+pub const INIT_TIER_VARIATION: &str = "/api/v2/product/init_tier_variation";
+pub const ADD_MODEL: &str = "/api/v2/product/add_model";
+
+const MAX_IMAGES: usize = 9;
+const MAX_MODELS: usize = 50;
+const MAX_TIER_OPTIONS: usize = 20;
+const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+const PUBLISH: &str = "publish";
+
+impl ShopeeChannel {
+    pub(crate) async fn publish_listing(
+        &self,
+        draft: &ListingDraft,
+    ) -> Result<PublishedListing, ChannelError> {
+        let invalid =
+            |code: &str, msg: String| self.error(PUBLISH, ErrorKind::invalid_request(code, msg));
+        let category = self
+            .mapping
+            .categories
+            .get(&draft.category)
+            .ok_or_else(|| {
+                invalid(
+                    "unmapped_category",
+                    format!(
+                        "category {:?} has no Shopee mapping for this account",
+                        draft.category
+                    ),
+                )
+            })?;
+        if draft.variants.is_empty() {
+            return Err(invalid(
+                "no_variants",
+                "a listing needs at least one variant".into(),
+            ));
+        }
+        // One tier of options; a tier holds at most 20 options (and add_model at most 50 models).
+        if draft.variants.len() > MAX_TIER_OPTIONS.min(MAX_MODELS) {
+            return Err(invalid(
+                "too_many_variants",
+                format!(
+                    "{} variants; one Shopee tier holds at most {MAX_TIER_OPTIONS}",
+                    draft.variants.len()
+                ),
+            ));
+        }
+        if draft.images.is_empty() || draft.images.len() > MAX_IMAGES {
+            return Err(invalid(
+                "image_count",
+                format!(
+                    "{} images; Shopee needs 1 to {MAX_IMAGES}",
+                    draft.images.len()
+                ),
+            ));
+        }
+        if self.mapping.logistics.is_empty() {
+            return Err(invalid(
+                "no_logistics",
+                "no logistics channel configured for this account".into(),
+            ));
+        }
+
+        let mut image_ids = Vec::with_capacity(draft.images.len());
+        for image in &draft.images {
+            image_ids.push(self.upload_image(image).await?);
+        }
+
+        let single = draft.variants.len() == 1;
+        let price = draft
+            .variants
+            .iter()
+            .map(|v| v.price_vnd)
+            .min()
+            .unwrap_or(0);
+        let stock: i64 = draft.variants.iter().map(|v| v.stock).sum();
+        let mut body = json!({
+            "item_name": draft.name,
+            "description": draft.description,
+            "original_price": price,
+            "weight": f64::from(draft.weight_g) / 1000.0,
+            "category_id": category.category_id,
+            "image": { "image_id_list": image_ids },
+            "logistic_info": self.mapping.logistics.iter().map(|l| {
+                let mut v = json!({ "logistic_id": l.logistic_id, "enabled": l.enabled });
+                if let Some(fee) = l.shipping_fee { v["shipping_fee"] = json!(fee); }
+                if let Some(size) = l.size_id { v["size_id"] = json!(size); }
+                if let Some(free) = l.is_free { v["is_free"] = json!(free); }
+                v
+            }).collect::<Vec<_>>(),
+            "item_status": if self.mapping.publish_unlisted { "UNLIST" } else { "NORMAL" },
+            "condition": "NEW",
+            "seller_stock": [self.seller_stock(stock)],
+        });
+        if !category.attributes.is_empty() {
+            body["attribute_list"] = json!(category.attributes.iter().map(|a| json!({
+                "attribute_id": a.attribute_id,
+                "attribute_value_list": a.values.iter().map(|v| {
+                    let mut value = json!({ "value_id": v.value_id });
+                    if let Some(name) = &v.original_value_name { value["original_value_name"] = json!(name); }
+                    if let Some(unit) = &v.value_unit { value["value_unit"] = json!(unit); }
+                    value
+                }).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>());
+        }
+        if let Some(brand) = &self.mapping.brand {
+            body["brand"] = json!({ "brand_id": brand.brand_id, "original_brand_name": brand.original_brand_name });
+        }
+        if single {
+            body["item_sku"] = json!(draft.variants[0].seller_sku);
+        }
+        let added: AddItemResponse = self
+            .shop_call(|token| {
+                Call::shop(&self.creds, Method::POST, ADD_ITEM, token).json(body.clone())
+            })
+            .await?;
+        let item_id = added.item_id;
+        if single {
+            return Ok(PublishedListing {
+                item_id: item_id.to_string(),
+                variants: vec![(
+                    draft.variants[0].seller_sku.clone(),
+                    RemoteId::item(item_id.to_string()),
+                )],
+            });
+        }
+        self.add_variants(item_id, draft).await.inspect_err(|e| {
+            tracing::warn!(account = %self.name, item_id, error = %e,
+                "item created but its variants could not be added; fix or delete it on Shopee");
+        })
+    }
+
+    fn seller_stock(&self, stock: i64) -> Value {
+        match &self.location_id {
+            Some(loc) => json!({ "location_id": loc, "stock": stock }),
+            None => json!({ "stock": stock }),
+        }
+    }
+
+    async fn add_variants(
+        &self,
+        item_id: i64,
+        draft: &ListingDraft,
+    ) -> Result<PublishedListing, ChannelError> {
+        let tiers = json!({
+            "item_id": item_id,
+            "tier_variation": [{
+                "name": self.mapping.variation_name,
+                "option_list": draft.variants.iter().map(|v| json!({ "option": v.name })).collect::<Vec<_>>(),
+            }],
+        });
+        let _: Ignored = self
+            .shop_call(|token| {
+                Call::shop(&self.creds, Method::POST, INIT_TIER_VARIATION, token)
+                    .json(tiers.clone())
+            })
+            .await?;
+        let models = json!({
+            "item_id": item_id,
+            "model_list": draft.variants.iter().enumerate().map(|(i, v)| json!({
+                "tier_index": [i],
+                "original_price": v.price_vnd,
+                "model_sku": v.seller_sku,
+                "seller_stock": [self.seller_stock(v.stock)],
+            })).collect::<Vec<_>>(),
+        });
+        let _: Ignored = self
+            .shop_call(|token| {
+                Call::shop(&self.creds, Method::POST, ADD_MODEL, token).json(models.clone())
+            })
+            .await?;
+        let list: ModelListResponse = self
+            .shop_call(|token| {
+                Call::shop(&self.creds, Method::GET, MODEL_LIST, token).query("item_id", item_id)
+            })
+            .await?;
+        let by_sku: HashMap<&str, i64> = list
+            .model
+            .iter()
+            .map(|m| (m.model_sku.as_str(), m.model_id))
+            .collect();
+        let mut variants = Vec::with_capacity(draft.variants.len());
+        for v in &draft.variants {
+            let model_id = by_sku.get(v.seller_sku.as_str()).ok_or_else(|| {
+                self.error(
+                    MODEL_LIST,
+                    ErrorKind::Permanent {
+                        code: "kho.model_missing".into(),
+                        message: format!(
+                            "item {item_id} has no model with SKU {:?} after add_model",
+                            v.seller_sku
+                        ),
+                    },
+                )
+            })?;
+            variants.push((
+                v.seller_sku.clone(),
+                RemoteId::variant(item_id.to_string(), model_id.to_string()),
+            ));
+        }
+        Ok(PublishedListing {
+            item_id: item_id.to_string(),
+            variants,
+        })
+    }
+
+    async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
+        let (file_name, content_type, data) = match image {
+            DraftImage::Bytes {
+                file_name,
+                content_type,
+                data,
+            } => (file_name.clone(), content_type.clone(), data.clone()),
+            DraftImage::Url(url) => self.fetch_image(url).await?,
+        };
+        if data.len() > MAX_IMAGE_BYTES {
+            return Err(self.error(
+                UPLOAD_IMAGE,
+                ErrorKind::invalid_request(
+                    "image_too_large",
+                    format!("{file_name}: {} bytes (max 10 MB)", data.len()),
+                ),
+            ));
+        }
+        let call: Call<'_, UploadImageResponse> =
+            Call::public(&self.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped).payload(
+                Payload::Image {
+                    file_name,
+                    content_type,
+                    data,
+                },
+            );
+        let uploaded = self.http.execute(&call).await?;
+        uploaded.image_info.map(|i| i.image_id).ok_or_else(|| {
+            self.error(
+                UPLOAD_IMAGE,
+                ErrorKind::Permanent {
+                    code: "kho.unexpected_response".into(),
+                    message: "upload_image returned no image_info".into(),
+                },
+            )
+        })
+    }
+
+    /// Shopee accepts files, not URLs (§6.8). This download does not go to Shopee, so it bypasses the
+    /// account's rate limiter.
+    async fn fetch_image(&self, url: &str) -> Result<(String, String, Vec<u8>), ChannelError> {
+        const FETCH: &str = "image_download";
+        let fail = |kind| self.error(FETCH, kind);
+        let response = self.http.http().get(url).send().await.map_err(|e| {
+            fail(ErrorKind::Transient {
+                message: format!(
+                    "downloading {url}: {}",
+                    if e.is_timeout() {
+                        "timed out"
+                    } else {
+                        "request failed"
+                    }
+                ),
+            })
+        })?;
+        let status = response.status();
+        if !status.is_success() {
+            let kind = if status.is_server_error() {
+                ErrorKind::Transient {
+                    message: format!("downloading {url}: HTTP {status}"),
+                }
+            } else {
+                ErrorKind::invalid_request(
+                    "image_unavailable",
+                    format!("downloading {url}: HTTP {status}"),
+                )
+            };
+            return Err(fail(kind));
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.split(';').next().unwrap_or(s).trim().to_owned())
+            .filter(|s| s.starts_with("image/"))
+            .unwrap_or_else(|| guess_content_type(url).to_owned());
+        let data = response
+            .bytes()
+            .await
+            .map_err(|_| {
+                fail(ErrorKind::Transient {
+                    message: format!("downloading {url}: body failed"),
+                })
+            })?
+            .to_vec();
+        let file_name = url
+            .rsplit('/')
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("image.jpg")
+            .to_owned();
+        Ok((file_name, content_type, data))
+    }
+}
+
+fn guess_content_type(url: &str) -> &'static str {
+    let lower = url.to_ascii_lowercase();
+    if lower.ends_with(".png") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    }
+}
