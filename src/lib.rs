@@ -8,8 +8,11 @@
 
 pub mod bench;
 pub mod catalog;
+pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod inventory;
+pub mod sim;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

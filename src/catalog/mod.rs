@@ -147,3 +147,34 @@ impl RowError {
         }
     }
 }
+
+/// Reads and validates a catalog file into entries, without a database
+/// (for seeding simulators and tools).
+pub fn read_entries(bytes: &[u8]) -> Result<Vec<CatalogEntry>, Vec<RowError>> {
+    let table = file::read(bytes)?;
+    let rows = validate::validate(&table)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CatalogEntry {
+            producer_code: r.producer_code,
+            producer_name: r.producer_name,
+            district: r.district,
+            product_code: r.product_code,
+            product_name: r.product_name,
+            variant_sku: r.variant_sku,
+            variant_name: r.variant_name,
+            price_vnd: r.price_vnd,
+            stock: r.stock,
+            reserved: 0,
+            weight_g: r.weight_g,
+            ocop_stars: r.ocop_stars,
+            ocop_cert_no: r.ocop_cert_no,
+            ocop_cert_expires: r.ocop_cert_expires,
+            category: r.category,
+            description: r.description,
+            image_urls: r.image_urls,
+            product_active: true,
+            variant_active: true,
+        })
+        .collect())
+}

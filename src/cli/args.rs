@@ -54,9 +54,66 @@ pub enum Command {
     /// Inventory: show, set, add, history.
     #[command(subcommand)]
     Stock(StockCommand),
+    /// Channel accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Link an account's remote listings to SKUs by seller SKU.
+    Link(LinkArgs),
+    /// Show the plan, then push it and report what the marketplaces did.
+    Sync(SyncArgs),
+    /// Run one marketplace simulator standalone.
+    #[command(subcommand)]
+    Sim(SimCommand),
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// State, token expiry, listings, last push and last error of each account.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The account's name.
+    pub account: String,
+    /// Report what would be linked; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Only this account.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Print the plan; push nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// The Shopee Open Platform v2 simulator.
+    Shopee(SimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    pub listen: std::net::SocketAddr,
+    /// Simulator settings (JSON), e.g. partner id and key, shops, limits, faults.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+    /// Seed the first shop with a listing per SKU of this catalog file.
+    #[arg(long, value_name = "FILE")]
+    pub seed_catalog: Option<PathBuf>,
+    /// Only this producer's SKUs from the seed catalog.
+    #[arg(long)]
+    pub producer: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

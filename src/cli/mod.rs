@@ -3,6 +3,7 @@
 
 mod args;
 mod catalog;
+mod channels;
 mod output;
 mod stock;
 
@@ -12,7 +13,7 @@ use clap::Parser;
 use serde_json::json;
 
 pub use args::Cli;
-use args::{BenchCommand, Command, ConfigCommand, LogFormatArg};
+use args::{AccountsCommand, BenchCommand, Command, ConfigCommand, LogFormatArg};
 pub use output::Output;
 
 use crate::config::{Config, ConfigError, LogFormat, Sources};
@@ -152,6 +153,19 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let store = open(&config).await?;
             stock::run(&store, cmd, &out).await
         }
+        Command::Accounts(AccountsCommand::List) => {
+            let store = open(&config).await?;
+            channels::accounts(&store, &config, &out).await
+        }
+        Command::Link(args) => {
+            let store = open(&config).await?;
+            channels::link(&store, &config, &args, &out).await
+        }
+        Command::Sync(args) => {
+            let store = open(&config).await?;
+            channels::sync(&store, &config, &args, &out).await
+        }
+        Command::Sim(cmd) => channels::sim(cmd, &out).await,
         Command::Bench(BenchCommand::Import { rows, database }) => {
             crate::bench::import(&config, rows, database.as_deref(), &out).await?;
             Ok(exit::OK)

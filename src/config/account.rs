@@ -135,6 +135,14 @@ pub struct AccountConfig {
     pub rate_limit: RateLimit,
     pub allocation: Allocation,
     pub credentials: Credentials,
+    /// The shop's warehouse (Shopee `location_id`, TikTok warehouse id) when
+    /// it has several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warehouse: Option<String>,
+    /// How the catalog maps onto the marketplace's ids for publishing
+    /// (categories, attributes, logistics); its shape is the channel's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -158,6 +166,10 @@ pub(super) struct RawAccount {
     #[serde(default)]
     allocation: Allocation,
     credentials: BTreeMap<String, CredValue>,
+    #[serde(default)]
+    warehouse: Option<String>,
+    #[serde(default)]
+    mapping: Option<serde_json::Value>,
 }
 
 /// Resolves and checks every account, adding what is wrong to `problems`.
@@ -287,6 +299,14 @@ pub(super) fn resolve_all(
             });
         }
         problems.append(&mut creds.problems);
+        if let Some(mapping) = &acc.mapping
+            && let Err(message) = crate::channels::check_mapping(acc.channel, mapping)
+        {
+            problems.push(Problem {
+                path: format!("accounts[{i}].mapping"),
+                message,
+            });
+        }
         out.push(AccountConfig {
             name: acc.name,
             channel: acc.channel,
@@ -296,6 +316,8 @@ pub(super) fn resolve_all(
             rate_limit: acc.rate_limit,
             allocation: acc.allocation,
             credentials,
+            warehouse: acc.warehouse,
+            mapping: acc.mapping,
         });
     }
     for (producer, (total, names)) in shares {

@@ -7,8 +7,10 @@
 //! (DDL in `migrations/<backend>`, transaction start, row locking later) is
 //! written per backend.
 
+pub mod accounts;
 pub mod catalog;
 pub mod inventory;
+pub mod listings;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,0 +1,364 @@
+//! `kho accounts list`, `kho link`, `kho sync`, `kho sim`.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use kho_channel::{Channel, Transport};
+use serde_json::json;
+
+use super::args::{LinkArgs, SimArgs, SimCommand, SyncArgs};
+use super::output::{Output, table};
+use super::{Failure, exit};
+use crate::config::{AccountConfig, Config};
+use crate::store::Store;
+use crate::sync::plan::{self, Field};
+use crate::sync::{link, push};
+
+/// Brings the database's accounts in line with the configuration; an
+/// account whose producer is unknown stops the command (exit 2).
+pub async fn prepare(store: &Store, config: &Config) -> Result<(), Failure> {
+    let unknown = store.sync_accounts(&config.accounts).await?;
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(Failure {
+        code: exit::USAGE,
+        message: "invalid configuration".into(),
+        problems: config
+            .accounts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| unknown.contains(&a.name))
+            .map(|(i, a)| {
+                format!(
+                    "accounts[{i}].producer: {:?} is not a known producer (import its catalog first)",
+                    a.producer
+                )
+            })
+            .collect(),
+    })
+}
+
+fn account<'a>(config: &'a Config, name: &str) -> Result<&'a AccountConfig, Failure> {
+    config.account(name).ok_or_else(|| {
+        let known: Vec<&str> = config.accounts.iter().map(|a| a.name.as_str()).collect();
+        Failure::usage(format!(
+            "no account {name:?} in the configuration (accounts: {})",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ))
+    })
+}
+
+async fn account_id(store: &Store, name: &str) -> Result<i64, Failure> {
+    store
+        .accounts(Some(name))
+        .await?
+        .first()
+        .map(|a| a.id)
+        .ok_or_else(|| Failure::runtime(format!("account {name:?} is missing from the database")))
+}
+
+fn channel(
+    config: &AccountConfig,
+    transport: &Arc<Transport>,
+    store: &Store,
+) -> Result<Arc<dyn Channel>, Failure> {
+    crate::channels::build(config, transport, store).map_err(|e| Failure::usage(e.to_string()))
+}
+
+pub async fn accounts(store: &Store, config: &Config, out: &Output) -> Result<u8, Failure> {
+    prepare(store, config).await?;
+    let rows = store.accounts(None).await?;
+    out.doc(&rows, || {
+        let mut t = table(&[
+            "NAME",
+            "CHANNEL",
+            "PRODUCER",
+            "STATE",
+            "TOKEN EXPIRES (UTC)",
+            "LISTINGS",
+            "LAST PUSH (UTC)",
+            "LAST ERROR",
+        ]);
+        for a in &rows {
+            let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            t.add_row(vec![
+                a.name.clone(),
+                a.channel.clone(),
+                a.producer.clone().unwrap_or_default(),
+                a.state.as_str().to_owned(),
+                time(a.access_expires_at),
+                a.listings.to_string(),
+                time(a.last_push_at),
+                a.last_error.clone().unwrap_or_default(),
+            ]);
+        }
+        if rows.is_empty() {
+            "no accounts configured (add [[accounts]] to the configuration)".to_owned()
+        } else {
+            t.to_string()
+        }
+    });
+    Ok(exit::OK)
+}
+
+pub async fn link(
+    store: &Store,
+    config: &Config,
+    args: &LinkArgs,
+    out: &Output,
+) -> Result<u8, Failure> {
+    prepare(store, config).await?;
+    let acc = account(config, &args.account)?;
+    let transport = crate::channels::transport().map_err(|e| Failure::runtime(e.to_string()))?;
+    let ch = channel(acc, &transport, store)?;
+    let id = account_id(store, &acc.name).await?;
+    let spinner = out.spinner(&format!("reading {}'s listings", acc.name));
+    let progress = |n: usize| spinner.set_message(format!("reading {}'s listings: {n}", acc.name));
+    let result = link::link(
+        store,
+        ch.as_ref(),
+        id,
+        &acc.producer,
+        args.dry_run,
+        &progress,
+    )
+    .await;
+    spinner.finish_and_clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(link::LinkError::Channel(e)) => {
+            push::mark_account(store, &acc.name, &e).await?;
+            return Err(Failure::runtime(e.to_string()));
+        }
+        Err(link::LinkError::Store(e)) => return Err(e.into()),
+    };
+    out.doc(&report, || {
+        let mut s = format!(
+            "{}: {} remote listing(s); {} linked ({} new){}\n",
+            report.account,
+            report.remote_listings,
+            report.linked.len(),
+            report.new_links,
+            if report.dry_run {
+                " (dry run: nothing was changed)"
+            } else {
+                ""
+            }
+        );
+        for r in &report.unmatched {
+            let _ = writeln!(
+                s,
+                "  unmatched: seller SKU {:?} on item {} ({}) is not one of the producer's SKUs",
+                r.seller_sku, r.item_id, r.title
+            );
+        }
+        for r in &report.blank_sku {
+            let _ = writeln!(
+                s,
+                "  no seller SKU: item {} {} ({})",
+                r.item_id, r.variant_id, r.title
+            );
+        }
+        for (sku, refs) in &report.duplicates {
+            let items: Vec<String> = refs
+                .iter()
+                .map(|r| format!("{}/{}", r.item_id, r.variant_id))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  duplicate: seller SKU {sku:?} on {} listings ({}); none linked",
+                refs.len(),
+                items.join(", ")
+            );
+        }
+        if !report.not_listed.is_empty() {
+            let _ = writeln!(
+                s,
+                "  not on the marketplace: {}",
+                report.not_listed.join(", ")
+            );
+        }
+        s
+    });
+    Ok(if report.has_problems() {
+        exit::PROBLEMS
+    } else {
+        exit::OK
+    })
+}
+
+pub async fn sync(
+    store: &Store,
+    config: &Config,
+    args: &SyncArgs,
+    out: &Output,
+) -> Result<u8, Failure> {
+    prepare(store, config).await?;
+    let accounts: Vec<&AccountConfig> = match &args.account {
+        Some(name) => vec![account(config, name)?],
+        None => config.accounts.iter().collect(),
+    };
+    if accounts.is_empty() {
+        return Err(Failure::usage("no accounts configured"));
+    }
+    let transport = crate::channels::transport().map_err(|e| Failure::runtime(e.to_string()))?;
+    let mut docs = Vec::new();
+    let mut text = String::new();
+    let mut code = exit::OK;
+    for acc in accounts {
+        let id = account_id(store, &acc.name).await?;
+        let listings = store.listings(id).await?;
+        let changes = plan::changes(&listings, &acc.allocation);
+        let ch = channel(acc, &transport, store)?;
+        let caps = ch.capabilities();
+        let ids = |f: Field| -> Vec<kho_channel::RemoteId> {
+            changes
+                .iter()
+                .filter(|c| c.field == f)
+                .map(|c| kho_channel::RemoteId {
+                    item_id: c.remote_item_id.clone(),
+                    variant_id: (!c.remote_variant_id.is_empty())
+                        .then(|| c.remote_variant_id.clone()),
+                })
+                .collect()
+        };
+        let calls = caps.stock_batch.calls_for(&ids(Field::Stock))
+            + caps.price_batch.calls_for(&ids(Field::Price));
+        let _ = writeln!(
+            text,
+            "{}: {} change(s), {calls} API call(s)",
+            acc.name,
+            changes.len()
+        );
+        for c in &changes {
+            let from = c.from.map_or("?".to_owned(), |v| v.to_string());
+            let _ = writeln!(text, "  {} {:?}: {from} → {}", c.sku, c.field, c.to);
+        }
+        let mut doc = json!({ "account": acc.name, "changes": changes, "api_calls": calls });
+        if !args.dry_run && !changes.is_empty() {
+            let spinner = out.spinner(&format!(
+                "pushing {} change(s) to {}",
+                changes.len(),
+                acc.name
+            ));
+            let result = push::push(store, ch.as_ref(), &changes).await;
+            spinner.finish_and_clear();
+            match result {
+                Ok(report) => {
+                    let _ = writeln!(
+                        text,
+                        "  pushed: {} applied, {} failed",
+                        report.applied,
+                        report.failed.len()
+                    );
+                    for f in &report.failed {
+                        let _ = writeln!(
+                            text,
+                            "  failed: {} {:?} → {}: {}",
+                            f.sku, f.field, f.to, f.error
+                        );
+                    }
+                    if !report.failed.is_empty() {
+                        code = code.max(exit::PROBLEMS);
+                    }
+                    doc["pushed"] = json!(report);
+                }
+                Err(push::PushError::Channel(e)) => {
+                    let _ = writeln!(text, "  failed: {e}");
+                    doc["error"] = json!(e.to_string());
+                    code = exit::RUNTIME;
+                }
+                Err(push::PushError::Store(e)) => return Err(e.into()),
+            }
+        }
+        docs.push(doc);
+    }
+    if args.dry_run {
+        text.push_str("(dry run: nothing was pushed)");
+    }
+    out.doc(
+        &json!({ "dry_run": args.dry_run, "accounts": docs }),
+        || text,
+    );
+    Ok(code)
+}
+
+pub async fn sim(cmd: SimCommand, out: &Output) -> Result<u8, Failure> {
+    let SimCommand::Shopee(args) = cmd;
+    run_shopee(&args, out).await
+}
+
+async fn run_shopee(args: &SimArgs, out: &Output) -> Result<u8, Failure> {
+    use kho_simulator::shopee::{SimConfig, SimControl};
+    let config: SimConfig = match &args.settings {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+            serde_json::from_str(&text)
+                .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?
+        }
+        None => SimConfig::default(),
+    };
+    let control = SimControl::new(config).map_err(|e| Failure::usage(e.to_string()))?;
+    let shop = control
+        .state()
+        .shops
+        .first()
+        .map(|s| s.shop_id)
+        .ok_or_else(|| Failure::usage("the simulator settings have no shop"))?;
+    let mut seeded = 0;
+    if let Some(path) = &args.seed_catalog {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+        let entries = crate::catalog::read_entries(&bytes).map_err(|errors| Failure {
+            code: exit::USAGE,
+            message: format!("{}: {} problem(s)", path.display(), errors.len()),
+            problems: errors.iter().map(ToString::to_string).collect(),
+        })?;
+        let entries: Vec<_> = entries
+            .into_iter()
+            .filter(|e| args.producer.as_ref().is_none_or(|p| &e.producer_code == p))
+            .collect();
+        for item in crate::sim::shopee_items(&entries) {
+            control
+                .seed_item(shop, item)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            seeded += 1;
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Failure::runtime(format!("cannot listen on {}: {e}", args.listen)))?;
+    let tokens = control
+        .tokens(shop)
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    let base = format!("http://{}", args.listen);
+    out.doc(
+        &json!({ "channel": "shopee", "base_url": base, "partner_id": control.partner_id(),
+                 "shop_id": shop, "items_seeded": seeded, "access_token": tokens.access_token,
+                 "refresh_token": tokens.refresh_token }),
+        || {
+            format!(
+                "Shopee simulator on {base} (partner_id {}, shop_id {shop}, {seeded} item(s) seeded)\n\
+                 tokens: access {} refresh {}\ncontrol API: {base}/_sim/state · Ctrl-C stops it",
+                control.partner_id(),
+                tokens.access_token,
+                tokens.refresh_token
+            )
+        },
+    );
+    control
+        .serve(listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    Ok(exit::OK)
+}

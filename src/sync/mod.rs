@@ -1,0 +1,8 @@
+//! Keeping marketplaces in line with the canonical store: what each linked
+//! listing should show (`allocation`, `plan`), linking remote listings to
+//! variants (`link`), and pushing the difference (`push`).
+
+pub mod allocation;
+pub mod link;
+pub mod plan;
+pub mod push;
