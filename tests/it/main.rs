@@ -7,5 +7,6 @@ mod common;
 mod catalog_import;
 mod config_cli;
 mod ledger_props;
+mod shopee_sync;
 mod stock_cli;
 mod store_contract;

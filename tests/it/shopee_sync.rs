@@ -1,0 +1,456 @@
+//! The Shopee adapter end to end: the real binary and library against the
+//! Shopee simulator on loopback.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use kho::catalog::CatalogEntry;
+use kho_simulator::shopee::{
+    FaultConfig, PriceLimit, Rejection, ShopConfig, SimConfig, SimHandle, Simulator, TokenAction,
+};
+
+use crate::common::{TestDb, ok, sample_catalog, stderr, stdout};
+
+pub const PARTNER_ID: i64 = 2001887;
+pub const PARTNER_KEY: &str = "4a6b6c5f746573745f706172746e65725f6b65795f666f725f6b686f5f74657374";
+
+pub struct Shop {
+    pub account: String,
+    pub shop_id: i64,
+    pub producer: String,
+}
+
+pub struct World {
+    pub db: TestDb,
+    pub sim: SimHandle,
+    pub shops: Vec<Shop>,
+}
+
+pub fn sample_entries() -> Vec<CatalogEntry> {
+    kho::catalog::read_entries(&std::fs::read(sample_catalog()).unwrap()).unwrap()
+}
+
+impl World {
+    /// A simulator with one shop per (account, producer), each seeded with
+    /// the producer's SKUs from `entries`, and a kho configuration naming
+    /// them; `entries` is imported into kho.
+    pub async fn start(
+        db: TestDb,
+        entries: &[CatalogEntry],
+        shops: &[(&str, &str)],
+        rate_limit: u32,
+        tweak: impl Fn(&mut SimConfig),
+    ) -> World {
+        let mut config = SimConfig {
+            partner_id: PARTNER_ID,
+            partner_key: PARTNER_KEY.into(),
+            shops: Vec::new(),
+            ..SimConfig::default()
+        };
+        let mut out = Vec::new();
+        for (i, (account, producer)) in shops.iter().enumerate() {
+            let shop_id = 14_701_711 + i as i64;
+            let mine: Vec<CatalogEntry> = entries
+                .iter()
+                .filter(|e| *producer == "*" || e.producer_code == *producer)
+                .cloned()
+                .collect();
+            config.shops.push(ShopConfig {
+                shop_id,
+                access_token: format!("{:032x}", 0xacce55_u64 + i as u64),
+                refresh_token: format!("{:032x}", 0xfe_u64 + i as u64),
+                items: kho::sim::shopee_items(&mine),
+                rate_limit_per_second: Some(rate_limit),
+                max_price_ratio: None,
+                price_limit: PriceLimit {
+                    min_limit: 1000.0,
+                    max_limit: 5_000_000.0,
+                },
+                ..ShopConfig::default()
+            });
+            out.push(Shop {
+                account: account.to_string(),
+                shop_id,
+                producer: if *producer == "*" {
+                    "htx-chi-lang".into()
+                } else {
+                    producer.to_string()
+                },
+            });
+        }
+        tweak(&mut config);
+        let sim = Simulator::start(config).await.unwrap();
+        let world = World {
+            db,
+            sim,
+            shops: out,
+        };
+        world.write_config(rate_limit);
+        let catalog = world.db.path("catalog.csv");
+        let mut bytes = Vec::new();
+        kho::catalog::file::write_csv(&mut bytes, entries).unwrap();
+        std::fs::write(&catalog, bytes).unwrap();
+        ok(&world.kho(&["import", "catalog.csv"]));
+        world
+    }
+
+    pub fn write_config(&self, rate_limit: u32) {
+        let mut toml = String::new();
+        for (i, s) in self.shops.iter().enumerate() {
+            toml.push_str(&format!(
+                "[[accounts]]\nname = \"{}\"\nchannel = \"shopee\"\nproducer = \"{}\"\nbase_url = \"{}\"\n\
+                 rate_limit = {{ per_second = {rate_limit} }}\n\
+                 credentials = {{ partner_id = {PARTNER_ID}, partner_key = \"env:KHO_TEST_SHOPEE_KEY\", shop_id = {}, access_token = \"{:032x}\", refresh_token = \"{:032x}\" }}\n\n",
+                s.account, s.producer, self.sim.base_url(), s.shop_id, 0xacce55_u64 + i as u64, 0xfe_u64 + i as u64
+            ));
+        }
+        std::fs::write(self.db.path("kho.toml"), toml).unwrap();
+    }
+
+    pub fn kho(&self, args: &[&str]) -> std::process::Output {
+        let mut all = vec!["--config", "kho.toml"];
+        all.extend_from_slice(args);
+        self.db
+            .kho_cmd(&all)
+            .env("KHO_TEST_SHOPEE_KEY", PARTNER_KEY)
+            .output()
+            .unwrap()
+    }
+
+    /// (stock, price) per SKU as the simulator shows it, for one shop.
+    pub fn remote(&self, shop: &Shop) -> BTreeMap<String, (i64, i64)> {
+        let state = self.sim.state();
+        let mut out = BTreeMap::new();
+        for s in state.shops.iter().filter(|s| s.shop_id == shop.shop_id) {
+            for item in &s.items {
+                if item.models.is_empty() {
+                    out.insert(item.item_sku.clone(), (item.stock, item.price as i64));
+                }
+                for m in &item.models {
+                    out.insert(m.model_sku.clone(), (m.stock, m.price as i64));
+                }
+            }
+        }
+        out
+    }
+
+    /// (available, price) per SKU of the shop's producer, as kho holds it.
+    pub async fn canonical(&self, shop: &Shop) -> BTreeMap<String, (i64, i64)> {
+        let store = self.db.store().await;
+        let entries = store.catalog_entries(Some(&shop.producer)).await.unwrap();
+        store.close().await;
+        entries
+            .into_iter()
+            .map(|e| (e.variant_sku, (e.stock - e.reserved, e.price_vnd)))
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_all_sample_skus_then_sync_changes() {
+    let entries = sample_entries();
+    let mut producers: Vec<String> = entries.iter().map(|e| e.producer_code.clone()).collect();
+    producers.dedup();
+    let shops: Vec<(String, String)> = producers
+        .iter()
+        .map(|p| (format!("shopee-{p}"), p.clone()))
+        .collect();
+    let refs: Vec<(&str, &str)> = shops
+        .iter()
+        .map(|(a, p)| (a.as_str(), p.as_str()))
+        .collect();
+    let w = World::start(TestDb::sqlite(), &entries, &refs, 50, |_| {}).await;
+
+    let mut linked = 0;
+    for s in &w.shops {
+        let out = ok(&w.kho(&["--json", "link", &s.account]));
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        linked += doc["linked"].as_object().unwrap().len();
+        assert!(doc["unmatched"].as_array().unwrap().is_empty(), "{out}");
+    }
+    assert_eq!(linked, 27);
+
+    ok(&w.kho(&["stock", "add", "NA-CHILANG-1KG", "-7"]));
+    ok(&w.kho(&["stock", "set", "THACH-DEN-1KG", "3"]));
+    let mut edited = ok(&w.kho(&["export"]));
+    edited = edited.replacen("85000", "87000", 1);
+    std::fs::write(w.db.path("edited.csv"), edited).unwrap();
+    ok(&w.kho(&["import", "edited.csv"]));
+
+    let plan = ok(&w.kho(&["sync", "--dry-run"]));
+    assert!(plan.contains("NA-CHILANG-1KG Stock: 250 → 243"), "{plan}");
+    assert!(
+        plan.contains("NA-CHILANG-1KG Price: 85000 → 87000"),
+        "{plan}"
+    );
+    let before = w.sim.request_log();
+    ok(&w.kho(&["sync"]));
+    for s in &w.shops {
+        assert_eq!(w.remote(s), w.canonical(s).await, "shop {}", s.account);
+    }
+    // Nothing left to do, and a second sync costs no write call.
+    let again = ok(&w.kho(&["sync"]));
+    assert!(!again.contains("→"), "{again}");
+    let after = w.sim.request_log();
+    assert_eq!(
+        after.calls("/api/v2/product/update_stock") - before.calls("/api/v2/product/update_stock"),
+        2,
+        "one call per changed item"
+    );
+
+    // A shop listing every SKU: the other producers' SKUs are reported.
+    let all = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("shopee-all", "*")],
+        50,
+        |_| {},
+    )
+    .await;
+    let out = all.kho(&["--json", "link", "shopee-all"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["linked"].as_object().unwrap().len(), 4);
+    assert_eq!(doc["unmatched"].as_array().unwrap().len(), 23);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_partner_key_names_the_account_and_is_not_retried() {
+    let entries = sample_entries();
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("shopee-chi-lang", "htx-chi-lang")],
+        50,
+        |_| {},
+    )
+    .await;
+    let out =
+        w.db.kho_cmd(&["--config", "kho.toml", "link", "shopee-chi-lang"])
+            .env(
+                "KHO_TEST_SHOPEE_KEY",
+                "0000000000000000000000000000000000000000000000000000000000000000",
+            )
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(err.contains("shopee-chi-lang"), "{err}");
+    assert!(
+        err.contains("error_sign") || err.contains("Wrong sign"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(PARTNER_KEY) && !err.contains("0000000000000000"),
+        "{err}"
+    );
+    let log = w.sim.request_log();
+    let total: u64 = log.per_endpoint.values().sum();
+    assert!(total <= 2, "retried a permanent error: {total} calls");
+    assert!(log.rejections(Rejection::BadSign) >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_access_token_is_refreshed_once_and_the_rotation_stored() {
+    let entries = sample_entries();
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("shopee-chi-lang", "htx-chi-lang")],
+        50,
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "shopee-chi-lang"]));
+    let shop = w.shops[0].shop_id;
+    w.sim
+        .token_action(shop, TokenAction::ExpireAccessToken)
+        .unwrap();
+    let refreshes = || w.sim.request_log().calls("/api/v2/auth/access_token/get");
+    let before = refreshes();
+
+    // Two concurrent calls through one channel, as the daemon makes them.
+    let store = w.db.store().await;
+    let config = kho::config::Config::load(kho::config::Sources {
+        file: Some(&w.db.path("kho.toml")),
+        env: Some([("KHO_TEST_SHOPEE_KEY".to_owned(), PARTNER_KEY.to_owned())].into()),
+    })
+    .unwrap();
+    let transport = kho::channels::transport().unwrap();
+    let channel = kho::channels::build(&config.accounts[0], &transport, &store).unwrap();
+    let (a, b) = tokio::join!(channel.list_listings(None), channel.list_listings(None));
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    assert_eq!(refreshes() - before, 1, "exactly one refresh");
+    let stored = store.load_tokens("shopee-chi-lang").await.unwrap().unwrap();
+    let current = w.sim.tokens(shop).unwrap();
+    assert_eq!(
+        stored.refresh_token, current.refresh_token,
+        "the rotated refresh token is stored"
+    );
+    assert_eq!(stored.access_token, current.access_token);
+    store.close().await;
+
+    // A later process uses the stored (rotated) tokens, not the file's.
+    ok(&w.kho(&["stock", "add", "NA-CHILANG-1KG", "-1"]));
+    ok(&w.kho(&["sync"]));
+    assert_eq!(refreshes() - before, 1);
+}
+
+/// 100 products × 5 variants of one producer.
+fn wide_catalog() -> Vec<CatalogEntry> {
+    let mut out = Vec::new();
+    for p in 0..100 {
+        for v in 0..5 {
+            out.push(CatalogEntry {
+                producer_code: "htx-rong".into(),
+                producer_name: "HTX Rộng".into(),
+                district: "Cao Lộc".into(),
+                product_code: format!("P{p:03}"),
+                product_name: format!("Sản phẩm {p}"),
+                variant_sku: format!("P{p:03}-V{v}"),
+                variant_name: format!("Loại {v}"),
+                price_vnd: 50_000 + v * 1000,
+                stock: 100,
+                reserved: 0,
+                weight_g: 500,
+                ocop_stars: None,
+                ocop_cert_no: None,
+                ocop_cert_expires: None,
+                category: "Khác".into(),
+                description: String::new(),
+                image_urls: String::new(),
+                product_active: true,
+                variant_active: true,
+            });
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_models_at_five_calls_a_second_stay_within_the_limit() {
+    let entries = wide_catalog();
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("shopee-rong", "htx-rong")],
+        5,
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "shopee-rong"]));
+    // Change every model's stock.
+    let mut csv = ok(&w.kho(&["export"]));
+    csv = csv.replace(",100,500,", ",60,500,");
+    std::fs::write(w.db.path("less.csv"), csv).unwrap();
+    ok(&w.kho(&["import", "less.csv"]));
+    w.sim.reset_request_log();
+    let started = Instant::now();
+    ok(&w.kho(&["sync"]));
+    let elapsed = started.elapsed().as_secs_f64();
+    let log = w.sim.request_log();
+    let shop = w.shops[0].shop_id;
+    let calls = log.calls_for_shop(shop, "/api/v2/product/update_stock");
+    assert_eq!(calls, 100, "one call per item of five models");
+    assert_eq!(log.rejections(Rejection::RateLimited), 0);
+    assert_eq!(log.rate_limit_violations(shop), 0);
+    assert!(log.max_calls_in_one_second(shop) <= 5);
+    let total: u64 = log.per_endpoint.values().sum();
+    let bound = total as f64 / 5.0;
+    eprintln!("{total} calls in {elapsed:.2} s (bound {bound:.1} s)");
+    assert!(
+        elapsed <= bound * 1.1 + 1.0,
+        "{elapsed:.2} s for a {bound:.1} s bound"
+    );
+    assert_eq!(w.remote(&w.shops[0]), w.canonical(&w.shops[0]).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_update_lands_through_injected_faults() {
+    let entries = sample_entries();
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("shopee-chi-lang", "htx-chi-lang")],
+        200,
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "shopee-chi-lang"]));
+    w.sim.set_faults(FaultConfig {
+        seed: 7,
+        server_error: 0.15,
+        drop_connection: 0.1,
+        drop_after_apply: 0.05,
+        ..FaultConfig::default()
+    });
+    for (sku, delta) in [
+        ("NA-CHILANG-1KG", "-3"),
+        ("NA-CHILANG-2KG", "-5"),
+        ("NA-CHILANG-5KG", "4"),
+        ("NA-SAY-200G", "-2"),
+    ] {
+        ok(&w.kho(&["stock", "add", sku, delta]));
+    }
+    let mut csv = ok(&w.kho(&["export"]));
+    csv = csv
+        .replace(",165000,", ",170000,")
+        .replace(",65000,", ",66000,");
+    std::fs::write(w.db.path("p.csv"), csv).unwrap();
+    ok(&w.kho(&["import", "p.csv"]));
+    // Each run pushes what is still different; failures are retried by the next.
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let out = w.kho(&["sync"]);
+        if out.status.success() && w.remote(&w.shops[0]) == w.canonical(&w.shops[0]).await {
+            break;
+        }
+        assert!(
+            runs < 10,
+            "still different after {runs} runs: {}",
+            stdout(&out)
+        );
+    }
+    let log = w.sim.request_log();
+    assert!(
+        log.rejections(Rejection::InjectedServerError) + log.rejections(Rejection::InjectedDrop)
+            > 0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_rejected_price_is_reported_and_the_rest_of_the_batch_lands() {
+    let entries = sample_entries();
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("shopee-chi-lang", "htx-chi-lang")],
+        50,
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "shopee-chi-lang"]));
+    let mut csv = ok(&w.kho(&["export"]));
+    csv = csv
+        .replacen(",85000,", ",9000000,", 1) // above the shop's 5,000,000 limit
+        .replacen(",165000,", ",166000,", 1)
+        .replacen(",390000,", ",391000,", 1);
+    std::fs::write(w.db.path("p.csv"), csv).unwrap();
+    ok(&w.kho(&["import", "p.csv"]));
+    let out = w.kho(&["sync"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("failed: NA-CHILANG-1KG Price → 9000000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("max_limit"),
+        "the marketplace's message is kept: {text}"
+    );
+    let remote = w.remote(&w.shops[0]);
+    assert_eq!(remote["NA-CHILANG-2KG"].1, 166_000);
+    assert_eq!(remote["NA-CHILANG-5KG"].1, 391_000);
+    assert_eq!(remote["NA-CHILANG-1KG"].1, 85_000);
+}
