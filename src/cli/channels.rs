@@ -11,13 +11,17 @@ use super::output::{Output, table};
 use super::{Failure, exit};
 use crate::config::{AccountConfig, Config};
 use crate::store::Store;
+use crate::sync::engine::{EngineSettings, Mode, Worker, instance_name};
 use crate::sync::plan::{self, Field};
 use crate::sync::{link, push};
+use std::time::Duration;
 
 /// Brings the database's accounts in line with the configuration; an
 /// account whose producer is unknown stops the command (exit 2).
 pub async fn prepare(store: &Store, config: &Config) -> Result<(), Failure> {
-    let unknown = store.sync_accounts(&config.accounts).await?;
+    store.set_debounce(config.sync.debounce);
+    let delist = config.sync.on_certificate_expiry == crate::config::CertificateExpiry::Delist;
+    let unknown = store.sync_accounts(&config.accounts, delist).await?;
     if unknown.is_empty() {
         return Ok(());
     }
@@ -210,6 +214,7 @@ pub async fn sync(
         return Err(Failure::usage("no accounts configured"));
     }
     let transport = crate::channels::transport().map_err(|e| Failure::runtime(e.to_string()))?;
+    let settings = EngineSettings::new(instance_name());
     let mut docs = Vec::new();
     let mut text = String::new();
     let mut code = exit::OK;
@@ -243,41 +248,59 @@ pub async fn sync(
             let _ = writeln!(text, "  {} {:?}: {from} → {}", c.sku, c.field, c.to);
         }
         let mut doc = json!({ "account": acc.name, "changes": changes, "api_calls": calls });
-        if !args.dry_run && !changes.is_empty() {
-            let spinner = out.spinner(&format!(
-                "pushing {} change(s) to {}",
-                changes.len(),
-                acc.name
-            ));
-            let result = push::push(store, ch.as_ref(), &changes).await;
+        if !args.dry_run {
+            let variants: Vec<i64> = listings.iter().map(|l| l.variant_id).collect();
+            store.refresh_desired(&variants).await?;
+            store.enqueue_differences(id).await?;
+            let worker = Worker {
+                store: store.clone(),
+                channel: ch.clone(),
+                account_id: id,
+                settings: settings.clone(),
+            };
+            let spinner = out.spinner(&format!("pushing to {}", acc.name));
+            let (_stop, stopped) = tokio::sync::watch::channel(false);
+            let report = worker
+                .run(
+                    Mode::Drain {
+                        horizon: Duration::from_secs(10),
+                    },
+                    stopped,
+                )
+                .await;
             spinner.finish_and_clear();
-            match result {
-                Ok(report) => {
-                    let _ = writeln!(
-                        text,
-                        "  pushed: {} applied, {} failed",
-                        report.applied,
-                        report.failed.len()
-                    );
-                    for f in &report.failed {
-                        let _ = writeln!(
-                            text,
-                            "  failed: {} {:?} → {}: {}",
-                            f.sku, f.field, f.to, f.error
-                        );
-                    }
-                    if !report.failed.is_empty() {
-                        code = code.max(exit::PROBLEMS);
-                    }
-                    doc["pushed"] = json!(report);
-                }
-                Err(push::PushError::Channel(e)) => {
-                    let _ = writeln!(text, "  failed: {e}");
-                    doc["error"] = json!(e.to_string());
-                    code = exit::RUNTIME;
-                }
-                Err(push::PushError::Store(e)) => return Err(e.into()),
+            let dead = store.dead_letters(Some(&acc.name)).await?;
+            let pending = store.pending_jobs(id).await?;
+            let _ = writeln!(
+                text,
+                "  pushed: {} applied, {} failed, {} still pending, {} dead letter(s)",
+                report.pushed,
+                report.failures.len(),
+                pending,
+                dead.len()
+            );
+            for f in &report.failures {
+                let kind = match f.kind.as_str() {
+                    "stock" => "Stock",
+                    "price" => "Price",
+                    _ => "Status",
+                };
+                let _ = writeln!(
+                    text,
+                    "  failed: {} {kind} → {}: {}",
+                    f.sku, f.value, f.error
+                );
             }
+            if let Some(why) = &report.stopped {
+                let _ = writeln!(text, "  stopped: {why}");
+                code = code.max(exit::PROBLEMS);
+            }
+            if pending > 0 || !dead.is_empty() {
+                code = code.max(exit::PROBLEMS);
+            }
+            doc["pushed"] = json!(report);
+            doc["pending"] = json!(pending);
+            doc["dead_letters"] = json!(dead);
         }
         docs.push(doc);
     }

@@ -97,9 +97,14 @@ impl Store {
     /// expiring now, so the first call refreshes them and learns their real
     /// lifetime. Returns the names of configured accounts whose producer is
     /// not in the store.
-    pub async fn sync_accounts(&self, accounts: &[AccountConfig]) -> Result<Vec<String>> {
+    pub async fn sync_accounts(
+        &self,
+        accounts: &[AccountConfig],
+        delist_on_expiry: bool,
+    ) -> Result<Vec<String>> {
         let at = now();
-        in_tx!(self, |tx| {
+        let mut changed_rules = Vec::new();
+        let unknown = in_tx!(self, |tx| {
             let mut unknown = Vec::new();
             for a in accounts {
                 let producer_id: Option<i64> =
@@ -123,6 +128,27 @@ impl Store {
                 .bind(at)
                 .fetch_one(&mut *tx)
                 .await?;
+                // A new allocation rule or expiry policy changes what every
+                // listing of the account should show.
+                let rule = serde_json::to_string(&a.allocation)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let (old_rule, old_delist): (String, bool) = sqlx::query_as(
+                    "SELECT allocation, delist_on_expiry FROM channel_accounts WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if old_rule != rule || old_delist != delist_on_expiry {
+                    sqlx::query(
+                        "UPDATE channel_accounts SET allocation = $2, delist_on_expiry = $3 WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(&rule)
+                    .bind(delist_on_expiry)
+                    .execute(&mut *tx)
+                    .await?;
+                    changed_rules.push(id);
+                }
                 if let Some((access, refresh)) = seed_tokens(&a.credentials) {
                     sqlx::query(
                         "INSERT INTO account_tokens (account_id, access_token, refresh_token, \
@@ -138,7 +164,15 @@ impl Store {
                 }
             }
             Ok::<_, StoreError>(unknown)
-        })
+        })?;
+        if !changed_rules.is_empty() {
+            let mut variants = Vec::new();
+            for id in changed_rules {
+                variants.extend(self.listings(id).await?.into_iter().map(|l| l.variant_id));
+            }
+            self.refresh_desired(&variants).await?;
+        }
+        Ok(unknown)
     }
 
     pub async fn accounts(&self, name: Option<&str>) -> Result<Vec<AccountRow>> {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::QueryBuilder;
 
+use super::outbox::refresh_desired;
 use super::{Result, Store, in_tx, now, with_pool};
 use crate::catalog::plan::{self, Plan, Snapshot, StoredVariant};
 use crate::catalog::{CatalogEntry, CatalogRow, Producer, Product, RowError, Variant};
@@ -116,7 +117,8 @@ impl Store {
         who: &Provenance,
     ) -> Result<Plan, ImportError> {
         let at = now();
-        in_tx!(self, |tx| {
+        let q = self.queue_context();
+        let result = in_tx!(self, |tx| {
             let producers: Vec<Producer> =
                 sqlx::query_as("SELECT id, code, name, district FROM producers")
                     .fetch_all(&mut *tx)
@@ -347,8 +349,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            Ok(plan)
-        })
+            let touched: Vec<i64> = plan
+                .variant_updates
+                .iter()
+                .map(|v| v.id)
+                .chain(plan.stock_counts.iter().map(|c| c.variant_id))
+                .collect();
+            let queued = refresh_desired!(tx, touched, q);
+            Ok::<_, ImportError>((plan, queued))
+        });
+        let (plan, queued) = result?;
+        if queued > 0 {
+            self.wake();
+        }
+        Ok(plan)
     }
 
     /// The catalog as file rows, optionally for one producer, in the order

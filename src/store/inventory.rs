@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::outbox::refresh_desired;
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
 
 /// Why stock moved.
@@ -134,7 +135,8 @@ impl Store {
     /// Appends one movement and moves the cached balance with it.
     pub async fn record_movement(&self, req: &MovementRequest<'_>) -> Result<MovementOutcome> {
         let at = now();
-        in_tx!(self, |tx| {
+        let q = self.queue_context();
+        let outcome = in_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
                  VALUES ($1, $2, 0, 0) ON CONFLICT (variant_id, location_id) DO NOTHING",
@@ -195,13 +197,25 @@ impl Store {
             .bind(at)
             .fetch_one(&mut *tx)
             .await?;
-            Ok(MovementOutcome::Applied {
-                movement_id,
-                delta,
-                on_hand: after,
-                reserved,
-            })
-        })
+            let queued = refresh_desired!(tx, [req.variant_id], q);
+            Ok((
+                MovementOutcome::Applied {
+                    movement_id,
+                    delta,
+                    on_hand: after,
+                    reserved,
+                },
+                queued,
+            ))
+        });
+        let (outcome, queued) = match outcome {
+            Ok(pair) => pair,
+            Err(e) => return Err(e),
+        };
+        if queued > 0 {
+            self.wake();
+        }
+        Ok(outcome)
     }
 
     /// Holds (positive) or releases (negative) units for open orders. Not a
@@ -212,7 +226,8 @@ impl Store {
         location_id: i64,
         delta: i64,
     ) -> Result<i64> {
-        in_tx!(self, |tx| {
+        let q = self.queue_context();
+        let result = in_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
                  VALUES ($1, $2, 0, 0) ON CONFLICT (variant_id, location_id) DO NOTHING",
@@ -230,8 +245,14 @@ impl Store {
             .bind(delta)
             .fetch_one(&mut *tx)
             .await?;
-            Ok(reserved)
-        })
+            let queued = refresh_desired!(tx, [variant_id], q);
+            Ok::<_, StoreError>((reserved, queued))
+        });
+        let (reserved, queued) = result?;
+        if queued > 0 {
+            self.wake();
+        }
+        Ok(reserved)
     }
 
     pub async fn stock_levels(&self, variant_id: i64) -> Result<Vec<StockLevel>> {

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::outbox::refresh_desired;
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
 
 /// A remote listing to link to a variant.
@@ -55,7 +56,8 @@ impl Store {
     /// variant or the same remote listing. Returns how many were new.
     pub async fn link_listings(&self, account_id: i64, rows: &[LinkRow]) -> Result<usize> {
         let at = now();
-        in_tx!(self, |tx| {
+        let q = self.queue_context();
+        let result = in_tx!(self, |tx| {
             let mut created = 0;
             for r in rows {
                 // A remote listing linked to another variant before is moved.
@@ -101,8 +103,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            Ok::<_, StoreError>(created)
-        })
+            let variants: Vec<i64> = rows.iter().map(|r| r.variant_id).collect();
+            let queued = refresh_desired!(tx, variants, q);
+            Ok::<_, StoreError>((created, queued))
+        });
+        let (created, queued) = result?;
+        if queued > 0 {
+            self.wake();
+        }
+        Ok(created)
     }
 
     pub async fn listings(&self, account_id: i64) -> Result<Vec<ListingRow>> {

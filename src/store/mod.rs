@@ -11,9 +11,14 @@ pub mod accounts;
 pub mod catalog;
 pub mod inventory;
 pub mod listings;
+pub mod outbox;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -64,17 +69,34 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// A connection pool to one of the two backends.
 #[derive(Clone, Debug)]
-pub enum Store {
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+}
+
+/// The database, with what every writer needs to know about the sync
+/// engine: how long changes coalesce, and whom to wake when a job is queued.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    /// Debounce/throttle window of new sync jobs, in milliseconds.
+    debounce_ms: AtomicU64,
+    /// Wakes this process's sync workers when a job is queued (SQLite has no
+    /// LISTEN/NOTIFY; on PostgreSQL this supplements it for the same process).
+    wake: Notify,
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool.
 macro_rules! with_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
-        match $store {
-            $crate::store::Store::Sqlite($pool) => $body,
-            $crate::store::Store::Postgres($pool) => $body,
+        match $store.pool() {
+            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Postgres($pool) => $body,
         }
     };
 }
@@ -88,8 +110,8 @@ pub(crate) use with_pool;
 /// busy timeout.
 macro_rules! in_tx {
     ($store:expr, |$tx:ident| $body:expr) => {
-        match $store {
-            $crate::store::Store::Sqlite(pool) => {
+        match $store.pool() {
+            $crate::store::Pool::Sqlite(pool) => {
                 #[allow(unused_mut)]
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
@@ -98,7 +120,7 @@ macro_rules! in_tx {
                 }
                 out
             }
-            $crate::store::Store::Postgres(pool) => {
+            $crate::store::Pool::Postgres(pool) => {
                 #[allow(unused_mut)]
                 let mut $tx = pool.begin().await?;
                 let out = $body;
@@ -113,6 +135,41 @@ macro_rules! in_tx {
 pub(crate) use in_tx;
 
 impl Store {
+    fn new(pool: Pool) -> Store {
+        Store {
+            pool,
+            shared: Arc::new(Shared {
+                debounce_ms: AtomicU64::new(100),
+                wake: Notify::new(),
+            }),
+        }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// How long a burst of changes to one listing coalesces before it is
+    /// pushed (a throttle: the first change fixes the deadline).
+    pub fn set_debounce(&self, debounce: Duration) {
+        let ms = u64::try_from(debounce.as_millis()).unwrap_or(u64::MAX);
+        self.shared.debounce_ms.store(ms, Ordering::Relaxed);
+    }
+
+    pub fn debounce(&self) -> Duration {
+        Duration::from_millis(self.shared.debounce_ms.load(Ordering::Relaxed))
+    }
+
+    /// Wakes this process's sync workers.
+    pub fn wake(&self) {
+        self.shared.wake.notify_waiters();
+    }
+
+    /// Resolves at the next [`Store::wake`].
+    pub async fn woken(&self) {
+        self.shared.wake.notified().await
+    }
+
     /// Opens the database (creating a SQLite file on first use) without
     /// migrating it.
     pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> Result<Store> {
@@ -142,7 +199,7 @@ impl Store {
                     .connect_with(opts)
                     .await
                     .map_err(fail)?;
-                Ok(Store::Sqlite(pool))
+                Ok(Store::new(Pool::Sqlite(pool)))
             }
             Backend::Postgres => {
                 let opts = PgConnectOptions::from_str(url.expose()).map_err(fail)?;
@@ -152,7 +209,7 @@ impl Store {
                     .connect_with(opts)
                     .await
                     .map_err(fail)?;
-                Ok(Store::Postgres(pool))
+                Ok(Store::new(Pool::Postgres(pool)))
             }
         }
     }
@@ -168,9 +225,9 @@ impl Store {
     /// lock meanwhile, so instances starting together do not race.
     pub async fn migrate(&self) -> Result<usize> {
         let before = self.applied_migrations().await.unwrap_or(0);
-        match self {
-            Store::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
-            Store::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         let after = self.applied_migrations().await?;
         Ok(after.saturating_sub(before))
@@ -186,9 +243,9 @@ impl Store {
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Store::Sqlite(_) => Backend::Sqlite,
-            Store::Postgres(_) => Backend::Postgres,
+        match &self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
         }
     }
 

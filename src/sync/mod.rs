@@ -3,6 +3,7 @@
 //! variants (`link`), and pushing the difference (`push`).
 
 pub mod allocation;
+pub mod engine;
 pub mod link;
 pub mod plan;
 pub mod push;

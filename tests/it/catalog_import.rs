@@ -9,17 +9,15 @@ const HEADER: &str = "producer_code,producer_name,district,product_code,product_
 
 async fn ledger_rows(db: &TestDb) -> i64 {
     let store = db.store().await;
-    let n = match &store {
-        kho::store::Store::Sqlite(p) => sqlx::query_scalar("SELECT COUNT(*) FROM stock_movements")
+    let n = match store.pool() {
+        kho::store::Pool::Sqlite(p) => sqlx::query_scalar("SELECT COUNT(*) FROM stock_movements")
             .fetch_one(p)
             .await
             .unwrap(),
-        kho::store::Store::Postgres(p) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM stock_movements")
-                .fetch_one(p)
-                .await
-                .unwrap()
-        }
+        kho::store::Pool::Postgres(p) => sqlx::query_scalar("SELECT COUNT(*) FROM stock_movements")
+            .fetch_one(p)
+            .await
+            .unwrap(),
     };
     store.close().await;
     n

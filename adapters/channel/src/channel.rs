@@ -76,6 +76,13 @@ pub trait Channel: Send + Sync {
     fn parse_webhook(&self, _body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
         Err(WebhookError::Unsupported)
     }
+
+    /// The marketplace's id for this delivery (TikTok `tts_notification_id`), so the core can drop
+    /// repeats of at-least-once pushes. Call after [`Self::verify_webhook`]; `None` when the marketplace
+    /// gives no such id (then dedupe on the events themselves).
+    fn webhook_notification_id(&self, _body: &[u8]) -> Option<String> {
+        None
+    }
 }
 
 #[cfg(test)]

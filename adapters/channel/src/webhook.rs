@@ -30,6 +30,27 @@ pub enum WebhookEvent {
     },
     /// The marketplace's console check; answer 2xx and do nothing.
     Verification,
+    /// The seller revoked the app's authorisation (TikTok `SELLER_DEAUTHORIZATION`). Calls fail until a
+    /// person re-authorises the shop, so the core flags the account instead of retrying.
+    Deauthorized {
+        shop_id: Option<String>,
+        /// The marketplace's text, for operators.
+        message: String,
+    },
+    /// The authorisation ends soon (TikTok `UPCOMING_AUTHORIZATION_EXPIRATION`): ask the seller to
+    /// re-authorise before `expires_at`, since refreshing tokens cannot extend it.
+    AuthorizationExpiring {
+        shop_id: Option<String>,
+        expires_at: Option<DateTime<Utc>>,
+        message: String,
+    },
+    /// A listing's status changed on the marketplace's side (review passed or failed, frozen, deleted):
+    /// the core re-reads the listing rather than trusting the push.
+    ListingStatusChanged {
+        shop_id: Option<String>,
+        item_id: String,
+        raw_status: String,
+    },
     /// Anything else (authorisation, bans, promotions …), kept for logging.
     Other {
         /// The marketplace's event code or type.

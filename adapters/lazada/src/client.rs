@@ -1,0 +1,184 @@
+//! The Lazada channel for one seller: construction from account config, and the call helper every operation
+//! uses (fresh token → call → on `IllegalAccessToken` refresh once and repeat once).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kho_channel::transport::TransportError;
+use kho_channel::{
+    AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenStore,
+    Transport,
+};
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+
+use crate::api::{Call, Credentials};
+use crate::auth::{Authorized, RefreshTokenStatus, TokenManager};
+use crate::config::{LazadaAccountConfig, LazadaMapping};
+
+/// Channel label in logs and metrics.
+pub const CHANNEL: &str = "lazada";
+
+/// Refresh a day before the 30-day access token expires. Lazada suggests 30 minutes; a day leaves room for
+/// a failed refresh to be retried while the current token still works, and costs nothing because refreshing
+/// never extends the refresh token anyway.
+const REFRESH_AHEAD: Duration = Duration::from_secs(24 * 3600);
+
+/// A Lazada seller account, implementing [`kho_channel::Channel`].
+pub struct LazadaChannel {
+    pub(crate) name: String,
+    pub(crate) creds: Credentials,
+    pub(crate) seller_id: Option<String>,
+    pub(crate) warehouse_code: Option<String>,
+    pub(crate) stock_batch: usize,
+    pub(crate) price_batch: usize,
+    pub(crate) mapping: LazadaMapping,
+    pub(crate) http: AccountClient,
+    pub(crate) tokens: TokenManager,
+    pub(crate) capabilities: Capabilities,
+}
+
+impl std::fmt::Debug for LazadaChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazadaChannel")
+            .field("name", &self.name)
+            .field("seller_id", &self.seller_id)
+            .field("base_url", &self.creds.base_url.as_str())
+            .field("auth_url", &self.creds.auth_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Lazada's capabilities for the given batch sizes (lazada.md §2.3, §7, §8, §9).
+pub fn capabilities(stock_batch: usize, price_batch: usize) -> Capabilities {
+    Capabilities {
+        channel: CHANNEL,
+        stock_batch: BatchScope::AcrossItems {
+            max_variants: stock_batch,
+        },
+        price_batch: BatchScope::AcrossItems {
+            max_variants: price_batch,
+        },
+        // Deactivation and activation take one product per call.
+        max_status_items: 1,
+        max_order_details: crate::orders::MAX_ORDER_IDS,
+        // `/orders/get` documents no window cap (only the offset cap, handled by paging).
+        max_order_window: None,
+        webhooks: true,
+        tokens: TokenModel {
+            // Whether the old refresh token survives a refresh is undocumented; it is handled as if it did
+            // not (serialised, persisted before use), which is safe either way.
+            refresh_rotates: true,
+            refresh_extends_refresh_lifetime: false,
+            access_ttl: Duration::from_secs(30 * 24 * 3600),
+            refresh_ahead: REFRESH_AHEAD,
+        },
+    }
+}
+
+impl LazadaChannel {
+    /// Build the channel for one seller. `transport` is the process-wide transport; `store` is the core's
+    /// token store (seeded by the core, then updated by every refresh).
+    pub fn new(
+        config: LazadaAccountConfig,
+        transport: &Arc<Transport>,
+        store: Arc<dyn TokenStore>,
+    ) -> Result<Self, TransportError> {
+        let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
+        let refresh_ahead =
+            chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or(chrono::Duration::days(1));
+        let stock_batch = config.stock_batch_size.get();
+        let price_batch = config.price_batch_size.get();
+        Ok(Self {
+            tokens: TokenManager::new(config.name.clone(), store, refresh_ahead),
+            name: config.name,
+            creds: Credentials {
+                base_url: config.base_url,
+                auth_url: config.auth_url,
+                app_key: config.app_key,
+                app_secret: config.app_secret,
+            },
+            seller_id: config.seller_id,
+            warehouse_code: config.warehouse_code,
+            stock_batch,
+            price_batch,
+            mapping: config.mapping,
+            http,
+            capabilities: capabilities(stock_batch, price_batch),
+        })
+    }
+
+    /// The configured seller id (matches push `seller_id`).
+    pub fn seller_id(&self) -> Option<&str> {
+        self.seller_id.as_deref()
+    }
+
+    /// Finish a seller authorisation: exchange the callback's `code` for tokens and store them.
+    pub async fn authorize(&self, code: &SecretString) -> Result<Authorized, ChannelError> {
+        let authorized = self
+            .tokens
+            .exchange_code(&self.http, &self.creds, code)
+            .await?;
+        if let (Some(configured), Some(got)) = (&self.seller_id, &authorized.seller_id)
+            && configured != got
+        {
+            tracing::warn!(account = %self.name, configured = %configured, authorised = %got,
+                "the seller who authorised is not the configured seller_id");
+        }
+        Ok(authorized)
+    }
+
+    /// The link a seller opens to authorise kho (lazada.md §2.1); the code comes back on `redirect_uri`.
+    pub fn authorization_url(
+        &self,
+        redirect_uri: &str,
+        state: Option<&str>,
+    ) -> Result<url::Url, ChannelError> {
+        let mut url = self.creds.auth_url.clone();
+        url.set_path("/oauth/authorize");
+        url.set_query(None);
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code")
+                .append_pair("force_auth", "true")
+                .append_pair("redirect_uri", redirect_uri)
+                .append_pair("client_id", &self.creds.app_key);
+            if let Some(state) = state {
+                q.append_pair("state", state);
+            }
+        }
+        Ok(url)
+    }
+
+    /// Where the seller's authorisation stands. Refreshing never extends the refresh token, so
+    /// [`RefreshTokenStatus::EndingSoon`] means a person must re-authorise before the given time; the same is
+    /// logged as a warning.
+    pub async fn refresh_token_status(&self) -> Result<RefreshTokenStatus, ChannelError> {
+        let tokens = self.tokens.current().await?;
+        Ok(self.tokens.warn_if_reauth_due(&tokens))
+    }
+
+    /// Run a seller call with a valid token; on `IllegalAccessToken` refresh once and repeat once.
+    pub(crate) async fn seller_call<'s, T, F>(&'s self, make: F) -> Result<T, ChannelError>
+    where
+        T: DeserializeOwned + Send,
+        F: Fn(SecretString) -> Call<'s, T> + Send + Sync,
+    {
+        let tokens = self.tokens.usable(&self.http, &self.creds).await?;
+        match self.http.execute(&make(tokens.access_token.clone())).await {
+            Err(e) if matches!(e.kind, ErrorKind::AuthExpired { .. }) => {
+                tracing::info!(account = %self.name, endpoint = %e.endpoint, "access token rejected; refreshing");
+                let fresh = self
+                    .tokens
+                    .refresh(&self.http, &self.creds, &tokens)
+                    .await?;
+                self.http.execute(&make(fresh.access_token)).await
+            }
+            other => other,
+        }
+    }
+
+    pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
+        self.http.error(endpoint, kind)
+    }
+}

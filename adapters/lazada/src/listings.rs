@@ -1,0 +1,187 @@
+//! Reading the seller's listings (lazada.md §6.1): `/products/get` with `filter=all`, paged by `offset` with
+//! `limit` 50 (Lazada's maximum; older docs said 500). Every SKU of every product becomes one listing,
+//! addressed as item id / `SkuId`, linked by `SellerSku`.
+//!
+//! `offset` is capped at 10 000 (Lazada suggests scrolling by date past that). Paging stops there with a
+//! warning: a cooperative with more than 10 000 products is not a case kho serves today.
+
+use kho_channel::{
+    ChannelError, ErrorKind, ListingStatus, Page, PageToken, RemoteId, RemoteListing,
+};
+use reqwest::Method;
+
+use crate::api::Call;
+use crate::client::LazadaChannel;
+use crate::wire::{Product, ProductsResponse, Sku, whole_vnd};
+
+pub const PRODUCTS_GET: &str = "/products/get";
+
+/// Lazada's maximum page size (error 19 above it).
+pub const PAGE_SIZE: i64 = 50;
+/// Lazada's maximum `offset` for `/products/get`.
+pub const MAX_OFFSET: i64 = 10_000;
+
+/// A product or SKU status → the contract's. Lazada spells them inconsistently (`active`, `Active`,
+/// `InActive`, `Pending QC` …), so they are compared case-insensitively without separators.
+pub fn listing_status(status: &str) -> Option<ListingStatus> {
+    let s: String = status
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    Some(match s.as_str() {
+        "active" | "live" | "soldout" => ListingStatus::Active,
+        "inactive" => ListingStatus::Inactive,
+        "deleted" => ListingStatus::Deleted,
+        "pending" | "pendingqc" => ListingStatus::UnderReview,
+        "rejected" | "suspended" | "banned" | "lock" => ListingStatus::Banned,
+        _ => return None,
+    })
+}
+
+/// The product's status wins when it is not active (an inactive product hides all its SKUs); otherwise the
+/// SKU's own status.
+fn combined_status(product: &Product, sku: &Sku) -> ListingStatus {
+    let product_status = listing_status(&product.status);
+    let sku_status = listing_status(&sku.status);
+    match (product_status, sku_status) {
+        (Some(p), _) if p != ListingStatus::Active => p,
+        (_, Some(s)) => s,
+        (Some(p), None) => p,
+        // Unknown: not buyable as far as we know.
+        (None, None) => ListingStatus::Inactive,
+    }
+}
+
+/// The SKU's sellable stock: the configured warehouse's, else the sum over warehouses, else `Available`,
+/// else the total `quantity` (the only figure some answers carry).
+fn sellable(sku: &Sku, warehouse: Option<&str>) -> i64 {
+    let per_warehouse: Vec<i64> = sku
+        .warehouses
+        .iter()
+        .filter(|w| warehouse.is_none_or(|code| w.warehouse_code == code))
+        .filter_map(|w| w.sellable_quantity)
+        .collect();
+    if !per_warehouse.is_empty() {
+        return per_warehouse.iter().sum();
+    }
+    sku.available.or(sku.quantity).unwrap_or(0)
+}
+
+/// The listings of one product: one per SKU.
+pub fn listings_from(product: &Product, warehouse: Option<&str>) -> Vec<RemoteListing> {
+    let several = product.skus.len() > 1;
+    product
+        .skus
+        .iter()
+        .map(|sku| {
+            let seller_sku = sku.seller_sku.trim().to_owned();
+            let name = product.attributes.name.trim();
+            let title = if several && !seller_sku.is_empty() {
+                format!("{name} — {seller_sku}")
+            } else {
+                name.to_owned()
+            };
+            RemoteListing {
+                id: RemoteId::variant(product.item_id.clone(), sku.sku_id.clone()),
+                seller_sku,
+                title,
+                stock: sellable(sku, warehouse),
+                price_vnd: sku.price.map_or(0, whole_vnd),
+                status: combined_status(product, sku),
+            }
+        })
+        .collect()
+}
+
+impl LazadaChannel {
+    pub(crate) async fn listings_page(
+        &self,
+        page: Option<&PageToken>,
+    ) -> Result<Page<RemoteListing>, ChannelError> {
+        let offset: i64 = match page {
+            None => 0,
+            Some(PageToken(t)) => t.parse().ok().filter(|o| *o >= 0).ok_or_else(|| {
+                self.error(
+                    PRODUCTS_GET,
+                    ErrorKind::invalid_request("bad_page_token", format!("not an offset: {t:?}")),
+                )
+            })?,
+        };
+        let list: ProductsResponse = self
+            .seller_call(|token| {
+                Call::seller(&self.creds, Method::GET, PRODUCTS_GET, token)
+                    .param("filter", "all")
+                    .param("offset", offset)
+                    .param("limit", PAGE_SIZE)
+                    .param("options", 1)
+            })
+            .await?;
+        let got = list.products.len() as i64;
+        let next_offset = offset + got;
+        let more = got > 0
+            && match list.total_products {
+                Some(total) => next_offset < total,
+                None => got >= PAGE_SIZE,
+            };
+        let next = if more && next_offset > MAX_OFFSET {
+            tracing::warn!(account = %self.name, offset = next_offset,
+                "Lazada /products/get cannot page past offset 10000; the remaining products are not listed");
+            None
+        } else {
+            more.then(|| PageToken(next_offset.to_string()))
+        };
+        let warehouse = self.warehouse_code.as_deref();
+        let items = list
+            .products
+            .iter()
+            .flat_map(|p| listings_from(p, warehouse))
+            .collect();
+        Ok(Page { items, next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        assert_eq!(listing_status("active"), Some(ListingStatus::Active));
+        assert_eq!(listing_status("InActive"), Some(ListingStatus::Inactive));
+        assert_eq!(
+            listing_status("Pending QC"),
+            Some(ListingStatus::UnderReview)
+        );
+        assert_eq!(listing_status("sold-out"), Some(ListingStatus::Active));
+        assert_eq!(listing_status("Deleted"), Some(ListingStatus::Deleted));
+        assert_eq!(listing_status("rejected"), Some(ListingStatus::Banned));
+        assert_eq!(listing_status("???"), None);
+    }
+
+    #[test]
+    fn one_listing_per_sku_with_sellable_stock() {
+        let p: Product = serde_json::from_value(serde_json::json!({
+            "item_id": 2001, "status": "Active", "attributes": {"name": "Mật ong"},
+            "skus": [
+                {"SkuId": 11, "SellerSku": "MO-250", "Status": "active", "quantity": 12, "Available": 10, "price": 150000.0,
+                 "multiWarehouseInventories": [{"warehouseCode": "dropshipping", "quantity": 12, "sellableQuantity": 9}]},
+                {"SkuId": "12", "SellerSku": " MO-500 ", "Status": "inactive", "quantity": 3, "price": "280000.00"}
+            ]
+        }))
+        .unwrap();
+        let l = listings_from(&p, None);
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].id, RemoteId::variant("2001", "11"));
+        assert_eq!(l[0].seller_sku, "MO-250");
+        assert_eq!(l[0].stock, 9);
+        assert_eq!(l[0].price_vnd, 150000);
+        assert_eq!(l[0].status, ListingStatus::Active);
+        assert_eq!(l[0].title, "Mật ong — MO-250");
+        assert_eq!(l[1].seller_sku, "MO-500");
+        assert_eq!(l[1].stock, 3);
+        assert_eq!(l[1].price_vnd, 280000);
+        assert_eq!(l[1].status, ListingStatus::Inactive);
+        assert_eq!(listings_from(&p, Some("other"))[0].stock, 10);
+    }
+}

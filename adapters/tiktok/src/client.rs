@@ -1,0 +1,245 @@
+//! The TikTok channel for one shop: construction from account config, shop discovery (`shop_cipher`),
+//! warehouses, and the call helper every operation uses (fresh token → call → on 105002 refresh once and
+//! repeat once).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kho_channel::transport::TransportError;
+use kho_channel::{
+    AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet,
+    TokenStore, Transport,
+};
+use reqwest::Method;
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+
+use crate::api::{Call, Credentials, Request, is_shop_scoped};
+use crate::auth::TokenManager;
+use crate::config::{TikTokAccountConfig, TikTokMapping};
+use crate::wire::{Shop, ShopsData, Warehouse, WarehousesData};
+
+/// Channel label in logs and metrics.
+pub const CHANNEL: &str = "tiktok";
+
+pub const SHOPS_PATH: &str = "/authorization/202309/shops";
+pub const WAREHOUSES_PATH: &str = "/logistics/202309/warehouses";
+
+/// Refresh this long before the (7-day) access token expires, so a late or briefly stopped token scheduler
+/// still refreshes in time (calls also refresh on demand).
+const REFRESH_AHEAD: Duration = Duration::from_secs(60 * 60);
+
+/// A TikTok shop, implementing [`kho_channel::Channel`].
+pub struct TikTokChannel {
+    pub(crate) name: String,
+    pub(crate) creds: Credentials,
+    pub(crate) shop_id: Option<String>,
+    /// The configured cipher, or the one learnt from `/authorization/202309/shops` on first use.
+    pub(crate) shop_cipher: tokio::sync::OnceCell<String>,
+    pub(crate) warehouse_id: Option<String>,
+    pub(crate) mapping: TikTokMapping,
+    pub(crate) http: AccountClient,
+    pub(crate) tokens: TokenManager,
+    pub(crate) capabilities: Capabilities,
+}
+
+impl std::fmt::Debug for TikTokChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TikTokChannel")
+            .field("name", &self.name)
+            .field("shop_id", &self.shop_id)
+            .field("shop_cipher", &self.shop_cipher.get())
+            .field("base_url", &self.creds.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// TikTok's capabilities (tiktok.md §6.4, §7, §8, §9).
+pub fn capabilities() -> Capabilities {
+    Capabilities {
+        channel: CHANNEL,
+        // One product per call; TikTok gives no SKU cap (≤ 100 SKUs per product anyway).
+        stock_batch: BatchScope::PerItem { max_variants: None },
+        price_batch: BatchScope::PerItem { max_variants: None },
+        // A limit exists (12019120); 20 is the only figure seen (unconfirmed) — conservative.
+        max_status_items: crate::inventory::MAX_STATUS_ITEMS,
+        max_order_details: crate::orders::MAX_DETAILS,
+        // No documented cap on the search window.
+        max_order_window: None,
+        webhooks: true,
+        tokens: TokenModel {
+            refresh_rotates: true,
+            refresh_extends_refresh_lifetime: true,
+            access_ttl: Duration::from_secs(7 * 24 * 3600),
+            refresh_ahead: REFRESH_AHEAD,
+        },
+    }
+}
+
+impl TikTokChannel {
+    /// Build the channel for one shop. `transport` is the process-wide transport; `store` is the core's
+    /// token store (seeded by the core, then updated by every refresh). No network call happens here.
+    pub fn new(
+        config: TikTokAccountConfig,
+        transport: &Arc<Transport>,
+        store: Arc<dyn TokenStore>,
+    ) -> Result<Self, TransportError> {
+        let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
+        let refresh_ahead =
+            chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or(chrono::Duration::hours(1));
+        let shop_cipher = match config.shop_cipher.filter(|c| !c.trim().is_empty()) {
+            Some(c) => tokio::sync::OnceCell::new_with(Some(c)),
+            None => tokio::sync::OnceCell::new(),
+        };
+        Ok(Self {
+            tokens: TokenManager::new(config.name.clone(), store, refresh_ahead),
+            name: config.name,
+            creds: Credentials {
+                base_url: config.base_url,
+                auth_url: config.auth_url,
+                app_key: config.app_key,
+                app_secret: config.app_secret,
+            },
+            shop_id: config.shop_id,
+            shop_cipher,
+            warehouse_id: config.warehouse_id,
+            mapping: config.mapping,
+            http,
+            capabilities: capabilities(),
+        })
+    }
+
+    /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
+    pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
+        self.tokens
+            .exchange_code(&self.http, &self.creds, code)
+            .await
+    }
+
+    /// The shops this authorisation covers, with their ciphers (`GET /authorization/202309/shops`).
+    pub async fn shops(&self) -> Result<Vec<Shop>, ChannelError> {
+        let data: ShopsData = self
+            .call_with(&Request::new(Method::GET, SHOPS_PATH), None)
+            .await?;
+        Ok(data.shops)
+    }
+
+    /// The shop's warehouses (`GET /logistics/202309/warehouses`), e.g. to choose `warehouse_id`.
+    pub async fn warehouses(&self) -> Result<Vec<Warehouse>, ChannelError> {
+        let data: WarehousesData = self
+            .api(&Request::new(Method::GET, WAREHOUSES_PATH))
+            .await?;
+        Ok(data.warehouses)
+    }
+
+    /// The shop cipher: configured, or discovered once (the `OnceCell` makes concurrent first calls share
+    /// one discovery; a failed discovery is retried by the next call).
+    pub async fn shop_cipher(&self) -> Result<&str, ChannelError> {
+        self.shop_cipher
+            .get_or_try_init(|| async {
+                let shops = self.shops().await?;
+                let chosen = pick_shop(&shops, self.shop_id.as_deref()).map_err(|msg| {
+                    self.error(
+                        SHOPS_PATH,
+                        ErrorKind::invalid_request("shop_discovery", msg),
+                    )
+                })?;
+                tracing::info!(account = %self.name, shop_id = %chosen.id, shop = %chosen.name,
+                    region = %chosen.region, "discovered TikTok shop cipher");
+                Ok(chosen.cipher.clone())
+            })
+            .await
+            .map(String::as_str)
+    }
+
+    /// Run an Open API call, adding `shop_cipher` exactly on shop-scoped paths.
+    pub(crate) async fn api<T>(&self, request: &Request) -> Result<T, ChannelError>
+    where
+        T: DeserializeOwned + Send,
+    {
+        let cipher = if is_shop_scoped(&request.method, &request.path) {
+            Some(self.shop_cipher().await?)
+        } else {
+            None
+        };
+        self.call_with(request, cipher).await
+    }
+
+    /// Run a call with a valid token; on an auth answer (105002) refresh once and repeat once.
+    async fn call_with<T>(&self, request: &Request, cipher: Option<&str>) -> Result<T, ChannelError>
+    where
+        T: DeserializeOwned + Send,
+    {
+        let tokens = self.tokens.usable(&self.http, &self.creds).await?;
+        let first: Call<'_, T> =
+            Call::api(&self.creds, request, cipher, tokens.access_token.clone());
+        match self.http.execute(&first).await {
+            Err(e) if matches!(e.kind, ErrorKind::AuthExpired { .. }) => {
+                tracing::info!(account = %self.name, endpoint = %e.endpoint, "access token rejected; refreshing");
+                let fresh = self
+                    .tokens
+                    .refresh(&self.http, &self.creds, &tokens)
+                    .await?;
+                let again: Call<'_, T> =
+                    Call::api(&self.creds, request, cipher, fresh.access_token);
+                self.http.execute(&again).await
+            }
+            other => other,
+        }
+    }
+
+    pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
+        self.http.error(endpoint, kind)
+    }
+}
+
+/// Which shop of an authorisation is ours: the one with `shop_id`, else the only one.
+pub(crate) fn pick_shop<'a>(shops: &'a [Shop], shop_id: Option<&str>) -> Result<&'a Shop, String> {
+    let usable = || shops.iter().filter(|s| !s.cipher.is_empty());
+    match shop_id {
+        Some(id) => usable()
+            .find(|s| s.id == id)
+            .ok_or_else(|| format!("no authorised shop has id {id}")),
+        None => {
+            let mut it = usable();
+            match (it.next(), it.next()) {
+                (Some(only), None) => Ok(only),
+                (None, _) => Err("the authorisation covers no shop".into()),
+                (Some(_), Some(_)) => Err(format!(
+                    "the authorisation covers several shops ({}); set shop_id or shop_cipher",
+                    usable()
+                        .map(|s| format!("{} {:?}", s.id, s.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop(id: &str, cipher: &str) -> Shop {
+        Shop {
+            cipher: cipher.into(),
+            code: String::new(),
+            id: id.into(),
+            name: format!("shop {id}"),
+            region: "VN".into(),
+            seller_type: "LOCAL".into(),
+        }
+    }
+
+    #[test]
+    fn picks_the_configured_or_only_shop() {
+        let one = [shop("1", "ROW_a")];
+        assert_eq!(pick_shop(&one, None).unwrap().cipher, "ROW_a");
+        let two = [shop("1", "ROW_a"), shop("2", "ROW_b")];
+        assert_eq!(pick_shop(&two, Some("2")).unwrap().cipher, "ROW_b");
+        assert!(pick_shop(&two, None).unwrap_err().contains("several shops"));
+        assert!(pick_shop(&two, Some("3")).is_err());
+        assert!(pick_shop(&[], None).is_err());
+    }
+}

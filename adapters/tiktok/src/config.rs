@@ -1,0 +1,168 @@
+//! Per-account configuration: credentials, hosts, limits, and the mapping from kho's catalog to TikTok's
+//! category/attribute/brand ids (which only the seller's shop knows, so they are configured, not guessed).
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+
+use kho_channel::RateLimit;
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+/// One TikTok Shop.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TikTokAccountConfig {
+    /// kho's unique account name (logs, metrics, errors, token store key).
+    pub name: String,
+    /// `https://open-api.tiktokglobalshop.com` in production (VN included); a simulator's address in tests.
+    pub base_url: Url,
+    /// `https://auth.tiktok-shops.com` in production. A URL already ending in `/api/v2` is accepted too
+    /// (SKIT writes the sandbox host that way).
+    pub auth_url: Url,
+    pub app_key: String,
+    pub app_secret: SecretString,
+    /// Selects the shop on shop-scoped endpoints. Leave it out to learn it from
+    /// `/authorization/202309/shops` on first use (then `shop_id` picks the shop when the token covers
+    /// several).
+    #[serde(default)]
+    pub shop_cipher: Option<String>,
+    /// TikTok's shop id (as in webhooks' `shop_id`), used to pick the shop during discovery.
+    #[serde(default)]
+    pub shop_id: Option<String>,
+    #[serde(default = "default_rate_limit")]
+    pub rate_limit: RateLimit,
+    /// Warehouse for stock writes and new listings. Optional for shops with one default warehouse
+    /// (tiktok.md §7.1: TikTok then accepts stock writes without it); mandatory with several (12019028).
+    #[serde(default)]
+    pub warehouse_id: Option<String>,
+    #[serde(default)]
+    pub mapping: TikTokMapping,
+}
+
+fn default_rate_limit() -> RateLimit {
+    // TikTok's numeric limits are all unconfirmed (tiktok.md §5); 10/s per shop is the conservative default.
+    RateLimit::per_second(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN))
+}
+
+/// How kho's catalog maps onto this shop's TikTok ids, for publishing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TikTokMapping {
+    /// kho category name → TikTok leaf category and its mandatory attributes.
+    #[serde(default)]
+    pub categories: BTreeMap<String, CategoryMapping>,
+    /// Brand for new products when the category mapping names none; leave out for "no brand".
+    #[serde(default)]
+    pub brand_id: Option<String>,
+    /// Name of the sales attribute shown to buyers on multi-variant products ("Phân loại", "Khối lượng" …).
+    #[serde(default = "default_sales_attribute_name")]
+    pub sales_attribute_name: String,
+    /// `is_cod_allowed` on new products (COD is common in VN); left to TikTok's default when unset.
+    #[serde(default)]
+    pub is_cod_allowed: Option<bool>,
+}
+
+impl Default for TikTokMapping {
+    fn default() -> Self {
+        Self {
+            categories: BTreeMap::new(),
+            brand_id: None,
+            sales_attribute_name: default_sales_attribute_name(),
+            is_cod_allowed: None,
+        }
+    }
+}
+
+fn default_sales_attribute_name() -> String {
+    "Phân loại".to_owned()
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryMapping {
+    /// TikTok leaf category id (a 64-bit number kept as text, like every TikTok id).
+    pub category_id: String,
+    /// `v1` (default outside the US) or `v2`.
+    #[serde(default = "default_category_version")]
+    pub category_version: String,
+    /// Overrides the account-wide brand.
+    #[serde(default)]
+    pub brand_id: Option<String>,
+    #[serde(default)]
+    pub attributes: Vec<AttributeMapping>,
+}
+
+fn default_category_version() -> String {
+    "v1".to_owned()
+}
+
+/// A product attribute, e.g. `100149` "Quốc gia xuất xứ".
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeMapping {
+    pub id: String,
+    pub values: Vec<AttributeValueMapping>,
+}
+
+/// A predefined value (`id`, e.g. `1000854` "Việt Nam") or a custom one (`name`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeValueMapping {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn deserializes_and_never_debugs_the_secret() {
+        let cfg: TikTokAccountConfig = serde_json::from_value(serde_json::json!({
+            "name": "tiktok-chi-lang",
+            "base_url": "https://open-api.tiktokglobalshop.com",
+            "auth_url": "https://auth.tiktok-shops.com",
+            "app_key": "68xu9ks5p4i8",
+            "app_secret": "SECRET-VALUE",
+            "shop_cipher": "ROW_aiVo7gAAAAB2vvlFyfTxbVr4ZFHoDbhK",
+            "shop_id": "7495274531001436791",
+            "rate_limit": {"per_second": 5},
+            "warehouse_id": "7068517275539719942",
+            "mapping": {
+                "categories": {"honey": {"category_id": "700645", "attributes": [
+                    {"id": "100149", "values": [{"id": "1000854"}]},
+                    {"id": "100216", "values": [{"name": "Hà Giang"}]}
+                ]}},
+                "brand_id": "7082427311584347905"
+            }
+        }))
+        .unwrap();
+        assert_eq!(cfg.app_secret.expose_secret(), "SECRET-VALUE");
+        assert_eq!(cfg.rate_limit.per_second.get(), 5);
+        let honey = &cfg.mapping.categories["honey"];
+        assert_eq!(honey.category_id, "700645");
+        assert_eq!(honey.category_version, "v1");
+        assert_eq!(cfg.mapping.sales_attribute_name, "Phân loại");
+        assert!(!format!("{cfg:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn minimal_config_and_unknown_keys() {
+        let minimal = serde_json::json!({
+            "name": "x", "base_url": "http://127.0.0.1:1", "auth_url": "http://127.0.0.1:2",
+            "app_key": "k", "app_secret": "s"
+        });
+        let cfg: TikTokAccountConfig = serde_json::from_value(minimal.clone()).unwrap();
+        assert!(cfg.shop_cipher.is_none() && cfg.warehouse_id.is_none());
+        assert_eq!(cfg.rate_limit.per_second.get(), 10);
+
+        let mut typo = minimal;
+        typo["shopcipher"] = "ROW_x".into();
+        let err = serde_json::from_value::<TikTokAccountConfig>(typo).unwrap_err();
+        assert!(err.to_string().contains("shopcipher"), "{err}");
+    }
+}

@@ -1,0 +1,487 @@
+//! Publishing a new listing (tiktok.md §6.1, §6.5): upload each image (multipart, body not signed, no
+//! `shop_cipher`), then one `POST /product/202309/products` with every SKU, its price, stock and sales
+//! attribute. The response maps `seller_sku` to SKU ids. Category, attributes and brand come from the
+//! account's [`crate::config::TikTokMapping`].
+//!
+//! Create is repeated safely only with an `idempotency_key` (§4.2): the key is derived from the account and
+//! the draft (not from the uploaded image URIs, which change when a publish is retried), so a transport retry
+//! or a re-run of the same job cannot create the product twice.
+
+use std::collections::HashMap;
+
+use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
+use reqwest::Method;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::api::{Body, Request};
+use crate::client::TikTokChannel;
+use crate::wire::{CreateProductData, Money, UploadImageData, Warehouse};
+
+pub const UPLOAD_IMAGE: &str = "/product/202309/images/upload";
+pub const CREATE_PRODUCT: &str = "/product/202309/products";
+
+const MAX_IMAGES: usize = 9;
+/// 12052050 above this.
+const MAX_SKUS: usize = 100;
+/// JPG/JPEG/PNG up to 5 MB (§6.5).
+const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
+const PUBLISH: &str = "publish";
+
+#[derive(Serialize)]
+struct CreateProduct<'a> {
+    title: &'a str,
+    description: String,
+    category_id: &'a str,
+    category_version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    brand_id: Option<&'a str>,
+    main_images: Vec<ImageUri>,
+    skus: Vec<NewSku<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    product_attributes: Vec<ProductAttribute<'a>>,
+    package_weight: PackageWeight,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_cod_allowed: Option<bool>,
+    idempotency_key: String,
+}
+
+#[derive(Serialize)]
+struct ImageUri {
+    uri: String,
+}
+
+#[derive(Serialize)]
+struct NewSku<'a> {
+    seller_sku: &'a str,
+    price: Money,
+    inventory: Vec<NewInventory<'a>>,
+    sales_attributes: Vec<NewSalesAttribute<'a>>,
+}
+
+#[derive(Serialize)]
+struct NewInventory<'a> {
+    warehouse_id: &'a str,
+    quantity: i64,
+}
+
+#[derive(Serialize)]
+struct NewSalesAttribute<'a> {
+    name: &'a str,
+    value_name: &'a str,
+}
+
+#[derive(Serialize)]
+struct ProductAttribute<'a> {
+    id: &'a str,
+    values: Vec<AttributeValue<'a>>,
+}
+
+#[derive(Serialize)]
+struct AttributeValue<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PackageWeight {
+    value: String,
+    unit: &'static str,
+}
+
+/// Grams → TikTok's kilogram string (`500` → `"0.5"`).
+pub fn kilograms(weight_g: u32) -> String {
+    let whole = weight_g / 1000;
+    let frac = weight_g % 1000;
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        let s = format!("{whole}.{frac:03}");
+        s.trim_end_matches('0').to_owned()
+    }
+}
+
+/// TikTok wants HTML; kho descriptions are plain text. Escape it and keep its line structure.
+pub fn description_html(text: &str) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    escaped
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", p.replace('\n', "<br>")))
+        .collect()
+}
+
+/// A stable key for one account's draft (first 32 hex chars of SHA-256 over account + draft JSON).
+pub fn idempotency_key(account: &str, draft: &ListingDraft) -> String {
+    let mut h = Sha256::new();
+    h.update(account.as_bytes());
+    h.update([0]);
+    h.update(serde_json::to_vec(draft).unwrap_or_default());
+    let digest = hex::encode(h.finalize());
+    format!("kho-{}", digest.get(..32).unwrap_or(&digest))
+}
+
+/// The warehouse for a new product when none is configured: the default enabled sales warehouse, else the
+/// only enabled sales warehouse.
+pub(crate) fn default_warehouse(warehouses: &[Warehouse]) -> Option<&Warehouse> {
+    let sales: Vec<&Warehouse> = warehouses
+        .iter()
+        .filter(|w| {
+            w.kind == "SALES_WAREHOUSE"
+                && (w.effect_status.is_empty() || w.effect_status == "ENABLED")
+        })
+        .collect();
+    sales
+        .iter()
+        .find(|w| w.is_default)
+        .or_else(|| {
+            if sales.len() == 1 {
+                sales.first()
+            } else {
+                None
+            }
+        })
+        .copied()
+}
+
+impl TikTokChannel {
+    pub(crate) async fn publish_listing(
+        &self,
+        draft: &ListingDraft,
+    ) -> Result<PublishedListing, ChannelError> {
+        let invalid =
+            |code: &str, msg: String| self.error(PUBLISH, ErrorKind::invalid_request(code, msg));
+        let category = self
+            .mapping
+            .categories
+            .get(&draft.category)
+            .ok_or_else(|| {
+                invalid(
+                    "unmapped_category",
+                    format!(
+                        "category {:?} has no TikTok mapping for this account",
+                        draft.category
+                    ),
+                )
+            })?;
+        if draft.variants.is_empty() || draft.variants.len() > MAX_SKUS {
+            return Err(invalid(
+                "variant_count",
+                format!(
+                    "{} variants; TikTok needs 1 to {MAX_SKUS}",
+                    draft.variants.len()
+                ),
+            ));
+        }
+        if draft.images.is_empty() || draft.images.len() > MAX_IMAGES {
+            return Err(invalid(
+                "image_count",
+                format!(
+                    "{} images; TikTok needs 1 to {MAX_IMAGES}",
+                    draft.images.len()
+                ),
+            ));
+        }
+        if let Some(v) = draft
+            .variants
+            .iter()
+            .find(|v| v.price_vnd < 1 || v.stock < 0)
+        {
+            return Err(invalid(
+                "variant_values",
+                format!(
+                    "variant {:?}: price must be ≥ 1 VND and stock ≥ 0",
+                    v.seller_sku
+                ),
+            ));
+        }
+        let warehouse_id = match &self.warehouse_id {
+            Some(w) => w.clone(),
+            None => {
+                let warehouses = self.warehouses().await?;
+                default_warehouse(&warehouses)
+                    .map(|w| w.id.clone())
+                    .ok_or_else(|| {
+                        invalid(
+                            "no_warehouse",
+                            "no default sales warehouse; set warehouse_id for this account".into(),
+                        )
+                    })?
+            }
+        };
+
+        let mut uris = Vec::with_capacity(draft.images.len());
+        for image in &draft.images {
+            uris.push(self.upload_image(image).await?);
+        }
+
+        let multi = draft.variants.len() > 1;
+        let body = CreateProduct {
+            title: &draft.name,
+            description: description_html(&draft.description),
+            category_id: &category.category_id,
+            category_version: &category.category_version,
+            brand_id: category
+                .brand_id
+                .as_deref()
+                .or(self.mapping.brand_id.as_deref()),
+            main_images: uris.into_iter().map(|uri| ImageUri { uri }).collect(),
+            skus: draft
+                .variants
+                .iter()
+                .map(|v| NewSku {
+                    seller_sku: &v.seller_sku,
+                    price: Money::vnd(v.price_vnd),
+                    inventory: vec![NewInventory {
+                        warehouse_id: &warehouse_id,
+                        quantity: v.stock,
+                    }],
+                    sales_attributes: if multi {
+                        vec![NewSalesAttribute {
+                            name: &self.mapping.sales_attribute_name,
+                            value_name: &v.name,
+                        }]
+                    } else {
+                        Vec::new()
+                    },
+                })
+                .collect(),
+            product_attributes: category
+                .attributes
+                .iter()
+                .map(|a| ProductAttribute {
+                    id: &a.id,
+                    values: a
+                        .values
+                        .iter()
+                        .map(|v| AttributeValue {
+                            id: v.id.as_deref(),
+                            name: v.name.as_deref(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            package_weight: PackageWeight {
+                value: kilograms(draft.weight_g),
+                unit: "KILOGRAM",
+            },
+            is_cod_allowed: self.mapping.is_cod_allowed,
+            idempotency_key: idempotency_key(&self.name, draft),
+        };
+        let request = Request::new(Method::POST, CREATE_PRODUCT)
+            .json(&body)
+            .map_err(|k| self.error(CREATE_PRODUCT, k))?;
+        let created: CreateProductData = self.api(&request).await?;
+        for w in &created.warnings {
+            tracing::warn!(account = %self.name, product_id = %created.product_id, warning = %w.message,
+                "TikTok accepted the product with a warning");
+        }
+        let by_sku: HashMap<&str, &str> = created
+            .skus
+            .iter()
+            .map(|s| (s.seller_sku.as_str(), s.id.as_str()))
+            .collect();
+        let mut variants = Vec::with_capacity(draft.variants.len());
+        for v in &draft.variants {
+            // With one SKU the answer may omit seller_sku; the only SKU is then ours.
+            let only = match (draft.variants.len(), created.skus.as_slice()) {
+                (1, [only]) => Some(only.id.as_str()),
+                _ => None,
+            };
+            let sku_id = by_sku.get(v.seller_sku.as_str()).copied().or(only);
+            let Some(sku_id) = sku_id else {
+                return Err(self.error(
+                    CREATE_PRODUCT,
+                    ErrorKind::Permanent {
+                        code: "kho.sku_missing".into(),
+                        message: format!(
+                            "product {} was created without a SKU for {:?}",
+                            created.product_id, v.seller_sku
+                        ),
+                    },
+                ));
+            };
+            variants.push((
+                v.seller_sku.clone(),
+                RemoteId::variant(created.product_id.clone(), sku_id),
+            ));
+        }
+        Ok(PublishedListing {
+            item_id: created.product_id,
+            variants,
+        })
+    }
+
+    async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
+        let (file_name, content_type, data) = match image {
+            DraftImage::Bytes {
+                file_name,
+                content_type,
+                data,
+            } => (file_name.clone(), content_type.clone(), data.clone()),
+            DraftImage::Url(url) => self.fetch_image(url).await?,
+        };
+        if data.len() > MAX_IMAGE_BYTES {
+            return Err(self.error(
+                UPLOAD_IMAGE,
+                ErrorKind::invalid_request(
+                    "image_too_large",
+                    format!("{file_name}: {} bytes (max 5 MB)", data.len()),
+                ),
+            ));
+        }
+        let request = Request::new(Method::POST, UPLOAD_IMAGE).body(Body::Image {
+            file_name,
+            content_type,
+            data,
+            use_case: "MAIN_IMAGE",
+        });
+        let uploaded: UploadImageData = self.api(&request).await?;
+        if uploaded.uri.is_empty() {
+            return Err(self.error(
+                UPLOAD_IMAGE,
+                ErrorKind::Permanent {
+                    code: "kho.unexpected_response".into(),
+                    message: "image upload returned no uri".into(),
+                },
+            ));
+        }
+        Ok(uploaded.uri)
+    }
+
+    /// TikTok takes files, not URLs (base64 JSON no longer works on 202309). This download does not go to
+    /// TikTok, so it bypasses the account's rate limiter.
+    async fn fetch_image(&self, url: &str) -> Result<(String, String, Vec<u8>), ChannelError> {
+        const FETCH: &str = "image_download";
+        let fail = |kind| self.error(FETCH, kind);
+        let response = self.http.http().get(url).send().await.map_err(|e| {
+            fail(ErrorKind::Transient {
+                message: format!(
+                    "downloading {url}: {}",
+                    if e.is_timeout() {
+                        "timed out"
+                    } else {
+                        "request failed"
+                    }
+                ),
+            })
+        })?;
+        let status = response.status();
+        if !status.is_success() {
+            let kind = if status.is_server_error() {
+                ErrorKind::Transient {
+                    message: format!("downloading {url}: HTTP {status}"),
+                }
+            } else {
+                ErrorKind::invalid_request(
+                    "image_unavailable",
+                    format!("downloading {url}: HTTP {status}"),
+                )
+            };
+            return Err(fail(kind));
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.split(';').next().unwrap_or(s).trim().to_owned())
+            .filter(|s| s.starts_with("image/"))
+            .unwrap_or_else(|| guess_content_type(url).to_owned());
+        let data = response
+            .bytes()
+            .await
+            .map_err(|_| {
+                fail(ErrorKind::Transient {
+                    message: format!("downloading {url}: body failed"),
+                })
+            })?
+            .to_vec();
+        let file_name = url
+            .rsplit('/')
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("image.jpg")
+            .to_owned();
+        Ok((file_name, content_type, data))
+    }
+}
+
+fn guess_content_type(url: &str) -> &'static str {
+    if url.to_ascii_lowercase().ends_with(".png") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_in_kilograms() {
+        assert_eq!(kilograms(500), "0.5");
+        assert_eq!(kilograms(1000), "1");
+        assert_eq!(kilograms(1250), "1.25");
+        assert_eq!(kilograms(5), "0.005");
+    }
+
+    #[test]
+    fn descriptions_become_escaped_paragraphs() {
+        assert_eq!(
+            description_html("Mật ong <nguyên chất>\nĐồng Văn\n\n500 g & 1 kg"),
+            "<p>Mật ong &lt;nguyên chất&gt;<br>Đồng Văn</p><p>500 g &amp; 1 kg</p>"
+        );
+    }
+
+    #[test]
+    fn idempotency_key_is_stable_per_draft_and_account() {
+        let draft = ListingDraft {
+            name: "Trà".into(),
+            description: "x".into(),
+            category: "tea".into(),
+            images: vec![],
+            weight_g: 100,
+            variants: vec![],
+        };
+        let k = idempotency_key("a", &draft);
+        assert_eq!(k, idempotency_key("a", &draft));
+        assert_ne!(k, idempotency_key("b", &draft));
+        assert_eq!(k.len(), 36);
+    }
+
+    #[test]
+    fn default_sales_warehouse() {
+        let w = |id: &str, kind: &str, default: bool| Warehouse {
+            id: id.into(),
+            name: String::new(),
+            effect_status: "ENABLED".into(),
+            kind: kind.into(),
+            sub_type: String::new(),
+            is_default: default,
+        };
+        let list = [
+            w("R", "RETURN_WAREHOUSE", true),
+            w("A", "SALES_WAREHOUSE", false),
+            w("B", "SALES_WAREHOUSE", true),
+        ];
+        assert_eq!(default_warehouse(&list).map(|w| w.id.as_str()), Some("B"));
+        let single = [w("A", "SALES_WAREHOUSE", false)];
+        assert_eq!(default_warehouse(&single).map(|w| w.id.as_str()), Some("A"));
+        assert!(default_warehouse(&list[..2]).is_some());
+        assert!(
+            default_warehouse(&[
+                w("A", "SALES_WAREHOUSE", false),
+                w("C", "SALES_WAREHOUSE", false)
+            ])
+            .is_none()
+        );
+    }
+}

@@ -1,0 +1,674 @@
+//! The durable outbox of the sync engine.
+//!
+//! Every change that affects what a listing should show recomputes the
+//! listing's desired state *in the same transaction* and upserts one job per
+//! (listing, kind). A burst of changes coalesces into one row whose version
+//! counts them; the worker reads the payload when it makes the call (latest
+//! value wins) and deletes the job only if its version has not moved
+//! meanwhile. So a committed change always reaches the marketplace, across
+//! crashes, and repeating a push is harmless because pushes are absolute.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::QueryBuilder;
+
+use super::{Pool, Result, Store, StoreError, in_tx, now, with_pool};
+use crate::config::{Allocation, Backend};
+use crate::sync::allocation::desired_stock;
+
+/// Inputs of one listing's desired state.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct DesiredInput {
+    pub listing_id: i64,
+    pub account_id: i64,
+    pub allocation: String,
+    pub delist_on_expiry: bool,
+    pub desired_stock: Option<i64>,
+    pub desired_price: Option<i64>,
+    pub desired_active: Option<bool>,
+    pub remote_stock: Option<i64>,
+    pub remote_price: Option<i64>,
+    pub remote_status: Option<String>,
+    pub available: i64,
+    pub price_vnd: i64,
+    pub product_active: bool,
+    pub variant_active: bool,
+    pub ocop_cert_expires: Option<NaiveDate>,
+}
+
+pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id, a.allocation, \
+     a.delist_on_expiry, l.desired_stock, l.desired_price, l.desired_active, l.remote_stock, \
+     l.remote_price, l.remote_status, \
+     CAST(COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s WHERE s.variant_id = v.id), 0) AS BIGINT) AS available, \
+     v.price_vnd, p.active AS product_active, v.active AS variant_active, p.ocop_cert_expires \
+     FROM listings l JOIN channel_accounts a ON a.id = l.account_id \
+     JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id WHERE ";
+
+/// The desired (stock, price, active) of a listing.
+pub(crate) fn desired(input: &DesiredInput, today: NaiveDate) -> (i64, i64, bool) {
+    let rule: Allocation = serde_json::from_str(&input.allocation).unwrap_or_default();
+    let expired = input.ocop_cert_expires.is_some_and(|d| d < today);
+    let active =
+        input.product_active && input.variant_active && !(input.delist_on_expiry && expired);
+    (
+        desired_stock(input.available, &rule),
+        input.price_vnd,
+        active,
+    )
+}
+
+/// Which kinds of job a recomputation must queue: a kind whose desired value
+/// changed, or (first computation, after linking) differs from what the
+/// marketplace shows.
+pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<&'static str> {
+    let mut kinds = Vec::new();
+    let remote_active = input.remote_status.as_deref().map(|s| s == "active");
+    let decide =
+        |stored: Option<bool>, differs_from_stored: bool, differs_from_remote: bool| match stored {
+            Some(_) => differs_from_stored,
+            None => differs_from_remote,
+        };
+    if decide(
+        input.desired_stock.map(|_| true),
+        input.desired_stock != Some(new.0),
+        input.remote_stock != Some(new.0),
+    ) {
+        kinds.push("stock");
+    }
+    if decide(
+        input.desired_price.map(|_| true),
+        input.desired_price != Some(new.1),
+        input.remote_price != Some(new.1),
+    ) {
+        kinds.push("price");
+    }
+    if decide(
+        input.desired_active,
+        input.desired_active != Some(new.2),
+        remote_active != Some(new.2),
+    ) {
+        kinds.push("status");
+    }
+    kinds
+}
+
+pub(crate) const UPSERT_JOB: &str = "INSERT INTO sync_jobs (account_id, listing_id, kind, version, \
+     state, due_at, first_queued_at, attempts) VALUES ($1, $2, $3, 1, 'pending', $4, $5, 0) \
+     ON CONFLICT (listing_id, kind) DO UPDATE SET version = sync_jobs.version + 1, \
+     due_at = CASE WHEN sync_jobs.state = 'dead' THEN excluded.due_at ELSE sync_jobs.due_at END, \
+     first_queued_at = CASE WHEN sync_jobs.state = 'dead' THEN excluded.first_queued_at \
+       ELSE sync_jobs.first_queued_at END, \
+     attempts = CASE WHEN sync_jobs.state = 'dead' THEN 0 ELSE sync_jobs.attempts END, \
+     state = 'pending'";
+
+/// Recomputes the desired state of every listing of the given variants inside
+/// the transaction `$tx` and queues a job for each kind that changed. Yields
+/// the number of jobs queued. Used by every writer that changes stock,
+/// prices or activity, so the change and its jobs commit together.
+macro_rules! refresh_desired {
+    ($tx:ident, $variants:expr, $q:expr) => {{
+        let mut queued = 0usize;
+        for chunk in $variants.chunks(500) {
+            let mut qb = ::sqlx::QueryBuilder::new($crate::store::outbox::DESIRED_INPUTS);
+            qb.push("l.variant_id IN (");
+            let mut sep = qb.separated(", ");
+            for v in chunk {
+                sep.push_bind(*v);
+            }
+            qb.push(")");
+            let inputs: Vec<$crate::store::outbox::DesiredInput> =
+                qb.build_query_as().fetch_all(&mut *$tx).await?;
+            for input in &inputs {
+                let new = $crate::store::outbox::desired(input, $q.today);
+                let kinds = $crate::store::outbox::changed_kinds(input, new);
+                if input.desired_stock != Some(new.0)
+                    || input.desired_price != Some(new.1)
+                    || input.desired_active != Some(new.2)
+                {
+                    ::sqlx::query(
+                        "UPDATE listings SET desired_stock = $2, desired_price = $3, desired_active = $4 \
+                         WHERE id = $1",
+                    )
+                    .bind(input.listing_id)
+                    .bind(new.0)
+                    .bind(new.1)
+                    .bind(new.2)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                for kind in kinds {
+                    ::sqlx::query($crate::store::outbox::UPSERT_JOB)
+                        .bind(input.account_id)
+                        .bind(input.listing_id)
+                        .bind(kind)
+                        .bind($q.due)
+                        .bind($q.at)
+                        .execute(&mut *$tx)
+                        .await?;
+                    queued += 1;
+                }
+            }
+        }
+        if queued > 0 && $q.postgres {
+            ::sqlx::query("SELECT pg_notify('kho_sync', '')")
+                .execute(&mut *$tx)
+                .await?;
+        }
+        queued
+    }};
+}
+pub(crate) use refresh_desired;
+
+/// The date certificates are judged by: the province's calendar day.
+pub fn certificate_today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+}
+
+/// A claimed job with the payload to push, read at claim time.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub listing_id: i64,
+    pub kind: String,
+    pub version: i64,
+    pub attempts: i64,
+    pub sku: String,
+    pub remote_item_id: String,
+    pub remote_variant_id: String,
+    pub desired_stock: Option<i64>,
+    pub desired_price: Option<i64>,
+    pub desired_active: Option<bool>,
+    pub remote_stock: Option<i64>,
+    pub remote_price: Option<i64>,
+    pub remote_status: Option<String>,
+}
+
+/// Queue figures of one account.
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
+pub struct QueueStats {
+    pub account: String,
+    pub pending: i64,
+    pub dead: i64,
+    pub oldest_pending: Option<DateTime<Utc>>,
+}
+
+/// A job that exhausted its chances, with the marketplace's message.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub account: String,
+    pub sku: String,
+    pub kind: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// Who holds a claim, for fencing completions.
+#[derive(Debug, Clone)]
+pub struct Claimant<'a> {
+    pub owner: &'a str,
+    pub account_id: i64,
+    pub epoch: i64,
+}
+
+const FENCE: &str = "EXISTS (SELECT 1 FROM account_leases f WHERE f.account_id = $90 \
+     AND f.owner = $91 AND f.epoch = $92)";
+
+/// What a writer needs to queue jobs inside its transaction.
+pub(crate) struct QueueContext {
+    pub at: DateTime<Utc>,
+    pub due: DateTime<Utc>,
+    pub today: NaiveDate,
+    pub postgres: bool,
+}
+
+impl Store {
+    pub(crate) fn queue_context(&self) -> QueueContext {
+        let at = now();
+        QueueContext {
+            at,
+            due: at + chrono::Duration::from_std(self.debounce()).unwrap_or_default(),
+            today: certificate_today(),
+            postgres: self.backend() == Backend::Postgres,
+        }
+    }
+
+    /// Recomputes desired state for the given variants (own transaction).
+    pub async fn refresh_desired(&self, variant_ids: &[i64]) -> Result<usize> {
+        let q = self.queue_context();
+        let queued = in_tx!(self, |tx| {
+            Ok::<_, StoreError>(refresh_desired!(tx, variant_ids, q))
+        })?;
+        if queued > 0 {
+            self.wake();
+        }
+        Ok(queued)
+    }
+
+    /// Recomputes desired state for every linked listing (at start, and by
+    /// the daily certificate check).
+    pub async fn refresh_all_desired(&self) -> Result<usize> {
+        let variants: Vec<i64> = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT DISTINCT variant_id FROM listings")
+                .fetch_all(pool)
+                .await?
+        });
+        self.refresh_desired(&variants).await
+    }
+
+    /// Queues a job for every listing of the account whose desired value
+    /// differs from what the marketplace is believed to show and that has no
+    /// job yet (what `kho sync` does before it drains the queue).
+    pub async fn enqueue_differences(&self, account_id: i64) -> Result<usize> {
+        let at = now();
+        let pg = self.backend() == Backend::Postgres;
+        let queued = in_tx!(self, |tx| {
+            let mut n = 0;
+            for (kind, cond) in [
+                (
+                    "stock",
+                    "l.desired_stock IS NOT NULL AND (l.remote_stock IS NULL OR l.remote_stock <> l.desired_stock)",
+                ),
+                (
+                    "price",
+                    "l.desired_price IS NOT NULL AND (l.remote_price IS NULL OR l.remote_price <> l.desired_price)",
+                ),
+                (
+                    "status",
+                    "l.desired_active IS NOT NULL AND (l.remote_status IS NULL OR \
+                   (l.remote_status = 'active') <> l.desired_active)",
+                ),
+            ] {
+                let sql = format!(
+                    "INSERT INTO sync_jobs (account_id, listing_id, kind, version, state, due_at, \
+                     first_queued_at, attempts) \
+                     SELECT l.account_id, l.id, '{kind}', 1, 'pending', $2, $2, 0 FROM listings l \
+                     WHERE l.account_id = $1 AND {cond} \
+                     ON CONFLICT (listing_id, kind) DO NOTHING"
+                );
+                let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(account_id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                n += done.rows_affected() as usize;
+            }
+            if n > 0 && pg {
+                sqlx::query("SELECT pg_notify('kho_sync', '')")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok::<_, StoreError>(n)
+        })?;
+        if queued > 0 {
+            self.wake();
+        }
+        Ok(queued)
+    }
+
+    /// Claims up to `limit` due jobs of an account for `lease`, with their
+    /// payloads. On PostgreSQL rows locked by another claimer are skipped.
+    pub async fn claim_jobs(
+        &self,
+        account_id: i64,
+        owner: &str,
+        lease: std::time::Duration,
+        limit: i64,
+    ) -> Result<Vec<ClaimedJob>> {
+        let at = now();
+        let until = at + chrono::Duration::from_std(lease).unwrap_or_default();
+        let skip_locked = match self.pool() {
+            Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Pool::Sqlite(_) => "",
+        };
+        let sql = format!(
+            "UPDATE sync_jobs SET lease_owner = $2, lease_until = $3 WHERE id IN (\
+             SELECT id FROM sync_jobs WHERE account_id = $1 AND state = 'pending' AND due_at <= $4 \
+             AND (lease_until IS NULL OR lease_until < $4) ORDER BY due_at, id LIMIT $5{skip_locked}) \
+             RETURNING id"
+        );
+        let claimed: Vec<i64> = in_tx!(self, |tx| {
+            let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(account_id)
+                .bind(owner)
+                .bind(until)
+                .bind(at)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+            Ok::<_, StoreError>(ids)
+        })?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut jobs = Vec::with_capacity(claimed.len());
+        for chunk in claimed.chunks(500) {
+            let part: Vec<ClaimedJob> = with_pool!(self, |pool| {
+                let mut qb = QueryBuilder::new(
+                    "SELECT j.id, j.listing_id, j.kind, j.version, j.attempts, v.sku, l.remote_item_id, \
+                     l.remote_variant_id, l.desired_stock, l.desired_price, l.desired_active, \
+                     l.remote_stock, l.remote_price, l.remote_status \
+                     FROM sync_jobs j JOIN listings l ON l.id = j.listing_id \
+                     JOIN variants v ON v.id = l.variant_id WHERE j.id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                qb.push(") ORDER BY j.id");
+                qb.build_query_as().fetch_all(pool).await?
+            });
+            jobs.extend(part);
+        }
+        Ok(jobs)
+    }
+
+    /// Records a push the marketplace acknowledged: the listing's remote and
+    /// acknowledged values, an audit row, and the job's completion — unless
+    /// its version moved during the call (then it stays, to push the newer
+    /// value) or the instance no longer holds the account's lease.
+    pub async fn complete_job(
+        &self,
+        job: &ClaimedJob,
+        claimant: &Claimant<'_>,
+        request_id: Option<&str>,
+    ) -> Result<bool> {
+        let at = now();
+        let (before, after) = match job.kind.as_str() {
+            "stock" => (
+                job.remote_stock.map(|v| v.to_string()),
+                job.desired_stock.map(|v| v.to_string()),
+            ),
+            "price" => (
+                job.remote_price.map(|v| v.to_string()),
+                job.desired_price.map(|v| v.to_string()),
+            ),
+            _ => (
+                job.remote_status.clone(),
+                job.desired_active
+                    .map(|a| if a { "active" } else { "inactive" }.to_owned()),
+            ),
+        };
+        let fence = FENCE
+            .replace("$90", "$4")
+            .replace("$91", "$5")
+            .replace("$92", "$6");
+        in_tx!(self, |tx| {
+            let owned: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST(1 AS BIGINT) WHERE {}",
+                FENCE
+                    .replace("$90", "$1")
+                    .replace("$91", "$2")
+                    .replace("$92", "$3")
+            )))
+            .bind(claimant.account_id)
+            .bind(claimant.owner)
+            .bind(claimant.epoch)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if owned.is_none() {
+                return Ok(false);
+            }
+            let update = match job.kind.as_str() {
+                "stock" => {
+                    "UPDATE listings SET remote_stock = $2, acked_stock = $2, acked_at = $3 WHERE id = $1"
+                }
+                "price" => {
+                    "UPDATE listings SET remote_price = $2, acked_price = $2, acked_at = $3 WHERE id = $1"
+                }
+                _ => {
+                    "UPDATE listings SET remote_status = CASE WHEN $2 = 1 THEN 'active' ELSE 'inactive' END, \
+                      acked_active = ($2 = 1), acked_at = $3 WHERE id = $1"
+                }
+            };
+            let value = match job.kind.as_str() {
+                "stock" => job.desired_stock.unwrap_or_default(),
+                "price" => job.desired_price.unwrap_or_default(),
+                _ => i64::from(job.desired_active.unwrap_or(true)),
+            };
+            sqlx::query(update)
+                .bind(job.listing_id)
+                .bind(value)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO push_audit (account_id, listing_id, kind, before, after, instance, \
+                 request_id, pushed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(claimant.account_id)
+            .bind(job.listing_id)
+            .bind(&job.kind)
+            .bind(&before)
+            .bind(after.unwrap_or_default())
+            .bind(claimant.owner)
+            .bind(request_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE channel_accounts SET last_push_at = $2 WHERE id = $1")
+                .bind(claimant.account_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            let deleted = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM sync_jobs WHERE id = $1 AND version = $2 AND lease_owner = $3 AND {fence}"
+            )))
+            .bind(job.id)
+            .bind(job.version)
+            .bind(claimant.owner)
+            .bind(claimant.account_id)
+            .bind(claimant.owner)
+            .bind(claimant.epoch)
+            .execute(&mut *tx)
+            .await?;
+            if deleted.rows_affected() == 0 {
+                // Changed meanwhile: due again at once, with the newer value.
+                sqlx::query(
+                    "UPDATE sync_jobs SET lease_owner = NULL, lease_until = NULL, attempts = 0 \
+                     WHERE id = $1 AND lease_owner = $2",
+                )
+                .bind(job.id)
+                .bind(claimant.owner)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok::<_, StoreError>(true)
+        })
+    }
+
+    /// Schedules a failed job again at `due` with its error.
+    pub async fn retry_job(
+        &self,
+        job_id: i64,
+        owner: &str,
+        due: DateTime<Utc>,
+        error: &str,
+        count_attempt: bool,
+    ) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE sync_jobs SET due_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL, \
+                 attempts = attempts + $5 WHERE id = $1 AND lease_owner = $2",
+            )
+            .bind(job_id)
+            .bind(owner)
+            .bind(due)
+            .bind(error)
+            .bind(i64::from(count_attempt))
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Parks a job that cannot succeed as it is, keeping the marketplace's
+    /// message, until `kho sync retry-dead` or a new change revives it.
+    pub async fn bury_job(&self, job_id: i64, owner: &str, error: &str) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE sync_jobs SET state = 'dead', last_error = $3, lease_owner = NULL, \
+                 lease_until = NULL, attempts = attempts + 1 WHERE id = $1 AND lease_owner = $2",
+            )
+            .bind(job_id)
+            .bind(owner)
+            .bind(error)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Gives claimed jobs back without counting an attempt (shutdown, lost lease).
+    pub async fn release_jobs(&self, owner: &str) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE sync_jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+            )
+            .bind(owner)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// When the account's next pending job is due, if any.
+    pub async fn next_due(&self, account_id: i64) -> Result<Option<DateTime<Utc>>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT MIN(due_at) FROM sync_jobs WHERE account_id = $1 AND state = 'pending'",
+            )
+            .bind(account_id)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    pub async fn queue_stats(&self) -> Result<Vec<QueueStats>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT a.name AS account, \
+                 CAST(COALESCE(SUM(CASE WHEN j.state = 'pending' THEN 1 ELSE 0 END), 0) AS BIGINT) AS pending, \
+                 CAST(COALESCE(SUM(CASE WHEN j.state = 'dead' THEN 1 ELSE 0 END), 0) AS BIGINT) AS dead, \
+                 MIN(CASE WHEN j.state = 'pending' THEN j.first_queued_at END) AS oldest_pending \
+                 FROM channel_accounts a LEFT JOIN sync_jobs j ON j.account_id = a.id \
+                 GROUP BY a.name ORDER BY a.name",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    pub async fn dead_letters(&self, account: Option<&str>) -> Result<Vec<DeadLetter>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT j.id, a.name AS account, v.sku, j.kind, j.attempts, j.last_error \
+                 FROM sync_jobs j JOIN channel_accounts a ON a.id = j.account_id \
+                 JOIN listings l ON l.id = j.listing_id JOIN variants v ON v.id = l.variant_id \
+                 WHERE j.state = 'dead' AND (CAST($1 AS TEXT) IS NULL OR a.name = $1) ORDER BY j.id",
+            )
+            .bind(account)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Puts dead letters back in the queue (after a fix).
+    pub async fn retry_dead(&self, account: Option<&str>) -> Result<u64> {
+        let at = now();
+        let n = with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE sync_jobs SET state = 'pending', attempts = 0, due_at = $2, lease_owner = NULL, \
+                 lease_until = NULL WHERE state = 'dead' AND (CAST($1 AS TEXT) IS NULL OR account_id = \
+                 (SELECT id FROM channel_accounts WHERE name = $1))",
+            )
+            .bind(account)
+            .bind(at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if n > 0 {
+            self.wake();
+        }
+        Ok(n)
+    }
+
+    /// Takes or renews the lease of an account for `owner`. Returns the epoch
+    /// when `owner` holds it: the epoch grows whenever the owner changes, and
+    /// fences completions written by a previous owner.
+    pub async fn acquire_lease(
+        &self,
+        account_id: i64,
+        owner: &str,
+        ttl: std::time::Duration,
+    ) -> Result<Option<i64>> {
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        Ok(match self.pool() {
+            // PostgreSQL: the database's clock decides, so instances whose
+            // clocks disagree still agree on who holds a lease.
+            Pool::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "INSERT INTO account_leases (account_id, owner, epoch, expires_at) \
+                 VALUES ($1, $2, 1, now() + make_interval(secs => $3::float8 / 1000)) \
+                 ON CONFLICT (account_id) DO UPDATE SET owner = excluded.owner, \
+                 epoch = CASE WHEN account_leases.owner = excluded.owner THEN account_leases.epoch \
+                   ELSE account_leases.epoch + 1 END, expires_at = excluded.expires_at \
+                 WHERE account_leases.owner = excluded.owner OR account_leases.expires_at < now() \
+                 RETURNING epoch",
+                )
+                .bind(account_id)
+                .bind(owner)
+                .bind(ttl_ms)
+                .fetch_optional(pool)
+                .await?
+            }
+            // SQLite lives on one machine: its clock is the database's.
+            Pool::Sqlite(pool) => {
+                let at = now();
+                let until = at + chrono::Duration::milliseconds(ttl_ms);
+                sqlx::query_scalar(
+                    "INSERT INTO account_leases (account_id, owner, epoch, expires_at) VALUES ($1, $2, 1, $3) \
+                     ON CONFLICT (account_id) DO UPDATE SET owner = excluded.owner, \
+                     epoch = CASE WHEN account_leases.owner = excluded.owner THEN account_leases.epoch \
+                       ELSE account_leases.epoch + 1 END, expires_at = excluded.expires_at \
+                     WHERE account_leases.owner = excluded.owner OR account_leases.expires_at < $4 \
+                     RETURNING epoch",
+                )
+                .bind(account_id)
+                .bind(owner)
+                .bind(until)
+                .bind(at)
+                .fetch_optional(pool)
+                .await?
+            }
+        })
+    }
+
+    /// Gives a lease up (clean shutdown), so another instance can take over
+    /// at once.
+    pub async fn release_lease(&self, account_id: i64, owner: &str) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query("DELETE FROM account_leases WHERE account_id = $1 AND owner = $2")
+                .bind(account_id)
+                .bind(owner)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Pending jobs of an account (for draining).
+    pub async fn pending_jobs(&self, account_id: i64) -> Result<i64> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sync_jobs WHERE account_id = $1 AND state = 'pending'",
+            )
+            .bind(account_id)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+}

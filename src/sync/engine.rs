@@ -1,0 +1,466 @@
+//! The sync engine: one worker per account claims due jobs from the outbox,
+//! groups them as the channel allows, pushes through the adapter (which goes
+//! through the shared transport's rate limiter and short retries), and
+//! records each outcome — completion, a retry with jittered exponential
+//! backoff, or a dead letter with the marketplace's message.
+//!
+//! No database transaction is held across an HTTP call: a claim is a lease
+//! written in its own short transaction, and completion is another.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use kho_channel::{
+    BatchOutcome, Channel, ChannelError, ErrorKind, PriceUpdate, RemoteId, StatusChange,
+    StockUpdate,
+};
+use rand::Rng;
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::store::accounts::AccountState;
+use crate::store::outbox::{Claimant, ClaimedJob};
+use crate::store::{Store, StoreError};
+
+/// Tunables of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// This process, in leases, claims and the audit.
+    pub instance: String,
+    /// Jobs claimed at once per account.
+    pub batch: i64,
+    /// How long a claim lasts if the worker dies before finishing.
+    pub job_lease: Duration,
+    /// How long an account's lease lasts without renewal.
+    pub account_lease: Duration,
+    /// The longest a worker sleeps without looking at the queue (the
+    /// fallback when a wake-up is missed, e.g. a change made by another
+    /// process on SQLite).
+    pub poll: Duration,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+}
+
+impl EngineSettings {
+    pub fn new(instance: impl Into<String>) -> Self {
+        EngineSettings {
+            instance: instance.into(),
+            batch: 500,
+            job_lease: Duration::from_secs(60),
+            account_lease: Duration::from_secs(15),
+            poll: Duration::from_millis(500),
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(300),
+        }
+    }
+}
+
+/// A unique name for this process.
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "kho".into());
+    let nonce: u32 = rand::rng().random();
+    format!("{host}-{}-{nonce:08x}", std::process::id())
+}
+
+/// How a worker ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Until shutdown (`kho serve`).
+    Daemon,
+    /// Until nothing is due within `horizon` (`kho sync`): what is left then
+    /// is failing.
+    Drain { horizon: Duration },
+}
+
+/// A push the marketplace refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    pub sku: String,
+    pub kind: String,
+    pub value: String,
+    pub error: String,
+    /// Parked as a dead letter (permanent), or still being retried.
+    pub dead: bool,
+}
+
+/// What one worker did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct WorkerReport {
+    pub account: String,
+    pub pushed: usize,
+    pub calls_failed: usize,
+    pub failures: Vec<Failure>,
+    /// Why the worker stopped early, if it did.
+    pub stopped: Option<String>,
+}
+
+pub struct Worker {
+    pub store: Store,
+    pub channel: Arc<dyn Channel>,
+    pub account_id: i64,
+    pub settings: EngineSettings,
+}
+
+fn jitter(d: Duration) -> Duration {
+    let f: f64 = rand::rng().random_range(0.5..=1.0);
+    d.mul_f64(f)
+}
+
+impl Worker {
+    fn name(&self) -> &str {
+        self.channel.account()
+    }
+
+    fn backoff(&self, attempts: i64) -> Duration {
+        let exp = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+        let d = self
+            .settings
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(exp))
+            .min(self.settings.backoff_max);
+        jitter(d)
+    }
+
+    /// Runs until shutdown (daemon) or until drained.
+    pub async fn run(&self, mode: Mode, mut shutdown: watch::Receiver<bool>) -> WorkerReport {
+        let mut report = WorkerReport {
+            account: self.name().to_owned(),
+            ..WorkerReport::default()
+        };
+        let mut epoch: Option<i64> = None;
+        let mut lease_renew_at = tokio::time::Instant::now();
+        let mut paused_until: Option<tokio::time::Instant> = None;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let now = tokio::time::Instant::now();
+            if now >= lease_renew_at || epoch.is_none() {
+                match self
+                    .store
+                    .acquire_lease(
+                        self.account_id,
+                        &self.settings.instance,
+                        self.settings.account_lease,
+                    )
+                    .await
+                {
+                    Ok(Some(e)) => {
+                        if epoch != Some(e) {
+                            tracing::info!(account = self.name(), epoch = e, "account lease taken");
+                        }
+                        epoch = Some(e);
+                        lease_renew_at = now + self.settings.account_lease / 3;
+                    }
+                    Ok(None) => {
+                        epoch = None;
+                        if let Mode::Drain { .. } = mode {
+                            report.stopped =
+                                Some("another kho instance is working this account".into());
+                            break;
+                        }
+                        self.sleep(&mut shutdown, self.settings.account_lease / 3)
+                            .await;
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::warn!(account = self.name(), error = %e, "cannot renew the account lease");
+                        epoch = None;
+                        self.sleep(&mut shutdown, self.settings.poll).await;
+                        continue;
+                    }
+                }
+            }
+            let Some(current_epoch) = epoch else { continue };
+            if let Some(until) = paused_until {
+                if until > now {
+                    self.sleep(&mut shutdown, until - now).await;
+                    continue;
+                }
+                paused_until = None;
+            }
+            match self.store.accounts(Some(self.name())).await {
+                Ok(rows)
+                    if rows
+                        .first()
+                        .is_some_and(|a| a.state == AccountState::NeedsReauth) =>
+                {
+                    if let Mode::Drain { .. } = mode {
+                        report.stopped = Some("the account needs re-authorisation".into());
+                        break;
+                    }
+                    self.sleep(&mut shutdown, Duration::from_secs(5)).await;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(account = self.name(), error = %e, "cannot read the account");
+                    self.sleep(&mut shutdown, self.settings.poll).await;
+                    continue;
+                }
+            }
+            let jobs = match self
+                .store
+                .claim_jobs(
+                    self.account_id,
+                    &self.settings.instance,
+                    self.settings.job_lease,
+                    self.settings.batch,
+                )
+                .await
+            {
+                Ok(j) => j,
+                Err(e) => {
+                    tracing::warn!(account = self.name(), error = %e, "cannot claim jobs");
+                    self.sleep(&mut shutdown, self.settings.poll).await;
+                    continue;
+                }
+            };
+            if jobs.is_empty() {
+                let next = self.store.next_due(self.account_id).await.ok().flatten();
+                let wait = next
+                    .map(|due| (due - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+                    .unwrap_or(self.settings.poll);
+                match mode {
+                    Mode::Drain { horizon } => {
+                        if next.is_none() || wait > horizon {
+                            break;
+                        }
+                        self.sleep(&mut shutdown, wait.min(horizon)).await;
+                    }
+                    Mode::Daemon => {
+                        let wait = wait.min(self.settings.poll).max(Duration::from_millis(5));
+                        tokio::select! {
+                            _ = self.store.woken() => {}
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                    }
+                }
+                continue;
+            }
+            let claimant = Claimant {
+                owner: &self.settings.instance,
+                account_id: self.account_id,
+                epoch: current_epoch,
+            };
+            match self.process(&jobs, &claimant, &mut report).await {
+                Ok(Some(pause)) => paused_until = Some(tokio::time::Instant::now() + pause),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(account = self.name(), error = %e, "cannot record push results");
+                    self.sleep(&mut shutdown, self.settings.poll).await;
+                }
+            }
+        }
+        // Give back what is claimed and not done, and the lease, so another
+        // instance can take over at once.
+        let _ = self.store.release_jobs(&self.settings.instance).await;
+        if epoch.is_some() {
+            let _ = self
+                .store
+                .release_lease(self.account_id, &self.settings.instance)
+                .await;
+        }
+        report
+    }
+
+    async fn sleep(&self, shutdown: &mut watch::Receiver<bool>, d: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+
+    /// Pushes one claimed batch. Returns how long to pause the account when
+    /// the marketplace throttled it.
+    async fn process(
+        &self,
+        jobs: &[ClaimedJob],
+        claimant: &Claimant<'_>,
+        report: &mut WorkerReport,
+    ) -> Result<Option<Duration>, StoreError> {
+        let mut pause = None;
+        for kind in ["stock", "price", "status"] {
+            let group: Vec<&ClaimedJob> = jobs.iter().filter(|j| j.kind == kind).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let result = self.call(kind, &group).await;
+            match result {
+                Err(e) => {
+                    report.calls_failed += 1;
+                    for job in &group {
+                        if let Some(p) = self.fail(job, &e, report).await? {
+                            pause = Some(p);
+                        }
+                    }
+                    if matches!(e.kind, ErrorKind::ReauthRequired { .. }) {
+                        break;
+                    }
+                }
+                Ok(outcomes) => {
+                    for (job, outcome) in group.iter().zip(outcomes) {
+                        match outcome {
+                            Ok(()) => {
+                                if self.store.complete_job(job, claimant, None).await? {
+                                    report.pushed += 1;
+                                    metrics::counter!("kho_pushes_total", "account" => self.name().to_owned(), "kind" => kind, "result" => "ok").increment(1);
+                                }
+                            }
+                            Err(e) => {
+                                if let Some(p) = self.fail(job, &e, report).await? {
+                                    pause = Some(p);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(pause)
+    }
+
+    /// One adapter call for a group of jobs of one kind; the outcome of each
+    /// job, in order.
+    async fn call(
+        &self,
+        kind: &str,
+        group: &[&ClaimedJob],
+    ) -> Result<Vec<Result<(), ChannelError>>, ChannelError> {
+        let id = |j: &ClaimedJob| {
+            if j.remote_variant_id.is_empty() {
+                RemoteId::item(j.remote_item_id.clone())
+            } else {
+                RemoteId::variant(j.remote_item_id.clone(), j.remote_variant_id.clone())
+            }
+        };
+        let by_key = |outcome: BatchOutcome<RemoteId>| -> Vec<Result<(), ChannelError>> {
+            let map: HashMap<RemoteId, Result<(), ChannelError>> = outcome
+                .results
+                .into_iter()
+                .map(|r| (r.key, r.outcome))
+                .collect();
+            group
+                .iter()
+                .map(|j| map.get(&id(j)).cloned().unwrap_or(Ok(())))
+                .collect()
+        };
+        match kind {
+            "stock" => {
+                let updates: Vec<StockUpdate> = group
+                    .iter()
+                    .map(|j| StockUpdate {
+                        id: id(j),
+                        stock: j.desired_stock.unwrap_or(0),
+                    })
+                    .collect();
+                Ok(by_key(self.channel.update_stock(&updates).await?))
+            }
+            "price" => {
+                let updates: Vec<PriceUpdate> = group
+                    .iter()
+                    .filter_map(|j| {
+                        j.desired_price.map(|p| PriceUpdate {
+                            id: id(j),
+                            price_vnd: p,
+                        })
+                    })
+                    .collect();
+                Ok(by_key(self.channel.update_price(&updates).await?))
+            }
+            _ => {
+                // Marketplaces list and unlist whole items.
+                let mut items: Vec<StatusChange> = Vec::new();
+                for j in group {
+                    let active = j.desired_active.unwrap_or(true);
+                    match items.iter_mut().find(|c| c.item_id == j.remote_item_id) {
+                        Some(c) => c.active = active,
+                        None => items.push(StatusChange {
+                            item_id: j.remote_item_id.clone(),
+                            active,
+                        }),
+                    }
+                }
+                let outcome = self.channel.set_status(&items).await?;
+                let map: HashMap<String, Result<(), ChannelError>> = outcome
+                    .results
+                    .into_iter()
+                    .map(|r| (r.key, r.outcome))
+                    .collect();
+                Ok(group
+                    .iter()
+                    .map(|j| map.get(&j.remote_item_id).cloned().unwrap_or(Ok(())))
+                    .collect())
+            }
+        }
+    }
+
+    /// Records a failed job as its error class says. Returns a pause for
+    /// the account when the marketplace throttled it.
+    async fn fail(
+        &self,
+        job: &ClaimedJob,
+        e: &ChannelError,
+        report: &mut WorkerReport,
+    ) -> Result<Option<Duration>, StoreError> {
+        let owner = &self.settings.instance;
+        let message = e.to_string();
+        let value = match job.kind.as_str() {
+            "stock" => job.desired_stock.map(|v| v.to_string()),
+            "price" => job.desired_price.map(|v| v.to_string()),
+            _ => job
+                .desired_active
+                .map(|a| if a { "active" } else { "inactive" }.to_owned()),
+        }
+        .unwrap_or_default();
+        let mut failure = Failure {
+            sku: job.sku.clone(),
+            kind: job.kind.clone(),
+            value,
+            error: message.clone(),
+            dead: false,
+        };
+        metrics::counter!("kho_pushes_total", "account" => self.name().to_owned(), "kind" => job.kind.clone(), "result" => "failed").increment(1);
+        let pause = match &e.kind {
+            ErrorKind::RateLimited { retry_after, .. } => {
+                let wait = retry_after.unwrap_or(Duration::from_secs(1));
+                let due = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                self.store
+                    .retry_job(job.id, owner, due, &message, false)
+                    .await?;
+                metrics::counter!("kho_rate_limit_pauses_total", "account" => self.name().to_owned()).increment(1);
+                Some(wait)
+            }
+            ErrorKind::Transient { .. } | ErrorKind::AuthExpired { .. } => {
+                let wait = self.backoff(job.attempts);
+                let due = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                self.store
+                    .retry_job(job.id, owner, due, &message, true)
+                    .await?;
+                None
+            }
+            ErrorKind::ReauthRequired { .. } => {
+                self.store
+                    .set_account_state(self.name(), AccountState::NeedsReauth, Some(&message))
+                    .await?;
+                self.store
+                    .retry_job(job.id, owner, Utc::now(), &message, false)
+                    .await?;
+                tracing::error!(account = self.name(), error = %message, "account needs re-authorisation; paused");
+                None
+            }
+            ErrorKind::Permanent { .. } | ErrorKind::NotFound { .. } => {
+                self.store.bury_job(job.id, owner, &message).await?;
+                failure.dead = true;
+                None
+            }
+        };
+        report.failures.push(failure);
+        Ok(pause)
+    }
+}
