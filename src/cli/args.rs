@@ -61,6 +61,16 @@ pub enum Command {
     Link(LinkArgs),
     /// Show the plan, then push it and report what the marketplaces did.
     Sync(SyncArgs),
+    /// Everything on one machine: sample catalog, simulated shops, the daemon.
+    Demo {
+        /// HTTP address of the daemon (127.0.0.1:8080, or a free port if taken).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// The daemon: sync workers, schedulers and the HTTP server.
+    Serve,
+    /// One screen: accounts, queues, failures, dead letters, expiring certificates.
+    Status,
     /// Run one marketplace simulator standalone.
     #[command(subcommand)]
     Sim(SimCommand),
@@ -85,6 +95,7 @@ pub struct LinkArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SyncArgs {
     /// Only this account.
     #[arg(long)]
@@ -92,6 +103,18 @@ pub struct SyncArgs {
     /// Print the plan; push nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(subcommand)]
+    pub action: Option<SyncAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncAction {
+    /// Put dead letters back in the queue after fixing their cause.
+    RetryDead {
+        /// Only this account's.
+        #[arg(long)]
+        account: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

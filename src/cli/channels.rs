@@ -385,3 +385,118 @@ async fn run_shopee(args: &SimArgs, out: &Output) -> Result<u8, Failure> {
         .await;
     Ok(exit::OK)
 }
+
+pub async fn retry_dead(
+    store: &Store,
+    config: &Config,
+    account_name: Option<&str>,
+    out: &Output,
+) -> Result<u8, Failure> {
+    prepare(store, config).await?;
+    if let Some(name) = account_name {
+        account(config, name)?;
+    }
+    let n = store.retry_dead(account_name).await?;
+    out.doc(&json!({ "requeued": n }), || {
+        format!("{n} dead letter(s) back in the queue; `kho sync` or `kho serve` pushes them")
+    });
+    Ok(exit::OK)
+}
+
+pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, Failure> {
+    prepare(store, config).await?;
+    let accounts = store.accounts(None).await?;
+    let queues = store.queue_stats().await?;
+    let dead = store.dead_letters(None).await?;
+    let today = crate::store::outbox::certificate_today();
+    let certificates = store
+        .certificates_expiring(today + chrono::Duration::days(60))
+        .await?;
+    let now = chrono::Utc::now();
+    let doc = json!({
+        "accounts": accounts.iter().map(|a| {
+            let q = queues.iter().find(|q| q.account == a.name);
+            json!({
+                "name": a.name, "channel": a.channel, "producer": a.producer, "state": a.state,
+                "queue_depth": q.map_or(0, |q| q.pending),
+                "oldest_pending": q.and_then(|q| q.oldest_pending),
+                "dead_letters": q.map_or(0, |q| q.dead),
+                "last_push_at": a.last_push_at, "last_error": a.last_error,
+                "token_expires_at": a.access_expires_at,
+            })
+        }).collect::<Vec<_>>(),
+        "dead_letters": dead,
+        "certificates": certificates,
+    });
+    out.doc(&doc, || {
+        let mut s = String::from("ACCOUNTS\n");
+        let mut t = table(&[
+            "NAME",
+            "CHANNEL",
+            "STATE",
+            "QUEUE",
+            "OLDEST PENDING",
+            "DEAD",
+            "LAST PUSH (UTC)",
+            "LAST ERROR",
+        ]);
+        for a in &accounts {
+            let q = queues.iter().find(|q| q.account == a.name);
+            t.add_row(vec![
+                a.name.clone(),
+                a.channel.clone(),
+                a.state.as_str().to_owned(),
+                q.map_or(0, |q| q.pending).to_string(),
+                q.and_then(|q| q.oldest_pending)
+                    .map(|t| format!("{}s ago", (now - t).num_seconds()))
+                    .unwrap_or_else(|| "-".into()),
+                q.map_or(0, |q| q.dead).to_string(),
+                a.last_push_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(|| "-".into()),
+                a.last_error.clone().unwrap_or_default(),
+            ]);
+        }
+        let _ = writeln!(s, "{t}");
+        if !dead.is_empty() {
+            let _ = writeln!(s, "\nDEAD LETTERS (fix, then `kho sync retry-dead`)");
+            for d in &dead {
+                let _ = writeln!(
+                    s,
+                    "  {} {} {}: {}",
+                    d.account,
+                    d.sku,
+                    d.kind,
+                    d.last_error.clone().unwrap_or_default()
+                );
+            }
+        }
+        let _ = writeln!(s, "\nOCOP CERTIFICATES EXPIRED OR EXPIRING WITHIN 60 DAYS");
+        if certificates.is_empty() {
+            let _ = writeln!(s, "  none");
+        }
+        for c in &certificates {
+            let state = if c.ocop_cert_expires < today {
+                "expired"
+            } else {
+                "expires"
+            };
+            let _ = writeln!(
+                s,
+                "  {} {} ({}) {} {}: {state} {}",
+                c.producer_code,
+                c.product_code,
+                c.product_name,
+                c.ocop_stars.map(|n| format!("{n}★")).unwrap_or_default(),
+                c.ocop_cert_no.clone().unwrap_or_default(),
+                c.ocop_cert_expires
+            );
+        }
+        s
+    });
+    let problems = !dead.is_empty()
+        || accounts
+            .iter()
+            .any(|a| a.state != crate::store::accounts::AccountState::Ok);
+    Ok(if problems { exit::PROBLEMS } else { exit::OK })
+}

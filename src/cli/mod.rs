@@ -122,8 +122,14 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     };
     let verbosity = i8::try_from(i16::from(cli.verbose) - i16::from(cli.quiet)).unwrap_or(0);
     crate::telemetry::init(format, verbosity);
-    let config = config?;
     let out = output::Output::new(cli.json);
+    if let Command::Demo { listen } = cli.command {
+        crate::demo::run(listen)
+            .await
+            .map_err(|e| Failure::runtime(e.to_string()))?;
+        return Ok(exit::OK);
+    }
+    let config = config?;
 
     match cli.command {
         Command::Config(ConfigCommand::Check) => config_check(&config, &out).await,
@@ -163,7 +169,40 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Sync(args) => {
             let store = open(&config).await?;
-            channels::sync(&store, &config, &args, &out).await
+            match &args.action {
+                Some(args::SyncAction::RetryDead { account }) => {
+                    channels::retry_dead(&store, &config, account.as_deref(), &out).await
+                }
+                None => channels::sync(&store, &config, &args, &out).await,
+            }
+        }
+        Command::Demo { .. } => Ok(exit::OK),
+        Command::Serve => {
+            let store = open(&config).await?;
+            let json = out.json();
+            crate::daemon::serve(
+                &config,
+                store,
+                None,
+                |addr| {
+                    if json {
+                        println!("{}", json!({ "listening": format!("http://{addr}") }));
+                    } else {
+                        println!("kho serve: listening on http://{addr} (Ctrl-C stops)");
+                    }
+                },
+                crate::daemon::signal(),
+            )
+            .await
+            .map_err(|e| match e {
+                crate::daemon::DaemonError::Config(m) => Failure::usage(m),
+                other => Failure::runtime(other.to_string()),
+            })?;
+            Ok(exit::OK)
+        }
+        Command::Status => {
+            let store = open(&config).await?;
+            channels::status(&store, &config, &out).await
         }
         Command::Sim(cmd) => channels::sim(cmd, &out).await,
         Command::Bench(BenchCommand::Import { rows, database }) => {

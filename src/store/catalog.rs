@@ -384,3 +384,35 @@ impl Store {
         }))
     }
 }
+
+/// A product whose OCOP certificate has expired or expires soon.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct CertificateWatch {
+    pub producer_code: String,
+    pub product_code: String,
+    pub product_name: String,
+    pub ocop_stars: Option<i64>,
+    pub ocop_cert_no: Option<String>,
+    pub ocop_cert_expires: chrono::NaiveDate,
+}
+
+impl Store {
+    /// Products whose certificate expires before `until`, soonest first.
+    pub async fn certificates_expiring(
+        &self,
+        until: chrono::NaiveDate,
+    ) -> Result<Vec<CertificateWatch>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT pr.code AS producer_code, p.code AS product_code, p.name AS product_name, \
+                 p.ocop_stars, p.ocop_cert_no, p.ocop_cert_expires FROM products p \
+                 JOIN producers pr ON pr.id = p.producer_id \
+                 WHERE p.ocop_cert_expires IS NOT NULL AND p.ocop_cert_expires < $1 \
+                 ORDER BY p.ocop_cert_expires, p.code",
+            )
+            .bind(until)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}

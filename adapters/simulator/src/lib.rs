@@ -5,6 +5,8 @@
 //! assert on how a client behaved (rate-limit violations, retries, token refreshes). It is written from the docs only
 //! and shares no code with the clients, so a misunderstanding of the protocol cannot hide in both.
 //!
-//! Only Shopee exists today ([`shopee`]); TikTok Shop and Lazada simulators belong next to it as sibling modules.
+//! One sibling module per marketplace: [`shopee`], [`tiktok`] (TikTok Shop Open API 202309) and [`lazada`].
 
+pub mod lazada;
 pub mod shopee;
+pub mod tiktok;

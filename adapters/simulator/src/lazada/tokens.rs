@@ -1,0 +1,227 @@
+//! Access and refresh tokens of one seller (§2). A refresh issues a new access token with a full lifetime but
+//! does **not** extend the refresh token's life (§2.3); whether the refresh-token string changes and whether the
+//! old access token keeps working are configurable because lazada.md is silent on them.
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::sign::signs_equal;
+
+/// A 60-character token shaped like the samples (`50000601c30atpedfgu3L…`).
+pub fn new_token(prefix: &str) -> String {
+    let tail: String = rand::rng()
+        .sample_iter(&rand::distr::Alphanumeric)
+        .take(60 - prefix.len())
+        .map(char::from)
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+#[derive(Clone)]
+struct Issued {
+    token: String,
+    expires_at_ms: i64,
+}
+
+/// Tokens are secrets: debug output shows only their expiry.
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("token", &"<redacted>")
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
+}
+
+/// How a test wants to break a seller's tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAction {
+    /// Every access token expires now (a refresh fixes it).
+    ExpireAccessToken,
+    /// Every access token is revoked (a refresh fixes it).
+    RevokeAccessToken,
+    /// The refresh token expires now: the seller must re-authorize.
+    ExpireRefreshToken,
+    /// The refresh token is revoked.
+    RevokeRefreshToken,
+    /// The seller revoked the App: every token stops working and pushes stop (§9.3).
+    RevokeAuthorization,
+}
+
+/// The current token pair of a seller (Unix seconds), for tests that sign their own calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPair {
+    pub seller_id: i64,
+    pub access_token: String,
+    pub access_expires_at: i64,
+    pub refresh_token: String,
+    pub refresh_expires_at: i64,
+}
+
+/// What a successful token call hands out.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub refresh_expires_in: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SellerTokens {
+    access: Vec<Issued>,
+    refresh: Option<Issued>,
+    revoked: bool,
+}
+
+impl SellerTokens {
+    pub fn new(
+        access: String,
+        refresh: String,
+        now_ms: i64,
+        access_ttl_s: u64,
+        refresh_ttl_s: u64,
+    ) -> Self {
+        Self {
+            access: vec![Issued {
+                token: access,
+                expires_at_ms: now_ms + secs_to_ms(access_ttl_s),
+            }],
+            refresh: Some(Issued {
+                token: refresh,
+                expires_at_ms: now_ms + secs_to_ms(refresh_ttl_s),
+            }),
+            revoked: false,
+        }
+    }
+
+    /// Whether `token` is a live access token of this seller (constant-time compare of each candidate).
+    pub fn access_valid(&self, token: &str, now_ms: i64) -> bool {
+        !self.revoked
+            && self
+                .access
+                .iter()
+                .any(|t| t.expires_at_ms > now_ms && signs_equal(&t.token, token))
+    }
+
+    /// Whether the authorization still stands (not revoked, refresh token alive): pushes stop otherwise (§9.3).
+    pub fn authorized(&self, now_ms: i64) -> bool {
+        !self.revoked
+            && self
+                .refresh
+                .as_ref()
+                .is_some_and(|r| r.expires_at_ms > now_ms)
+    }
+
+    /// `/auth/token/refresh`: a new access token with a full lifetime; the refresh token keeps its expiry.
+    pub fn refresh(
+        &mut self,
+        refresh_token: &str,
+        now_ms: i64,
+        access_ttl_s: u64,
+        rotate: bool,
+        keep_old_access: bool,
+    ) -> Result<Grant, ApiError> {
+        let current = match &self.refresh {
+            Some(t) if !self.revoked && signs_equal(&t.token, refresh_token) => t.clone(),
+            _ => return Err(ApiError::illegal_refresh_token()),
+        };
+        if current.expires_at_ms <= now_ms {
+            return Err(ApiError::illegal_refresh_token());
+        }
+        if !keep_old_access {
+            self.access.clear();
+        }
+        self.access.retain(|t| t.expires_at_ms > now_ms);
+        let access = new_token("50000");
+        self.access.push(Issued {
+            token: access.clone(),
+            expires_at_ms: now_ms + secs_to_ms(access_ttl_s),
+        });
+        let refresh = if rotate {
+            new_token("50001")
+        } else {
+            current.token
+        };
+        self.refresh = Some(Issued {
+            token: refresh.clone(),
+            expires_at_ms: current.expires_at_ms,
+        });
+        Ok(Grant {
+            access_token: access,
+            refresh_token: refresh,
+            expires_in: access_ttl_s as i64,
+            refresh_expires_in: (current.expires_at_ms - now_ms) / 1000,
+        })
+    }
+
+    /// `/auth/token/create` (a new authorization): a fresh pair with full lifetimes. Earlier access tokens keep
+    /// their own expiry; the previous refresh token is replaced.
+    pub fn authorize(&mut self, now_ms: i64, access_ttl_s: u64, refresh_ttl_s: u64) -> Grant {
+        self.access.retain(|t| t.expires_at_ms > now_ms);
+        if self.revoked {
+            self.access.clear();
+        }
+        let access = new_token("50000");
+        let refresh = new_token("50001");
+        self.access.push(Issued {
+            token: access.clone(),
+            expires_at_ms: now_ms + secs_to_ms(access_ttl_s),
+        });
+        self.refresh = Some(Issued {
+            token: refresh.clone(),
+            expires_at_ms: now_ms + secs_to_ms(refresh_ttl_s),
+        });
+        self.revoked = false;
+        Grant {
+            access_token: access,
+            refresh_token: refresh,
+            expires_in: access_ttl_s as i64,
+            refresh_expires_in: refresh_ttl_s as i64,
+        }
+    }
+
+    pub fn apply(&mut self, action: TokenAction, now_ms: i64) {
+        match action {
+            TokenAction::ExpireAccessToken => self
+                .access
+                .iter_mut()
+                .for_each(|t| t.expires_at_ms = t.expires_at_ms.min(now_ms)),
+            TokenAction::RevokeAccessToken => self.access.clear(),
+            TokenAction::ExpireRefreshToken => {
+                if let Some(t) = &mut self.refresh {
+                    t.expires_at_ms = t.expires_at_ms.min(now_ms);
+                }
+            }
+            TokenAction::RevokeRefreshToken => self.refresh = None,
+            TokenAction::RevokeAuthorization => self.revoked = true,
+        }
+    }
+
+    pub fn pair(&self, seller_id: i64) -> TokenPair {
+        let access = self.access.last();
+        TokenPair {
+            seller_id,
+            access_token: access.map(|t| t.token.clone()).unwrap_or_default(),
+            access_expires_at: access.map(|t| t.expires_at_ms / 1000).unwrap_or(0),
+            refresh_token: self
+                .refresh
+                .as_ref()
+                .map(|t| t.token.clone())
+                .unwrap_or_default(),
+            refresh_expires_at: self
+                .refresh
+                .as_ref()
+                .map(|t| t.expires_at_ms / 1000)
+                .unwrap_or(0),
+        }
+    }
+}
+
+fn secs_to_ms(s: u64) -> i64 {
+    i64::try_from(s)
+        .unwrap_or(i64::MAX / 4)
+        .saturating_mul(1000)
+}

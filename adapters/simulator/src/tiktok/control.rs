@@ -1,0 +1,351 @@
+//! The control API under `/_sim/...`: JSON routes that mirror [`super::SimControl`]'s in-process methods, so a
+//! test written in another language, or `kho demo`, can drive the simulator over HTTP. Not signed: it is a test
+//! harness bound to loopback, clearly apart from the TikTok surface.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::config::{FaultConfig, ShopConfig};
+use super::state::{CancelStatus, ListingEdit, NewOrder, OrderStatus, ReturnStatus, SeedProduct};
+use super::tokens::TokenAction;
+use super::webhook::WebhookOptions;
+use super::world::{ControlError, NewCancellation, NewReturn};
+use super::{SimControl, SimCore};
+
+type Core = State<Arc<SimCore>>;
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            ControlError::UnknownShop(_)
+            | ControlError::UnknownProduct(_)
+            | ControlError::UnknownSku(_)
+            | ControlError::UnknownWarehouse(_)
+            | ControlError::UnknownOrder(_)
+            | ControlError::UnknownCancellation(_)
+            | ControlError::UnknownReturn(_) => StatusCode::NOT_FOUND,
+            ControlError::Conflict(_) | ControlError::InsufficientStock(_) => StatusCode::CONFLICT,
+            ControlError::Invalid(_) => StatusCode::BAD_REQUEST,
+        };
+        (status, Json(json!({"error": self.to_string()}))).into_response()
+    }
+}
+
+fn ctl(core: &Arc<SimCore>) -> SimControl {
+    SimControl(core.clone())
+}
+
+fn created<T: serde::Serialize>(r: Result<T, ControlError>) -> Response {
+    match r {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(crate) fn routes() -> Router<Arc<SimCore>> {
+    Router::new()
+        .route(
+            "/state",
+            get(|State(c): Core| async move { Json(ctl(&c).state()) }),
+        )
+        .route(
+            "/log",
+            get(|State(c): Core| async move { Json(ctl(&c).request_log()) }).delete(
+                |State(c): Core| async move {
+                    ctl(&c).reset_request_log();
+                    StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .route("/shops", post(add_shop))
+        .route(
+            "/shops/{shop_id}/tokens",
+            get(get_tokens).post(token_action),
+        )
+        .route("/shops/{shop_id}/auth_code", post(auth_code))
+        .route("/shops/{shop_id}/deauthorize", post(deauthorize))
+        .route(
+            "/shops/{shop_id}/authorization_expiring",
+            post(authorization_expiring),
+        )
+        .route("/shops/{shop_id}/rate_limit", put(rate_limit))
+        .route("/shops/{shop_id}/scopes", put(scopes))
+        .route("/shops/{shop_id}/products", post(seed_product))
+        .route(
+            "/shops/{shop_id}/products/{product_id}",
+            patch(edit_product).delete(delete_product),
+        )
+        .route("/orders", post(create_order))
+        .route("/orders/{order_id}/status", post(order_status))
+        .route("/orders/{order_id}/webhook", post(order_webhook))
+        .route(
+            "/orders/{order_id}/cancellations",
+            post(create_cancellation),
+        )
+        .route("/orders/{order_id}/returns", post(create_return))
+        .route(
+            "/cancellations/{cancel_id}/status",
+            post(cancellation_status),
+        )
+        .route("/returns/{return_id}/status", post(return_status))
+        .route(
+            "/webhooks",
+            get(|State(c): Core| async move { Json(ctl(&c).webhook_log()) }),
+        )
+        .route("/webhooks/release", post(release))
+        .route("/webhooks/callback", put(callback))
+        .route(
+            "/faults",
+            get(|State(c): Core| async move { Json(ctl(&c).faults()) }).put(set_faults),
+        )
+}
+
+async fn add_shop(State(c): Core, Json(shop): Json<ShopConfig>) -> Response {
+    created(ctl(&c).add_shop(shop))
+}
+
+async fn get_tokens(State(c): Core, Path(shop_id): Path<String>) -> Response {
+    ctl(&c).tokens(&shop_id).map(Json).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionBody {
+    action: TokenAction,
+}
+
+async fn token_action(
+    State(c): Core,
+    Path(shop_id): Path<String>,
+    Json(b): Json<ActionBody>,
+) -> Response {
+    ctl(&c)
+        .token_action(&shop_id, b.action)
+        .map(Json)
+        .into_response()
+}
+
+async fn auth_code(State(c): Core, Path(shop_id): Path<String>) -> Response {
+    ctl(&c)
+        .issue_auth_code(&shop_id)
+        .map(|code| Json(json!({"code": code})))
+        .into_response()
+}
+
+fn opts(body: Option<Json<WebhookOptions>>) -> WebhookOptions {
+    body.map(|Json(o)| o).unwrap_or_default()
+}
+
+async fn deauthorize(
+    State(c): Core,
+    Path(shop_id): Path<String>,
+    body: Option<Json<WebhookOptions>>,
+) -> Response {
+    ctl(&c)
+        .deauthorize_seller(&shop_id, opts(body))
+        .map(|id| Json(json!({"tts_notification_id": id})))
+        .into_response()
+}
+
+async fn authorization_expiring(
+    State(c): Core,
+    Path(shop_id): Path<String>,
+    body: Option<Json<WebhookOptions>>,
+) -> Response {
+    ctl(&c)
+        .notify_authorization_expiring(&shop_id, opts(body))
+        .map(|id| Json(json!({"tts_notification_id": id})))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateBody {
+    per_second: Option<u32>,
+}
+
+async fn rate_limit(
+    State(c): Core,
+    Path(shop_id): Path<String>,
+    Json(b): Json<RateBody>,
+) -> Response {
+    ctl(&c)
+        .set_rate_limit(&shop_id, b.per_second)
+        .map(|_| StatusCode::NO_CONTENT)
+        .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScopeBody {
+    path: String,
+    denied: bool,
+}
+
+async fn scopes(State(c): Core, Path(shop_id): Path<String>, Json(b): Json<ScopeBody>) -> Response {
+    ctl(&c)
+        .set_scope_denied(&shop_id, &b.path, b.denied)
+        .map(|_| StatusCode::NO_CONTENT)
+        .into_response()
+}
+
+async fn seed_product(
+    State(c): Core,
+    Path(shop_id): Path<String>,
+    Json(seed): Json<SeedProduct>,
+) -> Response {
+    created(ctl(&c).seed_product(&shop_id, seed))
+}
+
+async fn edit_product(
+    State(c): Core,
+    Path((shop_id, product_id)): Path<(String, String)>,
+    Json(edit): Json<ListingEdit>,
+) -> Response {
+    ctl(&c)
+        .edit_listing(&shop_id, &product_id, edit)
+        .map(Json)
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct DeleteQuery {
+    #[serde(default)]
+    purge: bool,
+}
+
+async fn delete_product(
+    State(c): Core,
+    Path((shop_id, product_id)): Path<(String, String)>,
+    Query(q): Query<DeleteQuery>,
+) -> Response {
+    let c = ctl(&c);
+    let r = if q.purge {
+        c.purge_listing(&shop_id, &product_id)
+    } else {
+        c.delete_listing(&shop_id, &product_id)
+    };
+    r.map(|_| StatusCode::NO_CONTENT).into_response()
+}
+
+async fn create_order(State(c): Core, Json(order): Json<NewOrder>) -> Response {
+    created(ctl(&c).create_order(order))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrderStatusBody {
+    status: OrderStatus,
+    #[serde(default)]
+    webhook: Option<WebhookOptions>,
+}
+
+async fn order_status(
+    State(c): Core,
+    Path(id): Path<String>,
+    Json(b): Json<OrderStatusBody>,
+) -> Response {
+    ctl(&c)
+        .set_order_status_with_webhook(&id, b.status, b.webhook)
+        .map(Json)
+        .into_response()
+}
+
+async fn order_webhook(
+    State(c): Core,
+    Path(id): Path<String>,
+    body: Option<Json<WebhookOptions>>,
+) -> Response {
+    ctl(&c)
+        .send_order_webhook(&id, opts(body))
+        .map(|id| Json(json!({"tts_notification_id": id})))
+        .into_response()
+}
+
+async fn create_cancellation(
+    State(c): Core,
+    Path(id): Path<String>,
+    body: Option<Json<NewCancellation>>,
+) -> Response {
+    let req = body.map(|Json(b)| b).unwrap_or_default();
+    created(ctl(&c).create_cancellation(&id, req))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelStatusBody {
+    status: CancelStatus,
+}
+
+async fn cancellation_status(
+    State(c): Core,
+    Path(id): Path<String>,
+    Json(b): Json<CancelStatusBody>,
+) -> Response {
+    ctl(&c)
+        .set_cancellation_status(&id, b.status)
+        .map(Json)
+        .into_response()
+}
+
+async fn create_return(
+    State(c): Core,
+    Path(id): Path<String>,
+    body: Option<Json<NewReturn>>,
+) -> Response {
+    let req = body.map(|Json(b)| b).unwrap_or_default();
+    created(ctl(&c).create_return(&id, req))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReturnStatusBody {
+    status: ReturnStatus,
+    #[serde(default)]
+    restock: bool,
+}
+
+async fn return_status(
+    State(c): Core,
+    Path(id): Path<String>,
+    Json(b): Json<ReturnStatusBody>,
+) -> Response {
+    ctl(&c)
+        .set_return_status(&id, b.status, b.restock)
+        .map(Json)
+        .into_response()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct ReleaseBody {
+    reverse: bool,
+}
+
+async fn release(State(c): Core, body: Option<Json<ReleaseBody>>) -> Response {
+    let reverse = body.map(|Json(b)| b.reverse).unwrap_or(false);
+    Json(json!({"released": ctl(&c).release_held_webhooks(reverse)})).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallbackBody {
+    callback_url: Option<String>,
+}
+
+async fn callback(State(c): Core, Json(b): Json<CallbackBody>) -> Response {
+    ctl(&c).set_callback_url(b.callback_url);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn set_faults(State(c): Core, Json(f): Json<FaultConfig>) -> Response {
+    ctl(&c).set_faults(f);
+    StatusCode::NO_CONTENT.into_response()
+}

@@ -1,0 +1,63 @@
+//! Per-shop rate limiting (the shop's id as key), counted the way marketplaces count: at most N admitted calls in
+//! **any** sliding one-second window (not per calendar second, not a token bucket that allows a burst on top).
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+const WINDOW: Duration = Duration::from_secs(1);
+
+/// Admitted-call timestamps per key (shop id), kept only for the last second.
+#[derive(Debug, Default)]
+pub struct SlidingWindowLimiter {
+    admitted: HashMap<String, VecDeque<Instant>>,
+}
+
+impl SlidingWindowLimiter {
+    /// Admits the call if fewer than `limit` calls were admitted for `key` in the second before `now`.
+    /// A refused call is not recorded, so it does not push the window further out.
+    pub fn try_admit(&mut self, key: &str, limit: u32, now: Instant) -> bool {
+        let window = self.admitted.entry(key.to_owned()).or_default();
+        prune(window, now);
+        if window.len() < limit as usize {
+            window.push_back(now);
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.admitted.clear();
+    }
+}
+
+/// Drops instants at least one second older than `now`: a call at `t` and one at `t + 1 s` are in different windows.
+pub(crate) fn prune(window: &mut VecDeque<Instant>, now: Instant) {
+    while let Some(&front) = window.front() {
+        if now.saturating_duration_since(front) >= WINDOW {
+            window.pop_front();
+        } else {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_most_n_in_any_sliding_second() {
+        let mut l = SlidingWindowLimiter::default();
+        let t0 = Instant::now();
+        assert!(l.try_admit("1", 2, t0));
+        assert!(l.try_admit("1", 2, t0 + Duration::from_millis(600)));
+        // Third call 0.9 s after the first: a calendar-second counter might allow it, a sliding window must not.
+        assert!(!l.try_admit("1", 2, t0 + Duration::from_millis(900)));
+        assert!(l.try_admit("1", 2, t0 + Duration::from_millis(1000)));
+        assert!(!l.try_admit("1", 2, t0 + Duration::from_millis(1500)));
+        assert!(l.try_admit("1", 2, t0 + Duration::from_millis(1600)));
+        // Other shops have their own window.
+        assert!(l.try_admit("2", 2, t0 + Duration::from_millis(1600)));
+    }
+}

@@ -1,0 +1,271 @@
+//! `kho serve`: the long-running daemon. One sync worker per account, the
+//! schedulers (token refresh ahead of expiry, certificate check), wake-ups
+//! from PostgreSQL's LISTEN/NOTIFY, and the HTTP server; a clean stop on
+//! SIGTERM or SIGINT that gives back claims and leases within seconds.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kho_channel::Channel;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::config::{CertificateExpiry, Config};
+use crate::store::{Pool, Store};
+use crate::sync::engine::{EngineSettings, Mode, Worker, instance_name};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// How long a stop may take before in-flight work is abandoned (its claims
+/// expire and another instance picks it up).
+const STOP_GRACE: Duration = Duration::from_secs(8);
+
+/// Runs until `shutdown` resolves. `on_listen` receives the bound address.
+pub async fn serve(
+    config: &Config,
+    store: Store,
+    settings: Option<EngineSettings>,
+    on_listen: impl FnOnce(std::net::SocketAddr),
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    store.set_debounce(config.sync.debounce);
+    let delist = config.sync.on_certificate_expiry == CertificateExpiry::Delist;
+    let unknown = store.sync_accounts(&config.accounts, delist).await?;
+    if !unknown.is_empty() {
+        return Err(DaemonError::Config(format!(
+            "accounts with an unknown producer (import its catalog first): {}",
+            unknown.join(", ")
+        )));
+    }
+    let settings = settings.unwrap_or_else(|| EngineSettings::new(instance_name()));
+    let transport = crate::channels::transport().map_err(|e| DaemonError::Config(e.to_string()))?;
+    let accounts = store.accounts(None).await?;
+    let mut workers = Vec::new();
+    for acc in &config.accounts {
+        let channel = crate::channels::build(acc, &transport, &store)
+            .map_err(|e| DaemonError::Config(e.to_string()))?;
+        let Some(row) = accounts.iter().find(|a| a.name == acc.name) else {
+            continue;
+        };
+        workers.push((row.id, channel));
+    }
+    store.refresh_all_desired().await?;
+
+    let metrics = crate::metrics::handle();
+    let (listener, addr) = crate::http::bind(config.server.listen)
+        .await
+        .map_err(|source| DaemonError::Listen {
+            addr: config.server.listen,
+            source,
+        })?;
+    tracing::info!(%addr, instance = %settings.instance, accounts = workers.len(), "kho serve started");
+    on_listen(addr);
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    for (account_id, channel) in &workers {
+        let worker = Worker {
+            store: store.clone(),
+            channel: channel.clone(),
+            account_id: *account_id,
+            settings: settings.clone(),
+        };
+        let rx = stop_rx.clone();
+        tasks.spawn(async move {
+            worker.run(Mode::Daemon, rx).await;
+        });
+    }
+    tasks.spawn(token_refresher(
+        store.clone(),
+        workers.iter().map(|(_, c)| c.clone()).collect(),
+        stop_rx.clone(),
+    ));
+    tasks.spawn(certificate_check(store.clone(), stop_rx.clone()));
+    tasks.spawn(gauges(store.clone(), metrics.clone(), stop_rx.clone()));
+    if let Pool::Postgres(pool) = store.pool() {
+        tasks.spawn(listen_for_jobs(
+            pool.clone(),
+            store.clone(),
+            stop_rx.clone(),
+        ));
+    }
+    let app = crate::http::router(crate::http::AppState {
+        store: store.clone(),
+        metrics,
+    });
+    let mut http_stop = stop_rx.clone();
+    let http = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.changed().await;
+            })
+            .await;
+    });
+
+    shutdown.await;
+    tracing::info!("stopping: no new claims; finishing in-flight pushes");
+    let _ = stop_tx.send(true);
+    let finished = tokio::time::timeout(STOP_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!("in-flight work did not finish in time; its claims will expire");
+        tasks.abort_all();
+    }
+    let _ = store.release_jobs(&settings.instance).await;
+    for (account_id, _) in &workers {
+        let _ = store.release_lease(*account_id, &settings.instance).await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), http).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => *stop.borrow(),
+        _ = stop.changed() => true,
+    }
+}
+
+/// Refreshes tokens ahead of expiry, so pushes never wait for a refresh.
+async fn token_refresher(
+    store: Store,
+    channels: Vec<Arc<dyn Channel>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        for ch in &channels {
+            if let Err(e) = ch.refresh_tokens_if_due().await {
+                tracing::warn!(account = ch.account(), error = %e, "token refresh failed");
+                let _ = crate::sync::push::mark_account(&store, ch.account(), &e).await;
+            }
+        }
+        if sleep_or_stop(&mut stop, Duration::from_secs(60)).await {
+            return;
+        }
+    }
+}
+
+/// Certificates expire at midnight: recomputing every listing's desired
+/// state every hour unlists expired products (and relists renewed ones)
+/// within the hour.
+async fn certificate_check(store: Store, mut stop: watch::Receiver<bool>) {
+    loop {
+        if sleep_or_stop(&mut stop, Duration::from_secs(3600)).await {
+            return;
+        }
+        if let Err(e) = store.refresh_all_desired().await {
+            tracing::warn!(error = %e, "certificate check failed");
+        }
+    }
+}
+
+/// Queue figures for `/metrics`.
+async fn gauges(
+    store: Store,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        if let Ok(stats) = store.queue_stats().await {
+            let now = chrono::Utc::now();
+            for s in stats {
+                metrics::gauge!("kho_queue_depth", "account" => s.account.clone())
+                    .set(s.pending as f64);
+                metrics::gauge!("kho_dead_letters", "account" => s.account.clone())
+                    .set(s.dead as f64);
+                let age = s
+                    .oldest_pending
+                    .map(|t| (now - t).num_milliseconds() as f64 / 1000.0)
+                    .unwrap_or(0.0);
+                metrics::gauge!("kho_oldest_pending_seconds", "account" => s.account).set(age);
+            }
+        }
+        if let Ok(accounts) = store.accounts(None).await {
+            for a in accounts {
+                if let Some(exp) = a.access_expires_at {
+                    let left = (exp - chrono::Utc::now()).num_seconds() as f64;
+                    metrics::gauge!("kho_token_expires_in_seconds", "account" => a.name).set(left);
+                }
+            }
+        }
+        if let Some(h) = &metrics {
+            h.run_upkeep();
+        }
+        if sleep_or_stop(&mut stop, Duration::from_secs(2)).await {
+            return;
+        }
+    }
+}
+
+/// Wakes the workers when another process queues a job (PostgreSQL), with
+/// reconnection; the workers' polling covers notifications lost meanwhile.
+async fn listen_for_jobs(pool: sqlx::PgPool, store: Store, mut stop: watch::Receiver<bool>) {
+    loop {
+        match sqlx::postgres::PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen("kho_sync").await {
+                    tracing::warn!(error = %e, "LISTEN kho_sync failed");
+                } else {
+                    loop {
+                        tokio::select! {
+                            n = listener.recv() => match n {
+                                Ok(_) => store.wake(),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "LISTEN connection lost");
+                                    break;
+                                }
+                            },
+                            _ = stop.changed() => return,
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot LISTEN for sync jobs"),
+        }
+        if sleep_or_stop(&mut stop, Duration::from_secs(1)).await {
+            return;
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! `kho demo`: everything on one machine — a fresh SQLite database with the
+//! sample OCOP catalog, a Shopee simulator with two cooperatives' shops
+//! already listing their SKUs, the daemon linking and syncing them, and a
+//! trickle of stock changes so something moves. Ctrl-C stops it cleanly.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kho_simulator::shopee::{ShopConfig, SimConfig, Simulator};
+use rand::Rng;
+use rand::seq::IndexedRandom;
+
+use crate::catalog::import::import_bytes;
+use crate::config::{Config, DatabaseUrl, Sources};
+use crate::inventory::{self, MoveOptions};
+use crate::store::Store;
+
+/// The sample catalog, built in so the demo runs from anywhere.
+pub const SAMPLE_CATALOG: &[u8] = include_bytes!("../data/ocop-catalog.csv");
+
+const PARTNER_ID: i64 = 2001887;
+const PARTNER_KEY: &str = "6b686f2d64656d6f2d706172746e65722d6b65792d6e6f742d612d736563726574";
+const SHOPS: [(&str, &str, i64); 2] = [
+    ("shopee-chi-lang", "htx-chi-lang", 14_701_711),
+    ("shopee-bao-lam", "htx-bao-lam", 14_701_712),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Daemon(#[from] crate::daemon::DaemonError),
+}
+
+fn setup<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
+    move |e| DemoError::Setup(format!("{what}: {e}"))
+}
+
+pub async fn run(listen: Option<std::net::SocketAddr>) -> Result<(), DemoError> {
+    let dir = std::env::temp_dir().join(format!("kho-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(setup("cannot create the demo directory"))?;
+    let result = run_in(&dir, listen).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn run_in(
+    dir: &std::path::Path,
+    listen: Option<std::net::SocketAddr>,
+) -> Result<(), DemoError> {
+    let db_url = format!("sqlite://{}", dir.join("kho.db").display());
+    let store = Store::open(&DatabaseUrl::parse(&db_url).map_err(DemoError::Setup)?, 8).await?;
+    let plan = import_bytes(&store, SAMPLE_CATALOG, "ocop-catalog.csv", false, "demo")
+        .await
+        .map_err(setup("cannot import the sample catalog"))?;
+    let entries = crate::catalog::read_entries(SAMPLE_CATALOG)
+        .map_err(|_| DemoError::Setup("the built-in catalog is invalid".into()))?;
+
+    // The shops list every SKU already, a little out of date, as shops do
+    // before a tool like kho takes over.
+    let mut sim_config = SimConfig {
+        partner_id: PARTNER_ID,
+        partner_key: PARTNER_KEY.into(),
+        shops: Vec::new(),
+        rate_limit_per_second: Some(10),
+        ..SimConfig::default()
+    };
+    for (i, (_, producer, shop_id)) in SHOPS.iter().enumerate() {
+        let mine: Vec<_> = entries
+            .iter()
+            .filter(|e| e.producer_code == *producer)
+            .cloned()
+            .map(|mut e| {
+                e.stock += 5;
+                e
+            })
+            .collect();
+        sim_config.shops.push(ShopConfig {
+            shop_id: *shop_id,
+            access_token: format!("{:032x}", 0xdead_0001_u64 + i as u64),
+            refresh_token: format!("{:032x}", 0xbeef_0001_u64 + i as u64),
+            items: crate::sim::shopee_items(&mine),
+            ..ShopConfig::default()
+        });
+    }
+    let sim = Simulator::start(sim_config)
+        .await
+        .map_err(setup("cannot start the Shopee simulator"))?;
+
+    let listen = listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let listen = match tokio::net::TcpListener::bind(listen).await {
+        Ok(_) => listen,
+        Err(_) => std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
+    let mut toml = format!(
+        "[database]\nurl = \"{db_url}\"\n\n[server]\nlisten = \"{listen}\"\n\n[sync]\norder_poll_interval = \"30s\"\n\n"
+    );
+    for (i, (account, producer, shop_id)) in SHOPS.iter().enumerate() {
+        toml.push_str(&format!(
+            "[[accounts]]\nname = \"{account}\"\nchannel = \"shopee\"\nproducer = \"{producer}\"\n\
+             base_url = \"{}\"\nrate_limit = {{ per_second = 10 }}\n\
+             allocation = {{ mode = \"shared\", buffer = 2, percent = 100 }}\n\
+             credentials = {{ partner_id = {PARTNER_ID}, partner_key = \"{PARTNER_KEY}\", shop_id = {shop_id}, \
+             access_token = \"{:032x}\", refresh_token = \"{:032x}\" }}\n\n",
+            sim.base_url(),
+            0xdead_0001_u64 + i as u64,
+            0xbeef_0001_u64 + i as u64
+        ));
+    }
+    let config_path: PathBuf = dir.join("kho.toml");
+    std::fs::write(&config_path, &toml).map_err(setup("cannot write the demo configuration"))?;
+    let config = Config::load(Sources {
+        file: Some(&config_path),
+        env: Some(Default::default()),
+    })
+    .map_err(setup("invalid demo configuration"))?;
+
+    let delist = true;
+    store.sync_accounts(&config.accounts, delist).await?;
+    let transport = crate::channels::transport().map_err(setup("HTTP transport"))?;
+    let rows = store.accounts(None).await?;
+    for acc in &config.accounts {
+        let channel = crate::channels::build(acc, &transport, &store).map_err(setup("adapter"))?;
+        let id = rows
+            .iter()
+            .find(|r| r.name == acc.name)
+            .map(|r| r.id)
+            .ok_or_else(|| DemoError::Setup(format!("account {} missing", acc.name)))?;
+        let report =
+            crate::sync::link::link(&store, channel.as_ref(), id, &acc.producer, false, &|_| {})
+                .await
+                .map_err(setup("linking"))?;
+        println!("linked {} listing(s) of {}", report.linked.len(), acc.name);
+    }
+
+    println!(
+        "kho demo: {} products, {} SKUs imported into {db_url}",
+        plan.new_products.len(),
+        plan.new_variants.len()
+    );
+    println!(
+        "Shopee simulator: {} (state: {}/_sim/state)",
+        sim.base_url(),
+        sim.base_url()
+    );
+    println!("look around while it runs:");
+    println!(
+        "  cargo run --release -- --config {} status",
+        config_path.display()
+    );
+    println!(
+        "  cargo run --release -- --config {} stock add NA-CHILANG-1KG -5",
+        config_path.display()
+    );
+
+    let skus: Vec<String> = entries
+        .iter()
+        .filter(|e| SHOPS.iter().any(|(_, p, _)| *p == e.producer_code))
+        .map(|e| e.variant_sku.clone())
+        .collect();
+    let trickle_store = store.clone();
+    let trickle = tokio::spawn(async move {
+        let opts = MoveOptions {
+            reason: "demo: simulated sale or delivery",
+            location: None,
+            reference: None,
+            actor: "demo",
+        };
+        let mut changes = 0u64;
+        loop {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let (sku, delta) = {
+                let mut rng = rand::rng();
+                let Some(sku) = skus.choose(&mut rng).cloned() else {
+                    return;
+                };
+                let delta: i64 = if rng.random_bool(0.7) {
+                    -rng.random_range(1..=3)
+                } else {
+                    rng.random_range(5..=20)
+                };
+                (sku, delta)
+            };
+            if inventory::add(&trickle_store, &sku, delta, &opts)
+                .await
+                .is_ok()
+            {
+                changes += 1;
+            }
+            if changes.is_multiple_of(25) && changes > 0 {
+                let pushed = trickle_store
+                    .queue_stats()
+                    .await
+                    .map(|q| q.iter().map(|s| s.pending).sum::<i64>())
+                    .unwrap_or(0);
+                println!("{changes} stock changes so far; {pushed} push(es) pending");
+            }
+        }
+    });
+
+    let result = crate::daemon::serve(
+        &config,
+        store.clone(),
+        None,
+        |addr| println!("daemon: http://{addr}/metrics · http://{addr}/readyz · Ctrl-C stops"),
+        crate::daemon::signal(),
+    )
+    .await;
+    trickle.abort();
+    sim.shutdown().await;
+    store.close().await;
+    println!("kho demo stopped");
+    result.map_err(Into::into)
+}
