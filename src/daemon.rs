@@ -102,9 +102,11 @@ pub async fn serve(
             stop_rx.clone(),
         ));
     }
+    let intake = crate::orders::spawn_intake(config, &store, &workers, &mut tasks, &stop_rx);
     let app = crate::http::router(crate::http::AppState {
         store: store.clone(),
         metrics,
+        intake,
     });
     let mut http_stop = stop_rx.clone();
     let http = tokio::spawn(async move {

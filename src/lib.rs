@@ -16,6 +16,7 @@ pub mod demo;
 pub mod http;
 pub mod inventory;
 pub mod metrics;
+pub mod orders;
 pub mod sim;
 pub mod store;
 pub mod sync;

@@ -35,7 +35,12 @@ pub fn check_mapping(channel: ChannelKind, mapping: &serde_json::Value) -> Resul
         ChannelKind::Shopee => serde_json::from_value::<kho_shopee::ShopeeMapping>(mapping.clone())
             .map(|_| ())
             .map_err(|e| e.to_string()),
-        ChannelKind::Tiktok | ChannelKind::Lazada => Ok(()),
+        ChannelKind::Tiktok => serde_json::from_value::<kho_tiktok::TikTokMapping>(mapping.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        ChannelKind::Lazada => serde_json::from_value::<kho_lazada::LazadaMapping>(mapping.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -60,10 +65,7 @@ pub fn build(
     let tokens = Arc::new(StoreTokens::new(store.clone()));
     match &account.credentials {
         Credentials::Shopee(c) => {
-            let mapping = match &account.mapping {
-                Some(m) => serde_json::from_value(m.clone()).map_err(|e| fail(e.to_string()))?,
-                None => kho_shopee::ShopeeMapping::default(),
-            };
+            let mapping: kho_shopee::ShopeeMapping = mapping(account).map_err(fail)?;
             let config = kho_shopee::ShopeeAccountConfig {
                 name: account.name.clone(),
                 base_url: account.base_url.clone(),
@@ -79,9 +81,68 @@ pub fn build(
                 .map_err(|e| fail(e.to_string()))?;
             Ok(Arc::new(channel))
         }
-        Credentials::Tiktok(_) | Credentials::Lazada(_) => Err(fail(format!(
-            "the {} adapter is not available in this build",
+        Credentials::Tiktok(c) => {
+            let config = kho_tiktok::TikTokAccountConfig {
+                name: account.name.clone(),
+                base_url: account.base_url.clone(),
+                auth_url: auth_url(account).map_err(fail)?,
+                app_key: c.app_key.clone(),
+                app_secret: SecretString::from(c.app_secret.expose().to_owned()),
+                shop_cipher: Some(c.shop_cipher.clone()),
+                shop_id: None,
+                rate_limit: limit(account.rate_limit),
+                warehouse_id: account.warehouse.clone(),
+                mapping: mapping(account).map_err(fail)?,
+            };
+            let channel = kho_tiktok::TikTokChannel::new(config, transport, tokens)
+                .map_err(|e| fail(e.to_string()))?;
+            Ok(Arc::new(channel))
+        }
+        Credentials::Lazada(c) => {
+            // One knob for both writes: they share Lazada's 50-SKU cap and
+            // its advice to stay at 20 under load.
+            let batch = match account.batch_size {
+                Some(n) => kho_lazada::BatchSize::new(n).map_err(fail)?,
+                None => kho_lazada::BatchSize::default(),
+            };
+            let config = kho_lazada::LazadaAccountConfig {
+                name: account.name.clone(),
+                base_url: account.base_url.clone(),
+                auth_url: auth_url(account).map_err(fail)?,
+                app_key: c.app_key.clone(),
+                app_secret: SecretString::from(c.app_secret.expose().to_owned()),
+                seller_id: None,
+                rate_limit: limit(account.rate_limit),
+                stock_batch_size: batch,
+                price_batch_size: batch,
+                warehouse_code: account.warehouse.clone(),
+                mapping: mapping(account).map_err(fail)?,
+            };
+            let channel = kho_lazada::LazadaChannel::new(config, transport, tokens)
+                .map_err(|e| fail(e.to_string()))?;
+            Ok(Arc::new(channel))
+        }
+    }
+}
+
+/// TikTok and Lazada take their tokens from a host of their own. It is never
+/// defaulted to production, so a test or demo configuration cannot refresh
+/// real tokens by omission; configuration loading already reports a missing
+/// one with its key path, this is the last line of defence.
+fn auth_url(account: &AccountConfig) -> Result<url::Url, String> {
+    account.auth_url.clone().ok_or_else(|| {
+        format!(
+            "auth_url is required for {} accounts (the marketplace's token host)",
             account.channel.as_str()
-        ))),
+        )
+    })
+}
+
+/// The account's `mapping` table in the adapter's own shape (already checked
+/// by [`check_mapping`] at load), or the adapter's defaults.
+fn mapping<M: serde::de::DeserializeOwned + Default>(account: &AccountConfig) -> Result<M, String> {
+    match &account.mapping {
+        Some(m) => serde_json::from_value(m.clone()).map_err(|e| format!("mapping: {e}")),
+        None => Ok(M::default()),
     }
 }

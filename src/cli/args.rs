@@ -69,6 +69,12 @@ pub enum Command {
     },
     /// The daemon: sync workers, schedulers and the HTTP server.
     Serve,
+    /// Marketplace orders.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// One screen: accounts, queues, failures, dead letters, expiring certificates.
     Status,
     /// Run one marketplace simulator standalone.
@@ -119,16 +125,22 @@ pub enum SyncAction {
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
-    /// The Shopee Open Platform v2 simulator.
+    /// The Shopee Open Platform v2 simulator (default address 127.0.0.1:9100).
     Shopee(SimArgs),
+    /// The TikTok Shop Open API 202309 simulator (default address 127.0.0.1:9101).
+    Tiktok(SimArgs),
+    /// The Lazada Open Platform simulator (default address 127.0.0.1:9102).
+    Lazada(SimArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:9100")]
-    pub listen: std::net::SocketAddr,
-    /// Simulator settings (JSON), e.g. partner id and key, shops, limits, faults.
+    /// Address to listen on [default: 127.0.0.1:9100 for Shopee, 9101 for
+    /// TikTok, 9102 for Lazada, so all three can run side by side].
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Simulator settings (JSON): app or partner keys, shops or sellers,
+    /// limits, faults — the simulator's `SimConfig`.
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
     /// Seed the first shop with a listing per SKU of this catalog file.
@@ -222,4 +234,49 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Fetch orders from the marketplaces and ingest them (backfill).
+    Pull {
+        /// Only this account.
+        #[arg(long)]
+        account: Option<String>,
+        /// How far back, e.g. 2h, 3d.
+        #[arg(long, default_value = "2h", value_parser = parse_duration)]
+        since: std::time::Duration,
+    },
+    /// Ingested orders, newest first.
+    List {
+        #[arg(long)]
+        account: Option<String>,
+        /// unpaid, ready, shipped, delivered, cancelled or returned.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Units and revenue (VND) of orders not cancelled or returned.
+    Sales {
+        /// First day (YYYY-MM-DD, in `sync.timezone`); 30 days ago by default.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day, included; today by default.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value = "day")]
+        by: crate::orders::report::GroupBy,
+        /// CSV on stdout.
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{s:?} is not a duration like 2h or 3d: {e}"))
 }

@@ -4,6 +4,7 @@
 mod args;
 mod catalog;
 mod channels;
+mod orders;
 mod output;
 mod stock;
 
@@ -199,6 +200,14 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 other => Failure::runtime(other.to_string()),
             })?;
             Ok(exit::OK)
+        }
+        Command::Orders(cmd) => {
+            let store = open(&config).await?;
+            orders::run(&store, &config, cmd, &out).await
+        }
+        Command::Report(args::ReportCommand::Sales { from, to, by, csv }) => {
+            let store = open(&config).await?;
+            orders::sales(&store, &config, from, to, by, csv, &out).await
         }
         Command::Status => {
             let store = open(&config).await?;

@@ -135,15 +135,23 @@ pub struct AccountConfig {
     pub rate_limit: RateLimit,
     pub allocation: Allocation,
     pub credentials: Credentials,
-    /// The shop's warehouse (Shopee `location_id`, TikTok warehouse id) when
-    /// it has several.
+    /// The shop's warehouse (Shopee `location_id`, TikTok `warehouse_id`,
+    /// Lazada `warehouse_code`) when it has several.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warehouse: Option<String>,
     /// How the catalog maps onto the marketplace's ids for publishing
     /// (categories, attributes, logistics); its shape is the channel's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mapping: Option<serde_json::Value>,
+    /// SKUs per stock or price call, for marketplaces that batch across
+    /// products (Lazada: 1..=50, default 20). Bigger batches cost fewer
+    /// calls; Lazada asks for 20 or fewer when it is under load (error 513).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<usize>,
 }
+
+/// Lazada's cap on SKUs in one stock or price call (error 4171 above it).
+pub const MAX_BATCH_SIZE: usize = 50;
 
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -170,6 +178,8 @@ pub(super) struct RawAccount {
     warehouse: Option<String>,
     #[serde(default)]
     mapping: Option<serde_json::Value>,
+    #[serde(default)]
+    batch_size: Option<u64>,
 }
 
 /// Resolves and checks every account, adding what is wrong to `problems`.
@@ -219,6 +229,44 @@ pub(super) fn resolve_all(
                 "shopee accounts take their tokens from base_url; remove auth_url".into(),
             );
         }
+        // Never defaulted to the production token host: a test or demo
+        // configuration must not refresh against it by omission.
+        if acc.auth_url.is_none() && acc.channel != ChannelKind::Shopee {
+            push(
+                "auth_url",
+                format!(
+                    "missing key: {} accounts need their token host (e.g. {})",
+                    acc.channel.as_str(),
+                    match acc.channel {
+                        ChannelKind::Tiktok => "https://auth.tiktok-shops.com",
+                        _ => "https://auth.lazada.com/rest",
+                    }
+                ),
+            );
+        }
+        let batch_size = match acc.batch_size {
+            None => None,
+            Some(_) if acc.channel != ChannelKind::Lazada => {
+                push(
+                    "batch_size",
+                    format!(
+                        "only lazada accounts batch across products; {} batches per item",
+                        acc.channel.as_str()
+                    ),
+                );
+                None
+            }
+            Some(n) => match usize::try_from(n) {
+                Ok(n) if (1..=MAX_BATCH_SIZE).contains(&n) => Some(n),
+                _ => {
+                    push(
+                        "batch_size",
+                        format!("{n} is not between 1 and {MAX_BATCH_SIZE} SKUs per call"),
+                    );
+                    None
+                }
+            },
+        };
         let rl = acc.rate_limit;
         if rl.per_second == 0 {
             push("rate_limit.per_second", "must be at least 1".into());
@@ -318,6 +366,7 @@ pub(super) fn resolve_all(
             credentials,
             warehouse: acc.warehouse,
             mapping: acc.mapping,
+            batch_size,
         });
     }
     for (producer, (total, names)) in shares {

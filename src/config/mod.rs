@@ -71,6 +71,8 @@ pub struct SyncConfig {
     pub on_certificate_expiry: CertificateExpiry,
     #[serde(with = "duration")]
     pub debounce: Duration,
+    /// Whether a completed return puts its units back in stock.
+    pub restock_on_return: bool,
 }
 
 impl SyncConfig {

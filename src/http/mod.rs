@@ -3,11 +3,14 @@
 
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use axum::Router;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::store::Store;
 
@@ -15,13 +18,22 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Webhook intake (absent when no account is configured).
+    pub intake: Option<Arc<crate::orders::webhook::Intake>>,
 }
+
+/// Marketplace pushes are small; anything larger is not one.
+const WEBHOOK_BODY_LIMIT: usize = 256 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route(
+            "/webhooks/{channel}",
+            post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
+        )
         .with_state(state)
 }
 
@@ -52,6 +64,23 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .map(|h| h.render())
         .unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+/// A marketplace push: verified over the raw bytes before anything parses
+/// them, stored, and answered with an empty body (what Shopee requires).
+async fn webhook(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
+    if !matches!(channel.as_str(), "shopee" | "tiktok" | "lazada") {
+        return (StatusCode::NOT_FOUND, "unknown channel\n");
+    }
+    match &state.intake {
+        Some(intake) => intake.receive(&channel, &headers, &body).await,
+        None => (StatusCode::NOT_FOUND, "no account for this channel\n"),
+    }
 }
 
 /// Binds the listener (port 0 picks a free port).

@@ -316,3 +316,47 @@ impl Store {
         }))
     }
 }
+
+/// Appends one movement of `$delta` units inside the transaction `$tx` and
+/// moves the cached balance with it (no availability check: for movements
+/// that record what already happened, such as marketplace sales). Yields the
+/// new on-hand balance.
+macro_rules! move_stock {
+    ($tx:ident, $variant:expr, $location:expr, $kind:expr, $delta:expr, $reason:expr, $reference:expr, $actor:expr, $at:expr) => {{
+        ::sqlx::query(
+            "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
+             VALUES ($1, $2, 0, 0) ON CONFLICT (variant_id, location_id) DO NOTHING",
+        )
+        .bind($variant)
+        .bind($location)
+        .execute(&mut *$tx)
+        .await?;
+        let on_hand: i64 = ::sqlx::query_scalar(
+            "UPDATE stock_levels SET on_hand = on_hand + $3 \
+             WHERE variant_id = $1 AND location_id = $2 RETURNING on_hand",
+        )
+        .bind($variant)
+        .bind($location)
+        .bind($delta)
+        .fetch_one(&mut *$tx)
+        .await?;
+        ::sqlx::query(
+            "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
+             balance_after, reason, reference, actor, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind($variant)
+        .bind($location)
+        .bind($kind)
+        .bind($delta)
+        .bind(on_hand)
+        .bind($reason)
+        .bind($reference)
+        .bind($actor)
+        .bind($at)
+        .execute(&mut *$tx)
+        .await?;
+        on_hand
+    }};
+}
+pub(crate) use move_stock;

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod inventory;
 pub mod listings;
+pub mod orders;
 pub mod outbox;
 
 use std::str::FromStr;

@@ -216,6 +216,35 @@ pub struct Claimant<'a> {
 const FENCE: &str = "EXISTS (SELECT 1 FROM account_leases f WHERE f.account_id = $90 \
      AND f.owner = $91 AND f.epoch = $92)";
 
+/// The value a push of `job` sends (absolute: stock, price, or 1/0 for
+/// listed/unlisted).
+fn pushed_value(job: &ClaimedJob) -> i64 {
+    match job.kind.as_str() {
+        "stock" => job.desired_stock.unwrap_or_default(),
+        "price" => job.desired_price.unwrap_or_default(),
+        _ => i64::from(job.desired_active.unwrap_or(true)),
+    }
+}
+
+/// (before, after) of a push, as the audit shows them.
+fn audit_values(job: &ClaimedJob) -> (Option<String>, Option<String>) {
+    match job.kind.as_str() {
+        "stock" => (
+            job.remote_stock.map(|v| v.to_string()),
+            job.desired_stock.map(|v| v.to_string()),
+        ),
+        "price" => (
+            job.remote_price.map(|v| v.to_string()),
+            job.desired_price.map(|v| v.to_string()),
+        ),
+        _ => (
+            job.remote_status.clone(),
+            job.desired_active
+                .map(|a| if a { "active" } else { "inactive" }.to_owned()),
+        ),
+    }
+}
+
 /// What a writer needs to queue jobs inside its transaction.
 pub(crate) struct QueueContext {
     pub at: DateTime<Utc>,
@@ -323,10 +352,21 @@ impl Store {
             Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
             Pool::Sqlite(_) => "",
         };
+        let skip_locked = skip_locked.replace("UPDATE", "UPDATE OF j");
+        // Jobs not yet due ride along with a due job of the same remote
+        // item: the marketplace takes the item's models in one call anyway,
+        // so a burst over an item's variants costs one call per debounce
+        // window instead of one per variant.
         let sql = format!(
             "UPDATE sync_jobs SET lease_owner = $2, lease_until = $3 WHERE id IN (\
-             SELECT id FROM sync_jobs WHERE account_id = $1 AND state = 'pending' AND due_at <= $4 \
-             AND (lease_until IS NULL OR lease_until < $4) ORDER BY due_at, id LIMIT $5{skip_locked}) \
+             SELECT j.id FROM sync_jobs j JOIN listings l ON l.id = j.listing_id \
+             WHERE j.account_id = $1 AND j.state = 'pending' \
+             AND (j.lease_until IS NULL OR j.lease_until < $4) \
+             AND l.remote_item_id IN (SELECT l2.remote_item_id FROM sync_jobs d \
+               JOIN listings l2 ON l2.id = d.listing_id WHERE d.account_id = $1 \
+               AND d.state = 'pending' AND d.due_at <= $4 \
+               AND (d.lease_until IS NULL OR d.lease_until < $4) ORDER BY d.due_at, d.id LIMIT $5) \
+             ORDER BY j.due_at, j.id LIMIT $5{skip_locked}) \
              RETURNING id"
         );
         let claimed: Vec<i64> = in_tx!(self, |tx| {
@@ -365,118 +405,178 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Records a push the marketplace acknowledged: the listing's remote and
-    /// acknowledged values, an audit row, and the job's completion — unless
-    /// its version moved during the call (then it stays, to push the newer
-    /// value) or the instance no longer holds the account's lease.
+    /// Records a push the marketplace acknowledged: see [`Store::complete_jobs`].
     pub async fn complete_job(
         &self,
         job: &ClaimedJob,
         claimant: &Claimant<'_>,
         request_id: Option<&str>,
     ) -> Result<bool> {
+        Ok(self.complete_jobs(&[job], claimant, request_id).await? == Some(1))
+    }
+
+    /// Records pushes the marketplace acknowledged, in one transaction with
+    /// a handful of multi-row statements whatever the batch size (one
+    /// transaction per job capped the engine at a few thousand pushes a
+    /// second): each listing's remote and acknowledged values, an audit
+    /// row per push, and the jobs' completion — except jobs whose version
+    /// moved during the call, which are given back to be pushed again with
+    /// the newer value. Nothing is written when the instance no longer holds
+    /// the account's lease (epoch fencing); then `None` is returned, else
+    /// how many jobs were completed.
+    pub async fn complete_jobs(
+        &self,
+        jobs: &[&ClaimedJob],
+        claimant: &Claimant<'_>,
+        request_id: Option<&str>,
+    ) -> Result<Option<usize>> {
+        if jobs.is_empty() {
+            return Ok(Some(0));
+        }
         let at = now();
-        let (before, after) = match job.kind.as_str() {
-            "stock" => (
-                job.remote_stock.map(|v| v.to_string()),
-                job.desired_stock.map(|v| v.to_string()),
-            ),
-            "price" => (
-                job.remote_price.map(|v| v.to_string()),
-                job.desired_price.map(|v| v.to_string()),
-            ),
-            _ => (
-                job.remote_status.clone(),
-                job.desired_active
-                    .map(|a| if a { "active" } else { "inactive" }.to_owned()),
-            ),
-        };
-        let fence = FENCE
-            .replace("$90", "$4")
-            .replace("$91", "$5")
-            .replace("$92", "$6");
-        in_tx!(self, |tx| {
-            let owned: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        let redue = at + chrono::Duration::from_std(self.debounce()).unwrap_or_default();
+        // On PostgreSQL the lease row is locked until commit, so a takeover
+        // cannot slip in between the check and the writes; SQLite's
+        // immediate transaction already excludes every other writer.
+        let fence_sql = match self.pool() {
+            Pool::Postgres(_) => "SELECT CAST(1 AS BIGINT) FROM account_leases f \
+                 WHERE f.account_id = $1 AND f.owner = $2 AND f.epoch = $3 FOR UPDATE"
+                .to_owned(),
+            Pool::Sqlite(_) => format!(
                 "SELECT CAST(1 AS BIGINT) WHERE {}",
                 FENCE
                     .replace("$90", "$1")
                     .replace("$91", "$2")
                     .replace("$92", "$3")
-            )))
-            .bind(claimant.account_id)
-            .bind(claimant.owner)
-            .bind(claimant.epoch)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if owned.is_none() {
-                return Ok(false);
-            }
-            let update = match job.kind.as_str() {
-                "stock" => {
-                    "UPDATE listings SET remote_stock = $2, acked_stock = $2, acked_at = $3 WHERE id = $1"
-                }
-                "price" => {
-                    "UPDATE listings SET remote_price = $2, acked_price = $2, acked_at = $3 WHERE id = $1"
-                }
-                _ => {
-                    "UPDATE listings SET remote_status = CASE WHEN $2 = 1 THEN 'active' ELSE 'inactive' END, \
-                      acked_active = ($2 = 1), acked_at = $3 WHERE id = $1"
-                }
-            };
-            let value = match job.kind.as_str() {
-                "stock" => job.desired_stock.unwrap_or_default(),
-                "price" => job.desired_price.unwrap_or_default(),
-                _ => i64::from(job.desired_active.unwrap_or(true)),
-            };
-            sqlx::query(update)
-                .bind(job.listing_id)
-                .bind(value)
-                .bind(at)
-                .execute(&mut *tx)
+            ),
+        };
+        /// Rows per multi-row statement: far below both backends' limits on
+        /// bound parameters.
+        const CHUNK: usize = 1000;
+        in_tx!(self, |tx| {
+            let owned: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(fence_sql.clone()))
+                .bind(claimant.account_id)
+                .bind(claimant.owner)
+                .bind(claimant.epoch)
+                .fetch_optional(&mut *tx)
                 .await?;
-            sqlx::query(
-                "INSERT INTO push_audit (account_id, listing_id, kind, before, after, instance, \
-                 request_id, pushed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(claimant.account_id)
-            .bind(job.listing_id)
-            .bind(&job.kind)
-            .bind(&before)
-            .bind(after.unwrap_or_default())
-            .bind(claimant.owner)
-            .bind(request_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+            if owned.is_none() {
+                return Ok(None);
+            }
+            let mut completed = 0usize;
+            for chunk in jobs.chunks(CHUNK) {
+                for kind in ["stock", "price", "status"] {
+                    let of_kind: Vec<&&ClaimedJob> =
+                        chunk.iter().filter(|j| j.kind == kind).collect();
+                    if of_kind.is_empty() {
+                        continue;
+                    }
+                    let mut qb = QueryBuilder::new("WITH v(id, val) AS (VALUES ");
+                    let mut first = true;
+                    for j in &of_kind {
+                        if !first {
+                            qb.push(", ");
+                        }
+                        first = false;
+                        qb.push("(")
+                            .push_bind(j.listing_id)
+                            .push(", ")
+                            .push_bind(pushed_value(j))
+                            .push(")");
+                    }
+                    qb.push(") UPDATE listings SET ");
+                    qb.push(match kind {
+                        "stock" => "remote_stock = v.val, acked_stock = v.val",
+                        "price" => "remote_price = v.val, acked_price = v.val",
+                        _ => {
+                            "remote_status = CASE WHEN v.val = 1 THEN 'active' ELSE 'inactive' END, \
+                             acked_active = (v.val = 1)"
+                        }
+                    });
+                    qb.push(", acked_at = ")
+                        .push_bind(at)
+                        .push(" FROM v WHERE listings.id = v.id");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO push_audit (account_id, listing_id, kind, before, after, instance, \
+                     request_id, pushed_at) ",
+                );
+                qb.push_values(chunk.iter(), |mut row, j| {
+                    let (before, after) = audit_values(j);
+                    row.push_bind(claimant.account_id)
+                        .push_bind(j.listing_id)
+                        .push_bind(j.kind.clone())
+                        .push_bind(before)
+                        .push_bind(after.unwrap_or_default())
+                        .push_bind(claimant.owner)
+                        .push_bind(request_id)
+                        .push_bind(at);
+                });
+                qb.build().execute(&mut *tx).await?;
+                let mut qb = QueryBuilder::new("WITH d(id, version) AS (VALUES ");
+                let mut first = true;
+                for j in chunk {
+                    if !first {
+                        qb.push(", ");
+                    }
+                    first = false;
+                    qb.push("(")
+                        .push_bind(j.id)
+                        .push(", ")
+                        .push_bind(j.version)
+                        .push(")");
+                }
+                qb.push(") DELETE FROM sync_jobs WHERE lease_owner = ")
+                    .push_bind(claimant.owner)
+                    .push(
+                        " AND EXISTS (SELECT 1 FROM d WHERE d.id = sync_jobs.id \
+                         AND d.version = sync_jobs.version)",
+                    );
+                completed += qb.build().execute(&mut *tx).await?.rows_affected() as usize;
+                // What is still claimed of this batch changed during the
+                // call: due again at once, with the newer value.
+                // A change that arrived during the call starts a new
+                // debounce window rather than an immediate push, so a
+                // sustained burst costs one push per window.
+                let mut qb = QueryBuilder::new(
+                    "UPDATE sync_jobs SET lease_owner = NULL, lease_until = NULL, attempts = 0, due_at = ",
+                );
+                qb.push_bind(redue).push(" WHERE lease_owner = ");
+                qb.push_bind(claimant.owner).push(" AND id IN (");
+                let mut sep = qb.separated(", ");
+                for j in chunk {
+                    sep.push_bind(j.id);
+                }
+                qb.push(")");
+                qb.build().execute(&mut *tx).await?;
+            }
             sqlx::query("UPDATE channel_accounts SET last_push_at = $2 WHERE id = $1")
                 .bind(claimant.account_id)
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-            let deleted = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM sync_jobs WHERE id = $1 AND version = $2 AND lease_owner = $3 AND {fence}"
-            )))
-            .bind(job.id)
-            .bind(job.version)
-            .bind(claimant.owner)
-            .bind(claimant.account_id)
-            .bind(claimant.owner)
-            .bind(claimant.epoch)
-            .execute(&mut *tx)
-            .await?;
-            if deleted.rows_affected() == 0 {
-                // Changed meanwhile: due again at once, with the newer value.
-                sqlx::query(
-                    "UPDATE sync_jobs SET lease_owner = NULL, lease_until = NULL, attempts = 0 \
-                     WHERE id = $1 AND lease_owner = $2",
-                )
-                .bind(job.id)
-                .bind(claimant.owner)
-                .execute(&mut *tx)
-                .await?;
-            }
-            Ok::<_, StoreError>(true)
+            Ok::<_, StoreError>(Some(completed))
         })
+    }
+
+    /// Gives back the claims other instances hold on an account this
+    /// instance has just taken over. The previous owner is dead or has lost
+    /// its lease (its completions are fenced by the epoch), so waiting for
+    /// its job leases to run out would only delay the account by up to a
+    /// job lease.
+    pub async fn reclaim_jobs(&self, account_id: i64, owner: &str) -> Result<u64> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE sync_jobs SET lease_owner = NULL, lease_until = NULL \
+                 WHERE account_id = $1 AND lease_owner IS NOT NULL AND lease_owner <> $2",
+            )
+            .bind(account_id)
+            .bind(owner)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        }))
     }
 
     /// Schedules a failed job again at `due` with its error.

@@ -105,6 +105,20 @@ pub struct Worker {
     pub settings: EngineSettings,
 }
 
+/// Resolves once a stop is requested. A dropped sender means nobody can ask
+/// any more: that never resolves, rather than looking like a stop (or, worse,
+/// resolving at once in a loop).
+async fn stop_requested(shutdown: &mut watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow_and_update() {
+            return;
+        }
+        if shutdown.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 fn jitter(d: Duration) -> Duration {
     let f: f64 = rand::rng().random_range(0.5..=1.0);
     d.mul_f64(f)
@@ -152,6 +166,15 @@ impl Worker {
                     Ok(Some(e)) => {
                         if epoch != Some(e) {
                             tracing::info!(account = self.name(), epoch = e, "account lease taken");
+                            // Claims of a previous owner would otherwise hold
+                            // their jobs back until their own leases run out.
+                            if let Err(err) = self
+                                .store
+                                .reclaim_jobs(self.account_id, &self.settings.instance)
+                                .await
+                            {
+                                tracing::warn!(account = self.name(), error = %err, "cannot reclaim jobs");
+                            }
                         }
                         epoch = Some(e);
                         lease_renew_at = now + self.settings.account_lease / 3;
@@ -237,7 +260,7 @@ impl Worker {
                         tokio::select! {
                             _ = self.store.woken() => {}
                             _ = tokio::time::sleep(wait) => {}
-                            _ = shutdown.changed() => {}
+                            _ = stop_requested(&mut shutdown) => {}
                         }
                     }
                 }
@@ -248,7 +271,10 @@ impl Worker {
                 account_id: self.account_id,
                 epoch: current_epoch,
             };
-            match self.process(&jobs, &claimant, &mut report).await {
+            match self
+                .process(&jobs, &claimant, &mut report, &mut shutdown)
+                .await
+            {
                 Ok(Some(pause)) => paused_until = Some(tokio::time::Instant::now() + pause),
                 Ok(None) => {}
                 Err(e) => {
@@ -272,17 +298,23 @@ impl Worker {
     async fn sleep(&self, shutdown: &mut watch::Receiver<bool>, d: Duration) {
         tokio::select! {
             _ = tokio::time::sleep(d) => {}
-            _ = shutdown.changed() => {}
+            _ = stop_requested(shutdown) => {}
         }
     }
 
     /// Pushes one claimed batch. Returns how long to pause the account when
     /// the marketplace throttled it.
+    ///
+    /// A stop request abandons the batch between or during calls: its
+    /// claims are given back on the way out and pushed again by whoever
+    /// works the account next, which is harmless because pushes are
+    /// absolute. Waiting instead could take minutes under a tight rate limit.
     async fn process(
         &self,
         jobs: &[ClaimedJob],
         claimant: &Claimant<'_>,
         report: &mut WorkerReport,
+        shutdown: &mut watch::Receiver<bool>,
     ) -> Result<Option<Duration>, StoreError> {
         let mut pause = None;
         for kind in ["stock", "price", "status"] {
@@ -290,7 +322,13 @@ impl Worker {
             if group.is_empty() {
                 continue;
             }
-            let result = self.call(kind, &group).await;
+            if *shutdown.borrow() {
+                return Ok(pause);
+            }
+            let result = tokio::select! {
+                r = self.call(kind, &group) => r,
+                _ = stop_requested(shutdown) => return Ok(pause),
+            };
             match result {
                 Err(e) => {
                     report.calls_failed += 1;
@@ -304,19 +342,30 @@ impl Worker {
                     }
                 }
                 Ok(outcomes) => {
+                    let mut done = Vec::with_capacity(group.len());
                     for (job, outcome) in group.iter().zip(outcomes) {
                         match outcome {
-                            Ok(()) => {
-                                if self.store.complete_job(job, claimant, None).await? {
-                                    report.pushed += 1;
-                                    metrics::counter!("kho_pushes_total", "account" => self.name().to_owned(), "kind" => kind, "result" => "ok").increment(1);
-                                }
-                            }
+                            Ok(()) => done.push(*job),
                             Err(e) => {
                                 if let Some(p) = self.fail(job, &e, report).await? {
                                     pause = Some(p);
                                 }
                             }
+                        }
+                    }
+                    // One transaction for the whole group: per-job
+                    // transactions were the engine's bottleneck.
+                    match self.store.complete_jobs(&done, claimant, None).await? {
+                        Some(n) => {
+                            report.pushed += n;
+                            metrics::counter!("kho_pushes_total", "account" => self.name().to_owned(), "kind" => kind, "result" => "ok").increment(n as u64);
+                        }
+                        None => {
+                            tracing::warn!(
+                                account = self.name(),
+                                "account lease lost; results left to the new owner"
+                            );
+                            return Ok(pause);
                         }
                     }
                 }

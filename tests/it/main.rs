@@ -6,7 +6,10 @@ mod common;
 
 mod catalog_import;
 mod config_cli;
+mod engine;
 mod ledger_props;
+mod orders;
 mod shopee_sync;
 mod stock_cli;
 mod store_contract;
+mod tiktok_sync;

@@ -1,0 +1,201 @@
+//! `kho orders pull|list`, `kho report sales`.
+
+use std::fmt::Write as _;
+
+use chrono::{TimeZone, Utc};
+use kho_channel::TimeWindow;
+use serde_json::json;
+
+use super::args::OrdersCommand;
+use super::channels::{account, account_id, channel, prepare};
+use super::output::{Output, table, vnd};
+use super::{Failure, exit};
+use crate::config::{AccountConfig, Config};
+use crate::orders::intake::{self, IntakeError};
+use crate::orders::report::{self, GroupBy};
+use crate::store::Store;
+
+pub async fn run(
+    store: &Store,
+    config: &Config,
+    cmd: OrdersCommand,
+    out: &Output,
+) -> Result<u8, Failure> {
+    match cmd {
+        OrdersCommand::Pull {
+            account: name,
+            since,
+        } => {
+            prepare(store, config).await?;
+            let accounts: Vec<&AccountConfig> = match &name {
+                Some(n) => vec![account(config, n)?],
+                None => config.accounts.iter().collect(),
+            };
+            let transport =
+                crate::channels::transport().map_err(|e| Failure::runtime(e.to_string()))?;
+            let to = Utc::now();
+            let from = to
+                - chrono::Duration::from_std(since).map_err(|e| Failure::usage(e.to_string()))?;
+            let mut reports = Vec::new();
+            let mut code = exit::OK;
+            let mut text = String::new();
+            for acc in accounts {
+                let id = account_id(store, &acc.name).await?;
+                let ch = channel(acc, &transport, store)?;
+                let spinner = out.spinner(&format!("pulling {}'s orders", acc.name));
+                let result = intake::pull(
+                    store,
+                    ch.as_ref(),
+                    id,
+                    TimeWindow::new(from, to),
+                    config.sync.restock_on_return,
+                )
+                .await;
+                spinner.finish_and_clear();
+                match result {
+                    Ok(r) => {
+                        let _ = writeln!(
+                            text,
+                            "{}: {} order(s): {} new, {} updated, {} unchanged{}",
+                            r.account,
+                            r.orders,
+                            r.created,
+                            r.updated,
+                            r.unchanged,
+                            if r.unknown_skus.is_empty() {
+                                String::new()
+                            } else {
+                                format!("; lines with unknown SKUs: {}", r.unknown_skus.join(", "))
+                            }
+                        );
+                        if !r.unknown_skus.is_empty() {
+                            code = code.max(exit::PROBLEMS);
+                        }
+                        reports.push(json!(r));
+                    }
+                    Err(IntakeError::Channel(e)) => {
+                        let _ = writeln!(text, "{}: failed: {e}", acc.name);
+                        reports.push(json!({ "account": acc.name, "error": e.to_string() }));
+                        code = exit::RUNTIME;
+                    }
+                    Err(IntakeError::Store(e)) => return Err(e.into()),
+                }
+            }
+            out.doc(&reports, || text);
+            Ok(code)
+        }
+        OrdersCommand::List {
+            account: name,
+            status,
+            limit,
+        } => {
+            if let Some(s) = &status
+                && crate::orders::state::parse(s).is_none()
+            {
+                return Err(Failure::usage(format!(
+                    "unknown status {s:?}: use unpaid, ready, shipped, delivered, cancelled or returned"
+                )));
+            }
+            let rows = store
+                .orders(name.as_deref(), status.as_deref(), limit.max(1))
+                .await?;
+            let tz = config.sync.tz();
+            out.doc(&rows, || {
+                let mut t = table(&[
+                    "ORDERED",
+                    "ACCOUNT",
+                    "ORDER",
+                    "STATUS",
+                    "UNITS",
+                    "TOTAL",
+                    "UNKNOWN SKU LINES",
+                ]);
+                for o in &rows {
+                    t.add_row(vec![
+                        o.ordered_at
+                            .with_timezone(&tz)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string(),
+                        o.account.clone(),
+                        o.remote_order_id.clone(),
+                        o.status.clone(),
+                        o.units.to_string(),
+                        vnd(o.total_vnd),
+                        if o.unknown_lines > 0 {
+                            o.unknown_lines.to_string()
+                        } else {
+                            String::new()
+                        },
+                    ]);
+                }
+                format!("{t}\n{} order(s)", rows.len())
+            });
+            Ok(exit::OK)
+        }
+    }
+}
+
+pub async fn sales(
+    store: &Store,
+    config: &Config,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    by: GroupBy,
+    csv: bool,
+    out: &Output,
+) -> Result<u8, Failure> {
+    let tz = config.sync.tz();
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or(to - chrono::Duration::days(29));
+    if from > to {
+        return Err(Failure::usage(format!("--from {from} is after --to {to}")));
+    }
+    let start = |d: chrono::NaiveDate| {
+        tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| Failure::usage(format!("{d} does not exist in {tz}")))
+    };
+    let lines = store
+        .sale_lines(start(from)?, start(to + chrono::Duration::days(1))?)
+        .await?;
+    let rows = report::aggregate(&lines, by, tz);
+    let total_units: i64 = rows.iter().map(|r| r.units).sum();
+    let total_revenue: i64 = rows.iter().map(|r| r.revenue_vnd).sum();
+    if csv {
+        let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+        let header = [
+            format!("{by:?}").to_lowercase(),
+            "orders".into(),
+            "units".into(),
+            "revenue_vnd".into(),
+        ];
+        let mut write = || -> Result<(), csv::Error> {
+            w.write_record(&header)?;
+            for r in &rows {
+                w.write_record([
+                    r.key.clone(),
+                    r.orders.to_string(),
+                    r.units.to_string(),
+                    r.revenue_vnd.to_string(),
+                ])?;
+            }
+            w.flush()?;
+            Ok(())
+        };
+        write().map_err(|e| Failure::runtime(e.to_string()))?;
+        return Ok(exit::OK);
+    }
+    out.doc(
+        &json!({ "from": from, "to": to, "by": by, "rows": rows, "units": total_units, "revenue_vnd": total_revenue }),
+        || {
+            let mut t = table(&[&format!("{by:?}").to_uppercase(), "ORDERS", "UNITS", "REVENUE"]);
+            for r in &rows {
+                t.add_row(vec![r.key.clone(), r.orders.to_string(), r.units.to_string(), vnd(r.revenue_vnd)]);
+            }
+            format!("sales {from} – {to} ({tz})\n{t}\ntotal: {total_units} unit(s), {}", vnd(total_revenue))
+        },
+    );
+    Ok(exit::OK)
+}

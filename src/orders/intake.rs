@@ -1,0 +1,183 @@
+//! From a marketplace's order to an ingestion, and polling as the safety
+//! net for lost webhooks: list the orders updated in a window (overlapping
+//! the previous one), fetch their details and ingest each.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use kho_channel::{
+    Channel, ChannelError, OrderQuery, OrderTimeField, PageToken, RemoteOrder, TimeWindow,
+};
+use serde::Serialize;
+
+use crate::store::orders::{IngestLine, IngestOrder, IngestOutcome};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The marketplace's order as kho ingests it. Lines of the same listing are
+/// merged (marketplaces that send one line per unit are already counted by
+/// their adapter).
+pub fn to_ingest(order: &RemoteOrder) -> IngestOrder {
+    let mut lines: BTreeMap<String, IngestLine> = BTreeMap::new();
+    for l in &order.lines {
+        let key = format!(
+            "{}/{}/{}",
+            l.remote.item_id,
+            l.remote.variant_id.clone().unwrap_or_default(),
+            l.seller_sku
+        );
+        lines
+            .entry(key.clone())
+            .and_modify(|x| x.quantity += l.quantity)
+            .or_insert(IngestLine {
+                key,
+                seller_sku: l.seller_sku.clone(),
+                quantity: l.quantity,
+                unit_price_vnd: l.unit_price_vnd,
+            });
+    }
+    IngestOrder {
+        remote_order_id: order.order_id.clone(),
+        status: order.status,
+        raw_status: order.raw_status.clone(),
+        ordered_at: order
+            .created_at
+            .or(order.updated_at)
+            .unwrap_or_else(Utc::now),
+        remote_updated_at: order.updated_at,
+        lines: lines.into_values().collect(),
+    }
+}
+
+/// Ingests one order and counts it.
+pub async fn ingest(
+    store: &Store,
+    account_id: i64,
+    account: &str,
+    order: &RemoteOrder,
+    restock_on_return: bool,
+) -> Result<IngestOutcome, StoreError> {
+    let outcome = store
+        .ingest_order(
+            account_id,
+            &to_ingest(order),
+            restock_on_return,
+            &format!("order:{account}"),
+        )
+        .await?;
+    let result = if outcome.created {
+        "created"
+    } else if outcome.unchanged {
+        "duplicate"
+    } else {
+        "updated"
+    };
+    metrics::counter!("kho_orders_ingested_total", "account" => account.to_owned(), "result" => result)
+        .increment(1);
+    if !outcome.unknown_skus.is_empty() {
+        tracing::warn!(account, order = %order.order_id, unknown = ?outcome.unknown_skus, "order lines with unknown SKUs kept");
+    }
+    Ok(outcome)
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct PullReport {
+    pub account: String,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub orders: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub unknown_skus: Vec<String>,
+}
+
+/// Fetches and ingests every order updated in `window`.
+pub async fn pull(
+    store: &Store,
+    channel: &dyn Channel,
+    account_id: i64,
+    window: TimeWindow,
+    restock_on_return: bool,
+) -> Result<PullReport, IntakeError> {
+    let mut report = PullReport {
+        account: channel.account().to_owned(),
+        from: Some(window.from),
+        to: Some(window.to),
+        ..PullReport::default()
+    };
+    let query = OrderQuery {
+        window,
+        field: OrderTimeField::Updated,
+    };
+    let mut ids = Vec::new();
+    let mut page: Option<PageToken> = None;
+    loop {
+        let got = channel.list_orders(&query, page.as_ref()).await?;
+        ids.extend(got.items.into_iter().map(|r| r.order_id));
+        match got.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    let chunk = channel.capabilities().max_order_details.max(1);
+    for part in ids.chunks(chunk) {
+        for order in channel.get_orders(part).await? {
+            let outcome = ingest(
+                store,
+                account_id,
+                channel.account(),
+                &order,
+                restock_on_return,
+            )
+            .await?;
+            report.orders += 1;
+            if outcome.created {
+                report.created += 1;
+            } else if outcome.unchanged {
+                report.unchanged += 1;
+            } else {
+                report.updated += 1;
+            }
+            report.unknown_skus.extend(outcome.unknown_skus);
+        }
+    }
+    Ok(report)
+}
+
+/// One polling round: from the stored cursor (less an overlap, so an order
+/// updated while the previous window closed is not missed) to now; the
+/// cursor moves only after success.
+pub async fn poll_once(
+    store: &Store,
+    channel: &dyn Channel,
+    account_id: i64,
+    overlap: chrono::Duration,
+    first_window: chrono::Duration,
+    restock_on_return: bool,
+) -> Result<PullReport, IntakeError> {
+    let to = Utc::now();
+    let from = match store.order_cursor(account_id).await? {
+        Some(c) => c - overlap,
+        None => to - first_window,
+    };
+    let report = pull(
+        store,
+        channel,
+        account_id,
+        TimeWindow::new(from, to),
+        restock_on_return,
+    )
+    .await?;
+    store.set_order_cursor(account_id, to).await?;
+    Ok(report)
+}

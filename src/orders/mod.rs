@@ -1,0 +1,108 @@
+//! Orders from the marketplaces: the state machine (`state`), turning a
+//! marketplace's order into an ingestion (`intake`), polling as the safety
+//! net (`poll`), webhook deliveries (`webhook`) and sales figures (`report`).
+
+pub mod intake;
+pub mod report;
+pub mod state;
+pub mod webhook;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kho_channel::Channel;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::config::Config;
+use crate::store::Store;
+
+/// Starts order intake for the daemon: the webhook processor and one poller
+/// per account (the safety net for lost webhooks). Returns the webhook
+/// intake the HTTP server hands deliveries to.
+pub fn spawn_intake(
+    config: &Config,
+    store: &Store,
+    workers: &[(i64, Arc<dyn Channel>)],
+    tasks: &mut JoinSet<()>,
+    stop: &watch::Receiver<bool>,
+) -> Option<Arc<webhook::Intake>> {
+    let accounts: Vec<webhook::AccountHandle> = workers
+        .iter()
+        .filter_map(|(id, channel)| {
+            let cfg = config.account(channel.account())?.clone();
+            Some(webhook::AccountHandle {
+                config: cfg,
+                id: *id,
+                channel: channel.clone(),
+            })
+        })
+        .collect();
+    if accounts.is_empty() {
+        return None;
+    }
+    let restock = config.sync.restock_on_return;
+    let interval = config.sync.order_poll_interval;
+    for a in &accounts {
+        tasks.spawn(poller(
+            store.clone(),
+            a.clone(),
+            interval,
+            restock,
+            stop.clone(),
+        ));
+    }
+    let intake = Arc::new(webhook::Intake {
+        store: store.clone(),
+        accounts,
+        public_url: config.server.public_url.to_string(),
+        restock_on_return: restock,
+        wake: tokio::sync::Notify::new(),
+    });
+    tasks.spawn(intake.clone().process(stop.clone()));
+    Some(intake)
+}
+
+/// Polls an account's orders every `interval`, each window overlapping the
+/// previous one by one interval.
+async fn poller(
+    store: Store,
+    account: webhook::AccountHandle,
+    interval: Duration,
+    restock: bool,
+    mut stop: watch::Receiver<bool>,
+) {
+    let overlap = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::minutes(1));
+    loop {
+        match intake::poll_once(
+            &store,
+            account.channel.as_ref(),
+            account.id,
+            overlap,
+            chrono::Duration::days(1),
+            restock,
+        )
+        .await
+        {
+            Ok(r) if r.created + r.updated > 0 => {
+                tracing::info!(
+                    account = account.config.name,
+                    created = r.created,
+                    updated = r.updated,
+                    "orders polled"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(account = account.config.name, error = %e, "order polling failed")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}

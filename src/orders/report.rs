@@ -1,0 +1,107 @@
+//! Sales figures: units and revenue (whole VND) of orders that were not
+//! cancelled or returned, grouped by day (in the configured time zone),
+//! channel, producer or product.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::store::orders::SaleLine;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupBy {
+    Day,
+    Channel,
+    Producer,
+    Product,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportRow {
+    pub key: String,
+    pub orders: usize,
+    pub units: i64,
+    pub revenue_vnd: i64,
+}
+
+pub fn aggregate(lines: &[SaleLine], by: GroupBy, tz: Tz) -> Vec<ReportRow> {
+    let mut groups: BTreeMap<String, (BTreeSet<i64>, i64, i64)> = BTreeMap::new();
+    for l in lines {
+        let key = match by {
+            GroupBy::Day => l.ordered_at.with_timezone(&tz).date_naive().to_string(),
+            GroupBy::Channel => l.channel.clone(),
+            GroupBy::Producer => l.producer.clone(),
+            GroupBy::Product => l.product.clone(),
+        };
+        let g = groups.entry(key).or_default();
+        g.0.insert(l.order_id);
+        g.1 += l.quantity;
+        g.2 += l.quantity.saturating_mul(l.unit_price_vnd);
+    }
+    groups
+        .into_iter()
+        .map(|(key, (orders, units, revenue))| ReportRow {
+            key,
+            orders: orders.len(),
+            units,
+            revenue_vnd: revenue,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn line(order_id: i64, hour: u32, channel: &str, qty: i64, price: i64) -> SaleLine {
+        SaleLine {
+            order_id,
+            ordered_at: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 28, hour, 0, 0)
+                .unwrap(),
+            channel: channel.into(),
+            account: "a".into(),
+            producer: "htx".into(),
+            product: "Na".into(),
+            sku: "NA-1".into(),
+            quantity: qty,
+            unit_price_vnd: price,
+        }
+    }
+
+    #[test]
+    fn days_follow_the_time_zone() {
+        // 18:00 UTC on the 28th is already the 29th in Lạng Sơn (UTC+7).
+        let lines = [
+            line(1, 10, "shopee", 2, 85_000),
+            line(2, 18, "tiktok", 1, 165_000),
+        ];
+        let rows = aggregate(&lines, GroupBy::Day, chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].key, "2026-11-28");
+        assert_eq!(rows[0].revenue_vnd, 170_000);
+        assert_eq!(rows[1].key, "2026-11-29");
+    }
+
+    #[test]
+    fn orders_are_counted_once_per_group() {
+        let lines = [
+            line(1, 10, "shopee", 2, 1000),
+            line(1, 10, "shopee", 1, 500),
+            line(2, 11, "shopee", 1, 1000),
+        ];
+        let rows = aggregate(&lines, GroupBy::Channel, chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(
+            rows,
+            vec![ReportRow {
+                key: "shopee".into(),
+                orders: 2,
+                units: 4,
+                revenue_vnd: 3500
+            }]
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! Webhook intake: verify the signature over the raw body before anything
+//! reads it, find the account from the payload's shop id, store the event
+//! durably, answer at once; a processor then fetches the order and ingests
+//! it. Deliveries are at-least-once and may come twice, late or out of
+//! order: storage deduplicates, ingestion is idempotent.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use kho_channel::{Channel, WebhookEvent, WebhookRequest};
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, watch};
+
+use crate::config::{AccountConfig, Credentials};
+use crate::store::Store;
+use crate::store::accounts::AccountState;
+
+/// A configured account with its adapter.
+#[derive(Clone)]
+pub struct AccountHandle {
+    pub config: AccountConfig,
+    pub id: i64,
+    pub channel: Arc<dyn Channel>,
+}
+
+/// The shop id a marketplace names in its pushes, for this account.
+fn shop_key(config: &AccountConfig) -> Option<String> {
+    match &config.credentials {
+        Credentials::Shopee(c) => Some(c.shop_id.to_string()),
+        Credentials::Tiktok(_) | Credentials::Lazada(_) => None,
+    }
+}
+
+fn event_shop(event: &WebhookEvent) -> Option<&str> {
+    match event {
+        WebhookEvent::OrderStatusChanged { shop_id, .. } => Some(shop_id),
+        WebhookEvent::Deauthorized { shop_id, .. }
+        | WebhookEvent::AuthorizationExpiring { shop_id, .. }
+        | WebhookEvent::ListingStatusChanged { shop_id, .. }
+        | WebhookEvent::Other { shop_id, .. } => shop_id.as_deref(),
+        WebhookEvent::Verification => None,
+    }
+}
+
+pub struct Intake {
+    pub store: Store,
+    pub accounts: Vec<AccountHandle>,
+    /// `server.public_url`: Shopee signs pushes over the callback URL.
+    pub public_url: String,
+    pub restock_on_return: bool,
+    pub wake: Notify,
+}
+
+impl Intake {
+    /// The account a push is for: by shop id, or the only account of the
+    /// channel when the marketplace's pushes carry none kho can match.
+    fn account_for(&self, channel: &str, shop: Option<&str>) -> Option<&AccountHandle> {
+        let of_channel: Vec<&AccountHandle> = self
+            .accounts
+            .iter()
+            .filter(|a| a.config.channel.as_str() == channel)
+            .collect();
+        if let Some(shop) = shop
+            && let Some(a) = of_channel
+                .iter()
+                .find(|a| shop_key(&a.config).as_deref() == Some(shop))
+        {
+            return Some(a);
+        }
+        match of_channel.as_slice() {
+            [only] if shop_key(&only.config).is_none() => Some(only),
+            _ => None,
+        }
+    }
+
+    /// Handles one delivery; the status and body to answer with.
+    pub async fn receive(
+        &self,
+        channel: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> (StatusCode, &'static str) {
+        let candidates: Vec<&AccountHandle> = self
+            .accounts
+            .iter()
+            .filter(|a| a.config.channel.as_str() == channel)
+            .collect();
+        if candidates.is_empty() {
+            metrics::counter!("kho_webhooks_total", "channel" => channel.to_owned(), "result" => "no_account").increment(1);
+            return (StatusCode::NOT_FOUND, "no account for this channel\n");
+        }
+        let url = format!(
+            "{}/webhooks/{channel}",
+            self.public_url.trim_end_matches('/')
+        );
+        let request = WebhookRequest {
+            url: &url,
+            headers,
+            body,
+        };
+        let Some(verifier) = candidates
+            .iter()
+            .find(|a| a.channel.verify_webhook(&request).is_ok())
+        else {
+            metrics::counter!("kho_webhooks_total", "channel" => channel.to_owned(), "result" => "bad_signature").increment(1);
+            tracing::warn!(channel, "webhook with a bad or missing signature refused");
+            return (StatusCode::UNAUTHORIZED, "bad signature\n");
+        };
+        let events = match verifier.channel.parse_webhook(body) {
+            Ok(e) => e,
+            Err(e) => {
+                metrics::counter!("kho_webhooks_total", "channel" => channel.to_owned(), "result" => "malformed").increment(1);
+                tracing::warn!(channel, error = %e, "malformed webhook refused");
+                return (StatusCode::BAD_REQUEST, "malformed payload\n");
+            }
+        };
+        let shop = events.iter().find_map(event_shop);
+        let Some(account) = self.account_for(channel, shop) else {
+            metrics::counter!("kho_webhooks_total", "channel" => channel.to_owned(), "result" => "unknown_shop").increment(1);
+            tracing::warn!(channel, shop = ?shop, "webhook for a shop kho does not manage acknowledged and ignored");
+            return (StatusCode::OK, "");
+        };
+        let key = verifier
+            .channel
+            .webhook_notification_id(body)
+            .unwrap_or_else(|| hex::encode(Sha256::digest(body)));
+        let text = String::from_utf8_lossy(body);
+        match self
+            .store
+            .store_webhook(channel, Some(account.id), &key, &text)
+            .await
+        {
+            Ok(stored) => {
+                let result = if stored { "stored" } else { "duplicate" };
+                metrics::counter!("kho_webhooks_total", "channel" => channel.to_owned(), "result" => result).increment(1);
+                self.wake.notify_one();
+                (StatusCode::OK, "")
+            }
+            Err(e) => {
+                tracing::error!(channel, error = %e, "cannot store a webhook; the marketplace will retry");
+                (StatusCode::SERVICE_UNAVAILABLE, "")
+            }
+        }
+    }
+
+    /// Processes stored events until `stop`: fetch the order named, ingest it.
+    pub async fn process(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        loop {
+            let events = self.store.pending_webhooks(100).await.unwrap_or_default();
+            let mut retry_soon = false;
+            for (id, _channel, account_id, body, attempts) in events {
+                let Some(account) = self.accounts.iter().find(|a| Some(a.id) == account_id) else {
+                    let _ = self
+                        .store
+                        .finish_webhook(id, Some("account no longer configured"))
+                        .await;
+                    continue;
+                };
+                match self.handle(account, body.as_bytes()).await {
+                    Ok(()) => {
+                        let _ = self.store.finish_webhook(id, None).await;
+                    }
+                    Err(e) if attempts >= 10 => {
+                        tracing::warn!(account = account.config.name, error = %e, "giving up on a webhook event; polling will catch the order");
+                        let _ = self.store.finish_webhook(id, Some(&e)).await;
+                    }
+                    Err(e) => {
+                        let _ = self.store.fail_webhook(id, &e).await;
+                        retry_soon = true;
+                    }
+                }
+            }
+            let wait = if retry_soon {
+                Duration::from_secs(1)
+            } else {
+                Duration::from_secs(5)
+            };
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
+        }
+    }
+
+    async fn handle(&self, account: &AccountHandle, body: &[u8]) -> Result<(), String> {
+        let events = account
+            .channel
+            .parse_webhook(body)
+            .map_err(|e| e.to_string())?;
+        for event in events {
+            match event {
+                WebhookEvent::OrderStatusChanged { order_id, .. } => {
+                    let orders = account
+                        .channel
+                        .get_orders(std::slice::from_ref(&order_id))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    for order in &orders {
+                        super::intake::ingest(
+                            &self.store,
+                            account.id,
+                            &account.config.name,
+                            order,
+                            self.restock_on_return,
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    }
+                }
+                WebhookEvent::Deauthorized { message, .. } => {
+                    self.store
+                        .set_account_state(
+                            &account.config.name,
+                            AccountState::NeedsReauth,
+                            Some(&format!("seller deauthorised kho: {message}")),
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                WebhookEvent::AuthorizationExpiring {
+                    message,
+                    expires_at,
+                    ..
+                } => {
+                    let when = expires_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "soon".into());
+                    self.store
+                        .set_account_state(
+                            &account.config.name,
+                            AccountState::Ok,
+                            Some(&format!(
+                                "authorisation expires {when}: re-authorise the shop ({message})"
+                            )),
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                WebhookEvent::ListingStatusChanged { .. }
+                | WebhookEvent::Verification
+                | WebhookEvent::Other { .. } => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,471 @@
+//! Orders: idempotent ingestion with stock reservations and sales in the
+//! same transaction as the desired-state recomputation of every affected
+//! listing (so a sale on one marketplace is queued for all the others before
+//! the ingestion commits), webhook events, polling cursors, and the figures
+//! read back for listings and reports.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use kho_channel::OrderStatus;
+use serde::Serialize;
+
+use super::inventory::move_stock;
+use super::outbox::refresh_desired;
+use super::{Result, Store, StoreError, in_tx, now, with_pool};
+use crate::orders::state::{self, LineState};
+
+/// One line of an order to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestLine {
+    /// Stable across fetches of the same order (item, variant and SKU).
+    pub key: String,
+    pub seller_sku: String,
+    pub quantity: i64,
+    pub unit_price_vnd: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestOrder {
+    pub remote_order_id: String,
+    pub status: OrderStatus,
+    pub raw_status: String,
+    pub ordered_at: DateTime<Utc>,
+    pub remote_updated_at: Option<DateTime<Utc>>,
+    pub lines: Vec<IngestLine>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestOutcome {
+    pub order_id: i64,
+    pub created: bool,
+    /// Nothing changed: a duplicate, or an out-of-date event.
+    pub unchanged: bool,
+    pub status: String,
+    /// Seller SKUs of lines kho does not know for this account's producer.
+    pub unknown_skus: Vec<String>,
+    /// Listing jobs queued by the ingestion.
+    pub jobs_queued: usize,
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    id: i64,
+    line_key: String,
+    variant_id: Option<i64>,
+    quantity: i64,
+    reserved: i64,
+    sold: i64,
+    restocked: i64,
+}
+
+/// An ingested order, for `kho orders list` and the API.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: i64,
+    pub account: String,
+    pub channel: String,
+    pub remote_order_id: String,
+    pub status: String,
+    pub raw_status: String,
+    pub total_vnd: i64,
+    pub ordered_at: DateTime<Utc>,
+    pub units: i64,
+    pub unknown_lines: i64,
+}
+
+/// One sold line, for sales reports.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SaleLine {
+    pub order_id: i64,
+    pub ordered_at: DateTime<Utc>,
+    pub channel: String,
+    pub account: String,
+    pub producer: String,
+    pub product: String,
+    pub sku: String,
+    pub quantity: i64,
+    pub unit_price_vnd: i64,
+}
+
+impl Store {
+    /// Ingests one order as the marketplace shows it now. Seeing the same
+    /// order again changes nothing; a later status moves stock by the
+    /// difference only; an older status than the one recorded is ignored.
+    pub async fn ingest_order(
+        &self,
+        account_id: i64,
+        order: &IngestOrder,
+        restock_on_return: bool,
+        actor: &str,
+    ) -> Result<IngestOutcome> {
+        let at = now();
+        let q = self.queue_context();
+        let incoming = state::as_str(order.status);
+        let total: i64 = order
+            .lines
+            .iter()
+            .map(|l| l.quantity.saturating_mul(l.unit_price_vnd))
+            .sum();
+        let reference = format!("order:{}", order.remote_order_id);
+        let outcome = in_tx!(self, |tx| {
+            let existed: Option<String> = sqlx::query_scalar(
+                "SELECT status FROM orders WHERE account_id = $1 AND remote_order_id = $2",
+            )
+            .bind(account_id)
+            .bind(&order.remote_order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            // Inserting, or touching the row, locks it (PostgreSQL) so that
+            // concurrent ingestions of one order take turns.
+            let (order_id, current): (i64, String) = sqlx::query_as(
+                "INSERT INTO orders (account_id, remote_order_id, status, raw_status, total_vnd, \
+                 ordered_at, remote_updated_at, first_seen_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+                 ON CONFLICT (account_id, remote_order_id) DO UPDATE SET first_seen_at = orders.first_seen_at \
+                 RETURNING id, status",
+            )
+            .bind(account_id)
+            .bind(&order.remote_order_id)
+            .bind(incoming)
+            .bind(&order.raw_status)
+            .bind(total)
+            .bind(order.ordered_at)
+            .bind(order.remote_updated_at)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            let current = state::parse(&current)
+                .ok_or_else(|| StoreError::Corrupt(format!("order status {current:?}")))?;
+            let effective = state::effective(current, order.status);
+            let applies = effective == order.status;
+            let mut outcome = IngestOutcome {
+                order_id,
+                created: existed.is_none(),
+                status: state::as_str(effective).to_owned(),
+                ..IngestOutcome::default()
+            };
+            if applies {
+                sqlx::query(
+                    "UPDATE orders SET status = $2, raw_status = $3, total_vnd = $4, \
+                     remote_updated_at = $5, updated_at = $6 WHERE id = $1",
+                )
+                .bind(order_id)
+                .bind(incoming)
+                .bind(&order.raw_status)
+                .bind(total)
+                .bind(order.remote_updated_at)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                let producer_id: Option<i64> =
+                    sqlx::query_scalar("SELECT producer_id FROM channel_accounts WHERE id = $1")
+                        .bind(account_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let existing: Vec<LineRow> = sqlx::query_as(
+                    "SELECT id, line_key, variant_id, quantity, reserved, sold, restocked \
+                     FROM order_lines WHERE order_id = $1",
+                )
+                .bind(order_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut by_key: HashMap<String, LineRow> = existing
+                    .into_iter()
+                    .map(|l| (l.line_key.clone(), l))
+                    .collect();
+                // Lines no longer on the order (cancelled units) hold nothing.
+                let mut lines: Vec<(LineRow, i64)> = Vec::new();
+                for l in &order.lines {
+                    match by_key.remove(&l.key) {
+                        Some(row) => lines.push((row, l.quantity)),
+                        None => {
+                            let variant_id: Option<i64> = sqlx::query_scalar(
+                                "SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id \
+                                 WHERE v.sku = $1 AND p.producer_id = $2",
+                            )
+                            .bind(&l.seller_sku)
+                            .bind(producer_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            let id: i64 = sqlx::query_scalar(
+                                "INSERT INTO order_lines (order_id, line_key, seller_sku, variant_id, \
+                                 quantity, unit_price_vnd) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                            )
+                            .bind(order_id)
+                            .bind(&l.key)
+                            .bind(&l.seller_sku)
+                            .bind(variant_id)
+                            .bind(l.quantity)
+                            .bind(l.unit_price_vnd)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                            lines.push((
+                                LineRow {
+                                    id,
+                                    line_key: l.key.clone(),
+                                    variant_id,
+                                    quantity: l.quantity,
+                                    reserved: 0,
+                                    sold: 0,
+                                    restocked: 0,
+                                },
+                                l.quantity,
+                            ));
+                        }
+                    }
+                }
+                lines.extend(by_key.into_values().map(|row| (row, 0)));
+                let mut touched = Vec::new();
+                let mut changed = current != order.status || outcome.created;
+                for (row, quantity) in &lines {
+                    let Some(variant_id) = row.variant_id else {
+                        outcome.unknown_skus.push(row.line_key.clone());
+                        continue;
+                    };
+                    let have = LineState {
+                        reserved: row.reserved,
+                        sold: row.sold,
+                        restocked: row.restocked,
+                    };
+                    let want = state::target(effective, *quantity, restock_on_return);
+                    if have == want && row.quantity == *quantity {
+                        continue;
+                    }
+                    changed = true;
+                    let location: i64 = sqlx::query_scalar(
+                        "SELECT l.id FROM locations l JOIN products p ON p.producer_id = l.producer_id \
+                         JOIN variants v ON v.product_id = p.id WHERE v.id = $1 AND l.is_default",
+                    )
+                    .bind(variant_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let d_reserved = want.reserved - have.reserved;
+                    if d_reserved != 0 {
+                        sqlx::query(
+                            "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
+                             VALUES ($1, $2, 0, 0) ON CONFLICT (variant_id, location_id) DO NOTHING",
+                        )
+                        .bind(variant_id)
+                        .bind(location)
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query(
+                            "UPDATE stock_levels SET reserved = CASE WHEN reserved + $3 < 0 THEN 0 \
+                             ELSE reserved + $3 END WHERE variant_id = $1 AND location_id = $2",
+                        )
+                        .bind(variant_id)
+                        .bind(location)
+                        .bind(d_reserved)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    let d_sold = want.sold - have.sold;
+                    if d_sold > 0 {
+                        move_stock!(
+                            tx,
+                            variant_id,
+                            location,
+                            "sale",
+                            -d_sold,
+                            "marketplace sale",
+                            &reference,
+                            actor,
+                            at
+                        );
+                    } else if d_sold < 0 {
+                        move_stock!(
+                            tx,
+                            variant_id,
+                            location,
+                            "cancellation",
+                            -d_sold,
+                            "sale cancelled",
+                            &reference,
+                            actor,
+                            at
+                        );
+                    }
+                    let d_restocked = want.restocked - have.restocked;
+                    if d_restocked != 0 {
+                        move_stock!(
+                            tx,
+                            variant_id,
+                            location,
+                            "return",
+                            d_restocked,
+                            "return completed",
+                            &reference,
+                            actor,
+                            at
+                        );
+                    }
+                    sqlx::query(
+                        "UPDATE order_lines SET quantity = $2, reserved = $3, sold = $4, restocked = $5 \
+                         WHERE id = $1",
+                    )
+                    .bind(row.id)
+                    .bind(*quantity)
+                    .bind(want.reserved)
+                    .bind(want.sold)
+                    .bind(want.restocked)
+                    .execute(&mut *tx)
+                    .await?;
+                    touched.push(variant_id);
+                }
+                outcome.unchanged = !changed;
+                outcome.jobs_queued = refresh_desired!(tx, touched, q);
+            } else {
+                outcome.unchanged = true;
+            }
+            Ok::<_, StoreError>(outcome)
+        })?;
+        if outcome.jobs_queued > 0 {
+            self.wake();
+        }
+        Ok(outcome)
+    }
+
+    pub async fn orders(
+        &self,
+        account: Option<&str>,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OrderRow>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT o.id, a.name AS account, a.channel, o.remote_order_id, o.status, o.raw_status, \
+                 o.total_vnd, o.ordered_at, \
+                 CAST(COALESCE((SELECT SUM(l.quantity) FROM order_lines l WHERE l.order_id = o.id), 0) AS BIGINT) AS units, \
+                 (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id AND l.variant_id IS NULL) AS unknown_lines \
+                 FROM orders o JOIN channel_accounts a ON a.id = o.account_id \
+                 WHERE (CAST($1 AS TEXT) IS NULL OR a.name = $1) AND (CAST($2 AS TEXT) IS NULL OR o.status = $2) \
+                 ORDER BY o.ordered_at DESC, o.id DESC LIMIT $3",
+            )
+            .bind(account)
+            .bind(status)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Lines of orders that count as sales (not cancelled or returned),
+    /// ordered in `[from, to)`.
+    pub async fn sale_lines(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<SaleLine>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT o.id AS order_id, o.ordered_at, a.channel, a.name AS account, COALESCE(pr.code, '') AS producer, \
+                 COALESCE(p.name, l.seller_sku) AS product, l.seller_sku AS sku, l.quantity, l.unit_price_vnd \
+                 FROM order_lines l JOIN orders o ON o.id = l.order_id \
+                 JOIN channel_accounts a ON a.id = o.account_id \
+                 LEFT JOIN variants v ON v.id = l.variant_id LEFT JOIN products p ON p.id = v.product_id \
+                 LEFT JOIN producers pr ON pr.id = p.producer_id \
+                 WHERE o.status NOT IN ('cancelled', 'returned') AND o.ordered_at >= $1 AND o.ordered_at < $2 \
+                 AND l.quantity > 0 ORDER BY o.ordered_at",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Stores a verified webhook delivery before it is acknowledged. Returns
+    /// false for a delivery already stored (same channel and key).
+    pub async fn store_webhook(
+        &self,
+        channel: &str,
+        account_id: Option<i64>,
+        dedupe_key: &str,
+        body: &str,
+    ) -> Result<bool> {
+        let at = now();
+        let done = with_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO webhook_events (channel, account_id, dedupe_key, body, received_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, dedupe_key) DO NOTHING",
+            )
+            .bind(channel)
+            .bind(account_id)
+            .bind(dedupe_key)
+            .bind(body)
+            .bind(at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Webhook events not processed yet, oldest first.
+    pub async fn pending_webhooks(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, Option<i64>, String, i64)>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, channel, account_id, body, attempts FROM webhook_events \
+                 WHERE processed_at IS NULL ORDER BY id LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    pub async fn finish_webhook(&self, id: i64, error: Option<&str>) -> Result<()> {
+        let at = now();
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE webhook_events SET processed_at = $2, last_error = $3, attempts = attempts + 1 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(at)
+            .bind(error)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn fail_webhook(&self, id: i64, error: &str) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE webhook_events SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(error)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn order_cursor(&self, account_id: i64) -> Result<Option<DateTime<Utc>>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT polled_to FROM order_cursors WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    pub async fn set_order_cursor(&self, account_id: i64, to: DateTime<Utc>) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO order_cursors (account_id, polled_to) VALUES ($1, $2) \
+                 ON CONFLICT (account_id) DO UPDATE SET polled_to = excluded.polled_to",
+            )
+            .bind(account_id)
+            .bind(to)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+}

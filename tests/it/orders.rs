@@ -1,0 +1,365 @@
+//! Orders end to end: the Shopee simulator pushes signed order webhooks to a
+//! real `kho serve`, which ingests them (and polls as the safety net).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kho_simulator::shopee::{NewOrder, NewOrderLine, OrderStatus, PushOptions};
+
+use crate::common::ok;
+use crate::shopee_sync::{PARTNER_KEY, World, sample_entries};
+
+/// A `kho serve` child process, killed when dropped.
+pub struct Daemon {
+    child: Child,
+    pub url: String,
+}
+
+impl Daemon {
+    pub fn start(world: &World, port: u16, poll: &str) -> Daemon {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kho"))
+            .args(["--config", "kho.toml", "serve"])
+            .current_dir(world.db.dir.path())
+            .env_remove("KHO_CONFIG")
+            .env("KHO__DATABASE__URL", &world.db.url)
+            .env("KHO__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+            .env(
+                "KHO__SERVER__PUBLIC_URL",
+                format!("http://127.0.0.1:{port}"),
+            )
+            .env("KHO__SYNC__ORDER_POLL_INTERVAL", poll)
+            .env("KHO_TEST_SHOPEE_KEY", PARTNER_KEY)
+            .env("KHO_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start kho serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read kho serve");
+        assert!(line.contains("listening"), "kho serve said: {line}");
+        Daemon {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    pub fn stop(mut self) {
+        // SIGTERM: a clean stop.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// (on_hand, reserved) of a SKU in kho.
+async fn stock(world: &World, sku: &str) -> (i64, i64) {
+    let store = world.db.store().await;
+    let id = store.find_sku(sku).await.unwrap().unwrap().variant_id;
+    let levels = store.stock_levels(id).await.unwrap();
+    store.close().await;
+    (
+        levels.iter().map(|l| l.on_hand).sum(),
+        levels.iter().map(|l| l.reserved).sum(),
+    )
+}
+
+async fn movements(world: &World, sku: &str) -> usize {
+    let store = world.db.store().await;
+    let id = store.find_sku(sku).await.unwrap().unwrap().variant_id;
+    let n = store.stock_history(id, 10_000).await.unwrap().len();
+    store.close().await;
+    n
+}
+
+async fn wait_for<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Item and model ids of a SKU in a shop of the simulator.
+fn ids(world: &World, shop: i64, sku: &str) -> (i64, i64) {
+    let state = world.sim.state();
+    let (item, model) = state.find_sku(shop, sku).expect("sku in the simulator");
+    (item.item_id, model.map_or(0, |m| m.model_id))
+}
+
+fn order(world: &World, shop: i64, sku: &str, quantity: i64) -> String {
+    let (item_id, model_id) = ids(world, shop, sku);
+    world
+        .sim
+        .create_order(NewOrder {
+            shop_id: shop,
+            status: OrderStatus::Unpaid,
+            lines: vec![NewOrderLine {
+                item_id,
+                model_id,
+                quantity,
+                discounted_price: None,
+            }],
+            ..NewOrder::default()
+        })
+        .expect("create order")
+        .order_sn
+}
+
+async fn two_shops() -> World {
+    let entries = sample_entries();
+    let w = World::start(
+        crate::common::TestDb::sqlite(),
+        &entries,
+        &[("shopee-a", "htx-chi-lang"), ("shopee-b", "htx-chi-lang")],
+        100,
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "shopee-a"]));
+    ok(&w.kho(&["link", "shopee-b"]));
+    ok(&w.kho(&["sync"]));
+    w
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicated_reordered_and_replayed_webhooks_count_once() {
+    let w = two_shops().await;
+    let port = free_port();
+    let daemon = Daemon::start(&w, port, "1h");
+    w.sim
+        .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
+    w.sim.set_auto_push(false);
+    let shop_a = w.shops[0].shop_id;
+    let (on_hand, reserved) = stock(&w, "NA-CHILANG-1KG").await;
+    assert_eq!(reserved, 0);
+
+    let sn = order(&w, shop_a, "NA-CHILANG-1KG", 2);
+    w.sim
+        .send_order_push(
+            &sn,
+            PushOptions {
+                duplicate: 2,
+                ..PushOptions::default()
+            },
+        )
+        .unwrap();
+    wait_for("the reservation", Duration::from_secs(10), || async {
+        stock(&w, "NA-CHILANG-1KG").await == (on_hand, 2)
+    })
+    .await;
+
+    // Shipped and then the older "unpaid" push, delivered newest first.
+    w.sim.set_order_status(&sn, OrderStatus::Shipped).unwrap();
+    w.sim
+        .send_order_push(
+            &sn,
+            PushOptions {
+                hold: true,
+                ..PushOptions::default()
+            },
+        )
+        .unwrap();
+    w.sim
+        .send_order_push(
+            &sn,
+            PushOptions {
+                hold: true,
+                duplicate: 1,
+                ..PushOptions::default()
+            },
+        )
+        .unwrap();
+    w.sim.release_held_pushes(true);
+    wait_for("the sale", Duration::from_secs(10), || async {
+        stock(&w, "NA-CHILANG-1KG").await == (on_hand - 2, 0)
+    })
+    .await;
+    let moves = movements(&w, "NA-CHILANG-1KG").await;
+
+    // A replay after a restart changes nothing.
+    daemon.stop();
+    let daemon = Daemon::start(&w, port, "1h");
+    w.sim.send_order_push(&sn, PushOptions::default()).unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(stock(&w, "NA-CHILANG-1KG").await, (on_hand - 2, 0));
+    assert_eq!(
+        movements(&w, "NA-CHILANG-1KG").await,
+        moves,
+        "a replay added a movement"
+    );
+    let orders: serde_json::Value =
+        serde_json::from_str(&ok(&w.kho(&["--json", "orders", "list"]))).unwrap();
+    assert_eq!(orders.as_array().unwrap().len(), 1);
+    assert_eq!(orders[0]["status"], "shipped");
+    drop(daemon);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_badly_signed_webhook_is_refused_and_changes_nothing() {
+    let w = two_shops().await;
+    let port = free_port();
+    let daemon = Daemon::start(&w, port, "1h");
+    let body = format!(
+        r#"{{"data":{{"ordersn":"2611290000BAD1","status":"READY_TO_SHIP","update_time":1795962995}},"shop_id":{},"code":3,"timestamp":1795962995}}"#,
+        w.shops[0].shop_id
+    );
+    let client = reqwest::Client::new();
+    for auth in [Some("0".repeat(64)), None] {
+        let mut req = client
+            .post(format!("{}/webhooks/shopee", daemon.url))
+            .header("content-type", "application/json")
+            .body(body.clone());
+        if let Some(a) = &auth {
+            req = req.header("authorization", a);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 401);
+    }
+    let store = w.db.store().await;
+    assert!(store.pending_webhooks(10).await.unwrap().is_empty());
+    assert!(store.orders(None, None, 10).await.unwrap().is_empty());
+    store.close().await;
+    drop(daemon);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_webhooks_are_caught_by_polling_within_one_interval() {
+    let w = two_shops().await;
+    let port = free_port();
+    let daemon = Daemon::start(&w, port, "2s");
+    w.sim
+        .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
+    w.sim.set_auto_push(false);
+    let (on_hand, _) = stock(&w, "NA-CHILANG-1KG").await;
+    let sn = order(&w, w.shops[1].shop_id, "NA-CHILANG-1KG", 3);
+    w.sim
+        .send_order_push(
+            &sn,
+            PushOptions {
+                drop: true,
+                ..PushOptions::default()
+            },
+        )
+        .unwrap();
+    let started = Instant::now();
+    wait_for("polling", Duration::from_secs(8), || async {
+        stock(&w, "NA-CHILANG-1KG").await == (on_hand, 3)
+    })
+    .await;
+    eprintln!(
+        "ingested by polling after {:.2} s (interval 2 s)",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(daemon);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancellation_gives_stock_back_and_a_completed_return_restocks() {
+    let w = two_shops().await;
+    let port = free_port();
+    let daemon = Daemon::start(&w, port, "1h");
+    w.sim
+        .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
+    w.sim.set_auto_push(true);
+    let shop = w.shops[0].shop_id;
+    let (on_hand, _) = stock(&w, "NA-CHILANG-2KG").await;
+
+    let cancelled = order(&w, shop, "NA-CHILANG-2KG", 4);
+    wait_for("the reservation", Duration::from_secs(10), || async {
+        stock(&w, "NA-CHILANG-2KG").await == (on_hand, 4)
+    })
+    .await;
+    w.sim
+        .set_order_status(&cancelled, OrderStatus::Cancelled)
+        .unwrap();
+    wait_for("the release", Duration::from_secs(10), || async {
+        stock(&w, "NA-CHILANG-2KG").await == (on_hand, 0)
+    })
+    .await;
+
+    let returned = order(&w, shop, "NA-CHILANG-2KG", 2);
+    w.sim
+        .set_order_status(&returned, OrderStatus::Shipped)
+        .unwrap();
+    wait_for("the sale", Duration::from_secs(10), || async {
+        stock(&w, "NA-CHILANG-2KG").await == (on_hand - 2, 0)
+    })
+    .await;
+    w.sim
+        .set_order_status(&returned, OrderStatus::ToReturn)
+        .unwrap();
+    wait_for("the restock", Duration::from_secs(10), || async {
+        stock(&w, "NA-CHILANG-2KG").await == (on_hand, 0)
+    })
+    .await;
+    let h: serde_json::Value = serde_json::from_str(&ok(&w.kho(&[
+        "--json",
+        "stock",
+        "history",
+        "NA-CHILANG-2KG",
+        "--limit",
+        "2",
+    ])))
+    .unwrap();
+    assert_eq!(h[0]["kind"], "return");
+    assert_eq!(h[1]["kind"], "sale");
+    drop(daemon);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_on_one_shop_is_pushed_to_the_other() {
+    let w = two_shops().await;
+    let port = free_port();
+    let daemon = Daemon::start(&w, port, "1h");
+    w.sim
+        .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
+    w.sim.set_auto_push(true);
+    let (a, b) = (w.shops[0].shop_id, w.shops[1].shop_id);
+    let before = w.sim.state().stock_of(b, "NA-CHILANG-5KG").unwrap();
+    let started = Instant::now();
+    let _sn = order(&w, a, "NA-CHILANG-5KG", 5);
+    wait_for(
+        "the other shop's stock",
+        Duration::from_secs(10),
+        || async { w.sim.state().stock_of(b, "NA-CHILANG-5KG") == Some(before - 5) },
+    )
+    .await;
+    eprintln!(
+        "order on shop A → shop B pushed after {:.0} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    // The shop that sold shows the same, from kho's point of view.
+    wait_for(
+        "the selling shop's stock",
+        Duration::from_secs(10),
+        || async { w.sim.state().stock_of(a, "NA-CHILANG-5KG") == Some(before - 5) },
+    )
+    .await;
+    let text = ok(&w.kho(&["report", "sales", "--by", "channel"]));
+    assert!(text.contains("shopee"), "{text}");
+    drop(daemon);
+}

@@ -1,0 +1,676 @@
+//! The TikTok Shop adapter end to end: the real binary and library against
+//! the TikTok Shop simulator on loopback (one listener serving both the Open
+//! API host and the auth host).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use kho::catalog::CatalogEntry;
+use kho_simulator::tiktok::{
+    FaultConfig, Rejection, ShopConfig, SimConfig, SimHandle, Simulator, TokenAction,
+    WarehouseConfig,
+};
+
+use crate::common::{TestDb, ok, stderr, stdout};
+use crate::shopee_sync::sample_entries;
+
+pub const APP_KEY: &str = "68xu9ks5p4i8";
+pub const APP_SECRET: &str = "6b686f2d746573742d74696b746f6b2d736563726574";
+pub const SECRET_ENV: &str = "KHO_TEST_TIKTOK_SECRET";
+
+pub const INVENTORY_UPDATE: &str = "POST /product/202309/products/{product_id}/inventory/update";
+pub const PRICE_UPDATE: &str = "POST /product/202309/products/{product_id}/prices/update";
+pub const TOKEN_REFRESH: &str = "GET /api/v2/token/refresh";
+
+pub struct Shop {
+    pub account: String,
+    pub shop_id: String,
+    pub cipher: String,
+    pub producer: String,
+}
+
+pub struct World {
+    pub db: TestDb,
+    pub sim: SimHandle,
+    pub shops: Vec<Shop>,
+}
+
+/// The TikTok shop of the `i`-th account: its own id, cipher and warehouse.
+pub fn shop_config(i: usize, entries: &[CatalogEntry], rate_limit: Option<u32>) -> ShopConfig {
+    ShopConfig {
+        shop_id: format!("74952745310014{:05}", i),
+        cipher: format!("ROW_kho{i:04}AAAAB2vvlFyfTxbVr4ZFHoDbhK"),
+        code: format!("VNKHO{i:04}"),
+        name: format!("Cửa hàng thử {i}"),
+        warehouses: vec![WarehouseConfig {
+            id: format!("70685172755397{:05}", i),
+            ..WarehouseConfig::default()
+        }],
+        rate_limit_per_second: rate_limit,
+        products: kho::sim::tiktok_products(entries),
+        ..ShopConfig::default()
+    }
+}
+
+/// One `[[accounts]]` table for a TikTok shop of `sim`, tokens as the
+/// simulator issued them.
+pub fn account_toml(sim: &SimHandle, shop: &Shop, rate_limit: u32, extra: &str) -> String {
+    let tokens = sim.tokens(&shop.shop_id).unwrap();
+    format!(
+        "[[accounts]]\nname = \"{}\"\nchannel = \"tiktok\"\nproducer = \"{}\"\nbase_url = \"{}\"\n\
+         auth_url = \"{}\"\nrate_limit = {{ per_second = {rate_limit} }}\n{extra}\
+         credentials = {{ app_key = \"{APP_KEY}\", app_secret = \"env:{SECRET_ENV}\", shop_cipher = \"{}\", \
+         access_token = \"{}\", refresh_token = \"{}\" }}\n\n",
+        shop.account,
+        shop.producer,
+        sim.base_url(),
+        sim.base_url(),
+        shop.cipher,
+        tokens.access_token,
+        tokens.refresh_token
+    )
+}
+
+impl World {
+    /// A simulator with one shop per (account, producer), each seeded with
+    /// the producer's SKUs from `entries` (`"*"`: all of them, for
+    /// htx-chi-lang), and a kho configuration naming them; `entries` is
+    /// imported into kho.
+    pub async fn start(
+        db: TestDb,
+        entries: &[CatalogEntry],
+        shops: &[(&str, &str)],
+        rate_limit: u32,
+        tweak: impl Fn(&mut SimConfig),
+    ) -> World {
+        let mut config = SimConfig {
+            app_key: APP_KEY.into(),
+            app_secret: APP_SECRET.into(),
+            shops: Vec::new(),
+            ..SimConfig::default()
+        };
+        let mut out = Vec::new();
+        for (i, (account, producer)) in shops.iter().enumerate() {
+            let mine: Vec<CatalogEntry> = entries
+                .iter()
+                .filter(|e| *producer == "*" || e.producer_code == *producer)
+                .cloned()
+                .collect();
+            let shop = shop_config(i, &mine, Some(rate_limit));
+            out.push(Shop {
+                account: account.to_string(),
+                shop_id: shop.shop_id.clone(),
+                cipher: shop.cipher.clone(),
+                producer: if *producer == "*" {
+                    "htx-chi-lang".into()
+                } else {
+                    producer.to_string()
+                },
+            });
+            config.shops.push(shop);
+        }
+        tweak(&mut config);
+        let sim = Simulator::start(config).await.unwrap();
+        let world = World {
+            db,
+            sim,
+            shops: out,
+        };
+        world.write_config(rate_limit);
+        let mut bytes = Vec::new();
+        kho::catalog::file::write_csv(&mut bytes, entries).unwrap();
+        std::fs::write(world.db.path("catalog.csv"), bytes).unwrap();
+        ok(&world.kho(&["import", "catalog.csv"]));
+        world
+    }
+
+    pub fn write_config(&self, rate_limit: u32) {
+        let toml: String = self
+            .shops
+            .iter()
+            .map(|s| account_toml(&self.sim, s, rate_limit, ""))
+            .collect();
+        std::fs::write(self.db.path("kho.toml"), toml).unwrap();
+    }
+
+    pub fn kho(&self, args: &[&str]) -> std::process::Output {
+        self.kho_with_secret(args, APP_SECRET)
+    }
+
+    pub fn kho_with_secret(&self, args: &[&str], secret: &str) -> std::process::Output {
+        let mut all = vec!["--config", "kho.toml"];
+        all.extend_from_slice(args);
+        self.db
+            .kho_cmd(&all)
+            .env(SECRET_ENV, secret)
+            .output()
+            .unwrap()
+    }
+
+    /// (stock, price) per seller SKU as the simulator shows it, for one shop.
+    pub fn remote(&self, shop: &Shop) -> BTreeMap<String, (i64, i64)> {
+        remote(&self.sim, &shop.shop_id)
+    }
+
+    /// (available, price) per SKU of the shop's producer, as kho holds it.
+    pub async fn canonical(&self, shop: &Shop) -> BTreeMap<String, (i64, i64)> {
+        canonical(&self.db, &shop.producer).await
+    }
+}
+
+/// (stock, price) per seller SKU of one simulated TikTok shop.
+pub fn remote(sim: &SimHandle, shop_id: &str) -> BTreeMap<String, (i64, i64)> {
+    let state = sim.state();
+    let mut out = BTreeMap::new();
+    for shop in state.shops.iter().filter(|s| s.shop_id == shop_id) {
+        for product in &shop.products {
+            for sku in &product.skus {
+                let price = sku.price.parse::<i64>().unwrap_or(-1);
+                out.insert(sku.seller_sku.clone(), (sku.total_quantity(), price));
+            }
+        }
+    }
+    out
+}
+
+/// (available, price) per SKU of `producer`, as kho holds it.
+pub async fn canonical(db: &TestDb, producer: &str) -> BTreeMap<String, (i64, i64)> {
+    let store = db.store().await;
+    let entries = store.catalog_entries(Some(producer)).await.unwrap();
+    store.close().await;
+    entries
+        .into_iter()
+        .map(|e| (e.variant_sku, (e.stock - e.reserved, e.price_vnd)))
+        .collect()
+}
+
+fn producers(entries: &[CatalogEntry]) -> Vec<(String, String)> {
+    let mut producers: Vec<String> = entries.iter().map(|e| e.producer_code.clone()).collect();
+    producers.dedup();
+    producers
+        .into_iter()
+        .map(|p| (format!("tiktok-{p}"), p))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_all_sample_skus_then_sync_changes() {
+    let entries = sample_entries();
+    let shops = producers(&entries);
+    let refs: Vec<(&str, &str)> = shops
+        .iter()
+        .map(|(a, p)| (a.as_str(), p.as_str()))
+        .collect();
+    let w = World::start(TestDb::sqlite(), &entries, &refs, 50, |_| {}).await;
+
+    let mut linked = 0;
+    for s in &w.shops {
+        let out = ok(&w.kho(&["--json", "link", &s.account]));
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        linked += doc["linked"].as_object().unwrap().len();
+        assert!(doc["unmatched"].as_array().unwrap().is_empty(), "{out}");
+        assert!(doc["not_listed"].as_array().unwrap().is_empty(), "{out}");
+    }
+    assert_eq!(linked, 27);
+    // Linking changes nothing remotely: the shops already show the catalog.
+    for s in &w.shops {
+        assert_eq!(w.remote(s), w.canonical(s).await, "shop {}", s.account);
+    }
+
+    ok(&w.kho(&["stock", "add", "NA-CHILANG-1KG", "-7"]));
+    ok(&w.kho(&["stock", "add", "NA-CHILANG-2KG", "5"]));
+    ok(&w.kho(&["stock", "set", "THACH-DEN-1KG", "3"]));
+    let mut edited = ok(&w.kho(&["export"]));
+    edited = edited.replacen("85000", "87000", 1);
+    std::fs::write(w.db.path("edited.csv"), edited).unwrap();
+    ok(&w.kho(&["import", "edited.csv"]));
+
+    let plan = ok(&w.kho(&["sync", "--dry-run"]));
+    assert!(plan.contains("NA-CHILANG-1KG Stock: 250 → 243"), "{plan}");
+    assert!(
+        plan.contains("NA-CHILANG-1KG Price: 85000 → 87000"),
+        "{plan}"
+    );
+    // Two SKUs of one product: one inventory call; one price call.
+    assert!(
+        plan.contains("tiktok-htx-chi-lang: 3 change(s), 2 API call(s)"),
+        "{plan}"
+    );
+    let before = w.sim.request_log();
+    ok(&w.kho(&["sync"]));
+    for s in &w.shops {
+        assert_eq!(w.remote(s), w.canonical(s).await, "shop {}", s.account);
+    }
+    // Nothing left to do, and a second sync costs no write call.
+    let again = ok(&w.kho(&["sync"]));
+    assert!(!again.contains("→"), "{again}");
+    let after = w.sim.request_log();
+    assert_eq!(
+        after.calls(INVENTORY_UPDATE) - before.calls(INVENTORY_UPDATE),
+        2,
+        "one call per changed product"
+    );
+    assert_eq!(after.calls(PRICE_UPDATE) - before.calls(PRICE_UPDATE), 1);
+    assert_eq!(after.rejections(Rejection::BadSign), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_app_secret_names_the_account_and_is_not_retried() {
+    let entries = sample_entries();
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("tiktok-chi-lang", "htx-chi-lang")],
+        50,
+        |_| {},
+    )
+    .await;
+    let wrong = "0000000000000000000000000000000000000000";
+    let no_secret_in = |err: &str| {
+        assert!(
+            !err.contains(APP_SECRET) && !err.contains(wrong),
+            "a secret was printed: {err}"
+        );
+    };
+
+    // Tokens from the file are refreshed first: the auth host refuses the
+    // App's credentials.
+    let out = w.kho_with_secret(&["link", "tiktok-chi-lang"], wrong);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("tiktok-chi-lang"), "{err}");
+    assert!(err.contains("Invalid credentials"), "{err}");
+    no_secret_in(&err);
+    let log = w.sim.request_log();
+    assert!(
+        log.total_calls <= 2,
+        "retried a permanent error: {} calls",
+        log.total_calls
+    );
+
+    // With valid tokens stored, a signed API call is refused by signature.
+    ok(&w.kho(&["link", "tiktok-chi-lang"]));
+    w.sim.reset_request_log();
+    let out = w.kho_with_secret(&["link", "tiktok-chi-lang"], wrong);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("tiktok-chi-lang"), "{err}");
+    assert!(
+        err.contains("106001") || err.to_lowercase().contains("sign"),
+        "{err}"
+    );
+    no_secret_in(&err);
+    let log = w.sim.request_log();
+    assert!(
+        log.total_calls <= 2,
+        "retried a permanent error: {} calls",
+        log.total_calls
+    );
+    assert!(log.rejections(Rejection::BadSign) >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_access_token_is_refreshed_once_and_the_rotation_stored() {
+    let entries = sample_entries();
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("tiktok-chi-lang", "htx-chi-lang")],
+        50,
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "tiktok-chi-lang"]));
+    let shop = w.shops[0].shop_id.clone();
+    w.sim
+        .token_action(&shop, TokenAction::ExpireAccessToken)
+        .unwrap();
+    let refreshes = || w.sim.request_log().calls(TOKEN_REFRESH);
+    let before = refreshes();
+
+    // Two concurrent calls through one channel, as the daemon makes them.
+    let store = w.db.store().await;
+    let config = kho::config::Config::load(kho::config::Sources {
+        file: Some(&w.db.path("kho.toml")),
+        env: Some([(SECRET_ENV.to_owned(), APP_SECRET.to_owned())].into()),
+    })
+    .unwrap();
+    let transport = kho::channels::transport().unwrap();
+    let channel = kho::channels::build(&config.accounts[0], &transport, &store).unwrap();
+    let (a, b) = tokio::join!(channel.list_listings(None), channel.list_listings(None));
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    assert_eq!(refreshes() - before, 1, "exactly one refresh");
+    let stored = store.load_tokens("tiktok-chi-lang").await.unwrap().unwrap();
+    let current = w.sim.tokens(&shop).unwrap();
+    assert_eq!(
+        stored.refresh_token, current.refresh_token,
+        "the rotated refresh token is stored"
+    );
+    assert_eq!(stored.access_token, current.access_token);
+    assert_eq!(
+        stored.access_expires_at.timestamp(),
+        current.access_token_expire_in,
+        "TikTok's expiry is an absolute epoch"
+    );
+    store.close().await;
+
+    // A later process uses the stored (rotated) tokens, not the file's
+    // (which the simulator no longer accepts).
+    ok(&w.kho(&["stock", "add", "NA-CHILANG-1KG", "-1"]));
+    ok(&w.kho(&["sync"]));
+    assert_eq!(refreshes() - before, 1);
+    assert_eq!(w.remote(&w.shops[0]), w.canonical(&w.shops[0]).await);
+}
+
+/// `products` products × `variants` variants of one producer, `stock` each.
+pub fn wide_catalog(producer: &str, products: usize, variants: usize) -> Vec<CatalogEntry> {
+    let mut out = Vec::new();
+    for p in 0..products {
+        for v in 0..variants {
+            out.push(CatalogEntry {
+                producer_code: producer.into(),
+                producer_name: "HTX Rộng".into(),
+                district: "Cao Lộc".into(),
+                product_code: format!("P{p:03}"),
+                product_name: format!("Sản phẩm {p}"),
+                variant_sku: format!("P{p:03}-V{v}"),
+                variant_name: format!("Loại {v}"),
+                price_vnd: 50_000 + v as i64 * 1000,
+                stock: 100,
+                reserved: 0,
+                weight_g: 500,
+                ocop_stars: None,
+                ocop_cert_no: None,
+                ocop_cert_expires: None,
+                category: "Khác".into(),
+                description: String::new(),
+                image_urls: String::new(),
+                product_active: true,
+                variant_active: true,
+            });
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_skus_at_five_calls_a_second_stay_within_the_limit() {
+    let entries = wide_catalog("htx-rong", 50, 4);
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("tiktok-rong", "htx-rong")],
+        50,
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "tiktok-rong"]));
+    // Now the shop's limit is low, and kho is told so.
+    let shop = w.shops[0].shop_id.clone();
+    w.sim.set_rate_limit(&shop, Some(5)).unwrap();
+    w.write_config(5);
+    let mut csv = ok(&w.kho(&["export"]));
+    csv = csv.replace(",100,500,", ",60,500,");
+    std::fs::write(w.db.path("less.csv"), csv).unwrap();
+    ok(&w.kho(&["import", "less.csv"]));
+    w.sim.reset_request_log();
+    let started = Instant::now();
+    ok(&w.kho(&["sync"]));
+    let elapsed = started.elapsed().as_secs_f64();
+    let log = w.sim.request_log();
+    assert_eq!(
+        log.calls_for_shop(&shop, INVENTORY_UPDATE),
+        50,
+        "one call per product of four SKUs"
+    );
+    assert_eq!(log.rejections(Rejection::RateLimited), 0);
+    assert_eq!(log.rate_limit_violations(&shop), 0);
+    assert!(log.max_calls_in_one_second(&shop) <= 5);
+    let bound = log.total_calls as f64 / 5.0;
+    eprintln!(
+        "tiktok: {} calls in {elapsed:.2} s (bound {bound:.1} s)",
+        log.total_calls
+    );
+    assert!(
+        elapsed <= bound * 1.1 + 1.0,
+        "{elapsed:.2} s for a {bound:.1} s bound"
+    );
+    assert_eq!(w.remote(&w.shops[0]), w.canonical(&w.shops[0]).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_update_lands_through_injected_faults() {
+    let entries = sample_entries();
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("tiktok-chi-lang", "htx-chi-lang")],
+        200,
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "tiktok-chi-lang"]));
+    w.sim.set_faults(FaultConfig {
+        seed: 7,
+        server_error: 0.15,
+        drop_connection: 0.1,
+        drop_after_apply: 0.05,
+        ..FaultConfig::default()
+    });
+    for (sku, delta) in [
+        ("NA-CHILANG-1KG", "-3"),
+        ("NA-CHILANG-2KG", "-5"),
+        ("NA-CHILANG-5KG", "4"),
+        ("NA-SAY-200G", "-2"),
+    ] {
+        ok(&w.kho(&["stock", "add", sku, delta]));
+    }
+    let mut csv = ok(&w.kho(&["export"]));
+    csv = csv
+        .replace(",165000,", ",170000,")
+        .replace(",65000,", ",66000,");
+    std::fs::write(w.db.path("p.csv"), csv).unwrap();
+    ok(&w.kho(&["import", "p.csv"]));
+    // Each run pushes what is still different; failures are retried by the next.
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let out = w.kho(&["sync"]);
+        if out.status.success() && w.remote(&w.shops[0]) == w.canonical(&w.shops[0]).await {
+            break;
+        }
+        assert!(
+            runs < 10,
+            "still different after {runs} runs: {}",
+            stdout(&out)
+        );
+    }
+    let log = w.sim.request_log();
+    let faults =
+        log.rejections(Rejection::InjectedServerError) + log.rejections(Rejection::InjectedDrop);
+    eprintln!(
+        "tiktok: every update landed in {runs} sync run(s) through {faults} injected fault(s)"
+    );
+    assert!(faults > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_rejected_stock_and_price_are_reported_and_the_rest_lands() {
+    let entries = sample_entries();
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("tiktok-chi-lang", "htx-chi-lang")],
+        50,
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "tiktok-chi-lang"]));
+    // Three SKUs of one product in one inventory call; TikTok caps a
+    // quantity at 99,998 and refuses that SKU alone.
+    ok(&w.kho(&["stock", "set", "NA-CHILANG-1KG", "100000"]));
+    ok(&w.kho(&["stock", "add", "NA-CHILANG-2KG", "-4"]));
+    ok(&w.kho(&["stock", "add", "NA-CHILANG-5KG", "6"]));
+    // A price over Vietnam's 180,000,000 đồng cap fails its product's price
+    // call; another product's price still lands.
+    let mut csv = ok(&w.kho(&["export"]));
+    csv = csv
+        .replacen(",65000,", ",200000000,", 1)
+        .replacen(",165000,", ",166000,", 1);
+    std::fs::write(w.db.path("p.csv"), csv).unwrap();
+    ok(&w.kho(&["import", "p.csv"]));
+    let product_of = |sku: &str| {
+        let state = w.sim.state();
+        let (p, _) = state
+            .find_seller_sku(&w.shops[0].shop_id, sku)
+            .expect("seeded");
+        p.id.clone()
+    };
+    assert_ne!(product_of("NA-SAY-200G"), product_of("NA-CHILANG-2KG"));
+    let before = w.sim.request_log().calls(INVENTORY_UPDATE);
+
+    let out = w.kho(&["sync"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("failed: NA-CHILANG-1KG Stock → 100000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("failed: NA-SAY-200G Price → 200000000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("12019024") && text.contains("12052012"),
+        "the marketplace's codes and messages are kept: {text}"
+    );
+    assert_eq!(w.sim.request_log().calls(INVENTORY_UPDATE) - before, 1);
+    let remote = w.remote(&w.shops[0]);
+    let canonical = w.canonical(&w.shops[0]).await;
+    assert_eq!(remote["NA-CHILANG-2KG"].0, canonical["NA-CHILANG-2KG"].0);
+    assert_eq!(remote["NA-CHILANG-5KG"].0, canonical["NA-CHILANG-5KG"].0);
+    assert_eq!(remote["NA-CHILANG-2KG"].1, 166_000);
+    assert_eq!(remote["NA-CHILANG-1KG"].0, 250);
+    assert_eq!(remote["NA-SAY-200G"].1, 65_000);
+}
+
+/// Publishing sends a JSON body full of Vietnamese text; the simulator
+/// verifies the signature over the exact bytes it received, so this fails
+/// if the client signs anything but the bytes it sends (an escaped or
+/// re-serialised body, or a different encoding).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vietnamese_body_is_signed_as_sent() {
+    let entries = sample_entries();
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("tiktok-bac-son", "htx-bac-son")],
+        50,
+        |_| {},
+    )
+    .await;
+    // The account's mapping goes through config loading (check_mapping)
+    // and build() into the adapter.
+    let shop = &w.shops[0];
+    let mapping = "mapping = { categories = { \"Trái cây\" = { category_id = \"600001\", \
+                   attributes = [{ id = \"100149\", values = [{ name = \"Việt Nam\" }] }] } }, \
+                   sales_attribute_name = \"Khối lượng\" }\n";
+    std::fs::write(
+        w.db.path("kho.toml"),
+        account_toml(&w.sim, shop, 50, mapping),
+    )
+    .unwrap();
+    let bad = account_toml(
+        &w.sim,
+        shop,
+        50,
+        "mapping = { categories = { \"Trái cây\" = { categoryid = \"600001\" } } }\n",
+    );
+    std::fs::write(w.db.path("bad.toml"), bad).unwrap();
+    let out =
+        w.db.kho_cmd(&["--config", "bad.toml", "config", "check"])
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("accounts[0].mapping"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Linked and synced first (this also refreshes the file's tokens).
+    ok(&w.kho(&["link", "tiktok-bac-son"]));
+    ok(&w.kho(&["stock", "add", "QUYT-BACSON-5KG", "-2"]));
+    ok(&w.kho(&["sync"]));
+    assert_eq!(w.remote(shop), w.canonical(shop).await);
+
+    let store = w.db.store().await;
+    let config = kho::config::Config::load(kho::config::Sources {
+        file: Some(&w.db.path("kho.toml")),
+        env: Some([(SECRET_ENV.to_owned(), APP_SECRET.to_owned())].into()),
+    })
+    .unwrap();
+    let transport = kho::channels::transport().unwrap();
+    let channel = kho::channels::build(&config.accounts[0], &transport, &store).unwrap();
+    // A PNG header is all the simulator reads of an image: 800 × 800 px.
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+    png.extend_from_slice(b"IHDR");
+    png.extend_from_slice(&800u32.to_be_bytes());
+    png.extend_from_slice(&800u32.to_be_bytes());
+    png.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    let draft = kho_channel::ListingDraft {
+        name: "Quýt Bắc Sơn loại đặc biệt — hộp quà Tết".into(),
+        description: "Quýt vàng ươm, vỏ mỏng, ngọt thanh; trồng ở Bắc Sơn, Lạng Sơn. \
+                      Đóng hộp 2 kg & 5 kg <quà biếu>."
+            .into(),
+        category: "Trái cây".into(),
+        images: vec![kho_channel::DraftImage::Bytes {
+            file_name: "quýt.png".into(),
+            content_type: "image/png".into(),
+            data: png,
+        }],
+        weight_g: 2000,
+        variants: vec![
+            kho_channel::VariantDraft {
+                seller_sku: "QUYT-QUA-2KG".into(),
+                name: "Hộp 2 kg".into(),
+                price_vnd: 150_000,
+                stock: 20,
+            },
+            kho_channel::VariantDraft {
+                seller_sku: "QUYT-QUA-5KG".into(),
+                name: "Hộp 5 kg".into(),
+                price_vnd: 350_000,
+                stock: 8,
+            },
+        ],
+    };
+    let before = w.sim.request_log();
+    let published = channel.publish(&draft).await;
+    store.close().await;
+    let published = published.expect("published");
+    let after = w.sim.request_log();
+    assert_eq!(after.rejections(Rejection::BadSign), 0);
+    assert_eq!(
+        after.calls("POST /product/202309/products")
+            - before.calls("POST /product/202309/products"),
+        1
+    );
+    let state = w.sim.state();
+    let product = state
+        .product(&shop.shop_id, &published.item_id)
+        .expect("created");
+    assert_eq!(product.title, draft.name);
+    assert!(product.description.contains("Quýt vàng ươm"));
+    let attrs: Vec<(&str, &str)> = product
+        .skus
+        .iter()
+        .flat_map(|s| {
+            s.sales_attributes
+                .iter()
+                .map(|a| (a.name.as_str(), a.value_name.as_str()))
+        })
+        .collect();
+    assert!(attrs.contains(&("Khối lượng", "Hộp 2 kg")), "{attrs:?}");
+    assert_eq!(published.variants.len(), 2);
+}
