@@ -530,7 +530,18 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
         .certificates_expiring(today + chrono::Duration::days(60))
         .await?;
     let now = chrono::Utc::now();
+    let tz = config.sync.tz();
+    let midnight = now
+        .with_timezone(&tz)
+        .date_naive()
+        .and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(tz)
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or(now);
+    let orders = store.order_stats(midnight).await?;
     let doc = json!({
+        "orders_today": orders,
         "accounts": accounts.iter().map(|a| {
             let q = queues.iter().find(|q| q.account == a.name);
             json!({
@@ -588,6 +599,30 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
                 );
             }
         }
+        let counts: Vec<String> = orders
+            .by_status
+            .iter()
+            .map(|(st, n)| format!("{n} {st}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "\nORDERS TODAY: {}{}{}",
+            if counts.is_empty() {
+                "none".to_owned()
+            } else {
+                counts.join(", ")
+            },
+            if orders.unknown_sku_lines > 0 {
+                format!("; {} line(s) with unknown SKUs", orders.unknown_sku_lines)
+            } else {
+                String::new()
+            },
+            if orders.webhook_backlog > 0 {
+                format!("; {} webhook(s) waiting", orders.webhook_backlog)
+            } else {
+                String::new()
+            },
+        );
         let _ = writeln!(s, "\nOCOP CERTIFICATES EXPIRED OR EXPIRING WITHIN 60 DAYS");
         if certificates.is_empty() {
             let _ = writeln!(s, "  none");

@@ -88,7 +88,48 @@ pub struct SaleLine {
     pub unit_price_vnd: i64,
 }
 
+/// Order figures for `kho status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OrderStats {
+    /// Orders first seen since the given time, by canonical status.
+    pub by_status: Vec<(String, i64)>,
+    /// Order lines whose SKU kho does not know (to link or import).
+    pub unknown_sku_lines: i64,
+    /// Webhook deliveries stored but not processed yet.
+    pub webhook_backlog: i64,
+}
+
 impl Store {
+    pub async fn order_stats(&self, since: DateTime<Utc>) -> Result<OrderStats> {
+        let (by_status, unknown, backlog): (Vec<(String, i64)>, i64, i64) = with_pool!(
+            self,
+            |pool| {
+                let by_status = sqlx::query_as(
+                "SELECT status, COUNT(*) FROM orders WHERE ordered_at >= $1 GROUP BY status ORDER BY status",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
+                let unknown = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM order_lines WHERE variant_id IS NULL AND quantity > 0",
+                )
+                .fetch_one(pool)
+                .await?;
+                let backlog = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL",
+                )
+                .fetch_one(pool)
+                .await?;
+                (by_status, unknown, backlog)
+            }
+        );
+        Ok(OrderStats {
+            by_status,
+            unknown_sku_lines: unknown,
+            webhook_backlog: backlog,
+        })
+    }
+
     /// Ingests one order as the marketplace shows it now. Seeing the same
     /// order again changes nothing; a later status moves stock by the
     /// difference only; an older status than the one recorded is ignored.
