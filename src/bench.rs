@@ -124,3 +124,319 @@ pub async fn import(
     });
     Ok(())
 }
+
+/// What `kho bench sync` measures.
+#[derive(Debug, Clone)]
+pub struct SyncBench {
+    /// SKUs per account (one producer; items of 50 models, Shopee's most
+    /// per call).
+    pub skus: usize,
+    pub accounts: usize,
+    /// The simulator's per-shop limit (and kho's promise); `None` runs
+    /// unlimited, to measure the engine itself.
+    pub rate: Option<u32>,
+    /// A PostgreSQL URL (use an empty database); a temporary SQLite file
+    /// when `None`.
+    pub database: Option<String>,
+    /// Push through a child `kho serve` and report its peak RSS, instead of
+    /// workers in this process.
+    pub serve: bool,
+}
+
+const BENCH_PARTNER_KEY: &str = "62656e63685f706172746e65725f6b65795f666f725f6b686f5f62656e636821";
+const MODELS_PER_ITEM: usize = 50;
+
+fn bench_entries(skus: usize, tag: &str) -> Vec<crate::catalog::CatalogEntry> {
+    (0..skus)
+        .map(|i| {
+            let p = i / MODELS_PER_ITEM;
+            crate::catalog::CatalogEntry {
+                producer_code: format!("htx-bench-{tag}"),
+                producer_name: "HTX Đo đạc".into(),
+                district: "Chi Lăng".into(),
+                product_code: format!("B{tag}-P{p:05}"),
+                product_name: format!("Đặc sản Lạng Sơn số {p}"),
+                variant_sku: format!("B{tag}-P{p:05}-V{:02}", i % MODELS_PER_ITEM),
+                variant_name: format!("Loại {}", i % MODELS_PER_ITEM),
+                price_vnd: 50_000 + (i % MODELS_PER_ITEM) as i64 * 1000,
+                stock: (i % 500) as i64,
+                reserved: 0,
+                weight_g: 500,
+                ocop_stars: None,
+                ocop_cert_no: None,
+                ocop_cert_expires: None,
+                category: "Trái cây tươi".into(),
+                description: String::new(),
+                image_urls: String::new(),
+                product_active: true,
+                variant_active: true,
+            }
+        })
+        .collect()
+}
+
+/// A full sync: every SKU of every account shows a different stock on the
+/// marketplace, so every listing needs one push. Prints pushes per second,
+/// calls, rate-limit rejections, and (with a limit) the ratio of the ideal
+/// time — calls ÷ limit, the shops working in parallel — to the actual one;
+/// with `serve`, the daemon's peak RSS.
+pub async fn sync(
+    config: &Config,
+    bench: &SyncBench,
+    out: &crate::cli::Output,
+) -> Result<(), Failure> {
+    use kho_simulator::shopee::{PriceLimit, Rejection, ShopConfig, SimConfig, Simulator};
+
+    let runtime = |e: &dyn std::fmt::Display| Failure::runtime(e.to_string());
+    let dir = std::env::temp_dir().join(format!("kho-bench-sync-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| runtime(&e))?;
+    let url = match &bench.database {
+        Some(u) => u.clone(),
+        None => format!("sqlite://{}", dir.join("bench.db").display()),
+    };
+    let db_url = DatabaseUrl::parse(&url).map_err(Failure::usage)?;
+    let store = Store::open(&db_url, config.database.max_connections).await?;
+    store.set_debounce(std::time::Duration::ZERO);
+    let tag = format!("{:x}", chrono::Utc::now().timestamp_millis() % 0xff_ffff);
+    let entries = bench_entries(bench.skus, &tag);
+    let mut csv = Vec::new();
+    crate::catalog::file::write_csv(&mut csv, &entries).map_err(|e| runtime(&e))?;
+    let started = Instant::now();
+    import_bytes(&store, &csv, "bench.csv", false, "bench")
+        .await
+        .map_err(|e| runtime(&e))?;
+    drop(csv);
+    let import_secs = started.elapsed().as_secs_f64();
+
+    // The marketplace shows one more unit of everything than kho holds.
+    let mut items = crate::sim::shopee_items(&entries);
+    for item in &mut items {
+        item.stock += 1;
+        for m in &mut item.models {
+            m.stock += 1;
+        }
+    }
+    let item_count = items.len();
+    let producer = entries
+        .first()
+        .map(|e| e.producer_code.clone())
+        .unwrap_or_default();
+    drop(entries);
+    let shops: Vec<ShopConfig> = (0..bench.accounts)
+        .map(|i| ShopConfig {
+            shop_id: 15_000_000 + i as i64,
+            access_token: format!("{:032x}", 0xbe_u64 + i as u64),
+            refresh_token: format!("{:032x}", 0xef_u64 + i as u64),
+            items: items.clone(),
+            rate_limit_per_second: bench.rate,
+            max_price_ratio: None,
+            price_limit: PriceLimit {
+                min_limit: 1000.0,
+                max_limit: 5_000_000.0,
+            },
+            ..ShopConfig::default()
+        })
+        .collect();
+    drop(items);
+    let sim = Simulator::start(SimConfig {
+        partner_id: 2_001_887,
+        partner_key: BENCH_PARTNER_KEY.into(),
+        shops,
+        rate_limit_per_second: bench.rate,
+        ..SimConfig::default()
+    })
+    .await
+    .map_err(|e| runtime(&e))?;
+
+    // kho promises the shop's limit; unlimited runs promise far more than
+    // the engine can send.
+    let per_second = bench.rate.unwrap_or(1_000_000);
+    let mut toml = format!("[database]\nurl = \"{url}\"\n\n");
+    for i in 0..bench.accounts {
+        let _ = write!(
+            toml,
+            "[[accounts]]\nname = \"bench-{i}\"\nchannel = \"shopee\"\nproducer = \"{producer}\"\n\
+             base_url = \"{}\"\nrate_limit = {{ per_second = {per_second} }}\n\
+             credentials = {{ partner_id = 2001887, partner_key = \"{BENCH_PARTNER_KEY}\", \
+             shop_id = {}, access_token = \"{:032x}\", refresh_token = \"{:032x}\" }}\n\n",
+            sim.base_url(),
+            15_000_000 + i,
+            0xbe_u64 + i as u64,
+            0xef_u64 + i as u64,
+        );
+    }
+    let config_path = dir.join("kho.toml");
+    std::fs::write(&config_path, &toml).map_err(|e| runtime(&e))?;
+    let config = Config::load(crate::config::Sources {
+        file: Some(&config_path),
+        env: Some(Default::default()),
+    })
+    .map_err(|e| runtime(&e))?;
+    let unknown = store.sync_accounts(&config.accounts, true).await?;
+    if !unknown.is_empty() {
+        return Err(Failure::runtime(format!(
+            "unknown producer for {unknown:?}"
+        )));
+    }
+    let transport = crate::channels::transport().map_err(|e| runtime(&e))?;
+    let mut channels = Vec::new();
+    let started = Instant::now();
+    for acc in &config.accounts {
+        let ch = crate::channels::build(acc, &transport, &store).map_err(|e| runtime(&e))?;
+        let id = store
+            .accounts(Some(&acc.name))
+            .await?
+            .first()
+            .map(|a| a.id)
+            .ok_or_else(|| Failure::runtime(format!("account {} is missing", acc.name)))?;
+        crate::sync::link::link(&store, ch.as_ref(), id, &producer, false, &|_| {})
+            .await
+            .map_err(|e| runtime(&e))?;
+        channels.push((id, ch));
+    }
+    let link_secs = started.elapsed().as_secs_f64();
+    let queued: i64 = {
+        let mut n = 0;
+        for (id, _) in &channels {
+            n += store.pending_jobs(*id).await?;
+        }
+        n
+    };
+    sim.reset_request_log();
+
+    let started = Instant::now();
+    let mut serve_rss_kib = None;
+    let pushed: u64 = if bench.serve {
+        let exe = std::env::current_exe().map_err(|e| runtime(&e))?;
+        let mut child = std::process::Command::new(exe)
+            .arg("--config")
+            .arg(&config_path)
+            .arg("serve")
+            .env("KHO__SERVER__LISTEN", "127.0.0.1:0")
+            .env("KHO_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| runtime(&e))?;
+        let status = format!("/proc/{}/status", child.id());
+        let hwm = || -> Option<u64> {
+            std::fs::read_to_string(&status)
+                .ok()?
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        };
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            serve_rss_kib = hwm().or(serve_rss_kib);
+            let mut left = 0;
+            for (id, _) in &channels {
+                left += store.pending_jobs(*id).await?;
+            }
+            if left == 0 {
+                break;
+            }
+            if let Ok(Some(s)) = child.try_wait() {
+                return Err(Failure::runtime(format!("kho serve exited early: {s}")));
+            }
+        }
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+        u64::try_from(queued).unwrap_or_default()
+    } else {
+        let settings =
+            crate::sync::engine::EngineSettings::new(crate::sync::engine::instance_name());
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let mut tasks = tokio::task::JoinSet::new();
+        for (id, ch) in &channels {
+            let worker = crate::sync::engine::Worker {
+                store: store.clone(),
+                channel: ch.clone(),
+                account_id: *id,
+                settings: settings.clone(),
+            };
+            let rx = stopped.clone();
+            tasks.spawn(async move {
+                worker
+                    .run(
+                        crate::sync::engine::Mode::Drain {
+                            horizon: std::time::Duration::from_secs(2),
+                        },
+                        rx,
+                    )
+                    .await
+            });
+        }
+        let mut pushed = 0;
+        while let Some(report) = tasks.join_next().await {
+            pushed += report.map_err(|e| runtime(&e))?.pushed as u64;
+        }
+        pushed
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let log = sim.request_log();
+    let calls = log.calls("/api/v2/product/update_stock");
+    let rejected = log.rejections(Rejection::RateLimited);
+    let ideal = bench
+        .rate
+        .map(|r| (calls as f64 / bench.accounts.max(1) as f64) / f64::from(r));
+    sim.shutdown().await;
+    store.close().await;
+    if bench.database.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let doc = json!({
+        "benchmark": "sync",
+        "backend": db_url.backend(),
+        "skus_per_account": bench.skus,
+        "accounts": bench.accounts,
+        "items_per_account": item_count,
+        "rate_limit_per_second": bench.rate,
+        "import_seconds": import_secs,
+        "link_seconds": link_secs,
+        "jobs_queued": queued,
+        "pushed": pushed,
+        "seconds": secs,
+        "pushes_per_second": pushed as f64 / secs,
+        "update_stock_calls": calls,
+        "rate_limit_rejections": rejected,
+        "ideal_seconds": ideal,
+        "ideal_over_actual": ideal.map(|i| i / secs),
+        "serve_peak_rss_mib": serve_rss_kib.map(|k| k as f64 / 1024.0),
+        "bench_peak_rss_mib": peak_rss_kib().map(|k| k as f64 / 1024.0),
+    });
+    out.doc(&doc, || {
+        let mut s = format!(
+            "sync benchmark: {} SKUs × {} accounts ({item_count} items each) on {:?}, {}\n",
+            bench.skus,
+            bench.accounts,
+            db_url.backend(),
+            bench
+                .rate
+                .map_or("no rate limit".to_owned(), |r| format!("{r} calls/s per shop"))
+        );
+        let _ = writeln!(
+            s,
+            "  import {import_secs:.2} s, link {link_secs:.2} s, {queued} jobs queued"
+        );
+        let _ = writeln!(
+            s,
+            "  pushed {pushed} listings in {secs:.2} s: {:.0} pushes/s, {calls} update_stock calls, \
+             {rejected} rate-limit rejections",
+            pushed as f64 / secs
+        );
+        if let Some(i) = ideal {
+            let _ = writeln!(
+                s,
+                "  ideal {i:.2} s ÷ actual {secs:.2} s = {:.3}",
+                i / secs
+            );
+        }
+        if let Some(k) = serve_rss_kib {
+            let _ = writeln!(s, "  kho serve peak RSS {:.1} MiB", k as f64 / 1024.0);
+        }
+        s.trim_end().to_owned()
+    });
+    Ok(())
+}

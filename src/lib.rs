@@ -7,6 +7,7 @@
 //! ledger), `cli` (the `kho` command).
 
 pub mod bench;
+pub mod bench_orders;
 pub mod catalog;
 pub mod channels;
 pub mod cli;

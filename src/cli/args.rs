@@ -234,6 +234,44 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
+    /// Full sync against the Shopee simulator: pushes per second, calls,
+    /// rate-limit rejections, ideal ÷ actual time, and (`--serve`) the
+    /// daemon's peak memory.
+    Sync {
+        /// SKUs per account.
+        #[arg(long, default_value_t = 20_000)]
+        skus: usize,
+        /// Accounts (simulated shops), each listing every SKU.
+        #[arg(long, default_value_t = 3)]
+        accounts: usize,
+        /// The per-shop rate limit (calls per second); unlimited when omitted.
+        #[arg(long, value_name = "N")]
+        rate: Option<u32>,
+        /// Database to use (an empty one); a fresh temporary SQLite file when omitted.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Push through a child `kho serve` and report its peak RSS.
+        #[arg(long)]
+        serve: bool,
+    },
+    /// Order → every other shop pushed: p50/p99 latency at a steady order rate.
+    Orders {
+        /// Orders per second, across three shops.
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+        /// How long to send orders.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Database to use (an empty one); a fresh temporary SQLite file when omitted.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
+    /// 1,000 buyers, 200 units, 3 shops: oversold units per allocation mode.
+    FlashSale {
+        /// Database to use (an empty one per run is created for SQLite only).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

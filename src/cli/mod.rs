@@ -214,8 +214,37 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             channels::status(&store, &config, &out).await
         }
         Command::Sim(cmd) => channels::sim(cmd, &out).await,
+        Command::Bench(BenchCommand::Orders {
+            rate,
+            seconds,
+            database,
+        }) => {
+            crate::bench_orders::latency(database.as_deref(), rate, seconds, &out).await?;
+            Ok(exit::OK)
+        }
+        Command::Bench(BenchCommand::FlashSale { database }) => {
+            crate::bench_orders::flash_sale(database.as_deref(), &out).await?;
+            Ok(exit::OK)
+        }
         Command::Bench(BenchCommand::Import { rows, database }) => {
             crate::bench::import(&config, rows, database.as_deref(), &out).await?;
+            Ok(exit::OK)
+        }
+        Command::Bench(BenchCommand::Sync {
+            skus,
+            accounts,
+            rate,
+            database,
+            serve,
+        }) => {
+            let bench = crate::bench::SyncBench {
+                skus,
+                accounts,
+                rate,
+                database,
+                serve,
+            };
+            crate::bench::sync(&config, &bench, &out).await?;
             Ok(exit::OK)
         }
     }

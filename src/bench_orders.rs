@@ -1,0 +1,392 @@
+//! Order benchmarks (`kho bench orders`, `kho bench flash-sale`): figures
+//! printed, never asserted. Each builds its own world — a fresh database,
+//! the sample catalog, a Shopee simulator with three shops of one
+//! cooperative, and the daemon in this process with webhooks pointed at it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kho_simulator::shopee::{
+    NewOrder, NewOrderLine, OrderStatus, ShopConfig, SimConfig, SimControl, SimHandle, Simulator,
+};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+use crate::catalog::import::import_bytes;
+use crate::cli::{Failure, Output};
+use crate::config::{Config, DatabaseUrl, Sources};
+use crate::store::{Pool, Store};
+
+const PARTNER_KEY: &str = "6b686f2d62656e63682d706172746e65722d6b6579";
+const PRODUCER: &str = "htx-chi-lang";
+
+fn fail<E: std::fmt::Display>(e: E) -> Failure {
+    Failure::runtime(e.to_string())
+}
+
+/// A world to measure in; the daemon stops when it is dropped.
+struct World {
+    store: Store,
+    sim: SimHandle,
+    shops: Vec<i64>,
+    stop: Option<oneshot::Sender<()>>,
+    daemon: Option<tokio::task::JoinHandle<()>>,
+    _dir: Option<std::path::PathBuf>,
+}
+
+impl World {
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(d) = self.daemon.take() {
+            let _ = d.await;
+        }
+        self.sim.shutdown().await;
+        self.store.close().await;
+        if let Some(dir) = &self._dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// `allocation` is the TOML of each account's rule; `webhooks` false leaves
+/// only polling every `poll`.
+async fn world(
+    database: Option<&str>,
+    allocation: &str,
+    webhooks: bool,
+    poll: &str,
+    stock: i64,
+) -> Result<World, Failure> {
+    let (url, dir) = match database {
+        Some(u) => (u.to_owned(), None),
+        None => {
+            let dir = std::env::temp_dir().join(format!(
+                "kho-bench-orders-{}-{}",
+                std::process::id(),
+                rand::random::<u32>()
+            ));
+            std::fs::create_dir_all(&dir).map_err(fail)?;
+            (
+                format!("sqlite://{}", dir.join("kho.db").display()),
+                Some(dir),
+            )
+        }
+    };
+    let store = Store::open(&DatabaseUrl::parse(&url).map_err(Failure::usage)?, 16).await?;
+    import_bytes(
+        &store,
+        crate::demo::SAMPLE_CATALOG,
+        "ocop-catalog.csv",
+        false,
+        "bench",
+    )
+    .await
+    .map_err(fail)?;
+    let mut entries: Vec<_> = crate::catalog::read_entries(crate::demo::SAMPLE_CATALOG)
+        .map_err(|_| Failure::runtime("the built-in catalog is invalid"))?
+        .into_iter()
+        .filter(|e| e.producer_code == PRODUCER)
+        .collect();
+    // Every SKU starts with `stock` units in kho and on every shop.
+    for e in &entries {
+        crate::inventory::set(
+            &store,
+            &e.variant_sku,
+            stock,
+            &crate::inventory::MoveOptions {
+                reason: "bench",
+                location: None,
+                reference: None,
+                actor: "bench",
+            },
+        )
+        .await
+        .map_err(fail)?;
+    }
+    for e in &mut entries {
+        e.stock = stock;
+    }
+    let shops: Vec<i64> = (0..3).map(|i| 14_800_000 + i).collect();
+    let sim = Simulator::start(SimConfig {
+        partner_id: 2001887,
+        partner_key: PARTNER_KEY.into(),
+        shops: shops
+            .iter()
+            .map(|&shop_id| ShopConfig {
+                shop_id,
+                access_token: format!("{shop_id:032x}"),
+                refresh_token: format!("{:032x}", shop_id + 1),
+                items: crate::sim::shopee_items(&entries),
+                rate_limit_per_second: None,
+                ..ShopConfig::default()
+            })
+            .collect(),
+        rate_limit_per_second: None,
+        ..SimConfig::default()
+    })
+    .await
+    .map_err(fail)?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(fail)?
+        .port();
+    let mut toml = format!(
+        "[database]\nurl = \"{url}\"\nmax_connections = 16\n[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n[sync]\norder_poll_interval = \"{poll}\"\n\n"
+    );
+    for shop in &shops {
+        toml.push_str(&format!(
+            "[[accounts]]\nname = \"shop-{shop}\"\nchannel = \"shopee\"\nproducer = \"{PRODUCER}\"\nbase_url = \"{}\"\n\
+             rate_limit = {{ per_second = 1000 }}\nallocation = {allocation}\n\
+             credentials = {{ partner_id = 2001887, partner_key = \"{PARTNER_KEY}\", shop_id = {shop}, access_token = \"{shop:032x}\", refresh_token = \"{:032x}\" }}\n\n",
+            sim.base_url(),
+            shop + 1
+        ));
+    }
+    let path = std::env::temp_dir().join(format!("kho-bench-{}-{port}.toml", std::process::id()));
+    std::fs::write(&path, toml).map_err(fail)?;
+    let config = Config::load(Sources {
+        file: Some(&path),
+        env: Some(Default::default()),
+    })
+    .map_err(|e| Failure::usage(e.to_string()))?;
+    let _ = std::fs::remove_file(&path);
+    store.sync_accounts(&config.accounts, true).await?;
+    let transport = crate::channels::transport().map_err(fail)?;
+    for (acc, row) in config.accounts.iter().zip(store.accounts(None).await?) {
+        let ch = crate::channels::build(acc, &transport, &store).map_err(fail)?;
+        crate::sync::link::link(&store, ch.as_ref(), row.id, PRODUCER, false, &|_| {})
+            .await
+            .map_err(fail)?;
+    }
+    if webhooks {
+        sim.set_callback_url(Some(format!("http://127.0.0.1:{port}/webhooks/shopee")));
+        sim.set_auto_push(true);
+    } else {
+        sim.set_callback_url(None);
+    }
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let (ready_tx, ready_rx) = oneshot::channel::<()>();
+    let daemon_store = store.clone();
+    let daemon = tokio::spawn(async move {
+        let _ = crate::daemon::serve(
+            &config,
+            daemon_store,
+            None,
+            move |_| {
+                let _ = ready_tx.send(());
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        )
+        .await;
+    });
+    let _ = ready_rx.await;
+    Ok(World {
+        store,
+        sim,
+        shops,
+        stop: Some(stop_tx),
+        daemon: Some(daemon),
+        _dir: dir,
+    })
+}
+
+fn line_for(sim: &SimControl, shop: i64, sku: &str) -> Option<NewOrderLine> {
+    let state = sim.state();
+    let (item, model) = state.find_sku(shop, sku)?;
+    Some(NewOrderLine {
+        item_id: item.item_id,
+        model_id: model.map_or(0, |m| m.model_id),
+        quantity: 1,
+        discounted_price: None,
+    })
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Order → every other shop pushed: latency from the webhook's receipt to the
+/// first push to each other shop that left after it, at `rate` orders/s.
+pub async fn latency(
+    database: Option<&str>,
+    rate: u32,
+    seconds: u64,
+    out: &Output,
+) -> Result<(), Failure> {
+    let w = world(database, "{ mode = \"shared\" }", true, "1h", 1_000_000).await?;
+    let skus = ["NA-CHILANG-1KG", "NA-CHILANG-2KG", "NA-CHILANG-5KG"];
+    let total = u64::from(rate) * seconds;
+    let gap = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+    let started = Instant::now();
+    let mut next = tokio::time::Instant::now();
+    for i in 0..total {
+        let shop = w.shops[(i % 3) as usize];
+        let sku = skus[(i as usize / 3) % skus.len()];
+        if let Some(line) = line_for(&w.sim, shop, sku) {
+            let _ = w.sim.create_order(NewOrder {
+                shop_id: shop,
+                status: OrderStatus::Unpaid,
+                lines: vec![line],
+                ..NewOrder::default()
+            });
+        }
+        next += gap;
+        tokio::time::sleep_until(next).await;
+    }
+    let offered = started.elapsed().as_secs_f64();
+    // Let the queues drain.
+    let drain = Instant::now();
+    loop {
+        let pending: i64 = w.store.queue_stats().await?.iter().map(|q| q.pending).sum();
+        let backlog = w
+            .store
+            .order_stats(chrono::Utc::now() - chrono::Duration::days(1))
+            .await?
+            .webhook_backlog;
+        if (pending == 0 && backlog == 0) || drain.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut lat = order_latencies(&w.store).await?;
+    lat.sort_by(f64::total_cmp);
+    let calls: u64 = w.sim.request_log().calls("/api/v2/product/update_stock");
+    let doc = json!({
+        "benchmark": "order-to-push latency",
+        "backend": w.store.backend(),
+        "orders": total,
+        "offered_rate": total as f64 / offered,
+        "measured": lat.len(),
+        "p50_ms": percentile(&lat, 0.5),
+        "p99_ms": percentile(&lat, 0.99),
+        "max_ms": lat.last().copied().unwrap_or(f64::NAN),
+        "update_stock_calls": calls,
+    });
+    out.doc(&doc, || format!(
+        "order → other shops pushed, {total} orders at {:.0}/s over 3 shops ({:?}): p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms ({} measured); {calls} update_stock calls",
+        total as f64 / offered, w.store.backend(), percentile(&lat, 0.5), percentile(&lat, 0.99), lat.last().copied().unwrap_or(f64::NAN), lat.len()
+    ));
+    w.stop().await;
+    Ok(())
+}
+
+/// For each stored webhook: from its receipt to the latest of the first
+/// pushes after it to each other account listing the order's SKUs.
+async fn order_latencies(store: &Store) -> Result<Vec<f64>, Failure> {
+    const SQL: &str = "SELECT CAST(MAX(first_push) AS TEXT) AS t, received FROM ( \
+         SELECT w.id AS wid, CAST(w.received_at AS TEXT) AS received, l2.id AS lid, MIN(a.pushed_at) AS first_push \
+         FROM webhook_events w \
+         JOIN orders o ON o.account_id = w.account_id AND w.body LIKE '%' || o.remote_order_id || '%' \
+         JOIN order_lines ol ON ol.order_id = o.id \
+         JOIN listings l2 ON l2.variant_id = ol.variant_id AND l2.account_id <> w.account_id \
+         JOIN push_audit a ON a.listing_id = l2.id AND a.kind = 'stock' AND a.pushed_at >= w.received_at \
+         GROUP BY w.id, w.received_at, l2.id) x GROUP BY wid, received";
+    let rows: Vec<(Option<String>, String)> = match store.pool() {
+        Pool::Sqlite(p) => sqlx::query_as(SQL).fetch_all(p).await.map_err(fail)?,
+        Pool::Postgres(p) => sqlx::query_as(SQL).fetch_all(p).await.map_err(fail)?,
+    };
+    let parse = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(&s.replace(' ', "T"))
+            .or_else(|_| chrono::DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%#z"))
+            .ok()
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|(t, r)| {
+            let (t, r) = (parse(&t?)?, parse(&r)?);
+            Some((t - r).num_microseconds()? as f64 / 1000.0)
+        })
+        .collect())
+}
+
+/// 1,000 buyers, 200 units of one SKU, three shops, everyone at once.
+pub async fn flash_sale(database: Option<&str>, out: &Output) -> Result<(), Failure> {
+    let mut results = Vec::new();
+    for (mode, allocation, webhooks, poll) in [
+        (
+            "partition",
+            "{ mode = \"partition\", share = 33 }",
+            true,
+            "1h",
+        ),
+        ("shared", "{ mode = \"shared\" }", true, "1h"),
+        (
+            "shared, polling every 5 min, no webhooks",
+            "{ mode = \"shared\" }",
+            false,
+            "5m",
+        ),
+    ] {
+        let w = world(database, allocation, webhooks, poll, 200).await?;
+        let sku = "NA-CHILANG-1KG";
+        // Let the first sync settle what each shop shows.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let shown: Vec<i64> = w
+            .shops
+            .iter()
+            .map(|s| w.sim.state().stock_of(*s, sku).unwrap_or(0))
+            .collect();
+        let before_calls = w.sim.request_log().calls("/api/v2/product/update_stock");
+        let sim = Arc::new(w.sim.control());
+        let mut buyers = tokio::task::JoinSet::new();
+        for i in 0..1000usize {
+            let sim = sim.clone();
+            let shop = w.shops[i % 3];
+            buyers.spawn(async move {
+                // Buyers trickle in over about two seconds, all shops at once.
+                tokio::time::sleep(Duration::from_micros((i as u64 * 2000) % 2_000_000)).await;
+                let Some(line) = line_for(&sim, shop, sku) else {
+                    return false;
+                };
+                sim.create_order(NewOrder {
+                    shop_id: shop,
+                    status: OrderStatus::ReadyToShip,
+                    lines: vec![line],
+                    ..NewOrder::default()
+                })
+                .is_ok()
+            });
+        }
+        let mut sold = 0i64;
+        while let Some(r) = buyers.join_next().await {
+            if matches!(r, Ok(true)) {
+                sold += 1;
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let calls = w.sim.request_log().calls("/api/v2/product/update_stock") - before_calls;
+        let stock_changes = w.store.orders(None, None, 100_000).await?.len().max(1);
+        results.push(json!({
+            "mode": mode,
+            "shown_at_start": shown,
+            "units_sold": sold,
+            "oversold": (sold - 200).max(0),
+            "update_stock_calls": calls,
+            "api_calls_per_stock_change": calls as f64 / stock_changes as f64,
+        }));
+        w.stop().await;
+    }
+    out.doc(&json!({ "benchmark": "flash sale: 1000 buyers, 200 units, 3 shops", "runs": results }), || {
+        let mut s = String::from("flash sale: 1,000 buyers, 200 units of one SKU, 3 shops at once\n");
+        for r in &results {
+            s.push_str(&format!(
+                "  {:<42} sold {:>4}, oversold {:>4}, shown at start {}, {:.2} API calls per stock change\n",
+                r["mode"].as_str().unwrap_or_default(),
+                r["units_sold"],
+                r["oversold"],
+                r["shown_at_start"],
+                r["api_calls_per_stock_change"].as_f64().unwrap_or_default()
+            ));
+        }
+        s
+    });
+    Ok(())
+}
