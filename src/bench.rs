@@ -141,6 +141,8 @@ pub struct SyncBench {
     /// Push through a child `kho serve` and report its peak RSS, instead of
     /// workers in this process.
     pub serve: bool,
+    /// Jobs claimed at once per account (the engine's default when `None`).
+    pub batch: Option<i64>,
 }
 
 const BENCH_PARTNER_KEY: &str = "62656e63685f706172746e65725f6b65795f666f725f6b686f5f62656e636821";
@@ -228,7 +230,7 @@ pub async fn sync(
             access_token: format!("{:032x}", 0xbe_u64 + i as u64),
             refresh_token: format!("{:032x}", 0xef_u64 + i as u64),
             items: items.clone(),
-            rate_limit_per_second: bench.rate,
+            rate_limit_per_second: None,
             max_price_ratio: None,
             price_limit: PriceLimit {
                 min_limit: 1000.0,
@@ -242,7 +244,7 @@ pub async fn sync(
         partner_id: 2_001_887,
         partner_key: BENCH_PARTNER_KEY.into(),
         shops,
-        rate_limit_per_second: bench.rate,
+        rate_limit_per_second: None,
         ..SimConfig::default()
     })
     .await
@@ -250,28 +252,33 @@ pub async fn sync(
 
     // kho promises the shop's limit; unlimited runs promise far more than
     // the engine can send.
-    let per_second = bench.rate.unwrap_or(1_000_000);
-    let mut toml = format!("[database]\nurl = \"{url}\"\n\n");
-    for i in 0..bench.accounts {
-        let _ = write!(
-            toml,
-            "[[accounts]]\nname = \"bench-{i}\"\nchannel = \"shopee\"\nproducer = \"{producer}\"\n\
-             base_url = \"{}\"\nrate_limit = {{ per_second = {per_second} }}\n\
-             credentials = {{ partner_id = 2001887, partner_key = \"{BENCH_PARTNER_KEY}\", \
-             shop_id = {}, access_token = \"{:032x}\", refresh_token = \"{:032x}\" }}\n\n",
-            sim.base_url(),
-            15_000_000 + i,
-            0xbe_u64 + i as u64,
-            0xef_u64 + i as u64,
-        );
-    }
+    // Linking reads every listing (two calls an item): it runs unlimited,
+    // then the shops' limit is set and kho promises it (unlimited runs
+    // promise far more than the engine can send).
     let config_path = dir.join("kho.toml");
-    std::fs::write(&config_path, &toml).map_err(|e| runtime(&e))?;
-    let config = Config::load(crate::config::Sources {
-        file: Some(&config_path),
-        env: Some(Default::default()),
-    })
-    .map_err(|e| runtime(&e))?;
+    let write_config = |per_second: u32| -> Result<Config, Failure> {
+        let mut toml = format!("[database]\nurl = \"{url}\"\n\n");
+        for i in 0..bench.accounts {
+            let _ = write!(
+                toml,
+                "[[accounts]]\nname = \"bench-{i}\"\nchannel = \"shopee\"\nproducer = \"{producer}\"\n\
+                 base_url = \"{}\"\nrate_limit = {{ per_second = {per_second} }}\n\
+                 credentials = {{ partner_id = 2001887, partner_key = \"{BENCH_PARTNER_KEY}\", \
+                 shop_id = {}, access_token = \"{:032x}\", refresh_token = \"{:032x}\" }}\n\n",
+                sim.base_url(),
+                15_000_000 + i,
+                0xbe_u64 + i as u64,
+                0xef_u64 + i as u64,
+            );
+        }
+        std::fs::write(&config_path, &toml).map_err(|e| runtime(&e))?;
+        Config::load(crate::config::Sources {
+            file: Some(&config_path),
+            env: Some(Default::default()),
+        })
+        .map_err(|e| runtime(&e))
+    };
+    let config = write_config(1_000_000)?;
     let unknown = store.sync_accounts(&config.accounts, true).await?;
     if !unknown.is_empty() {
         return Err(Failure::runtime(format!(
@@ -279,7 +286,7 @@ pub async fn sync(
         )));
     }
     let transport = crate::channels::transport().map_err(|e| runtime(&e))?;
-    let mut channels = Vec::new();
+    let mut ids = Vec::new();
     let started = Instant::now();
     for acc in &config.accounts {
         let ch = crate::channels::build(acc, &transport, &store).map_err(|e| runtime(&e))?;
@@ -292,6 +299,14 @@ pub async fn sync(
         crate::sync::link::link(&store, ch.as_ref(), id, &producer, false, &|_| {})
             .await
             .map_err(|e| runtime(&e))?;
+        ids.push(id);
+    }
+    let config = write_config(bench.rate.unwrap_or(1_000_000))?;
+    let mut channels = Vec::new();
+    for (i, (acc, id)) in config.accounts.iter().zip(ids).enumerate() {
+        sim.set_rate_limit(15_000_000 + i as i64, bench.rate)
+            .map_err(|e| runtime(&e))?;
+        let ch = crate::channels::build(acc, &transport, &store).map_err(|e| runtime(&e))?;
         channels.push((id, ch));
     }
     let link_secs = started.elapsed().as_secs_f64();
@@ -345,8 +360,11 @@ pub async fn sync(
         let _ = child.wait();
         u64::try_from(queued).unwrap_or_default()
     } else {
-        let settings =
+        let mut settings =
             crate::sync::engine::EngineSettings::new(crate::sync::engine::instance_name());
+        if let Some(b) = bench.batch {
+            settings.batch = b;
+        }
         let (_stop, stopped) = tokio::sync::watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
         for (id, ch) in &channels {

@@ -1,15 +1,19 @@
 //! `kho demo`: everything on one machine — a fresh SQLite database with the
-//! sample OCOP catalog, a Shopee simulator with two cooperatives' shops
-//! already listing their SKUs, the daemon linking and syncing them, and a
-//! trickle of stock changes so something moves. Ctrl-C stops it cleanly.
+//! sample OCOP catalog, a simulator for every marketplace (a Shopee one with
+//! two cooperatives' shops, a TikTok Shop one and a Lazada one with a shop
+//! each, all already listing their SKUs), the daemon linking and syncing
+//! them, and a trickle of stock changes so something moves. Ctrl-C stops it
+//! cleanly.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use kho_simulator::shopee::{ShopConfig, SimConfig, Simulator};
+use kho_simulator::{lazada, tiktok};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
+use crate::catalog::CatalogEntry;
 use crate::catalog::import::import_bytes;
 use crate::config::{Config, DatabaseUrl, Sources};
 use crate::inventory::{self, MoveOptions};
@@ -24,6 +28,15 @@ const SHOPS: [(&str, &str, i64); 2] = [
     ("shopee-chi-lang", "htx-chi-lang", 14_701_711),
     ("shopee-bao-lam", "htx-bao-lam", 14_701_712),
 ];
+/// The demo's TikTok App and its one shop (the simulator's default shop id,
+/// cipher and warehouse), selling Quýt Bắc Sơn.
+const TIKTOK_APP_KEY: &str = "6khodemo7t1k";
+const TIKTOK_APP_SECRET: &str = "6b686f2d64656d6f2d74696b746f6b2d736563726574";
+const TIKTOK_SHOP: (&str, &str) = ("tiktok-bac-son", "htx-bac-son");
+/// The demo's Lazada App and its one seller, selling Thạch đen Tràng Định.
+const LAZADA_APP_KEY: &str = "120001";
+const LAZADA_APP_SECRET: &str = "6b686f2d64656d6f2d6c617a6164612d736563726574";
+const LAZADA_SELLER: (&str, &str) = ("lazada-trang-dinh", "htx-trang-dinh");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -33,6 +46,20 @@ pub enum DemoError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Daemon(#[from] crate::daemon::DaemonError),
+}
+
+/// A producer's catalog as its shops list it before kho takes over: every
+/// SKU, each showing a little more stock than there is.
+fn listed(entries: &[CatalogEntry], producer: &str) -> Vec<CatalogEntry> {
+    entries
+        .iter()
+        .filter(|e| e.producer_code == producer)
+        .cloned()
+        .map(|mut e| {
+            e.stock += 5;
+            e
+        })
+        .collect()
 }
 
 fn setup<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
@@ -69,15 +96,7 @@ async fn run_in(
         ..SimConfig::default()
     };
     for (i, (_, producer, shop_id)) in SHOPS.iter().enumerate() {
-        let mine: Vec<_> = entries
-            .iter()
-            .filter(|e| e.producer_code == *producer)
-            .cloned()
-            .map(|mut e| {
-                e.stock += 5;
-                e
-            })
-            .collect();
+        let mine = listed(&entries, producer);
         sim_config.shops.push(ShopConfig {
             shop_id: *shop_id,
             access_token: format!("{:032x}", 0xdead_0001_u64 + i as u64),
@@ -89,6 +108,31 @@ async fn run_in(
     let sim = Simulator::start(sim_config)
         .await
         .map_err(setup("cannot start the Shopee simulator"))?;
+    let tiktok_sim = tiktok::Simulator::start(tiktok::SimConfig {
+        app_key: TIKTOK_APP_KEY.into(),
+        app_secret: TIKTOK_APP_SECRET.into(),
+        shops: vec![tiktok::ShopConfig {
+            name: "HTX Bắc Sơn".into(),
+            products: crate::sim::tiktok_products(&listed(&entries, TIKTOK_SHOP.1)),
+            ..tiktok::ShopConfig::default()
+        }],
+        rate_limit_per_second: Some(10),
+        ..tiktok::SimConfig::default()
+    })
+    .await
+    .map_err(setup("cannot start the TikTok Shop simulator"))?;
+    let lazada_sim = lazada::Simulator::start(lazada::SimConfig {
+        app_key: LAZADA_APP_KEY.into(),
+        app_secret: LAZADA_APP_SECRET.into(),
+        sellers: vec![lazada::SellerConfig {
+            products: crate::sim::lazada_products(&listed(&entries, LAZADA_SELLER.1)),
+            rate_limit_per_second: Some(10),
+            ..lazada::SellerConfig::default()
+        }],
+        ..lazada::SimConfig::default()
+    })
+    .await
+    .map_err(setup("cannot start the Lazada simulator"))?;
 
     let listen = listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080)));
     let listen = match tokio::net::TcpListener::bind(listen).await {
@@ -110,6 +154,8 @@ async fn run_in(
             0xbeef_0001_u64 + i as u64
         ));
     }
+    toml.push_str(&tiktok_account(&tiktok_sim)?);
+    toml.push_str(&lazada_account(&lazada_sim)?);
     let config_path: PathBuf = dir.join("kho.toml");
     std::fs::write(&config_path, &toml).map_err(setup("cannot write the demo configuration"))?;
     let config = Config::load(Sources {
@@ -146,6 +192,16 @@ async fn run_in(
         sim.base_url(),
         sim.base_url()
     );
+    println!(
+        "TikTok Shop simulator: {} (state: {}/_sim/state)",
+        tiktok_sim.base_url(),
+        tiktok_sim.base_url()
+    );
+    println!(
+        "Lazada simulator: {} (state: {}/_sim/state)",
+        lazada_sim.base_url(),
+        lazada_sim.control_url()
+    );
     println!("look around while it runs:");
     println!(
         "  cargo run --release -- --config {} status",
@@ -158,7 +214,10 @@ async fn run_in(
 
     let skus: Vec<String> = entries
         .iter()
-        .filter(|e| SHOPS.iter().any(|(_, p, _)| *p == e.producer_code))
+        .filter(|e| {
+            SHOPS.iter().any(|(_, p, _)| *p == e.producer_code)
+                || [TIKTOK_SHOP.1, LAZADA_SELLER.1].contains(&e.producer_code.as_str())
+        })
         .map(|e| e.variant_sku.clone())
         .collect();
     let trickle_store = store.clone();
@@ -211,7 +270,62 @@ async fn run_in(
     .await;
     trickle.abort();
     sim.shutdown().await;
+    tiktok_sim.shutdown().await;
+    lazada_sim.shutdown().await;
     store.close().await;
     println!("kho demo stopped");
     result.map_err(Into::into)
+}
+
+/// The `[[accounts]]` table of the demo's TikTok shop, with the tokens the
+/// simulator issued; base and auth host are the same simulator.
+fn tiktok_account(sim: &tiktok::SimHandle) -> Result<String, DemoError> {
+    let shop = sim
+        .state()
+        .shops
+        .into_iter()
+        .next()
+        .ok_or_else(|| DemoError::Setup("the TikTok Shop simulator has no shop".into()))?;
+    let tokens = sim
+        .tokens(&shop.shop_id)
+        .map_err(setup("TikTok Shop simulator tokens"))?;
+    let (account, producer) = TIKTOK_SHOP;
+    Ok(format!(
+        "[[accounts]]\nname = \"{account}\"\nchannel = \"tiktok\"\nproducer = \"{producer}\"\n\
+         base_url = \"{url}\"\nauth_url = \"{url}\"\nrate_limit = {{ per_second = 10 }}\n\
+         allocation = {{ mode = \"shared\", buffer = 2, percent = 100 }}\n\
+         credentials = {{ app_key = \"{TIKTOK_APP_KEY}\", app_secret = \"{TIKTOK_APP_SECRET}\", \
+         shop_cipher = \"{}\", shop_id = \"{}\", access_token = \"{}\", refresh_token = \"{}\" }}\n\n",
+        shop.cipher,
+        shop.shop_id,
+        tokens.access_token,
+        tokens.refresh_token,
+        url = sim.base_url(),
+    ))
+}
+
+/// The `[[accounts]]` table of the demo's Lazada seller; base and auth host
+/// are the same simulator (`…/rest`).
+fn lazada_account(sim: &lazada::SimHandle) -> Result<String, DemoError> {
+    let seller = sim
+        .state()
+        .sellers
+        .first()
+        .map(|s| s.seller_id)
+        .ok_or_else(|| DemoError::Setup("the Lazada simulator has no seller".into()))?;
+    let tokens = sim
+        .tokens(seller)
+        .map_err(setup("Lazada simulator tokens"))?;
+    let (account, producer) = LAZADA_SELLER;
+    Ok(format!(
+        "[[accounts]]\nname = \"{account}\"\nchannel = \"lazada\"\nproducer = \"{producer}\"\n\
+         base_url = \"{url}\"\nauth_url = \"{auth}\"\nrate_limit = {{ per_second = 10 }}\n\
+         allocation = {{ mode = \"shared\", buffer = 2, percent = 100 }}\n\
+         credentials = {{ app_key = \"{LAZADA_APP_KEY}\", app_secret = \"{LAZADA_APP_SECRET}\", \
+         seller_id = \"{seller}\", access_token = \"{}\", refresh_token = \"{}\" }}\n\n",
+        tokens.access_token,
+        tokens.refresh_token,
+        url = sim.base_url(),
+        auth = sim.auth_url(),
+    ))
 }

@@ -253,6 +253,9 @@ pub enum BenchCommand {
         /// Push through a child `kho serve` and report its peak RSS.
         #[arg(long)]
         serve: bool,
+        /// Jobs claimed at once per account (in-process workers only).
+        #[arg(long, value_name = "N")]
+        batch: Option<i64>,
     },
     /// Order → every other shop pushed: p50/p99 latency at a steady order rate.
     Orders {

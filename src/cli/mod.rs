@@ -236,6 +236,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             rate,
             database,
             serve,
+            batch,
         }) => {
             let bench = crate::bench::SyncBench {
                 skus,
@@ -243,6 +244,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 rate,
                 database,
                 serve,
+                batch,
             };
             crate::bench::sync(&config, &bench, &out).await?;
             Ok(exit::OK)

@@ -104,6 +104,8 @@ pub struct TikTokCredentials {
     pub app_key: String,
     pub app_secret: Secret,
     pub shop_cipher: String,
+    /// The shop id TikTok names in webhooks (to route them to this account).
+    pub shop_id: Option<String>,
     pub access_token: Option<Secret>,
     pub refresh_token: Option<Secret>,
 }
@@ -112,6 +114,8 @@ pub struct TikTokCredentials {
 pub struct LazadaCredentials {
     pub app_key: String,
     pub app_secret: Secret,
+    /// The seller id Lazada names in pushes (to route them to this account).
+    pub seller_id: Option<String>,
     pub access_token: Option<Secret>,
     pub refresh_token: Option<Secret>,
 }
@@ -330,12 +334,14 @@ pub(super) fn resolve_all(
                 app_key: creds.text("app_key"),
                 app_secret: creds.secret("app_secret"),
                 shop_cipher: creds.text("shop_cipher"),
+                shop_id: creds.optional_text("shop_id"),
                 access_token: creds.optional_secret("access_token"),
                 refresh_token: creds.optional_secret("refresh_token"),
             }),
             ChannelKind::Lazada => Credentials::Lazada(LazadaCredentials {
                 app_key: creds.text("app_key"),
                 app_secret: creds.secret("app_secret"),
+                seller_id: creds.optional_text("seller_id"),
                 access_token: creds.optional_secret("access_token"),
                 refresh_token: creds.optional_secret("refresh_token"),
             }),
@@ -461,6 +467,10 @@ impl CredReader<'_> {
     fn secret(&mut self, key: &str) -> Secret {
         // Never echo the value in a message: it is a secret.
         Secret::new(self.required(key).unwrap_or_default())
+    }
+
+    fn optional_text(&mut self, key: &str) -> Option<String> {
+        self.take(key).filter(|v| !v.trim().is_empty())
     }
 
     fn optional_secret(&mut self, key: &str) -> Option<Secret> {

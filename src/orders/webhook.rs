@@ -28,7 +28,8 @@ pub struct AccountHandle {
 fn shop_key(config: &AccountConfig) -> Option<String> {
     match &config.credentials {
         Credentials::Shopee(c) => Some(c.shop_id.to_string()),
-        Credentials::Tiktok(_) | Credentials::Lazada(_) => None,
+        Credentials::Tiktok(c) => c.shop_id.clone(),
+        Credentials::Lazada(c) => c.seller_id.clone(),
     }
 }
 

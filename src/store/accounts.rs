@@ -170,7 +170,7 @@ impl Store {
             for id in changed_rules {
                 variants.extend(self.listings(id).await?.into_iter().map(|l| l.variant_id));
             }
-            self.refresh_desired(&variants).await?;
+            self.rebalance(&variants).await?;
         }
         Ok(unknown)
     }

@@ -117,7 +117,7 @@ impl Store {
         who: &Provenance,
     ) -> Result<Plan, ImportError> {
         let at = now();
-        let q = self.queue_context();
+        let q = self.rebalancing_context();
         let result = in_tx!(self, |tx| {
             let producers: Vec<Producer> =
                 sqlx::query_as("SELECT id, code, name, district FROM producers")

@@ -135,7 +135,7 @@ impl Store {
     /// Appends one movement and moves the cached balance with it.
     pub async fn record_movement(&self, req: &MovementRequest<'_>) -> Result<MovementOutcome> {
         let at = now();
-        let q = self.queue_context();
+        let q = self.rebalancing_context();
         let outcome = in_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
@@ -226,7 +226,7 @@ impl Store {
         location_id: i64,
         delta: i64,
     ) -> Result<i64> {
-        let q = self.queue_context();
+        let q = self.rebalancing_context();
         let result = in_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \

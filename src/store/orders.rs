@@ -141,7 +141,7 @@ impl Store {
         actor: &str,
     ) -> Result<IngestOutcome> {
         let at = now();
-        let q = self.queue_context();
+        let q = self.order_context();
         let incoming = state::as_str(order.status);
         let total: i64 = order
             .lines
@@ -340,6 +340,23 @@ impl Store {
                             actor,
                             at
                         );
+                    }
+                    // The marketplace took (or, on cancellation, gave back)
+                    // these units on its own: its listing shows that already,
+                    // and they count against this account's partition quota.
+                    let held = (want.reserved + want.sold) - (have.reserved + have.sold);
+                    if held != 0 {
+                        sqlx::query(
+                            "UPDATE listings SET consumed = consumed + $3, \
+                             remote_stock = CASE WHEN remote_stock IS NULL THEN NULL \
+                               WHEN remote_stock - $3 < 0 THEN 0 ELSE remote_stock - $3 END \
+                             WHERE account_id = $1 AND variant_id = $2",
+                        )
+                        .bind(account_id)
+                        .bind(variant_id)
+                        .bind(held)
+                        .execute(&mut *tx)
+                        .await?;
                     }
                     sqlx::query(
                         "UPDATE order_lines SET quantity = $2, reserved = $3, sold = $4, restocked = $5 \

@@ -34,40 +34,75 @@ pub(crate) struct DesiredInput {
     pub product_active: bool,
     pub variant_active: bool,
     pub ocop_cert_expires: Option<NaiveDate>,
+    /// Partition mode: the account's quota at the last rebalance.
+    pub quota: Option<i64>,
+    /// Units the account's own orders took since that rebalance.
+    pub consumed: i64,
 }
 
 pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id, a.allocation, \
      a.delist_on_expiry, l.desired_stock, l.desired_price, l.desired_active, l.remote_stock, \
      l.remote_price, l.remote_status, \
      CAST(COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s WHERE s.variant_id = v.id), 0) AS BIGINT) AS available, \
-     v.price_vnd, p.active AS product_active, v.active AS variant_active, p.ocop_cert_expires \
+     v.price_vnd, p.active AS product_active, v.active AS variant_active, p.ocop_cert_expires, \
+     l.quota, l.consumed \
      FROM listings l JOIN channel_accounts a ON a.id = l.account_id \
      JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id WHERE ";
 
-/// The desired (stock, price, active) of a listing.
-pub(crate) fn desired(input: &DesiredInput, today: NaiveDate) -> (i64, i64, bool) {
+/// The desired (stock, price, active) of a listing, and the partition
+/// quota to store when it is (re)allocated.
+///
+/// Partition accounts are allocated a quota of what is available when stock
+/// moves for reasons other than orders (receipts, counts, a new rule) and
+/// then show the quota less what their own orders took: a sale on one shop
+/// changes nothing on the others, and each shop's own sales are already
+/// counted by the marketplace, so no push can hand a shop back units it has
+/// sold but kho has not heard of yet. Shared accounts show what is available.
+/// An order never raises what a shared account shows: the marketplace may
+/// have sold more meanwhile than kho has heard of, and an absolute push of
+/// a higher value would hand those units out again. Only stock that arrives
+/// (receipts, counts, rebalances) raises it.
+pub(crate) fn desired(
+    input: &DesiredInput,
+    today: NaiveDate,
+    reallocate: bool,
+    order: bool,
+) -> ((i64, i64, bool), Option<i64>) {
     let rule: Allocation = serde_json::from_str(&input.allocation).unwrap_or_default();
     let expired = input.ocop_cert_expires.is_some_and(|d| d < today);
     let active =
         input.product_active && input.variant_active && !(input.delist_on_expiry && expired);
-    (
-        desired_stock(input.available, &rule),
-        input.price_vnd,
-        active,
-    )
+    let (stock, quota) = match rule {
+        Allocation::Partition { .. } => match input.quota {
+            Some(q) if !reallocate => ((q - input.consumed).max(0), None),
+            _ => {
+                let q = desired_stock(input.available, &rule);
+                (q, Some(q))
+            }
+        },
+        Allocation::Shared { .. } => {
+            let shown = desired_stock(input.available, &rule);
+            match (order, input.remote_stock) {
+                (true, Some(remote)) => (shown.min(remote.max(0)), None),
+                _ => (shown, None),
+            }
+        }
+    };
+    ((stock, input.price_vnd, active), quota)
 }
 
 /// Which kinds of job a recomputation must queue: a kind whose desired value
 /// changed, or (first computation, after linking) differs from what the
-/// marketplace shows.
+/// marketplace shows — and in both cases is not what it shows already.
 pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<&'static str> {
     let mut kinds = Vec::new();
     let remote_active = input.remote_status.as_deref().map(|s| s == "active");
-    let decide =
-        |stored: Option<bool>, differs_from_stored: bool, differs_from_remote: bool| match stored {
-            Some(_) => differs_from_stored,
-            None => differs_from_remote,
-        };
+    // Never queue what the marketplace already shows: a shop's own sale
+    // lowers its listing by itself, and pushing the same value again would
+    // overwrite sales it made since.
+    let decide = |stored: Option<bool>, differs_from_stored: bool, differs_from_remote: bool| {
+        differs_from_remote && (stored.is_none() || differs_from_stored)
+    };
     if decide(
         input.desired_stock.map(|_| true),
         input.desired_stock != Some(new.0),
@@ -119,8 +154,16 @@ macro_rules! refresh_desired {
             let inputs: Vec<$crate::store::outbox::DesiredInput> =
                 qb.build_query_as().fetch_all(&mut *$tx).await?;
             for input in &inputs {
-                let new = $crate::store::outbox::desired(input, $q.today);
+                let (new, quota) =
+                    $crate::store::outbox::desired(input, $q.today, $q.reallocate, $q.order);
                 let kinds = $crate::store::outbox::changed_kinds(input, new);
+                if let Some(quota) = quota {
+                    ::sqlx::query("UPDATE listings SET quota = $2, consumed = 0 WHERE id = $1")
+                        .bind(input.listing_id)
+                        .bind(quota)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
                 if input.desired_stock != Some(new.0)
                     || input.desired_price != Some(new.1)
                     || input.desired_active != Some(new.2)
@@ -251,6 +294,10 @@ pub(crate) struct QueueContext {
     pub due: DateTime<Utc>,
     pub today: NaiveDate,
     pub postgres: bool,
+    /// Stock moved for a reason other than an order: rebalance partitions.
+    pub reallocate: bool,
+    /// The change is an order: shared accounts may only go down.
+    pub order: bool,
 }
 
 impl Store {
@@ -261,7 +308,38 @@ impl Store {
             due: at + chrono::Duration::from_std(self.debounce()).unwrap_or_default(),
             today: certificate_today(),
             postgres: self.backend() == Backend::Postgres,
+            reallocate: false,
+            order: false,
         }
+    }
+
+    /// For order ingestion.
+    pub(crate) fn order_context(&self) -> QueueContext {
+        QueueContext {
+            order: true,
+            ..self.queue_context()
+        }
+    }
+
+    /// For writers that move stock for other reasons than orders.
+    pub(crate) fn rebalancing_context(&self) -> QueueContext {
+        QueueContext {
+            reallocate: true,
+            ..self.queue_context()
+        }
+    }
+
+    /// Recomputes desired state for the given variants and rebalances
+    /// partition quotas (after a rule change).
+    pub async fn rebalance(&self, variant_ids: &[i64]) -> Result<usize> {
+        let q = self.rebalancing_context();
+        let queued = in_tx!(self, |tx| {
+            Ok::<_, StoreError>(refresh_desired!(tx, variant_ids, q))
+        })?;
+        if queued > 0 {
+            self.wake();
+        }
+        Ok(queued)
     }
 
     /// Recomputes desired state for the given variants (own transaction).
@@ -349,35 +427,68 @@ impl Store {
         let at = now();
         let until = at + chrono::Duration::from_std(lease).unwrap_or_default();
         let skip_locked = match self.pool() {
-            Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Pool::Postgres(_) => " FOR UPDATE OF j SKIP LOCKED",
             Pool::Sqlite(_) => "",
         };
-        let skip_locked = skip_locked.replace("UPDATE", "UPDATE OF j");
-        // Jobs not yet due ride along with a due job of the same remote
-        // item: the marketplace takes the item's models in one call anyway,
-        // so a burst over an item's variants costs one call per debounce
-        // window instead of one per variant.
-        let sql = format!(
-            "UPDATE sync_jobs SET lease_owner = $2, lease_until = $3 WHERE id IN (\
-             SELECT j.id FROM sync_jobs j JOIN listings l ON l.id = j.listing_id \
-             WHERE j.account_id = $1 AND j.state = 'pending' \
-             AND (j.lease_until IS NULL OR j.lease_until < $4) \
-             AND l.remote_item_id IN (SELECT l2.remote_item_id FROM sync_jobs d \
-               JOIN listings l2 ON l2.id = d.listing_id WHERE d.account_id = $1 \
-               AND d.state = 'pending' AND d.due_at <= $4 \
-               AND (d.lease_until IS NULL OR d.lease_until < $4) ORDER BY d.due_at, d.id LIMIT $5) \
-             ORDER BY j.due_at, j.id LIMIT $5{skip_locked}) \
-             RETURNING id"
+        let due_sql = format!(
+            "SELECT j.id, l.remote_item_id FROM sync_jobs j JOIN listings l ON l.id = j.listing_id \
+             WHERE j.account_id = $1 AND j.state = 'pending' AND j.due_at <= $2 \
+             AND (j.lease_until IS NULL OR j.lease_until < $2) \
+             ORDER BY j.due_at, j.id LIMIT $3{skip_locked}"
         );
+        // Three simple statements rather than one with nested subqueries:
+        // PostgreSQL planned the nested form badly on a freshly filled queue
+        // (a second per claim of 500).
         let claimed: Vec<i64> = in_tx!(self, |tx| {
-            let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+            let due: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(due_sql.clone()))
                 .bind(account_id)
-                .bind(owner)
-                .bind(until)
                 .bind(at)
                 .bind(limit)
                 .fetch_all(&mut *tx)
                 .await?;
+            if due.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut ids: Vec<i64> = due.iter().map(|(id, _)| *id).collect();
+            let mut items: Vec<&str> = due.iter().map(|(_, item)| item.as_str()).collect();
+            items.sort_unstable();
+            items.dedup();
+            // Jobs not yet due ride along with a due job of the same remote
+            // item: the marketplace takes the item's models in one call
+            // anyway, so a burst over an item's variants costs one call per
+            // debounce window instead of one per variant.
+            for chunk in items.chunks(500) {
+                let mut qb = QueryBuilder::new(
+                    "SELECT j.id FROM listings l JOIN sync_jobs j ON j.listing_id = l.id \
+                     WHERE l.account_id = ",
+                );
+                qb.push_bind(account_id)
+                    .push(" AND j.state = 'pending' AND (j.lease_until IS NULL OR j.lease_until < ")
+                    .push_bind(at)
+                    .push(") AND l.remote_item_id IN (");
+                let mut sep = qb.separated(", ");
+                for item in chunk {
+                    sep.push_bind(*item);
+                }
+                qb.push(")").push(skip_locked);
+                let more: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+                ids.extend(more);
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            for chunk in ids.chunks(1000) {
+                let mut qb = QueryBuilder::new("UPDATE sync_jobs SET lease_owner = ");
+                qb.push_bind(owner)
+                    .push(", lease_until = ")
+                    .push_bind(until)
+                    .push(" WHERE id IN (");
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build().execute(&mut *tx).await?;
+            }
             Ok::<_, StoreError>(ids)
         })?;
         if claimed.is_empty() {
@@ -471,7 +582,7 @@ impl Store {
                     if of_kind.is_empty() {
                         continue;
                     }
-                    let mut qb = QueryBuilder::new("WITH v(id, val) AS (VALUES ");
+                    let mut qb = QueryBuilder::new("WITH v(id, val, claimed) AS (VALUES ");
                     let mut first = true;
                     for j in &of_kind {
                         if !first {
@@ -482,11 +593,19 @@ impl Store {
                             .push_bind(j.listing_id)
                             .push(", ")
                             .push_bind(pushed_value(j))
+                            .push(", ")
+                            .push_bind(j.remote_stock)
                             .push(")");
                     }
                     qb.push(") UPDATE listings SET ");
+                    // Orders ingested during the call lowered the belief
+                    // about the marketplace's stock (it sold those units
+                    // itself): keep those changes on top of the pushed value.
                     qb.push(match kind {
-                        "stock" => "remote_stock = v.val, acked_stock = v.val",
+                        "stock" => {
+                            "remote_stock = v.val + COALESCE(listings.remote_stock - v.claimed, 0), \
+                             acked_stock = v.val"
+                        }
                         "price" => "remote_price = v.val, acked_price = v.val",
                         _ => {
                             "remote_status = CASE WHEN v.val = 1 THEN 'active' ELSE 'inactive' END, \
@@ -527,12 +646,18 @@ impl Store {
                         .push_bind(j.version)
                         .push(")");
                 }
+                // `id IN (…)` lets both planners go through the primary key.
                 qb.push(") DELETE FROM sync_jobs WHERE lease_owner = ")
                     .push_bind(claimant.owner)
-                    .push(
-                        " AND EXISTS (SELECT 1 FROM d WHERE d.id = sync_jobs.id \
-                         AND d.version = sync_jobs.version)",
-                    );
+                    .push(" AND id IN (");
+                let mut sep = qb.separated(", ");
+                for j in chunk {
+                    sep.push_bind(j.id);
+                }
+                qb.push(
+                    ") AND EXISTS (SELECT 1 FROM d WHERE d.id = sync_jobs.id \
+                     AND d.version = sync_jobs.version)",
+                );
                 completed += qb.build().execute(&mut *tx).await?.rows_affected() as usize;
                 // What is still claimed of this batch changed during the
                 // call: due again at once, with the newer value.

@@ -7,6 +7,7 @@ mod common;
 mod catalog_import;
 mod config_cli;
 mod engine;
+mod lazada_sync;
 mod ledger_props;
 mod orders;
 mod shopee_sync;

@@ -278,6 +278,7 @@ async fn wrong_app_secret_names_the_account_and_is_not_retried() {
     let out = w.kho_with_secret(&["link", "tiktok-chi-lang"], wrong);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
+    eprintln!("tiktok, wrong secret: {}", err.trim());
     assert!(err.contains("tiktok-chi-lang"), "{err}");
     assert!(err.contains("Invalid credentials"), "{err}");
     no_secret_in(&err);
@@ -294,6 +295,7 @@ async fn wrong_app_secret_names_the_account_and_is_not_retried() {
     let out = w.kho_with_secret(&["link", "tiktok-chi-lang"], wrong);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
+    eprintln!("tiktok, wrong secret: {}", err.trim());
     assert!(err.contains("tiktok-chi-lang"), "{err}");
     assert!(
         err.contains("106001") || err.to_lowercase().contains("sign"),
@@ -452,9 +454,9 @@ async fn every_update_lands_through_injected_faults() {
     ok(&w.kho(&["link", "tiktok-chi-lang"]));
     w.sim.set_faults(FaultConfig {
         seed: 7,
-        server_error: 0.15,
-        drop_connection: 0.1,
-        drop_after_apply: 0.05,
+        server_error: 0.25,
+        drop_connection: 0.15,
+        drop_after_apply: 0.1,
         ..FaultConfig::default()
     });
     for (sku, delta) in [
@@ -532,6 +534,7 @@ async fn one_rejected_stock_and_price_are_reported_and_the_rest_lands() {
     let out = w.kho(&["sync"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let text = stdout(&out);
+    eprintln!("{text}");
     assert!(
         text.contains("failed: NA-CHILANG-1KG Stock → 100000"),
         "{text}"
@@ -552,6 +555,79 @@ async fn one_rejected_stock_and_price_are_reported_and_the_rest_lands() {
     assert_eq!(remote["NA-CHILANG-2KG"].1, 166_000);
     assert_eq!(remote["NA-CHILANG-1KG"].0, 250);
     assert_eq!(remote["NA-SAY-200G"].1, 65_000);
+}
+
+/// A shop with two warehouses: the account's `warehouse` is the one kho
+/// reads and writes; the other keeps its own stock. Without it TikTok
+/// cannot tell which warehouse a write is for (12019028).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_warehouse_is_the_one_kept_in_line() {
+    let entries = sample_entries();
+    let second = "7068517275539799999";
+    let w = World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("tiktok-bac-son", "htx-bac-son")],
+        50,
+        |c| {
+            for shop in &mut c.shops {
+                let first = shop.warehouses[0].id.clone();
+                shop.warehouses.push(WarehouseConfig {
+                    id: second.into(),
+                    name: "Kho Bắc Sơn".into(),
+                    is_default: false,
+                    ..WarehouseConfig::default()
+                });
+                for product in &mut shop.products {
+                    for sku in &mut product.skus {
+                        sku.inventory = vec![
+                            kho_simulator::tiktok::InventoryEntry {
+                                warehouse_id: first.clone(),
+                                quantity: 7,
+                            },
+                            kho_simulator::tiktok::InventoryEntry {
+                                warehouse_id: second.into(),
+                                quantity: sku.quantity,
+                            },
+                        ];
+                    }
+                }
+            }
+        },
+    )
+    .await;
+    let shop = &w.shops[0];
+    let in_warehouse = |wh: &str, sku: &str| {
+        let state = w.sim.state();
+        let (_, s) = state.find_seller_sku(&shop.shop_id, sku).expect("seeded");
+        s.quantity_in(wh)
+    };
+
+    // Without a warehouse, a write to a SKU stocked in two is refused.
+    ok(&w.kho(&["link", "tiktok-bac-son"]));
+    ok(&w.kho(&["stock", "add", "QUYT-BACSON-5KG", "-10"]));
+    let out = w.kho(&["sync"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("12019028"), "{}", stdout(&out));
+
+    // With it, link reads that warehouse's stock and sync writes it.
+    std::fs::write(
+        w.db.path("kho.toml"),
+        account_toml(&w.sim, shop, 50, &format!("warehouse = \"{second}\"\n")),
+    )
+    .unwrap();
+    ok(&w.kho(&["sync", "retry-dead"]));
+    ok(&w.kho(&["link", "tiktok-bac-son"]));
+    ok(&w.kho(&["stock", "add", "QUYT-BACSON-1KG", "2"]));
+    let out = ok(&w.kho(&["sync"]));
+    assert!(out.contains("QUYT-BACSON-5KG Stock: 250 → 240"), "{out}");
+    let first = w.sim.state().shop(&shop.shop_id).expect("shop").warehouses[0]
+        .id
+        .clone();
+    assert_eq!(in_warehouse(second, "QUYT-BACSON-5KG"), Some(240));
+    assert_eq!(in_warehouse(second, "QUYT-BACSON-1KG"), Some(5));
+    assert_eq!(in_warehouse(&first, "QUYT-BACSON-5KG"), Some(7));
+    assert_eq!(in_warehouse(&first, "QUYT-BACSON-1KG"), Some(7));
 }
 
 /// Publishing sends a JSON body full of Vietnamese text; the simulator
