@@ -135,13 +135,23 @@ async fn run_in(
     .map_err(setup("cannot start the Lazada simulator"))?;
 
     let listen = listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080)));
-    let listen = match tokio::net::TcpListener::bind(listen).await {
+    // A concrete port, even when 8080 is taken: the marketplaces' webhook
+    // URLs (and Shopee's push signature) name it.
+    let listen = match std::net::TcpListener::bind(listen) {
         Ok(_) => listen,
-        Err(_) => std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        Err(_) => std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .map_err(setup("cannot find a free port"))?,
     };
     let mut toml = format!(
-        "[database]\nurl = \"{db_url}\"\n\n[server]\nlisten = \"{listen}\"\n\n[sync]\norder_poll_interval = \"30s\"\n\n"
+        "[database]\nurl = \"{db_url}\"\n\n[server]\nlisten = \"{listen}\"\npublic_url = \"http://{listen}\"\n\n[sync]\norder_poll_interval = \"30s\"\n\n"
     );
+    sim.set_callback_url(Some(format!("http://{listen}/webhooks/shopee")));
+    sim.set_auto_push(true);
+    tiktok_sim.set_callback_url(Some(format!("http://{listen}/webhooks/tiktok")));
+    tiktok_sim.set_auto_webhooks(true);
+    lazada_sim.set_callback_url(Some(format!("http://{listen}/webhooks/lazada")));
+    lazada_sim.set_auto_push(true);
     for (i, (account, producer, shop_id)) in SHOPS.iter().enumerate() {
         toml.push_str(&format!(
             "[[accounts]]\nname = \"{account}\"\nchannel = \"shopee\"\nproducer = \"{producer}\"\n\
@@ -260,6 +270,25 @@ async fn run_in(
         }
     });
 
+    let shops: Vec<(Shop, Vec<String>)> = SHOPS
+        .iter()
+        .map(|(_, producer, shop_id)| {
+            (
+                Shop::Shopee(sim.control(), *shop_id),
+                listed_skus(&entries, producer),
+            )
+        })
+        .chain(std::iter::once((
+            Shop::Tiktok(tiktok_sim.control(), tiktok_shop_id(&tiktok_sim)),
+            listed_skus(&entries, TIKTOK_SHOP.1),
+        )))
+        .chain(std::iter::once((
+            Shop::Lazada(lazada_sim.control(), lazada_seller_id(&lazada_sim)),
+            listed_skus(&entries, LAZADA_SELLER.1),
+        )))
+        .collect();
+    let orders = tokio::spawn(order_traffic(shops));
+
     let result = crate::daemon::serve(
         &config,
         store.clone(),
@@ -269,6 +298,7 @@ async fn run_in(
     )
     .await;
     trickle.abort();
+    orders.abort();
     sim.shutdown().await;
     tiktok_sim.shutdown().await;
     lazada_sim.shutdown().await;
@@ -328,4 +358,193 @@ fn lazada_account(sim: &lazada::SimHandle) -> Result<String, DemoError> {
         url = sim.base_url(),
         auth = sim.auth_url(),
     ))
+}
+
+/// A simulated shop the demo's buyers order from.
+enum Shop {
+    Shopee(kho_simulator::shopee::SimControl, i64),
+    Tiktok(tiktok::SimControl, String),
+    Lazada(lazada::SimControl, i64),
+}
+
+fn listed_skus(entries: &[crate::catalog::CatalogEntry], producer: &str) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|e| e.producer_code == producer)
+        .map(|e| e.variant_sku.clone())
+        .collect()
+}
+
+fn tiktok_shop_id(sim: &tiktok::SimHandle) -> String {
+    sim.state()
+        .shops
+        .first()
+        .map(|s| s.shop_id.clone())
+        .unwrap_or_default()
+}
+
+fn lazada_seller_id(sim: &lazada::SimHandle) -> i64 {
+    sim.state()
+        .sellers
+        .first()
+        .map(|s| s.seller_id)
+        .unwrap_or_default()
+}
+
+impl Shop {
+    /// Places an order of `units` of `sku`; its id, if the shop took it.
+    fn order(&self, sku: &str, units: i64) -> Option<String> {
+        use kho_simulator::shopee as sp;
+        match self {
+            Shop::Shopee(sim, shop) => {
+                let state = sim.state();
+                let (item, model) = state.find_sku(*shop, sku)?;
+                let line = sp::NewOrderLine {
+                    item_id: item.item_id,
+                    model_id: model.map_or(0, |m| m.model_id),
+                    quantity: units,
+                    discounted_price: None,
+                };
+                sim.create_order(sp::NewOrder {
+                    shop_id: *shop,
+                    status: sp::OrderStatus::Unpaid,
+                    lines: vec![line],
+                    ..sp::NewOrder::default()
+                })
+                .ok()
+                .map(|o| o.order_sn)
+            }
+            Shop::Tiktok(sim, shop) => {
+                let state = sim.state();
+                let (_, s) = state.find_seller_sku(shop, sku)?;
+                let line = tiktok::NewOrderLine {
+                    sku_id: s.id.clone(),
+                    quantity: u32::try_from(units).ok()?,
+                    sale_price: None,
+                };
+                sim.create_order(tiktok::NewOrder {
+                    shop_id: shop.clone(),
+                    status: tiktok::OrderStatus::AwaitingShipment,
+                    lines: vec![line],
+                    ..tiktok::NewOrder::default()
+                })
+                .ok()
+                .map(|o| o.id)
+            }
+            Shop::Lazada(sim, seller) => {
+                let line = lazada::NewOrderLine {
+                    seller_sku: sku.to_owned(),
+                    units: u32::try_from(units).ok()?,
+                    paid_price: None,
+                };
+                sim.create_order(lazada::NewOrder {
+                    seller_id: *seller,
+                    status: lazada::OrderItemStatus::Pending,
+                    lines: vec![line],
+                    ..lazada::NewOrder::default()
+                })
+                .ok()
+                .map(|o| o.order_id.to_string())
+            }
+        }
+    }
+
+    /// Moves an order one step on (`step` 0: ready, 1: shipped, 2:
+    /// delivered) or cancels it.
+    fn advance(&self, id: &str, step: u8, cancel: bool) {
+        use kho_simulator::shopee as sp;
+        match self {
+            Shop::Shopee(sim, _) => {
+                let status = match (cancel, step) {
+                    (true, _) => sp::OrderStatus::Cancelled,
+                    (false, 0) => sp::OrderStatus::ReadyToShip,
+                    (false, 1) => sp::OrderStatus::Shipped,
+                    _ => sp::OrderStatus::Completed,
+                };
+                let _ = sim.set_order_status(id, status);
+            }
+            Shop::Tiktok(sim, _) => {
+                let status = match (cancel, step) {
+                    (true, _) => tiktok::OrderStatus::Cancelled,
+                    (false, 0) => tiktok::OrderStatus::AwaitingCollection,
+                    (false, 1) => tiktok::OrderStatus::InTransit,
+                    _ => tiktok::OrderStatus::Delivered,
+                };
+                let _ = sim.set_order_status(id, status);
+            }
+            Shop::Lazada(sim, _) => {
+                let status = match (cancel, step) {
+                    (true, _) => lazada::OrderItemStatus::Canceled,
+                    (false, 0) => lazada::OrderItemStatus::ReadyToShip,
+                    (false, 1) => lazada::OrderItemStatus::Shipped,
+                    _ => lazada::OrderItemStatus::Delivered,
+                };
+                if let Ok(id) = id.parse() {
+                    let _ = sim.set_item_status(id, status);
+                }
+            }
+        }
+    }
+}
+
+/// Buyers: a few orders a second across every shop, most of them shipped
+/// and delivered, some cancelled, and now and then a flash sale of one SKU
+/// on every shop at once.
+async fn order_traffic(shops: Vec<(Shop, Vec<String>)>) {
+    let mut open: Vec<(usize, String, u8)> = Vec::new();
+    let (mut placed, mut cancelled, mut tick) = (0u64, 0u64, 0u64);
+    loop {
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        tick += 1;
+        let mut rng = rand::rng();
+        if tick.is_multiple_of(150) {
+            // A flash sale: every shop sells one SKU of its own at once.
+            let mut sold = 0;
+            for (i, (shop, skus)) in shops.iter().enumerate() {
+                let Some(sku) = skus.first() else { continue };
+                for _ in 0..8 {
+                    if let Some(id) = shop.order(sku, 1) {
+                        open.push((i, id, 0));
+                        sold += 1;
+                    }
+                }
+            }
+            println!(
+                "flash sale: {sold} orders at once across {} shops",
+                shops.len()
+            );
+            continue;
+        }
+        let roll: f64 = rng.random();
+        if roll < 0.55 || open.is_empty() {
+            let i = rng.random_range(0..shops.len());
+            let (shop, skus) = &shops[i];
+            let Some(sku) = skus.choose(&mut rng) else {
+                continue;
+            };
+            if let Some(id) = shop.order(sku, rng.random_range(1..=2)) {
+                open.push((i, id, 0));
+                placed += 1;
+                if placed.is_multiple_of(20) {
+                    println!(
+                        "{placed} orders so far ({cancelled} cancelled), {} open",
+                        open.len()
+                    );
+                }
+            }
+        } else {
+            let k = rng.random_range(0..open.len());
+            let cancel = open[k].2 == 0 && rng.random_bool(0.15);
+            let (i, id, step) = open[k].clone();
+            shops[i].0.advance(&id, step, cancel);
+            if cancel {
+                cancelled += 1;
+                open.swap_remove(k);
+            } else if step >= 2 {
+                open.swap_remove(k);
+            } else {
+                open[k].2 += 1;
+            }
+        }
+    }
 }
