@@ -113,8 +113,10 @@ pub async fn pull(
         to: Some(window.to),
         ..PullReport::default()
     };
+    // Marketplaces filter in whole seconds and exclude the window's end: an
+    // order updated in the last second would wait for the next window.
     let query = OrderQuery {
-        window,
+        window: TimeWindow::new(window.from, window.to + chrono::Duration::seconds(1)),
         field: OrderTimeField::Updated,
     };
     let mut ids = Vec::new();

@@ -9,6 +9,7 @@ mod config_cli;
 mod engine;
 mod lazada_sync;
 mod ledger_props;
+mod marketplace_orders;
 mod orders;
 mod shopee_sync;
 mod stock_cli;
