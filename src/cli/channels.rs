@@ -245,7 +245,13 @@ pub async fn sync(
         );
         for c in &changes {
             let from = c.from.map_or("?".to_owned(), |v| v.to_string());
-            let _ = writeln!(text, "  {} {:?}: {from} → {}", c.sku, c.field, c.to);
+            if c.field == Field::Status {
+                let state = |v: i64| if v == 1 { "listed" } else { "unlisted" };
+                let from = c.from.map_or("?", state);
+                let _ = writeln!(text, "  {} Status: {from} → {}", c.sku, state(c.to));
+            } else {
+                let _ = writeln!(text, "  {} {:?}: {from} → {}", c.sku, c.field, c.to);
+            }
         }
         let mut doc = json!({ "account": acc.name, "changes": changes, "api_calls": calls });
         if !args.dry_run {

@@ -40,6 +40,8 @@ pub struct ListingRow {
     pub product_active: bool,
     pub variant_active: bool,
     pub ocop_cert_expires: Option<NaiveDate>,
+    /// What kho wants: `Some(false)` while it keeps the listing unlisted.
+    pub desired_active: Option<bool>,
 }
 
 const LISTINGS: &str = "SELECT l.id, l.variant_id, v.sku, l.remote_item_id, l.remote_variant_id, \
@@ -47,7 +49,8 @@ const LISTINGS: &str = "SELECT l.id, l.variant_id, v.sku, l.remote_item_id, l.re
      v.price_vnd, \
      CAST(COALESCE((SELECT SUM(s.on_hand) FROM stock_levels s WHERE s.variant_id = v.id), 0) AS BIGINT) AS on_hand, \
      CAST(COALESCE((SELECT SUM(s.reserved) FROM stock_levels s WHERE s.variant_id = v.id), 0) AS BIGINT) AS reserved, \
-     p.active AS product_active, v.active AS variant_active, p.ocop_cert_expires \
+     p.active AS product_active, v.active AS variant_active, p.ocop_cert_expires, \
+     l.desired_active \
      FROM listings l JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id \
      WHERE l.account_id = $1 ORDER BY l.id";
 

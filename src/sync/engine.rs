@@ -148,6 +148,7 @@ impl Worker {
         let mut epoch: Option<i64> = None;
         let mut lease_renew_at = tokio::time::Instant::now();
         let mut paused_until: Option<tokio::time::Instant> = None;
+        let mut state_checked_at: Option<tokio::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -206,7 +207,18 @@ impl Worker {
                 }
                 paused_until = None;
             }
-            match self.store.accounts(Some(self.name())).await {
+            // The account's state is read at most once a second while it
+            // is fine (the read cost as much as a claim), and after every
+            // batch with a failure, which is what marks an account.
+            let fresh = state_checked_at
+                .is_some_and(|t: tokio::time::Instant| t.elapsed() < Duration::from_secs(1));
+            let state = if fresh {
+                Ok(Vec::new())
+            } else {
+                state_checked_at = Some(now);
+                self.store.accounts(Some(self.name())).await
+            };
+            match state {
                 Ok(rows)
                     if rows
                         .first()
@@ -271,10 +283,14 @@ impl Worker {
                 account_id: self.account_id,
                 epoch: current_epoch,
             };
-            match self
+            let failures_before = report.failures.len() + report.calls_failed;
+            let outcome = self
                 .process(&jobs, &claimant, &mut report, &mut shutdown)
-                .await
-            {
+                .await;
+            if report.failures.len() + report.calls_failed != failures_before {
+                state_checked_at = None;
+            }
+            match outcome {
                 Ok(Some(pause)) => paused_until = Some(tokio::time::Instant::now() + pause),
                 Ok(None) => {}
                 Err(e) => {
@@ -317,8 +333,18 @@ impl Worker {
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<Option<Duration>, StoreError> {
         let mut pause = None;
-        for kind in ["stock", "price", "status"] {
-            let group: Vec<&ClaimedJob> = jobs.iter().filter(|j| j.kind == kind).collect();
+        // Relist first, so stock and price land on a live listing; values
+        // for a listing kho is unlisting are held (marketplaces refuse
+        // updates to unlisted products) and queued again when it relists.
+        let (held, jobs): (Vec<&ClaimedJob>, Vec<&ClaimedJob>) = jobs
+            .iter()
+            .partition(|j| j.kind != "status" && j.desired_active == Some(false));
+        if !held.is_empty() {
+            let ids: Vec<i64> = held.iter().map(|j| j.id).collect();
+            self.store.drop_jobs(&ids, &self.settings.instance).await?;
+        }
+        for kind in ["status", "stock", "price"] {
+            let group: Vec<&ClaimedJob> = jobs.iter().copied().filter(|j| j.kind == kind).collect();
             if group.is_empty() {
                 continue;
             }

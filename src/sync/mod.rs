@@ -1,6 +1,7 @@
 //! Keeping marketplaces in line with the canonical store: what each linked
 //! listing should show (`allocation`, `plan`), linking remote listings to
-//! variants (`link`), and pushing the difference (`push`).
+//! variants (`link`), the per-account workers that push the difference
+//! (`engine`), and account-wide failures (`push`).
 
 pub mod allocation;
 pub mod engine;

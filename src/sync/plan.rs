@@ -12,6 +12,8 @@ use crate::store::listings::ListingRow;
 pub enum Field {
     Stock,
     Price,
+    /// 1 listed, 0 unlisted.
+    Status,
 }
 
 /// One field of one listing to change.
@@ -45,6 +47,16 @@ pub fn changes(listings: &[ListingRow], rule: &Allocation) -> Vec<Change> {
                 });
             }
         };
+        if l.desired_active == Some(false) {
+            // Unlisted by kho (inactive product, expired certificate): its
+            // values wait until it is relisted.
+            let remote = l.remote_status.as_deref().map(|s| i64::from(s == "active"));
+            push(Field::Status, remote, 0);
+            continue;
+        }
+        if l.remote_status.as_deref() == Some("inactive") && l.desired_active == Some(true) {
+            push(Field::Status, Some(0), 1);
+        }
         push(Field::Stock, l.remote_stock, stock);
         push(Field::Price, l.remote_price, l.price_vnd);
     }

@@ -401,14 +401,11 @@ async fn every_update_lands_through_injected_faults() {
         ("NA-CHILANG-1KG", "-3"),
         ("NA-CHILANG-2KG", "-5"),
         ("NA-CHILANG-5KG", "4"),
-        ("NA-SAY-200G", "-2"),
     ] {
         ok(&w.kho(&["stock", "add", sku, delta]));
     }
     let mut csv = ok(&w.kho(&["export"]));
-    csv = csv
-        .replace(",165000,", ",170000,")
-        .replace(",65000,", ",66000,");
+    csv = csv.replace(",165000,", ",170000,");
     std::fs::write(w.db.path("p.csv"), csv).unwrap();
     ok(&w.kho(&["import", "p.csv"]));
     // Each run pushes what is still different; failures are retried by the next.

@@ -130,7 +130,11 @@ impl World {
             .iter()
             .map(|s| account_toml(&self.sim, s, rate_limit, ""))
             .collect();
-        std::fs::write(self.db.path("kho.toml"), toml).unwrap();
+        // Some sample certificates have expired; delisting (and holding the
+        // values of delisted listings) is tested with Shopee, so here expiry
+        // only warns and every SKU stays listed.
+        let no_delist = "[sync]\non_certificate_expiry = \"warn\"\n\n";
+        std::fs::write(self.db.path("kho.toml"), format!("{no_delist}{toml}")).unwrap();
     }
 
     pub fn kho(&self, args: &[&str]) -> std::process::Output {
