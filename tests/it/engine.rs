@@ -197,7 +197,22 @@ both_backends!(kill_nine_during_sync_loses_no_change, |db| {
     // 2 shops × 2,000 SKUs (80 items of 25 models); 8 cycles of a change to
     // every SKU's stock (and some prices) with a kill -9 at a random moment:
     // 32,000 listing changes in all.
-    let mut entries = catalog(&["htx-kill"], 80, 25);
+    kill_nine(db, 80, 8).await;
+});
+
+/// The full size: 10,000 SKUs on 2 shops, 20 kill -9 cycles
+/// (`cargo test -- --ignored kill_nine_full_size`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "several minutes; the CI-sized variant runs always"]
+async fn kill_nine_full_size() {
+    kill_nine(TestDb::sqlite(), 400, 20).await;
+    if let Some(db) = TestDb::postgres().await {
+        kill_nine(db, 400, 20).await;
+    }
+}
+
+async fn kill_nine(db: TestDb, products: usize, cycles: usize) {
+    let mut entries = catalog(&["htx-kill"], products, 25);
     let w = World::start(
         db,
         &entries,
@@ -209,11 +224,11 @@ both_backends!(kill_nine_during_sync_loses_no_change, |db| {
     link_all(&w);
     let store = w.db.store().await;
     let mut rng = rand::rng();
-    for cycle in 0..8 {
+    for cycle in 0..cycles {
         let mut child = spawn_serve(&w);
         for (i, e) in entries.iter_mut().enumerate() {
             e.stock = ((i * 7 + cycle * 13) % 300) as i64;
-            if i % 10 == cycle {
+            if i % 10 == cycle % 10 {
                 e.price_vnd += 1000;
             }
         }
@@ -241,7 +256,7 @@ both_backends!(kill_nine_during_sync_loses_no_change, |db| {
     let pending = scalar(&store, "SELECT COUNT(*) FROM sync_jobs").await;
     assert_eq!(pending, 0, "jobs left after the clean run");
     store.close().await;
-});
+}
 
 // 2. 1,000 stock changes to 10 SKUs within about a second coalesce.
 both_backends!(a_burst_of_changes_coalesces_into_few_calls, |db| {

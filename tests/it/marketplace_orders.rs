@@ -104,3 +104,75 @@ async fn a_lazada_order_with_two_units_of_one_sku_reserves_two() {
     ok(&w.kho(&["orders", "pull", "--since", "1h"]));
     assert_eq!(stock(&w.db, sku).await, (on_hand, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tiktok_deauthorisation_and_expiry_warnings_show_on_the_account() {
+    use kho_simulator::tiktok::WebhookOptions;
+    let entries = sample_entries();
+    let w = crate::tiktok_sync::World::start(
+        TestDb::sqlite(),
+        &entries,
+        &[("tiktok-bac-son", "htx-bac-son")],
+        50,
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "tiktok-bac-son"]));
+    let port = crate::orders::free_port();
+    let daemon = crate::orders::Daemon::start_with(
+        &w.db,
+        &[(
+            crate::tiktok_sync::SECRET_ENV,
+            crate::tiktok_sync::APP_SECRET,
+        )],
+        port,
+        "1h",
+    );
+    w.sim
+        .set_callback_url(Some(format!("{}/webhooks/tiktok", daemon.url)));
+    let shop = w.shops[0].shop_id.clone();
+    let state = || async {
+        let store = w.db.store().await;
+        let a = store
+            .accounts(Some("tiktok-bac-son"))
+            .await
+            .unwrap()
+            .remove(0);
+        store.close().await;
+        (a.state, a.last_error.unwrap_or_default())
+    };
+    w.sim
+        .notify_authorization_expiring(&shop, WebhookOptions::default())
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let (st, err) = state().await;
+        if err.contains("authorisation expires") {
+            assert_eq!(st, kho::store::accounts::AccountState::Ok);
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "no warning: {err}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    w.sim
+        .deauthorize_seller(&shop, WebhookOptions::default())
+        .unwrap();
+    loop {
+        let (st, err) = state().await;
+        if st == kho::store::accounts::AccountState::NeedsReauth {
+            assert!(err.contains("deauthorised"), "{err}");
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "still {st:?}: {err}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let shown = ok(&w.kho(&["accounts", "list"]));
+    assert!(shown.contains("needs_reauth"), "{shown}");
+    drop(daemon);
+}

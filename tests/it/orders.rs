@@ -18,18 +18,33 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(world: &World, port: u16, poll: &str) -> Daemon {
+        Daemon::start_with(
+            &world.db,
+            &[("KHO_TEST_SHOPEE_KEY", PARTNER_KEY)],
+            port,
+            poll,
+        )
+    }
+
+    /// `kho serve` on `db`'s database with `kho.toml` and extra environment.
+    pub fn start_with(
+        db: &crate::common::TestDb,
+        env: &[(&str, &str)],
+        port: u16,
+        poll: &str,
+    ) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kho"))
             .args(["--config", "kho.toml", "serve"])
-            .current_dir(world.db.dir.path())
+            .current_dir(db.dir.path())
             .env_remove("KHO_CONFIG")
-            .env("KHO__DATABASE__URL", &world.db.url)
+            .env("KHO__DATABASE__URL", &db.url)
             .env("KHO__SERVER__LISTEN", format!("127.0.0.1:{port}"))
             .env(
                 "KHO__SERVER__PUBLIC_URL",
                 format!("http://127.0.0.1:{port}"),
             )
             .env("KHO__SYNC__ORDER_POLL_INTERVAL", poll)
-            .env("KHO_TEST_SHOPEE_KEY", PARTNER_KEY)
+            .envs(env.iter().copied())
             .env("KHO_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
