@@ -558,7 +558,36 @@ impl Store {
     /// the newer value. Nothing is written when the instance no longer holds
     /// the account's lease (epoch fencing); then `None` is returned, else
     /// how many jobs were completed.
+    ///
+    /// On PostgreSQL the transaction gives up a lock it waited 250 ms for
+    /// and is tried again: a batch locks many listings and jobs, and a
+    /// writer's transaction (an import recomputing desired state) may hold
+    /// some of them while it waits for others this one holds. Giving way
+    /// here keeps the writer — a person's command — from ever being the
+    /// deadlock's victim.
     pub async fn complete_jobs(
+        &self,
+        jobs: &[&ClaimedJob],
+        claimant: &Claimant<'_>,
+        request_id: Option<&str>,
+    ) -> Result<Option<usize>> {
+        let mut attempt = 0u32;
+        loop {
+            match self.complete_jobs_once(jobs, claimant, request_id).await {
+                Err(StoreError::Database(sqlx::Error::Database(e)))
+                    if attempt < 8
+                        && matches!(e.code().as_deref(), Some("55P03" | "40P01" | "40001")) =>
+                {
+                    attempt += 1;
+                    let pause = 20 * u64::from(attempt) + rand::random_range(0..20u64);
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn complete_jobs_once(
         &self,
         jobs: &[&ClaimedJob],
         claimant: &Claimant<'_>,
@@ -567,6 +596,7 @@ impl Store {
         if jobs.is_empty() {
             return Ok(Some(0));
         }
+        let pg = self.backend() == Backend::Postgres;
         let at = now();
         let redue = at + chrono::Duration::from_std(self.debounce()).unwrap_or_default();
         // On PostgreSQL the lease row is locked until commit, so a takeover
@@ -588,6 +618,11 @@ impl Store {
         /// bound parameters.
         const CHUNK: usize = 1000;
         in_tx!(self, |tx| {
+            if pg {
+                sqlx::query("SET LOCAL lock_timeout = '250ms'")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let owned: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(fence_sql.clone()))
                 .bind(claimant.account_id)
                 .bind(claimant.owner)
