@@ -238,6 +238,9 @@ pub struct ClaimedJob {
     pub remote_stock: Option<i64>,
     pub remote_price: Option<i64>,
     pub remote_status: Option<String>,
+    /// When the change this job carries was first queued (for the
+    /// change-to-push latency metric).
+    pub first_queued_at: DateTime<Utc>,
 }
 
 /// Queue figures of one account.
@@ -523,7 +526,7 @@ impl Store {
                 let mut qb = QueryBuilder::new(
                     "SELECT j.id, j.listing_id, j.kind, j.version, j.attempts, v.sku, l.remote_item_id, \
                      l.remote_variant_id, l.desired_stock, l.desired_price, l.desired_active, \
-                     l.remote_stock, l.remote_price, l.remote_status \
+                     l.remote_stock, l.remote_price, l.remote_status, j.first_queued_at \
                      FROM sync_jobs j JOIN listings l ON l.id = j.listing_id \
                      JOIN variants v ON v.id = l.variant_id WHERE j.id IN (",
                 );

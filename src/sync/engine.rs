@@ -383,6 +383,14 @@ impl Worker {
                     // transactions were the engine's bottleneck.
                     match self.store.complete_jobs(&done, claimant, None).await? {
                         Some(n) => {
+                            // From the change (a stock movement, an order
+                            // ingested) to the marketplace's acknowledgement.
+                            let now = Utc::now();
+                            for job in &done {
+                                let secs =
+                                    (now - job.first_queued_at).num_milliseconds() as f64 / 1000.0;
+                                metrics::histogram!("kho_change_to_push_seconds", "account" => self.name().to_owned(), "kind" => kind).record(secs.max(0.0));
+                            }
                             report.pushed += n;
                             metrics::counter!("kho_pushes_total", "account" => self.name().to_owned(), "kind" => kind, "result" => "ok").increment(n as u64);
                         }
