@@ -8,6 +8,51 @@ use serde::Serialize;
 use super::outbox::refresh_desired;
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
 
+/// Appends one movement of `$delta` units inside the transaction `$tx` and
+/// moves the cached balance with it (no availability check: for movements
+/// that record what already happened, such as marketplace sales; callers
+/// check first when they must). Yields the new on-hand balance and the
+/// movement's id.
+macro_rules! move_stock {
+    ($tx:ident, $variant:expr, $location:expr, $kind:expr, $delta:expr, $reason:expr, $reference:expr, $actor:expr, $at:expr) => {{
+        ::sqlx::query(
+            "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
+             VALUES ($1, $2, 0, 0) ON CONFLICT (variant_id, location_id) DO NOTHING",
+        )
+        .bind($variant)
+        .bind($location)
+        .execute(&mut *$tx)
+        .await?;
+        let on_hand: i64 = ::sqlx::query_scalar(
+            "UPDATE stock_levels SET on_hand = on_hand + $3 \
+             WHERE variant_id = $1 AND location_id = $2 RETURNING on_hand",
+        )
+        .bind($variant)
+        .bind($location)
+        .bind($delta)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let movement_id: i64 = ::sqlx::query_scalar(
+            "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
+             balance_after, reason, reference, actor, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind($variant)
+        .bind($location)
+        .bind($kind)
+        .bind($delta)
+        .bind(on_hand)
+        .bind($reason)
+        .bind($reference)
+        .bind($actor)
+        .bind($at)
+        .fetch_one(&mut *$tx)
+        .await?;
+        (on_hand, movement_id)
+    }};
+}
+pub(crate) use move_stock;
+
 /// Why stock moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -173,30 +218,17 @@ impl Store {
                     delta,
                 });
             }
-            sqlx::query(
-                "UPDATE stock_levels SET on_hand = $3 WHERE variant_id = $1 AND location_id = $2",
-            )
-            .bind(req.variant_id)
-            .bind(req.location_id)
-            .bind(after)
-            .execute(&mut *tx)
-            .await?;
-            let movement_id: i64 = sqlx::query_scalar(
-                "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
-                 balance_after, reason, reference, actor, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            )
-            .bind(req.variant_id)
-            .bind(req.location_id)
-            .bind(req.kind.as_str())
-            .bind(delta)
-            .bind(after)
-            .bind(req.reason)
-            .bind(req.reference)
-            .bind(req.actor)
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?;
+            let (after, movement_id) = move_stock!(
+                tx,
+                req.variant_id,
+                req.location_id,
+                req.kind.as_str(),
+                delta,
+                req.reason,
+                req.reference,
+                req.actor,
+                at
+            );
             let queued = refresh_desired!(tx, [req.variant_id], q);
             Ok((
                 MovementOutcome::Applied {
@@ -316,47 +348,3 @@ impl Store {
         }))
     }
 }
-
-/// Appends one movement of `$delta` units inside the transaction `$tx` and
-/// moves the cached balance with it (no availability check: for movements
-/// that record what already happened, such as marketplace sales). Yields the
-/// new on-hand balance.
-macro_rules! move_stock {
-    ($tx:ident, $variant:expr, $location:expr, $kind:expr, $delta:expr, $reason:expr, $reference:expr, $actor:expr, $at:expr) => {{
-        ::sqlx::query(
-            "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
-             VALUES ($1, $2, 0, 0) ON CONFLICT (variant_id, location_id) DO NOTHING",
-        )
-        .bind($variant)
-        .bind($location)
-        .execute(&mut *$tx)
-        .await?;
-        let on_hand: i64 = ::sqlx::query_scalar(
-            "UPDATE stock_levels SET on_hand = on_hand + $3 \
-             WHERE variant_id = $1 AND location_id = $2 RETURNING on_hand",
-        )
-        .bind($variant)
-        .bind($location)
-        .bind($delta)
-        .fetch_one(&mut *$tx)
-        .await?;
-        ::sqlx::query(
-            "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
-             balance_after, reason, reference, actor, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind($variant)
-        .bind($location)
-        .bind($kind)
-        .bind($delta)
-        .bind(on_hand)
-        .bind($reason)
-        .bind($reference)
-        .bind($actor)
-        .bind($at)
-        .execute(&mut *$tx)
-        .await?;
-        on_hand
-    }};
-}
-pub(crate) use move_stock;
