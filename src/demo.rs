@@ -170,9 +170,10 @@ async fn run_in(
     std::fs::write(&config_path, &toml).map_err(setup("cannot write the demo configuration"))?;
     let config = Config::load(Sources {
         file: Some(&config_path),
-        env: Some(Default::default()),
+        env: Some(crate::secrets::ephemeral_env()),
     })
     .map_err(setup("invalid demo configuration"))?;
+    store.set_keyring(config.secrets.keyring());
 
     let delist = true;
     store.sync_accounts(&config.accounts, delist).await?;

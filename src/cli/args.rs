@@ -83,6 +83,18 @@ pub enum Command {
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The key that seals marketplace tokens in the database.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Print a new random key for `secrets.key` (base64 of 32 bytes).
+    GenerateKey,
+    /// Re-seal every stored token under `secrets.key`: values sealed under one
+    /// of `secrets.previous_keys`, or stored in clear by an older kho.
+    RotateKey,
 }
 
 #[derive(Debug, Subcommand)]
