@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod bench_orders;
+pub mod bench_soak;
 pub mod catalog;
 pub mod channels;
 pub mod cli;

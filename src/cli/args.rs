@@ -287,6 +287,22 @@ pub enum BenchCommand {
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
+    /// A `kho serve` under mixed traffic and faults for a long time, then the
+    /// invariants checked (exit 1 when one fails).
+    Soak {
+        /// How long to run the traffic, e.g. 2m, 30m, 4h.
+        #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+        duration: std::time::Duration,
+        /// Orders per second across the four shops.
+        #[arg(long, default_value_t = 3.0)]
+        orders_per_second: f64,
+        /// Share of API calls that fail (0.2 = 20 %).
+        #[arg(long, default_value_t = 0.2)]
+        fault_rate: f64,
+        /// Database to use (an empty one); a fresh temporary SQLite file when omitted.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

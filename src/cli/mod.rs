@@ -246,6 +246,26 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             crate::bench_orders::latency(database.as_deref(), rate, seconds, &out).await?;
             Ok(exit::OK)
         }
+        Command::Bench(BenchCommand::Soak {
+            duration,
+            orders_per_second,
+            fault_rate,
+            database,
+        }) => {
+            if !(0.0..=0.9).contains(&fault_rate) {
+                return Err(Failure::usage(format!(
+                    "--fault-rate {fault_rate} is not between 0 and 0.9"
+                )));
+            }
+            let opts = crate::bench_soak::SoakOptions {
+                duration,
+                orders_per_second,
+                fault_rate,
+                database,
+            };
+            crate::bench_soak::soak(&opts, &out).await?;
+            Ok(exit::OK)
+        }
         Command::Bench(BenchCommand::FlashSale { database }) => {
             crate::bench_orders::flash_sale(database.as_deref(), &out).await?;
             Ok(exit::OK)
