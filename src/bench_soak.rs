@@ -8,7 +8,7 @@
 //! API calls fail (server errors, dropped connections, calls applied but never
 //! answered, webhooks lost or repeated), every access token expires each
 //! minute, every shop answers nothing but 429 for a few seconds now and then,
-//! and the daemon is killed with SIGKILL half-way and started again. At the
+//! and the daemon is killed with SIGKILL a third of the way in and started again. At the
 //! end the faults stop, the queue drains, and the run fails unless every
 //! check holds: what each marketplace shows equals what kho wants (no lost
 //! update), every order is in kho exactly once and moved stock exactly once,
@@ -449,7 +449,9 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
     let http = reqwest::Client::new();
     let mut samples: Vec<Sample> = Vec::new();
     let mut daemon_no = 1u8;
-    let half = opts.duration / 2;
+    // The crash comes early, so the restarted daemon has most of the run to
+    // show whether it leaks.
+    let crash_at = opts.duration / 3;
     let mut restarted = false;
     let mut last_expiry = Instant::now();
     let mut next_burst = Instant::now() + Duration::from_secs(20);
@@ -477,7 +479,7 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
             }
             _ => {}
         }
-        if !restarted && soak_start.elapsed() >= half {
+        if !restarted && soak_start.elapsed() >= crash_at {
             // A crash, not a polite stop: claims and leases must expire.
             signal(&daemon.child, "-KILL");
             let _ = daemon.child.wait();

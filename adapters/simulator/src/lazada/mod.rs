@@ -17,7 +17,6 @@ pub mod tokens;
 mod api;
 mod auth;
 mod control;
-mod faults;
 mod gate;
 mod limits;
 mod orders;

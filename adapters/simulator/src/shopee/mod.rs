@@ -6,8 +6,6 @@
 
 pub mod config;
 pub mod error;
-pub mod faults;
-pub mod limits;
 pub mod log;
 pub mod push;
 pub mod sign;

@@ -7,8 +7,6 @@
 
 pub mod config;
 pub mod error;
-pub mod faults;
-pub mod limits;
 pub mod log;
 pub mod sign;
 pub mod state;
