@@ -4,4 +4,6 @@
 //! marketplace's module; nothing here is shared with the clients.
 
 pub(crate) mod faults;
+pub mod handle;
+pub(crate) mod server;
 pub(crate) mod window;
