@@ -34,6 +34,8 @@ const LEASE: Duration = Duration::from_secs(120);
 const RENEW_EVERY: Duration = Duration::from_secs(30);
 /// The order window of an account's first reconciliation.
 pub const DEFAULT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// How far each order window reaches back before the previous run.
+const WINDOW_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 /// Order lists are asked for in windows no longer than this (Shopee caps
 /// them at 15 days).
 const MAX_ORDER_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(14);
@@ -202,9 +204,13 @@ async fn run_locked(
     let to = Utc::now();
     let from = match opts.since {
         Some(d) => to - d,
+        // Overlapping the previous run's window costs nothing (orders kho
+        // has are filtered out) and covers orders updated while it ran and
+        // marketplaces that round window ends.
         None => store
             .last_reconciled_at(account_id)
             .await?
+            .map(|t| t - WINDOW_OVERLAP)
             .unwrap_or(to - DEFAULT_WINDOW),
     };
     report.orders_from = Some(from);
