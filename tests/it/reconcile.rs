@@ -478,3 +478,118 @@ async fn shopee_stock_held_by_a_promotion_is_named() {
         )]
     );
 }
+
+/// Every adapter supports reconciliation: TikTok Shop listings are read,
+/// a hand edit is named, `--fix` pushes kho's value back.
+async fn tiktok_stock_edit_is_reported_and_fixed_body(db: TestDb) {
+    use crate::tiktok_sync::World;
+    use kho_simulator::tiktok::ListingEdit;
+
+    let entries: Vec<CatalogEntry> = sample_entries()
+        .into_iter()
+        .filter(|e| e.producer_code == "htx-chi-lang")
+        .collect();
+    let w = World::start(db, &entries, &[("tiktok-a", "htx-chi-lang")], 1000, |_| {}).await;
+    ok(&w.kho(&["link", "tiktok-a"]));
+    ok(&w.kho(&["sync"]));
+    let clean = w.kho(&["reconcile"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+    let shop = &w.shops[0];
+    let (product, sku) = w
+        .sim
+        .state()
+        .shops
+        .iter()
+        .flat_map(|s| s.products.iter())
+        .find_map(|p| {
+            p.skus
+                .iter()
+                .find(|s| s.seller_sku == "NA-CHILANG-2KG")
+                .map(|s| (p.id.clone(), s.id.clone()))
+        })
+        .unwrap();
+    w.sim
+        .control()
+        .edit_listing(
+            &shop.shop_id,
+            &product,
+            ListingEdit {
+                sku_id: Some(sku),
+                quantity: Some(3),
+                ..ListingEdit::default()
+            },
+        )
+        .unwrap();
+    let out = w.kho(&["--json", "reconcile"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(
+        items(account(&doc, "tiktok-a")),
+        vec![(
+            "stock".to_owned(),
+            "edited_on_marketplace".to_owned(),
+            "NA-CHILANG-2KG".to_owned()
+        )]
+    );
+    assert_eq!(w.kho(&["reconcile", "--fix"]).status.code(), Some(1));
+    let after = w.kho(&["reconcile"]);
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+    assert_eq!(w.remote(shop), w.canonical(shop).await);
+}
+both_backends!(tiktok_stock_edit_is_reported_and_fixed, |db| {
+    tiktok_stock_edit_is_reported_and_fixed_body(db).await;
+});
+
+/// Lazada: the same, through the sellable-stock hand edit.
+async fn lazada_stock_edit_is_reported_and_fixed_body(db: TestDb) {
+    use crate::lazada_sync::World;
+    use kho_simulator::lazada::SkuEdit;
+
+    let entries: Vec<CatalogEntry> = sample_entries()
+        .into_iter()
+        .filter(|e| e.producer_code == "htx-chi-lang")
+        .collect();
+    let w = World::start(
+        db,
+        &entries,
+        &[("lazada-a", "htx-chi-lang")],
+        1000,
+        "",
+        |_| {},
+    )
+    .await;
+    ok(&w.kho(&["link", "lazada-a"]));
+    ok(&w.kho(&["sync"]));
+    let clean = w.kho(&["reconcile"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+    let seller = &w.sellers[0];
+    w.sim
+        .control()
+        .edit_sku(
+            seller.seller_id,
+            "NA-CHILANG-1KG",
+            SkuEdit {
+                sellable: Some(4),
+                ..SkuEdit::default()
+            },
+        )
+        .unwrap();
+    let out = w.kho(&["--json", "reconcile"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(
+        items(account(&doc, "lazada-a")),
+        vec![(
+            "stock".to_owned(),
+            "edited_on_marketplace".to_owned(),
+            "NA-CHILANG-1KG".to_owned()
+        )]
+    );
+    assert_eq!(w.kho(&["reconcile", "--fix"]).status.code(), Some(1));
+    let after = w.kho(&["reconcile"]);
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+    assert_eq!(w.remote(seller), w.canonical(seller).await);
+}
+both_backends!(lazada_stock_edit_is_reported_and_fixed, |db| {
+    lazada_stock_edit_is_reported_and_fixed_body(db).await;
+});
