@@ -593,3 +593,126 @@ async fn lazada_stock_edit_is_reported_and_fixed_body(db: TestDb) {
 both_backends!(lazada_stock_edit_is_reported_and_fixed, |db| {
     lazada_stock_edit_is_reported_and_fixed_body(db).await;
 });
+
+/// `kho serve` reconciles on `sync.reconcile_schedule`, reports only (no
+/// fix by default), keeps the history and exports metrics.
+async fn serve_reconciles_on_schedule_body(db: TestDb) {
+    let w = world(db).await;
+    let shop = w.shops[0].shop_id;
+    w.sim
+        .control()
+        .edit_listing(
+            shop,
+            item_id(&w, shop, "REC-02"),
+            ListingEdit {
+                stock: Some(9),
+                ..ListingEdit::default()
+            },
+        )
+        .unwrap();
+    let port = crate::orders::free_port();
+    let daemon = crate::orders::Daemon::start_with(
+        &w.db,
+        &[
+            ("KHO_TEST_SHOPEE_KEY", crate::shopee_sync::PARTNER_KEY),
+            ("KHO__SYNC__RECONCILE_SCHEDULE", "* * * * * *"),
+        ],
+        port,
+        "1h",
+    );
+    let store = w.db.store().await;
+    let started = std::time::Instant::now();
+    loop {
+        let runs = store.reconcile_runs(Some("shopee-a"), 10).await.unwrap();
+        if runs.iter().filter(|r| r.outcome == "drift").count() >= 2 {
+            assert!(runs.iter().all(|r| !r.fixed));
+            assert_eq!(runs[0].counts.get("stock"), Some(&1));
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no scheduled runs: {runs:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let metrics = reqwest::get(format!("{}/metrics", daemon.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("kho_reconcile_drift_items{account=\"shopee-a\",kind=\"stock\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("kho_reconcile_runs_total"), "{metrics}");
+    assert!(
+        metrics.contains("kho_reconcile_last_run_timestamp_seconds"),
+        "{metrics}"
+    );
+    daemon.stop();
+    // Report only: the hand edit is still there.
+    assert_eq!(w.remote(&w.shops[0]).get("REC-02").map(|v| v.0), Some(9));
+    store.close().await;
+}
+both_backends!(serve_reconciles_on_schedule, |db| {
+    serve_reconciles_on_schedule_body(db).await;
+});
+
+/// Two runs of one account started together: one reconciles, the other is
+/// skipped (the marketplace is slow enough for them to overlap).
+async fn concurrent_runs_of_one_account_body(db: TestDb) {
+    let w = world(db).await;
+    let shop = w.shops[0].shop_id;
+    w.sim.set_rate_limit(shop, Some(2)).unwrap();
+    let toml = std::fs::read_to_string(w.db.path("kho.toml"))
+        .unwrap()
+        .replace("per_second = 1000", "per_second = 2");
+    std::fs::write(w.db.path("kho.toml"), toml).unwrap();
+    let config = kho::config::Config::load(kho::config::Sources {
+        file: Some(&w.db.path("kho.toml")),
+        env: Some(
+            [
+                (
+                    "KHO_TEST_SHOPEE_KEY".to_owned(),
+                    crate::shopee_sync::PARTNER_KEY.to_owned(),
+                ),
+                ("KHO__DATABASE__URL".to_owned(), w.db.url.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        ),
+    })
+    .unwrap();
+    let store = w.db.store().await;
+    let acc = config.account("shopee-a").unwrap();
+    let id = store.accounts(Some("shopee-a")).await.unwrap()[0].id;
+    let transport = kho::channels::transport().unwrap();
+    let run = |owner: &str| {
+        let opts = kho::reconcile::Options {
+            fix: false,
+            since: None,
+            owner: owner.to_owned(),
+            restock_on_return: true,
+        };
+        let ch = kho::channels::build(acc, &transport, &store).unwrap();
+        let store = store.clone();
+        async move {
+            kho::reconcile::run_account(&store, ch, acc, id, &opts, &|_| {})
+                .await
+                .unwrap()
+        }
+    };
+    let (one, two) = tokio::join!(run("first"), run("second"));
+    let mut outcomes = vec![one.outcome.clone(), two.outcome.clone()];
+    outcomes.sort();
+    assert_eq!(outcomes, ["clean", "skipped"], "{one:?} {two:?}");
+    let runs = store.reconcile_runs(Some("shopee-a"), 10).await.unwrap();
+    assert_eq!(runs.len(), 1, "a skipped run leaves no history");
+    // Afterwards the account can be reconciled again.
+    assert_eq!(run("third").await.outcome, "clean");
+    store.close().await;
+}
+both_backends!(concurrent_runs_of_one_account, |db| {
+    concurrent_runs_of_one_account_body(db).await;
+});
