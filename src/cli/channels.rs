@@ -699,6 +699,9 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
         s
     });
     let problems = !dead.is_empty()
+        || reconciled
+            .iter()
+            .any(|r| r.outcome == "drift" || r.outcome == "failed")
         || accounts
             .iter()
             .any(|a| a.state != crate::store::accounts::AccountState::Ok);

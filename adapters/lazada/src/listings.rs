@@ -174,6 +174,24 @@ mod tests {
     }
 
     #[test]
+    fn withheld_and_occupied_units_are_held_stock() {
+        let p: Product = serde_json::from_value(serde_json::json!({
+            "item_id": 2002, "status": "Active", "attributes": {"name": "Mật ong"},
+            "skus": [
+                {"SkuId": 21, "SellerSku": "MO-1", "Status": "active", "quantity": 12,
+                 "multiWarehouseInventories": [{"warehouseCode": "dropshipping", "quantity": 12,
+                   "sellableQuantity": 7, "withholdQuantity": 2, "occupyQuantity": "3"}]},
+                {"SkuId": 22, "SellerSku": "MO-2", "Status": "active", "quantity": 3}
+            ]
+        }))
+        .unwrap();
+        let l = listings_from(&p, None);
+        assert_eq!(l[0].held_stock, Some(5));
+        assert_eq!(l[0].stock, 7);
+        assert_eq!(l[1].held_stock, None);
+    }
+
+    #[test]
     fn one_listing_per_sku_with_sellable_stock() {
         let p: Product = serde_json::from_value(serde_json::json!({
             "item_id": 2001, "status": "Active", "attributes": {"name": "Mật ong"},
