@@ -88,8 +88,11 @@ pub struct Input<'a> {
     pub remote: &'a [RemoteListing],
     pub canonical: &'a [Canonical],
     pub jobs: &'a [JobState],
-    /// Orders on the marketplace kho has not ingested.
+    /// Orders on the marketplace kho has not ingested (or not in their
+    /// current status).
     pub missed_orders: &'a [RemoteOrder],
+    /// Those of `missed_orders` kho has in an older status: id → that status.
+    pub stale_orders: &'a BTreeMap<String, String>,
     /// The producer's SKUs (to tell an unlinked known SKU from an unknown one).
     pub producer_skus: &'a HashSet<String>,
     /// Filed by an earlier `--fix`: not drift while unchanged.
@@ -231,14 +234,26 @@ pub fn diff(input: &Input<'_>) -> Diff {
     // Units each missed order took, per remote listing and per seller SKU.
     let mut missed_by_key: HashMap<(String, String), i64> = HashMap::new();
     let mut missed_by_sku: HashMap<String, i64> = HashMap::new();
-    for o in input.missed_orders.iter().filter(|o| holds_stock(o.status)) {
+    // Units missed orders took from (or, a cancellation kho has not seen,
+    // gave back to) each listing's stock on the marketplace.
+    for o in input.missed_orders {
+        let sign = match input.stale_orders.get(&o.order_id) {
+            None if holds_stock(o.status) => 1,
+            Some(have)
+                if o.status == OrderStatus::Cancelled
+                    && crate::orders::state::parse(have).is_some_and(holds_stock) =>
+            {
+                -1
+            }
+            _ => continue,
+        };
         for l in &o.lines {
             let k = remote_key(
                 &l.remote.item_id,
                 l.remote.variant_id.as_deref().unwrap_or(""),
             );
-            *missed_by_key.entry(k).or_default() += l.quantity;
-            *missed_by_sku.entry(l.seller_sku.clone()).or_default() += l.quantity;
+            *missed_by_key.entry(k).or_default() += sign * l.quantity;
+            *missed_by_sku.entry(l.seller_sku.clone()).or_default() += sign * l.quantity;
         }
     }
     // Stock differences explained by missed orders: SKU → (kho, marketplace).
@@ -332,7 +347,7 @@ pub fn diff(input: &Input<'_>) -> Diff {
                 } else {
                     missed_by_sku.get(&c.sku).copied().unwrap_or(0)
                 };
-            if missed > 0 && r.stock + missed == want {
+            if missed != 0 && r.stock + missed == want {
                 folded.insert(c.sku.clone(), (want, r.stock));
             } else {
                 let baseline = c.acked_stock.or(c.remote_stock);
@@ -343,8 +358,8 @@ pub fn diff(input: &Input<'_>) -> Diff {
                     baseline,
                     r.held_stock,
                 );
-                if missed > 0 {
-                    let note = format!("orders kho has not seen took {missed} unit(s)");
+                if missed != 0 {
+                    let note = format!("orders kho has not seen moved {} unit(s)", -missed);
                     detail = Some(match detail {
                         Some(d) => format!("{d}; {note}"),
                         None => note,
@@ -509,6 +524,10 @@ pub fn diff(input: &Input<'_>) -> Diff {
                 lines.join(", ")
             }
         );
+        if let Some(have) = input.stale_orders.get(&o.order_id) {
+            detail.push_str(&format!("; kho still has it as {have}"));
+            i.kho_value = Some(have.clone());
+        }
         let explained: Vec<String> = skus
             .iter()
             .filter_map(|s| {
@@ -596,6 +615,7 @@ mod tests {
         orders: Vec<RemoteOrder>,
         skus: HashSet<String>,
         awaiting: HashSet<AwaitKey>,
+        stale: BTreeMap<String, String>,
     }
 
     impl Case {
@@ -608,6 +628,7 @@ mod tests {
                 orders: Vec::new(),
                 skus,
                 awaiting: HashSet::new(),
+                stale: BTreeMap::new(),
             }
         }
 
@@ -617,6 +638,7 @@ mod tests {
                 canonical: &self.canonical,
                 jobs: &self.jobs,
                 missed_orders: &self.orders,
+                stale_orders: &self.stale,
                 producer_skus: &self.skus,
                 awaiting: &self.awaiting,
             })
@@ -734,6 +756,27 @@ mod tests {
                 ("order_missing".into(), "order_not_ingested".into())
             ]
         );
+    }
+
+    #[test]
+    fn a_lost_cancellation_is_one_order_item_and_explains_its_stock() {
+        let mut c = Case::new(
+            vec![remote("1", "A", 7, 100)],
+            vec![linked(1, "1", "A", 5, 100)],
+        );
+        let mut cancelled = order("O1", "1", "A", 2);
+        cancelled.status = OrderStatus::Cancelled;
+        cancelled.raw_status = "CANCELLED".into();
+        c.orders = vec![cancelled];
+        c.stale.insert("O1".into(), "ready".into());
+        let d = c.run();
+        assert_eq!(
+            kinds_causes(&d),
+            vec![("order_missing".into(), "order_not_ingested".into())]
+        );
+        assert_eq!(d.items[0].kho_value.as_deref(), Some("ready"));
+        let detail = d.items[0].detail.clone().unwrap_or_default();
+        assert!(detail.contains("A stock kho 5, marketplace 7"), "{detail}");
     }
 
     #[test]

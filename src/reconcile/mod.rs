@@ -187,6 +187,8 @@ fn record_metrics(report: &AccountReport) {
 struct Remote {
     listings: Vec<RemoteListing>,
     missed: Vec<RemoteOrder>,
+    /// Missed orders kho has, in an older status: id → kho's status.
+    stale: BTreeMap<String, String>,
     orders: usize,
 }
 
@@ -270,6 +272,7 @@ async fn run_locked(
         canonical: &canonical,
         jobs: &jobs,
         missed_orders: &remote.missed,
+        stale_orders: &remote.stale,
         producer_skus: &producer_skus,
         awaiting: &awaiting,
     });
@@ -352,7 +355,7 @@ async fn read_remote(
     progress("reading orders".into());
     // Marketplaces filter in whole seconds and exclude the window's end.
     let end = window.to + chrono::Duration::seconds(1);
-    let mut ids = Vec::new();
+    let mut refs: Vec<(String, Option<kho_channel::OrderStatus>)> = Vec::new();
     for part in TimeWindow::new(window.from, end).split(MAX_ORDER_WINDOW) {
         let query = OrderQuery {
             window: part,
@@ -361,30 +364,47 @@ async fn read_remote(
         let mut page: Option<PageToken> = None;
         loop {
             let got = channel.list_orders(&query, page.as_ref()).await?;
-            ids.extend(got.items.into_iter().map(|r| r.order_id));
+            refs.extend(got.items.into_iter().map(|r| (r.order_id, r.status)));
             match got.next {
                 Some(next) => page = Some(next),
                 None => break,
             }
         }
     }
-    ids.sort();
-    ids.dedup();
+    refs.sort_by(|a, b| a.0.cmp(&b.0));
+    refs.dedup_by(|a, b| a.0 == b.0);
+    let ids: Vec<String> = refs.iter().map(|r| r.0.clone()).collect();
     let known = store.known_orders(account_id, &ids).await?;
-    let unseen: Vec<String> = ids
+    // Orders kho has never seen, and orders whose newer status (a lost
+    // cancellation, say) kho has not ingested.
+    let mut stale = BTreeMap::new();
+    let fetch: Vec<String> = refs
         .iter()
-        .filter(|id| !known.contains(*id))
-        .cloned()
+        .filter(|(id, remote)| match known.get(id) {
+            None => true,
+            Some(have) => {
+                let current = crate::orders::state::parse(have);
+                match (current, remote) {
+                    (Some(c), Some(r)) if crate::orders::state::effective(c, *r) != c => {
+                        stale.insert(id.clone(), have.clone());
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        })
+        .map(|(id, _)| id.clone())
         .collect();
     let mut missed = Vec::new();
     let chunk = channel.capabilities().max_order_details.max(1);
-    for part in unseen.chunks(chunk) {
+    for part in fetch.chunks(chunk) {
         missed.extend(channel.get_orders(part).await?);
     }
     missed.sort_by(|a, b| a.order_id.cmp(&b.order_id));
     Ok(Remote {
         listings,
         missed,
+        stale,
         orders: ids.len(),
     })
 }

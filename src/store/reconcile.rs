@@ -1,7 +1,7 @@
 //! Reconciliation runs, their drift items, remote listings awaiting a
 //! person, and the per-account reconciliation lease.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -419,13 +419,18 @@ impl Store {
         }))
     }
 
-    /// Which of these remote orders of the account kho has ingested.
-    pub async fn known_orders(&self, account_id: i64, ids: &[String]) -> Result<HashSet<String>> {
-        let mut known = HashSet::new();
+    /// Which of these remote orders of the account kho has ingested, with
+    /// the status it has them in.
+    pub async fn known_orders(
+        &self,
+        account_id: i64,
+        ids: &[String],
+    ) -> Result<HashMap<String, String>> {
+        let mut known = HashMap::new();
         for chunk in ids.chunks(500) {
-            let found: Vec<String> = with_pool!(self, |pool| {
+            let found: Vec<(String, String)> = with_pool!(self, |pool| {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT remote_order_id FROM orders WHERE account_id = ",
+                    "SELECT remote_order_id, status FROM orders WHERE account_id = ",
                 );
                 qb.push_bind(account_id);
                 qb.push(" AND remote_order_id IN (");
@@ -434,7 +439,7 @@ impl Store {
                     sep.push_bind(id);
                 }
                 qb.push(")");
-                qb.build_query_scalar().fetch_all(pool).await?
+                qb.build_query_as().fetch_all(pool).await?
             });
             known.extend(found);
         }

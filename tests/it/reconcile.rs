@@ -716,3 +716,57 @@ async fn concurrent_runs_of_one_account_body(db: TestDb) {
 both_backends!(concurrent_runs_of_one_account, |db| {
     concurrent_runs_of_one_account_body(db).await;
 });
+
+/// A cancellation whose webhook was lost: kho has the order as ready, the
+/// marketplace gave the units back. One order item explains the stock;
+/// `--fix` ingests the cancellation and the next run is clean.
+async fn lost_cancellation_is_reported_and_fixed_body(db: TestDb) {
+    use kho_simulator::shopee::OrderStatus;
+
+    let w = world(db).await;
+    let shop = w.shops[0].shop_id;
+    let ctl = w.sim.control();
+    ctl.set_auto_push(false);
+    let order = ctl
+        .create_order(NewOrder {
+            shop_id: shop,
+            lines: vec![NewOrderLine {
+                item_id: item_id(&w, shop, "REC-13"),
+                model_id: 0,
+                quantity: 3,
+                discounted_price: None,
+            }],
+            ..NewOrder::default()
+        })
+        .unwrap();
+    ok(&w.kho(&["orders", "pull", "--account", "shopee-a"]));
+    let clean = w.kho(&["reconcile", "--account", "shopee-a"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+    ctl.set_order_status(&order.order_sn, OrderStatus::Cancelled)
+        .unwrap();
+    let out = w.kho(&["--json", "reconcile", "--account", "shopee-a"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let a = account(&doc, "shopee-a");
+    assert_eq!(
+        items(a),
+        vec![(
+            "order_missing".to_owned(),
+            "order_not_ingested".to_owned(),
+            "REC-13".to_owned()
+        )],
+        "{a:#}"
+    );
+    assert_eq!(a["items"][0]["kho_value"], "ready");
+    let fixed = w.kho(&["reconcile", "--account", "shopee-a", "--fix"]);
+    assert_eq!(fixed.status.code(), Some(1), "{}", stdout(&fixed));
+    let after = w.kho(&["reconcile", "--account", "shopee-a"]);
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+    let remote = w.remote(&w.shops[0]);
+    let canonical = w.canonical(&w.shops[0]).await;
+    assert_eq!(remote.get("REC-13"), canonical.get("REC-13"));
+    assert_eq!(canonical.get("REC-13").map(|v| v.0), Some(50));
+}
+both_backends!(lost_cancellation_is_reported_and_fixed, |db| {
+    lost_cancellation_is_reported_and_fixed_body(db).await;
+});
