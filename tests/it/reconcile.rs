@@ -439,9 +439,32 @@ async fn publish_creates_and_links_unlisted_skus_body(db: TestDb) {
     let out = w.kho(&["reconcile", "--account", "shopee-b", "--fix"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("1 republished"), "{}", stdout(&out));
+
+    // A new SKU in the catalog: `kho publish` lists it, and only it.
+    let csv = std::fs::read_to_string(w.db.path("catalog.csv")).unwrap();
+    let start = csv.find("http://127.0.0.1:").unwrap();
+    let end = start + csv[start..].find("/img/").unwrap();
+    let images = &csv[start..end];
+    let mut more = entries("htx-khac", "KHAC", 4, images);
+    more.retain(|e| e.variant_sku == "KHAC-04");
+    let mut bytes = Vec::new();
+    kho::catalog::file::write_csv(&mut bytes, &more).unwrap();
+    std::fs::write(w.db.path("more.csv"), bytes).unwrap();
+    ok(&w.kho(&["import", "more.csv"]));
+    let out = w.kho(&["--json", "publish", "shopee-b"]);
+    let doc = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+    let products = doc["products"].as_array().unwrap();
+    assert_eq!(products.len(), 1, "{doc:#}");
+    assert_eq!(products[0]["skus"][0], "KHAC-04");
+    assert!(products[0]["item_id"].is_string(), "{doc:#}");
+    let again = ok(&w.kho(&["publish", "shopee-b"]));
+    assert!(again.contains("nothing to publish"), "{again}");
     let remote = w.remote(&w.shops[1]);
     let canonical = w.canonical(&w.shops[1]).await;
     assert_eq!(remote.get("KHAC-02"), canonical.get("KHAC-02"));
+    assert_eq!(remote.get("KHAC-04"), canonical.get("KHAC-04"));
+    assert!(canonical.contains_key("KHAC-04"));
     let out = w.kho(&["reconcile", "--account", "shopee-b"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
