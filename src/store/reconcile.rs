@@ -455,7 +455,7 @@ impl Store {
             "stock" => "UPDATE listings SET remote_stock = $2, acked_stock = $2 WHERE id = $1",
             "price" => "UPDATE listings SET remote_price = $2, acked_price = $2 WHERE id = $1",
             "status" => {
-                "UPDATE listings SET remote_status = CASE WHEN $2 = 1 THEN 'active' ELSE 'inactive' END \
+                "UPDATE listings SET remote_status = CASE WHEN CAST($2 AS BIGINT) = 1 THEN 'active' ELSE 'inactive' END \
                  WHERE id = $1"
             }
             other => return Err(StoreError::Corrupt(format!("observed field {other:?}"))),

@@ -793,3 +793,52 @@ async fn lost_cancellation_is_reported_and_fixed_body(db: TestDb) {
 both_backends!(lost_cancellation_is_reported_and_fixed, |db| {
     lost_cancellation_is_reported_and_fixed_body(db).await;
 });
+
+/// A listing unlisted by hand is a status drift; `--fix` lists it again.
+async fn unlisted_by_hand_is_relisted_by_fix_body(db: TestDb) {
+    use kho_simulator::shopee::ItemStatus;
+
+    let w = world(db).await;
+    let shop = w.shops[0].shop_id;
+    let item = item_id(&w, shop, "REC-14");
+    w.sim
+        .control()
+        .edit_listing(
+            shop,
+            item,
+            ListingEdit {
+                status: Some(ItemStatus::Unlist),
+                ..ListingEdit::default()
+            },
+        )
+        .unwrap();
+    let out = w.kho(&["--json", "reconcile", "--account", "shopee-a"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let a = account(&doc, "shopee-a");
+    assert_eq!(
+        items(a),
+        vec![(
+            "status".to_owned(),
+            "edited_on_marketplace".to_owned(),
+            "REC-14".to_owned()
+        )],
+        "{a:#}"
+    );
+    assert_eq!(a["items"][0]["remote_value"], "inactive");
+    let fixed = w.kho(&["reconcile", "--account", "shopee-a", "--fix"]);
+    assert_eq!(fixed.status.code(), Some(1), "{}", stdout(&fixed));
+    let after = w.kho(&["reconcile", "--account", "shopee-a"]);
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+    let state = w.sim.state();
+    let listed = state
+        .shops
+        .iter()
+        .flat_map(|s| s.items.iter())
+        .find(|i| i.item_id == item)
+        .map(|i| i.status);
+    assert_eq!(listed, Some(ItemStatus::Normal));
+}
+both_backends!(unlisted_by_hand_is_relisted_by_fix, |db| {
+    unlisted_by_hand_is_relisted_by_fix_body(db).await;
+});
