@@ -11,6 +11,7 @@ mod lazada_sync;
 mod ledger_props;
 mod marketplace_orders;
 mod orders;
+mod reconcile;
 mod secrets;
 mod shopee_sync;
 mod stock_cli;
