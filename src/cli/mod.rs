@@ -7,6 +7,7 @@ mod channels;
 mod orders;
 mod output;
 mod stock;
+mod token;
 
 use std::process::ExitCode;
 
@@ -214,6 +215,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             channels::status(&store, &config, &out).await
         }
         Command::Sim(cmd) => channels::sim(cmd, &out).await,
+        Command::Token(cmd) => {
+            let store = open(&config).await?;
+            token::run(&store, cmd, &out).await
+        }
         Command::Bench(BenchCommand::Orders {
             rate,
             seconds,

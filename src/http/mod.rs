@@ -1,6 +1,8 @@
 //! The daemon's HTTP surface: liveness, readiness and metrics (the admin
 //! API, webhooks and dashboard join it later).
 
+pub mod error;
+
 use std::net::SocketAddr;
 
 use std::sync::Arc;

@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod listings;
 pub mod orders;
 pub mod outbox;
+pub mod tokens;
 
 use std::str::FromStr;
 use std::sync::Arc;

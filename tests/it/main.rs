@@ -4,6 +4,7 @@
 
 mod common;
 
+mod api;
 mod catalog_import;
 mod config_cli;
 mod engine;
