@@ -16,12 +16,16 @@ use axum::routing::{get, post};
 
 use crate::store::Store;
 
+pub mod dashboard;
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Webhook intake (absent when no account is configured).
     pub intake: Option<Arc<crate::orders::webhook::Intake>>,
+    /// Days of reports and dates on the dashboard (`sync.timezone`).
+    pub timezone: chrono_tz::Tz,
 }
 
 /// Marketplace pushes are small; anything larger is not one.
@@ -36,6 +40,7 @@ pub fn router(state: AppState) -> Router {
             "/webhooks/{channel}",
             post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
         )
+        .merge(dashboard::router())
         .with_state(state)
 }
 

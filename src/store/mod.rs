@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod dashboard;
 pub mod inventory;
 pub mod listings;
 pub mod orders;
