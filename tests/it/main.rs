@@ -5,6 +5,7 @@
 mod common;
 
 mod api;
+mod browser;
 mod catalog_import;
 mod config_cli;
 mod engine;

@@ -91,7 +91,10 @@ pub fn render(days: &[NaiveDate], series: &[Series], lang: Lang) -> Markup {
             }
             @for (i, d) in days.iter().enumerate() {
                 @if i % 7 == (n.saturating_sub(1)) % 7 {
-                    text class="axis" x=(fmt1(x_of(i, n))) y=(HEIGHT - 8.0) text-anchor="middle" {
+                    // The last label ends at the last day, or it would
+                    // run off the canvas.
+                    text class="axis" x=(fmt1(x_of(i, n))) y=(HEIGHT - 8.0)
+                        text-anchor=(if i + 1 == n { "end" } else { "middle" }) {
                         (format::day_month(*d))
                     }
                 }

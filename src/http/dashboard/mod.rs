@@ -53,7 +53,6 @@ pub fn router() -> Router<AppState> {
         .route("/signin", get(signin_form).post(signin))
         .route("/signout", axum::routing::post(signout))
         .route(STYLESHEET_PATH, get(stylesheet))
-        .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
 }
 
@@ -392,13 +391,4 @@ async fn signout(h: HeaderMap) -> Response {
         HeaderValue::from_static("kho_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
     );
     res
-}
-
-/// Unknown paths under the dashboard get a page, not a bare status.
-pub async fn not_found(h: HeaderMap) -> Response {
-    let lang = cookie(&h, LANG_COOKIE)
-        .and_then(Lang::parse)
-        .unwrap_or(Lang::Vi);
-    let (status, markup) = pages::error_page(None, lang, &PageError::NotFound(Msg::NotFound, None));
-    html_response(status, markup, None)
 }
