@@ -109,7 +109,7 @@ messages! {
     Errors => "Lỗi", "Errors";
     DeadLetters => "Thay đổi thất bại", "Failed changes";
     LastError => "Lỗi gần nhất", "Last error";
-    Listings => "Tin đăng", "Listings";
+    Listings => "tin đăng", "listings";
     TokenExpires => "Ủy quyền hết hạn", "Authorisation expires";
     Never => "chưa bao giờ", "never";
     None_ => "không có", "none";
