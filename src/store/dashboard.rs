@@ -33,6 +33,29 @@ impl StockRow {
     }
 }
 
+/// Counts for the products page's summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct StockSummary {
+    pub skus: i64,
+    /// Nothing available (or less: reservations above what is on hand).
+    pub out_of_stock: i64,
+    /// Between 1 and the low-stock bound available.
+    pub low: i64,
+}
+
+const STOCK_SELECT: &str = "SELECT pr.code AS producer_code, pr.name AS producer_name, p.code AS product_code, \
+     p.name AS product_name, p.category, v.id AS variant_id, v.sku, v.name AS variant_name, \
+     v.price_vnd, \
+     CAST(COALESCE(SUM(s.on_hand), 0) AS BIGINT) AS on_hand, \
+     CAST(COALESCE(SUM(s.reserved), 0) AS BIGINT) AS reserved, \
+     p.ocop_stars, p.ocop_cert_expires, (p.active AND v.active) AS active \
+     FROM variants v JOIN products p ON p.id = v.product_id \
+     JOIN producers pr ON pr.id = p.producer_id \
+     LEFT JOIN stock_levels s ON s.variant_id = v.id ";
+
+const STOCK_GROUP: &str = " GROUP BY pr.code, pr.name, p.code, p.name, p.category, v.id, v.sku, v.name, \
+     v.price_vnd, p.ocop_stars, p.ocop_cert_expires, p.active, v.active ";
+
 impl Store {
     /// Variants with stock, optionally of one producer and/or one product,
     /// in producer, product, SKU order.
@@ -41,26 +64,63 @@ impl Store {
         producer: Option<&str>,
         product: Option<&str>,
     ) -> Result<Vec<StockRow>> {
+        let sql = format!(
+            "{STOCK_SELECT} WHERE (CAST($1 AS TEXT) IS NULL OR pr.code = $1) \
+             AND (CAST($2 AS TEXT) IS NULL OR p.code = $2) {STOCK_GROUP} \
+             ORDER BY pr.code, p.code, v.sku"
+        );
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(producer)
+                .bind(product)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// One page of [`Store::stock_rows`], optionally only the variants with
+    /// at most `at_most` available (the low and out-of-stock ones).
+    pub async fn stock_page(
+        &self,
+        producer: Option<&str>,
+        at_most: Option<i64>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<StockRow>> {
+        let sql = format!(
+            "{STOCK_SELECT} WHERE (CAST($1 AS TEXT) IS NULL OR pr.code = $1) {STOCK_GROUP} \
+             HAVING (CAST($2 AS BIGINT) IS NULL \
+             OR COALESCE(SUM(s.on_hand), 0) - COALESCE(SUM(s.reserved), 0) <= $2) \
+             ORDER BY pr.code, p.code, v.sku LIMIT $3 OFFSET $4"
+        );
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(producer)
+                .bind(at_most)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// How many variants there are, and how many are out of or low on
+    /// stock (`low`: at most this many available).
+    pub async fn stock_summary(&self, producer: Option<&str>, low: i64) -> Result<StockSummary> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT pr.code AS producer_code, pr.name AS producer_name, p.code AS product_code, \
-                 p.name AS product_name, p.category, v.id AS variant_id, v.sku, v.name AS variant_name, \
-                 v.price_vnd, \
-                 CAST(COALESCE(SUM(s.on_hand), 0) AS BIGINT) AS on_hand, \
-                 CAST(COALESCE(SUM(s.reserved), 0) AS BIGINT) AS reserved, \
-                 p.ocop_stars, p.ocop_cert_expires, (p.active AND v.active) AS active \
+                "SELECT CAST(COUNT(*) AS BIGINT) AS skus, \
+                 CAST(COALESCE(SUM(CASE WHEN available <= 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS out_of_stock, \
+                 CAST(COALESCE(SUM(CASE WHEN available > 0 AND available <= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS low \
+                 FROM (SELECT v.id, COALESCE(SUM(s.on_hand), 0) - COALESCE(SUM(s.reserved), 0) AS available \
                  FROM variants v JOIN products p ON p.id = v.product_id \
                  JOIN producers pr ON pr.id = p.producer_id \
                  LEFT JOIN stock_levels s ON s.variant_id = v.id \
-                 WHERE (CAST($1 AS TEXT) IS NULL OR pr.code = $1) \
-                 AND (CAST($2 AS TEXT) IS NULL OR p.code = $2) \
-                 GROUP BY pr.code, pr.name, p.code, p.name, p.category, v.id, v.sku, v.name, v.price_vnd, \
-                 p.ocop_stars, p.ocop_cert_expires, p.active, v.active \
-                 ORDER BY pr.code, p.code, v.sku",
+                 WHERE (CAST($1 AS TEXT) IS NULL OR pr.code = $1) GROUP BY v.id) per_variant",
             )
             .bind(producer)
-            .bind(product)
-            .fetch_all(pool)
+            .bind(low)
+            .fetch_one(pool)
             .await?
         }))
     }

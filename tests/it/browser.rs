@@ -466,6 +466,22 @@ crate::both_backends!(dashboard_over_http, |db| {
         )));
     }
 
+    // Only what is short: the out-of-stock SKU, not a well-stocked one.
+    let body = c
+        .get(format!("{base}/products?show=short&low=5"))
+        .header("cookie", &dept)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains(r#"<tr class="zero" data-sku="LAP-SUON-1KG">"#),
+        "{body}"
+    );
+    assert!(!body.contains("NA-CHILANG-2KG"), "{body}");
+
     // Bad input is named.
     let res = c
         .get(format!("{base}/?lang=fr"))

@@ -125,6 +125,12 @@ messages! {
     LowStockHelp => "Sắp hết: còn từ 1 đến", "Low stock: from 1 to";
     UnitsLeft => "sản phẩm có thể bán", "units available";
     NoProducts => "Không có sản phẩm nào.", "No products.";
+    AllProducts => "Tất cả", "All";
+    OnlyShort => "Sắp hết và hết hàng", "Low and out of stock";
+    Pages => "Các trang", "Pages";
+    Page => "Trang", "Page";
+    Previous => "Trước", "Previous";
+    Next => "Sau", "Next";
     Ocop => "OCOP", "OCOP";
     Stars => "sao", "stars";
     CertNo => "Số chứng nhận", "Certificate no.";

@@ -28,7 +28,7 @@ use self::i18n::{Lang, Msg};
 use self::pages::{Ctx, PageError, Viewer};
 use super::AppState;
 
-pub use self::pages::{CERTIFICATE_WINDOW_DAYS, CHART_DAYS, DEFAULT_LOW_STOCK};
+pub use self::pages::{CERTIFICATE_WINDOW_DAYS, CHART_DAYS, DEFAULT_LOW_STOCK, PRODUCTS_PER_PAGE};
 
 const SESSION_COOKIE: &str = "kho_session";
 const LANG_COOKIE: &str = "kho_lang";
@@ -232,18 +232,38 @@ async fn overview(State(s): State<AppState>, h: HeaderMap, uri: Uri, Query(q): Q
     .await
 }
 
+/// The products page's options from the query string, or what is wrong
+/// with them.
+fn stock_view(q: &HashMap<String, String>) -> Result<pages::StockView, PageError> {
+    let mut view = pages::StockView::default();
+    if let Some(v) = q.get("low") {
+        view.low = v.parse().ok().filter(|n: &i64| *n >= 0).ok_or_else(|| {
+            PageError::BadRequest(format!("low={v:?} is not a whole number of units"))
+        })?;
+    }
+    match q.get("show").map(String::as_str) {
+        None | Some("all") => {}
+        Some("short") => view.only_short = true,
+        Some(other) => {
+            return Err(PageError::BadRequest(format!(
+                "show={other:?}: use all or short"
+            )));
+        }
+    }
+    if let Some(v) = q.get("page") {
+        view.page = v
+            .parse()
+            .ok()
+            .filter(|n: &i64| *n >= 1)
+            .ok_or_else(|| PageError::BadRequest(format!("page={v:?} is not a page number")))?;
+    }
+    Ok(view)
+}
+
 async fn products(State(s): State<AppState>, h: HeaderMap, uri: Uri, Query(q): Q) -> Response {
-    let low = match q.get("low").map(|v| v.parse::<i64>()) {
-        None => Ok(DEFAULT_LOW_STOCK),
-        Some(Ok(n)) if n >= 0 => Ok(n),
-        Some(_) => Err(()),
-    };
-    page(s, h, uri, q.clone(), async move |ctx, store| match low {
-        Ok(low) => pages::products(ctx, store, low).await,
-        Err(()) => Err(PageError::BadRequest(format!(
-            "low={:?} is not a whole number of units",
-            q.get("low").cloned().unwrap_or_default()
-        ))),
+    let view = stock_view(&q);
+    page(s, h, uri, q, async move |ctx, store| {
+        pages::products(ctx, store, view?).await
     })
     .await
 }
@@ -297,18 +317,25 @@ async fn signin_form(State(s): State<AppState>, h: HeaderMap, Query(q): Q) -> Re
     html_response(200, pages::signin(lang, None), remember.then_some(lang))
 }
 
-/// True when a browser says the form came from this very site. Browsers send
-/// Origin on every cross-site POST; without Origin, Referer is checked; a
-/// request with neither comes from no browser page and carries no ambient
-/// cookie risk.
+/// True when a browser says the form came from this very site: the Origin
+/// (or, without one, the Referer) names the host the request was sent to —
+/// the `Host` header, or `X-Forwarded-Host` behind a reverse proxy (a
+/// cross-site page cannot set either). Browsers send Origin on every
+/// cross-site POST; a request with neither header comes from no web page,
+/// and carries no ambient cookie anyway (`SameSite=Strict`).
 fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+    let hosts: Vec<&str> = [header::HOST.as_str(), "x-forwarded-host"]
+        .into_iter()
+        .filter_map(|name| headers.get(name).and_then(|h| h.to_str().ok()))
+        .collect();
+    if hosts.is_empty() {
         return false;
-    };
+    }
     let matches = |url: &str| {
         url::Url::parse(url).is_ok_and(|u| {
             let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
-            u.host_str().is_some_and(|h| format!("{h}{port}") == host)
+            u.host_str()
+                .is_some_and(|h| hosts.iter().any(|host| format!("{h}{port}") == *host))
         })
     };
     match headers.get(header::ORIGIN) {
@@ -391,4 +418,89 @@ async fn signout(h: HeaderMap) -> Response {
         HeaderValue::from_static("kho_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn forms_must_come_from_this_site() {
+        assert!(same_origin(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:9090")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "null")
+        ])));
+        // Behind a proxy that keeps the public host in X-Forwarded-Host.
+        assert!(same_origin(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-host", "kho.langson.gov.vn"),
+            ("origin", "https://kho.langson.gov.vn"),
+        ])));
+        // Without Origin the Referer decides; with neither, no page sent it.
+        assert!(same_origin(&headers(&[
+            ("host", "a.example"),
+            ("referer", "https://a.example/signin")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "a.example"),
+            ("referer", "https://b.example/x")
+        ])));
+        assert!(same_origin(&headers(&[("host", "a.example")])));
+        assert!(!same_origin(&headers(&[("origin", "http://a.example")])));
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let h = headers(&[(
+            "cookie",
+            "kho_session_x=1; kho_session=kho_abc=; kho_lang=en",
+        )]);
+        assert_eq!(cookie(&h, "kho_session"), Some("kho_abc="));
+        assert_eq!(cookie(&h, "kho_lang"), Some("en"));
+        assert_eq!(cookie(&h, "other"), None);
+    }
+
+    #[test]
+    fn product_options_name_what_is_wrong() {
+        let q = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect()
+        };
+        assert_eq!(stock_view(&q(&[])).unwrap(), pages::StockView::default());
+        let v = stock_view(&q(&[("low", "5"), ("show", "short"), ("page", "2")])).unwrap();
+        assert_eq!((v.low, v.only_short, v.page), (5, true, 2));
+        for (k, v, needle) in [
+            ("low", "-1", "low=\"-1\""),
+            ("low", "12.5", "low=\"12.5\""),
+            ("show", "some", "use all or short"),
+            ("page", "0", "page=\"0\""),
+        ] {
+            match stock_view(&q(&[(k, v)])) {
+                Err(PageError::BadRequest(m)) => assert!(m.contains(needle), "{m}"),
+                other => panic!("{k}={v}: {other:?}"),
+            }
+        }
+    }
 }

@@ -351,23 +351,110 @@ pub async fn overview(ctx: &Ctx, store: &Store) -> PageResult {
     Ok(layout(ctx, Msg::Overview, body))
 }
 
-pub async fn products(ctx: &Ctx, store: &Store, low: i64) -> PageResult {
+/// What the products page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockView {
+    /// At most this many available counts as low stock.
+    pub low: i64,
+    /// Only the low and out-of-stock variants.
+    pub only_short: bool,
+    /// 1-based.
+    pub page: i64,
+}
+
+impl Default for StockView {
+    fn default() -> Self {
+        StockView {
+            low: DEFAULT_LOW_STOCK,
+            only_short: false,
+            page: 1,
+        }
+    }
+}
+
+/// Rows per products page: a province's catalogue runs to thousands of SKUs.
+pub const PRODUCTS_PER_PAGE: i64 = 100;
+
+impl Ctx {
+    /// A link to the products page with `view` (and the current filter).
+    fn products_href(&self, view: StockView) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(f) = self
+            .filter
+            .as_ref()
+            .filter(|_| self.viewer.producer.is_none())
+        {
+            q.append_pair("producer", f);
+        }
+        if view.low != DEFAULT_LOW_STOCK {
+            q.append_pair("low", &view.low.to_string());
+        }
+        if view.only_short {
+            q.append_pair("show", "short");
+        }
+        if view.page > 1 {
+            q.append_pair("page", &view.page.to_string());
+        }
+        let q = q.finish();
+        if q.is_empty() {
+            "/products".into()
+        } else {
+            format!("/products?{q}")
+        }
+    }
+}
+
+pub async fn products(ctx: &Ctx, store: &Store, view: StockView) -> PageResult {
     let scope = ctx.scope(store).await?;
-    let rows = store.stock_rows(scope.as_deref(), None).await?;
-    let zero = rows.iter().filter(|r| r.available() <= 0).count();
-    let low_count = rows
-        .iter()
-        .filter(|r| r.available() > 0 && r.available() <= low)
-        .count();
+    let low = view.low;
+    let summary = store.stock_summary(scope.as_deref(), low).await?;
+    let listed = if view.only_short {
+        summary.out_of_stock + summary.low
+    } else {
+        summary.skus
+    };
+    let pages = ((listed + PRODUCTS_PER_PAGE - 1) / PRODUCTS_PER_PAGE).max(1);
+    if view.page > pages {
+        return Err(PageError::NotFound(
+            Msg::NotFound,
+            Some(format!("page {}", view.page)),
+        ));
+    }
+    let rows = store
+        .stock_page(
+            scope.as_deref(),
+            view.only_short.then_some(low),
+            PRODUCTS_PER_PAGE,
+            (view.page - 1) * PRODUCTS_PER_PAGE,
+        )
+        .await?;
     let filter = producer_filter(ctx, store, scope.as_deref()).await?;
+    let all_href = ctx.products_href(StockView {
+        only_short: false,
+        page: 1,
+        ..view
+    });
+    let short_href = ctx.products_href(StockView {
+        only_short: true,
+        page: 1,
+        ..view
+    });
     let body = html! {
         (filter)
         p class="summary" {
-            span class="badge bad" { (ctx.t(Msg::OutOfStock)) ": " (zero) }
+            span class="badge bad" { (ctx.t(Msg::OutOfStock)) ": " (format::int(summary.out_of_stock)) }
             " "
-            span class="badge warn" { (ctx.t(Msg::LowStock)) ": " (low_count) }
+            span class="badge warn" { (ctx.t(Msg::LowStock)) ": " (format::int(summary.low)) }
             " "
             span class="hint" { (ctx.t(Msg::LowStockHelp)) " " (low) " " (ctx.t(Msg::UnitsLeft)) }
+        }
+        p class="tabs" {
+            a href=(all_href) aria-current=[(!view.only_short).then_some("page")] {
+                (ctx.t(Msg::AllProducts)) " (" (format::int(summary.skus)) ")"
+            }
+            a href=(short_href) aria-current=[view.only_short.then_some("page")] {
+                (ctx.t(Msg::OnlyShort)) " (" (format::int(summary.out_of_stock + summary.low)) ")"
+            }
         }
         @if rows.is_empty() {
             p class="empty" { (ctx.t(Msg::NoProducts)) }
@@ -404,6 +491,17 @@ pub async fn products(ctx: &Ctx, store: &Store, low: i64) -> PageResult {
                                 }
                             }
                         }
+                    }
+                }
+            }
+            @if pages > 1 {
+                nav class="pager" aria-label=(ctx.t(Msg::Pages)) {
+                    @if view.page > 1 {
+                        a rel="prev" href=(ctx.products_href(StockView { page: view.page - 1, ..view })) { "← " (ctx.t(Msg::Previous)) }
+                    }
+                    span { (ctx.t(Msg::Page)) " " (view.page) "/" (pages) }
+                    @if view.page < pages {
+                        a rel="next" href=(ctx.products_href(StockView { page: view.page + 1, ..view })) { (ctx.t(Msg::Next)) " →" }
                     }
                 }
             }
@@ -1103,7 +1201,7 @@ credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_tok
         assert!(accounts_html.contains("lazada-bao-lam"));
         assert!(!accounts_html.contains("shopee-chi-lang"));
 
-        let products_html = products(&c, &seed.store, DEFAULT_LOW_STOCK)
+        let products_html = products(&c, &seed.store, StockView::default())
             .await
             .unwrap()
             .into_string();
@@ -1123,7 +1221,7 @@ credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_tok
     async fn products_highlight_low_and_zero_stock_and_filter_by_cooperative() {
         let seed = seeded().await;
         let mut c = ctx(&seed, Lang::Vi, None, "/products");
-        let html = products(&c, &seed.store, DEFAULT_LOW_STOCK)
+        let html = products(&c, &seed.store, StockView::default())
             .await
             .unwrap()
             .into_string();
@@ -1144,7 +1242,7 @@ credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_tok
         );
 
         c.filter = Some("htx-bac-son".into());
-        let html = products(&c, &seed.store, DEFAULT_LOW_STOCK)
+        let html = products(&c, &seed.store, StockView::default())
             .await
             .unwrap()
             .into_string();
@@ -1156,12 +1254,68 @@ credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_tok
         );
 
         c.filter = Some("htx-nowhere".into());
-        match products(&c, &seed.store, DEFAULT_LOW_STOCK).await {
+        match products(&c, &seed.store, StockView::default()).await {
             Err(PageError::NotFound(Msg::UnknownCooperative, Some(code))) => {
                 assert_eq!(code, "htx-nowhere")
             }
             other => panic!("expected 404, got {:?}", other.map(|m| m.into_string())),
         }
+    }
+
+    #[tokio::test]
+    async fn products_page_through_a_large_catalogue() {
+        let seed = seeded().await;
+        let csv = crate::bench::generate_catalog(250, "t");
+        crate::catalog::import::import_bytes(&seed.store, csv.as_bytes(), "big.csv", false, "test")
+            .await
+            .unwrap();
+        let total = seed
+            .store
+            .stock_summary(None, DEFAULT_LOW_STOCK)
+            .await
+            .unwrap()
+            .skus;
+        assert_eq!(total, 277);
+        let c = ctx(&seed, Lang::En, None, "/products");
+        let html = products(&c, &seed.store, StockView::default())
+            .await
+            .unwrap()
+            .into_string();
+        assert_eq!(html.matches("<tr class=").count() as i64, PRODUCTS_PER_PAGE);
+        assert!(html.contains("Page 1/3"), "{html}");
+        assert!(html.contains(r#"<a rel="next" href="/products?page=2">"#));
+        let view = StockView {
+            page: 3,
+            ..StockView::default()
+        };
+        let html = products(&c, &seed.store, view).await.unwrap().into_string();
+        assert_eq!(
+            html.matches("<tr class=").count() as i64,
+            total - 2 * PRODUCTS_PER_PAGE
+        );
+        assert!(html.contains(r#"<a rel="prev" href="/products?page=2">"#));
+        let view = StockView {
+            page: 4,
+            ..StockView::default()
+        };
+        assert!(matches!(
+            products(&c, &seed.store, view).await,
+            Err(PageError::NotFound(..))
+        ));
+
+        // Only what is short, with the bound and filter kept in the links.
+        let mut c = ctx(&seed, Lang::En, None, "/products");
+        c.filter = Some("htx-mau-son".into());
+        let view = StockView {
+            only_short: true,
+            low: 5,
+            page: 1,
+        };
+        let html = products(&c, &seed.store, view).await.unwrap().into_string();
+        assert!(html.contains(r#"href="/products?producer=htx-mau-son&amp;low=5&amp;show=short" aria-current="page""#), "{html}");
+        // CHE-MAUSON-100G (3), CHE-MAUSON-250G (0), RUOU-MAUSON-500ML (0).
+        assert_eq!(html.matches("<tr class=").count(), 3, "{html}");
+        assert!(!html.contains("DAO-MAUSON-1KG"));
     }
 
     #[tokio::test]
