@@ -213,6 +213,15 @@ where
         now: crate::store::now(),
         path: uri.path().to_owned(),
         filter: q.get("producer").filter(|p| !p.is_empty()).cloned(),
+        keep: {
+            let mut keep: Vec<(String, String)> = q
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "lang" | "producer"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            keep.sort();
+            keep
+        },
     };
     match render(&ctx, &state.store).await {
         Ok(markup) => html_response(200, markup, set_lang),

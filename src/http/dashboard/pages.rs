@@ -50,6 +50,9 @@ pub struct Ctx {
     pub path: String,
     /// The producer filter asked for (`?producer=`), before tenancy applies.
     pub filter: Option<String>,
+    /// The page's other query parameters (paging, views), kept by the
+    /// language switch.
+    pub keep: Vec<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +106,9 @@ impl Ctx {
             .filter(|_| self.viewer.producer.is_none())
         {
             q.append_pair("producer", f);
+        }
+        for (k, v) in &self.keep {
+            q.append_pair(k, v);
         }
         format!("{}?{}", self.path, q.finish())
     }
@@ -1135,6 +1141,7 @@ credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_tok
             now: crate::store::now(),
             path: path.into(),
             filter: None,
+            keep: Vec::new(),
         }
     }
 
@@ -1294,6 +1301,17 @@ credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_tok
             total - 2 * PRODUCTS_PER_PAGE
         );
         assert!(html.contains(r#"<a rel="prev" href="/products?page=2">"#));
+        // The language switch keeps the page.
+        let mut on_page_3 = ctx(&seed, Lang::En, None, "/products");
+        on_page_3.keep = vec![("page".into(), "3".into())];
+        let html = products(&on_page_3, &seed.store, view)
+            .await
+            .unwrap()
+            .into_string();
+        assert!(
+            html.contains(r#"href="/products?lang=vi&amp;page=3""#),
+            "{html}"
+        );
         let view = StockView {
             page: 4,
             ..StockView::default()
