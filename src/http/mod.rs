@@ -1,6 +1,7 @@
 //! The daemon's HTTP surface: liveness, readiness and metrics (the admin
 //! API, webhooks and dashboard join it later).
 
+pub mod api;
 pub mod error;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ const WEBHOOK_BODY_LIMIT: usize = 256 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .nest("/api/v1", api::router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
