@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod listings;
 pub mod orders;
 pub mod outbox;
+pub mod reconcile;
 pub mod tokens;
 
 use std::str::FromStr;
