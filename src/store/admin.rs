@@ -344,3 +344,28 @@ impl Store {
         }))
     }
 }
+
+impl Store {
+    /// One reconciliation run by id, with its drift counts.
+    pub async fn reconcile_run(&self, id: i64) -> Result<Option<super::reconcile::ReconcileRun>> {
+        let found: Option<(String, i64)> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT a.name, (SELECT COUNT(*) FROM reconcile_runs n \
+                 WHERE n.account_id = r.account_id AND n.id >= r.id) \
+                 FROM reconcile_runs r JOIN channel_accounts a ON a.id = r.account_id WHERE r.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((account, newer)) = found else {
+            return Ok(None);
+        };
+        // Newest first: the run is the last of the `newer` newest.
+        Ok(self
+            .reconcile_runs(Some(&account), newer)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id))
+    }
+}

@@ -116,6 +116,7 @@ use std::collections::BTreeSet;
 
 use kho::store::listings::LinkRow;
 use kho::store::orders::{IngestLine, IngestOrder};
+use kho::store::reconcile::ReconcileItem;
 use kho::store::{Pool, Store};
 use kho_channel::OrderStatus;
 use reqwest::{Method, StatusCode};
@@ -193,6 +194,28 @@ async fn world(db: &crate::common::TestDb) -> Store {
             "UPDATE sync_jobs SET state = 'dead', last_error = 'price rejected' WHERE account_id = $1",
             id
         );
+        let run = store.begin_reconcile_run(id, false).await.expect("run");
+        store
+            .finish_reconcile_run(
+                run,
+                &[ReconcileItem {
+                    id: 0,
+                    run_id: 0,
+                    kind: "stock_drift".into(),
+                    sku: Some(sku.clone()),
+                    remote_item_id: Some(format!("item-{account}")),
+                    remote_variant_id: None,
+                    field: Some("stock".into()),
+                    kho_value: Some("250".into()),
+                    pushed_value: Some("250".into()),
+                    remote_value: Some("3".into()),
+                    cause: "changed on the marketplace".into(),
+                    detail: None,
+                }],
+                None,
+            )
+            .await
+            .expect("finish run");
         store
             .ingest_order(
                 id,
@@ -329,6 +352,10 @@ fn endpoints() -> Vec<Endpoint> {
             .json(json!({ "account": "shopee-own" })),
         ep(M::GET, "/orders", "/orders", None),
         ep(M::GET, "/reports/sales", "/reports/sales?by=producer", None),
+        ep(M::GET, "/reconciliation/runs", "/reconciliation/runs", Some("/reconciliation/runs?account=shopee-other")),
+        ep(M::GET, "/reconciliation/runs/{id}", "/reconciliation/runs/{own_run}", Some("/reconciliation/runs/{other_run}")),
+        ep(M::GET, "/tokens", "/tokens", None),
+        ep(M::DELETE, "/tokens/{id}", "/tokens/{spare_token}", None).admin_only(),
     ]
 }
 
@@ -337,6 +364,9 @@ struct Client {
     base: String,
     other_product: String,
     other_sku: String,
+    own_run: i64,
+    other_run: i64,
+    spare_token: i64,
 }
 
 impl Client {
@@ -354,6 +384,9 @@ impl Client {
                 .replace("{producer}", producer)
                 .replace("{other_product}", &self.other_product)
                 .replace("{other_sku}", &self.other_sku)
+                .replace("{own_run}", &self.own_run.to_string())
+                .replace("{other_run}", &self.other_run.to_string())
+                .replace("{spare_token}", &self.spare_token.to_string())
         };
         let mut req = self
             .http
@@ -413,12 +446,26 @@ both_backends!(every_endpoint_for_every_role, |db| {
         .token_id;
     assert!(store.revoke_token(revoked_id).await.expect("revoke"));
 
+    let spare = token(&store, Role::Department, None).await;
+    let spare_token = store
+        .authenticate_token(&spare)
+        .await
+        .expect("auth")
+        .expect("live")
+        .token_id;
     let other_entries = store.catalog_entries(Some(OTHER)).await.expect("entries");
+    let run_of = |account: &'static str| {
+        let store = store.clone();
+        async move { store.reconcile_runs(Some(account), 1).await.expect("runs")[0].id }
+    };
     let client = Client {
         http: reqwest::Client::new(),
         base,
         other_product: other_entries[0].product_code.clone(),
         other_sku: other_entries[0].variant_sku.clone(),
+        own_run: run_of("shopee-own").await,
+        other_run: run_of("shopee-other").await,
+        spare_token,
     };
 
     let table = endpoints();
@@ -608,6 +655,55 @@ both_backends!(every_endpoint_for_every_role, |db| {
             .iter()
             .all(|d| d["account"] == "shopee-other"),
         "own dead letters were retried: {v}"
+    );
+
+    let (_, v) = client
+        .call(
+            Some(&coop),
+            Method::GET,
+            "/reconciliation/runs",
+            None,
+            "c",
+            OWN,
+        )
+        .await;
+    let runs: Vec<&str> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["account"].as_str())
+        .collect();
+    assert_eq!(runs, ["shopee-own"], "{v}");
+    let (_, v) = client
+        .call(
+            Some(&dept),
+            Method::GET,
+            "/reconciliation/runs?latest=true",
+            None,
+            "d",
+            OWN,
+        )
+        .await;
+    assert_eq!(v["items"].as_array().expect("items").len(), 2, "{v}");
+    let (_, v) = client
+        .call(
+            Some(&coop),
+            Method::GET,
+            &format!("/reconciliation/runs/{}", client.own_run),
+            None,
+            "c",
+            OWN,
+        )
+        .await;
+    assert_eq!(v["run"]["outcome"], "drift", "{v}");
+    assert_eq!(v["items"][0]["remote_value"], "3", "{v}");
+    assert!(
+        store
+            .authenticate_token(&spare)
+            .await
+            .expect("auth")
+            .is_none(),
+        "revoked through the API"
     );
 
     // Writes landed where they should: the department's did not.

@@ -263,7 +263,7 @@ pub struct DeadLetterView {
 }
 
 /// Account names the caller may see, or 404 for a named one it may not.
-async fn scoped_accounts(
+pub(super) async fn scoped_accounts(
     store: &Store,
     who: &Principal,
     account: Option<&str>,

@@ -12,7 +12,9 @@
 pub mod catalog;
 pub mod channels;
 pub mod orders;
+pub mod reconcile;
 pub mod stock;
+pub mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,6 +68,7 @@ pub const MAX_PAGE: i64 = 500;
         (name = "stock", description = "Stock levels and the ledger"),
         (name = "channels", description = "Marketplace accounts, listings, sync queue"),
         (name = "orders", description = "Orders and sales reports"),
+        (name = "tokens", description = "API tokens; revoking is for admins"),
     )
 )]
 struct ApiDoc;
@@ -89,6 +92,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(stock::router())
         .merge(channels::router())
         .merge(orders::router())
+        .merge(reconcile::router())
+        .merge(tokens::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
