@@ -24,11 +24,11 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tower_http::timeout::TimeoutLayer;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -95,16 +95,14 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(reconcile::router())
         .merge(tokens::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ));
+        .layer(middleware::from_fn(|req, next| {
+            deadline(REQUEST_TIMEOUT, req, next)
+        }));
     let import = catalog::import_router()
         .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            IMPORT_TIMEOUT,
-        ));
+        .layer(middleware::from_fn(|req, next| {
+            deadline(IMPORT_TIMEOUT, req, next)
+        }));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(json)
         .merge(import)
@@ -141,6 +139,20 @@ pub fn router() -> Router<AppState> {
         )
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Cuts off a request (reading its body included) that takes longer than
+/// `limit`, answering 408 in the API's error shape.
+async fn deadline(limit: Duration, req: Request, next: Next) -> axum::response::Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!("the request took longer than {} s", limit.as_secs()),
+        )
+        .into_response(),
+    }
 }
 
 async fn unknown_route() -> ApiError {
@@ -308,6 +320,38 @@ impl<S: Send + Sync> FromRequest<S> for Body {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn slow_requests_are_cut_off_with_408_in_the_api_shape() {
+        use tower::ServiceExt;
+        let app: Router = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    "late"
+                }),
+            )
+            .route("/fast", get(|| async { "ok" }))
+            .layer(middleware::from_fn(|req, next| {
+                deadline(Duration::from_millis(50), req, next)
+            }));
+        let get = |uri: &str| {
+            Request::builder()
+                .uri(uri)
+                .body(axum::body::Body::empty())
+                .expect("request")
+        };
+        let resp = app.clone().oneshot(get("/slow")).await.expect("response");
+        assert_eq!(resp.status(), StatusCode::REQUEST_TIMEOUT);
+        let body = axum::body::to_bytes(resp.into_body(), 1024)
+            .await
+            .expect("body");
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["error"], "timeout");
+        let resp = app.oneshot(get("/fast")).await.expect("response");
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
 
     #[test]
     fn pages_carry_a_cursor_until_the_end() {
