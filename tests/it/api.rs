@@ -320,7 +320,7 @@ fn endpoints() -> Vec<Endpoint> {
         ep(M::GET, "/producers/{code}", &format!("/producers/{OWN}"), Some(&format!("/producers/{OTHER}"))),
         ep(M::PATCH, "/producers/{code}", &format!("/producers/{OWN}"), Some(&format!("/producers/{OTHER}")))
             .json(json!({ "district": "Chi Lăng, Lạng Sơn" })),
-        ep(M::GET, "/products", "/products", None),
+        ep(M::GET, "/products", &format!("/products?producer={OWN}"), Some(&format!("/products?producer={OTHER}"))),
         ep(M::POST, "/products", "/products", None).json(json!({
             "producer": "{producer}", "code": "API-{who}", "name": "Mật ong",
             "variants": [{ "sku": "API-{who}-500", "name": "Chai 500ml", "price_vnd": 120000, "weight_g": 700, "stock": 5 }]
@@ -350,7 +350,7 @@ fn endpoints() -> Vec<Endpoint> {
         ep(M::GET, "/sync/dead-letters", "/sync/dead-letters", Some("/sync/dead-letters?account=shopee-other")),
         ep(M::POST, "/sync/dead-letters/retry", "/sync/dead-letters/retry", None)
             .json(json!({ "account": "shopee-own" })),
-        ep(M::GET, "/orders", "/orders", None),
+        ep(M::GET, "/orders", "/orders?account=shopee-own", Some("/orders?account=shopee-other")),
         ep(M::GET, "/reports/sales", "/reports/sales?by=producer", None),
         ep(M::GET, "/reconciliation/runs", "/reconciliation/runs", Some("/reconciliation/runs?account=shopee-other")),
         ep(M::GET, "/reconciliation/runs/{id}", "/reconciliation/runs/{own_run}", Some("/reconciliation/runs/{other_run}")),
@@ -880,6 +880,28 @@ both_backends!(
             .await
             .expect("entries");
         assert_eq!(e[0].price_vnd, 99000);
+
+        // XLSX uploads take the same path.
+        let mut entries = store.catalog_entries(Some(OWN)).await.expect("entries");
+        entries[0].price_vnd = 101_000;
+        let xlsx = kho::catalog::file::write_xlsx(&entries).expect("xlsx");
+        let resp = http
+            .post(format!("{base}/catalog/import"))
+            .bearer_auth(&coop)
+            .header(
+                "content-type",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            .body(xlsx)
+            .send()
+            .await
+            .expect("import");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let e = store
+            .variant_entries(None, Some(&entries[0].variant_sku))
+            .await
+            .expect("entries");
+        assert_eq!(e[0].price_vnd, 101_000);
         store.close().await;
     }
 );

@@ -390,7 +390,8 @@ pub struct ProductFilter {
 }
 
 #[utoipa::path(get, path = "/products", tag = "catalog", params(ProductFilter),
-    responses((status = 200, body = Page<ProductView>), (status = 401, body = crate::http::error::ErrorBody)))]
+    responses((status = 200, body = Page<ProductView>), (status = 401, body = crate::http::error::ErrorBody),
+              (status = 404, description = "Unknown producer", body = crate::http::error::ErrorBody)))]
 async fn list_products(
     State(state): State<AppState>,
     who: Principal,
@@ -401,18 +402,11 @@ async fn list_products(
         cursor: filter.cursor,
     }
     .resolve()?;
-    let producer = match (who.producer_scope(), filter.producer.as_deref()) {
-        // A cooperative asking for another producer sees an empty list,
-        // as for a producer that does not exist.
-        (Some(own), Some(asked)) if own != asked => {
-            return Ok(Json(Page {
-                items: Vec::new(),
-                next: None,
-            }));
-        }
-        (Some(own), _) => Some(own),
-        (None, asked) => asked,
-    };
+    if let Some(asked) = filter.producer.as_deref() {
+        // Another producer answers 404, as a missing one does.
+        visible_producer(&state.store, &who, asked).await?;
+    }
+    let producer = who.producer_scope().or(filter.producer.as_deref());
     let rows = state
         .store
         .product_rows(producer, None, limit + 1, offset)

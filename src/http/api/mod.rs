@@ -139,6 +139,18 @@ pub fn router() -> Router<AppState> {
         )
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+}
+
+/// A bug in a handler answers 500 in the API's shape (the panic message
+/// goes to the log only) instead of dropping the connection.
+fn panicked(err: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    ApiError::internal(format_args!("handler panicked: {detail}")).into_response()
 }
 
 /// Cuts off a request (reading its body included) that takes longer than

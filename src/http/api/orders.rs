@@ -51,7 +51,8 @@ pub struct OrderView {
 
 /// Orders, newest first.
 #[utoipa::path(get, path = "/orders", tag = "orders", params(OrderFilter),
-    responses((status = 200, body = Page<OrderView>), (status = 400, body = crate::http::error::ErrorBody)))]
+    responses((status = 200, body = Page<OrderView>), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 404, description = "Unknown account", body = crate::http::error::ErrorBody)))]
 async fn list_orders(
     State(state): State<AppState>,
     who: Principal,
@@ -68,6 +69,10 @@ async fn list_orders(
         return Err(ApiError::bad_request(format!(
             "status {s:?} is not one of unpaid, ready, shipped, delivered, cancelled, returned"
         )));
+    }
+    if let Some(a) = filter.account.as_deref() {
+        // Another producer's account answers 404, as a missing one does.
+        super::channels::scoped_accounts(&state.store, &who, Some(a)).await?;
     }
     let rows = state
         .store
