@@ -19,6 +19,7 @@ pub mod http;
 pub mod inventory;
 pub mod metrics;
 pub mod orders;
+pub mod reconcile;
 pub mod sim;
 pub mod store;
 pub mod sync;

@@ -6,6 +6,7 @@ mod catalog;
 mod channels;
 mod orders;
 mod output;
+mod reconcile;
 mod stock;
 mod token;
 
@@ -177,6 +178,18 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 }
                 None => channels::sync(&store, &config, &args, &out).await,
             }
+        }
+        Command::Publish(args) => {
+            let store = open(&config).await?;
+            reconcile::publish(&store, &config, &args, &out).await
+        }
+        Command::Reconcile(args) => {
+            let store = open(&config).await?;
+            reconcile::reconcile(&store, &config, &args, &out).await
+        }
+        Command::Bench(BenchCommand::Reconcile { listings, database }) => {
+            crate::bench::reconcile(listings, database.as_deref(), &out).await?;
+            Ok(exit::OK)
         }
         Command::Demo { .. } => Ok(exit::OK),
         Command::Serve => {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::store::StoreError;
 
 /// The body of every error response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable, machine-readable code: `unauthorized`, `forbidden`,
     /// `not_found`, `bad_request`, `invalid`, `conflict`,
@@ -24,6 +24,7 @@ pub struct ErrorBody {
     pub message: String,
     /// Per-item problems (e.g. each bad row of an import), when there are.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
     pub details: Vec<serde_json::Value>,
 }
 

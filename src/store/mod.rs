@@ -8,6 +8,7 @@
 //! written per backend.
 
 pub mod accounts;
+pub mod admin;
 pub mod catalog;
 pub mod dashboard;
 pub mod inventory;

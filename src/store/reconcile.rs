@@ -1,10 +1,12 @@
 //! Reconciliation runs, their drift items, remote listings awaiting a
 //! person, and the per-account reconciliation lease.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+use crate::reconcile::diff::{Canonical, JobState};
 
 use super::{Pool, Result, Store, StoreError, in_tx, now, with_pool};
 
@@ -382,6 +384,81 @@ impl Store {
             sqlx::query("DELETE FROM reconcile_leases WHERE account_id = $1 AND owner = $2")
                 .bind(account_id)
                 .bind(owner)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The account's linked listings with what kho wants, believes and last
+    /// pushed (the canonical side of a reconciliation).
+    pub async fn reconcile_canonical(&self, account_id: i64) -> Result<Vec<Canonical>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT l.id AS listing_id, l.variant_id, v.sku, l.remote_item_id, l.remote_variant_id, \
+                 l.desired_stock, l.desired_price, l.desired_active, l.remote_stock, l.remote_price, \
+                 l.remote_status, l.acked_stock, l.acked_price, l.acked_at \
+                 FROM listings l JOIN variants v ON v.id = l.variant_id \
+                 WHERE l.account_id = $1 ORDER BY l.id",
+            )
+            .bind(account_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Queued and dead pushes of the account.
+    pub async fn reconcile_jobs(&self, account_id: i64) -> Result<Vec<JobState>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT listing_id, kind, state, last_error FROM sync_jobs WHERE account_id = $1",
+            )
+            .bind(account_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Which of these remote orders of the account kho has ingested.
+    pub async fn known_orders(&self, account_id: i64, ids: &[String]) -> Result<HashSet<String>> {
+        let mut known = HashSet::new();
+        for chunk in ids.chunks(500) {
+            let found: Vec<String> = with_pool!(self, |pool| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT remote_order_id FROM orders WHERE account_id = ",
+                );
+                qb.push_bind(account_id);
+                qb.push(" AND remote_order_id IN (");
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(id);
+                }
+                qb.push(")");
+                qb.build_query_scalar().fetch_all(pool).await?
+            });
+            known.extend(found);
+        }
+        Ok(known)
+    }
+
+    /// Takes what the marketplace shows as kho's belief and acknowledged
+    /// value of a listing, so that the engine, which never queues a value
+    /// the marketplace is believed to show already, queues the canonical
+    /// one. `kind` is stock, price or status (`value` 1/0 for listed).
+    pub async fn observe_remote(&self, listing_id: i64, kind: &str, value: i64) -> Result<()> {
+        let sql = match kind {
+            "stock" => "UPDATE listings SET remote_stock = $2, acked_stock = $2 WHERE id = $1",
+            "price" => "UPDATE listings SET remote_price = $2, acked_price = $2 WHERE id = $1",
+            "status" => {
+                "UPDATE listings SET remote_status = CASE WHEN $2 = 1 THEN 'active' ELSE 'inactive' END \
+                 WHERE id = $1"
+            }
+            other => return Err(StoreError::Corrupt(format!("observed field {other:?}"))),
+        };
+        with_pool!(self, |pool| {
+            sqlx::query(sql)
+                .bind(listing_id)
+                .bind(value)
                 .execute(pool)
                 .await?;
         });
