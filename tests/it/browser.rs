@@ -795,6 +795,9 @@ crate::both_backends!(dashboard_in_chromium, |db| {
             .unwrap();
         wait_for_path(&b, href).await;
         assert_eq!(text(&b, "h1").await, heading);
+        if matches!(href, "/drift" | "/certificates") {
+            shot(&b, &format!("{}-vi-{backend}.png", &href[1..])).await;
+        }
     }
     b.goto(&format!("{base}/products")).await.unwrap();
     assert!(
