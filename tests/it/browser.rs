@@ -346,7 +346,12 @@ crate::both_backends!(dashboard_over_http, |db| {
     ] {
         let res = c.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(res.status(), 303, "{path}");
-        assert_eq!(res.headers()["location"], "/signin", "{path}");
+        let back = if path == "/" {
+            "/signin".to_owned()
+        } else {
+            format!("/signin?next={}", path.replace('/', "%2F"))
+        };
+        assert_eq!(res.headers()["location"], back.as_str(), "{path}");
     }
     let res = c.get(format!("{base}/signin")).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -410,6 +415,23 @@ crate::both_backends!(dashboard_over_http, |db| {
         assert!(set.contains(attr), "{set}");
     }
     let dept = format!("kho_session={}", seeded.department);
+    // Back to the page that sent the viewer to sign in; never off-site.
+    for (next, to) in [("/accounts", "/accounts"), ("//evil.example/x", "/")] {
+        let res = c
+            .post(format!("{base}/signin"))
+            .header("origin", &base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "{}&next={}",
+                token_form(&seeded.department),
+                next.replace('/', "%2F")
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], to, "next={next}");
+    }
 
     // Every page renders with the seeded data.
     for (path, expect) in [

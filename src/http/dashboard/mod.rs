@@ -193,7 +193,7 @@ where
     let viewer = match viewer(&state, &headers).await {
         Ok(Some(v)) => v,
         Ok(None) => {
-            let mut res = Redirect::to("/signin").into_response();
+            let mut res = Redirect::to(&signin_url(&uri)).into_response();
             if let Some(l) = set_lang
                 && let Ok(v) = HeaderValue::from_str(&lang_cookie(l))
             {
@@ -323,7 +323,12 @@ async fn signin_form(State(s): State<AppState>, h: HeaderMap, Query(q): Q) -> Re
     if let Ok(Some(_)) = viewer(&s, &h).await {
         return Redirect::to("/").into_response();
     }
-    html_response(200, pages::signin(lang, None), remember.then_some(lang))
+    let next = q.get("next").and_then(|n| local_path(n));
+    html_response(
+        200,
+        pages::signin(lang, None, next),
+        remember.then_some(lang),
+    )
 }
 
 /// True when a browser says the form came from this very site: the Origin
@@ -368,6 +373,34 @@ fn refused(lang: Lang) -> Response {
 struct SignIn {
     #[serde(default)]
     token: String,
+    /// Where the viewer was going when sent to sign in.
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `next` when it is a path on this site, never another site (`//host`,
+/// `/\\host` and schemes are refused): an open redirect would let a link
+/// to kho's sign-in send a signed-in user anywhere.
+fn local_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+        && next.len() <= 2048
+        && !next.starts_with("/signin")
+        && !next.starts_with("/signout");
+    ok.then_some(next)
+}
+
+/// The sign-in form, returning to `uri` afterwards.
+fn signin_url(uri: &Uri) -> String {
+    let target = uri.path_and_query().map_or("/", |p| p.as_str());
+    if target == "/" || local_path(target).is_none() {
+        return "/signin".into();
+    }
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("next", target);
+    format!("/signin?{}", q.finish())
 }
 
 async fn signin(State(s): State<AppState>, h: HeaderMap, Form(form): Form<SignIn>) -> Response {
@@ -378,8 +411,13 @@ async fn signin(State(s): State<AppState>, h: HeaderMap, Form(form): Form<SignIn
         return refused(lang);
     }
     let token = form.token.trim();
+    let next = form.next.as_deref().and_then(local_path);
     if token.is_empty() {
-        return html_response(400, pages::signin(lang, Some(Msg::TokenMissing)), None);
+        return html_response(
+            400,
+            pages::signin(lang, Some(Msg::TokenMissing), next),
+            None,
+        );
     }
     match authenticate(&s.store, token).await {
         Ok(Some(p)) => {
@@ -392,7 +430,7 @@ async fn signin(State(s): State<AppState>, h: HeaderMap, Form(form): Form<SignIn
                 "{SESSION_COOKIE}={token}; Path=/; Max-Age={SESSION_MAX_AGE}; HttpOnly; SameSite=Strict{}",
                 if secure { "; Secure" } else { "" }
             );
-            let mut res = Redirect::to("/").into_response();
+            let mut res = Redirect::to(next.unwrap_or("/")).into_response();
             match HeaderValue::from_str(&cookie) {
                 Ok(v) => {
                     res.headers_mut().append(header::SET_COOKIE, v);
@@ -400,12 +438,20 @@ async fn signin(State(s): State<AppState>, h: HeaderMap, Form(form): Form<SignIn
                 }
                 // A token with characters a cookie cannot carry is no token
                 // of ours.
-                Err(_) => html_response(401, pages::signin(lang, Some(Msg::TokenInvalid)), None),
+                Err(_) => html_response(
+                    401,
+                    pages::signin(lang, Some(Msg::TokenInvalid), next),
+                    None,
+                ),
             }
         }
         Ok(None) => {
             tracing::info!("dashboard sign-in refused: unknown or revoked token");
-            html_response(401, pages::signin(lang, Some(Msg::TokenInvalid)), None)
+            html_response(
+                401,
+                pages::signin(lang, Some(Msg::TokenInvalid), next),
+                None,
+            )
         }
         Err(e) => {
             let (status, markup) = pages::error_page(None, lang, &PageError::Store(e));
@@ -476,6 +522,28 @@ mod tests {
         ])));
         assert!(same_origin(&headers(&[("host", "a.example")])));
         assert!(!same_origin(&headers(&[("origin", "http://a.example")])));
+    }
+
+    #[test]
+    fn sign_in_returns_only_to_paths_of_this_site() {
+        assert_eq!(local_path("/products?page=2"), Some("/products?page=2"));
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example",
+            "https://evil.example/",
+            "products",
+            "/signin",
+            "/a\nb",
+            "",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+        let uri: Uri = "/products?producer=htx-bao-lam".parse().unwrap();
+        assert_eq!(
+            signin_url(&uri),
+            "/signin?next=%2Fproducts%3Fproducer%3Dhtx-bao-lam"
+        );
+        assert_eq!(signin_url(&"/".parse().unwrap()), "/signin");
     }
 
     #[test]

@@ -813,8 +813,15 @@ pub fn bare(lang: Lang, title: Msg, body: Markup) -> Markup {
     }
 }
 
-pub fn signin(lang: Lang, error: Option<Msg>) -> Markup {
-    let switch = format!("/signin?lang={}", lang.other().code());
+/// The sign-in form; `next` is where to go afterwards (already checked to
+/// be a path on this site).
+pub fn signin(lang: Lang, error: Option<Msg>, next: Option<&str>) -> Markup {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("lang", lang.other().code());
+    if let Some(n) = next {
+        q.append_pair("next", n);
+    }
+    let switch = format!("/signin?{}", q.finish());
     bare(
         lang,
         Msg::SignIn,
@@ -827,6 +834,7 @@ pub fn signin(lang: Lang, error: Option<Msg>) -> Markup {
                     label for="token" { (lang.t(Msg::Token)) }
                     input id="token" name="token" type="password" autocomplete="current-password" required;
                     small { (lang.t(Msg::TokenHelp)) }
+                    @if let Some(n) = next { input type="hidden" name="next" value=(n); }
                     button type="submit" { (lang.t(Msg::SignIn)) }
                 }
                 p { a class="lang" href=(switch) hreflang=(lang.other().code()) { (lang.t(Msg::SwitchLanguage)) } }
