@@ -53,7 +53,20 @@ pub fn router() -> Router<AppState> {
         .route("/signin", get(signin_form).post(signin))
         .route("/signout", axum::routing::post(signout))
         .route(STYLESHEET_PATH, get(stylesheet))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(security_headers))
+}
+
+/// A bug in a page answers a plain error page (the panic goes to the log,
+/// never to the browser) instead of a dropped connection.
+fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned());
+    let (status, markup) = pages::error_page(None, Lang::Vi, &PageError::Bug(what));
+    html_response(status, markup, None)
 }
 
 /// Headers every dashboard response carries.

@@ -63,6 +63,9 @@ pub enum PageError {
     BadRequest(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A page panicked (a bug): logged, never shown.
+    #[error("page failed: {0}")]
+    Bug(String),
 }
 
 pub type PageResult = Result<Markup, PageError>;
@@ -771,9 +774,9 @@ pub fn error_page(ctx: Option<&Ctx>, lang: Lang, err: &PageError) -> (u16, Marku
     let (status, message, detail) = match err {
         PageError::NotFound(m, d) => (404, lang.t(*m).to_owned(), d.clone()),
         PageError::BadRequest(why) => (400, lang.t(Msg::BadRequest).to_owned(), Some(why.clone())),
-        PageError::Store(e) => {
+        PageError::Store(_) | PageError::Bug(_) => {
             let reference = format!("{:08x}", rand::random::<u32>());
-            tracing::error!(error = %e, reference, "dashboard page failed");
+            tracing::error!(error = %err, reference, "dashboard page failed");
             (
                 500,
                 lang.t(Msg::ServerError).to_owned(),
@@ -1476,5 +1479,12 @@ credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_tok
         assert!(!html.contains("secret detail"));
         assert!(html.contains("Something went wrong"));
         assert!(html.contains("Reference"));
+        let (status, html) = error_page(
+            None,
+            Lang::Vi,
+            &PageError::Bug("index out of bounds".into()),
+        );
+        assert_eq!(status, 500);
+        assert!(!html.into_string().contains("index out of bounds"));
     }
 }
