@@ -129,6 +129,7 @@ pub async fn serve(
         store: store.clone(),
         metrics,
         intake,
+        timezone: config.sync.tz(),
     });
     let mut http_stop = stop_rx.clone();
     let http = tokio::spawn(async move {

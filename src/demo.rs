@@ -112,6 +112,24 @@ async fn run_in(
         world.lazada.base_url(),
         world.lazada.control_url()
     );
+    // Tokens for the dashboard: one that sees every cooperative, one that
+    // sees only its own (shown once, like `kho token create`).
+    let (_, admin_token) = store
+        .create_token("demo admin", crate::auth::Role::Admin, None)
+        .await
+        .map_err(setup("dashboard token"))?;
+    let coop = crate::sim::world::SHOPEE_SHOPS[0].1;
+    let (_, coop_token) = store
+        .create_token(
+            &format!("demo {coop}"),
+            crate::auth::Role::Cooperative,
+            Some(coop),
+        )
+        .await
+        .map_err(setup("dashboard token"))?;
+    println!("dashboard: http://{listen}/ — sign in with a token:");
+    println!("  admin (every cooperative): {admin_token}");
+    println!("  {coop} only:  {coop_token}");
     println!("look around while it runs:");
     println!(
         "  cargo run --release -- --config {} status",

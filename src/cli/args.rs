@@ -90,6 +90,9 @@ pub enum Command {
     /// The key that seals marketplace tokens in the database.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// Admin API tokens: create (printed once), list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +102,31 @@ pub enum SecretsCommand {
     /// Re-seal every stored token under `secrets.key`: values sealed under one
     /// of `secrets.previous_keys`, or stored in clear by an older kho.
     RotateKey,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once (only its hash is stored).
+    Create {
+        /// admin (everything), department (reads everything, changes nothing)
+        /// or cooperative (only its producer's data).
+        #[arg(long)]
+        role: crate::auth::Role,
+        /// The producer a cooperative token is bound to (required for
+        /// cooperative, refused for the other roles).
+        #[arg(long)]
+        producer: Option<String>,
+        /// A label to recognise the token by in `kho token list`.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Every token: id, name, role, producer, created, last used, revoked.
+    List,
+    /// Revoke a token; requests with it are refused from now on.
+    Revoke {
+        /// The token's id (from `kho token list`).
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@ mod orders;
 mod output;
 mod reconcile;
 mod stock;
+mod token;
 
 use std::process::ExitCode;
 
@@ -250,6 +251,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 )
             });
             Ok(exit::OK)
+        }
+        Command::Token(cmd) => {
+            let store = open(&config).await?;
+            token::run(&store, cmd, &out).await
         }
         Command::Bench(BenchCommand::Orders {
             rate,

@@ -1,6 +1,9 @@
 //! The daemon's HTTP surface: liveness, readiness and metrics (the admin
 //! API, webhooks and dashboard join it later).
 
+pub mod api;
+pub mod error;
+
 use std::net::SocketAddr;
 
 use std::sync::Arc;
@@ -14,26 +17,42 @@ use axum::routing::{get, post};
 
 use crate::store::Store;
 
+pub mod dashboard;
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Webhook intake (absent when no account is configured).
     pub intake: Option<Arc<crate::orders::webhook::Intake>>,
+    /// Days of reports and dates on the dashboard (`sync.timezone`).
+    pub timezone: chrono_tz::Tz,
 }
 
 /// Marketplace pushes are small; anything larger is not one.
 const WEBHOOK_BODY_LIMIT: usize = 256 * 1024;
+/// Marketplaces send a push in one go; a sender slower than this is not
+/// one of them and must not hold the connection.
+const WEBHOOK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .nest("/api/v1", api::router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route(
             "/webhooks/{channel}",
-            post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
+            post(webhook)
+                .layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))
+                .layer::<_, std::convert::Infallible>(
+                    tower_http::timeout::TimeoutLayer::with_status_code(
+                        StatusCode::REQUEST_TIMEOUT,
+                        WEBHOOK_TIMEOUT,
+                    ),
+                ),
         )
+        .merge(dashboard::router())
         .with_state(state)
 }
 

@@ -4,6 +4,8 @@
 
 mod common;
 
+mod api;
+mod browser;
 mod catalog_import;
 mod config_cli;
 mod engine;

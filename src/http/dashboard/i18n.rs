@@ -1,0 +1,215 @@
+//! Every text the dashboard shows, Vietnamese and English side by side in one
+//! table: a message cannot exist in one language only (the macro takes both),
+//! and a unit test refuses an empty or untrimmed translation.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language a switch link offers.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+
+    pub fn t(self, m: Msg) -> &'static str {
+        m.text(self)
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+macro_rules! messages {
+    ($($key:ident => $vi:literal, $en:literal;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            #[cfg(test)]
+            pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$key, Lang::Vi) => $vi, (Msg::$key, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    AppName => "kho — bảng điều khiển", "kho — dashboard";
+    Overview => "Tổng quan", "Overview";
+    Products => "Sản phẩm và tồn kho", "Products and stock";
+    ProductsShort => "Sản phẩm", "Products";
+    Accounts => "Tài khoản sàn", "Marketplace accounts";
+    AccountsShort => "Tài khoản", "Accounts";
+    Drift => "Đối soát", "Drift";
+    Certificates => "Chứng nhận OCOP", "OCOP certificates";
+    CertificatesShort => "OCOP", "OCOP";
+    SignIn => "Đăng nhập", "Sign in";
+    SignOut => "Đăng xuất", "Sign out";
+    Token => "Mã truy cập (token)", "Access token";
+    TokenHelp => "Dán mã do quản trị viên cấp (kho token create).", "Paste the token an administrator gave you (kho token create).";
+    TokenInvalid => "Mã truy cập không hợp lệ hoặc đã bị thu hồi.", "The token is not valid or has been revoked.";
+    TokenMissing => "Hãy nhập mã truy cập.", "Enter a token.";
+    SignedInAs => "Đăng nhập với tên", "Signed in as";
+    SwitchLanguage => "English", "Tiếng Việt";
+    Cooperative => "Hợp tác xã", "Cooperative";
+    AllCooperatives => "Tất cả hợp tác xã", "All cooperatives";
+    Filter => "Lọc", "Filter";
+    Today => "Hôm nay", "Today";
+    TodayOrders => "Đơn hàng và doanh thu hôm nay", "Today's orders and revenue";
+    Marketplace => "Sàn", "Marketplace";
+    Orders => "Đơn hàng", "Orders";
+    Units => "Số lượng", "Units";
+    Revenue => "Doanh thu", "Revenue";
+    Total => "Tổng", "Total";
+    NoSalesToday => "Chưa có đơn hàng nào hôm nay.", "No orders yet today.";
+    Sales30Days => "Doanh thu 30 ngày theo sàn", "Sales over 30 days by marketplace";
+    ChartLabel => "Biểu đồ doanh thu mỗi ngày trong 30 ngày, theo sàn", "Chart of daily revenue over 30 days, per marketplace";
+    SyncHealth => "Tình trạng đồng bộ", "Sync health";
+    AllAccountsOk => "Mọi tài khoản đều ổn.", "Every account is fine.";
+    NeedAttention => "tài khoản cần chú ý", "account(s) need attention";
+    NoAccounts => "Chưa có tài khoản sàn nào.", "No marketplace account yet.";
+    Account => "Tài khoản", "Account";
+    State => "Trạng thái", "State";
+    StateOk => "Ổn", "OK";
+    StatePaused => "Tạm dừng", "Paused";
+    StateNeedsReauth => "Cần ủy quyền lại", "Needs re-authorisation";
+    QueueDepth => "Hàng chờ", "Queue";
+    OldestPending => "Thay đổi chờ lâu nhất", "Oldest pending change";
+    LastPush => "Lần đẩy gần nhất", "Last push";
+    Errors => "Lỗi", "Errors";
+    DeadLetters => "Thay đổi thất bại", "Failed changes";
+    LastError => "Lỗi gần nhất", "Last error";
+    Listings => "tin đăng", "listings";
+    TokenExpires => "Ủy quyền hết hạn", "Authorisation expires";
+    Never => "chưa bao giờ", "never";
+    None_ => "không có", "none";
+    Product => "Sản phẩm", "Product";
+    Variant => "Phân loại", "Variant";
+    Sku => "SKU", "SKU";
+    Price => "Giá", "Price";
+    OnHand => "Tồn kho", "On hand";
+    Reserved => "Đang giữ", "Reserved";
+    Available => "Có thể bán", "Available";
+    LowStock => "Sắp hết", "Low stock";
+    OutOfStock => "Hết hàng", "Out of stock";
+    LowStockHelp => "Sắp hết: còn từ 1 đến", "Low stock: from 1 to";
+    UnitsLeft => "sản phẩm có thể bán", "units available";
+    NoProducts => "Không có sản phẩm nào.", "No products.";
+    AllProducts => "Tất cả", "All";
+    OnlyShort => "Sắp hết và hết hàng", "Low and out of stock";
+    Pages => "Các trang", "Pages";
+    Page => "Trang", "Page";
+    Previous => "Trước", "Previous";
+    Next => "Sau", "Next";
+    Ocop => "OCOP", "OCOP";
+    Stars => "sao", "stars";
+    CertNo => "Số chứng nhận", "Certificate no.";
+    CertExpires => "Hết hạn", "Expires";
+    Expired => "Đã hết hạn", "Expired";
+    ExpiringSoon => "Hết hạn trong 60 ngày", "Expiring within 60 days";
+    NoCertificates => "Không có chứng nhận nào hết hạn hoặc sắp hết hạn.", "No certificate has expired or expires soon.";
+    DaysLeft => "ngày còn lại", "days left";
+    DaysAgo => "ngày trước", "days ago";
+    Location => "Kho", "Location";
+    StockByLocation => "Tồn kho theo kho hàng", "Stock by location";
+    RecentMovements => "Biến động kho gần đây", "Recent stock movements";
+    When => "Thời gian", "When";
+    Kind => "Loại", "Kind";
+    Quantity => "Số lượng", "Quantity";
+    Balance => "Số dư", "Balance";
+    Reason => "Lý do", "Reason";
+    Category => "Danh mục", "Category";
+    LastReconciliation => "Lần đối soát gần nhất", "Last reconciliation";
+    Started => "Bắt đầu", "Started";
+    Finished => "Kết thúc", "Finished";
+    Outcome => "Kết quả", "Outcome";
+    Differences => "Chênh lệch", "Differences";
+    Fixed => "Đã sửa", "Fixed";
+    NotReconciled => "Chưa đối soát lần nào", "Never reconciled";
+    Running => "đang chạy", "running";
+    OutcomeClean => "Khớp", "Clean";
+    OutcomeDrift => "Có chênh lệch", "Drift";
+    OutcomeFailed => "Thất bại", "Failed";
+    Field => "Trường", "Field";
+    Cause => "Nguyên nhân", "Likely cause";
+    NotFound => "Không tìm thấy trang này.", "This page does not exist.";
+    NotFoundProduct => "Không có sản phẩm này.", "No such product.";
+    UnknownCooperative => "Không có hợp tác xã này", "No such cooperative";
+    ServerError => "Đã có lỗi xảy ra. Vui lòng thử lại sau.", "Something went wrong. Please try again later.";
+    ErrorReference => "Mã tham chiếu", "Reference";
+    BadRequest => "Yêu cầu không hợp lệ", "Bad request";
+    Forbidden => "Yêu cầu bị từ chối", "Request refused";
+    CrossOrigin => "Biểu mẫu phải được gửi từ chính trang này.", "Forms must be sent from this site.";
+    BackToOverview => "Về trang tổng quan", "Back to the overview";
+    UpdatedAt => "Số liệu lúc", "Figures as of";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for &m in Msg::ALL {
+            for lang in [Lang::Vi, Lang::En] {
+                let s = m.text(lang);
+                assert!(!s.is_empty(), "{m:?} has no {lang} text");
+                assert_eq!(s.trim(), s, "{m:?} in {lang} has stray spaces");
+            }
+        }
+    }
+
+    #[test]
+    fn vietnamese_is_vietnamese() {
+        // A copy-pasted English string in the Vietnamese column is the usual
+        // slip; most messages must differ (short codes like SKU may not).
+        let same: Vec<_> = Msg::ALL
+            .iter()
+            .filter(|m| m.text(Lang::Vi) == m.text(Lang::En))
+            .collect();
+        assert!(
+            same.iter()
+                .all(|m| matches!(m, Msg::Sku | Msg::Ocop | Msg::CertificatesShort)),
+            "identical in both languages: {same:?}"
+        );
+    }
+
+    #[test]
+    fn languages_round_trip() {
+        for lang in [Lang::Vi, Lang::En] {
+            assert_eq!(Lang::parse(lang.code()), Some(lang));
+            assert_ne!(lang.other(), lang);
+        }
+        assert_eq!(Lang::parse("fr"), None);
+    }
+}
