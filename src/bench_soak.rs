@@ -276,6 +276,12 @@ impl Faults {
     }
 }
 
+/// Token refresh endpoints (Shopee; TikTok and Lazada) are left alone: the
+/// marketplaces rotate single-use refresh tokens, so a refresh applied and
+/// then unanswered costs the shop its authorisation whatever the client
+/// does; that is a re-authorisation, not something a soak can check.
+const TOKEN_PATHS: [&str; 2] = ["/auth/access_token/get", "/token/refresh"];
+
 fn set_faults(world: &SimWorld, f: &Faults, seed: u64) {
     use kho_simulator::{lazada, shopee, tiktok};
     let (server, dropped, applied_unanswered, webhooks) =
@@ -289,6 +295,7 @@ fn set_faults(world: &SimWorld, f: &Faults, seed: u64) {
         drop_after_apply: applied_unanswered,
         push_drop: webhooks,
         push_duplicate: webhooks / 2.0,
+        spared_paths: vec![TOKEN_PATHS[0].into()],
         ..shopee::FaultConfig::default()
     });
     world.tiktok.set_faults(tiktok::FaultConfig {
@@ -299,6 +306,7 @@ fn set_faults(world: &SimWorld, f: &Faults, seed: u64) {
         drop_after_apply: applied_unanswered,
         webhook_drop: webhooks,
         webhook_duplicate: webhooks / 2.0,
+        spared_paths: vec![TOKEN_PATHS[1].into()],
         ..tiktok::FaultConfig::default()
     });
     world.lazada.set_faults(lazada::FaultConfig {
@@ -309,6 +317,7 @@ fn set_faults(world: &SimWorld, f: &Faults, seed: u64) {
         drop_after_apply: applied_unanswered,
         push_drop: webhooks,
         push_duplicate: webhooks / 2.0,
+        spared_paths: vec![TOKEN_PATHS[1].into()],
         ..lazada::FaultConfig::default()
     });
 }

@@ -112,7 +112,7 @@ async fn seed(db: &TestDb) -> Seeded {
     std::fs::write(db.path("accounts.toml"), ACCOUNTS).expect("write accounts");
     let config = Config::load(Sources {
         file: Some(&db.path("accounts.toml")),
-        env: Some(Default::default()),
+        env: Some(crate::common::keyed(Default::default())),
     })
     .expect("accounts config");
     // `kho serve` runs with no account configured (no worker tries to reach

@@ -23,6 +23,8 @@ pub(crate) trait FaultSettings: Clone {
     fn push_drop(&self) -> f64;
     /// Probability that a push (webhook) is sent twice.
     fn push_duplicate(&self) -> f64;
+    /// Whether faults leave calls to this path alone.
+    fn spares(&self, path: &str) -> bool;
 }
 
 /// What to do to one request.
@@ -66,7 +68,10 @@ impl<C: FaultSettings> Faults<C> {
         *self = Self::new(config);
     }
 
-    pub fn decide_request(&mut self) -> FaultDecision {
+    pub fn decide_request(&mut self, path: &str) -> FaultDecision {
+        if self.config.spares(path) {
+            return FaultDecision::default();
+        }
         // Always draw all five numbers so one probability's value never shifts the others' sequence.
         let draws: [f64; 5] = [
             self.rng.random(),
@@ -138,6 +143,9 @@ macro_rules! fault_settings {
             fn push_duplicate(&self) -> f64 {
                 self.$dup
             }
+            fn spares(&self, path: &str) -> bool {
+                self.spared_paths.iter().any(|p| path.ends_with(p.as_str()))
+            }
         }
     };
 }
@@ -158,6 +166,7 @@ mod tests {
         drop_after_apply: f64,
         push_drop: f64,
         push_duplicate: f64,
+        spared_paths: Vec<String>,
     }
     fault_settings!(Settings, push_drop, push_duplicate);
 
@@ -175,7 +184,7 @@ mod tests {
         let run = |cfg: &Settings| {
             let mut f = Faults::new(cfg.clone());
             (0..200)
-                .map(|_| (f.decide_request(), f.decide_push()))
+                .map(|_| (f.decide_request("/api"), f.decide_push()))
                 .collect::<Vec<_>>()
         };
         let a = run(&cfg);
@@ -184,7 +193,21 @@ mod tests {
         assert!(a.iter().any(|(d, _)| d.server_error.is_some()));
         assert!(a.iter().any(|(d, _)| *d == FaultDecision::default()));
         assert!(a.iter().any(|(_, p)| p.drop) && a.iter().any(|(_, p)| !p.drop));
-        let other = Settings { seed: 43, ..cfg };
+        let other = Settings {
+            seed: 43,
+            ..cfg.clone()
+        };
         assert_ne!(a, run(&other));
+        let spared = Settings {
+            server_error: 1.0,
+            spared_paths: vec!["/token/refresh".into()],
+            ..cfg
+        };
+        let mut f = Faults::new(spared);
+        assert_eq!(
+            f.decide_request("/api/v2/token/refresh"),
+            FaultDecision::default()
+        );
+        assert!(f.decide_request("/api/v2/orders").server_error.is_some());
     }
 }

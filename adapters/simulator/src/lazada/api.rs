@@ -235,7 +235,7 @@ pub async fn handle(
         let mut w = core.world();
         let seller = attribute(&w, route.map(|r| r.endpoint), &params);
         w.log.arrived(seller, arrived);
-        (seller, w.faults.decide_request())
+        (seller, w.faults.decide_request(log_path.as_str()))
     };
     let log_path = log_path.as_str();
     if fault.drop_before {

@@ -126,7 +126,7 @@ pub async fn handle(
     let fault = {
         let mut w = core.world();
         w.log.arrived(shop_key, arrived);
-        w.faults.decide_request()
+        w.faults.decide_request(&path)
     };
 
     if fault.drop_before {

@@ -150,6 +150,10 @@ pub struct FaultConfig {
     pub push_drop: f64,
     /// Probability that a push is sent twice.
     pub push_duplicate: f64,
+    /// Paths no fault touches (matched at the end of the request path), e.g. the token endpoint: a lost
+    /// answer to a refresh that rotated the single-use refresh token costs the shop its authorisation, which no
+    /// client can prevent.
+    pub spared_paths: Vec<String>,
 }
 
 impl Default for FaultConfig {
@@ -164,6 +168,7 @@ impl Default for FaultConfig {
             drop_after_apply: 0.0,
             push_drop: 0.0,
             push_duplicate: 0.0,
+            spared_paths: Vec::new(),
         }
     }
 }

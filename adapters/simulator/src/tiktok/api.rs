@@ -92,7 +92,7 @@ pub async fn handle(
         let mut w = core.world();
         let key = shop_of_call(&w, scope, &query, token.as_deref());
         w.log.arrived(key.as_deref(), arrived);
-        (key, w.faults.decide_request())
+        (key, w.faults.decide_request(endpoint_key.as_str()))
     };
     let body = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
