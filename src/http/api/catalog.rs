@@ -885,10 +885,13 @@ async fn import(
             return Err(rejected(foreign));
         }
     }
-    let name = headers
+    let name: String = headers
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("upload");
+        .unwrap_or("upload")
+        .chars()
+        .take(200)
+        .collect();
     let plan = match state
         .store
         .import_catalog(
@@ -899,7 +902,13 @@ async fn import(
         .await
     {
         Ok(plan) => plan,
-        Err(ImportError::Rejected(errors)) => return Err(rejected(errors)),
+        Err(ImportError::Rejected(errors)) => {
+            return Err(rejected(if who.producer_scope().is_some() {
+                errors.into_iter().map(without_owner).collect()
+            } else {
+                errors
+            }));
+        }
         Err(ImportError::Store(e)) => return Err(e.into()),
     };
     Ok(Json(ImportReport {
@@ -914,6 +923,15 @@ async fn import(
         unchanged: plan.unchanged,
         plan: serde_json::to_value(&plan).map_err(ApiError::internal)?,
     }))
+}
+
+/// For a cooperative: a code taken by another producer is reported
+/// without naming who holds it.
+fn without_owner(mut e: RowError) -> RowError {
+    if e.message.contains(" belongs to ") {
+        e.message = "is already used elsewhere in the catalog".into();
+    }
+    e
 }
 
 // ---- certificates ----
