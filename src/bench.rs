@@ -274,9 +274,10 @@ pub async fn sync(
         std::fs::write(&config_path, &toml).map_err(|e| runtime(&e))?;
         Config::load(crate::config::Sources {
             file: Some(&config_path),
-            env: Some(Default::default()),
+            env: Some(crate::secrets::ephemeral_env()),
         })
         .map_err(|e| runtime(&e))
+        .inspect(|config| store.set_keyring(config.secrets.keyring()))
     };
     let config = write_config(1_000_000)?;
     let unknown = store.sync_accounts(&config.accounts, true).await?;

@@ -148,9 +148,10 @@ async fn world(
     std::fs::write(&path, toml).map_err(fail)?;
     let config = Config::load(Sources {
         file: Some(&path),
-        env: Some(Default::default()),
+        env: Some(crate::secrets::ephemeral_env()),
     })
     .map_err(|e| Failure::usage(e.to_string()))?;
+    store.set_keyring(config.secrets.keyring());
     let _ = std::fs::remove_file(&path);
     store.sync_accounts(&config.accounts, true).await?;
     let transport = crate::channels::transport().map_err(fail)?;

@@ -254,6 +254,12 @@ async fn gauges(
                 }
             }
         }
+        // Tasks alive in the runtime: a number that only grows under steady
+        // load is a leak (the soak benchmark watches it).
+        let alive = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
+        metrics::gauge!("kho_runtime_alive_tasks").set(alive as f64);
         if let Some(h) = &metrics {
             h.run_upkeep();
         }

@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod bench;
 pub mod bench_orders;
+pub mod bench_soak;
 pub mod catalog;
 pub mod channels;
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod inventory;
 pub mod metrics;
 pub mod orders;
 pub mod reconcile;
+pub mod secrets;
 pub mod sim;
 pub mod store;
 pub mod sync;

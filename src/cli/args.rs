@@ -90,6 +90,9 @@ pub enum Command {
     /// Admin API tokens: create (printed once), list, revoke.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The key that seals marketplace tokens in the database.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +118,15 @@ pub enum TokenCommand {
         /// The token's id (from `kho token list`).
         id: i64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Print a new random key for `secrets.key` (base64 of 32 bytes).
+    GenerateKey,
+    /// Re-seal every stored token under `secrets.key`: values sealed under one
+    /// of `secrets.previous_keys`, or stored in clear by an older kho.
+    RotateKey,
 }
 
 #[derive(Debug, Subcommand)]
@@ -339,6 +351,22 @@ pub enum BenchCommand {
     /// 1,000 buyers, 200 units, 3 shops: oversold units per allocation mode.
     FlashSale {
         /// Database to use (an empty one per run is created for SQLite only).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
+    /// A `kho serve` under mixed traffic and faults for a long time, then the
+    /// invariants checked (exit 1 when one fails).
+    Soak {
+        /// How long to run the traffic, e.g. 2m, 30m, 4h.
+        #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+        duration: std::time::Duration,
+        /// Orders per second across the four shops.
+        #[arg(long, default_value_t = 3.0)]
+        orders_per_second: f64,
+        /// Share of API calls that fail (0.2 = 20 %).
+        #[arg(long, default_value_t = 0.2)]
+        fault_rate: f64,
+        /// Database to use (an empty one); a fresh temporary SQLite file when omitted.
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },

@@ -16,7 +16,7 @@ use clap::Parser;
 use serde_json::json;
 
 pub use args::Cli;
-use args::{AccountsCommand, BenchCommand, Command, ConfigCommand, LogFormatArg};
+use args::{AccountsCommand, BenchCommand, Command, ConfigCommand, LogFormatArg, SecretsCommand};
 pub use output::Output;
 
 use crate::config::{Config, ConfigError, LogFormat, Sources};
@@ -132,6 +132,12 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             .map_err(|e| Failure::runtime(e.to_string()))?;
         return Ok(exit::OK);
     }
+    if let Command::Secrets(SecretsCommand::GenerateKey) = cli.command {
+        // Needs no configuration: it is how a configuration gets its key.
+        let key = crate::secrets::generate_key();
+        out.doc(&json!({ "key": key }), || key.clone());
+        return Ok(exit::OK);
+    }
     let config = config?;
 
     match cli.command {
@@ -232,12 +238,50 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let store = open(&config).await?;
             token::run(&store, cmd, &out).await
         }
+        Command::Secrets(SecretsCommand::GenerateKey) => Ok(exit::OK),
+        Command::Secrets(SecretsCommand::RotateKey) => {
+            if config.secrets.key.is_none() {
+                return Err(Failure::usage(
+                    crate::secrets::SecretsError::NoKey.to_string(),
+                ));
+            }
+            let store = open(&config).await?;
+            let report = store.reseal_secrets().await?;
+            out.doc(&json!(report), || {
+                format!(
+                    "re-sealed {} token value(s) under the current key, sealed {} found in clear; \
+                     {} already current. Previous keys can now be removed from secrets.previous_keys.",
+                    report.resealed, report.sealed_from_clear, report.current
+                )
+            });
+            Ok(exit::OK)
+        }
         Command::Bench(BenchCommand::Orders {
             rate,
             seconds,
             database,
         }) => {
             crate::bench_orders::latency(database.as_deref(), rate, seconds, &out).await?;
+            Ok(exit::OK)
+        }
+        Command::Bench(BenchCommand::Soak {
+            duration,
+            orders_per_second,
+            fault_rate,
+            database,
+        }) => {
+            if !(0.0..=0.9).contains(&fault_rate) {
+                return Err(Failure::usage(format!(
+                    "--fault-rate {fault_rate} is not between 0 and 0.9"
+                )));
+            }
+            let opts = crate::bench_soak::SoakOptions {
+                duration,
+                orders_per_second,
+                fault_rate,
+                database,
+            };
+            crate::bench_soak::soak(&opts, &out).await?;
             Ok(exit::OK)
         }
         Command::Bench(BenchCommand::FlashSale { database }) => {
@@ -271,7 +315,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
 }
 
 async fn open(config: &Config) -> Result<Store, Failure> {
-    Ok(Store::open(&config.database.url, config.database.max_connections).await?)
+    let store = Store::open(&config.database.url, config.database.max_connections).await?;
+    store.set_keyring(config.secrets.keyring());
+    Ok(store)
 }
 
 /// Validates the configuration, including that every account's producer is

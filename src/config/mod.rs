@@ -7,6 +7,7 @@ mod account;
 mod database_url;
 mod duration;
 mod secret;
+mod secrets;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -24,6 +25,7 @@ pub use account::{
 };
 pub use database_url::{Backend, DatabaseUrl};
 pub use secret::{REDACTED, Secret};
+pub use secrets::SecretsConfig;
 
 /// The built-in defaults, embedded so a bare `kho` works anywhere.
 pub const DEFAULTS: &str = include_str!("../../config/default.toml");
@@ -35,6 +37,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub sync: SyncConfig,
     pub log: LogConfig,
+    pub secrets: SecretsConfig,
     pub accounts: Vec<AccountConfig>,
 }
 
@@ -109,6 +112,8 @@ struct RawConfig {
     server: ServerConfig,
     sync: SyncConfig,
     log: LogConfig,
+    #[serde(default)]
+    secrets: secrets::RawSecrets,
     #[serde(default)]
     accounts: Vec<account::RawAccount>,
 }
@@ -267,12 +272,26 @@ impl Config {
             push("sync.debounce", "must be at most 60s".into());
         }
         let accounts = account::resolve_all(raw.accounts, env, &mut problems);
+        let secrets = secrets::resolve(raw.secrets, env, &mut problems);
+        if secrets.key.is_none()
+            && !accounts.is_empty()
+            && !problems.iter().any(|p| p.path.starts_with("secrets."))
+        {
+            problems.push(Problem {
+                path: "secrets.key".into(),
+                message: "required when accounts are configured: marketplace tokens are stored \
+                          encrypted under it; generate one with `kho secrets generate-key` and set \
+                          key = \"env:KHO_SECRET_KEY\" (or file:PATH)"
+                    .into(),
+            });
+        }
         if problems.is_empty() {
             Ok(Config {
                 database: raw.database,
                 server: raw.server,
                 sync: raw.sync,
                 log: raw.log,
+                secrets,
                 accounts,
             })
         } else {

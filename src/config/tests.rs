@@ -28,7 +28,15 @@ producer = "htx-chi-lang"
 base_url = "http://127.0.0.1:9001"
 rate_limit = { per_second = 5 }
 credentials = { partner_id = 2001887, partner_key = "env:PK", shop_id = 14701711, access_token = "tok-a", refresh_token = "tok-r" }
+
+[secrets]
+key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 "#;
+
+/// The account table without the `[secrets]` section, to add a second account.
+fn account_only() -> &'static str {
+    SHOPEE.split("[secrets]").next().unwrap_or(SHOPEE)
+}
 
 #[test]
 fn defaults_alone_are_valid() {
@@ -110,7 +118,7 @@ fn missing_env_secret_is_reported_without_value() {
 fn every_account_problem_is_reported_at_once() {
     let toml = format!(
         "{SHOPEE}\n{}",
-        SHOPEE
+        account_only()
             .replace("per_second = 5", "per_second = 5, burst = 9")
             .replace("shop_id = 14701711", "shop_id = 0, colour = \"red\"")
     );
@@ -134,7 +142,12 @@ fn partition_shares_must_not_exceed_everything() {
         "rate_limit = { per_second = 5 }",
         "allocation = { mode = \"partition\", share = 60 }",
     );
-    let b = a.replace("shopee-chi-lang", "shopee-chi-lang-2");
+    let b = account_only()
+        .replace(
+            "rate_limit = { per_second = 5 }",
+            "allocation = { mode = \"partition\", share = 60 }",
+        )
+        .replace("shopee-chi-lang", "shopee-chi-lang-2");
     let err = load_str(&format!("{a}{b}"), &[("PK", "k")]).unwrap_err();
     assert!(err.to_string().contains("add up to 120%"), "{err}");
 }
@@ -157,4 +170,88 @@ fn missing_file_is_an_error() {
     })
     .unwrap_err();
     assert!(err.to_string().contains("does not exist"));
+}
+
+#[test]
+fn accounts_require_a_secrets_key() {
+    let toml = SHOPEE.replace("key = \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"", "");
+    let p = only_problem(load_str(&toml, &[("PK", "k")]).unwrap_err());
+    assert_eq!(p.path, "secrets.key");
+    assert!(p.message.contains("generate-key"), "{}", p.message);
+    // Without accounts nothing needs sealing.
+    assert!(load_str("[secrets]\n", &[]).is_ok());
+}
+
+#[test]
+fn a_bad_secrets_key_is_named_without_its_value() {
+    let toml = SHOPEE.replace(
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "c2hvcnQta2V5LXZhbHVl",
+    );
+    let p = only_problem(load_str(&toml, &[("PK", "k")]).unwrap_err());
+    assert_eq!(p.path, "secrets.key");
+    assert!(p.message.contains("32 bytes"), "{}", p.message);
+    assert!(!p.message.contains("c2hvcnQta2V5LXZhbHVl"));
+}
+
+#[test]
+fn secrets_key_from_env_or_file_is_redacted() {
+    let key = crate::secrets::generate_key();
+    let toml = SHOPEE.replace(
+        "\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"",
+        "\"env:KHO_KEY\"",
+    );
+    let cfg = load_str(&toml, &[("PK", "k"), ("KHO_KEY", &key)]).unwrap();
+    assert!(cfg.secrets.keyring().is_some());
+    assert!(!cfg.to_redacted_toml().contains(&key));
+    assert!(!format!("{cfg:?}").contains(&key));
+
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(file, "{key}").unwrap();
+    let toml = SHOPEE.replace(
+        "\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"",
+        &format!(
+            "\"file:{}\"\nprevious_keys = [\"env:OLD\"]",
+            file.path().display()
+        ),
+    );
+    let err = load_str(&toml, &[("PK", "k")]).unwrap_err();
+    let p = only_problem(err);
+    assert_eq!(p.path, "secrets.previous_keys[0]");
+    let cfg = load_str(
+        &toml,
+        &[("PK", "k"), ("OLD", &crate::secrets::generate_key())],
+    )
+    .unwrap();
+    assert_eq!(cfg.secrets.previous_keys.len(), 1);
+}
+
+#[test]
+fn the_example_configuration_is_valid() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/example.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Every `env:NAME` it names, with a plausible value.
+    let env: HashMap<String, String> = text
+        .split("env:")
+        .skip(1)
+        .map(|rest| {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let value = if name == "KHO_SECRET_KEY" {
+                crate::secrets::generate_key()
+            } else {
+                format!("value-of-{name}")
+            };
+            (name, value)
+        })
+        .collect();
+    let cfg = Config::load(Sources {
+        file: Some(&path),
+        env: Some(env),
+    });
+    let cfg = cfg.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!cfg.accounts.is_empty());
+    assert!(cfg.secrets.keyring().is_some());
 }

@@ -80,6 +80,23 @@ const ACCOUNT_ROWS: &str = "SELECT a.id, a.name, a.channel, p.code AS producer, 
      LEFT JOIN account_tokens t ON t.account_id = a.id \
      WHERE (CAST($1 AS TEXT) IS NULL OR a.name = $1) ORDER BY a.name";
 
+/// What a sealed token is bound to: moved to another row or column, it no
+/// longer opens.
+fn token_purpose(account: &str, column: &str) -> String {
+    format!("account_tokens/{account}/{column}")
+}
+
+/// What `kho secrets rotate-key` did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ResealReport {
+    /// Values re-sealed under the current key (they were under a previous one).
+    pub resealed: u64,
+    /// Values found in clear (written before sealing existed) and sealed now.
+    pub sealed_from_clear: u64,
+    /// Values already under the current key.
+    pub current: u64,
+}
+
 fn seed_tokens(c: &Credentials) -> Option<(&str, &str)> {
     let (a, r) = match c {
         Credentials::Shopee(c) => (&c.access_token, &c.refresh_token),
@@ -150,14 +167,17 @@ impl Store {
                     changed_rules.push(id);
                 }
                 if let Some((access, refresh)) = seed_tokens(&a.credentials) {
+                    let ring = self.keyring()?;
+                    let access = ring.seal(&token_purpose(&a.name, "access_token"), access)?;
+                    let refresh = ring.seal(&token_purpose(&a.name, "refresh_token"), refresh)?;
                     sqlx::query(
                         "INSERT INTO account_tokens (account_id, access_token, refresh_token, \
                          access_expires_at, refresh_expires_at, updated_at) \
                          VALUES ($1, $2, $3, $4, NULL, $4) ON CONFLICT (account_id) DO NOTHING",
                     )
                     .bind(id)
-                    .bind(access)
-                    .bind(refresh)
+                    .bind(&access)
+                    .bind(&refresh)
                     .bind(at)
                     .execute(&mut *tx)
                     .await?;
@@ -201,7 +221,7 @@ impl Store {
     }
 
     pub async fn load_tokens(&self, account: &str) -> Result<Option<StoredTokens>> {
-        Ok(with_pool!(self, |pool| {
+        let stored: Option<StoredTokens> = with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT t.access_token, t.refresh_token, t.access_expires_at, t.refresh_expires_at \
                  FROM account_tokens t JOIN channel_accounts a ON a.id = t.account_id \
@@ -210,12 +230,28 @@ impl Store {
             .bind(account)
             .fetch_optional(pool)
             .await?
-        }))
+        });
+        let Some(mut t) = stored else {
+            return Ok(None);
+        };
+        let ring = self.keyring()?;
+        t.access_token = ring.open(&token_purpose(account, "access_token"), &t.access_token)?;
+        t.refresh_token = ring.open(&token_purpose(account, "refresh_token"), &t.refresh_token)?;
+        Ok(Some(t))
     }
 
     /// Durably replaces an account's tokens (committed when this returns).
     pub async fn save_tokens(&self, account: &str, tokens: &StoredTokens) -> Result<()> {
         let at = now();
+        let ring = self.keyring()?;
+        let access = ring.seal(
+            &token_purpose(account, "access_token"),
+            &tokens.access_token,
+        )?;
+        let refresh = ring.seal(
+            &token_purpose(account, "refresh_token"),
+            &tokens.refresh_token,
+        )?;
         in_tx!(self, |tx| {
             let id: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM channel_accounts WHERE name = $1")
@@ -231,14 +267,61 @@ impl Store {
                  refresh_expires_at = excluded.refresh_expires_at, updated_at = excluded.updated_at",
             )
             .bind(id)
-            .bind(&tokens.access_token)
-            .bind(&tokens.refresh_token)
+            .bind(&access)
+            .bind(&refresh)
             .bind(tokens.access_expires_at)
             .bind(tokens.refresh_expires_at)
             .bind(at)
             .execute(&mut *tx)
             .await?;
             Ok::<_, StoreError>(())
+        })
+    }
+
+    /// Re-seals every stored token under the current key, in one
+    /// transaction: a value under a key the keyring lacks stops it with
+    /// nothing changed.
+    pub async fn reseal_secrets(&self) -> Result<ResealReport> {
+        use crate::secrets::SealState;
+        let ring = self.keyring()?;
+        in_tx!(self, |tx| {
+            let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+                "SELECT t.account_id, a.name, t.access_token, t.refresh_token \
+                 FROM account_tokens t JOIN channel_accounts a ON a.id = t.account_id ORDER BY t.account_id",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut report = ResealReport::default();
+            for (id, name, access, refresh) in rows {
+                let mut values = Vec::new();
+                for (column, stored) in [("access_token", access), ("refresh_token", refresh)] {
+                    let purpose = token_purpose(&name, column);
+                    match ring.state(&stored) {
+                        SealState::Current => {
+                            report.current += 1;
+                            values.push(stored);
+                        }
+                        state => {
+                            let plain = ring.open(&purpose, &stored)?;
+                            if state == SealState::Clear {
+                                report.sealed_from_clear += 1;
+                            } else {
+                                report.resealed += 1;
+                            }
+                            values.push(ring.seal(&purpose, &plain)?);
+                        }
+                    }
+                }
+                sqlx::query(
+                    "UPDATE account_tokens SET access_token = $2, refresh_token = $3 WHERE account_id = $1",
+                )
+                .bind(id)
+                .bind(&values[0])
+                .bind(&values[1])
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok::<_, StoreError>(report)
         })
     }
 

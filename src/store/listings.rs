@@ -172,3 +172,34 @@ impl Store {
         }))
     }
 }
+
+/// What kho wants a listing to show (`None`: nothing decided yet).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DesiredState {
+    pub sku: String,
+    pub remote_item_id: String,
+    pub remote_variant_id: String,
+    #[sqlx(rename = "desired_stock")]
+    pub stock: Option<i64>,
+    #[sqlx(rename = "desired_price")]
+    pub price_vnd: Option<i64>,
+    #[sqlx(rename = "desired_active")]
+    pub active: Option<bool>,
+}
+
+impl Store {
+    /// The desired state of every listing of the account.
+    pub async fn desired_states(&self, account_id: i64) -> Result<Vec<DesiredState>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT v.sku, l.remote_item_id, l.remote_variant_id, l.desired_stock, \
+                 l.desired_price, l.desired_active \
+                 FROM listings l JOIN variants v ON v.id = l.variant_id \
+                 WHERE l.account_id = $1 ORDER BY l.id",
+            )
+            .bind(account_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}

@@ -54,6 +54,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("the database holds an unexpected value: {0}")]
     Corrupt(String),
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretsError),
 }
 
 impl StoreError {
@@ -93,6 +95,8 @@ struct Shared {
     /// Wakes this process's sync workers when a job is queued (SQLite has no
     /// LISTEN/NOTIFY; on PostgreSQL this supplements it for the same process).
     wake: Notify,
+    /// Seals and opens marketplace tokens (none: tokens cannot be stored).
+    keyring: std::sync::RwLock<Option<Arc<crate::secrets::Keyring>>>,
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool.
@@ -145,6 +149,7 @@ impl Store {
             shared: Arc::new(Shared {
                 debounce_ms: AtomicU64::new(100),
                 wake: Notify::new(),
+                keyring: std::sync::RwLock::new(None),
             }),
         }
     }
@@ -162,6 +167,25 @@ impl Store {
 
     pub fn debounce(&self) -> Duration {
         Duration::from_millis(self.shared.debounce_ms.load(Ordering::Relaxed))
+    }
+
+    /// The keys that seal marketplace tokens (from `secrets` in the
+    /// configuration); shared by every clone of this store.
+    pub fn set_keyring(&self, keyring: Option<crate::secrets::Keyring>) {
+        let mut slot = match self.shared.keyring.write() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *slot = keyring.map(Arc::new);
+    }
+
+    pub(crate) fn keyring(&self) -> Result<Arc<crate::secrets::Keyring>> {
+        let slot = match self.shared.keyring.read() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        slot.clone()
+            .ok_or(StoreError::Secrets(crate::secrets::SecretsError::NoKey))
     }
 
     /// Wakes this process's sync workers.

@@ -15,6 +15,10 @@ use super::outbox::refresh_desired;
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
 use crate::orders::state::{self, LineState};
 
+/// How far a marketplace's event time may be from kho's clock (truncation
+/// to whole seconds plus clock skew).
+const EVENT_TIME_UNCERTAINTY: chrono::Duration = chrono::Duration::seconds(2);
+
 /// One line of an order to ingest.
 #[derive(Debug, Clone)]
 pub struct IngestLine {
@@ -344,17 +348,34 @@ impl Store {
                     // The marketplace took (or, on cancellation, gave back)
                     // these units on its own: its listing shows that already,
                     // and they count against this account's partition quota.
+                    // Unless kho's last acknowledged push came after the
+                    // event: that absolute value overwrote the marketplace's
+                    // own change, so the listing shows the pushed value and
+                    // the new one must be pushed (never assumed shown).
+                    // Marketplace times are whole seconds on clocks that are
+                    // not kho's, so near the push kho cannot tell; it then
+                    // assumes whichever order of events makes it push: a
+                    // sale as overwritten, a cancellation as applied. An
+                    // extra push of an absolute value is harmless; a missed
+                    // one leaves the shop showing units that are gone.
                     let held = (want.reserved + want.sold) - (have.reserved + have.sold);
                     if held != 0 {
+                        let event_at = if held > 0 {
+                            order.ordered_at - EVENT_TIME_UNCERTAINTY
+                        } else {
+                            order.remote_updated_at.unwrap_or(at) + EVENT_TIME_UNCERTAINTY
+                        };
                         sqlx::query(
                             "UPDATE listings SET consumed = consumed + $3, \
                              remote_stock = CASE WHEN remote_stock IS NULL THEN NULL \
+                               WHEN acked_at IS NOT NULL AND acked_at >= $4 THEN remote_stock \
                                WHEN remote_stock - $3 < 0 THEN 0 ELSE remote_stock - $3 END \
                              WHERE account_id = $1 AND variant_id = $2",
                         )
                         .bind(account_id)
                         .bind(variant_id)
                         .bind(held)
+                        .bind(event_at)
                         .execute(&mut *tx)
                         .await?;
                     }

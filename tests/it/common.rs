@@ -17,6 +17,23 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://root@localhost/postgres?host=/var/run/postgresql".into())
 }
 
+/// The key that seals marketplace tokens in test databases (a test value;
+/// production keys come from `kho secrets generate-key`).
+pub const TEST_SECRET_KEY: &str = "dGVzdC1rZXktZm9yLWtoby1pbnRlZ3JhdGlvbi10c3Q=";
+
+/// A configuration environment with the test sealing key added.
+pub fn keyed(
+    mut env: std::collections::HashMap<String, String>,
+) -> std::collections::HashMap<String, String> {
+    env.insert("KHO__SECRETS__KEY".into(), TEST_SECRET_KEY.into());
+    env
+}
+
+pub fn test_keyring() -> kho::secrets::Keyring {
+    let key = kho::secrets::parse_key(TEST_SECRET_KEY).expect("test key");
+    kho::secrets::Keyring::new(&key, &[])
+}
+
 pub fn sample_catalog() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ocop-catalog.csv")
 }
@@ -90,9 +107,11 @@ impl TestDb {
     }
 
     pub async fn store(&self) -> Store {
-        Store::open(&self.database_url(), 8)
+        let store = Store::open(&self.database_url(), 8)
             .await
-            .expect("open store")
+            .expect("open store");
+        store.set_keyring(Some(test_keyring()));
+        store
     }
 
     /// Runs the real binary with this database and no other configuration.
@@ -106,7 +125,8 @@ impl TestDb {
             .current_dir(self.dir.path())
             .env_remove("KHO_CONFIG")
             .env_remove("KHO_LOG")
-            .env("KHO__DATABASE__URL", &self.url);
+            .env("KHO__DATABASE__URL", &self.url)
+            .env("KHO__SECRETS__KEY", TEST_SECRET_KEY);
         cmd
     }
 

@@ -74,7 +74,7 @@ fn config(w: &World, extra: &[(&str, &str)]) -> Config {
     }
     Config::load(Sources {
         file: Some(&w.db.path("kho.toml")),
-        env: Some(env),
+        env: Some(crate::common::keyed(env)),
     })
     .unwrap()
 }
@@ -359,7 +359,7 @@ both_backends!(partition_shares_never_oversell_at_any_step, |db| {
     std::fs::write(db.path("kho.toml"), toml).unwrap();
     let config = Config::load(Sources {
         file: Some(&db.path("kho.toml")),
-        env: Some(Default::default()),
+        env: Some(crate::common::keyed(Default::default())),
     })
     .unwrap();
     assert!(

@@ -13,6 +13,7 @@ mod ledger_props;
 mod marketplace_orders;
 mod orders;
 mod reconcile;
+mod secrets;
 mod shopee_sync;
 mod stock_cli;
 mod store_contract;

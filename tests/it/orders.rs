@@ -38,6 +38,7 @@ impl Daemon {
             .current_dir(db.dir.path())
             .env_remove("KHO_CONFIG")
             .env("KHO__DATABASE__URL", &db.url)
+            .env("KHO__SECRETS__KEY", crate::common::TEST_SECRET_KEY)
             .env("KHO__SERVER__LISTEN", format!("127.0.0.1:{port}"))
             .env(
                 "KHO__SERVER__PUBLIC_URL",

@@ -273,7 +273,9 @@ async fn expired_access_token_is_refreshed_once_and_the_rotation_stored() {
     let store = w.db.store().await;
     let config = kho::config::Config::load(kho::config::Sources {
         file: Some(&w.db.path("kho.toml")),
-        env: Some([("KHO_TEST_SHOPEE_KEY".to_owned(), PARTNER_KEY.to_owned())].into()),
+        env: Some(crate::common::keyed(
+            [("KHO_TEST_SHOPEE_KEY".to_owned(), PARTNER_KEY.to_owned())].into(),
+        )),
     })
     .unwrap();
     let transport = kho::channels::transport().unwrap();

@@ -212,3 +212,144 @@ both_backends!(import_refuses_rows_that_contradict_the_store, |db| {
             .collect::<Vec<_>>()
     );
 });
+
+// A shop's own sale lowers its listing by itself, so kho does not push it
+// back — unless kho's last acknowledged push came after the sale: that
+// absolute value overwrote the marketplace's own decrement, and the new
+// value must be pushed.
+both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
+    use kho::orders::state::as_str;
+    use kho::store::listings::LinkRow;
+    use kho::store::orders::{IngestLine, IngestOrder};
+    use kho_channel::OrderStatus;
+
+    let store = seeded(&db).await;
+    let toml = db.path("kho.toml");
+    std::fs::write(
+        &toml,
+        "[[accounts]]\nname = \"shopee-a\"\nchannel = \"shopee\"\nproducer = \"htx-chi-lang\"\n\
+         base_url = \"http://127.0.0.1:9\"\n\
+         credentials = { partner_id = 1, partner_key = \"k\", shop_id = 1 }\n",
+    )
+    .unwrap();
+    let config = kho::config::Config::load(kho::config::Sources {
+        file: Some(&toml),
+        env: Some(crate::common::keyed(Default::default())),
+    })
+    .unwrap();
+    store.sync_accounts(&config.accounts, true).await.unwrap();
+    let account = store.accounts(None).await.unwrap()[0].id;
+    let (variant_id, sku) = store
+        .producer_skus("htx-chi-lang")
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    store
+        .link_listings(
+            account,
+            &[LinkRow {
+                variant_id,
+                remote_item_id: "1".into(),
+                remote_variant_id: String::new(),
+                seller_sku: sku.clone(),
+                stock: 0,
+                price_vnd: 0,
+                status: "active".into(),
+            }],
+        )
+        .await
+        .unwrap();
+    let listing = store.listings(account).await.unwrap().remove(0);
+    let shown = store.desired_states(account).await.unwrap()[0]
+        .stock
+        .unwrap();
+    store
+        .record_ack(listing.id, Some(shown), Some(listing.price_vnd))
+        .await
+        .unwrap();
+    let jobs = |store: Store| async move {
+        match store.pool() {
+            kho::store::Pool::Sqlite(p) => {
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sync_jobs WHERE kind = 'stock'")
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+            kho::store::Pool::Postgres(p) => {
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sync_jobs WHERE kind = 'stock'")
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+        }
+    };
+    let clear = |store: Store| async move {
+        match store.pool() {
+            kho::store::Pool::Sqlite(p) => {
+                sqlx::query("DELETE FROM sync_jobs")
+                    .execute(p)
+                    .await
+                    .unwrap();
+            }
+            kho::store::Pool::Postgres(p) => {
+                sqlx::query("DELETE FROM sync_jobs")
+                    .execute(p)
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    clear(store.clone()).await;
+    let order = |id: &str, at: chrono::DateTime<chrono::Utc>| IngestOrder {
+        remote_order_id: id.into(),
+        status: OrderStatus::Ready,
+        raw_status: as_str(OrderStatus::Ready).into(),
+        ordered_at: at,
+        remote_updated_at: Some(at),
+        lines: vec![IngestLine {
+            key: format!("1//{sku}"),
+            seller_sku: sku.clone(),
+            quantity: 1,
+            unit_price_vnd: 1000,
+        }],
+    };
+    let now = chrono::Utc::now();
+
+    // Placed after the push: the shop shows one less by itself; nothing to push.
+    store
+        .ingest_order(
+            account,
+            &order("after", now + chrono::Duration::seconds(60)),
+            true,
+            "test",
+        )
+        .await
+        .unwrap();
+    let after = store.listings(account).await.unwrap().remove(0);
+    assert_eq!(after.remote_stock, Some(shown - 1));
+    assert_eq!(jobs(store.clone()).await, 0);
+
+    // Acknowledged after this sale: the push erased the shop's decrement.
+    store
+        .record_ack(listing.id, Some(shown - 1), None)
+        .await
+        .unwrap();
+    store
+        .ingest_order(
+            account,
+            &order("before", now - chrono::Duration::seconds(60)),
+            true,
+            "test",
+        )
+        .await
+        .unwrap();
+    let before = store.listings(account).await.unwrap().remove(0);
+    assert_eq!(before.remote_stock, Some(shown - 1), "belief unchanged");
+    assert_eq!(
+        store.desired_states(account).await.unwrap()[0].stock,
+        Some(shown - 2)
+    );
+    assert_eq!(jobs(store.clone()).await, 1, "the new value is queued");
+});

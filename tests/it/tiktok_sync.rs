@@ -338,7 +338,9 @@ async fn expired_access_token_is_refreshed_once_and_the_rotation_stored() {
     let store = w.db.store().await;
     let config = kho::config::Config::load(kho::config::Sources {
         file: Some(&w.db.path("kho.toml")),
-        env: Some([(SECRET_ENV.to_owned(), APP_SECRET.to_owned())].into()),
+        env: Some(crate::common::keyed(
+            [(SECRET_ENV.to_owned(), APP_SECRET.to_owned())].into(),
+        )),
     })
     .unwrap();
     let transport = kho::channels::transport().unwrap();
@@ -687,7 +689,9 @@ async fn a_vietnamese_body_is_signed_as_sent() {
     let store = w.db.store().await;
     let config = kho::config::Config::load(kho::config::Sources {
         file: Some(&w.db.path("kho.toml")),
-        env: Some([(SECRET_ENV.to_owned(), APP_SECRET.to_owned())].into()),
+        env: Some(crate::common::keyed(
+            [(SECRET_ENV.to_owned(), APP_SECRET.to_owned())].into(),
+        )),
     })
     .unwrap();
     let transport = kho::channels::transport().unwrap();

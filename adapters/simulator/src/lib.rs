@@ -7,6 +7,7 @@
 //!
 //! One sibling module per marketplace: [`shopee`], [`tiktok`] (TikTok Shop Open API 202309) and [`lazada`].
 
+mod common;
 pub mod lazada;
 pub mod shopee;
 pub mod tiktok;

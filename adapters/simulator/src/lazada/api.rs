@@ -17,10 +17,10 @@ use super::config::ErrorStatusMode;
 use super::error::{ApiError, Rejection};
 use super::gate::{Kind, validate};
 use super::params::Params;
-use super::server::ConnectionKiller;
 use super::state::now_ms;
 use super::world::World;
 use super::{SimCore, auth, orders, products, stock};
+use crate::common::server::ConnectionKiller;
 
 /// Prefix of both gateways' URLs (`https://api.lazada.vn/rest`, `https://auth.lazada.com/rest`, §1); the signed
 /// path is what follows it.

@@ -279,3 +279,5 @@ impl fmt::Debug for SellerConfig {
             .finish()
     }
 }
+
+crate::common::faults::fault_settings!(FaultConfig, push_drop, push_duplicate);

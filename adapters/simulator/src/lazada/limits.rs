@@ -6,8 +6,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-const WINDOW: Duration = Duration::from_secs(1);
-
 /// One limit that applies to a call: its key and its calls-per-second.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limit {
@@ -61,16 +59,7 @@ impl SlidingWindowLimiter {
     }
 }
 
-/// Drops instants at least one second older than `now`: a call at `t` and one at `t + 1 s` are in different windows.
-pub(crate) fn prune(window: &mut VecDeque<Instant>, now: Instant) {
-    while let Some(&front) = window.front() {
-        if now.saturating_duration_since(front) >= WINDOW {
-            window.pop_front();
-        } else {
-            break;
-        }
-    }
-}
+pub(crate) use crate::common::window::prune;
 
 #[cfg(test)]
 mod tests {

@@ -17,13 +17,11 @@ pub mod tokens;
 mod api;
 mod auth;
 mod control;
-mod faults;
 mod gate;
 mod limits;
 mod orders;
 mod params;
 mod products;
-mod server;
 mod stock;
 mod world;
 mod xml;
@@ -32,15 +30,12 @@ mod xml;
 mod tests;
 
 use std::future::Future;
-use std::net::SocketAddr;
-use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use tokio::sync::mpsc;
 
 pub use config::{
     ErrorStatusMode, FaultConfig, PushConfig, RateLimitSignal, RateLimits, SellerConfig, SimConfig,
@@ -115,7 +110,7 @@ impl SimControl {
     /// Serves this simulator on `listener` until `shutdown` completes. Lets a CLI seed the state and print
     /// tokens before serving.
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-        server::run(listener, self.router(), shutdown).await;
+        crate::common::server::run("lazada", listener, self.router(), shutdown).await;
     }
 
     /// The axum router serving `/rest/...` and `/_sim/...` for this simulator.
@@ -349,19 +344,13 @@ async fn push_dispatcher(core: Weak<SimCore>, rx: mpsc::UnboundedReceiver<Outgoi
 }
 
 /// A simulator running in the background on 127.0.0.1. Dereferences to its [`SimControl`].
-#[derive(Debug)]
-pub struct SimHandle {
-    control: SimControl,
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
-}
+pub type SimHandle = crate::common::handle::SimHandle<SimControl>;
 
 impl SimHandle {
     /// `http://127.0.0.1:PORT/rest` — the client's Lazada `base_url` (for `https://api.lazada.vn/rest`) **and**
     /// `auth_url` (for `https://auth.lazada.com/rest`).
     pub fn base_url(&self) -> String {
-        format!("http://{}{}", self.addr, api::REST_PREFIX)
+        format!("http://{}{}", self.addr(), api::REST_PREFIX)
     }
 
     /// Same as [`Self::base_url`]: the auth host's token paths are served on the same listener.
@@ -371,39 +360,7 @@ impl SimHandle {
 
     /// `http://127.0.0.1:PORT` — where `/_sim/...` lives.
     pub fn control_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    pub fn control(&self) -> SimControl {
-        self.control.clone()
-    }
-
-    /// Stops accepting, lets in-flight calls finish, and waits for the server task.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Deref for SimHandle {
-    type Target = SimControl;
-
-    fn deref(&self) -> &SimControl {
-        &self.control
-    }
-}
-
-impl Drop for SimHandle {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        format!("http://{}", self.addr())
     }
 }
 
@@ -413,20 +370,9 @@ pub struct Simulator;
 impl Simulator {
     /// Starts a simulator on 127.0.0.1 with an OS-chosen port.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
         let control = SimControl::new(config)?;
         let router = control.router();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::run(listener, router, async move {
-            let _ = stopped.await;
-        }));
-        Ok(SimHandle {
-            control,
-            addr,
-            stop: Some(stop),
-            task,
-        })
+        Ok(SimHandle::start("lazada", control, router).await?)
     }
 }
 

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use super::config::{SellerConfig, SimConfig};
-use super::faults::Faults;
 use super::limits::{Limit, SlidingWindowLimiter};
 use super::log::RequestLog;
 use super::push::{PushMsg, PushState};
@@ -15,6 +14,7 @@ use super::state::{
     SellerState, SimState, Sku, SkuEdit, StockHold, move_hold, now_ms,
 };
 use super::tokens::{SellerTokens, TokenAction, TokenPair, new_token};
+use crate::common::faults::Faults;
 
 /// Why a control operation was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -69,10 +69,10 @@ pub struct World {
     /// Single-use authorization codes: code → (seller_id, expiry in ms).
     pub auth_codes: HashMap<String, (i64, i64)>,
     pub log: RequestLog,
-    pub limiter: SlidingWindowLimiter,
+    pub(crate) limiter: SlidingWindowLimiter,
     /// Admitted calls per UTC day (day number → count), for `RateLimits::daily_app_calls`.
     pub daily_calls: (i64, u64),
-    pub faults: Faults,
+    pub(crate) faults: Faults<super::config::FaultConfig>,
     pub push: PushState,
 }
 

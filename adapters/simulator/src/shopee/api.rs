@@ -17,9 +17,9 @@ use super::error::{ApiError, Rejection};
 use super::gate::{shop_of_call, validate};
 use super::media;
 use super::params::Query;
-use super::server::ConnectionKiller;
 use super::sign::ApiType;
 use super::{SimCore, auth, orders, products, push};
+use crate::common::server::ConnectionKiller;
 
 /// What an endpoint answers on success.
 #[derive(Debug)]

@@ -230,3 +230,5 @@ impl fmt::Debug for ShopConfig {
             .finish()
     }
 }
+
+crate::common::faults::fault_settings!(FaultConfig, push_drop, push_duplicate);

@@ -69,7 +69,7 @@ pub fn validate(
     // Counted as soon as the call is attributable to a shop: a refused call does not take a slot.
     if let Some(shop_id) = shop_key
         && let Some(limit) = world.rate_limit(shop_id)
-        && !world.limiter.try_admit(shop_id, limit, now)
+        && !world.limiter.try_admit(&shop_id, limit, now)
     {
         return Err(ApiError::rate_limited());
     }

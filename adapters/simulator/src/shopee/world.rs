@@ -6,8 +6,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
 use super::config::{ShopConfig, SimConfig};
-use super::faults::Faults;
-use super::limits::SlidingWindowLimiter;
 use super::log::RequestLog;
 use super::push::{PushMsg, PushState};
 use super::state::{
@@ -15,6 +13,8 @@ use super::state::{
     SeedItem, ShopState, SimState, TierVariation, now_unix, now_unix_ms, yymmdd,
 };
 use super::tokens::{ShopTokens, TokenAction, TokenPair, new_token};
+use crate::common::faults::Faults;
+use crate::common::window::SlidingWindowLimiter;
 
 /// Why a control operation was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -55,8 +55,8 @@ pub struct World {
     /// Single-use authorization codes: code → (shop_id, expiry in Unix ms).
     pub auth_codes: HashMap<String, (i64, i64)>,
     pub log: RequestLog,
-    pub limiter: SlidingWindowLimiter,
-    pub faults: Faults,
+    pub(crate) limiter: SlidingWindowLimiter<i64>,
+    pub(crate) faults: Faults<super::config::FaultConfig>,
     pub push: PushState,
 }
 

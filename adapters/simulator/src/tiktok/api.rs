@@ -17,10 +17,10 @@ use super::config::ErrorStatusMode;
 use super::error::{ApiError, FILE_TOO_LARGE, INTERNAL_ERROR, REQUEST_TIMEOUT, Rejection};
 use super::gate::{Endpoint, Scope, Signed, admit, find_route, shop_of_call, validate};
 use super::params::Query;
-use super::server::ConnectionKiller;
 use super::state::{civil, now_unix};
 use super::webhook::{self, WebhookMsg, WebhookOptions};
 use super::{SimCore, auth, events, media, orders, products};
+use crate::common::server::ConnectionKiller;
 
 /// What an endpoint answers on success: `data`, and the webhooks its change causes.
 #[derive(Debug)]

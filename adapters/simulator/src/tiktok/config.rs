@@ -274,3 +274,5 @@ impl fmt::Debug for ShopConfig {
             .finish()
     }
 }
+
+crate::common::faults::fault_settings!(FaultConfig, webhook_drop, webhook_duplicate);

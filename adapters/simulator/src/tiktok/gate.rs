@@ -228,7 +228,7 @@ pub struct CallContext {
 pub fn admit(world: &mut World, shop_key: Option<&str>, now: Instant) -> Result<(), ApiError> {
     if let Some(shop_id) = shop_key
         && let Some(limit) = world.rate_limit(shop_id)
-        && !world.limiter.try_admit(shop_id, limit, now)
+        && !world.limiter.try_admit(&shop_id.to_owned(), limit, now)
     {
         return Err(ApiError::rate_limited());
     }

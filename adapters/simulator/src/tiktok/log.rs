@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::error::Rejection;
-use super::limits::prune;
+use crate::common::window::prune;
 
 /// One recorded call.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

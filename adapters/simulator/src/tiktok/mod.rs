@@ -7,8 +7,6 @@
 
 pub mod config;
 pub mod error;
-pub mod faults;
-pub mod limits;
 pub mod log;
 pub mod sign;
 pub mod state;
@@ -24,21 +22,17 @@ mod media;
 mod orders;
 mod params;
 mod products;
-mod server;
 mod world;
 
 #[cfg(test)]
 mod tests;
 
 use std::future::Future;
-use std::net::SocketAddr;
-use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use tokio::sync::mpsc;
 
 pub use config::{
     ErrorStatusMode, FaultConfig, ShopConfig, SimConfig, WarehouseConfig, WebhookConfig,
@@ -101,7 +95,7 @@ impl SimControl {
     /// Serves this simulator on `listener` until `shutdown` completes. Lets a CLI seed the state and print
     /// tokens before serving.
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-        server::run(listener, self.router(), shutdown).await;
+        crate::common::server::run("tiktok", listener, self.router(), shutdown).await;
     }
 
     /// The axum router serving both TikTok hosts and `/_sim/...` for this simulator. The body limit is raised
@@ -382,50 +376,12 @@ async fn webhook_dispatcher(core: Weak<SimCore>, rx: mpsc::UnboundedReceiver<Out
 }
 
 /// A simulator running in the background on 127.0.0.1. Dereferences to its [`SimControl`].
-#[derive(Debug)]
-pub struct SimHandle {
-    control: SimControl,
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
-}
+pub type SimHandle = crate::common::handle::SimHandle<SimControl>;
 
 impl SimHandle {
     /// `http://127.0.0.1:PORT` — what a client uses as both its Open API host and its auth host.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    pub fn control(&self) -> SimControl {
-        self.control.clone()
-    }
-
-    /// Stops accepting, lets in-flight calls finish, and waits for the server task.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Deref for SimHandle {
-    type Target = SimControl;
-
-    fn deref(&self) -> &SimControl {
-        &self.control
-    }
-}
-
-impl Drop for SimHandle {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        format!("http://{}", self.addr())
     }
 }
 
@@ -435,20 +391,9 @@ pub struct Simulator;
 impl Simulator {
     /// Starts a simulator on 127.0.0.1 with an OS-chosen port.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
         let control = SimControl::new(config)?;
         let router = control.router();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::run(listener, router, async move {
-            let _ = stopped.await;
-        }));
-        Ok(SimHandle {
-            control,
-            addr,
-            stop: Some(stop),
-            task,
-        })
+        Ok(SimHandle::start("tiktok", control, router).await?)
     }
 }
 

@@ -252,7 +252,7 @@ pub(crate) type WebhookSender = mpsc::UnboundedSender<Outgoing>;
 /// Queues `msg` for delivery, applying the options and the seeded webhook faults.
 pub(crate) fn emit(core: &Arc<SimCore>, msg: WebhookMsg, opts: WebhookOptions) {
     let mut world = core.world();
-    let fault = world.faults.decide_webhook();
+    let fault = world.faults.decide_push();
     if opts.hold {
         world.webhooks.held.push(msg);
         return;

@@ -10,8 +10,6 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::config::{ShopConfig, SimConfig};
-use super::faults::Faults;
-use super::limits::SlidingWindowLimiter;
 use super::log::RequestLog;
 use super::state::{
     CancelStatus, Cancellation, InventoryEntry, LineItem, ListingEdit, NewOrder, Order,
@@ -20,6 +18,8 @@ use super::state::{
 };
 use super::tokens::{Lifetimes, ShopTokens, TokenAction, TokenPair, new_token};
 use super::webhook::{WebhookMsg, WebhookState};
+use crate::common::faults::Faults;
+use crate::common::window::SlidingWindowLimiter;
 
 /// Errors of the control API (seeding, hand edits, test actions).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -135,8 +135,8 @@ pub struct World {
     /// (shop id, route pattern) pairs answered with 105005, as if the App lacked the scope.
     pub denied: BTreeSet<(String, String)>,
     pub log: RequestLog,
-    pub limiter: SlidingWindowLimiter,
-    pub faults: Faults,
+    pub(crate) limiter: SlidingWindowLimiter<String>,
+    pub(crate) faults: Faults<super::config::FaultConfig>,
     pub webhooks: WebhookState,
     next_id: u64,
 }

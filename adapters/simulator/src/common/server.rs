@@ -14,7 +14,7 @@ use tower::ServiceExt;
 
 /// Put into each request's extensions; `kill()` makes the connection task drop the socket unanswered.
 #[derive(Debug, Clone)]
-pub struct ConnectionKiller(Arc<Notify>);
+pub(crate) struct ConnectionKiller(Arc<Notify>);
 
 impl ConnectionKiller {
     pub fn kill(&self) {
@@ -23,7 +23,12 @@ impl ConnectionKiller {
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets in-flight requests finish.
-pub(crate) async fn run(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+pub(crate) async fn run(
+    name: &'static str,
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()>,
+) {
     let (closing_tx, closing_rx) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
@@ -35,7 +40,7 @@ pub(crate) async fn run(listener: TcpListener, router: Router, shutdown: impl Fu
             Ok((stream, _)) => stream,
             Err(e) => {
                 // Usually out of file descriptors; back off instead of spinning.
-                tracing::warn!(error = %e, "lazada simulator: accept failed");
+                tracing::warn!(error = %e, simulator = name, "simulator: accept failed");
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 continue;
             }

@@ -4,6 +4,8 @@
 //! `kho link` has real work to do: one listing per catalog product, one
 //! variant per SKU, the SKU as the seller SKU.
 
+pub mod world;
+
 use std::collections::BTreeMap;
 
 use kho_simulator::shopee::{SeedItem, SeedModel};

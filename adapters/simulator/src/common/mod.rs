@@ -1,0 +1,9 @@
+//! What every simulator measures and injects the same way, whatever the
+//! marketplace: sliding-window rate limits and seeded faults. Marketplace
+//! specifics (error envelopes, ids, default settings) stay in each
+//! marketplace's module; nothing here is shared with the clients.
+
+pub(crate) mod faults;
+pub mod handle;
+pub(crate) mod server;
+pub(crate) mod window;
