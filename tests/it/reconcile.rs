@@ -671,7 +671,7 @@ async fn concurrent_runs_of_one_account_body(db: TestDb) {
     std::fs::write(w.db.path("kho.toml"), toml).unwrap();
     let config = kho::config::Config::load(kho::config::Sources {
         file: Some(&w.db.path("kho.toml")),
-        env: Some(
+        env: Some(crate::common::keyed(
             [
                 (
                     "KHO_TEST_SHOPEE_KEY".to_owned(),
@@ -681,7 +681,7 @@ async fn concurrent_runs_of_one_account_body(db: TestDb) {
             ]
             .into_iter()
             .collect(),
-        ),
+        )),
     })
     .unwrap();
     let store = w.db.store().await;
