@@ -91,6 +91,18 @@ pub struct ListingState {
     pub dead_jobs: i64,
 }
 
+const VARIANTS_OF_PRODUCTS: &str = "SELECT pr.code AS producer_code, pr.name AS producer_name, pr.district, \
+     p.code AS product_code, p.name AS product_name, v.sku AS variant_sku, v.name AS variant_name, \
+     v.price_vnd, COALESCE(s.on_hand, 0) AS stock, COALESCE(s.reserved, 0) AS reserved, v.weight_g, \
+     p.ocop_stars, p.ocop_cert_no, p.ocop_cert_expires, p.category, p.description, v.image_urls, \
+     p.active AS product_active, v.active AS variant_active \
+     FROM variants v \
+     JOIN products p ON p.id = v.product_id \
+     JOIN producers pr ON pr.id = p.producer_id \
+     JOIN locations l ON l.producer_id = pr.id AND l.is_default \
+     LEFT JOIN stock_levels s ON s.variant_id = v.id AND s.location_id = l.id \
+     WHERE p.code IN (";
+
 impl Store {
     /// A page of an account's listings, in link order.
     pub async fn listing_states(
@@ -214,6 +226,24 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         }))
+    }
+
+    /// Variants of several products at once (one query for a page).
+    pub async fn variant_entries_of(&self, products: &[String]) -> Result<Vec<CatalogEntry>> {
+        let mut out = Vec::new();
+        for chunk in products.chunks(500) {
+            let rows: Vec<CatalogEntry> = with_pool!(self, |pool| {
+                let mut qb = sqlx::QueryBuilder::new(VARIANTS_OF_PRODUCTS);
+                let mut sep = qb.separated(", ");
+                for code in chunk {
+                    sep.push_bind(code);
+                }
+                qb.push(") ORDER BY v.id");
+                qb.build_query_as().fetch_all(pool).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
     }
 
     /// Sets a product's fields and recomputes its listings' desired state

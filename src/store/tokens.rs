@@ -151,12 +151,14 @@ impl Store {
             .last_used_at
             .is_none_or(|t| at - t >= LAST_USED_GRANULARITY)
         {
-            with_pool!(self, |pool| {
-                sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
-                    .bind(row.id)
-                    .bind(at)
-                    .execute(pool)
-                    .await?;
+            // In the background: on SQLite a long import holds the write
+            // lock, and a read must not wait for it just to note its use.
+            let store = self.clone();
+            let id = row.id;
+            tokio::spawn(async move {
+                if let Err(e) = store.touch_token(id, at).await {
+                    tracing::debug!(error = %e, token_id = id, "cannot record a token's last use");
+                }
             });
         }
         Ok(Some(Principal {
@@ -165,6 +167,17 @@ impl Store {
             role,
             producer: row.producer,
         }))
+    }
+
+    async fn touch_token(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Every token, revoked ones included (they stay for the record).

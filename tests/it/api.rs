@@ -78,6 +78,19 @@ both_backends!(token_cli_create_list_revoke, |db| {
             .is_none()
     );
 
+    // Use is recorded in the background, without holding the request.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while store.list_tokens().await.expect("list")[0]
+        .last_used_at
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "last use never recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
     // Only a hash is stored: the secret appears nowhere in the database.
     let listed = ok(&db.kho(&["--json", "token", "list"]));
     assert!(!listed.contains(admin) && !listed.contains(&coop_secret));
@@ -847,6 +860,31 @@ both_backends!(
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let v: Value = resp.json().await.expect("json");
         assert!(v["details"][0]["column"] == "producer_code", "{v}");
+        assert_eq!(store.catalog_entries(None).await.expect("entries"), before);
+
+        // A product code of another producer is refused without naming it.
+        let other_product = store.catalog_entries(Some(OTHER)).await.expect("entries")[0]
+            .product_code
+            .clone();
+        let taken = format!(
+            "{}\n{}\n",
+            lines[0],
+            good.lines()
+                .nth(1)
+                .expect("row")
+                .replace(OWN_PRODUCT, &other_product)
+        );
+        let resp = http
+            .post(format!("{base}/catalog/import"))
+            .bearer_auth(&coop)
+            .body(taken)
+            .send()
+            .await
+            .expect("import");
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let text = resp.text().await.expect("text");
+        assert!(!text.contains(OTHER), "{text}");
+        assert!(text.contains("already used elsewhere"), "{text}");
         assert_eq!(store.catalog_entries(None).await.expect("entries"), before);
 
         // Garbage and empty bodies are refused too; a good file applies.

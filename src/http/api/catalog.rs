@@ -118,7 +118,11 @@ fn split_urls(s: &str) -> Vec<String> {
 
 async fn product_view(store: &Store, p: ProductRow) -> ApiResult<ProductView> {
     let variants = store.variant_entries(Some(&p.code), None).await?;
-    Ok(ProductView {
+    Ok(with_variants(p, variants))
+}
+
+fn with_variants(p: ProductRow, variants: Vec<CatalogEntry>) -> ProductView {
+    ProductView {
         code: p.code,
         producer: p.producer,
         name: p.name,
@@ -129,7 +133,7 @@ async fn product_view(store: &Store, p: ProductRow) -> ApiResult<ProductView> {
         ocop_cert_expires: p.ocop_cert_expires,
         active: p.active,
         variants: variants.into_iter().map(VariantView::from).collect(),
-    })
+    }
 }
 
 /// The product if the caller may see it; 404 otherwise (missing and
@@ -412,14 +416,19 @@ async fn list_products(
         .product_rows(producer, None, limit + 1, offset)
         .await?;
     let page = Page::from_fetch(rows, limit, offset);
-    let mut items = Vec::with_capacity(page.items.len());
-    for p in page.items {
-        items.push(product_view(&state.store, p).await?);
+    let codes: Vec<String> = page.items.iter().map(|p| p.code.clone()).collect();
+    let mut by_product: std::collections::HashMap<String, Vec<CatalogEntry>> =
+        std::collections::HashMap::new();
+    for e in state.store.variant_entries_of(&codes).await? {
+        by_product
+            .entry(e.product_code.clone())
+            .or_default()
+            .push(e);
     }
-    Ok(Json(Page {
-        items,
-        next: page.next,
-    }))
+    Ok(Json(page.map(|p| {
+        let variants = by_product.remove(&p.code).unwrap_or_default();
+        with_variants(p, variants)
+    })))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -885,10 +894,13 @@ async fn import(
             return Err(rejected(foreign));
         }
     }
-    let name = headers
+    let name: String = headers
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("upload");
+        .unwrap_or("upload")
+        .chars()
+        .take(200)
+        .collect();
     let plan = match state
         .store
         .import_catalog(
@@ -899,7 +911,13 @@ async fn import(
         .await
     {
         Ok(plan) => plan,
-        Err(ImportError::Rejected(errors)) => return Err(rejected(errors)),
+        Err(ImportError::Rejected(errors)) => {
+            return Err(rejected(if who.producer_scope().is_some() {
+                errors.into_iter().map(without_owner).collect()
+            } else {
+                errors
+            }));
+        }
         Err(ImportError::Store(e)) => return Err(e.into()),
     };
     Ok(Json(ImportReport {
@@ -914,6 +932,15 @@ async fn import(
         unchanged: plan.unchanged,
         plan: serde_json::to_value(&plan).map_err(ApiError::internal)?,
     }))
+}
+
+/// For a cooperative: a code taken by another producer is reported
+/// without naming who holds it.
+fn without_owner(mut e: RowError) -> RowError {
+    if e.message.contains(" belongs to ") {
+        e.message = "is already used elsewhere in the catalog".into();
+    }
+    e
 }
 
 // ---- certificates ----
