@@ -178,6 +178,32 @@ both_backends!(no_secret_appears_in_output_logs_or_the_database, |db| {
         .to_owned();
     let http = reqwest::Client::new();
     tokio::time::sleep(Duration::from_millis(500)).await;
+    // The admin API: an admin sees everything there is about the accounts.
+    let store = w.db.store().await;
+    let (_, api_token) = store
+        .create_token("scan", kho::auth::Role::Admin, None)
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/accounts",
+        "/api/v1/accounts/shopee-chi-lang",
+        "/api/v1/accounts/shopee-chi-lang/listings",
+        "/api/v1/sync/jobs",
+        "/api/v1/sync/dead-letters",
+        "/api/v1/tokens",
+        "/api/v1/openapi.json",
+    ] {
+        let answer = http
+            .get(format!("{base}{path}"))
+            .bearer_auth(&api_token)
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "{path}: {}", answer.status());
+        seen.push(("API response", answer.text().await.unwrap()));
+    }
+    store.close().await;
+    secrets.push(api_token);
     let metrics = http
         .get(format!("{base}/metrics"))
         .send()
