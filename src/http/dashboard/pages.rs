@@ -1051,9 +1051,10 @@ credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_tok
         std::fs::write(&file, TOML).unwrap();
         let config = Config::load(Sources {
             file: Some(&file),
-            env: Some(Default::default()),
+            env: Some(crate::secrets::ephemeral_env()),
         })
         .unwrap();
+        store.set_keyring(config.secrets.keyring());
         store.sync_accounts(&config.accounts, true).await.unwrap();
         let ids: HashMap<String, i64> = store
             .accounts(None)
