@@ -458,3 +458,152 @@ pub async fn sync(
     });
     Ok(())
 }
+
+/// Reconciles one Shopee account of `listings` remote listings (50 models
+/// an item) on an unlimited simulator in this process, after 1% of them
+/// were edited by hand. Prints the wall time of the run, the drift found
+/// and the peak RSS of the process (simulator included).
+pub async fn reconcile(
+    listings: usize,
+    database: Option<&str>,
+    out: &crate::cli::Output,
+) -> Result<(), Failure> {
+    use kho_simulator::shopee::{ListingEdit, PriceLimit, ShopConfig, SimConfig, Simulator};
+
+    let runtime = |e: &dyn std::fmt::Display| Failure::runtime(e.to_string());
+    let dir = std::env::temp_dir().join(format!("kho-bench-reconcile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| runtime(&e))?;
+    let url = match database {
+        Some(u) => u.to_owned(),
+        None => format!("sqlite://{}", dir.join("bench.db").display()),
+    };
+    let db_url = DatabaseUrl::parse(&url).map_err(Failure::usage)?;
+    let store = Store::open(&db_url, 8).await?;
+    let tag = format!("{:x}", chrono::Utc::now().timestamp_millis() % 0xff_ffff);
+    let entries = bench_entries(listings, &tag);
+    let mut csv = Vec::new();
+    crate::catalog::file::write_csv(&mut csv, &entries).map_err(|e| runtime(&e))?;
+    import_bytes(&store, &csv, "bench.csv", false, "bench")
+        .await
+        .map_err(|e| runtime(&e))?;
+    drop(csv);
+    let items = crate::sim::shopee_items(&entries);
+    let producer = entries
+        .first()
+        .map(|e| e.producer_code.clone())
+        .unwrap_or_default();
+    drop(entries);
+    let shop_id = 16_000_000_i64;
+    let sim = Simulator::start(SimConfig {
+        partner_id: 2_001_887,
+        partner_key: BENCH_PARTNER_KEY.into(),
+        shops: vec![ShopConfig {
+            shop_id,
+            access_token: format!("{:032x}", 0xbe_u64),
+            refresh_token: format!("{:032x}", 0xef_u64),
+            items,
+            rate_limit_per_second: None,
+            max_price_ratio: None,
+            price_limit: PriceLimit {
+                min_limit: 1000.0,
+                max_limit: 5_000_000.0,
+            },
+            ..ShopConfig::default()
+        }],
+        rate_limit_per_second: None,
+        ..SimConfig::default()
+    })
+    .await
+    .map_err(|e| runtime(&e))?;
+    let config_path = dir.join("kho.toml");
+    let toml = format!(
+        "[database]\nurl = \"{url}\"\n\n[[accounts]]\nname = \"bench\"\nchannel = \"shopee\"\n\
+         producer = \"{producer}\"\nbase_url = \"{}\"\nrate_limit = {{ per_second = 1000000 }}\n\
+         credentials = {{ partner_id = 2001887, partner_key = \"{BENCH_PARTNER_KEY}\", \
+         shop_id = {shop_id}, access_token = \"{:032x}\", refresh_token = \"{:032x}\" }}\n",
+        sim.base_url(),
+        0xbe_u64,
+        0xef_u64
+    );
+    std::fs::write(&config_path, &toml).map_err(|e| runtime(&e))?;
+    let config = Config::load(crate::config::Sources {
+        file: Some(&config_path),
+        env: Some(Default::default()),
+    })
+    .map_err(|e| runtime(&e))?;
+    store.sync_accounts(&config.accounts, true).await?;
+    let acc = config
+        .accounts
+        .first()
+        .ok_or_else(|| Failure::runtime("no bench account"))?;
+    let transport = crate::channels::transport().map_err(|e| runtime(&e))?;
+    let ch = crate::channels::build(acc, &transport, &store).map_err(|e| runtime(&e))?;
+    let id = store
+        .accounts(Some(&acc.name))
+        .await?
+        .first()
+        .map(|a| a.id)
+        .ok_or_else(|| Failure::runtime("the bench account is missing"))?;
+    let started = Instant::now();
+    crate::sync::link::link(&store, ch.as_ref(), id, &producer, false, &|_| {})
+        .await
+        .map_err(|e| runtime(&e))?;
+    let link_secs = started.elapsed().as_secs_f64();
+
+    // 1% of the listings edited by hand in Seller Centre.
+    let mut edited = 0usize;
+    for item in sim.state().shops.iter().flat_map(|s| s.items.iter()) {
+        for m in item.models.iter().step_by(100) {
+            sim.control()
+                .edit_listing(
+                    shop_id,
+                    item.item_id,
+                    ListingEdit {
+                        model_id: Some(m.model_id),
+                        stock: Some(m.stock + 7),
+                        ..ListingEdit::default()
+                    },
+                )
+                .map_err(|e| runtime(&e))?;
+            edited += 1;
+        }
+    }
+    let opts = crate::reconcile::Options {
+        fix: false,
+        since: None,
+        owner: "bench".into(),
+        restock_on_return: true,
+    };
+    let started = Instant::now();
+    let report = crate::reconcile::run_account(&store, ch, acc, id, &opts, &|_| {}).await?;
+    let secs = started.elapsed().as_secs_f64();
+    let peak = peak_rss_kib();
+    store.close().await;
+    if database.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let doc = json!({
+        "benchmark": "reconcile",
+        "backend": db_url.backend(),
+        "remote_listings": report.remote_listings,
+        "edited_by_hand": edited,
+        "drift_items": report.items.len(),
+        "outcome": report.outcome,
+        "link_seconds": link_secs,
+        "reconcile_seconds": secs,
+        "peak_rss_mib": peak.map(|k| k as f64 / 1024.0),
+    });
+    out.doc(&doc, || {
+        format!(
+            "reconcile benchmark ({:?}): {} remote listing(s), {edited} edited by hand\n  \
+             reconcile {secs:.2} s ({} drift item(s), {}); link took {link_secs:.2} s\n  \
+             peak RSS {:.1} MiB (simulator in the same process)",
+            db_url.backend(),
+            report.remote_listings,
+            report.items.len(),
+            report.outcome,
+            peak.map(|k| k as f64 / 1024.0).unwrap_or(f64::NAN)
+        )
+    });
+    Ok(())
+}

@@ -102,6 +102,28 @@ pub async fn serve(
             stop_rx.clone(),
         ));
     }
+    let scheduled: Vec<crate::reconcile::schedule::Scheduled> = config
+        .accounts
+        .iter()
+        .filter_map(|acc| {
+            let row = accounts.iter().find(|a| a.name == acc.name)?;
+            let (_, channel) = workers.iter().find(|(id, _)| *id == row.id)?;
+            Some(crate::reconcile::schedule::Scheduled {
+                account: acc.clone(),
+                account_id: row.id,
+                channel: channel.clone(),
+            })
+        })
+        .collect();
+    {
+        let config = config.clone();
+        let store = store.clone();
+        let owner = settings.instance.clone();
+        let rx = stop_rx.clone();
+        tasks.spawn(async move {
+            crate::reconcile::schedule::run(&config, store, scheduled, owner, rx).await;
+        });
+    }
     let intake = crate::orders::spawn_intake(config, &store, &workers, &mut tasks, &stop_rx);
     let app = crate::http::router(crate::http::AppState {
         store: store.clone(),

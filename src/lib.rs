@@ -6,6 +6,7 @@
 //! variants and the catalog file format), `inventory` (the append-only stock
 //! ledger), `cli` (the `kho` command).
 
+pub mod auth;
 pub mod bench;
 pub mod bench_orders;
 pub mod catalog;
@@ -18,6 +19,7 @@ pub mod http;
 pub mod inventory;
 pub mod metrics;
 pub mod orders;
+pub mod reconcile;
 pub mod sim;
 pub mod store;
 pub mod sync;

@@ -61,6 +61,10 @@ pub enum Command {
     Link(LinkArgs),
     /// Show the plan, then push it and report what the marketplaces did.
     Sync(SyncArgs),
+    /// Create listings on the marketplace for SKUs the account does not list.
+    Publish(PublishArgs),
+    /// Compare each marketplace with the canonical store and report every drift.
+    Reconcile(ReconcileArgs),
     /// Everything on one machine: sample catalog, simulated shops, the daemon.
     Demo {
         /// HTTP address of the daemon (127.0.0.1:8080, or a free port if taken).
@@ -83,6 +87,34 @@ pub enum Command {
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Admin API tokens: create (printed once), list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once (only its hash is stored).
+    Create {
+        /// admin (everything), department (reads everything, changes nothing)
+        /// or cooperative (only its producer's data).
+        #[arg(long)]
+        role: crate::auth::Role,
+        /// The producer a cooperative token is bound to (required for
+        /// cooperative, refused for the other roles).
+        #[arg(long)]
+        producer: Option<String>,
+        /// A label to recognise the token by in `kho token list`.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Every token: id, name, role, producer, created, last used, revoked.
+    List,
+    /// Revoke a token; requests with it are refused from now on.
+    Revoke {
+        /// The token's id (from `kho token list`).
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +130,31 @@ pub struct LinkArgs {
     /// Report what would be linked; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The account's name.
+    pub account: String,
+    /// Only these SKUs (repeatable); every unlisted active SKU of the
+    /// account's producer when omitted.
+    #[arg(long = "sku", value_name = "SKU")]
+    pub skus: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Only this account.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Repair: ingest missed orders, push canonical values, publish deleted
+    /// listings again. Never deletes anything on a marketplace.
+    #[arg(long)]
+    pub fix: bool,
+    /// Order window, e.g. 2h or 3d; from the account's last reconciliation
+    /// (else the last 24 hours) when omitted.
+    #[arg(long, value_parser = parse_duration)]
+    pub since: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -256,6 +313,16 @@ pub enum BenchCommand {
         /// Jobs claimed at once per account (in-process workers only).
         #[arg(long, value_name = "N")]
         batch: Option<i64>,
+    },
+    /// Reconcile one account of N remote listings on an unlimited simulator:
+    /// wall time and peak RSS.
+    Reconcile {
+        /// Remote listings.
+        #[arg(long, default_value_t = 100_000)]
+        listings: usize,
+        /// Database to use (an empty one); a fresh temporary SQLite file when omitted.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
     },
     /// Order → every other shop pushed: p50/p99 latency at a steady order rate.
     Orders {

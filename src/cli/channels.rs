@@ -144,6 +144,7 @@ pub async fn link(
         }
         Err(link::LinkError::Store(e)) => return Err(e.into()),
     };
+    let awaiting = store.awaiting_items(Some(&acc.name)).await?;
     out.doc(&report, || {
         let mut s = format!(
             "{}: {} remote listing(s); {} linked ({} new){}\n",
@@ -181,6 +182,13 @@ pub async fn link(
                 "  duplicate: seller SKU {sku:?} on {} listings ({}); none linked",
                 refs.len(),
                 items.join(", ")
+            );
+        }
+        for a in &awaiting {
+            let _ = writeln!(
+                s,
+                "  awaiting a person (filed by `kho reconcile --fix`): {} {:?} on {}",
+                a.kind, a.seller_sku, a.remote_ids
             );
         }
         if !report.not_listed.is_empty() {
@@ -546,8 +554,12 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
         .map(|t| t.with_timezone(&chrono::Utc))
         .unwrap_or(now);
     let orders = store.order_stats(midnight).await?;
+    let reconciled = store.latest_reconcile_runs().await?;
+    let awaiting = store.awaiting_items(None).await?;
     let doc = json!({
         "orders_today": orders,
+        "reconciliation": reconciled,
+        "awaiting_a_person": awaiting,
         "accounts": accounts.iter().map(|a| {
             let q = queues.iter().find(|q| q.account == a.name);
             json!({
@@ -629,6 +641,40 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
                 String::new()
             },
         );
+        let _ = writeln!(s, "\nDRIFT (last reconciliation)");
+        if reconciled.is_empty() {
+            let _ = writeln!(s, "  no reconciliation yet (`kho reconcile`)");
+        }
+        for r in &reconciled {
+            let when = r
+                .finished_at
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "-".into());
+            let what = match r.outcome.as_str() {
+                "failed" => format!("failed: {}", r.error.clone().unwrap_or_default()),
+                "clean" => "clean".to_owned(),
+                _ => {
+                    let counts: Vec<String> =
+                        r.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                    format!(
+                        "{} item(s): {}",
+                        r.counts.values().sum::<i64>(),
+                        counts.join(", ")
+                    )
+                }
+            };
+            let waiting = awaiting.iter().filter(|a| a.account == r.account).count();
+            let _ = writeln!(
+                s,
+                "  {} at {when} UTC: {what}{}",
+                r.account,
+                if waiting > 0 {
+                    format!("; {waiting} awaiting a person")
+                } else {
+                    String::new()
+                }
+            );
+        }
         let _ = writeln!(s, "\nOCOP CERTIFICATES EXPIRED OR EXPIRING WITHIN 60 DAYS");
         if certificates.is_empty() {
             let _ = writeln!(s, "  none");

@@ -6,7 +6,9 @@ mod catalog;
 mod channels;
 mod orders;
 mod output;
+mod reconcile;
 mod stock;
+mod token;
 
 use std::process::ExitCode;
 
@@ -177,6 +179,18 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 None => channels::sync(&store, &config, &args, &out).await,
             }
         }
+        Command::Publish(args) => {
+            let store = open(&config).await?;
+            reconcile::publish(&store, &config, &args, &out).await
+        }
+        Command::Reconcile(args) => {
+            let store = open(&config).await?;
+            reconcile::reconcile(&store, &config, &args, &out).await
+        }
+        Command::Bench(BenchCommand::Reconcile { listings, database }) => {
+            crate::bench::reconcile(listings, database.as_deref(), &out).await?;
+            Ok(exit::OK)
+        }
         Command::Demo { .. } => Ok(exit::OK),
         Command::Serve => {
             let store = open(&config).await?;
@@ -214,6 +228,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             channels::status(&store, &config, &out).await
         }
         Command::Sim(cmd) => channels::sim(cmd, &out).await,
+        Command::Token(cmd) => {
+            let store = open(&config).await?;
+            token::run(&store, cmd, &out).await
+        }
         Command::Bench(BenchCommand::Orders {
             rate,
             seconds,

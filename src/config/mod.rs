@@ -67,6 +67,10 @@ pub struct SyncConfig {
     #[serde(with = "duration")]
     pub order_poll_interval: Duration,
     pub reconcile_schedule: String,
+    /// Whether scheduled reconciliations repair what they find; they only
+    /// report by default.
+    #[serde(default)]
+    pub reconcile_fix: bool,
     pub timezone: String,
     pub on_certificate_expiry: CertificateExpiry,
     #[serde(with = "duration")]

@@ -1,6 +1,9 @@
 //! The daemon's HTTP surface: liveness, readiness and metrics (the admin
 //! API, webhooks and dashboard join it later).
 
+pub mod api;
+pub mod error;
+
 use std::net::SocketAddr;
 
 use std::sync::Arc;
@@ -24,15 +27,26 @@ pub struct AppState {
 
 /// Marketplace pushes are small; anything larger is not one.
 const WEBHOOK_BODY_LIMIT: usize = 256 * 1024;
+/// Marketplaces send a push in one go; a sender slower than this is not
+/// one of them and must not hold the connection.
+const WEBHOOK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .nest("/api/v1", api::router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route(
             "/webhooks/{channel}",
-            post(webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
+            post(webhook)
+                .layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))
+                .layer::<_, std::convert::Infallible>(
+                    tower_http::timeout::TimeoutLayer::with_status_code(
+                        StatusCode::REQUEST_TIMEOUT,
+                        WEBHOOK_TIMEOUT,
+                    ),
+                ),
         )
         .with_state(state)
 }

@@ -8,11 +8,14 @@
 //! written per backend.
 
 pub mod accounts;
+pub mod admin;
 pub mod catalog;
 pub mod inventory;
 pub mod listings;
 pub mod orders;
 pub mod outbox;
+pub mod reconcile;
+pub mod tokens;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod api;
 mod catalog_import;
 mod config_cli;
 mod engine;
@@ -11,6 +12,7 @@ mod lazada_sync;
 mod ledger_props;
 mod marketplace_orders;
 mod orders;
+mod reconcile;
 mod shopee_sync;
 mod stock_cli;
 mod store_contract;

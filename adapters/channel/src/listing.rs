@@ -70,6 +70,11 @@ pub struct RemoteListing {
     /// Price in whole đồng (VND has no minor unit).
     pub price_vnd: i64,
     pub status: ListingStatus,
+    /// Units the marketplace holds out of what the seller set (promotion or
+    /// campaign reservations, unpaid and unshipped orders), where it reports
+    /// them; reconciliation names them as the cause of a stock difference.
+    #[serde(default)]
+    pub held_stock: Option<i64>,
 }
 
 /// Set a variant's sellable stock to an absolute value (absolute, so repeating a push is harmless).

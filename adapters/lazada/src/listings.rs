@@ -68,6 +68,19 @@ fn sellable(sku: &Sku, warehouse: Option<&str>) -> i64 {
     sku.available.or(sku.quantity).unwrap_or(0)
 }
 
+/// Withheld (unpaid) plus occupied (paid, not yet shipped) units of the
+/// SKU's warehouses, when reported (lazada.md §7.3).
+fn held(sku: &Sku, warehouse: Option<&str>) -> Option<i64> {
+    let figures: Vec<i64> = sku
+        .warehouses
+        .iter()
+        .filter(|w| warehouse.is_none_or(|code| w.warehouse_code == code))
+        .filter(|w| w.withhold_quantity.is_some() || w.occupy_quantity.is_some())
+        .map(|w| w.withhold_quantity.unwrap_or(0) + w.occupy_quantity.unwrap_or(0))
+        .collect();
+    (!figures.is_empty()).then(|| figures.iter().sum())
+}
+
 /// The listings of one product: one per SKU.
 pub fn listings_from(product: &Product, warehouse: Option<&str>) -> Vec<RemoteListing> {
     let several = product.skus.len() > 1;
@@ -89,6 +102,7 @@ pub fn listings_from(product: &Product, warehouse: Option<&str>) -> Vec<RemoteLi
                 stock: sellable(sku, warehouse),
                 price_vnd: sku.price.map_or(0, whole_vnd),
                 status: combined_status(product, sku),
+                held_stock: held(sku, warehouse),
             }
         })
         .collect()

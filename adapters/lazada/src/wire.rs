@@ -177,6 +177,18 @@ pub struct WarehouseInventory {
         deserialize_with = "lenient::opt_i64"
     )]
     pub sellable_quantity: Option<i64>,
+    #[serde(
+        rename = "withholdQuantity",
+        default,
+        deserialize_with = "lenient::opt_i64"
+    )]
+    pub withhold_quantity: Option<i64>,
+    #[serde(
+        rename = "occupyQuantity",
+        default,
+        deserialize_with = "lenient::opt_i64"
+    )]
+    pub occupy_quantity: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

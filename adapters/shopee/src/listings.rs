@@ -79,6 +79,7 @@ pub fn listings_from(
                         .first()
                         .map_or(0, |p| whole_vnd(p.original_price)),
                     status,
+                    held_stock: model.stock_info_v2.as_ref().and_then(|s| s.reserved()),
                 }
             })
             .collect(),
@@ -92,6 +93,7 @@ pub fn listings_from(
                 .first()
                 .map_or(0, |p| whole_vnd(p.original_price)),
             status,
+            held_stock: item.stock_info_v2.as_ref().and_then(|s| s.reserved()),
         }],
     }
 }

@@ -90,6 +90,11 @@ impl StockInfoV2 {
                 .map_or(0, |s| s.total_available_stock)
         }
     }
+
+    /// Stock held by promotions (`summary_info.total_reserved_stock`), when reported.
+    pub fn reserved(&self) -> Option<i64> {
+        self.summary_info.as_ref().map(|s| s.total_reserved_stock)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -87,6 +87,8 @@ pub fn listings_from(product: &ProductDetail, warehouse_id: Option<&str>) -> Vec
                 stock: sku_stock(sku, warehouse_id),
                 price_vnd: sku_price(sku),
                 status,
+                // The product API reports no reserved or campaign stock.
+                held_stock: None,
             }
         })
         .collect()

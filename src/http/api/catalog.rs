@@ -1,0 +1,986 @@
+//! Producers, products and variants (create, update, deactivate), catalog
+//! import, and the OCOP certificate watch list.
+//!
+//! Every field passes the catalog file's own rules (`catalog::validate`):
+//! a value the CLI would reject in a spreadsheet is rejected here with the
+//! same message.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{Body, Json, Page, PageParams, Path, Query};
+use crate::auth::Principal;
+use crate::auth::extract::{Admin, Writer};
+use crate::catalog::file::{RawTable, entry_cells};
+use crate::catalog::{COLUMNS, CatalogEntry, CatalogRow, Producer, RowError, file, validate};
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::Store;
+use crate::store::admin::{ProductEdit, ProductRow, VariantEdit};
+use crate::store::catalog::{ImportError, Provenance};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_producers, create_producer))
+        .routes(routes!(get_producer, update_producer))
+        .routes(routes!(list_products, create_product))
+        .routes(routes!(get_product, update_product, deactivate_product))
+        .routes(routes!(create_variant))
+        .routes(routes!(get_variant, update_variant, deactivate_variant))
+        .routes(routes!(certificates))
+}
+
+/// Uploads get their own, larger body limit.
+pub fn import_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(import))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProducerView {
+    pub code: String,
+    pub name: String,
+    pub district: String,
+}
+
+impl From<Producer> for ProducerView {
+    fn from(p: Producer) -> Self {
+        ProducerView {
+            code: p.code,
+            name: p.name,
+            district: p.district,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VariantView {
+    pub sku: String,
+    pub product: String,
+    pub producer: String,
+    pub name: String,
+    pub price_vnd: i64,
+    pub weight_g: i64,
+    pub image_urls: Vec<String>,
+    /// False once deactivated (its listings are then unlisted).
+    pub active: bool,
+    /// At the producer's default location.
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub available: i64,
+}
+
+impl From<CatalogEntry> for VariantView {
+    fn from(e: CatalogEntry) -> Self {
+        VariantView {
+            image_urls: split_urls(&e.image_urls),
+            available: e.stock - e.reserved,
+            sku: e.variant_sku,
+            product: e.product_code,
+            producer: e.producer_code,
+            name: e.variant_name,
+            price_vnd: e.price_vnd,
+            weight_g: e.weight_g,
+            active: e.variant_active,
+            on_hand: e.stock,
+            reserved: e.reserved,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductView {
+    pub code: String,
+    pub producer: String,
+    pub name: String,
+    pub category: String,
+    pub description: String,
+    /// OCOP rating: 3, 4 or 5.
+    pub ocop_stars: Option<i64>,
+    pub ocop_cert_no: Option<String>,
+    pub ocop_cert_expires: Option<NaiveDate>,
+    pub active: bool,
+    pub variants: Vec<VariantView>,
+}
+
+fn split_urls(s: &str) -> Vec<String> {
+    s.split('|')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn product_view(store: &Store, p: ProductRow) -> ApiResult<ProductView> {
+    let variants = store.variant_entries(Some(&p.code), None).await?;
+    Ok(ProductView {
+        code: p.code,
+        producer: p.producer,
+        name: p.name,
+        category: p.category,
+        description: p.description,
+        ocop_stars: p.ocop_stars,
+        ocop_cert_no: p.ocop_cert_no,
+        ocop_cert_expires: p.ocop_cert_expires,
+        active: p.active,
+        variants: variants.into_iter().map(VariantView::from).collect(),
+    })
+}
+
+/// The product if the caller may see it; 404 otherwise (missing and
+/// not-yours look the same).
+async fn visible_product(store: &Store, who: &Principal, code: &str) -> ApiResult<ProductRow> {
+    store
+        .product_rows(None, Some(code), 1, 0)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|p| who.sees_producer(&p.producer))
+        .ok_or_else(|| ApiError::not_found(format_args!("product {code:?}")))
+}
+
+async fn visible_variant(store: &Store, who: &Principal, sku: &str) -> ApiResult<CatalogEntry> {
+    store
+        .variant_entries(None, Some(sku))
+        .await?
+        .into_iter()
+        .next()
+        .filter(|v| who.sees_producer(&v.producer_code))
+        .ok_or_else(|| ApiError::not_found(format_args!("variant {sku:?}")))
+}
+
+async fn visible_producer(store: &Store, who: &Principal, code: &str) -> ApiResult<Producer> {
+    store
+        .producer(code)
+        .await?
+        .filter(|p| who.sees_producer(&p.code))
+        .ok_or_else(|| ApiError::not_found(format_args!("producer {code:?}")))
+}
+
+/// Runs catalog rows (as file cells) through the file format's rules.
+/// Errors name the API field (`price_vnd`, `variants[1].sku`).
+fn validate_cells(
+    rows: Vec<[String; 16]>,
+    variant_base: Option<usize>,
+) -> ApiResult<Vec<CatalogRow>> {
+    let table = RawTable {
+        header: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+        rows: rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, cells)| (i + 2, cells.to_vec()))
+            .collect(),
+    };
+    validate::validate(&table).map_err(|errors| invalid_fields(&errors, variant_base))
+}
+
+fn invalid_fields(errors: &[RowError], variant_base: Option<usize>) -> ApiError {
+    let details: Vec<serde_json::Value> = errors
+        .iter()
+        .map(|e| {
+            let field = api_field(&e.column);
+            let field = match variant_base {
+                Some(base) if is_variant_field(&e.column) && e.line >= 2 => {
+                    format!("variants[{}].{field}", e.line - 2 + base)
+                }
+                _ => field.to_owned(),
+            };
+            json!({ "field": field, "message": e.message })
+        })
+        .collect();
+    let first = details
+        .first()
+        .map(|d| {
+            format!(
+                "{}: {}",
+                d["field"].as_str().unwrap_or(""),
+                d["message"].as_str().unwrap_or("")
+            )
+        })
+        .unwrap_or_default();
+    ApiError::invalid(first).with_details(details)
+}
+
+fn is_variant_field(column: &str) -> bool {
+    matches!(
+        column,
+        "variant_sku" | "variant_name" | "price_vnd" | "stock" | "weight_g" | "image_urls"
+    )
+}
+
+fn api_field(column: &str) -> &str {
+    match column {
+        "producer_code" => "producer",
+        "product_code" => "code",
+        "product_name" => "name",
+        "variant_sku" => "sku",
+        "variant_name" => "name",
+        other => other,
+    }
+}
+
+fn import_error(e: ImportError) -> ApiError {
+    match e {
+        ImportError::Rejected(errors) => {
+            let message = errors.first().map(ToString::to_string).unwrap_or_default();
+            ApiError::invalid(message).with_details(
+                errors
+                    .iter()
+                    .map(|e| json!({ "field": api_field(&e.column), "message": e.message }))
+                    .collect(),
+            )
+        }
+        ImportError::Store(e) => e.into(),
+    }
+}
+
+fn provenance(who: &Principal, reference: String) -> Provenance {
+    Provenance {
+        actor: actor(who),
+        reference: Some(reference),
+    }
+}
+
+/// Who is acting, for the ledger: the token's id and name, never its secret.
+pub fn actor(who: &Principal) -> String {
+    format!("api:{}:{}", who.token_id, who.name)
+}
+
+// ---- producers ----
+
+#[utoipa::path(get, path = "/producers", tag = "catalog",
+    params(PageParams),
+    responses((status = 200, body = Page<ProducerView>), (status = 401, body = crate::http::error::ErrorBody)))]
+async fn list_producers(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(page): Query<PageParams>,
+) -> ApiResult<Json<Page<ProducerView>>> {
+    let (limit, offset) = page.resolve()?;
+    let all: Vec<Producer> = state
+        .store
+        .producers()
+        .await?
+        .into_iter()
+        .filter(|p| who.sees_producer(&p.code))
+        .collect();
+    Ok(Json(
+        Page::from_all(all, limit, offset).map(ProducerView::from),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProducer {
+    /// 1–64 characters of A–Z, a–z, 0–9, `-`, `_`, `.`, `/`.
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub district: String,
+}
+
+/// Admin only: a cooperative's token is bound to one producer already.
+#[utoipa::path(post, path = "/producers", tag = "catalog", request_body = NewProducer,
+    responses((status = 201, body = ProducerView), (status = 403, body = crate::http::error::ErrorBody),
+              (status = 409, body = crate::http::error::ErrorBody), (status = 422, body = crate::http::error::ErrorBody)))]
+async fn create_producer(
+    State(state): State<AppState>,
+    Admin(_who): Admin,
+    Json(body): Json<NewProducer>,
+) -> ApiResult<(StatusCode, Json<ProducerView>)> {
+    let code = body.code.trim();
+    check_code("code", code)?;
+    let name = body.name.trim();
+    if name.is_empty() {
+        return Err(ApiError::invalid("name: is required")
+            .with_details(vec![json!({ "field": "name", "message": "is required" })]));
+    }
+    let created = state
+        .store
+        .create_producer(code, name, body.district.trim())
+        .await?
+        .ok_or_else(|| ApiError::conflict(format!("producer {code:?} already exists")))?;
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+/// The catalog format's rule for codes.
+fn check_code(field: &str, v: &str) -> ApiResult<()> {
+    let ok = !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        let message = format!("{v:?} must be 1-64 characters of A-Z, a-z, 0-9, '-', '_', '.', '/'");
+        Err(ApiError::invalid(format!("{field}: {message}"))
+            .with_details(vec![json!({ "field": field, "message": message })]))
+    }
+}
+
+#[utoipa::path(get, path = "/producers/{code}", tag = "catalog",
+    params(("code" = String, Path, description = "Producer code")),
+    responses((status = 200, body = ProducerView), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn get_producer(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ProducerView>> {
+    Ok(Json(
+        visible_producer(&state.store, &who, &code).await?.into(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerPatch {
+    pub name: Option<String>,
+    pub district: Option<String>,
+}
+
+#[utoipa::path(patch, path = "/producers/{code}", tag = "catalog", request_body = ProducerPatch,
+    params(("code" = String, Path, description = "Producer code")),
+    responses((status = 200, body = ProducerView), (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody)))]
+async fn update_producer(
+    State(state): State<AppState>,
+    Writer(who): Writer,
+    Path(code): Path<String>,
+    Json(patch): Json<ProducerPatch>,
+) -> ApiResult<Json<ProducerView>> {
+    let p = visible_producer(&state.store, &who, &code).await?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(&p.name)
+        .to_owned();
+    if name.is_empty() {
+        return Err(ApiError::invalid("name: is required")
+            .with_details(vec![json!({ "field": "name", "message": "is required" })]));
+    }
+    let district = patch
+        .district
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(&p.district)
+        .to_owned();
+    if !state.store.update_producer(&code, &name, &district).await? {
+        return Err(ApiError::not_found(format_args!("producer {code:?}")));
+    }
+    Ok(Json(
+        visible_producer(&state.store, &who, &code).await?.into(),
+    ))
+}
+
+// ---- products ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductFilter {
+    /// Only this producer's products.
+    pub producer: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/products", tag = "catalog", params(ProductFilter),
+    responses((status = 200, body = Page<ProductView>), (status = 401, body = crate::http::error::ErrorBody)))]
+async fn list_products(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(filter): Query<ProductFilter>,
+) -> ApiResult<Json<Page<ProductView>>> {
+    let (limit, offset) = PageParams {
+        limit: filter.limit,
+        cursor: filter.cursor,
+    }
+    .resolve()?;
+    let producer = match (who.producer_scope(), filter.producer.as_deref()) {
+        // A cooperative asking for another producer sees an empty list,
+        // as for a producer that does not exist.
+        (Some(own), Some(asked)) if own != asked => {
+            return Ok(Json(Page {
+                items: Vec::new(),
+                next: None,
+            }));
+        }
+        (Some(own), _) => Some(own),
+        (None, asked) => asked,
+    };
+    let rows = state
+        .store
+        .product_rows(producer, None, limit + 1, offset)
+        .await?;
+    let page = Page::from_fetch(rows, limit, offset);
+    let mut items = Vec::with_capacity(page.items.len());
+    for p in page.items {
+        items.push(product_view(&state.store, p).await?);
+    }
+    Ok(Json(Page {
+        items,
+        next: page.next,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVariant {
+    pub sku: String,
+    pub name: String,
+    pub price_vnd: i64,
+    pub weight_g: i64,
+    /// Opening balance at the producer's default location.
+    #[serde(default)]
+    pub stock: i64,
+    #[serde(default)]
+    pub image_urls: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProduct {
+    pub producer: String,
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub description: String,
+    pub ocop_stars: Option<i64>,
+    pub ocop_cert_no: Option<String>,
+    pub ocop_cert_expires: Option<NaiveDate>,
+    /// At least one: a product is sold as variants (SKUs).
+    pub variants: Vec<NewVariant>,
+}
+
+fn variant_cells(base: &CatalogEntry, v: &NewVariant) -> [String; 16] {
+    let mut e = base.clone();
+    e.variant_sku = v.sku.clone();
+    e.variant_name = v.name.clone();
+    e.price_vnd = v.price_vnd;
+    e.weight_g = v.weight_g;
+    e.stock = v.stock;
+    e.image_urls = v.image_urls.join("|");
+    entry_cells(&e)
+}
+
+fn blank_entry(producer: &Producer) -> CatalogEntry {
+    CatalogEntry {
+        producer_code: producer.code.clone(),
+        producer_name: producer.name.clone(),
+        district: producer.district.clone(),
+        product_code: String::new(),
+        product_name: String::new(),
+        variant_sku: String::new(),
+        variant_name: String::new(),
+        price_vnd: 0,
+        stock: 0,
+        reserved: 0,
+        weight_g: 0,
+        ocop_stars: None,
+        ocop_cert_no: None,
+        ocop_cert_expires: None,
+        category: String::new(),
+        description: String::new(),
+        image_urls: String::new(),
+        product_active: true,
+        variant_active: true,
+    }
+}
+
+/// Refuses SKUs that exist already (an import would update them).
+async fn check_new_skus(store: &Store, variants: &[NewVariant]) -> ApiResult<()> {
+    for v in variants {
+        if store.find_sku(v.sku.trim()).await?.is_some() {
+            return Err(ApiError::conflict(format!(
+                "SKU {:?} already exists",
+                v.sku
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/products", tag = "catalog", request_body = NewProduct,
+    responses((status = 201, body = ProductView), (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody), (status = 409, body = crate::http::error::ErrorBody),
+              (status = 422, body = crate::http::error::ErrorBody)))]
+async fn create_product(
+    State(state): State<AppState>,
+    Writer(who): Writer,
+    Json(body): Json<NewProduct>,
+) -> ApiResult<(StatusCode, Json<ProductView>)> {
+    let producer = visible_producer(&state.store, &who, &body.producer).await?;
+    if body.variants.is_empty() {
+        return Err(
+            ApiError::invalid("variants: at least one variant is required").with_details(vec![
+                json!({ "field": "variants", "message": "at least one variant is required" }),
+            ]),
+        );
+    }
+    if !state
+        .store
+        .product_rows(None, Some(body.code.trim()), 1, 0)
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::conflict(format!(
+            "product {:?} already exists",
+            body.code
+        )));
+    }
+    check_new_skus(&state.store, &body.variants).await?;
+    let mut base = blank_entry(&producer);
+    base.product_code = body.code.clone();
+    base.product_name = body.name.clone();
+    base.category = body.category.clone();
+    base.description = body.description.clone();
+    base.ocop_stars = body.ocop_stars;
+    base.ocop_cert_no = body.ocop_cert_no.clone();
+    base.ocop_cert_expires = body.ocop_cert_expires;
+    let rows = validate_cells(
+        body.variants
+            .iter()
+            .map(|v| variant_cells(&base, v))
+            .collect(),
+        Some(0),
+    )?;
+    state
+        .store
+        .import_catalog(
+            &rows,
+            false,
+            &provenance(&who, format!("api:product:{}", body.code)),
+        )
+        .await
+        .map_err(import_error)?;
+    let p = visible_product(&state.store, &who, body.code.trim()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(product_view(&state.store, p).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/products/{code}", tag = "catalog",
+    params(("code" = String, Path, description = "Product code")),
+    responses((status = 200, body = ProductView), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn get_product(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ProductView>> {
+    let p = visible_product(&state.store, &who, &code).await?;
+    Ok(Json(product_view(&state.store, p).await?))
+}
+
+/// Fields left out keep their value; `null` clears an optional one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub ocop_stars: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub ocop_cert_no: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub ocop_cert_expires: Option<Option<NaiveDate>>,
+    /// `false` deactivates (its listings are unlisted), `true` reactivates.
+    pub active: Option<bool>,
+}
+
+/// Tells a missing field (keep) from an explicit `null` (clear).
+fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}
+
+async fn apply_product_patch(
+    state: &AppState,
+    who: &Principal,
+    code: &str,
+    patch: ProductPatch,
+) -> ApiResult<ProductView> {
+    let p = visible_product(&state.store, who, code).await?;
+    let producer = visible_producer(&state.store, who, &p.producer).await?;
+    let mut e = blank_entry(&producer);
+    e.product_code = p.code.clone();
+    e.product_name = patch.name.unwrap_or(p.name);
+    e.category = patch.category.unwrap_or(p.category);
+    e.description = patch.description.unwrap_or(p.description);
+    e.ocop_stars = patch.ocop_stars.unwrap_or(p.ocop_stars);
+    e.ocop_cert_no = patch.ocop_cert_no.unwrap_or(p.ocop_cert_no);
+    e.ocop_cert_expires = patch.ocop_cert_expires.unwrap_or(p.ocop_cert_expires);
+    // A placeholder variant: only the product's cells are being checked.
+    e.variant_sku = "x".into();
+    e.variant_name = "x".into();
+    let row = validate_cells(vec![entry_cells(&e)], None)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal("validation returned no row"))?;
+    let edit = ProductEdit {
+        name: row.product_name,
+        category: row.category,
+        description: row.description,
+        ocop_stars: row.ocop_stars,
+        ocop_cert_no: row.ocop_cert_no,
+        ocop_cert_expires: row.ocop_cert_expires,
+        active: patch.active.unwrap_or(p.active),
+    };
+    if !state.store.edit_product(code, &edit).await? {
+        return Err(ApiError::not_found(format_args!("product {code:?}")));
+    }
+    let p = visible_product(&state.store, who, code).await?;
+    product_view(&state.store, p).await
+}
+
+#[utoipa::path(patch, path = "/products/{code}", tag = "catalog", request_body = ProductPatch,
+    params(("code" = String, Path, description = "Product code")),
+    responses((status = 200, body = ProductView), (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody), (status = 422, body = crate::http::error::ErrorBody)))]
+async fn update_product(
+    State(state): State<AppState>,
+    Writer(who): Writer,
+    Path(code): Path<String>,
+    Json(patch): Json<ProductPatch>,
+) -> ApiResult<Json<ProductView>> {
+    Ok(Json(apply_product_patch(&state, &who, &code, patch).await?))
+}
+
+/// Deactivates the product: nothing is deleted, its listings are unlisted
+/// on every marketplace; `PATCH {"active": true}` brings it back.
+#[utoipa::path(delete, path = "/products/{code}", tag = "catalog",
+    params(("code" = String, Path, description = "Product code")),
+    responses((status = 200, body = ProductView), (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody)))]
+async fn deactivate_product(
+    State(state): State<AppState>,
+    Writer(who): Writer,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ProductView>> {
+    let patch = ProductPatch {
+        active: Some(false),
+        ..ProductPatch::default()
+    };
+    Ok(Json(apply_product_patch(&state, &who, &code, patch).await?))
+}
+
+// ---- variants ----
+
+#[utoipa::path(post, path = "/products/{code}/variants", tag = "catalog", request_body = NewVariant,
+    params(("code" = String, Path, description = "Product code")),
+    responses((status = 201, body = VariantView), (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody), (status = 409, body = crate::http::error::ErrorBody),
+              (status = 422, body = crate::http::error::ErrorBody)))]
+async fn create_variant(
+    State(state): State<AppState>,
+    Writer(who): Writer,
+    Path(code): Path<String>,
+    Json(body): Json<NewVariant>,
+) -> ApiResult<(StatusCode, Json<VariantView>)> {
+    let p = visible_product(&state.store, &who, &code).await?;
+    let producer = visible_producer(&state.store, &who, &p.producer).await?;
+    check_new_skus(&state.store, std::slice::from_ref(&body)).await?;
+    let mut base = blank_entry(&producer);
+    base.product_code = p.code.clone();
+    base.product_name = p.name.clone();
+    base.category = p.category.clone();
+    base.description = p.description.clone();
+    base.ocop_stars = p.ocop_stars;
+    base.ocop_cert_no = p.ocop_cert_no.clone();
+    base.ocop_cert_expires = p.ocop_cert_expires;
+    let rows = validate_cells(vec![variant_cells(&base, &body)], None)?;
+    state
+        .store
+        .import_catalog(
+            &rows,
+            false,
+            &provenance(&who, format!("api:variant:{}", body.sku)),
+        )
+        .await
+        .map_err(import_error)?;
+    let v = visible_variant(&state.store, &who, body.sku.trim()).await?;
+    Ok((StatusCode::CREATED, Json(v.into())))
+}
+
+#[utoipa::path(get, path = "/variants/{sku}", tag = "catalog",
+    params(("sku" = String, Path, description = "Variant SKU")),
+    responses((status = 200, body = VariantView), (status = 404, body = crate::http::error::ErrorBody)))]
+async fn get_variant(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(sku): Path<String>,
+) -> ApiResult<Json<VariantView>> {
+    Ok(Json(
+        visible_variant(&state.store, &who, &sku).await?.into(),
+    ))
+}
+
+/// Fields left out keep their value. Stock is changed through `/stock`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantPatch {
+    pub name: Option<String>,
+    pub price_vnd: Option<i64>,
+    pub weight_g: Option<i64>,
+    pub image_urls: Option<Vec<String>>,
+    /// `false` deactivates (its listings are unlisted), `true` reactivates.
+    pub active: Option<bool>,
+}
+
+async fn apply_variant_patch(
+    state: &AppState,
+    who: &Principal,
+    sku: &str,
+    patch: VariantPatch,
+) -> ApiResult<VariantView> {
+    let mut e = visible_variant(&state.store, who, sku).await?;
+    if let Some(v) = patch.name {
+        e.variant_name = v;
+    }
+    if let Some(v) = patch.price_vnd {
+        e.price_vnd = v;
+    }
+    if let Some(v) = patch.weight_g {
+        e.weight_g = v;
+    }
+    if let Some(v) = patch.image_urls {
+        e.image_urls = v.join("|");
+    }
+    let active = patch.active.unwrap_or(e.variant_active);
+    let row = validate_cells(vec![entry_cells(&e)], None)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal("validation returned no row"))?;
+    let edit = VariantEdit {
+        name: row.variant_name,
+        price_vnd: row.price_vnd,
+        weight_g: row.weight_g,
+        image_urls: row.image_urls,
+        active,
+    };
+    if !state.store.edit_variant(sku, &edit).await? {
+        return Err(ApiError::not_found(format_args!("variant {sku:?}")));
+    }
+    Ok(visible_variant(&state.store, who, sku).await?.into())
+}
+
+#[utoipa::path(patch, path = "/variants/{sku}", tag = "catalog", request_body = VariantPatch,
+    params(("sku" = String, Path, description = "Variant SKU")),
+    responses((status = 200, body = VariantView), (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody), (status = 422, body = crate::http::error::ErrorBody)))]
+async fn update_variant(
+    State(state): State<AppState>,
+    Writer(who): Writer,
+    Path(sku): Path<String>,
+    Json(patch): Json<VariantPatch>,
+) -> ApiResult<Json<VariantView>> {
+    Ok(Json(apply_variant_patch(&state, &who, &sku, patch).await?))
+}
+
+/// Deactivates the variant (its listings are unlisted); nothing is deleted.
+#[utoipa::path(delete, path = "/variants/{sku}", tag = "catalog",
+    params(("sku" = String, Path, description = "Variant SKU")),
+    responses((status = 200, body = VariantView), (status = 403, body = crate::http::error::ErrorBody),
+              (status = 404, body = crate::http::error::ErrorBody)))]
+async fn deactivate_variant(
+    State(state): State<AppState>,
+    Writer(who): Writer,
+    Path(sku): Path<String>,
+) -> ApiResult<Json<VariantView>> {
+    let patch = VariantPatch {
+        active: Some(false),
+        ..VariantPatch::default()
+    };
+    Ok(Json(apply_variant_patch(&state, &who, &sku, patch).await?))
+}
+
+// ---- import ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Compute and return the plan; change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What an import changed (or, with `dry_run`, would change).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub new_producers: usize,
+    pub updated_producers: usize,
+    pub new_products: usize,
+    pub updated_products: usize,
+    pub new_variants: usize,
+    pub updated_variants: usize,
+    pub stock_counts: usize,
+    pub unchanged: usize,
+    /// The full plan, field by field.
+    #[schema(value_type = Object)]
+    pub plan: serde_json::Value,
+}
+
+/// A catalog file (CSV or XLSX, the format of `kho import`) as the raw
+/// request body. All or nothing: a file with any error changes nothing and
+/// the answer lists every problem by line and column (422). A cooperative
+/// token may import only rows of its own producer.
+#[utoipa::path(post, path = "/catalog/import", tag = "catalog", params(ImportParams),
+    request_body(content = Vec<u8>, content_type = "text/csv",
+                 description = "CSV (UTF-8) or XLSX (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet); at most 20 MiB"),
+    responses((status = 200, body = ImportReport), (status = 403, body = crate::http::error::ErrorBody),
+              (status = 413, body = crate::http::error::ErrorBody),
+              (status = 422, description = "Rejected; `details` has one {line, column, message} per problem", body = crate::http::error::ErrorBody)))]
+async fn import(
+    State(state): State<AppState>,
+    Writer(who): Writer,
+    Query(params): Query<ImportParams>,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> ApiResult<Json<ImportReport>> {
+    let rejected = |errors: Vec<RowError>| {
+        let message = format!(
+            "{} problem(s) in the file; nothing was changed (first: {})",
+            errors.len(),
+            errors.first().map(ToString::to_string).unwrap_or_default()
+        );
+        ApiError::invalid(message).with_details(
+            errors
+                .iter()
+                .map(|e| json!({ "line": e.line, "column": e.column, "message": e.message }))
+                .collect(),
+        )
+    };
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "send the catalog file (CSV or XLSX) as the request body",
+        ));
+    }
+    let table = file::read(&bytes).map_err(rejected)?;
+    let rows = validate::validate(&table).map_err(rejected)?;
+    if let Some(own) = who.producer_scope() {
+        let foreign: Vec<RowError> = rows
+            .iter()
+            .filter(|r| r.producer_code != own)
+            .map(|r| {
+                RowError::new(
+                    r.line,
+                    "producer_code",
+                    format!(
+                        "this token may import only producer {own:?}, not {:?}",
+                        r.producer_code
+                    ),
+                )
+            })
+            .collect();
+        if !foreign.is_empty() {
+            return Err(rejected(foreign));
+        }
+    }
+    let name = headers
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("upload");
+    let plan = match state
+        .store
+        .import_catalog(
+            &rows,
+            params.dry_run,
+            &provenance(&who, format!("import:{name}")),
+        )
+        .await
+    {
+        Ok(plan) => plan,
+        Err(ImportError::Rejected(errors)) => return Err(rejected(errors)),
+        Err(ImportError::Store(e)) => return Err(e.into()),
+    };
+    Ok(Json(ImportReport {
+        dry_run: params.dry_run,
+        new_producers: plan.new_producers.len(),
+        updated_producers: plan.producer_updates.len(),
+        new_products: plan.new_products.len(),
+        updated_products: plan.product_updates.len(),
+        new_variants: plan.new_variants.len(),
+        updated_variants: plan.variant_updates.len(),
+        stock_counts: plan.stock_counts.len(),
+        unchanged: plan.unchanged,
+        plan: serde_json::to_value(&plan).map_err(ApiError::internal)?,
+    }))
+}
+
+// ---- certificates ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CertificateParams {
+    /// Certificates expiring within this many days (default 90; expired
+    /// ones are always included).
+    pub within_days: Option<i64>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateView {
+    pub producer: String,
+    pub product: String,
+    pub product_name: String,
+    pub ocop_stars: Option<i64>,
+    pub ocop_cert_no: Option<String>,
+    pub ocop_cert_expires: NaiveDate,
+    /// Negative once expired.
+    pub days_left: i64,
+}
+
+#[utoipa::path(get, path = "/certificates", tag = "catalog", params(CertificateParams),
+    responses((status = 200, body = Page<CertificateView>), (status = 400, body = crate::http::error::ErrorBody)))]
+async fn certificates(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(params): Query<CertificateParams>,
+) -> ApiResult<Json<Page<CertificateView>>> {
+    let (limit, offset) = PageParams {
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .resolve()?;
+    let days = params.within_days.unwrap_or(90);
+    if !(0..=3650).contains(&days) {
+        return Err(ApiError::bad_request(format!(
+            "within_days must be between 0 and 3650, not {days}"
+        )));
+    }
+    let today = crate::store::outbox::certificate_today();
+    let until = today + chrono::Days::new(u64::try_from(days).unwrap_or(0) + 1);
+    let rows: Vec<CertificateView> = state
+        .store
+        .certificates_expiring(until)
+        .await?
+        .into_iter()
+        .filter(|c| who.sees_producer(&c.producer_code))
+        .map(|c| CertificateView {
+            days_left: (c.ocop_cert_expires - today).num_days(),
+            producer: c.producer_code,
+            product: c.product_code,
+            product_name: c.product_name,
+            ocop_stars: c.ocop_stars,
+            ocop_cert_no: c.ocop_cert_no,
+            ocop_cert_expires: c.ocop_cert_expires,
+        })
+        .collect();
+    Ok(Json(Page::from_all(rows, limit, offset)))
+}
