@@ -170,6 +170,32 @@ def main():
             put("catalog_xlsx", b"\x01" + z.read(sheet) + b"\x00" + shared)
     put("catalog_xlsx", b"\x01" + SMALL_SHEET + b"\x00" + SMALL_SHARED)
 
+    # api_json: [selector][content-type flags][body or query string]; selectors as in
+    # fuzz_targets/api_json.rs, flags 0 = application/json.
+    api = [
+        (0, b'{"code":"HTX-CHI-LANG","name":"HTX Na Chi L\xc4\x83ng","district":"Chi L\xc4\x83ng"}'),
+        (1, b'{"name":"HTX Na Chi L\xc4\x83ng","district":null}'),
+        (2, b'{"producer":"HTX-CHI-LANG","code":"NA-CHI-LANG","name":"Na Chi L\xc4\x83ng","category":"fruit",'
+            b'"description":"Custard apples","ocop_stars":4,"ocop_cert_no":"OCOP-LS-0042",'
+            b'"ocop_cert_expires":"2027-06-30","variants":[{"sku":"NA-1KG","name":"1 kg","price_vnd":85000,'
+            b'"weight_g":1000,"stock":40,"image_urls":["https://img.example/na.jpg"]},'
+            b'{"sku":"NA-2KG","name":"2 kg","price_vnd":160000,"weight_g":2000}]}'),
+        (3, b'{"name":"Na","ocop_stars":null,"ocop_cert_expires":"2028-01-01","active":false}'),
+        (4, b'{"account":"shopee-chi-lang"}'),
+        (4, b'{}'),
+        (5, b'{"quantity":12,"reason":"count","location":"KHO-1"}'),
+        (6, b'{"delta":-3,"reason":"damaged"}'),
+        (7, b'producer=HTX-CHI-LANG&limit=50&cursor=100'),
+        (8, b'account=shopee-chi-lang&status=ready&limit=10'),
+        (9, b'from=2026-01-01&to=2026-02-01&by=sku&tz=Asia/Ho_Chi_Minh'),
+        (10, b'account=shopee-chi-lang&latest=true&limit=5'),
+        (11, b'account=lazada-1&cursor=abc'),
+    ]
+    for selector, payload in api:
+        put("api_json", bytes([selector, 0]) + payload)
+    put("api_json", bytes([5, 2]) + b'{"quantity":1}')
+    put("api_json", bytes([5, 3]) + b"text/plain\n" + b'{"quantity":1}')
+
     for name in sorted(os.listdir(os.path.join(ROOT, "config"))):
         if name.endswith(".toml"):
             with open(os.path.join(ROOT, "config", name), "rb") as f:
