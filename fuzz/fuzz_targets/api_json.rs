@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use http::{Request, header};
 use kho::catalog::Producer;
 use kho::http::api::catalog::{
-    NewProduct, NewProducer, ProducerPatch, ProductFilter, ProductPatch, blank_entry, check_code,
+    NewProducer, NewProduct, ProducerPatch, ProductFilter, ProductPatch, blank_entry, check_code,
     validate_cells, variant_cells,
 };
 use kho::http::api::channels::{DeadLetterParams, RetryRequest};
