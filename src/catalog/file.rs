@@ -77,16 +77,17 @@ pub fn read_csv(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
         .from_reader(bytes);
     let mut table = RawTable::default();
     let mut errors = Vec::new();
+    let mut lines = LineCounter::new(bytes);
     for (i, record) in reader.records().enumerate() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(i + 1, |p| p.line() as usize);
+                let line = e.position().map_or(i + 1, |p| lines.line_at(p.byte()));
                 errors.push(RowError::new(line, "", format!("cannot read CSV: {e}")));
                 continue;
             }
         };
-        let line = record.position().map_or(i + 1, |p| p.line() as usize);
+        let line = record.position().map_or(i + 1, |p| lines.line_at(p.byte()));
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
         if i == 0 {
             table.header = cells;
@@ -98,6 +99,45 @@ pub fn read_csv(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
         Ok(table)
     } else {
         Err(errors)
+    }
+}
+
+/// Line numbers as the user's editor shows them. The csv crate's own count
+/// lags one behind on CRLF files (Excel's "CSV UTF-8" on Windows): a record
+/// starts before the LF of the previous line's CRLF. Counting from byte
+/// offsets, forwards only, keeps a large file linear.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record starting at `byte` (line breaks before it skipped).
+    fn line_at(&mut self, byte: u64) -> usize {
+        let len = self.bytes.len();
+        let mut start = usize::try_from(byte).map_or(len, |b| b.min(len));
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.bytes[self.offset..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.offset = start;
+        self.line
     }
 }
 
@@ -224,4 +264,24 @@ pub fn write_xlsx(entries: &[CatalogEntry]) -> Result<Vec<u8>, WriteError> {
         }
     }
     Ok(book.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `catalog_csv` fuzz target: on a CRLF file the first data
+    /// row was numbered 1, the header's line, so every error named the line
+    /// above the wrong one.
+    #[test]
+    fn crlf_lines_are_numbered_like_lf_lines() {
+        for eol in ["\n", "\r\n"] {
+            let text = ["a,b", "1,2", "", "3,\"x", "y\"", "5,6"].join(eol);
+            let table = read_csv(text.as_bytes()).unwrap();
+            let lines: Vec<usize> = table.rows.iter().map(|(l, _)| *l).collect();
+            assert_eq!(lines, [2, 4, 6], "{eol:?}");
+        }
+        let bom = "\u{feff}h1,h2\r\nx,y\r\n";
+        assert_eq!(read_csv(bom.as_bytes()).unwrap().rows[0].0, 2);
+    }
 }

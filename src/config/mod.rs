@@ -180,20 +180,47 @@ impl Config {
             Some(p) => format!("defaults + {} + environment", p.display()),
             None => "defaults + environment".to_owned(),
         };
-        let mut builder =
-            config::Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
-        if let Some(path) = sources.file {
-            if !path.is_file() {
+        let file = match sources.file {
+            Some(path) if !path.is_file() => {
                 return Err(ConfigError::one(
                     &source_name,
                     "",
                     format!("configuration file {} does not exist", path.display()),
                 ));
             }
-            builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+            Some(path) => Some(File::from(path).format(FileFormat::Toml)),
+            None => None,
+        };
+        Self::load_layers(source_name, file, sources.env)
+    }
+
+    /// Loads and validates a configuration given as TOML text over the
+    /// defaults, with `env` as the whole environment. The same path as
+    /// [`Config::load`] with a file, for tools and the fuzz targets that
+    /// have the text rather than a file.
+    pub fn from_toml_str(text: &str, env: HashMap<String, String>) -> Result<Config, ConfigError> {
+        Self::load_layers(
+            "defaults + text + environment".to_owned(),
+            Some(File::from_str(text, FileFormat::Toml)),
+            Some(env),
+        )
+    }
+
+    fn load_layers<S>(
+        source_name: String,
+        file: Option<S>,
+        env: Option<HashMap<String, String>>,
+    ) -> Result<Config, ConfigError>
+    where
+        S: config::Source + Send + Sync + 'static,
+    {
+        let mut builder =
+            config::Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(file) = file {
+            builder = builder.add_source(file);
         }
-        let env_vars = match &sources.env {
-            Some(map) => map.clone(),
+        let env_vars = match env {
+            Some(map) => map,
             None => std::env::vars().collect(),
         };
         let env_source = Environment::with_prefix("KHO")

@@ -255,3 +255,14 @@ fn the_example_configuration_is_valid() {
     assert!(!cfg.accounts.is_empty());
     assert!(cfg.secrets.keyring().is_some());
 }
+
+#[test]
+fn toml_text_loads_like_a_file() {
+    let env = HashMap::from([("PK".to_owned(), "partner-key".to_owned())]);
+    let from_text = Config::from_toml_str(SHOPEE, env).unwrap();
+    let from_file = load_str(SHOPEE, &[("PK", "partner-key")]).unwrap();
+    assert_eq!(from_text.to_redacted_toml(), from_file.to_redacted_toml());
+    let err =
+        Config::from_toml_str("[database]\nmax_connections = 0\n", HashMap::new()).unwrap_err();
+    assert_eq!(only_problem(err).path, "database.max_connections");
+}

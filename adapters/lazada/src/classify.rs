@@ -141,7 +141,9 @@ pub fn ban_duration(message: &str) -> Option<Duration> {
         .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect();
     let secs: f64 = number.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    // Too many digits for a Duration: as good as forever (the limiter caps its pauses).
+    (secs.is_finite() && secs >= 0.0)
+        .then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
 }
 
 /// Map an error `code` (with the envelope's `type`: ISV, ISP or SYSTEM) and message to an error class
@@ -222,6 +224,13 @@ mod tests {
 
     fn kind(code: &str, t: &str, m: &str) -> ErrorKind {
         error_kind(code, t, m)
+    }
+
+    #[test]
+    fn huge_ban_duration_is_not_a_panic() {
+        // Found by the `response_lazada` fuzz target: Duration::from_secs_f64 panicked.
+        let message = format!("ban will last {} seconds", "9".repeat(300));
+        assert_eq!(ban_duration(&message), Some(Duration::MAX));
     }
 
     #[test]

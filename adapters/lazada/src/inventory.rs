@@ -384,7 +384,7 @@ impl LazadaChannel {
 }
 
 /// A detail entry's class: its own code when it has one (`E0501`, `E212` …), else the envelope's.
-fn detail_kind(d: &Detail, reply: &BatchReply) -> ErrorKind {
+pub fn detail_kind(d: &Detail, reply: &BatchReply) -> ErrorKind {
     let code = if d.code.is_empty() {
         reply.code.as_str()
     } else {

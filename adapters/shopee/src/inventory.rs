@@ -89,7 +89,7 @@ fn item_id(id: &str) -> Result<i64, ErrorKind> {
 }
 
 /// Shopee's `failed_reason` sometimes starts with an error code (`error_price_exceed_max_limitt: …`).
-pub(crate) fn failure_kind(reason: &str) -> ErrorKind {
+pub fn failure_kind(reason: &str) -> ErrorKind {
     let code = reason
         .split(':')
         .next()

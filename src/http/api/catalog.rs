@@ -168,7 +168,8 @@ async fn visible_producer(store: &Store, who: &Principal, code: &str) -> ApiResu
 
 /// Runs catalog rows (as file cells) through the file format's rules.
 /// Errors name the API field (`price_vnd`, `variants[1].sku`).
-fn validate_cells(
+#[doc(hidden)] // public for the fuzz target of the API's bodies (fuzz/)
+pub fn validate_cells(
     rows: Vec<[String; 16]>,
     variant_base: Option<usize>,
 ) -> ApiResult<Vec<CatalogRow>> {
@@ -313,7 +314,8 @@ async fn create_producer(
 }
 
 /// The catalog format's rule for codes.
-fn check_code(field: &str, v: &str) -> ApiResult<()> {
+#[doc(hidden)] // public for the fuzz target of the API's bodies (fuzz/)
+pub fn check_code(field: &str, v: &str) -> ApiResult<()> {
     let ok = !v.is_empty()
         && v.len() <= 64
         && v.bytes()
@@ -462,7 +464,8 @@ pub struct NewProduct {
     pub variants: Vec<NewVariant>,
 }
 
-fn variant_cells(base: &CatalogEntry, v: &NewVariant) -> [String; 16] {
+#[doc(hidden)] // public for the fuzz target of the API's bodies (fuzz/)
+pub fn variant_cells(base: &CatalogEntry, v: &NewVariant) -> [String; 16] {
     let mut e = base.clone();
     e.variant_sku = v.sku.clone();
     e.variant_name = v.name.clone();
@@ -473,7 +476,8 @@ fn variant_cells(base: &CatalogEntry, v: &NewVariant) -> [String; 16] {
     entry_cells(&e)
 }
 
-fn blank_entry(producer: &Producer) -> CatalogEntry {
+#[doc(hidden)] // public for the fuzz target of the API's bodies (fuzz/)
+pub fn blank_entry(producer: &Producer) -> CatalogEntry {
     CatalogEntry {
         producer_code: producer.code.clone(),
         producer_name: producer.name.clone(),

@@ -128,6 +128,9 @@ impl std::fmt::Debug for AccountLimiter {
     }
 }
 
+/// The longest pause a marketplace's hint can impose.
+const MAX_PAUSE: Duration = Duration::from_secs(24 * 3600);
+
 impl AccountLimiter {
     pub fn new(limit: RateLimit) -> Result<Self, RateLimitError> {
         Ok(Self {
@@ -143,7 +146,8 @@ impl AccountLimiter {
 
     /// Hold every request of the account for `for_at_least` (extending, never shortening, a pause).
     pub fn pause(&self, for_at_least: Duration) {
-        let until = Instant::now() + for_at_least;
+        // A marketplace's hint can be absurd (`Retry-After: 1e300`); a day is as long as kho holds back.
+        let until = Instant::now() + for_at_least.min(MAX_PAUSE);
         if let Ok(mut paused) = self.paused_until.lock() {
             *paused = Some(paused.map_or(until, |p| p.max(until)));
         }
@@ -174,6 +178,16 @@ mod tests {
 
     fn nz(n: u32) -> NonZeroU32 {
         NonZeroU32::new(n).unwrap()
+    }
+
+    /// A `Retry-After` too large for an `Instant` overflowed `Instant::now() + d` (found while fixing the
+    /// fuzz targets' Retry-After crash).
+    #[test]
+    fn an_absurd_pause_is_capped_not_a_panic() {
+        let limiter = AccountLimiter::new(RateLimit::per_second(nz(5))).unwrap();
+        limiter.pause(Duration::MAX);
+        let left = limiter.pause_remaining().unwrap();
+        assert!(left <= MAX_PAUSE && left > MAX_PAUSE - Duration::from_secs(60));
     }
 
     /// GCRA bound: the most cells in any half-open window of length `w`.

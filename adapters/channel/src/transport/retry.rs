@@ -73,7 +73,8 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         && secs.is_finite()
         && secs >= 0.0
     {
-        return Some(Duration::from_secs_f64(secs));
+        // Too large for a Duration ("1e300"): as good as forever, so the caller gives up retrying.
+        return Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
@@ -84,6 +85,21 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    /// Found by the `response_*` fuzz targets: `Duration::from_secs_f64` panicked on a huge value.
+    #[test]
+    fn huge_fractional_retry_after_is_a_very_long_wait_not_a_panic() {
+        for value in ["1e300", "18446744073709551616.5", "1e20"] {
+            let mut h = HeaderMap::new();
+            h.insert(RETRY_AFTER, HeaderValue::from_static(value));
+            assert_eq!(retry_after(&h), Some(Duration::MAX), "{value}");
+            assert_eq!(
+                RetryPolicy::default()
+                    .next_delay(retry_after(&h), Some(Duration::from_millis(300))),
+                None
+            );
+        }
+    }
 
     #[test]
     fn hint_stretches_delay_and_long_hints_stop_retrying() {
