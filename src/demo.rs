@@ -69,8 +69,14 @@ async fn run_in(
             .and_then(|l| l.local_addr())
             .map_err(setup("cannot find a free port"))?,
     };
+    // A throw-away sealing key beside the throw-away database, so the
+    // commands printed below work with the demo's configuration file.
+    let key_path = dir.join("secret.key");
+    write_private(&key_path, &crate::secrets::generate_key())
+        .map_err(setup("cannot write the demo's secret key"))?;
     let mut toml = format!(
-        "[database]\nurl = \"{db_url}\"\n\n[server]\nlisten = \"{listen}\"\npublic_url = \"http://{listen}\"\n\n[sync]\norder_poll_interval = \"30s\"\n\n"
+        "[database]\nurl = \"{db_url}\"\n\n[server]\nlisten = \"{listen}\"\npublic_url = \"http://{listen}\"\n\n[sync]\norder_poll_interval = \"30s\"\n\n[secrets]\nkey = \"file:{}\"\n\n",
+        key_path.display()
     );
     world.send_webhooks_to(listen);
     toml.push_str(&world.accounts_toml().map_err(DemoError::Setup)?);
@@ -78,7 +84,7 @@ async fn run_in(
     std::fs::write(&config_path, &toml).map_err(setup("cannot write the demo configuration"))?;
     let config = Config::load(Sources {
         file: Some(&config_path),
-        env: Some(crate::secrets::ephemeral_env()),
+        env: Some(Default::default()),
     })
     .map_err(setup("invalid demo configuration"))?;
     store.set_keyring(config.secrets.keyring());
@@ -201,4 +207,17 @@ async fn run_in(
     store.close().await;
     println!("kho demo stopped");
     result.map_err(Into::into)
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())
 }
