@@ -38,7 +38,18 @@ fn workbook(sheet: &[u8], shared: &[u8]) -> Option<Vec<u8>> {
     zip.finish().ok().map(Cursor::into_inner)
 }
 
+/// libfuzzer-sys aborts at the first panic, even one caught on purpose; `read_xlsx` catches the XLSX
+/// reader's own panics and reports a malformed file, so this target restores the default hook. A panic
+/// that escapes kho still crashes the target (libfuzzer-sys aborts when its own `catch_unwind` sees it).
+fn default_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = std::panic::take_hook();
+    });
+}
+
 fuzz_target!(|data: &[u8]| {
+    default_panic_hook();
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };

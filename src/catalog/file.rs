@@ -142,6 +142,18 @@ impl<'a> LineCounter<'a> {
 }
 
 pub fn read_xlsx(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
+    // The XLSX reader (calamine) panics on some crafted cell references (an
+    // arithmetic overflow, found by fuzzing); a bad upload must be a clear
+    // error, never a crashed import or API worker.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_xlsx_sheet(bytes)))
+        .unwrap_or_else(|_| {
+            Err(file_error(
+                "cannot read the XLSX workbook: its first sheet is malformed (a cell reference the reader cannot handle)",
+            ))
+        })
+}
+
+fn read_xlsx_sheet(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
     let mut workbook = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| file_error(format!("cannot read the XLSX workbook: {e}")))?;
     let range = match workbook.worksheet_range_at(0) {
@@ -268,6 +280,18 @@ pub fn write_xlsx(entries: &[CatalogEntry]) -> Result<Vec<u8>, WriteError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_cell_reference_the_xlsx_reader_cannot_handle_is_an_error_not_a_panic() {
+        // Found by the catalog_xlsx fuzz target: calamine overflows (and, with
+        // overflow checks, panics) on this sheet's cell reference.
+        let bytes = include_bytes!("testdata/overflowing-cell-reference.xlsx");
+        let result = read_xlsx(bytes);
+        if let Err(errors) = result {
+            assert!(!errors.is_empty());
+        }
+    }
+
     use super::*;
 
     /// Found by the `catalog_csv` fuzz target: on a CRLF file the first data
