@@ -58,6 +58,8 @@ struct Sample {
     at_s: f64,
     daemon: u8,
     rss_kib: u64,
+    /// The anonymous part of RSS (heap, stacks): where a leak shows.
+    anon_kib: u64,
     fds: u64,
     tasks: Option<u64>,
 }
@@ -200,17 +202,20 @@ fn signal(child: &Child, sig: &str) {
         .status();
 }
 
-fn proc_reading(pid: u32) -> Option<(u64, u64)> {
+/// RSS, its anonymous part (both KiB) and open descriptors of a process.
+fn proc_reading(pid: u32) -> Option<(u64, u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
+    let field = |name: &str| -> Option<u64> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    };
     let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64;
-    Some((rss, fds))
+    Some((field("VmRSS:")?, field("RssAnon:")?, fds))
 }
 
 async fn alive_tasks(http: &reqwest::Client, base: &str) -> Option<u64> {
@@ -510,17 +515,18 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
         }
         if soak_start.elapsed().as_secs().is_multiple_of(5) {
             let pid = daemon.child.id();
-            if let Some((rss_kib, fds)) = proc_reading(pid) {
+            if let Some((rss_kib, anon_kib, fds)) = proc_reading(pid) {
                 samples.push(Sample {
                     at_s: soak_start.elapsed().as_secs_f64(),
                     daemon: daemon_no,
                     rss_kib,
+                    anon_kib,
                     fds,
                     tasks: alive_tasks(&http, &daemon.base).await,
                 });
             }
         }
-        if !out.json() && last_progress.elapsed() >= Duration::from_secs(30) {
+        if !out.json() && last_progress.elapsed() >= Duration::from_secs(15) {
             last_progress = Instant::now();
             let pending: i64 = store
                 .queue_stats()
@@ -529,9 +535,10 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
                 .unwrap_or(0);
             let last = samples.last();
             println!(
-                "  {:>5.0} s: daemon {daemon_no}, RSS {} KiB, {} fds, {} tasks, {pending} push(es) pending",
+                "  {:>5.0} s: daemon {daemon_no}, RSS {} KiB (anonymous {} KiB), {} fds, {} tasks, {pending} push(es) pending",
                 soak_start.elapsed().as_secs_f64(),
                 last.map_or(0, |s| s.rss_kib),
+                last.map_or(0, |s| s.anon_kib),
                 last.map_or(0, |s| s.fds),
                 last.and_then(|s| s.tasks).unwrap_or(0),
             );
