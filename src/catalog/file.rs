@@ -2,6 +2,7 @@
 //! sheet of an XLSX workbook. Reading yields raw text cells; meaning is given
 //! to them by `validate`, so both formats share every rule.
 
+use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
 use std::path::Path;
 
@@ -153,27 +154,75 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
         })
 }
 
+/// Widest used area of a sheet kho reads: the catalog has 16 columns, so
+/// this leaves room for notes beside them while a sheet claiming cells out
+/// to column XFD is refused instead of being laid out in memory.
+const MAX_XLSX_COLUMNS: u32 = 256;
+
 fn read_xlsx_sheet(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
     let mut workbook = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| file_error(format!("cannot read the XLSX workbook: {e}")))?;
-    let range = match workbook.worksheet_range_at(0) {
-        Some(Ok(range)) => range,
-        Some(Err(e)) => return Err(file_error(format!("cannot read the first sheet: {e}"))),
-        None => return Err(file_error("the workbook has no sheet")),
+    let Some(name) = workbook.sheet_names().first().cloned() else {
+        return Err(file_error("the workbook has no sheet"));
     };
-    // Rows are numbered as a spreadsheet shows them.
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut table = RawTable::default();
-    for (i, row) in range.rows().enumerate() {
-        let line = first_row + i + 1;
-        let cells: Vec<String> = row.iter().map(cell_text).collect();
-        if table.header.is_empty() {
-            if cells.iter().all(|c| c.trim().is_empty()) {
+    // Cells are streamed and kept sparse (non-empty cells only, by row):
+    // laying the used range out densely, as calamine's `worksheet_range`
+    // does, lets two cells at A1 and XFD1048576 of a tiny file demand
+    // billions of slots and abort the process (found by fuzzing).
+    let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
+    let (mut col_start, mut col_end) = (u32::MAX, 0u32);
+    {
+        let mut reader = workbook
+            .worksheet_cells_reader(&name)
+            .map_err(|e| file_error(format!("cannot read the first sheet: {e}")))?;
+        loop {
+            let cell = match reader.next_cell() {
+                Ok(Some(cell)) => cell,
+                Ok(None) => break,
+                Err(e) => return Err(file_error(format!("cannot read the first sheet: {e}"))),
+            };
+            let (row, col) = cell.get_position();
+            let text = cell_text(&Data::from(cell.get_value().clone()));
+            if text.is_empty() {
                 continue;
             }
-            table.header = cells;
-        } else if !cells.iter().all(|c| c.trim().is_empty()) {
-            table.rows.push((line, cells));
+            col_start = col_start.min(col);
+            col_end = col_end.max(col);
+            if col_end - col_start >= MAX_XLSX_COLUMNS {
+                return Err(file_error(format!(
+                    "the first sheet uses columns {} to {} ({} columns, cell {}{}); a catalog sheet may span at most {MAX_XLSX_COLUMNS}",
+                    column_name(col_start),
+                    column_name(col_end),
+                    u64::from(col_end - col_start) + 1,
+                    column_name(col),
+                    u64::from(row) + 1,
+                )));
+            }
+            rows.entry(row).or_default().push((col, text));
+        }
+    }
+    let width = if rows.is_empty() {
+        0
+    } else {
+        (col_end - col_start) as usize + 1
+    };
+    let mut table = RawTable::default();
+    for (row, cells) in rows {
+        if cells.iter().all(|(_, c)| c.trim().is_empty()) {
+            continue;
+        }
+        let mut dense = vec![String::new(); width];
+        for (col, text) in cells {
+            if let Some(slot) = dense.get_mut((col - col_start) as usize) {
+                *slot = text;
+            }
+        }
+        // Rows are numbered as a spreadsheet shows them.
+        let line = row as usize + 1;
+        if table.header.is_empty() {
+            table.header = dense;
+        } else {
+            table.rows.push((line, dense));
         }
     }
     if table.header.is_empty() {
@@ -182,6 +231,19 @@ fn read_xlsx_sheet(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
         ));
     }
     Ok(table)
+}
+
+/// A column as a spreadsheet names it: 0 → A, 25 → Z, 26 → AA.
+fn column_name(col: u32) -> String {
+    let mut n = u64::from(col) + 1;
+    let mut name = Vec::new();
+    while n > 0 {
+        let rem = ((n - 1) % 26) as u8;
+        name.push(b'A' + rem);
+        n = (n - 1) / 26;
+    }
+    name.reverse();
+    String::from_utf8_lossy(&name).into_owned()
 }
 
 /// A cell as the text a person sees, so validation is the same as for CSV.
@@ -286,13 +348,55 @@ mod tests {
         // Found by the catalog_xlsx fuzz target: calamine overflows (and, with
         // overflow checks, panics) on this sheet's cell reference.
         let bytes = include_bytes!("testdata/overflowing-cell-reference.xlsx");
-        let result = read_xlsx(bytes);
-        if let Err(errors) = result {
-            assert!(!errors.is_empty());
-        }
+        let errors = read_xlsx(bytes).expect_err("the sheet must be refused");
+        assert!(errors[0].to_string().contains("first sheet"), "{errors:?}");
     }
 
     use super::*;
+
+    /// Found by the `catalog_xlsx` fuzz target: a 20 KB sheet whose cells
+    /// reach far columns made the dense layout ask for more memory than
+    /// exists, which aborts the process (no panic to catch).
+    #[test]
+    fn a_sheet_spanning_absurd_columns_is_refused_with_the_cell_named() {
+        let bytes = include_bytes!("testdata/huge-used-range.xlsx");
+        let errors = read_xlsx(bytes).expect_err("the sheet must be refused");
+        let text = errors[0].to_string();
+        assert!(
+            text.contains("a catalog sheet may span at most 256"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn columns_are_named_as_a_spreadsheet_names_them() {
+        let names: Vec<String> = [0, 25, 26, 51, 52, 701, 702, 16383]
+            .into_iter()
+            .map(column_name)
+            .collect();
+        assert_eq!(names, ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA", "XFD"]);
+    }
+
+    #[test]
+    fn a_written_sheet_reads_back_with_its_columns_and_line_numbers() {
+        let csv = include_bytes!("../../data/ocop-catalog.csv");
+        let entries = crate::catalog::read_entries(csv).expect("the sample catalog reads");
+        let xlsx = write_xlsx(&entries).expect("written");
+        let table = read_xlsx(&xlsx).expect("read back");
+        assert_eq!(table.header, COLUMNS);
+        assert_eq!(table.rows.len(), entries.len());
+        assert_eq!(table.rows[0].0, 2, "the first data row is line 2");
+        assert!(
+            table
+                .rows
+                .iter()
+                .all(|(_, cells)| cells.len() == COLUMNS.len())
+        );
+        assert_eq!(
+            crate::catalog::read_entries(&xlsx).expect("read back"),
+            entries
+        );
+    }
 
     /// Found by the `catalog_csv` fuzz target: on a CRLF file the first data
     /// row was numbered 1, the header's line, so every error named the line
