@@ -126,3 +126,127 @@ async fn seed_edit_order_and_read_back_over_http() {
     assert_eq!(sim.faults().seed, 3);
     sim.shutdown().await;
 }
+
+/// The routes every simulator shares (`common::control`) answer alike on all three.
+#[tokio::test]
+async fn shared_control_routes_answer_alike_on_every_simulator() {
+    let shopee = kho_simulator::shopee::Simulator::start(SimConfig::default())
+        .await
+        .unwrap();
+    let tiktok =
+        kho_simulator::tiktok::Simulator::start(kho_simulator::tiktok::SimConfig::default())
+            .await
+            .unwrap();
+    let lazada =
+        kho_simulator::lazada::Simulator::start(kho_simulator::lazada::SimConfig::default())
+            .await
+            .unwrap();
+    let tiktok_shop = kho_simulator::tiktok::ShopConfig::default().shop_id;
+    let lazada_seller = kho_simulator::lazada::SellerConfig::default().seller_id;
+    let cases = [
+        (
+            format!("http://{}", shopee.addr()),
+            format!("shops/{SHOP}"),
+            "pushes",
+            "push/callback",
+        ),
+        (
+            format!("http://{}", tiktok.addr()),
+            format!("shops/{tiktok_shop}"),
+            "webhooks",
+            "webhooks/callback",
+        ),
+        (
+            lazada.control_url(),
+            format!("sellers/{lazada_seller}"),
+            "pushes",
+            "push/callback",
+        ),
+    ];
+    let http = reqwest::Client::new();
+    for (i, (base, account, pushes, callback)) in cases.iter().enumerate() {
+        let ctl = format!("{base}/_sim");
+        let get = |path: &str| http.get(format!("{ctl}/{path}")).send();
+        let r = get("state").await.unwrap();
+        assert_eq!(r.status(), 200, "{base}: state");
+        let tokens: serde_json::Value = get(&format!("{account}/tokens"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            !tokens["access_token"].as_str().unwrap().is_empty(),
+            "{base}: {tokens}"
+        );
+        let r = http
+            .post(format!("{ctl}/{account}/tokens"))
+            .json(&json!({"action": "expire_access_token"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{base}: token action");
+        let r = http
+            .post(format!("{ctl}/{account}/tokens"))
+            .json(&json!({"action": "break_everything"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{base}: an unknown token action");
+        let unknown = account.replace(|c: char| c.is_ascii_digit(), "9");
+        let r = get(&format!("{unknown}/tokens")).await.unwrap();
+        assert_eq!(r.status(), 404, "{base}: an unknown account");
+        let code: serde_json::Value = http
+            .post(format!("{ctl}/{account}/auth_code"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(!code["code"].as_str().unwrap().is_empty(), "{base}: {code}");
+        let r = http
+            .put(format!("{ctl}/{account}/rate_limit"))
+            .json(&json!({"per_second": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204, "{base}: rate limit");
+        let listed: serde_json::Value = get(pushes).await.unwrap().json().await.unwrap();
+        assert!(listed.is_array(), "{base}: {listed}");
+        let released: serde_json::Value = http
+            .post(format!("{ctl}/{pushes}/release"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(released, json!({"released": 0}), "{base}");
+        let r = http
+            .put(format!("{ctl}/{callback}"))
+            .json(&json!({"callback_url": null}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204, "{base}: callback");
+        let seed = 40 + i as u64;
+        let r = http
+            .put(format!("{ctl}/faults"))
+            .json(&json!({"seed": seed}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204, "{base}: faults");
+        let faults: serde_json::Value = get("faults").await.unwrap().json().await.unwrap();
+        assert_eq!(faults["seed"], json!(seed), "{base}: {faults}");
+        let r = http.delete(format!("{ctl}/log")).send().await.unwrap();
+        assert_eq!(r.status(), 204, "{base}: log reset");
+    }
+    assert_eq!(shopee.faults().seed, 40);
+    assert_eq!(tiktok.faults().seed, 41);
+    assert_eq!(lazada.faults().seed, 42);
+    shopee.shutdown().await;
+    tiktok.shutdown().await;
+    lazada.shutdown().await;
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -17,7 +17,10 @@ use super::push::PushOptions;
 use super::state::{NewOrder, ProductEdit, SeedProduct, SkuEdit};
 use super::tokens::TokenAction;
 use super::world::ControlError;
-use super::{ItemStatusChange, SimControl, SimCore};
+use super::{
+    ItemStatusChange, PushRecord, RequestLogSnapshot, SimControl, SimCore, SimState, TokenPair,
+};
+use crate::common::control;
 
 type Core = State<Arc<SimCore>>;
 
@@ -40,27 +43,7 @@ fn ctl(core: &Arc<SimCore>) -> SimControl {
 }
 
 pub(crate) fn routes() -> Router<Arc<SimCore>> {
-    Router::new()
-        .route(
-            "/state",
-            get(|State(c): Core| async move { Json(ctl(&c).state()) }),
-        )
-        .route(
-            "/log",
-            get(|State(c): Core| async move { Json(ctl(&c).request_log()) }).delete(
-                |State(c): Core| async move {
-                    ctl(&c).reset_request_log();
-                    StatusCode::NO_CONTENT
-                },
-            ),
-        )
-        .route("/sellers", post(add_seller))
-        .route(
-            "/sellers/{seller_id}/tokens",
-            get(get_tokens).post(token_action),
-        )
-        .route("/sellers/{seller_id}/auth_code", post(auth_code))
-        .route("/sellers/{seller_id}/rate_limit", put(seller_rate_limit))
+    control::routes::<SimControl>()
         .route("/sellers/{seller_id}/products", post(seed_product))
         .route(
             "/sellers/{seller_id}/products/{item_id}",
@@ -74,68 +57,6 @@ pub(crate) fn routes() -> Router<Arc<SimCore>> {
         .route("/orders", post(create_order))
         .route("/orders/{order_id}/status", post(order_status))
         .route("/orders/{order_id}/push", post(order_push))
-        .route(
-            "/pushes",
-            get(|State(c): Core| async move { Json(ctl(&c).push_log()) }),
-        )
-        .route("/pushes/release", post(release))
-        .route("/push/callback", put(callback))
-        .route(
-            "/faults",
-            get(|State(c): Core| async move { Json(ctl(&c).faults()) }).put(set_faults),
-        )
-}
-
-async fn add_seller(State(c): Core, Json(seller): Json<SellerConfig>) -> Response {
-    match ctl(&c).add_seller(seller) {
-        Ok(t) => (StatusCode::CREATED, Json(t)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn get_tokens(State(c): Core, Path(seller_id): Path<i64>) -> Response {
-    ctl(&c).tokens(seller_id).map(Json).into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ActionBody {
-    action: TokenAction,
-}
-
-async fn token_action(
-    State(c): Core,
-    Path(seller_id): Path<i64>,
-    Json(b): Json<ActionBody>,
-) -> Response {
-    ctl(&c)
-        .token_action(seller_id, b.action)
-        .map(Json)
-        .into_response()
-}
-
-async fn auth_code(State(c): Core, Path(seller_id): Path<i64>) -> Response {
-    ctl(&c)
-        .issue_auth_code(seller_id)
-        .map(|code| Json(json!({"code": code})))
-        .into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RateBody {
-    per_second: Option<u32>,
-}
-
-async fn seller_rate_limit(
-    State(c): Core,
-    Path(seller_id): Path<i64>,
-    Json(b): Json<RateBody>,
-) -> Response {
-    ctl(&c)
-        .set_seller_rate_limit(seller_id, b.per_second)
-        .map(|_| StatusCode::NO_CONTENT)
-        .into_response()
 }
 
 async fn set_rate_limits(State(c): Core, Json(limits): Json<RateLimits>) -> Response {
@@ -243,29 +164,11 @@ async fn order_push(
         .into_response()
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct ReleaseBody {
-    reverse: bool,
-}
-
-async fn release(State(c): Core, body: Option<Json<ReleaseBody>>) -> Response {
-    let reverse = body.map(|Json(b)| b.reverse).unwrap_or(false);
-    Json(json!({"released": ctl(&c).release_held_pushes(reverse)})).into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CallbackBody {
-    callback_url: Option<String>,
-}
-
-async fn callback(State(c): Core, Json(b): Json<CallbackBody>) -> Response {
-    ctl(&c).set_callback_url(b.callback_url);
-    StatusCode::NO_CONTENT.into_response()
-}
-
-async fn set_faults(State(c): Core, Json(f): Json<FaultConfig>) -> Response {
-    ctl(&c).set_faults(f);
-    StatusCode::NO_CONTENT.into_response()
+control::control_api! {
+    accounts: "sellers" / "seller_id",
+    id: |id: i64| *id,
+    config: SellerConfig => add_seller,
+    rate_limit: set_seller_rate_limit,
+    pushes: "pushes", push_log -> PushRecord, release_held_pushes,
+    callback: "push/callback",
 }

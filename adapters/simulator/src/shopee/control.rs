@@ -7,17 +7,19 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{patch, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::config::{FaultConfig, ShopConfig};
-use super::push::PushOptions;
-use super::state::{ListingEdit, NewOrder, OrderStatus, SeedItem};
-use super::tokens::TokenAction;
+use super::log::RequestLogSnapshot;
+use super::push::{PushOptions, PushRecord};
+use super::state::{ListingEdit, NewOrder, OrderStatus, SeedItem, SimState};
+use super::tokens::{TokenAction, TokenPair};
 use super::world::ControlError;
 use super::{SimControl, SimCore};
+use crate::common::control;
 
 type Core = State<Arc<SimCore>>;
 
@@ -40,27 +42,7 @@ fn ctl(core: &Arc<SimCore>) -> SimControl {
 }
 
 pub(crate) fn routes() -> Router<Arc<SimCore>> {
-    Router::new()
-        .route(
-            "/state",
-            get(|State(c): Core| async move { Json(ctl(&c).state()) }),
-        )
-        .route(
-            "/log",
-            get(|State(c): Core| async move { Json(ctl(&c).request_log()) }).delete(
-                |State(c): Core| async move {
-                    ctl(&c).reset_request_log();
-                    StatusCode::NO_CONTENT
-                },
-            ),
-        )
-        .route("/shops", post(add_shop))
-        .route(
-            "/shops/{shop_id}/tokens",
-            get(get_tokens).post(token_action),
-        )
-        .route("/shops/{shop_id}/auth_code", post(auth_code))
-        .route("/shops/{shop_id}/rate_limit", put(rate_limit))
+    control::routes::<SimControl>()
         .route("/shops/{shop_id}/items", post(seed_item))
         .route(
             "/shops/{shop_id}/items/{item_id}",
@@ -69,64 +51,6 @@ pub(crate) fn routes() -> Router<Arc<SimCore>> {
         .route("/orders", post(create_order))
         .route("/orders/{order_sn}/status", post(order_status))
         .route("/orders/{order_sn}/push", post(order_push))
-        .route(
-            "/pushes",
-            get(|State(c): Core| async move { Json(ctl(&c).push_log()) }),
-        )
-        .route("/pushes/release", post(release))
-        .route("/push/callback", put(callback))
-        .route(
-            "/faults",
-            get(|State(c): Core| async move { Json(ctl(&c).faults()) }).put(set_faults),
-        )
-}
-
-async fn add_shop(State(c): Core, Json(shop): Json<ShopConfig>) -> Response {
-    match ctl(&c).add_shop(shop) {
-        Ok(t) => (StatusCode::CREATED, Json(t)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn get_tokens(State(c): Core, Path(shop_id): Path<i64>) -> Response {
-    ctl(&c).tokens(shop_id).map(Json).into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ActionBody {
-    action: TokenAction,
-}
-
-async fn token_action(
-    State(c): Core,
-    Path(shop_id): Path<i64>,
-    Json(b): Json<ActionBody>,
-) -> Response {
-    ctl(&c)
-        .token_action(shop_id, b.action)
-        .map(Json)
-        .into_response()
-}
-
-async fn auth_code(State(c): Core, Path(shop_id): Path<i64>) -> Response {
-    ctl(&c)
-        .issue_auth_code(shop_id)
-        .map(|code| Json(json!({"code": code})))
-        .into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RateBody {
-    per_second: Option<u32>,
-}
-
-async fn rate_limit(State(c): Core, Path(shop_id): Path<i64>, Json(b): Json<RateBody>) -> Response {
-    ctl(&c)
-        .set_rate_limit(shop_id, b.per_second)
-        .map(|_| StatusCode::NO_CONTENT)
-        .into_response()
 }
 
 async fn seed_item(
@@ -209,29 +133,11 @@ async fn order_push(
         .into_response()
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct ReleaseBody {
-    reverse: bool,
-}
-
-async fn release(State(c): Core, body: Option<Json<ReleaseBody>>) -> Response {
-    let reverse = body.map(|Json(b)| b.reverse).unwrap_or(false);
-    Json(json!({"released": ctl(&c).release_held_pushes(reverse)})).into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CallbackBody {
-    callback_url: Option<String>,
-}
-
-async fn callback(State(c): Core, Json(b): Json<CallbackBody>) -> Response {
-    ctl(&c).set_callback_url(b.callback_url);
-    StatusCode::NO_CONTENT.into_response()
-}
-
-async fn set_faults(State(c): Core, Json(f): Json<FaultConfig>) -> Response {
-    ctl(&c).set_faults(f);
-    StatusCode::NO_CONTENT.into_response()
+control::control_api! {
+    accounts: "shops" / "shop_id",
+    id: |id: i64| *id,
+    config: ShopConfig => add_shop,
+    rate_limit: set_rate_limit,
+    pushes: "pushes", push_log -> PushRecord, release_held_pushes,
+    callback: "push/callback",
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{patch, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -17,7 +17,8 @@ use super::state::{CancelStatus, ListingEdit, NewOrder, OrderStatus, ReturnStatu
 use super::tokens::TokenAction;
 use super::webhook::WebhookOptions;
 use super::world::{ControlError, NewCancellation, NewReturn};
-use super::{SimControl, SimCore};
+use super::{RequestLogSnapshot, SimControl, SimCore, SimState, TokenPair, WebhookRecord};
+use crate::common::control;
 
 type Core = State<Arc<SimCore>>;
 
@@ -50,32 +51,12 @@ fn created<T: serde::Serialize>(r: Result<T, ControlError>) -> Response {
 }
 
 pub(crate) fn routes() -> Router<Arc<SimCore>> {
-    Router::new()
-        .route(
-            "/state",
-            get(|State(c): Core| async move { Json(ctl(&c).state()) }),
-        )
-        .route(
-            "/log",
-            get(|State(c): Core| async move { Json(ctl(&c).request_log()) }).delete(
-                |State(c): Core| async move {
-                    ctl(&c).reset_request_log();
-                    StatusCode::NO_CONTENT
-                },
-            ),
-        )
-        .route("/shops", post(add_shop))
-        .route(
-            "/shops/{shop_id}/tokens",
-            get(get_tokens).post(token_action),
-        )
-        .route("/shops/{shop_id}/auth_code", post(auth_code))
+    control::routes::<SimControl>()
         .route("/shops/{shop_id}/deauthorize", post(deauthorize))
         .route(
             "/shops/{shop_id}/authorization_expiring",
             post(authorization_expiring),
         )
-        .route("/shops/{shop_id}/rate_limit", put(rate_limit))
         .route("/shops/{shop_id}/scopes", put(scopes))
         .route("/shops/{shop_id}/products", post(seed_product))
         .route(
@@ -95,48 +76,6 @@ pub(crate) fn routes() -> Router<Arc<SimCore>> {
             post(cancellation_status),
         )
         .route("/returns/{return_id}/status", post(return_status))
-        .route(
-            "/webhooks",
-            get(|State(c): Core| async move { Json(ctl(&c).webhook_log()) }),
-        )
-        .route("/webhooks/release", post(release))
-        .route("/webhooks/callback", put(callback))
-        .route(
-            "/faults",
-            get(|State(c): Core| async move { Json(ctl(&c).faults()) }).put(set_faults),
-        )
-}
-
-async fn add_shop(State(c): Core, Json(shop): Json<ShopConfig>) -> Response {
-    created(ctl(&c).add_shop(shop))
-}
-
-async fn get_tokens(State(c): Core, Path(shop_id): Path<String>) -> Response {
-    ctl(&c).tokens(&shop_id).map(Json).into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ActionBody {
-    action: TokenAction,
-}
-
-async fn token_action(
-    State(c): Core,
-    Path(shop_id): Path<String>,
-    Json(b): Json<ActionBody>,
-) -> Response {
-    ctl(&c)
-        .token_action(&shop_id, b.action)
-        .map(Json)
-        .into_response()
-}
-
-async fn auth_code(State(c): Core, Path(shop_id): Path<String>) -> Response {
-    ctl(&c)
-        .issue_auth_code(&shop_id)
-        .map(|code| Json(json!({"code": code})))
-        .into_response()
 }
 
 fn opts(body: Option<Json<WebhookOptions>>) -> WebhookOptions {
@@ -162,23 +101,6 @@ async fn authorization_expiring(
     ctl(&c)
         .notify_authorization_expiring(&shop_id, opts(body))
         .map(|id| Json(json!({"tts_notification_id": id})))
-        .into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RateBody {
-    per_second: Option<u32>,
-}
-
-async fn rate_limit(
-    State(c): Core,
-    Path(shop_id): Path<String>,
-    Json(b): Json<RateBody>,
-) -> Response {
-    ctl(&c)
-        .set_rate_limit(&shop_id, b.per_second)
-        .map(|_| StatusCode::NO_CONTENT)
         .into_response()
 }
 
@@ -323,29 +245,11 @@ async fn return_status(
         .into_response()
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct ReleaseBody {
-    reverse: bool,
-}
-
-async fn release(State(c): Core, body: Option<Json<ReleaseBody>>) -> Response {
-    let reverse = body.map(|Json(b)| b.reverse).unwrap_or(false);
-    Json(json!({"released": ctl(&c).release_held_webhooks(reverse)})).into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CallbackBody {
-    callback_url: Option<String>,
-}
-
-async fn callback(State(c): Core, Json(b): Json<CallbackBody>) -> Response {
-    ctl(&c).set_callback_url(b.callback_url);
-    StatusCode::NO_CONTENT.into_response()
-}
-
-async fn set_faults(State(c): Core, Json(f): Json<FaultConfig>) -> Response {
-    ctl(&c).set_faults(f);
-    StatusCode::NO_CONTENT.into_response()
+control::control_api! {
+    accounts: "shops" / "shop_id",
+    id: |id: String| id,
+    config: ShopConfig => add_shop,
+    rate_limit: set_rate_limit,
+    pushes: "webhooks", webhook_log -> WebhookRecord, release_held_webhooks,
+    callback: "webhooks/callback",
 }
