@@ -164,84 +164,65 @@ async fn shared_control_routes_answer_alike_on_every_simulator() {
         ),
     ];
     let http = reqwest::Client::new();
+    // One control call: its status and its JSON answer (Null when empty).
+    let call = |method: reqwest::Method, url: String, body: Option<serde_json::Value>| {
+        let mut req = http.request(method, url);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap();
+            (
+                status,
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+            )
+        }
+    };
+    use reqwest::Method;
     for (i, (base, account, pushes, callback)) in cases.iter().enumerate() {
-        let ctl = format!("{base}/_sim");
-        let get = |path: &str| http.get(format!("{ctl}/{path}")).send();
-        let r = get("state").await.unwrap();
-        assert_eq!(r.status(), 200, "{base}: state");
-        let tokens: serde_json::Value = get(&format!("{account}/tokens"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let url = |path: &str| format!("{base}/_sim/{path}");
+        let (status, _) = call(Method::GET, url("state"), None).await;
+        assert_eq!(status, 200, "{base}: state");
+        let (_, tokens) = call(Method::GET, url(&format!("{account}/tokens")), None).await;
         assert!(
             !tokens["access_token"].as_str().unwrap().is_empty(),
             "{base}: {tokens}"
         );
-        let r = http
-            .post(format!("{ctl}/{account}/tokens"))
-            .json(&json!({"action": "expire_access_token"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{base}: token action");
-        let r = http
-            .post(format!("{ctl}/{account}/tokens"))
-            .json(&json!({"action": "break_everything"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 422, "{base}: an unknown token action");
+        let action = |a: &str| Some(json!({ "action": a }));
+        let tokens_url = url(&format!("{account}/tokens"));
+        let (status, _) = call(
+            Method::POST,
+            tokens_url.clone(),
+            action("expire_access_token"),
+        )
+        .await;
+        assert_eq!(status, 200, "{base}: token action");
+        let (status, _) = call(Method::POST, tokens_url, action("break_everything")).await;
+        assert_eq!(status, 422, "{base}: an unknown token action");
         let unknown = account.replace(|c: char| c.is_ascii_digit(), "9");
-        let r = get(&format!("{unknown}/tokens")).await.unwrap();
-        assert_eq!(r.status(), 404, "{base}: an unknown account");
-        let code: serde_json::Value = http
-            .post(format!("{ctl}/{account}/auth_code"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (status, _) = call(Method::GET, url(&format!("{unknown}/tokens")), None).await;
+        assert_eq!(status, 404, "{base}: an unknown account");
+        let (_, code) = call(Method::POST, url(&format!("{account}/auth_code")), None).await;
         assert!(!code["code"].as_str().unwrap().is_empty(), "{base}: {code}");
-        let r = http
-            .put(format!("{ctl}/{account}/rate_limit"))
-            .json(&json!({"per_second": 1}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204, "{base}: rate limit");
-        let listed: serde_json::Value = get(pushes).await.unwrap().json().await.unwrap();
+        let limit = Some(json!({"per_second": 1}));
+        let (status, _) = call(Method::PUT, url(&format!("{account}/rate_limit")), limit).await;
+        assert_eq!(status, 204, "{base}: rate limit");
+        let (_, listed) = call(Method::GET, url(pushes), None).await;
         assert!(listed.is_array(), "{base}: {listed}");
-        let released: serde_json::Value = http
-            .post(format!("{ctl}/{pushes}/release"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, released) = call(Method::POST, url(&format!("{pushes}/release")), None).await;
         assert_eq!(released, json!({"released": 0}), "{base}");
-        let r = http
-            .put(format!("{ctl}/{callback}"))
-            .json(&json!({"callback_url": null}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204, "{base}: callback");
+        let no_url = Some(json!({"callback_url": null}));
+        let (status, _) = call(Method::PUT, url(callback), no_url).await;
+        assert_eq!(status, 204, "{base}: callback");
         let seed = 40 + i as u64;
-        let r = http
-            .put(format!("{ctl}/faults"))
-            .json(&json!({"seed": seed}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204, "{base}: faults");
-        let faults: serde_json::Value = get("faults").await.unwrap().json().await.unwrap();
+        let (status, _) = call(Method::PUT, url("faults"), Some(json!({ "seed": seed }))).await;
+        assert_eq!(status, 204, "{base}: faults");
+        let (_, faults) = call(Method::GET, url("faults"), None).await;
         assert_eq!(faults["seed"], json!(seed), "{base}: {faults}");
-        let r = http.delete(format!("{ctl}/log")).send().await.unwrap();
-        assert_eq!(r.status(), 204, "{base}: log reset");
+        let (status, _) = call(Method::DELETE, url("log"), None).await;
+        assert_eq!(status, 204, "{base}: log reset");
     }
     assert_eq!(shopee.faults().seed, 40);
     assert_eq!(tiktok.faults().seed, 41);
