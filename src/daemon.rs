@@ -133,11 +133,10 @@ pub async fn serve(
     });
     let mut http_stop = stop_rx.clone();
     let http = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = http_stop.changed().await;
-            })
-            .await;
+        crate::http::serve::serve(listener, app, async move {
+            let _ = http_stop.changed().await;
+        })
+        .await;
     });
 
     shutdown.await;
