@@ -15,15 +15,18 @@ pub mod kind {
     pub const MISSING_REMOTE: &str = "missing_remote";
     pub const UNKNOWN_SKU: &str = "unknown_sku";
     pub const DUPLICATE_SKU: &str = "duplicate_sku";
+    /// A linked listing whose seller SKU was changed on the marketplace.
+    pub const SELLER_SKU: &str = "seller_sku";
     pub const STOCK: &str = "stock";
     pub const PRICE: &str = "price";
     pub const STATUS: &str = "status";
     pub const ORDER_MISSING: &str = "order_missing";
     /// In report order.
-    pub const ALL: [&str; 7] = [
+    pub const ALL: [&str; 8] = [
         MISSING_REMOTE,
         UNKNOWN_SKU,
         DUPLICATE_SKU,
+        SELLER_SKU,
         STOCK,
         PRICE,
         STATUS,
@@ -259,6 +262,9 @@ pub fn diff(input: &Input<'_>) -> Diff {
     // Stock differences explained by missed orders: SKU → (kho, marketplace).
     let mut folded: BTreeMap<String, (i64, i64)> = BTreeMap::new();
 
+    // Unknown, duplicated and changed seller SKUs: a person decides, so
+    // `--fix` files them and an unchanged one is not drift again.
+    let mut problems: Vec<(ReconcileItem, AwaitKey, String)> = Vec::new();
     let mut linked: HashSet<(String, String)> = HashSet::new();
     for c in input.canonical {
         let key = remote_key(&c.remote_item_id, &c.remote_variant_id);
@@ -288,6 +294,36 @@ pub fn diff(input: &Input<'_>) -> Diff {
             });
             continue;
         };
+
+        // Orders name their lines by seller SKU, so a SKU edited in the
+        // seller centre sends this listing's sales to another variant or to
+        // none: kho keeps pushing through the link, but stock goes wrong.
+        let shown = r.seller_sku.trim();
+        if shown != c.sku {
+            let effect = if shown.is_empty() {
+                "its orders now carry no SKU".to_owned()
+            } else if input.producer_skus.contains(shown) {
+                format!("its orders are now counted against {shown}")
+            } else {
+                format!("its orders now carry {shown:?}, which is not one of the producer's SKUs")
+            };
+            let detail = format!(
+                "the seller SKU was changed on the marketplace from {} to {shown:?}; {effect}: \
+                 restore it in the seller centre, or re-link",
+                c.sku
+            );
+            let mut i = base(item(kind::SELLER_SKU, cause::EDITED_ON_MARKETPLACE));
+            i.field = Some("seller_sku".into());
+            i.kho_value = Some(c.sku.clone());
+            i.remote_value = Some(shown.to_owned());
+            i.detail = Some(detail.clone());
+            let key = AwaitKey {
+                kind: kind::SELLER_SKU.into(),
+                seller_sku: shown.to_owned(),
+                remote_ids: ids_of(r),
+            };
+            problems.push((i, key, detail));
+        }
 
         // Status first: values of a listing kho keeps unlisted are held back.
         if let Some(want) = c.desired_active {
@@ -420,7 +456,6 @@ pub fn diff(input: &Input<'_>) -> Diff {
         }
     }
     let mut in_duplicate: HashSet<(String, String)> = HashSet::new();
-    let mut problems: Vec<(ReconcileItem, AwaitKey, String)> = Vec::new();
     for (sku, listings) in &by_sku {
         if listings.len() < 2 {
             continue;
@@ -650,6 +685,77 @@ mod tests {
             .iter()
             .map(|i| (i.kind.clone(), i.cause.clone()))
             .collect()
+    }
+
+    #[test]
+    fn a_seller_sku_changed_on_a_linked_listing_awaits_a_person() {
+        // Renamed to an unknown SKU, swapped to a sibling's, and cleared.
+        let mut case = Case::new(
+            vec![
+                remote("1", "NA-1KG-NEW", 5, 100),
+                remote("2", "NA-1KG", 7, 200),
+                remote("3", "", 9, 300),
+                remote("4", "HONG-1KG", 2, 400),
+            ],
+            vec![
+                linked(1, "1", "NA-1KG", 5, 100),
+                linked(2, "2", "NA-2KG", 7, 200),
+                linked(3, "3", "NA-5KG", 9, 300),
+                linked(4, "4", "HONG-1KG", 2, 400),
+            ],
+        );
+        let d = case.run();
+        let changed: Vec<_> = d
+            .items
+            .iter()
+            .filter(|i| i.kind == kind::SELLER_SKU)
+            .collect();
+        assert_eq!(changed.len(), 3, "{:?}", d.items);
+        assert!(
+            changed
+                .iter()
+                .all(|i| i.cause == cause::EDITED_ON_MARKETPLACE)
+        );
+        let by_sku = |sku: &str| {
+            changed
+                .iter()
+                .find(|i| i.kho_value.as_deref() == Some(sku))
+                .and_then(|i| i.detail.clone())
+                .unwrap_or_default()
+        };
+        assert!(
+            by_sku("NA-1KG").contains("not one of the producer's SKUs"),
+            "{}",
+            by_sku("NA-1KG")
+        );
+        assert!(
+            by_sku("NA-2KG").contains("counted against NA-1KG"),
+            "{}",
+            by_sku("NA-2KG")
+        );
+        assert!(
+            by_sku("NA-5KG").contains("carry no SKU"),
+            "{}",
+            by_sku("NA-5KG")
+        );
+        assert_eq!(d.to_file.len(), 3);
+        // Stock and price still match: nothing else is drift.
+        assert_eq!(d.items.len(), 3);
+
+        // Filed by `--fix`, unchanged: no longer drift; changed again: drift.
+        case.awaiting = d.to_file.iter().map(|(k, _)| k.clone()).collect();
+        let again = case.run();
+        assert!(again.items.is_empty(), "{:?}", again.items);
+        assert_eq!(again.still_awaiting.len(), 3);
+        case.remote[0].seller_sku = "NA-1KG-NEWER".into();
+        let changed_again = case.run();
+        assert_eq!(
+            kinds_causes(&changed_again),
+            [(
+                kind::SELLER_SKU.to_owned(),
+                cause::EDITED_ON_MARKETPLACE.to_owned()
+            )]
+        );
     }
 
     #[test]

@@ -310,6 +310,56 @@ both_backends!(injected_drift_is_reported_then_fixed, |db| {
     injected_drift_is_reported_then_fixed_body(db).await;
 });
 
+/// A seller SKU changed by hand on a linked listing: orders name their lines
+/// by seller SKU, so its sales would miss its variant. Reported, filed by
+/// `--fix` for a person, quiet while unchanged.
+async fn seller_sku_changed_on_a_linked_listing_body(db: TestDb) {
+    let w = world(db).await;
+    let shop = w.shops[0].shop_id;
+    w.sim
+        .control()
+        .edit_listing(
+            shop,
+            item_id(&w, shop, "REC-03"),
+            ListingEdit {
+                item_sku: Some("REC-03-MOI".into()),
+                ..ListingEdit::default()
+            },
+        )
+        .unwrap();
+    let out = w.kho(&["--json", "reconcile", "--account", "shopee-a"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let a = account(&doc, "shopee-a");
+    assert_eq!(
+        items(a),
+        [(
+            "seller_sku".to_owned(),
+            "edited_on_marketplace".to_owned(),
+            "REC-03".to_owned()
+        )]
+    );
+    let item = &a["items"][0];
+    assert_eq!(item["kho_value"], "REC-03");
+    assert_eq!(item["remote_value"], "REC-03-MOI");
+
+    let fixed = w.kho(&["--json", "reconcile", "--account", "shopee-a", "--fix"]);
+    let fdoc = json(&fixed);
+    assert_eq!(account(&fdoc, "shopee-a")["fix"]["filed_for_linking"], 1);
+    let after = w.kho(&["--json", "reconcile", "--account", "shopee-a"]);
+    assert_eq!(after.status.code(), Some(0), "{}", stdout(&after));
+    let adoc = json(&after);
+    let awaiting = account(&adoc, "shopee-a")["awaiting"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(awaiting.len(), 1, "{adoc:#}");
+    assert_eq!(awaiting[0]["kind"], "seller_sku");
+}
+both_backends!(seller_sku_changed_on_a_linked_listing, |db| {
+    seller_sku_changed_on_a_linked_listing_body(db).await;
+});
+
 /// A shop whose tokens were revoked is reported as failed (exit 3) while
 /// the other account is still reconciled and reported.
 async fn revoked_account_fails_others_reconciled_body(db: TestDb) {
