@@ -29,7 +29,7 @@ pub use channel::Channel;
 pub use error::{ChannelError, ErrorKind, WebhookError};
 pub use listing::{
     DraftImage, ListingDraft, ListingStatus, PriceUpdate, PublishedListing, RemoteId,
-    RemoteListing, StatusChange, StockUpdate, VariantDraft,
+    RemoteListing, StatusChange, StockUpdate, VariantDraft, sum_quantities,
 };
 pub use order::{OrderLine, OrderRef, OrderStatus, RemoteOrder};
 pub use paging::{OrderQuery, OrderTimeField, Page, PageToken, TimeWindow};

@@ -154,3 +154,24 @@ pub struct PublishedListing {
     /// `(seller_sku, remote id)` for every variant of the draft.
     pub variants: Vec<(String, RemoteId)>,
 }
+
+/// Adds up quantities a marketplace reports (per warehouse, per component),
+/// saturating: the numbers come from the network, and a crafted or corrupt
+/// answer must not overflow (a panic with overflow checks, a wrapped and
+/// negative stock without).
+pub fn sum_quantities(quantities: impl IntoIterator<Item = i64>) -> i64 {
+    quantities.into_iter().fold(0, i64::saturating_add)
+}
+
+#[cfg(test)]
+mod sum_tests {
+    use super::sum_quantities;
+
+    #[test]
+    fn quantities_add_up_and_saturate_instead_of_overflowing() {
+        assert_eq!(sum_quantities([3, 4, 5]), 12);
+        assert_eq!(sum_quantities([]), 0);
+        assert_eq!(sum_quantities([i64::MAX, 1]), i64::MAX);
+        assert_eq!(sum_quantities([i64::MIN, -1]), i64::MIN);
+    }
+}

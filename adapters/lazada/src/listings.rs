@@ -63,7 +63,7 @@ fn sellable(sku: &Sku, warehouse: Option<&str>) -> i64 {
         .filter_map(|w| w.sellable_quantity)
         .collect();
     if !per_warehouse.is_empty() {
-        return per_warehouse.iter().sum();
+        return kho_channel::sum_quantities(per_warehouse);
     }
     sku.available.or(sku.quantity).unwrap_or(0)
 }
@@ -76,9 +76,14 @@ fn held(sku: &Sku, warehouse: Option<&str>) -> Option<i64> {
         .iter()
         .filter(|w| warehouse.is_none_or(|code| w.warehouse_code == code))
         .filter(|w| w.withhold_quantity.is_some() || w.occupy_quantity.is_some())
-        .map(|w| w.withhold_quantity.unwrap_or(0) + w.occupy_quantity.unwrap_or(0))
+        .map(|w| {
+            kho_channel::sum_quantities([
+                w.withhold_quantity.unwrap_or(0),
+                w.occupy_quantity.unwrap_or(0),
+            ])
+        })
         .collect();
-    (!figures.is_empty()).then(|| figures.iter().sum())
+    (!figures.is_empty()).then(|| kho_channel::sum_quantities(figures))
 }
 
 /// The listings of one product: one per SKU.
@@ -189,6 +194,28 @@ mod tests {
         assert_eq!(l[0].held_stock, Some(5));
         assert_eq!(l[0].stock, 7);
         assert_eq!(l[1].held_stock, None);
+    }
+
+    /// Found by the `response_lazada` fuzz target (long run): held and
+    /// sellable units near `i64::MAX` overflowed their sums, a panic with
+    /// overflow checks and a wrapped, negative stock without.
+    #[test]
+    fn absurd_warehouse_quantities_saturate_instead_of_overflowing() {
+        let p: Product = serde_json::from_value(serde_json::json!({
+            "item_id": 2003, "status": "Active", "attributes": {"name": "Mật ong"},
+            "skus": [
+                {"SkuId": 31, "SellerSku": "MO-3", "Status": "active", "quantity": 1,
+                 "multiWarehouseInventories": [
+                   {"warehouseCode": "a", "quantity": 1, "sellableQuantity": i64::MAX,
+                    "withholdQuantity": i64::MAX, "occupyQuantity": 1},
+                   {"warehouseCode": "b", "quantity": 1, "sellableQuantity": 5,
+                    "withholdQuantity": 1, "occupyQuantity": 0}]}
+            ]
+        }))
+        .unwrap();
+        let l = listings_from(&p, None);
+        assert_eq!(l[0].held_stock, Some(i64::MAX));
+        assert_eq!(l[0].stock, i64::MAX);
     }
 
     #[test]

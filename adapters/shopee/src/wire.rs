@@ -83,7 +83,7 @@ impl StockInfoV2 {
     /// The stock the seller controls (what kho pushes): the sum of `seller_stock`, else the summary.
     pub fn seller_total(&self) -> i64 {
         if !self.seller_stock.is_empty() {
-            self.seller_stock.iter().map(|s| s.stock).sum()
+            kho_channel::sum_quantities(self.seller_stock.iter().map(|s| s.stock))
         } else {
             self.summary_info
                 .as_ref()

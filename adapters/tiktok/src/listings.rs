@@ -55,11 +55,12 @@ fn sku_price(sku: &Sku) -> i64 {
 
 /// Stock the seller controls: the configured warehouse's, or the sum over warehouses.
 fn sku_stock(sku: &Sku, warehouse_id: Option<&str>) -> i64 {
-    sku.inventory
+    let quantities = sku
+        .inventory
         .iter()
         .filter(|i| warehouse_id.is_none_or(|w| i.warehouse_id == w))
-        .filter_map(|i| i.quantity)
-        .sum()
+        .filter_map(|i| i.quantity);
+    kho_channel::sum_quantities(quantities)
 }
 
 /// The listings of one product: one per SKU, titled with its sales attribute values.

@@ -106,10 +106,9 @@ pub fn to_remote_order(o: &Order) -> RemoteOrder {
             add(&line.sku_id, &line.product_id, &line.seller_sku, 1, price);
         } else {
             // The line's price covers all component units; spread it evenly (TikTok gives no split).
-            let total: i64 = components
-                .iter()
-                .map(|c| c.sku_count.unwrap_or(1).max(1))
-                .sum();
+            let total: i64 = kho_channel::sum_quantities(
+                components.iter().map(|c| c.sku_count.unwrap_or(1).max(1)),
+            );
             for c in components {
                 let units = c.sku_count.unwrap_or(1).max(1);
                 let share = price * units as f64 / total.max(1) as f64;
