@@ -199,7 +199,7 @@ fn field_cause(
         None => {}
     }
     if let Some(h) = held.filter(|&h| h > 0)
-        && (kho - remote).abs() <= h
+        && kho.abs_diff(remote) <= h.unsigned_abs()
     {
         return (
             cause::HELD_BY_MARKETPLACE,
@@ -255,8 +255,12 @@ pub fn diff(input: &Input<'_>) -> Diff {
                 &l.remote.item_id,
                 l.remote.variant_id.as_deref().unwrap_or(""),
             );
-            *missed_by_key.entry(k).or_default() += sign * l.quantity;
-            *missed_by_sku.entry(l.seller_sku.clone()).or_default() += sign * l.quantity;
+            // Quantities come from the marketplace: saturate, never overflow.
+            let units = l.quantity.saturating_mul(sign);
+            let by_key = missed_by_key.entry(k).or_default();
+            *by_key = by_key.saturating_add(units);
+            let by_sku = missed_by_sku.entry(l.seller_sku.clone()).or_default();
+            *by_sku = by_sku.saturating_add(units);
         }
     }
     // Stock differences explained by missed orders: SKU → (kho, marketplace).
@@ -383,7 +387,7 @@ pub fn diff(input: &Input<'_>) -> Diff {
                 } else {
                     missed_by_sku.get(&c.sku).copied().unwrap_or(0)
                 };
-            if missed != 0 && r.stock + missed == want {
+            if missed != 0 && r.stock.checked_add(missed) == Some(want) {
                 folded.insert(c.sku.clone(), (want, r.stock));
             } else {
                 let baseline = c.acked_stock.or(c.remote_stock);
@@ -395,7 +399,10 @@ pub fn diff(input: &Input<'_>) -> Diff {
                     r.held_stock,
                 );
                 if missed != 0 {
-                    let note = format!("orders kho has not seen moved {} unit(s)", -missed);
+                    let note = format!(
+                        "orders kho has not seen moved {} unit(s)",
+                        missed.saturating_neg()
+                    );
                     detail = Some(match detail {
                         Some(d) => format!("{d}; {note}"),
                         None => note,

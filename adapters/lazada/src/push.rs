@@ -51,7 +51,8 @@ pub const PRODUCT_DELETED: i64 = 5;
 
 /// Seconds or milliseconds (the unit varies between push types, §9.4).
 fn epoch(t: i64) -> Option<DateTime<chrono::Utc>> {
-    if t.abs() >= 100_000_000_000 {
+    // `unsigned_abs`: `i64::MIN.abs()` overflows (found by fuzzing).
+    if t.unsigned_abs() >= 100_000_000_000 {
         DateTime::from_timestamp_millis(t)
     } else {
         DateTime::from_timestamp(t, 0)
@@ -143,6 +144,21 @@ pub fn parse_push(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `webhook_lazada` fuzz target (long run): a push whose
+    /// timestamp is `i64::MIN` overflowed `abs()` in the epoch conversion.
+    #[test]
+    fn a_timestamp_of_i64_min_is_malformed_time_not_a_panic() {
+        let body = format!(
+            r#"{{"seller_id":"1234567","message_type":0,"data":{{"order_status":"unpaid","trade_order_id":"130211450099181"}},"timestamp":{},"site":"lazada_vn"}}"#,
+            i64::MIN
+        );
+        let events = parse_push(body.as_bytes()).expect("an order push");
+        match &events[..] {
+            [WebhookEvent::OrderStatusChanged { updated_at, .. }] => assert_eq!(*updated_at, None),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn trade_order_push_carries_the_order_not_an_order_status() {
