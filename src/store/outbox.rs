@@ -38,6 +38,10 @@ pub(crate) struct DesiredInput {
     pub quota: Option<i64>,
     /// Units the account's own orders took since that rebalance.
     pub consumed: i64,
+    /// A pending job of each kind exists (claimed or not).
+    pub stock_queued: bool,
+    pub price_queued: bool,
+    pub status_queued: bool,
 }
 
 pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id, a.allocation, \
@@ -45,7 +49,10 @@ pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id
      l.remote_price, l.remote_status, \
      CAST(COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s WHERE s.variant_id = v.id), 0) AS BIGINT) AS available, \
      v.price_vnd, p.active AS product_active, v.active AS variant_active, p.ocop_cert_expires, \
-     l.quota, l.consumed \
+     l.quota, l.consumed, \
+     EXISTS (SELECT 1 FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'stock' AND j.state = 'pending') AS stock_queued, \
+     EXISTS (SELECT 1 FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'price' AND j.state = 'pending') AS price_queued, \
+     EXISTS (SELECT 1 FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'status' AND j.state = 'pending') AS status_queued \
      FROM listings l JOIN channel_accounts a ON a.id = l.account_id \
      JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id WHERE ";
 
@@ -93,7 +100,14 @@ pub(crate) fn desired(
 
 /// Which kinds of job a recomputation must queue: a kind whose desired value
 /// changed, or (first computation, after linking) differs from what the
-/// marketplace shows — and in both cases is not what it shows already.
+/// marketplace shows — and in both cases is not what it shows already —
+/// and any kind whose desired value changed while a job of it is pending.
+///
+/// The last rule closes a lost update: a worker may have claimed the job
+/// and be pushing the previous desired value right now. Without a version
+/// bump its completion would delete the job, leaving the marketplace on the
+/// older value even though the new one equals what kho believed it showed
+/// before that push.
 pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<&'static str> {
     let mut kinds = Vec::new();
     let remote_active = input.remote_status.as_deref().map(|s| s == "active");
@@ -108,14 +122,19 @@ pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<
     // Never queue what the marketplace already shows: a shop's own sale
     // lowers its listing by itself, and pushing the same value again would
     // overwrite sales it made since.
-    let decide = |stored: Option<bool>, differs_from_stored: bool, differs_from_remote: bool| {
-        differs_from_remote && (stored.is_none() || differs_from_stored)
+    let decide = |stored: Option<bool>,
+                  differs_from_stored: bool,
+                  differs_from_remote: bool,
+                  queued: bool| {
+        (differs_from_remote && (stored.is_none() || differs_from_stored))
+            || (queued && differs_from_stored)
     };
     if new.2
         && decide(
             desired_stock.map(|_| true),
             desired_stock != Some(new.0),
             input.remote_stock != Some(new.0),
+            input.stock_queued,
         )
     {
         kinds.push("stock");
@@ -125,6 +144,7 @@ pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<
             desired_price.map(|_| true),
             desired_price != Some(new.1),
             input.remote_price != Some(new.1),
+            input.price_queued,
         )
     {
         kinds.push("price");
@@ -133,6 +153,7 @@ pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<
         input.desired_active,
         input.desired_active != Some(new.2),
         remote_active != Some(new.2),
+        input.status_queued,
     ) {
         kinds.push("status");
     }
@@ -974,5 +995,101 @@ impl Store {
             .fetch_one(pool)
             .await?
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A linked, listed listing that kho last saw at stock 100 and price
+    /// 50,000, wanting the same, with no job pending.
+    fn settled() -> DesiredInput {
+        DesiredInput {
+            listing_id: 1,
+            account_id: 1,
+            allocation: r#"{"mode":"shared"}"#.into(),
+            delist_on_expiry: true,
+            desired_stock: Some(100),
+            desired_price: Some(50_000),
+            desired_active: Some(true),
+            remote_stock: Some(100),
+            remote_price: Some(50_000),
+            remote_status: Some("active".into()),
+            available: 100,
+            price_vnd: 50_000,
+            product_active: true,
+            variant_active: true,
+            ocop_cert_expires: None,
+            quota: None,
+            consumed: 0,
+            stock_queued: false,
+            price_queued: false,
+            status_queued: false,
+        }
+    }
+
+    #[test]
+    fn a_change_is_queued_and_no_change_is_not() {
+        let input = settled();
+        assert!(changed_kinds(&input, (100, 50_000, true)).is_empty());
+        assert_eq!(changed_kinds(&input, (87, 50_000, true)), vec!["stock"]);
+        assert_eq!(changed_kinds(&input, (100, 51_000, true)), vec!["price"]);
+        assert_eq!(changed_kinds(&input, (100, 50_000, false)), vec!["status"]);
+    }
+
+    #[test]
+    fn a_value_the_marketplace_already_shows_is_not_queued() {
+        // Desired moved from 87 back to 100 before any push: the
+        // marketplace still shows 100, so nothing needs to go out.
+        let input = DesiredInput {
+            desired_stock: Some(87),
+            ..settled()
+        };
+        assert!(changed_kinds(&input, (100, 50_000, true)).is_empty());
+    }
+
+    #[test]
+    fn a_change_back_during_a_pending_push_is_queued_again() {
+        // A job to push 87 is pending (perhaps in flight); desired returns to
+        // 100, what kho last saw on the marketplace. The job's version must
+        // move, or completing the push of 87 would end it and leave 87 shown.
+        let stock = DesiredInput {
+            desired_stock: Some(87),
+            stock_queued: true,
+            ..settled()
+        };
+        assert_eq!(changed_kinds(&stock, (100, 50_000, true)), vec!["stock"]);
+        let price = DesiredInput {
+            desired_price: Some(49_000),
+            price_queued: true,
+            ..settled()
+        };
+        assert_eq!(changed_kinds(&price, (100, 50_000, true)), vec!["price"]);
+        let status = DesiredInput {
+            remote_status: Some("inactive".into()),
+            status_queued: true,
+            ..settled()
+        };
+        // A relisting push is pending (desired active, the marketplace
+        // unlisted) when the product is deactivated again.
+        assert_eq!(changed_kinds(&status, (100, 50_000, false)), vec!["status"]);
+        // An unlisting push is pending when the product is activated again.
+        let status = DesiredInput {
+            desired_active: Some(false),
+            status_queued: true,
+            ..settled()
+        };
+        assert_eq!(changed_kinds(&status, (100, 50_000, true)), vec!["status"]);
+    }
+
+    #[test]
+    fn an_unchanged_value_leaves_a_pending_job_alone() {
+        let input = DesiredInput {
+            desired_stock: Some(87),
+            stock_queued: true,
+            ..settled()
+        };
+        assert!(changed_kinds(&input, (87, 50_000, true)).is_empty());
     }
 }

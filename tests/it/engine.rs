@@ -105,9 +105,9 @@ fn spawn_serve(w: &World) -> Child {
         w.db.kho_cmd(&["--config", "kho.toml", "serve"])
             .env("KHO_TEST_SHOPEE_KEY", PARTNER_KEY)
             .env("KHO__SERVER__LISTEN", "127.0.0.1:0")
-            .env("KHO_LOG", "warn")
+            .env("KHO_LOG", "warn,kho::sync=info")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(daemon_log(w))
             .spawn()
             .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -125,6 +125,23 @@ fn spawn_serve(w: &World) -> Child {
         .expect("kho serve did not start listening");
     assert!(line.contains("kho serve: listening on http://"), "{line}");
     child
+}
+
+/// Every spawned daemon's stderr, appended to one file in the test's
+/// directory, so that a failure can show what the daemons said.
+fn daemon_log(w: &World) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(w.db.path("daemon.log"))
+        .unwrap()
+}
+
+/// The last `lines` lines the daemons wrote to stderr.
+fn daemon_log_tail(w: &World, lines: usize) -> String {
+    let text = std::fs::read_to_string(w.db.path("daemon.log")).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 fn sigterm(child: &Child) {
@@ -186,6 +203,30 @@ async fn lease_owners(store: &Store) -> BTreeMap<String, String> {
     rows.into_iter().collect()
 }
 
+/// Every stock push kho recorded for `sku`, oldest first, and the
+/// listing's remote, acknowledged and desired stock.
+async fn push_history(store: &Store, sku: &str) -> String {
+    let sql = "SELECT a.name || ' ' || p.instance || ' ' || COALESCE(p.before, '-') || ' -> ' || p.after \
+               || ' at ' || p.pushed_at || ' listing remote ' || COALESCE(l.remote_stock, -1) \
+               || ' acked ' || COALESCE(l.acked_stock, -1) || ' desired ' || COALESCE(l.desired_stock, -1) \
+               FROM push_audit p JOIN listings l ON l.id = p.listing_id \
+               JOIN channel_accounts a ON a.id = p.account_id \
+               JOIN variants v ON v.id = l.variant_id WHERE v.sku = $1 AND p.kind = 'stock' ORDER BY p.id";
+    let rows: Vec<String> = match store.pool() {
+        kho::store::Pool::Sqlite(p) => sqlx::query_scalar(sql)
+            .bind(sku)
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        kho::store::Pool::Postgres(p) => sqlx::query_scalar(sql)
+            .bind(sku)
+            .fetch_all(p)
+            .await
+            .unwrap(),
+    };
+    format!("{sku}:\n  {}", rows.join("\n  "))
+}
+
 fn link_all(w: &World) {
     for s in &w.shops {
         ok(&w.kho(&["link", &s.account]));
@@ -245,10 +286,47 @@ async fn kill_nine(db: TestDb, products: usize, cycles: usize) {
         }
     }
     let mut child = spawn_serve(&w);
+    let started = Instant::now();
     let synced = wait_in_sync(&w, Duration::from_secs(120)).await;
+    eprintln!("final sync took {:.1} s", started.elapsed().as_secs_f64());
     sigterm(&child);
     let status = wait_exit(&mut child, Duration::from_secs(15));
-    assert!(synced, "the simulator never caught up with kho");
+    if !synced {
+        // (account, SKU, what kho holds, what the shop shows)
+        let mut differing = Vec::new();
+        for s in &w.shops {
+            let remote = w.remote(s);
+            let canonical = w.canonical(s).await;
+            differing.extend(
+                canonical
+                    .into_iter()
+                    .filter(|(k, v)| remote.get(k) != Some(v))
+                    .take(5)
+                    .map(|(k, v)| (s.account.clone(), remote.get(&k).copied(), k, v)),
+            );
+        }
+        let mut audit = Vec::new();
+        for (_, _, sku, _) in differing.iter().take(2) {
+            audit.push(push_history(&store, sku).await);
+        }
+        let differing: Vec<String> = differing
+            .iter()
+            .map(|(account, shop, sku, kho)| format!("{account}: {sku} kho {kho:?}, shop {shop:?}"))
+            .collect();
+        let jobs = scalar(&store, "SELECT COUNT(*) FROM sync_jobs").await;
+        let dead = scalar(
+            &store,
+            "SELECT COUNT(*) FROM sync_jobs WHERE state = 'dead'",
+        )
+        .await;
+        panic!(
+            "the simulator never caught up with kho: {jobs} jobs, {dead} dead letters; \
+             first differences:\n{}\npushes:\n{}\ndaemon log:\n{}",
+            differing.join("\n"),
+            audit.join("\n"),
+            daemon_log_tail(&w, 40)
+        );
+    }
     assert_eq!(status.and_then(|s| s.code()), Some(0));
     for s in &w.shops {
         assert_eq!(w.remote(s), w.canonical(s).await, "shop {}", s.account);

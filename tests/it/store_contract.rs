@@ -217,13 +217,20 @@ both_backends!(import_refuses_rows_that_contradict_the_store, |db| {
 // back — unless kho's last acknowledged push came after the sale: that
 // absolute value overwrote the marketplace's own decrement, and the new
 // value must be pushed.
-both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
-    use kho::orders::state::as_str;
-    use kho::store::listings::LinkRow;
-    use kho::store::orders::{IngestLine, IngestOrder};
-    use kho_channel::OrderStatus;
+/// The sample catalog, one Shopee account and one of its SKUs linked to a
+/// listing that kho last saw showing exactly the desired stock and price.
+struct Linked {
+    store: Store,
+    account: i64,
+    variant_id: i64,
+    sku: String,
+    listing: kho::store::listings::ListingRow,
+    shown: i64,
+}
 
-    let store = seeded(&db).await;
+async fn linked(db: &crate::common::TestDb) -> Linked {
+    use kho::store::listings::LinkRow;
+    let store = seeded(db).await;
     let toml = db.path("kho.toml");
     std::fs::write(
         &toml,
@@ -269,6 +276,29 @@ both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
         .record_ack(listing.id, Some(shown), Some(listing.price_vnd))
         .await
         .unwrap();
+    Linked {
+        store,
+        account,
+        variant_id,
+        sku,
+        listing,
+        shown,
+    }
+}
+
+both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
+    use kho::orders::state::as_str;
+    use kho::store::orders::{IngestLine, IngestOrder};
+    use kho_channel::OrderStatus;
+
+    let Linked {
+        store,
+        account,
+        sku,
+        listing,
+        shown,
+        ..
+    } = linked(&db).await;
     let jobs = |store: Store| async move {
         match store.pool() {
             kho::store::Pool::Sqlite(p) => {
@@ -352,4 +382,76 @@ both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
         Some(shown - 2)
     );
     assert_eq!(jobs(store.clone()).await, 1, "the new value is queued");
+});
+
+// A push of an older value is in flight when the desired value returns to
+// what kho last saw on the marketplace: completing that push must not end
+// the job, or the marketplace would keep the older value (found by the
+// kill -9 test under load).
+both_backends!(a_change_back_during_a_push_is_pushed_again, |db| {
+    use kho::store::outbox::Claimant;
+    use std::time::Duration;
+
+    let Linked {
+        store,
+        account,
+        variant_id,
+        listing,
+        shown,
+        ..
+    } = linked(&db).await;
+    let producer = store
+        .find_sku(&listing.sku)
+        .await
+        .unwrap()
+        .unwrap()
+        .producer_id;
+    let location = store.location_id(producer, None).await.unwrap().unwrap();
+    let adjust = |by: i64| {
+        req(
+            variant_id,
+            location,
+            MovementKind::Adjustment,
+            Quantity::By(by),
+            false,
+        )
+    };
+    store.record_movement(&adjust(-13)).await.unwrap();
+
+    let epoch = store
+        .acquire_lease(account, "worker", Duration::from_secs(15))
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(store.debounce() + Duration::from_millis(50)).await;
+    let claimed = store
+        .claim_jobs(account, "worker", Duration::from_secs(60), 10)
+        .await
+        .unwrap();
+    let push = claimed.iter().find(|j| j.kind == "stock").unwrap();
+    assert_eq!(push.desired_stock, Some(shown - 13));
+
+    // While the marketplace takes the push, the units come back.
+    store.record_movement(&adjust(13)).await.unwrap();
+    assert_eq!(
+        store.desired_states(account).await.unwrap()[0].stock,
+        Some(shown)
+    );
+    let claimant = Claimant {
+        owner: "worker",
+        account_id: account,
+        epoch,
+    };
+    let done = store.complete_jobs(&[push], &claimant, None).await.unwrap();
+    assert_eq!(done, Some(0), "the job's version moved during the push");
+    let after = store.listings(account).await.unwrap().remove(0);
+    assert_eq!(after.remote_stock, Some(shown - 13), "what was pushed");
+
+    tokio::time::sleep(store.debounce() + Duration::from_millis(50)).await;
+    let again = store
+        .claim_jobs(account, "worker", Duration::from_secs(60), 10)
+        .await
+        .unwrap();
+    let push = again.iter().find(|j| j.kind == "stock").unwrap();
+    assert_eq!(push.desired_stock, Some(shown), "the newer value goes out");
 });
