@@ -828,7 +828,7 @@ both_backends!(
             .post(format!("{base}/catalog/import"))
             .bearer_auth(&admin)
             .header("content-type", "text/csv")
-            .body(bad)
+            .body(bad.clone())
             .send()
             .await
             .expect("import");
@@ -941,6 +941,118 @@ both_backends!(
             .await
             .expect("entries");
         assert_eq!(e[0].price_vnd, 101_000);
+
+        // So do forms (`curl -F file=@catalog.xlsx`), CSV or XLSX, whatever
+        // else the form carries; the file's name is kept as provenance.
+        entries[0].price_vnd = 102_000;
+        entries[0].stock += 7;
+        let xlsx = kho::catalog::file::write_xlsx(&entries).expect("xlsx");
+        let form = reqwest::multipart::Form::new()
+            .text("note", "tháng 11")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(xlsx).file_name("gia-thang-11.xlsx"),
+            );
+        let resp = http
+            .post(format!("{base}/catalog/import"))
+            .bearer_auth(&coop)
+            .multipart(form)
+            .send()
+            .await
+            .expect("import");
+        assert_eq!(
+            resp.status(),
+            StatusCode::OK,
+            "{}",
+            resp.text().await.unwrap_or_default()
+        );
+        let e = store
+            .variant_entries(None, Some(&entries[0].variant_sku))
+            .await
+            .expect("entries");
+        assert_eq!(e[0].price_vnd, 102_000);
+        let variant = store
+            .find_sku(&entries[0].variant_sku)
+            .await
+            .expect("sku")
+            .expect("known");
+        let history = store
+            .stock_history(variant.variant_id, 1)
+            .await
+            .expect("history");
+        assert_eq!(
+            history[0].reference.as_deref(),
+            Some("import:gia-thang-11.xlsx"),
+            "{history:?}"
+        );
+        let csv_line = lines[1].replace(",99000,", ",98000,");
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                (lines[0].clone() + "\n" + &csv_line + "\n").into_bytes(),
+            )
+            .file_name("gia.csv")
+            .mime_str("text/csv")
+            .expect("mime"),
+        );
+        let resp = http
+            .post(format!("{base}/catalog/import"))
+            .bearer_auth(&coop)
+            .multipart(form)
+            .send()
+            .await
+            .expect("import");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let e = store
+            .variant_entries(None, Some(OWN_SKU))
+            .await
+            .expect("entries");
+        assert_eq!(e[0].price_vnd, 98000);
+
+        // A form without a file, a malformed form, a bad file in a form:
+        // refused, nothing changed.
+        let before = store.catalog_entries(None).await.expect("entries");
+        let form = reqwest::multipart::Form::new().text("catalog", "gia.csv");
+        let resp = http
+            .post(format!("{base}/catalog/import"))
+            .bearer_auth(&admin)
+            .multipart(form)
+            .send()
+            .await
+            .expect("import");
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        let v: Value = resp.json().await.expect("json");
+        assert!(
+            v["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("\"file\""),
+            "{v}"
+        );
+        let resp = http
+            .post(format!("{base}/catalog/import"))
+            .bearer_auth(&admin)
+            .header("content-type", "multipart/form-data; boundary=XYZ")
+            .body("--XYZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nprod")
+            .send()
+            .await
+            .expect("import");
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        let v: Value = resp.json().await.expect("json");
+        assert_eq!(v["error"], "bad_request", "{v}");
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bad.clone().into_bytes()).file_name("bad.csv"),
+        );
+        let resp = http
+            .post(format!("{base}/catalog/import"))
+            .bearer_auth(&admin)
+            .multipart(form)
+            .send()
+            .await
+            .expect("import");
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(store.catalog_entries(None).await.expect("entries"), before);
         store.close().await;
     }
 );

@@ -6,7 +6,7 @@
 //! same message.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Body, Json, Page, PageParams, Path, Query};
+use super::{Json, Page, PageParams, Path, Query, Upload};
 use crate::auth::Principal;
 use crate::auth::extract::{Admin, Writer};
 use crate::catalog::file::{RawTable, entry_cells};
@@ -842,23 +842,36 @@ pub struct ImportReport {
     pub plan: serde_json::Value,
 }
 
-/// A catalog file (CSV or XLSX, the format of `kho import`) as the raw
-/// request body. All or nothing: a file with any error changes nothing and
-/// the answer lists every problem by line and column (422). A cooperative
-/// token may import only rows of its own producer.
+/// A file of the form, for the OpenAPI document.
+#[derive(ToSchema)]
+pub struct ImportForm {
+    /// The catalog file, CSV (UTF-8) or XLSX.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// A catalog file (CSV or XLSX, the format of `kho import`), either as the
+/// raw request body (its name in `X-File-Name`) or as the field `file` of a
+/// `multipart/form-data` form (`curl -F file=@catalog.xlsx`). All or
+/// nothing: a file with any error changes nothing and the answer lists every
+/// problem by line and column (422). A cooperative token may import only
+/// rows of its own producer.
 #[utoipa::path(post, path = "/catalog/import", tag = "catalog", params(ImportParams),
-    request_body(content = Vec<u8>, content_type = "text/csv",
-                 description = "CSV (UTF-8) or XLSX (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet); at most 20 MiB"),
-    responses((status = 200, body = ImportReport), (status = 403, body = crate::http::error::ErrorBody),
+    request_body(description = "CSV (UTF-8) or XLSX, at most 20 MiB: the raw body, or a form's `file` field",
+                 content((Vec<u8> = "text/csv"),
+                         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                         (ImportForm = "multipart/form-data"))),
+    responses((status = 200, body = ImportReport), (status = 400, body = crate::http::error::ErrorBody),
+              (status = 403, body = crate::http::error::ErrorBody),
               (status = 413, body = crate::http::error::ErrorBody),
               (status = 422, description = "Rejected; `details` has one {line, column, message} per problem", body = crate::http::error::ErrorBody)))]
 async fn import(
     State(state): State<AppState>,
     Writer(who): Writer,
     Query(params): Query<ImportParams>,
-    headers: HeaderMap,
-    Body(bytes): Body,
+    upload: Upload,
 ) -> ApiResult<Json<ImportReport>> {
+    let bytes = upload.bytes;
     let rejected = |errors: Vec<RowError>| {
         let message = format!(
             "{} problem(s) in the file; nothing was changed (first: {})",
@@ -874,7 +887,7 @@ async fn import(
     };
     if bytes.is_empty() {
         return Err(ApiError::bad_request(
-            "send the catalog file (CSV or XLSX) as the request body",
+            "send the catalog file (CSV or XLSX) as the request body or a form's \"file\" field",
         ));
     }
     let table = file::read(&bytes).map_err(rejected)?;
@@ -898,9 +911,10 @@ async fn import(
             return Err(rejected(foreign));
         }
     }
-    let name: String = headers
-        .get("x-file-name")
-        .and_then(|v| v.to_str().ok())
+    let name: String = upload
+        .file_name
+        .as_deref()
+        .filter(|n| !n.is_empty())
         .unwrap_or("upload")
         .chars()
         .take(200)

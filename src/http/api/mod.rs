@@ -329,6 +329,62 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     }
 }
 
+/// An uploaded file: the raw request body (its name, if any, in
+/// `X-File-Name`), or the field `file` of a `multipart/form-data` form, which
+/// is what `curl -F file=@catalog.xlsx` and browser forms send. Other form
+/// fields are ignored. Both count against the endpoint's body limit.
+pub struct Upload {
+    pub bytes: Bytes,
+    pub file_name: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !content_type
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data")
+        {
+            let file_name = req
+                .headers()
+                .get("x-file-name")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let Body(bytes) = Body::from_request(req, state).await?;
+            return Ok(Upload { bytes, file_name });
+        }
+        let mut form = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|r| ApiError::bad_request(r.body_text()))?;
+        while let Some(field) = form.next_field().await.map_err(form_error)? {
+            if field.name() != Some("file") {
+                continue;
+            }
+            let file_name = field.file_name().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(form_error)?;
+            return Ok(Upload { bytes, file_name });
+        }
+        Err(ApiError::bad_request(
+            "the form has no field named \"file\": send the catalog as file=@catalog.csv (or .xlsx)",
+        ))
+    }
+}
+
+fn form_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::bad_request(format!("malformed multipart form: {}", e.body_text()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,6 +419,87 @@ mod tests {
         assert_eq!(v["error"], "timeout");
         let resp = app.oneshot(get("/fast")).await.expect("response");
         assert_eq!(resp.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn uploads_come_raw_or_as_a_form_field_within_the_limit() {
+        use axum::routing::post;
+        use tower::ServiceExt;
+        let app: Router = Router::new()
+            .route(
+                "/upload",
+                post(|u: Upload| async move {
+                    format!(
+                        "{} {}",
+                        u.file_name.unwrap_or_else(|| "-".into()),
+                        String::from_utf8_lossy(&u.bytes)
+                    )
+                }),
+            )
+            .layer(DefaultBodyLimit::max(512));
+        let send = |content_type: &str, body: Vec<u8>| {
+            let req = Request::builder()
+                .method("POST")
+                .uri("/upload")
+                .header("content-type", content_type)
+                .header("x-file-name", "raw.csv")
+                .body(axum::body::Body::from(body))
+                .expect("request");
+            let app = app.clone();
+            async move {
+                let resp = app.oneshot(req).await.expect("response");
+                let status = resp.status();
+                let body = axum::body::to_bytes(resp.into_body(), 4096)
+                    .await
+                    .expect("body");
+                (status, String::from_utf8_lossy(&body).into_owned())
+            }
+        };
+        let form = |fields: &[(&str, Option<&str>, &str)]| {
+            let mut out = String::new();
+            for (name, file, value) in fields {
+                out.push_str("--B\r\nContent-Disposition: form-data; name=\"");
+                out.push_str(name);
+                out.push('"');
+                if let Some(f) = file {
+                    out.push_str("; filename=\"");
+                    out.push_str(f);
+                    out.push('"');
+                }
+                out.push_str("\r\n\r\n");
+                out.push_str(value);
+                out.push_str("\r\n");
+            }
+            out.push_str("--B--\r\n");
+            out.into_bytes()
+        };
+        let multipart = "multipart/form-data; boundary=B";
+
+        assert_eq!(
+            send("text/csv", b"a,b".to_vec()).await,
+            (StatusCode::OK, "raw.csv a,b".into())
+        );
+        assert_eq!(
+            send(
+                multipart,
+                form(&[("note", None, "x"), ("file", Some("gia.csv"), "c,d")])
+            )
+            .await,
+            (StatusCode::OK, "gia.csv c,d".into())
+        );
+        let (status, body) = send(multipart, form(&[("note", None, "x")])).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("no field named"), "{body}");
+        let (status, body) = send(multipart, b"--B\r\nnonsense".to_vec()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("bad_request"), "{body}");
+        let big = "x".repeat(1000);
+        let (status, body) = send("text/csv", big.clone().into_bytes()).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(body.contains("payload_too_large"), "{body}");
+        let (status, body) = send(multipart, form(&[("file", Some("big.csv"), &big)])).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(body.contains("payload_too_large"), "{body}");
     }
 
     #[test]
