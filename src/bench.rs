@@ -256,6 +256,9 @@ pub async fn sync(
     // then the shops' limit is set and kho promises it (unlimited runs
     // promise far more than the engine can send).
     let config_path = dir.join("kho.toml");
+    // One throw-away sealing key for the whole run: tokens sealed while
+    // linking must open for the pushes, and in the `--serve` daemon.
+    let key = crate::secrets::generate_key();
     let write_config = |per_second: u32| -> Result<Config, Failure> {
         let mut toml = format!("[database]\nurl = \"{url}\"\n\n");
         for i in 0..bench.accounts {
@@ -274,7 +277,10 @@ pub async fn sync(
         std::fs::write(&config_path, &toml).map_err(|e| runtime(&e))?;
         Config::load(crate::config::Sources {
             file: Some(&config_path),
-            env: Some(crate::secrets::ephemeral_env()),
+            env: Some(std::collections::HashMap::from([(
+                "KHO__SECRETS__KEY".to_owned(),
+                key.clone(),
+            )])),
         })
         .map_err(|e| runtime(&e))
         .inspect(|config| store.set_keyring(config.secrets.keyring()))
@@ -322,6 +328,7 @@ pub async fn sync(
 
     let started = Instant::now();
     let mut serve_rss_kib = None;
+    let mut problem: Option<String> = None;
     let pushed: u64 = if bench.serve {
         let exe = std::env::current_exe().map_err(|e| runtime(&e))?;
         let mut child = std::process::Command::new(exe)
@@ -329,6 +336,9 @@ pub async fn sync(
             .arg(&config_path)
             .arg("serve")
             .env("KHO__SERVER__LISTEN", "127.0.0.1:0")
+            .env("KHO__SECRETS__KEY", &key)
+            // The bench's own database, whatever this shell's environment says.
+            .env("KHO__DATABASE__URL", &url)
             .env("KHO_LOG", "warn")
             .stdout(std::process::Stdio::null())
             .spawn()
@@ -341,6 +351,8 @@ pub async fn sync(
                 .find_map(|l| l.strip_prefix("VmHWM:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         };
+        // (jobs left, since when) to notice a daemon that stopped pushing.
+        let mut progress = (i64::MAX, Instant::now());
         loop {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             serve_rss_kib = hwm().or(serve_rss_kib);
@@ -353,6 +365,16 @@ pub async fn sync(
             }
             if let Ok(Some(s)) = child.try_wait() {
                 return Err(Failure::runtime(format!("kho serve exited early: {s}")));
+            }
+            if left < progress.0 {
+                progress = (left, Instant::now());
+            } else if progress.1.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                let _ = child.wait();
+                problem = Some(format!(
+                    "kho serve pushed nothing for 60 s with {left} job(s) left"
+                ));
+                break;
             }
         }
         let _ = std::process::Command::new("kill")
@@ -389,11 +411,33 @@ pub async fn sync(
         }
         let mut pushed = 0;
         while let Some(report) = tasks.join_next().await {
-            pushed += report.map_err(|e| runtime(&e))?.pushed as u64;
+            let report = report.map_err(|e| runtime(&e))?;
+            pushed += report.pushed as u64;
+            if problem.is_none() {
+                problem = report
+                    .stopped
+                    .or_else(|| report.failures.first().map(|f| f.error.clone()));
+            }
         }
         pushed
     };
     let secs = started.elapsed().as_secs_f64();
+    // A figure for a sync that did not happen would be worse than none.
+    let mut left = 0;
+    for (id, _) in &channels {
+        left += store.pending_jobs(*id).await?;
+    }
+    let dead = store.dead_letters(None).await?;
+    if pushed < u64::try_from(queued).unwrap_or_default() || left > 0 || !dead.is_empty() {
+        let why = problem
+            .or_else(|| dead.first().and_then(|d| d.last_error.clone()))
+            .unwrap_or_else(|| "no error recorded".into());
+        return Err(Failure::runtime(format!(
+            "the sync did not finish: {pushed} of {queued} listings pushed, {left} job(s) pending, \
+             {} dead letter(s); first problem: {why}",
+            dead.len()
+        )));
+    }
     let log = sim.request_log();
     let calls = log.calls("/api/v2/product/update_stock");
     let rejected = log.rejections(Rejection::RateLimited);

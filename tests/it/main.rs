@@ -5,6 +5,7 @@
 mod common;
 
 mod api;
+mod benches;
 mod browser;
 mod catalog_import;
 mod config_cli;
