@@ -38,10 +38,17 @@ pub(crate) struct DesiredInput {
     pub quota: Option<i64>,
     /// Units the account's own orders took since that rebalance.
     pub consumed: i64,
-    /// A pending job of each kind exists (claimed or not).
-    pub stock_queued: bool,
-    pub price_queued: bool,
-    pub status_queued: bool,
+    /// Which kinds have a pending job (claimed or not): 1 stock, 2 price,
+    /// 4 status. One correlated aggregate, so both planners probe the
+    /// `(listing_id, kind)` index per listing; three `EXISTS` let
+    /// PostgreSQL hash every pending job of the queue once per statement.
+    pub queued_kinds: i64,
+}
+
+impl DesiredInput {
+    fn queued(&self, bit: i64) -> bool {
+        self.queued_kinds & bit != 0
+    }
 }
 
 pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id, a.allocation, \
@@ -50,9 +57,8 @@ pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id
      CAST(COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s WHERE s.variant_id = v.id), 0) AS BIGINT) AS available, \
      v.price_vnd, p.active AS product_active, v.active AS variant_active, p.ocop_cert_expires, \
      l.quota, l.consumed, \
-     EXISTS (SELECT 1 FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'stock' AND j.state = 'pending') AS stock_queued, \
-     EXISTS (SELECT 1 FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'price' AND j.state = 'pending') AS price_queued, \
-     EXISTS (SELECT 1 FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'status' AND j.state = 'pending') AS status_queued \
+     CAST(COALESCE((SELECT SUM(CASE j.kind WHEN 'stock' THEN 1 WHEN 'price' THEN 2 ELSE 4 END) \
+       FROM sync_jobs j WHERE j.listing_id = l.id AND j.state = 'pending'), 0) AS BIGINT) AS queued_kinds \
      FROM listings l JOIN channel_accounts a ON a.id = l.account_id \
      JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id WHERE ";
 
@@ -134,7 +140,7 @@ pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<
             desired_stock.map(|_| true),
             desired_stock != Some(new.0),
             input.remote_stock != Some(new.0),
-            input.stock_queued,
+            input.queued(1),
         )
     {
         kinds.push("stock");
@@ -144,7 +150,7 @@ pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<
             desired_price.map(|_| true),
             desired_price != Some(new.1),
             input.remote_price != Some(new.1),
-            input.price_queued,
+            input.queued(2),
         )
     {
         kinds.push("price");
@@ -153,7 +159,7 @@ pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<
         input.desired_active,
         input.desired_active != Some(new.2),
         remote_active != Some(new.2),
-        input.status_queued,
+        input.queued(4),
     ) {
         kinds.push("status");
     }
@@ -1023,9 +1029,7 @@ mod tests {
             ocop_cert_expires: None,
             quota: None,
             consumed: 0,
-            stock_queued: false,
-            price_queued: false,
-            status_queued: false,
+            queued_kinds: 0,
         }
     }
 
@@ -1056,19 +1060,19 @@ mod tests {
         // move, or completing the push of 87 would end it and leave 87 shown.
         let stock = DesiredInput {
             desired_stock: Some(87),
-            stock_queued: true,
+            queued_kinds: 1,
             ..settled()
         };
         assert_eq!(changed_kinds(&stock, (100, 50_000, true)), vec!["stock"]);
         let price = DesiredInput {
             desired_price: Some(49_000),
-            price_queued: true,
+            queued_kinds: 2,
             ..settled()
         };
         assert_eq!(changed_kinds(&price, (100, 50_000, true)), vec!["price"]);
         let status = DesiredInput {
             remote_status: Some("inactive".into()),
-            status_queued: true,
+            queued_kinds: 4,
             ..settled()
         };
         // A relisting push is pending (desired active, the marketplace
@@ -1077,7 +1081,7 @@ mod tests {
         // An unlisting push is pending when the product is activated again.
         let status = DesiredInput {
             desired_active: Some(false),
-            status_queued: true,
+            queued_kinds: 4,
             ..settled()
         };
         assert_eq!(changed_kinds(&status, (100, 50_000, true)), vec!["status"]);
@@ -1087,7 +1091,7 @@ mod tests {
     fn an_unchanged_value_leaves_a_pending_job_alone() {
         let input = DesiredInput {
             desired_stock: Some(87),
-            stock_queued: true,
+            queued_kinds: 1,
             ..settled()
         };
         assert!(changed_kinds(&input, (87, 50_000, true)).is_empty());
