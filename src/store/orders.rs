@@ -145,7 +145,7 @@ impl Store {
         actor: &str,
     ) -> Result<IngestOutcome> {
         let at = now();
-        let q = self.order_context();
+        let q = self.order_context(account_id);
         let incoming = state::as_str(order.status);
         let total: i64 = order
             .lines
@@ -355,9 +355,13 @@ impl Store {
                     // Marketplace times are whole seconds on clocks that are
                     // not kho's, so near the push kho cannot tell; it then
                     // assumes whichever order of events makes it push: a
-                    // sale as overwritten, a cancellation as applied. An
-                    // extra push of an absolute value is harmless; a missed
-                    // one leaves the shop showing units that are gone.
+                    // sale as overwritten, a cancellation as applied: a
+                    // missed push leaves the shop showing units that are
+                    // gone. The extra push of an absolute value is not
+                    // harmless while the shop is still selling (it would
+                    // put back units sold but not reported yet), so it
+                    // waits until this listing's orders go quiet (see
+                    // `QueueContext::order_account`).
                     let held = (want.reserved + want.sold) - (have.reserved + have.sold);
                     if held != 0 {
                         let event_at = if held > 0 {

@@ -166,10 +166,34 @@ pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<
     kinds
 }
 
+/// Queues a job, or moves the version of the pending one. The deadline is a
+/// throttle (the first change fixes it), except that a job waiting for quiet
+/// (see [`UPSERT_QUIET_JOB`]) is brought forward to `$4`: a change for any
+/// other reason is pushed at once. A job that has failed keeps its retry
+/// deadline, so changes never hurry a marketplace that is refusing.
 pub(crate) const UPSERT_JOB: &str = "INSERT INTO sync_jobs (account_id, listing_id, kind, version, \
      state, due_at, first_queued_at, attempts) VALUES ($1, $2, $3, 1, 'pending', $4, $5, 0) \
      ON CONFLICT (listing_id, kind) DO UPDATE SET version = sync_jobs.version + 1, \
-     due_at = CASE WHEN sync_jobs.state = 'dead' THEN excluded.due_at ELSE sync_jobs.due_at END, \
+     due_at = CASE WHEN sync_jobs.state = 'dead' THEN excluded.due_at \
+       WHEN sync_jobs.last_error IS NULL AND excluded.due_at < sync_jobs.due_at THEN excluded.due_at \
+       ELSE sync_jobs.due_at END, \
+     first_queued_at = CASE WHEN sync_jobs.state = 'dead' THEN excluded.first_queued_at \
+       ELSE sync_jobs.first_queued_at END, \
+     attempts = CASE WHEN sync_jobs.state = 'dead' THEN 0 ELSE sync_jobs.attempts END, \
+     state = 'pending'";
+
+/// As [`UPSERT_JOB`] for a job that waits until its changes go quiet: a new
+/// one falls due at `$4`, and each change pushes a waiting job's deadline out
+/// to `$4` (a debounce). A job due sooner for another reason (its deadline
+/// is within the ordinary window ending at `$6`), claimed by a worker, or
+/// failed keeps its deadline: waiting must never delay another change.
+pub(crate) const UPSERT_QUIET_JOB: &str = "INSERT INTO sync_jobs (account_id, listing_id, kind, \
+     version, state, due_at, first_queued_at, attempts) VALUES ($1, $2, $3, 1, 'pending', $4, $5, 0) \
+     ON CONFLICT (listing_id, kind) DO UPDATE SET version = sync_jobs.version + 1, \
+     due_at = CASE WHEN sync_jobs.state = 'dead' THEN excluded.due_at \
+       WHEN sync_jobs.lease_owner IS NULL AND sync_jobs.last_error IS NULL \
+         AND sync_jobs.due_at > $6 AND excluded.due_at > sync_jobs.due_at THEN excluded.due_at \
+       ELSE sync_jobs.due_at END, \
      first_queued_at = CASE WHEN sync_jobs.state = 'dead' THEN excluded.first_queued_at \
        ELSE sync_jobs.first_queued_at END, \
      attempts = CASE WHEN sync_jobs.state = 'dead' THEN 0 ELSE sync_jobs.attempts END, \
@@ -219,14 +243,22 @@ macro_rules! refresh_desired {
                     .await?;
                 }
                 for kind in kinds {
-                    ::sqlx::query($crate::store::outbox::UPSERT_JOB)
-                        .bind(input.account_id)
-                        .bind(input.listing_id)
-                        .bind(kind)
-                        .bind($q.due)
-                        .bind($q.at)
-                        .execute(&mut *$tx)
-                        .await?;
+                    let query = match $q.quiet_deadline(input.account_id, kind) {
+                        Some(quiet) => ::sqlx::query($crate::store::outbox::UPSERT_QUIET_JOB)
+                            .bind(input.account_id)
+                            .bind(input.listing_id)
+                            .bind(kind)
+                            .bind(quiet)
+                            .bind($q.at)
+                            .bind($q.due),
+                        None => ::sqlx::query($crate::store::outbox::UPSERT_JOB)
+                            .bind(input.account_id)
+                            .bind(input.listing_id)
+                            .bind(kind)
+                            .bind($q.due)
+                            .bind($q.at),
+                    };
+                    query.execute(&mut *$tx).await?;
                     queued += 1;
                 }
             }
@@ -340,6 +372,27 @@ pub(crate) struct QueueContext {
     pub reallocate: bool,
     /// The change is an order: shared accounts may only go down.
     pub order: bool,
+    /// The account whose order this is. A stock job on its own listing
+    /// corrects a sale kho could not place before or after its last push
+    /// (see `ingest_order`); pushing that absolute value while the shop is
+    /// still selling would overwrite sales not heard of yet and put sold
+    /// units back on sale. So such a job waits until the listing's orders
+    /// have been quiet for [`ORDER_QUIET`]: by then kho knows every sale and
+    /// the value is what the shop really has left.
+    pub order_account: Option<i64>,
+}
+
+/// How long the ordering shop's own listing must go without an order before
+/// a correction of its stock is pushed: the marketplace's event-time
+/// uncertainty, so that every sale made before the push has been reported.
+pub(crate) const ORDER_QUIET: chrono::Duration = chrono::Duration::seconds(2);
+
+impl QueueContext {
+    /// When a job of `kind` on a listing of `account_id` waits for quiet,
+    /// the deadline it waits for.
+    pub(crate) fn quiet_deadline(&self, account_id: i64, kind: &str) -> Option<DateTime<Utc>> {
+        (kind == "stock" && self.order_account == Some(account_id)).then(|| self.at + ORDER_QUIET)
+    }
 }
 
 impl Store {
@@ -352,13 +405,15 @@ impl Store {
             postgres: self.backend() == Backend::Postgres,
             reallocate: false,
             order: false,
+            order_account: None,
         }
     }
 
-    /// For order ingestion.
-    pub(crate) fn order_context(&self) -> QueueContext {
+    /// For the ingestion of an order of `account_id`.
+    pub(crate) fn order_context(&self, account_id: i64) -> QueueContext {
         QueueContext {
             order: true,
+            order_account: Some(account_id),
             ..self.queue_context()
         }
     }
@@ -751,11 +806,17 @@ impl Store {
                 // call: due again at once, with the newer value.
                 // A change that arrived during the call starts a new
                 // debounce window rather than an immediate push, so a
-                // sustained burst costs one push per window.
+                // sustained burst costs one push per window; a later
+                // deadline set during the call (a job waiting for quiet)
+                // stands.
                 let mut qb = QueryBuilder::new(
-                    "UPDATE sync_jobs SET lease_owner = NULL, lease_until = NULL, attempts = 0, due_at = ",
+                    "UPDATE sync_jobs SET lease_owner = NULL, lease_until = NULL, attempts = 0, \
+                     due_at = CASE WHEN due_at > ",
                 );
-                qb.push_bind(redue).push(" WHERE lease_owner = ");
+                qb.push_bind(redue)
+                    .push(" THEN due_at ELSE ")
+                    .push_bind(redue)
+                    .push(" END WHERE lease_owner = ");
                 qb.push_bind(claimant.owner).push(" AND id IN (");
                 let mut sep = qb.separated(", ");
                 for j in chunk {

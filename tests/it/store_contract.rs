@@ -286,11 +286,56 @@ async fn linked(db: &crate::common::TestDb) -> Linked {
     }
 }
 
-both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
-    use kho::orders::state::as_str;
-    use kho::store::orders::{IngestLine, IngestOrder};
-    use kho_channel::OrderStatus;
+/// How many stock jobs are queued, whatever their state.
+async fn stock_jobs(store: &Store) -> i64 {
+    let sql = "SELECT COUNT(*) FROM sync_jobs WHERE kind = 'stock'";
+    match store.pool() {
+        kho::store::Pool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        kho::store::Pool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+    }
+}
 
+async fn clear_jobs(store: &Store) {
+    match store.pool() {
+        kho::store::Pool::Sqlite(p) => {
+            sqlx::query("DELETE FROM sync_jobs")
+                .execute(p)
+                .await
+                .unwrap();
+        }
+        kho::store::Pool::Postgres(p) => {
+            sqlx::query("DELETE FROM sync_jobs")
+                .execute(p)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// An order of one unit of `sku`, placed (and last updated) at `at`.
+fn one_unit_order(
+    id: &str,
+    sku: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> kho::store::orders::IngestOrder {
+    use kho::orders::state::as_str;
+    use kho_channel::OrderStatus;
+    kho::store::orders::IngestOrder {
+        remote_order_id: id.into(),
+        status: OrderStatus::Ready,
+        raw_status: as_str(OrderStatus::Ready).into(),
+        ordered_at: at,
+        remote_updated_at: Some(at),
+        lines: vec![kho::store::orders::IngestLine {
+            key: format!("1//{sku}"),
+            seller_sku: sku.into(),
+            quantity: 1,
+            unit_price_vnd: 1000,
+        }],
+    }
+}
+
+both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
     let Linked {
         store,
         account,
@@ -299,52 +344,8 @@ both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
         shown,
         ..
     } = linked(&db).await;
-    let jobs = |store: Store| async move {
-        match store.pool() {
-            kho::store::Pool::Sqlite(p) => {
-                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sync_jobs WHERE kind = 'stock'")
-                    .fetch_one(p)
-                    .await
-                    .unwrap()
-            }
-            kho::store::Pool::Postgres(p) => {
-                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sync_jobs WHERE kind = 'stock'")
-                    .fetch_one(p)
-                    .await
-                    .unwrap()
-            }
-        }
-    };
-    let clear = |store: Store| async move {
-        match store.pool() {
-            kho::store::Pool::Sqlite(p) => {
-                sqlx::query("DELETE FROM sync_jobs")
-                    .execute(p)
-                    .await
-                    .unwrap();
-            }
-            kho::store::Pool::Postgres(p) => {
-                sqlx::query("DELETE FROM sync_jobs")
-                    .execute(p)
-                    .await
-                    .unwrap();
-            }
-        }
-    };
-    clear(store.clone()).await;
-    let order = |id: &str, at: chrono::DateTime<chrono::Utc>| IngestOrder {
-        remote_order_id: id.into(),
-        status: OrderStatus::Ready,
-        raw_status: as_str(OrderStatus::Ready).into(),
-        ordered_at: at,
-        remote_updated_at: Some(at),
-        lines: vec![IngestLine {
-            key: format!("1//{sku}"),
-            seller_sku: sku.clone(),
-            quantity: 1,
-            unit_price_vnd: 1000,
-        }],
-    };
+    clear_jobs(&store).await;
+    let order = |id: &str, at| one_unit_order(id, &sku, at);
     let now = chrono::Utc::now();
 
     // Placed after the push: the shop shows one less by itself; nothing to push.
@@ -359,7 +360,7 @@ both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
         .unwrap();
     let after = store.listings(account).await.unwrap().remove(0);
     assert_eq!(after.remote_stock, Some(shown - 1));
-    assert_eq!(jobs(store.clone()).await, 0);
+    assert_eq!(stock_jobs(&store).await, 0);
 
     // Acknowledged after this sale: the push erased the shop's decrement.
     store
@@ -381,7 +382,7 @@ both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
         store.desired_states(account).await.unwrap()[0].stock,
         Some(shown - 2)
     );
-    assert_eq!(jobs(store.clone()).await, 1, "the new value is queued");
+    assert_eq!(stock_jobs(&store).await, 1, "the new value is queued");
 });
 
 // A push of an older value is in flight when the desired value returns to
@@ -454,4 +455,118 @@ both_backends!(a_change_back_during_a_push_is_pushed_again, |db| {
         .unwrap();
     let push = again.iter().find(|j| j.kind == "stock").unwrap();
     assert_eq!(push.desired_stock, Some(shown), "the newer value goes out");
+});
+
+// A sale right after kho's push may or may not have been overwritten by it,
+// so kho corrects the selling shop's listing with an absolute value. Pushed
+// while the shop is still selling, that value would put back units sold but
+// not reported yet (a flash sale oversold that way): the correction waits
+// until the listing's orders go quiet. Any other change keeps the ordinary
+// pace, and a failed job keeps its retry deadline.
+both_backends!(a_correction_of_the_selling_shop_waits_for_quiet, |db| {
+    use chrono::Utc;
+    use std::time::Duration;
+
+    let Linked {
+        store,
+        account,
+        variant_id,
+        sku,
+        listing,
+        shown,
+    } = linked(&db).await;
+    clear_jobs(&store).await;
+    store
+        .record_ack(listing.id, Some(shown), None)
+        .await
+        .unwrap();
+    let quiet = chrono::Duration::milliseconds(1900);
+    let ordinary =
+        chrono::Duration::from_std(store.debounce()).unwrap() + chrono::Duration::milliseconds(500);
+    let claim_stock = |store: Store| async move {
+        store
+            .claim_jobs(account, "worker", Duration::from_secs(60), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|j| j.kind == "stock")
+    };
+
+    let t = Utc::now();
+    store
+        .ingest_order(account, &one_unit_order("o1", &sku, t), true, "test")
+        .await
+        .unwrap();
+    assert_eq!(stock_jobs(&store).await, 1, "a correction is queued");
+    let first = store.next_due(account).await.unwrap().unwrap();
+    assert!(first >= t + quiet, "due {first}, ordered {t}");
+    tokio::time::sleep(store.debounce() + Duration::from_millis(50)).await;
+    assert!(claim_stock(store.clone()).await.is_none(), "not pushed yet");
+
+    // Another sale of the same shop moves the deadline out.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t = Utc::now();
+    store
+        .ingest_order(account, &one_unit_order("o2", &sku, t), true, "test")
+        .await
+        .unwrap();
+    let second = store.next_due(account).await.unwrap().unwrap();
+    assert!(
+        second > first && second >= t + quiet,
+        "{first} then {second}"
+    );
+
+    // Stock moved for another reason: pushed at the ordinary pace.
+    let producer = store.find_sku(&sku).await.unwrap().unwrap().producer_id;
+    let location = store.location_id(producer, None).await.unwrap().unwrap();
+    let t = Utc::now();
+    store
+        .record_movement(&req(
+            variant_id,
+            location,
+            MovementKind::Adjustment,
+            Quantity::By(-1),
+            false,
+        ))
+        .await
+        .unwrap();
+    let third = store.next_due(account).await.unwrap().unwrap();
+    assert!(third < t + ordinary, "due {third}, changed {t}");
+    tokio::time::sleep(store.debounce() + Duration::from_millis(50)).await;
+    let job = claim_stock(store.clone())
+        .await
+        .expect("the change is pushed without waiting");
+    assert_eq!(job.desired_stock, Some(shown - 3));
+
+    // The marketplace refused it: later sales and changes leave its retry
+    // deadline alone.
+    let retry = Utc::now() + chrono::Duration::seconds(60);
+    store
+        .retry_job(job.id, "worker", retry, "503 from the marketplace", true)
+        .await
+        .unwrap();
+    store
+        .ingest_order(
+            account,
+            &one_unit_order("o3", &sku, Utc::now()),
+            true,
+            "test",
+        )
+        .await
+        .unwrap();
+    store
+        .record_movement(&req(
+            variant_id,
+            location,
+            MovementKind::Adjustment,
+            Quantity::By(-1),
+            false,
+        ))
+        .await
+        .unwrap();
+    let kept = store.next_due(account).await.unwrap().unwrap();
+    assert!(
+        (kept - retry).num_milliseconds().abs() <= 1,
+        "retry at {retry}, now due {kept}"
+    );
 });
