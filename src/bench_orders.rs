@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use crate::catalog::import::import_bytes;
 use crate::cli::{Failure, Output};
-use crate::config::{Config, DatabaseUrl, Sources};
+use crate::config::{Backend, Config, DatabaseUrl, Sources};
 use crate::store::{Pool, Store};
 
 const PARTNER_KEY: &str = "6b686f2d62656e63682d706172746e65722d6b6579";
@@ -31,7 +31,78 @@ struct World {
     shops: Vec<i64>,
     stop: Option<oneshot::Sender<()>>,
     daemon: Option<tokio::task::JoinHandle<()>>,
-    _dir: Option<std::path::PathBuf>,
+    scratch: Scratch,
+}
+
+/// Where a world keeps its data, removed when it stops: a temporary SQLite
+/// directory, or a schema of its own in the PostgreSQL database given (the
+/// runs of one benchmark share it, and each must start empty).
+enum Scratch {
+    Dir(std::path::PathBuf),
+    Schema { url: String, name: String },
+}
+
+impl Scratch {
+    /// Scratch space and the database URL a world opens.
+    async fn create(database: Option<&str>) -> Result<(Scratch, String), Failure> {
+        match database {
+            Some(url) => {
+                if DatabaseUrl::parse(url).map_err(Failure::usage)?.backend() != Backend::Postgres {
+                    return Err(Failure::usage(
+                        "--database takes a PostgreSQL URL; without it a temporary SQLite file is used",
+                    ));
+                }
+                let name = format!("kho_bench_{}_{}", std::process::id(), rand::random::<u32>());
+                Self::execute(url, &format!("CREATE SCHEMA {name}")).await?;
+                let sep = if url.contains('?') { '&' } else { '?' };
+                let world = format!("{url}{sep}options=-c%20search_path%3D{name}");
+                Ok((
+                    Scratch::Schema {
+                        url: url.to_owned(),
+                        name,
+                    },
+                    world,
+                ))
+            }
+            None => {
+                let dir = std::env::temp_dir().join(format!(
+                    "kho-bench-orders-{}-{}",
+                    std::process::id(),
+                    rand::random::<u32>()
+                ));
+                std::fs::create_dir_all(&dir).map_err(fail)?;
+                let url = format!("sqlite://{}", dir.join("kho.db").display());
+                Ok((Scratch::Dir(dir), url))
+            }
+        }
+    }
+
+    async fn execute(url: &str, sql: &str) -> Result<(), Failure> {
+        use sqlx::Connection;
+        let opts = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(url)
+            .map_err(|e| Failure::usage(format!("--database: {e}")))?;
+        let mut conn = sqlx::postgres::PgConnection::connect_with(&opts)
+            .await
+            .map_err(fail)?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .map_err(fail)?;
+        conn.close().await.map_err(fail)
+    }
+
+    async fn remove(&self) {
+        match self {
+            Scratch::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Scratch::Schema { url, name } => {
+                if let Err(e) = Self::execute(url, &format!("DROP SCHEMA {name} CASCADE")).await {
+                    tracing::warn!(schema = %name, error = %e.message, "could not drop the benchmark's schema");
+                }
+            }
+        }
+    }
 }
 
 impl World {
@@ -44,9 +115,7 @@ impl World {
         }
         self.sim.shutdown().await;
         self.store.close().await;
-        if let Some(dir) = &self._dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        self.scratch.remove().await;
     }
 }
 
@@ -59,21 +128,7 @@ async fn world(
     poll: &str,
     stock: i64,
 ) -> Result<World, Failure> {
-    let (url, dir) = match database {
-        Some(u) => (u.to_owned(), None),
-        None => {
-            let dir = std::env::temp_dir().join(format!(
-                "kho-bench-orders-{}-{}",
-                std::process::id(),
-                rand::random::<u32>()
-            ));
-            std::fs::create_dir_all(&dir).map_err(fail)?;
-            (
-                format!("sqlite://{}", dir.join("kho.db").display()),
-                Some(dir),
-            )
-        }
-    };
+    let (scratch, url) = Scratch::create(database).await?;
     let store = Store::open(&DatabaseUrl::parse(&url).map_err(Failure::usage)?, 16).await?;
     import_bytes(
         &store,
@@ -191,7 +246,7 @@ async fn world(
         shops,
         stop: Some(stop_tx),
         daemon: Some(daemon),
-        _dir: dir,
+        scratch,
     })
 }
 
