@@ -317,13 +317,7 @@ pub async fn sync(
         channels.push((id, ch));
     }
     let link_secs = started.elapsed().as_secs_f64();
-    let queued: i64 = {
-        let mut n = 0;
-        for (id, _) in &channels {
-            n += store.pending_jobs(*id).await?;
-        }
-        n
-    };
+    let queued = pending_on(&store, &channels).await?;
     sim.reset_request_log();
 
     let started = Instant::now();
@@ -356,10 +350,7 @@ pub async fn sync(
         loop {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             serve_rss_kib = hwm().or(serve_rss_kib);
-            let mut left = 0;
-            for (id, _) in &channels {
-                left += store.pending_jobs(*id).await?;
-            }
+            let left = pending_on(&store, &channels).await?;
             if left == 0 {
                 break;
             }
@@ -423,10 +414,7 @@ pub async fn sync(
     };
     let secs = started.elapsed().as_secs_f64();
     // A figure for a sync that did not happen would be worse than none.
-    let mut left = 0;
-    for (id, _) in &channels {
-        left += store.pending_jobs(*id).await?;
-    }
+    let left = pending_on(&store, &channels).await?;
     let dead = store.dead_letters(None).await?;
     if pushed < u64::try_from(queued).unwrap_or_default() || left > 0 || !dead.is_empty() {
         let why = problem
@@ -652,4 +640,14 @@ pub async fn reconcile(
         )
     });
     Ok(())
+}
+
+/// Jobs still queued for the bench's shops (the first element of each pair
+/// is the account id).
+async fn pending_on<T>(store: &Store, channels: &[(i64, T)]) -> Result<i64, Failure> {
+    let mut n = 0;
+    for (id, _) in channels {
+        n += store.pending_jobs(*id).await?;
+    }
+    Ok(n)
 }
