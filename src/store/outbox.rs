@@ -166,14 +166,19 @@ pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<
     kinds
 }
 
+/// The columns of a queued job, followed by one `VALUES` row per job:
+/// (account, listing, kind, version 1, 'pending', due, first queued, 0).
+pub(crate) const INSERT_JOBS: &str = "INSERT INTO sync_jobs (account_id, listing_id, kind, version, \
+     state, due_at, first_queued_at, attempts) ";
+
 /// Queues a job, or moves the version of the pending one. The deadline is a
 /// throttle (the first change fixes it), except that a job waiting for quiet
-/// (see [`UPSERT_QUIET_JOB`]) is brought forward to `$4`: a change for any
-/// other reason is pushed at once. A job that has failed keeps its retry
-/// deadline, so changes never hurry a marketplace that is refusing.
-pub(crate) const UPSERT_JOB: &str = "INSERT INTO sync_jobs (account_id, listing_id, kind, version, \
-     state, due_at, first_queued_at, attempts) VALUES ($1, $2, $3, 1, 'pending', $4, $5, 0) \
-     ON CONFLICT (listing_id, kind) DO UPDATE SET version = sync_jobs.version + 1, \
+/// (see [`ON_CONFLICT_QUIET`]) is brought forward to the new deadline: a
+/// change for any other reason is pushed at once. A job that has failed
+/// keeps its retry deadline, so changes never hurry a marketplace that is
+/// refusing.
+pub(crate) const ON_CONFLICT: &str = " ON CONFLICT (listing_id, kind) DO UPDATE SET \
+     version = sync_jobs.version + 1, \
      due_at = CASE WHEN sync_jobs.state = 'dead' THEN excluded.due_at \
        WHEN sync_jobs.last_error IS NULL AND excluded.due_at < sync_jobs.due_at THEN excluded.due_at \
        ELSE sync_jobs.due_at END, \
@@ -182,22 +187,106 @@ pub(crate) const UPSERT_JOB: &str = "INSERT INTO sync_jobs (account_id, listing_
      attempts = CASE WHEN sync_jobs.state = 'dead' THEN 0 ELSE sync_jobs.attempts END, \
      state = 'pending'";
 
-/// As [`UPSERT_JOB`] for a job that waits until its changes go quiet: a new
-/// one falls due at `$4`, and each change pushes a waiting job's deadline out
-/// to `$4` (a debounce). A job due sooner for another reason (its deadline
-/// is within the ordinary window ending at `$6`), claimed by a worker, or
-/// failed keeps its deadline: waiting must never delay another change.
-pub(crate) const UPSERT_QUIET_JOB: &str = "INSERT INTO sync_jobs (account_id, listing_id, kind, \
-     version, state, due_at, first_queued_at, attempts) VALUES ($1, $2, $3, 1, 'pending', $4, $5, 0) \
-     ON CONFLICT (listing_id, kind) DO UPDATE SET version = sync_jobs.version + 1, \
+/// As [`ON_CONFLICT`] for jobs that wait until their changes go quiet: a new
+/// one falls due at its quiet deadline, and each change pushes a waiting
+/// job's deadline out to the new one (a debounce). A job due sooner for
+/// another reason (its deadline within the ordinary window, whose end is
+/// bound between the two parts), claimed by a worker, or failed keeps its
+/// deadline: waiting must never delay another change.
+pub(crate) const ON_CONFLICT_QUIET: [&str; 2] = [
+    " ON CONFLICT (listing_id, kind) DO UPDATE SET version = sync_jobs.version + 1, \
      due_at = CASE WHEN sync_jobs.state = 'dead' THEN excluded.due_at \
        WHEN sync_jobs.lease_owner IS NULL AND sync_jobs.last_error IS NULL \
-         AND sync_jobs.due_at > $6 AND excluded.due_at > sync_jobs.due_at THEN excluded.due_at \
+         AND sync_jobs.due_at > ",
+    " AND excluded.due_at > sync_jobs.due_at THEN excluded.due_at \
        ELSE sync_jobs.due_at END, \
      first_queued_at = CASE WHEN sync_jobs.state = 'dead' THEN excluded.first_queued_at \
        ELSE sync_jobs.first_queued_at END, \
      attempts = CASE WHEN sync_jobs.state = 'dead' THEN 0 ELSE sync_jobs.attempts END, \
-     state = 'pending'";
+     state = 'pending'",
+];
+
+/// Rows per multi-row write: at most 6 binds each, far below both backends'
+/// limits on bound parameters however many shops list a variant.
+const WRITE_CHUNK: usize = 1000;
+
+/// What one recomputation writes, gathered so that it takes a few
+/// statements per chunk of listings instead of several per listing (on
+/// PostgreSQL each statement is a round trip).
+#[derive(Default)]
+pub(crate) struct DesiredWrites {
+    /// (listing, new quota): partition quotas rebalanced.
+    pub quotas: Vec<(i64, i64)>,
+    /// (listing, stock, price, active): desired values that changed.
+    pub desired: Vec<(i64, i64, i64, bool)>,
+    /// (account, listing, kind, due): jobs queued at the ordinary pace.
+    pub jobs: Vec<(i64, i64, &'static str, DateTime<Utc>)>,
+    /// As `jobs`, for jobs that wait for quiet (their quiet deadline).
+    pub quiet_jobs: Vec<(i64, i64, &'static str, DateTime<Utc>)>,
+}
+
+impl DesiredWrites {
+    /// The statements that apply these writes, in order.
+    pub(crate) fn statements<DB>(&self, q: &QueueContext) -> Vec<QueryBuilder<DB>>
+    where
+        DB: sqlx::Database,
+        <DB as sqlx::Database>::Arguments: Default,
+        for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> bool: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> DateTime<Utc>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    {
+        let mut out = Vec::new();
+        for quotas in self.quotas.chunks(WRITE_CHUNK) {
+            let mut qb = QueryBuilder::new("WITH v(id, quota) AS (");
+            qb.push_values(quotas.iter(), |mut b, (id, quota)| {
+                b.push_bind(*id).push_bind(*quota);
+            });
+            qb.push(
+                ") UPDATE listings SET quota = v.quota, consumed = 0 FROM v WHERE listings.id = v.id",
+            );
+            out.push(qb);
+        }
+        for desired in self.desired.chunks(WRITE_CHUNK) {
+            let mut qb = QueryBuilder::new("WITH v(id, stock, price, active) AS (");
+            qb.push_values(desired.iter(), |mut b, (id, stock, price, active)| {
+                b.push_bind(*id)
+                    .push_bind(*stock)
+                    .push_bind(*price)
+                    .push_bind(*active);
+            });
+            qb.push(
+                ") UPDATE listings SET desired_stock = v.stock, desired_price = v.price, \
+                 desired_active = v.active FROM v WHERE listings.id = v.id",
+            );
+            out.push(qb);
+        }
+        let jobs = self.jobs.chunks(WRITE_CHUNK).map(|c| (c, false));
+        let quiet_jobs = self.quiet_jobs.chunks(WRITE_CHUNK).map(|c| (c, true));
+        for (jobs, quiet) in jobs.chain(quiet_jobs) {
+            let mut qb = QueryBuilder::new(INSERT_JOBS);
+            qb.push_values(jobs.iter(), |mut b, (account, listing, kind, due)| {
+                b.push_bind(*account)
+                    .push_bind(*listing)
+                    .push_bind(*kind)
+                    .push("1")
+                    .push("'pending'")
+                    .push_bind(*due)
+                    .push_bind(q.at)
+                    .push("0");
+            });
+            if quiet {
+                qb.push(ON_CONFLICT_QUIET[0])
+                    .push_bind(q.due)
+                    .push(ON_CONFLICT_QUIET[1]);
+            } else {
+                qb.push(ON_CONFLICT);
+            }
+            out.push(qb);
+        }
+        out
+    }
+}
 
 /// Recomputes the desired state of every listing of the given variants inside
 /// the transaction `$tx` and queues a job for each kind that changed. Yields
@@ -216,51 +305,39 @@ macro_rules! refresh_desired {
             qb.push(")");
             let inputs: Vec<$crate::store::outbox::DesiredInput> =
                 qb.build_query_as().fetch_all(&mut *$tx).await?;
+            let mut writes = $crate::store::outbox::DesiredWrites::default();
             for input in &inputs {
                 let (new, quota) =
                     $crate::store::outbox::desired(input, $q.today, $q.reallocate, $q.order);
                 let kinds = $crate::store::outbox::changed_kinds(input, new);
                 if let Some(quota) = quota {
-                    ::sqlx::query("UPDATE listings SET quota = $2, consumed = 0 WHERE id = $1")
-                        .bind(input.listing_id)
-                        .bind(quota)
-                        .execute(&mut *$tx)
-                        .await?;
+                    writes.quotas.push((input.listing_id, quota));
                 }
                 if input.desired_stock != Some(new.0)
                     || input.desired_price != Some(new.1)
                     || input.desired_active != Some(new.2)
                 {
-                    ::sqlx::query(
-                        "UPDATE listings SET desired_stock = $2, desired_price = $3, desired_active = $4 \
-                         WHERE id = $1",
-                    )
-                    .bind(input.listing_id)
-                    .bind(new.0)
-                    .bind(new.1)
-                    .bind(new.2)
-                    .execute(&mut *$tx)
-                    .await?;
+                    writes.desired.push((input.listing_id, new.0, new.1, new.2));
                 }
                 for kind in kinds {
-                    let query = match $q.quiet_deadline(input.account_id, kind) {
-                        Some(quiet) => ::sqlx::query($crate::store::outbox::UPSERT_QUIET_JOB)
-                            .bind(input.account_id)
-                            .bind(input.listing_id)
-                            .bind(kind)
-                            .bind(quiet)
-                            .bind($q.at)
-                            .bind($q.due),
-                        None => ::sqlx::query($crate::store::outbox::UPSERT_JOB)
-                            .bind(input.account_id)
-                            .bind(input.listing_id)
-                            .bind(kind)
-                            .bind($q.due)
-                            .bind($q.at),
-                    };
-                    query.execute(&mut *$tx).await?;
+                    match $q.quiet_deadline(input.account_id, kind) {
+                        Some(quiet) => writes.quiet_jobs.push((
+                            input.account_id,
+                            input.listing_id,
+                            kind,
+                            quiet,
+                        )),
+                        None => {
+                            writes
+                                .jobs
+                                .push((input.account_id, input.listing_id, kind, $q.due))
+                        }
+                    }
                     queued += 1;
                 }
+            }
+            for mut statement in writes.statements(&$q) {
+                statement.build().execute(&mut *$tx).await?;
             }
         }
         if queued > 0 && $q.postgres {
