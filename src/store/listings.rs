@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::outbox::refresh_desired;
+use sqlx::QueryBuilder;
+
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
 
 /// A remote listing to link to a variant.
@@ -54,59 +56,139 @@ const LISTINGS: &str = "SELECT l.id, l.variant_id, v.sku, l.remote_item_id, l.re
      FROM listings l JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id \
      WHERE l.account_id = $1 ORDER BY l.id";
 
+/// Rows per statement when linking: 10 binds each, within both backends'
+/// limits on bound parameters.
+const LINK_CHUNK: usize = 500;
+
+/// The rows to link with later rows winning over earlier ones for the same
+/// variant or the same remote listing (as if linked one after the other),
+/// so that no statement touches one listing twice.
+fn last_of_each(rows: &[LinkRow]) -> Vec<&LinkRow> {
+    let mut variants = std::collections::HashSet::new();
+    let mut remotes = std::collections::HashSet::new();
+    let mut kept: Vec<&LinkRow> = rows
+        .iter()
+        .rev()
+        .filter(|r| {
+            let new_variant = variants.insert(r.variant_id);
+            let new_remote =
+                remotes.insert((r.remote_item_id.as_str(), r.remote_variant_id.as_str()));
+            new_variant && new_remote
+        })
+        .collect();
+    kept.reverse();
+    kept
+}
+
 impl Store {
     /// Links remote listings to variants, replacing earlier links of the same
     /// variant or the same remote listing. Returns how many were new.
     pub async fn link_listings(&self, account_id: i64, rows: &[LinkRow]) -> Result<usize> {
         let at = now();
         let q = self.queue_context();
+        let rows = last_of_each(rows);
+        let variants: std::collections::HashSet<i64> = rows.iter().map(|r| r.variant_id).collect();
         let result = in_tx!(self, |tx| {
             let mut created = 0;
-            for r in rows {
-                // A remote listing linked to another variant before is moved.
-                sqlx::query(
-                    "DELETE FROM listings WHERE account_id = $1 AND remote_item_id = $2 \
-                     AND remote_variant_id = $3 AND variant_id <> $4",
+            let mut displaced: Vec<(i64, i64, String, String)> = Vec::new();
+            // A few statements per chunk rather than per row: on PostgreSQL
+            // every statement is a round trip, and a shop has thousands.
+            for chunk in rows.chunks(LINK_CHUNK) {
+                // A remote listing linked to another variant before (the
+                // seller put another SKU on it) moves to this row's variant.
+                // The old link's row steps aside under a placeholder remote
+                // id until the rows below are written: a variant of this call
+                // then gets its new remote listing in place, the others are
+                // removed at the end.
+                let mut qb = QueryBuilder::new("WITH v(item, var, variant) AS (");
+                qb.push_values(chunk.iter(), |mut b, r| {
+                    b.push_bind(&r.remote_item_id)
+                        .push_bind(&r.remote_variant_id)
+                        .push_bind(r.variant_id);
+                });
+                qb.push(
+                    ") SELECT l.id, l.variant_id, l.remote_item_id, l.remote_variant_id FROM v \
+                     JOIN listings l ON l.remote_item_id = v.item AND l.remote_variant_id = v.var \
+                     AND l.variant_id <> v.variant WHERE l.account_id = ",
                 )
-                .bind(account_id)
-                .bind(&r.remote_item_id)
-                .bind(&r.remote_variant_id)
-                .bind(r.variant_id)
-                .execute(&mut *tx)
-                .await?;
-                let existing: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM listings WHERE account_id = $1 AND variant_id = $2",
-                )
-                .bind(account_id)
-                .bind(r.variant_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if existing.is_none() {
-                    created += 1;
+                .push_bind(account_id);
+                let moved: Vec<(i64, i64, String, String)> =
+                    qb.build_query_as().fetch_all(&mut *tx).await?;
+                if !moved.is_empty() {
+                    let mut qb = QueryBuilder::new(
+                        "UPDATE listings SET remote_item_id = '', \
+                         remote_variant_id = 'kho:relinked:' || CAST(id AS TEXT) WHERE id IN (",
+                    );
+                    let mut sep = qb.separated(", ");
+                    for m in &moved {
+                        sep.push_bind(m.0);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                    displaced.extend(moved);
                 }
-                sqlx::query(
+                let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM listings WHERE account_id = ");
+                qb.push_bind(account_id).push(" AND variant_id IN (");
+                let mut sep = qb.separated(", ");
+                for r in chunk {
+                    sep.push_bind(r.variant_id);
+                }
+                qb.push(")");
+                let existing: i64 = qb.build_query_scalar().fetch_one(&mut *tx).await?;
+                created += chunk
+                    .len()
+                    .saturating_sub(usize::try_from(existing).unwrap_or(0));
+                let mut qb = QueryBuilder::new(
                     "INSERT INTO listings (account_id, variant_id, remote_item_id, remote_variant_id, \
-                     seller_sku, remote_stock, remote_price, remote_status, remote_seen_at, linked_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-                     ON CONFLICT (account_id, variant_id) DO UPDATE SET \
+                     seller_sku, remote_stock, remote_price, remote_status, remote_seen_at, linked_at) ",
+                );
+                qb.push_values(chunk.iter(), |mut b, r| {
+                    b.push_bind(account_id)
+                        .push_bind(r.variant_id)
+                        .push_bind(&r.remote_item_id)
+                        .push_bind(&r.remote_variant_id)
+                        .push_bind(&r.seller_sku)
+                        .push_bind(r.stock)
+                        .push_bind(r.price_vnd)
+                        .push_bind(&r.status)
+                        .push_bind(at)
+                        .push_bind(at);
+                });
+                qb.push(
+                    " ON CONFLICT (account_id, variant_id) DO UPDATE SET \
                      remote_item_id = excluded.remote_item_id, remote_variant_id = excluded.remote_variant_id, \
                      seller_sku = excluded.seller_sku, remote_stock = excluded.remote_stock, \
                      remote_price = excluded.remote_price, remote_status = excluded.remote_status, \
                      remote_seen_at = excluded.remote_seen_at",
+                );
+                qb.build().execute(&mut *tx).await?;
+            }
+            // Old links of variants not in this call: their remote listing
+            // now belongs to another variant. Their pending jobs go (they
+            // would push the old variant's values); their push history
+            // stays with the remote listing, on the link that holds it now.
+            for (id, _, item, var) in displaced.iter().filter(|d| !variants.contains(&d.1)) {
+                sqlx::query(
+                    "UPDATE push_audit SET listing_id = (SELECT n.id FROM listings n \
+                     WHERE n.account_id = $1 AND n.remote_item_id = $2 AND n.remote_variant_id = $3) \
+                     WHERE listing_id = $4",
                 )
                 .bind(account_id)
-                .bind(r.variant_id)
-                .bind(&r.remote_item_id)
-                .bind(&r.remote_variant_id)
-                .bind(&r.seller_sku)
-                .bind(r.stock)
-                .bind(r.price_vnd)
-                .bind(&r.status)
-                .bind(at)
+                .bind(item)
+                .bind(var)
+                .bind(id)
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query("DELETE FROM sync_jobs WHERE listing_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM listings WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             }
-            let variants: Vec<i64> = rows.iter().map(|r| r.variant_id).collect();
+            let variants: Vec<i64> = variants.into_iter().collect();
             let queued = refresh_desired!(tx, variants, q);
             Ok::<_, StoreError>((created, queued))
         });
@@ -201,5 +283,44 @@ impl Store {
             .fetch_all(pool)
             .await?
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(variant_id: i64, item: &str) -> LinkRow {
+        LinkRow {
+            variant_id,
+            remote_item_id: item.into(),
+            remote_variant_id: String::new(),
+            seller_sku: format!("SKU-{variant_id}"),
+            stock: 0,
+            price_vnd: 0,
+            status: "active".into(),
+        }
+    }
+
+    #[test]
+    fn later_rows_win_for_a_variant_or_a_remote_listing() {
+        let rows = [
+            row(1, "a"),
+            row(2, "b"),
+            row(1, "c"),
+            row(3, "b"),
+            row(4, "d"),
+        ];
+        let kept: Vec<(i64, &str)> = last_of_each(&rows)
+            .iter()
+            .map(|r| (r.variant_id, r.remote_item_id.as_str()))
+            .collect();
+        assert_eq!(kept, [(1, "c"), (3, "b"), (4, "d")]);
+    }
+
+    #[test]
+    fn distinct_rows_are_all_kept_in_order() {
+        let rows = [row(1, "a"), row(2, "b"), row(3, "c")];
+        assert_eq!(last_of_each(&rows).len(), 3);
     }
 }

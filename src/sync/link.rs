@@ -141,10 +141,15 @@ pub async fn link(
     not_listed.sort();
     report.not_listed = not_listed;
     if dry_run {
-        let existing = store.listings(account_id).await?;
+        let existing: std::collections::HashSet<i64> = store
+            .listings(account_id)
+            .await?
+            .into_iter()
+            .map(|l| l.variant_id)
+            .collect();
         report.new_links = rows
             .iter()
-            .filter(|r| !existing.iter().any(|e| e.variant_id == r.variant_id))
+            .filter(|r| !existing.contains(&r.variant_id))
             .count();
     } else {
         report.new_links = store.link_listings(account_id, &rows).await?;

@@ -228,8 +228,9 @@ struct Linked {
     shown: i64,
 }
 
-async fn linked(db: &crate::common::TestDb) -> Linked {
-    use kho::store::listings::LinkRow;
+/// The sample catalog with one Shopee account of `htx-chi-lang`, nothing
+/// linked yet.
+async fn with_account(db: &crate::common::TestDb) -> (Store, i64) {
     let store = seeded(db).await;
     let toml = db.path("kho.toml");
     std::fs::write(
@@ -246,6 +247,12 @@ async fn linked(db: &crate::common::TestDb) -> Linked {
     .unwrap();
     store.sync_accounts(&config.accounts, true).await.unwrap();
     let account = store.accounts(None).await.unwrap()[0].id;
+    (store, account)
+}
+
+async fn linked(db: &crate::common::TestDb) -> Linked {
+    use kho::store::listings::LinkRow;
+    let (store, account) = with_account(db).await;
     let (variant_id, sku) = store
         .producer_skus("htx-chi-lang")
         .await
@@ -288,27 +295,28 @@ async fn linked(db: &crate::common::TestDb) -> Linked {
 
 /// How many stock jobs are queued, whatever their state.
 async fn stock_jobs(store: &Store) -> i64 {
-    let sql = "SELECT COUNT(*) FROM sync_jobs WHERE kind = 'stock'";
-    match store.pool() {
-        kho::store::Pool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        kho::store::Pool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-    }
+    count(store, "SELECT COUNT(*) FROM sync_jobs WHERE kind = 'stock'").await
 }
 
 async fn clear_jobs(store: &Store) {
+    exec(store, "DELETE FROM sync_jobs").await;
+}
+
+async fn exec(store: &Store, sql: &'static str) {
     match store.pool() {
         kho::store::Pool::Sqlite(p) => {
-            sqlx::query("DELETE FROM sync_jobs")
-                .execute(p)
-                .await
-                .unwrap();
+            sqlx::query(sql).execute(p).await.unwrap();
         }
         kho::store::Pool::Postgres(p) => {
-            sqlx::query("DELETE FROM sync_jobs")
-                .execute(p)
-                .await
-                .unwrap();
+            sqlx::query(sql).execute(p).await.unwrap();
         }
+    }
+}
+
+async fn count(store: &Store, sql: &'static str) -> i64 {
+    match store.pool() {
+        kho::store::Pool::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        kho::store::Pool::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
     }
 }
 
@@ -568,5 +576,109 @@ both_backends!(a_correction_of_the_selling_shop_waits_for_quiet, |db| {
     assert!(
         (kept - retry).num_milliseconds().abs() <= 1,
         "retry at {retry}, now due {kept}"
+    );
+});
+
+// Linking writes a whole batch at once; the result must be what a person
+// expects from relinking after sellers moved SKUs between remote listings: a
+// remote listing linked to another variant before moves to the new one, a
+// variant keeps its link row (and its history) when it moves to another
+// remote listing, of two rows for one variant the later wins, and the link a
+// remote listing is taken from goes away with its pending jobs while its
+// push history stays with that remote listing.
+both_backends!(linking_moves_remote_listings_and_counts_new_links, |db| {
+    use kho::store::listings::LinkRow;
+
+    let (store, account) = with_account(&db).await;
+    let skus = store.producer_skus("htx-chi-lang").await.unwrap();
+    assert!(
+        skus.len() >= 3,
+        "the sample producer has {} SKUs",
+        skus.len()
+    );
+    let row = |i: usize, item: &str| LinkRow {
+        variant_id: skus[i].0,
+        remote_item_id: item.into(),
+        remote_variant_id: String::new(),
+        seller_sku: skus[i].1.clone(),
+        stock: 5,
+        price_vnd: 1000,
+        status: "active".into(),
+    };
+    let links = |store: Store| async move {
+        store
+            .listings(account)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.id, l.variant_id, l.remote_item_id))
+            .collect::<Vec<_>>()
+    };
+    let link_of =
+        |links: &[(i64, i64, String)], i: usize| links.iter().find(|l| l.1 == skus[i].0).cloned();
+
+    let new = store
+        .link_listings(account, &[row(0, "X"), row(1, "Y")])
+        .await
+        .unwrap();
+    assert_eq!(new, 2);
+    let first = links(store.clone()).await;
+
+    // The first variant takes the second's remote listing, the second moves
+    // to a new one, the third is linked twice in one call.
+    let new = store
+        .link_listings(
+            account,
+            &[row(0, "Y"), row(1, "Z"), row(2, "P"), row(2, "Q")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(new, 1, "only the third variant is new");
+    let after = links(store.clone()).await;
+    let (a, b, c) = (
+        link_of(&after, 0).unwrap(),
+        link_of(&after, 1).unwrap(),
+        link_of(&after, 2).unwrap(),
+    );
+    assert_eq!((a.2.as_str(), b.2.as_str(), c.2.as_str()), ("Y", "Z", "Q"));
+    assert_eq!(
+        a.0,
+        link_of(&first, 0).unwrap().0,
+        "the first keeps its row"
+    );
+    assert_eq!(
+        b.0,
+        link_of(&first, 1).unwrap().0,
+        "the second keeps its row"
+    );
+    assert_eq!(after.len(), 3, "{after:?}");
+
+    // The second variant's remote listing goes to the third, whose own link
+    // moves there; the second's link had a push history and a pending job.
+    exec(
+        &store,
+        "INSERT INTO push_audit (account_id, listing_id, kind, before, after, instance, pushed_at) \
+         SELECT account_id, id, 'stock', '4', '5', 'test', '2026-01-01T00:00:00+00:00' \
+         FROM listings WHERE remote_item_id = 'Z'",
+    )
+    .await;
+    assert!(
+        count(&store, "SELECT COUNT(*) FROM sync_jobs j JOIN listings l ON l.id = j.listing_id WHERE l.remote_item_id = 'Z'").await > 0,
+        "linking queued the second variant's values"
+    );
+    let new = store.link_listings(account, &[row(2, "Z")]).await.unwrap();
+    assert_eq!(new, 0);
+    let last = links(store.clone()).await;
+    assert_eq!(link_of(&last, 1), None, "the second variant is unlinked");
+    let c = link_of(&last, 2).unwrap();
+    assert_eq!((c.0, c.2.as_str()), (link_of(&after, 2).unwrap().0, "Z"));
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM push_audit a JOIN listings l ON l.id = a.listing_id WHERE l.remote_item_id = 'Z'").await,
+        1,
+        "the history stays with the remote listing"
+    );
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM sync_jobs j LEFT JOIN listings l ON l.id = j.listing_id WHERE l.id IS NULL").await,
+        0
     );
 });
