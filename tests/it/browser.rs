@@ -908,8 +908,14 @@ crate::both_backends!(dashboard_in_chromium, |db| {
     // A cooperative: its own products only, and another's is a 404 page.
     sign_in(&b, &base, &seeded.bao_lam).await;
     b.goto(&format!("{base}/products")).await.unwrap();
+    wait_for_path(&b, "/products").await;
     let src = b.source().await.unwrap();
-    assert!(src.contains("HONG-KHONGHAT-1KG"));
+    assert!(
+        src.contains("HONG-KHONGHAT-1KG"),
+        "the cooperative's products page at {} shows: {}",
+        b.current_url().await.unwrap(),
+        text(&b, "body").await
+    );
     assert!(
         !src.contains("NA-CHILANG"),
         "another cooperative's products leaked"
