@@ -87,7 +87,10 @@ impl Store {
         let at = now();
         let q = self.queue_context();
         let rows = last_of_each(rows);
-        let variants: std::collections::HashSet<i64> = rows.iter().map(|r| r.variant_id).collect();
+        // In the rows' order: jobs are queued in it, and workers claim them
+        // in it, so a remote item's variants go out together.
+        let variants: Vec<i64> = rows.iter().map(|r| r.variant_id).collect();
+        let in_call: std::collections::HashSet<i64> = variants.iter().copied().collect();
         let result = in_tx!(self, |tx| {
             let mut created = 0;
             let mut displaced: Vec<(i64, i64, String, String)> = Vec::new();
@@ -167,7 +170,7 @@ impl Store {
             // now belongs to another variant. Their pending jobs go (they
             // would push the old variant's values); their push history
             // stays with the remote listing, on the link that holds it now.
-            for (id, _, item, var) in displaced.iter().filter(|d| !variants.contains(&d.1)) {
+            for (id, _, item, var) in displaced.iter().filter(|d| !in_call.contains(&d.1)) {
                 sqlx::query(
                     "UPDATE push_audit SET listing_id = (SELECT n.id FROM listings n \
                      WHERE n.account_id = $1 AND n.remote_item_id = $2 AND n.remote_variant_id = $3) \
@@ -188,7 +191,6 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let variants: Vec<i64> = variants.into_iter().collect();
             let queued = refresh_desired!(tx, variants, q);
             Ok::<_, StoreError>((created, queued))
         });

@@ -231,7 +231,12 @@ impl Store {
                 Ok(Store::new(Pool::Sqlite(pool)))
             }
             Backend::Postgres => {
-                let opts = PgConnectOptions::from_str(url.expose()).map_err(fail)?;
+                // kho's statements are short; PostgreSQL's JIT compiler,
+                // triggered by cost estimates of a freshly filled table,
+                // spent 100+ ms compiling statements that run in a few.
+                let opts = PgConnectOptions::from_str(url.expose())
+                    .map_err(fail)?
+                    .options([("jit", "off")]);
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections.max(1))
                     .acquire_timeout(Duration::from_secs(30))

@@ -51,14 +51,20 @@ impl DesiredInput {
     }
 }
 
+/// What a recomputation reads per listing. Which kinds have a pending job
+/// is summed over the listing's jobs found by `listing_id` alone (the
+/// `(listing_id, kind)` key, at most three rows): with `state` in the
+/// condition too, PostgreSQL combined that key with a scan of the whole
+/// `state` index for every listing on a freshly filled queue.
 pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id, a.allocation, \
      a.delist_on_expiry, l.desired_stock, l.desired_price, l.desired_active, l.remote_stock, \
      l.remote_price, l.remote_status, \
      CAST(COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s WHERE s.variant_id = v.id), 0) AS BIGINT) AS available, \
      v.price_vnd, p.active AS product_active, v.active AS variant_active, p.ocop_cert_expires, \
      l.quota, l.consumed, \
-     CAST(COALESCE((SELECT SUM(CASE j.kind WHEN 'stock' THEN 1 WHEN 'price' THEN 2 ELSE 4 END) \
-       FROM sync_jobs j WHERE j.listing_id = l.id AND j.state = 'pending'), 0) AS BIGINT) AS queued_kinds \
+     CAST(COALESCE((SELECT SUM(CASE WHEN j.state <> 'pending' THEN 0 WHEN j.kind = 'stock' THEN 1 \
+       WHEN j.kind = 'price' THEN 2 ELSE 4 END) \
+       FROM sync_jobs j WHERE j.listing_id = l.id), 0) AS BIGINT) AS queued_kinds \
      FROM listings l JOIN channel_accounts a ON a.id = l.account_id \
      JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id WHERE ";
 
