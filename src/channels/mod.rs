@@ -49,7 +49,7 @@ fn limit(rl: RateLimit) -> kho_channel::RateLimit {
         std::num::NonZeroU32::new(rl.per_second).unwrap_or(std::num::NonZeroU32::MIN),
     );
     out.burst = std::num::NonZeroU32::new(rl.burst).unwrap_or(std::num::NonZeroU32::MIN);
-    out
+    out.with_margin(std::time::Duration::from_millis(rl.margin_ms))
 }
 
 /// Builds the adapter for one account.

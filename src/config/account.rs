@@ -34,17 +34,30 @@ pub struct RateLimit {
     pub per_second: u32,
     #[serde(default = "one")]
     pub burst: u32,
+    /// Extra spacing per second so that requests the network delays unevenly
+    /// still arrive within the promise (costs `margin_ms / 1000` of the rate).
+    #[serde(default = "default_margin_ms")]
+    pub margin_ms: u64,
 }
 
 fn one() -> u32 {
     1
 }
 
+fn default_margin_ms() -> u64 {
+    u64::try_from(kho_channel::DEFAULT_MARGIN.as_millis()).unwrap_or(20)
+}
+
+/// The largest margin accepted: beyond it the account would run at under
+/// half its limit.
+pub const MAX_MARGIN_MS: u64 = 1000;
+
 impl Default for RateLimit {
     fn default() -> Self {
         RateLimit {
             per_second: 10,
             burst: 1,
+            margin_ms: default_margin_ms(),
         }
     }
 }
@@ -279,6 +292,12 @@ pub(super) fn resolve_all(
             push(
                 "rate_limit.burst",
                 format!("must be between 1 and per_second ({})", rl.per_second),
+            );
+        }
+        if rl.margin_ms > MAX_MARGIN_MS {
+            push(
+                "rate_limit.margin_ms",
+                format!("must be at most {MAX_MARGIN_MS} (milliseconds)"),
             );
         }
         match acc.allocation {

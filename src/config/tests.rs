@@ -266,3 +266,16 @@ fn toml_text_loads_like_a_file() {
         Config::from_toml_str("[database]\nmax_connections = 0\n", HashMap::new()).unwrap_err();
     assert_eq!(only_problem(err).path, "database.max_connections");
 }
+
+#[test]
+fn rate_limit_margin_has_a_default_and_a_bound() {
+    let config = load_str(SHOPEE, &[("PK", "k")]).unwrap();
+    assert_eq!(config.accounts[0].rate_limit.margin_ms, 20);
+    let wider = SHOPEE.replace("per_second = 5", "per_second = 5, margin_ms = 60");
+    let config = load_str(&wider, &[("PK", "k")]).unwrap();
+    assert_eq!(config.accounts[0].rate_limit.margin_ms, 60);
+    let silly = SHOPEE.replace("per_second = 5", "per_second = 5, margin_ms = 5000");
+    let p = only_problem(load_str(&silly, &[("PK", "k")]).unwrap_err());
+    assert_eq!(p.path, "accounts[0].rate_limit.margin_ms");
+    assert!(p.message.contains("at most 1000"), "{}", p.message);
+}

@@ -95,11 +95,16 @@ impl World {
     }
 
     pub fn write_config(&self, rate_limit: u32) {
+        self.write_config_limit(&format!("{{ per_second = {rate_limit} }}"));
+    }
+
+    /// The configuration with `limit` as every account's `rate_limit`.
+    pub fn write_config_limit(&self, limit: &str) {
         let mut toml = String::new();
         for (i, s) in self.shops.iter().enumerate() {
             toml.push_str(&format!(
                 "[[accounts]]\nname = \"{}\"\nchannel = \"shopee\"\nproducer = \"{}\"\nbase_url = \"{}\"\n\
-                 rate_limit = {{ per_second = {rate_limit} }}\n\
+                 rate_limit = {limit}\n\
                  credentials = {{ partner_id = {PARTNER_ID}, partner_key = \"env:KHO_TEST_SHOPEE_KEY\", shop_id = {}, access_token = \"{:032x}\", refresh_token = \"{:032x}\" }}\n\n",
                 s.account, s.producer, self.sim.base_url(), s.shop_id, 0xacce55_u64 + i as u64, 0xfe_u64 + i as u64
             ));
@@ -340,6 +345,11 @@ async fn five_hundred_models_at_five_calls_a_second_stay_within_the_limit() {
         |_| {},
     )
     .await;
+    // The simulator stamps arrivals inside this test process: on a loaded
+    // 2-core machine they bunch up by more than the default 20 ms margin
+    // (one refused call in a few runs beside the whole suite). The subject
+    // here is pacing and grouping, so the account allows 60 ms.
+    w.write_config_limit("{ per_second = 5, margin_ms = 60 }");
     ok(&w.kho(&["link", "shopee-rong"]));
     // Change every model's stock.
     let mut csv = ok(&w.kho(&["export"]));

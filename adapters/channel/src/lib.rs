@@ -35,8 +35,8 @@ pub use order::{OrderLine, OrderRef, OrderStatus, RemoteOrder};
 pub use paging::{OrderQuery, OrderTimeField, Page, PageToken, TimeWindow};
 pub use token::{MemoryTokenStore, TokenSet, TokenStore, TokenStoreError};
 pub use transport::{
-    AccountClient, Classified, Exchange, RateLimit, RawResponse, RetryPolicy, Transport,
-    TransportConfig,
+    AccountClient, Classified, DEFAULT_MARGIN, Exchange, RateLimit, RawResponse, RetryPolicy,
+    Transport, TransportConfig,
 };
 pub use webhook::{WebhookEvent, WebhookRequest};
 

@@ -24,7 +24,7 @@ use reqwest::header::HeaderMap;
 use tracing::Instrument;
 
 use crate::error::{ChannelError, ErrorKind};
-pub use limiter::{AccountLimiter, RateLimit, RateLimitError};
+pub use limiter::{AccountLimiter, DEFAULT_MARGIN, RateLimit, RateLimitError};
 pub use retry::RetryPolicy;
 
 /// Process-wide transport settings.
