@@ -133,9 +133,13 @@ impl<'a> LineCounter<'a> {
             self.offset = 0;
             self.line = 1;
         }
-        self.line += self.bytes[self.offset..start]
+        // A line ends in LF, CRLF or (classic Mac files) CR alone: the csv
+        // crate ends records at each, so each counts once.
+        let seg = &self.bytes[self.offset..start];
+        self.line += seg
             .iter()
-            .filter(|&&b| b == b'\n')
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && seg.get(i + 1) != Some(&b'\n')))
             .count();
         self.offset = start;
         self.line
@@ -160,6 +164,8 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
 const MAX_XLSX_COLUMNS: u32 = 256;
 
 fn read_xlsx_sheet(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
+    super::xlsx_guard::check(bytes)
+        .map_err(|why| file_error(format!("cannot read the XLSX workbook: {why}")))?;
     let mut workbook = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| file_error(format!("cannot read the XLSX workbook: {e}")))?;
     let Some(name) = workbook.sheet_names().first().cloned() else {
@@ -368,6 +374,20 @@ mod tests {
         );
     }
 
+    /// Found by the `catalog_xlsx` fuzz target: calamine reserves room for
+    /// the declared count of shared strings before reading them, and a count
+    /// of 3.3e16 aborted the process (see `xlsx_guard`).
+    #[test]
+    fn a_shared_string_count_the_file_cannot_hold_is_refused() {
+        let bytes = include_bytes!("testdata/huge-shared-string-count.xlsx");
+        let errors = read_xlsx(bytes).expect_err("the workbook must be refused");
+        let text = errors[0].to_string();
+        assert!(
+            text.contains("declares 33333333333333193 strings"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn columns_are_named_as_a_spreadsheet_names_them() {
         let names: Vec<String> = [0, 25, 26, 51, 52, 701, 702, 16383]
@@ -400,10 +420,11 @@ mod tests {
 
     /// Found by the `catalog_csv` fuzz target: on a CRLF file the first data
     /// row was numbered 1, the header's line, so every error named the line
-    /// above the wrong one.
+    /// above the wrong one; later, on a file whose lines end in CR alone,
+    /// every row was numbered 1.
     #[test]
-    fn crlf_lines_are_numbered_like_lf_lines() {
-        for eol in ["\n", "\r\n"] {
+    fn cr_and_crlf_lines_are_numbered_like_lf_lines() {
+        for eol in ["\n", "\r\n", "\r"] {
             let text = ["a,b", "1,2", "", "3,\"x", "y\"", "5,6"].join(eol);
             let table = read_csv(text.as_bytes()).unwrap();
             let lines: Vec<usize> = table.rows.iter().map(|(l, _)| *l).collect();

@@ -10,6 +10,7 @@ pub mod file;
 pub mod import;
 pub mod plan;
 pub mod validate;
+pub mod xlsx_guard;
 
 use chrono::NaiveDate;
 use serde::Serialize;
