@@ -359,6 +359,9 @@ impl Store {
             Ok::<_, ImportError>((plan, queued))
         });
         let (plan, queued) = result?;
+        if !dry_run {
+            self.after_bulk_write(rows.len()).await;
+        }
         if queued > 0 {
             self.wake();
         }

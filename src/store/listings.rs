@@ -92,7 +92,17 @@ impl Store {
         let variants: Vec<i64> = rows.iter().map(|r| r.variant_id).collect();
         let in_call: std::collections::HashSet<i64> = variants.iter().copied().collect();
         let result = in_tx!(self, |tx| {
-            let mut created = 0;
+            // New links: variants the account had no listing of. One read of
+            // the account's variants rather than a count per chunk, which
+            // PostgreSQL planned as a scan while the table was filling.
+            let linked: std::collections::HashSet<i64> =
+                sqlx::query_scalar("SELECT variant_id FROM listings WHERE account_id = $1")
+                    .bind(account_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+            let created = variants.iter().filter(|v| !linked.contains(v)).count();
             let mut displaced: Vec<(i64, i64, String, String)> = Vec::new();
             // A few statements per chunk rather than per row: on PostgreSQL
             // every statement is a round trip, and a shop has thousands.
@@ -130,17 +140,6 @@ impl Store {
                     qb.build().execute(&mut *tx).await?;
                     displaced.extend(moved);
                 }
-                let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM listings WHERE account_id = ");
-                qb.push_bind(account_id).push(" AND variant_id IN (");
-                let mut sep = qb.separated(", ");
-                for r in chunk {
-                    sep.push_bind(r.variant_id);
-                }
-                qb.push(")");
-                let existing: i64 = qb.build_query_scalar().fetch_one(&mut *tx).await?;
-                created += chunk
-                    .len()
-                    .saturating_sub(usize::try_from(existing).unwrap_or(0));
                 let mut qb = QueryBuilder::new(
                     "INSERT INTO listings (account_id, variant_id, remote_item_id, remote_variant_id, \
                      seller_sku, remote_stock, remote_price, remote_status, remote_seen_at, linked_at) ",
@@ -195,6 +194,7 @@ impl Store {
             Ok::<_, StoreError>((created, queued))
         });
         let (created, queued) = result?;
+        self.after_bulk_write(rows.len()).await;
         if queued > 0 {
             self.wake();
         }

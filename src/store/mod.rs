@@ -143,6 +143,9 @@ macro_rules! in_tx {
 }
 pub(crate) use in_tx;
 
+/// How many rows one write must change before the statistics are refreshed.
+const BULK_ROWS: usize = 1000;
+
 impl Store {
     fn new(pool: Pool) -> Store {
         Store {
@@ -245,6 +248,25 @@ impl Store {
                     .map_err(fail)?;
                 Ok(Store::new(Pool::Postgres(pool)))
             }
+        }
+    }
+
+    /// After a writer changed at least [`BULK_ROWS`] rows at once (an
+    /// import, a first link, a full sync's queue), refreshes PostgreSQL's
+    /// statistics of the tables the sync engine reads. Until autovacuum gets
+    /// to them the planner takes a freshly filled queue for a tiny one and
+    /// scans every pending job on each claim (a 60,000-job sync ran at half
+    /// speed). SQLite plans from its indexes alone.
+    pub(crate) async fn after_bulk_write(&self, rows: usize) {
+        if rows < BULK_ROWS {
+            return;
+        }
+        if let Pool::Postgres(pool) = &self.pool
+            && let Err(e) = sqlx::raw_sql("ANALYZE listings, sync_jobs, stock_levels, variants")
+                .execute(pool)
+                .await
+        {
+            tracing::warn!(error = %e, "could not refresh the database's statistics after a bulk write");
         }
     }
 

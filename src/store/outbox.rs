@@ -589,6 +589,7 @@ impl Store {
             }
             Ok::<_, StoreError>(n)
         })?;
+        self.after_bulk_write(queued).await;
         if queued > 0 {
             self.wake();
         }
@@ -859,32 +860,28 @@ impl Store {
                         .push_bind(at);
                 });
                 qb.build().execute(&mut *tx).await?;
-                let mut qb = QueryBuilder::new("WITH d(id, version) AS (VALUES ");
-                let mut first = true;
-                for j in chunk {
-                    if !first {
-                        qb.push(", ");
+                // A job is done if its version did not move during the call.
+                // One statement per version in the batch (nearly always
+                // one): `id IN (…)` goes through the primary key on both
+                // backends, where joining the (id, version) pairs made
+                // PostgreSQL compare every pair with every job (it takes a
+                // freshly claimed batch for a single row).
+                let mut versions: Vec<i64> = chunk.iter().map(|j| j.version).collect();
+                versions.sort_unstable();
+                versions.dedup();
+                for version in versions {
+                    let mut qb = QueryBuilder::new("DELETE FROM sync_jobs WHERE lease_owner = ");
+                    qb.push_bind(claimant.owner)
+                        .push(" AND version = ")
+                        .push_bind(version)
+                        .push(" AND id IN (");
+                    let mut sep = qb.separated(", ");
+                    for j in chunk.iter().filter(|j| j.version == version) {
+                        sep.push_bind(j.id);
                     }
-                    first = false;
-                    qb.push("(")
-                        .push_bind(j.id)
-                        .push(", ")
-                        .push_bind(j.version)
-                        .push(")");
+                    qb.push(")");
+                    completed += qb.build().execute(&mut *tx).await?.rows_affected() as usize;
                 }
-                // `id IN (…)` lets both planners go through the primary key.
-                qb.push(") DELETE FROM sync_jobs WHERE lease_owner = ")
-                    .push_bind(claimant.owner)
-                    .push(" AND id IN (");
-                let mut sep = qb.separated(", ");
-                for j in chunk {
-                    sep.push_bind(j.id);
-                }
-                qb.push(
-                    ") AND EXISTS (SELECT 1 FROM d WHERE d.id = sync_jobs.id \
-                     AND d.version = sync_jobs.version)",
-                );
-                completed += qb.build().execute(&mut *tx).await?.rows_affected() as usize;
                 // What is still claimed of this batch changed during the
                 // call: due again at once, with the newer value.
                 // A change that arrived during the call starts a new
