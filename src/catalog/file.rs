@@ -388,6 +388,16 @@ mod tests {
         );
     }
 
+    /// Found next by the same target: the count behind a malformed
+    /// attribute and a tag left open to the end of the part.
+    #[test]
+    fn a_shared_string_count_behind_a_bad_attribute_is_refused() {
+        let bytes = include_bytes!("testdata/shared-string-count-behind-a-bad-attribute.xlsx");
+        let errors = read_xlsx(bytes).expect_err("the workbook must be refused");
+        let text = errors[0].to_string();
+        assert!(text.contains("declares 333333333333 strings"), "{text}");
+    }
+
     #[test]
     fn columns_are_named_as_a_spreadsheet_names_them() {
         let names: Vec<String> = [0, 25, 26, 51, 52, 701, 702, 16383]

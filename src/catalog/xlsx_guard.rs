@@ -52,35 +52,55 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
 }
 
 /// The `uniqueCount` of the part's `sst` element, read without reading the
-/// strings. `None` when there is none, or it is not a number the reader would
-/// act on.
+/// strings, with the reader set up as calamine sets it up. `None` when there
+/// is none, or no number the reader would act on.
 fn declared_count(part: impl Read) -> Option<u64> {
     let mut reader = Reader::from_reader(BufReader::new(part));
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
     let mut buf = Vec::new();
     loop {
         buf.clear();
         match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e) | Event::Empty(e)) => {
-                if e.local_name().as_ref() != "sst" {
-                    return None;
-                }
-                let value = e
-                    .attributes()
-                    .flatten()
-                    .find(|a| a.key.as_ref() == "uniqueCount")?
-                    .value;
-                let digits = value.trim();
-                let digits = digits.strip_prefix('+').unwrap_or(digits);
-                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                // Too long for a u64 is certainly too many.
-                return Some(digits.parse::<u64>().unwrap_or(u64::MAX));
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "sst" => {
+                return largest_count(e.attributes_raw());
             }
             Ok(Event::Eof) | Err(_) => return None,
             Ok(_) => {}
         }
     }
+}
+
+/// The largest `uniqueCount` in a tag's raw attributes. calamine reads
+/// attributes leniently (a malformed neighbour does not stop it), so this
+/// looks at every `uniqueCount = "…"` in the text rather than parsing the
+/// attributes strictly, which missed a count behind a malformed attribute.
+fn largest_count(raw: &str) -> Option<u64> {
+    const NAME: &str = "uniqueCount";
+    let mut best = None;
+    let mut rest = raw;
+    while let Some(i) = rest.find(NAME) {
+        rest = &rest[i + NAME.len()..];
+        let Some(after) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let after = after.trim_start();
+        let Some(quote) = after.chars().next().filter(|&c| c == '"' || c == '\'') else {
+            continue;
+        };
+        let value = after[1..].split(quote).next().unwrap_or_default();
+        let digits = value.trim();
+        let digits = digits.strip_prefix('+').unwrap_or(digits);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            // Too long for a u64 is certainly too many.
+            let n = digits.parse::<u64>().unwrap_or(u64::MAX);
+            best = best.max(Some(n));
+        }
+    }
+    best
 }
 
 #[cfg(test)]
@@ -115,6 +135,12 @@ mod tests {
         assert!(check(&workbook(prefixed)).is_err());
         let huge = r#"<sst uniqueCount="999999999999999999999999"/>"#;
         assert!(check(&workbook(huge)).is_err());
+        // Found next: a count behind a malformed attribute, which a strict
+        // attribute parser gave up on.
+        let messy = "<sst xmlns=\"x\" c\u{1}\u{2}=\"340\" uniqueCount=\"333333333333\"><si><t>a</t></si></sst>";
+        assert!(check(&workbook(messy)).is_err());
+        let nested = r#"<root><sst uniqueCount = '900000'><si><t>a</t></si></sst></root>"#;
+        assert!(check(&workbook(nested)).is_err());
     }
 
     #[test]
