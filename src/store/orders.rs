@@ -382,6 +382,35 @@ impl Store {
                         .bind(event_at)
                         .execute(&mut *tx)
                         .await?;
+                        if held > 0 {
+                            // A sale kho could not place before or after its
+                            // push leaves the belief as pushed, and when what
+                            // kho wants equals that belief (a shared shop is
+                            // never raised by an order) nothing would be
+                            // queued: a sale the shop did apply would stay
+                            // unseen. Such a listing is always corrected,
+                            // once its orders go quiet.
+                            let mut qb = sqlx::QueryBuilder::new(
+                                super::outbox::INSERT_JOBS.to_owned()
+                                    + "SELECT account_id, id, 'stock', 1, 'pending', ",
+                            );
+                            qb.push_bind(q.at + super::outbox::ORDER_QUIET)
+                                .push(", ")
+                                .push_bind(q.at)
+                                .push(", 0 FROM listings WHERE account_id = ")
+                                .push_bind(account_id)
+                                .push(" AND variant_id = ")
+                                .push_bind(variant_id)
+                                .push(
+                                    " AND remote_stock IS NOT NULL AND acked_at IS NOT NULL \
+                                     AND acked_at >= ",
+                                )
+                                .push_bind(event_at)
+                                .push(super::outbox::ON_CONFLICT_QUIET[0])
+                                .push_bind(q.due)
+                                .push(super::outbox::ON_CONFLICT_QUIET[1]);
+                            qb.build().execute(&mut *tx).await?;
+                        }
                     }
                     sqlx::query(
                         "UPDATE order_lines SET quantity = $2, reserved = $3, sold = $4, restocked = $5 \
