@@ -382,14 +382,21 @@ impl Store {
                         .bind(event_at)
                         .execute(&mut *tx)
                         .await?;
-                        if held > 0 {
-                            // A sale kho could not place before or after its
-                            // push leaves the belief as pushed, and when what
-                            // kho wants equals that belief (a shared shop is
-                            // never raised by an order) nothing would be
-                            // queued: a sale the shop did apply would stay
-                            // unseen. Such a listing is always corrected,
-                            // once its orders go quiet.
+                        {
+                            // An event kho cannot place before or after its
+                            // push leaves a belief that may be wrong either
+                            // way, and when what kho wants equals that belief
+                            // nothing would be queued: a sale the shop did
+                            // apply (a shared shop is never raised by an
+                            // order), or a cancellation the push overwrote,
+                            // would leave the shop one unit off. Such a
+                            // listing is always corrected, once its orders go
+                            // quiet.
+                            let uncertain_from = if held > 0 {
+                                order.ordered_at
+                            } else {
+                                order.remote_updated_at.unwrap_or(at)
+                            } - EVENT_TIME_UNCERTAINTY;
                             let mut qb = sqlx::QueryBuilder::new(
                                 super::outbox::INSERT_JOBS.to_owned()
                                     + "SELECT account_id, id, 'stock', 1, 'pending', ",
@@ -405,7 +412,7 @@ impl Store {
                                     " AND remote_stock IS NOT NULL AND acked_at IS NOT NULL \
                                      AND acked_at >= ",
                                 )
-                                .push_bind(event_at)
+                                .push_bind(uncertain_from)
                                 .push(super::outbox::ON_CONFLICT_QUIET[0])
                                 .push_bind(q.due)
                                 .push(super::outbox::ON_CONFLICT_QUIET[1]);
