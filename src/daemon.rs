@@ -42,6 +42,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     store.set_debounce(config.sync.debounce);
+    store.set_stock_policy(config.sync.stock_policy());
     let delist = config.sync.on_certificate_expiry == CertificateExpiry::Delist;
     let unknown = store.sync_accounts(&config.accounts, delist).await?;
     if !unknown.is_empty() {
@@ -94,6 +95,7 @@ pub async fn serve(
         stop_rx.clone(),
     ));
     tasks.spawn(certificate_check(store.clone(), stop_rx.clone()));
+    tasks.spawn(settle_bursts(store.clone(), stop_rx.clone()));
     tasks.spawn(gauges(store.clone(), metrics.clone(), stop_rx.clone()));
     if let Pool::Postgres(pool) = store.pool() {
         tasks.spawn(listen_for_jobs(
@@ -214,6 +216,20 @@ async fn token_refresher(
 /// Certificates expire at midnight: recomputing every listing's desired
 /// state every hour unlists expired products (and relists renewed ones)
 /// within the hour.
+/// Ends the bursts of SKUs whose orders went quiet (see
+/// [`Store::settle_quiet_bursts`]). A quarter of a second between looks keeps
+/// the end of a burst within the quiet window plus that.
+async fn settle_bursts(store: Store, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = store.settle_quiet_bursts().await {
+            tracing::warn!(error = %e, "ending quiet bursts failed");
+        }
+        if sleep_or_stop(&mut stop, Duration::from_millis(250)).await {
+            return;
+        }
+    }
+}
+
 async fn certificate_check(store: Store, mut stop: watch::Receiver<bool>) {
     loop {
         if sleep_or_stop(&mut stop, Duration::from_secs(3600)).await {

@@ -20,6 +20,7 @@ pub mod http;
 pub mod inventory;
 pub mod metrics;
 pub mod orders;
+pub mod outbox;
 pub mod reconcile;
 pub mod secrets;
 pub mod sim;

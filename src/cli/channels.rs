@@ -1,5 +1,6 @@
 //! `kho accounts list`, `kho link`, `kho sync`, `kho sim`.
 
+use crate::outbox::policy::JobKind;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -12,7 +13,8 @@ use super::{Failure, exit};
 use crate::config::{AccountConfig, Config};
 use crate::store::Store;
 use crate::sync::engine::{EngineSettings, Mode, Worker, instance_name};
-use crate::sync::plan::{self, Field};
+use crate::store::outbox::certificate_today;
+use crate::sync::plan;
 use crate::sync::{link, push};
 use std::time::Duration;
 
@@ -228,11 +230,11 @@ pub async fn sync(
     let mut code = exit::OK;
     for acc in accounts {
         let id = account_id(store, &acc.name).await?;
-        let listings = store.listings(id).await?;
-        let changes = plan::changes(&listings, &acc.allocation);
+        let (inputs, settling) = store.plan_inputs(id).await?;
+        let changes = plan::changes(&inputs, id, certificate_today(), &settling);
         let ch = channel(acc, &transport, store)?;
         let caps = ch.capabilities();
-        let ids = |f: Field| -> Vec<kho_channel::RemoteId> {
+        let ids = |f: JobKind| -> Vec<kho_channel::RemoteId> {
             changes
                 .iter()
                 .filter(|c| c.field == f)
@@ -243,8 +245,8 @@ pub async fn sync(
                 })
                 .collect()
         };
-        let calls = caps.stock_batch.calls_for(&ids(Field::Stock))
-            + caps.price_batch.calls_for(&ids(Field::Price));
+        let calls = caps.stock_batch.calls_for(&ids(JobKind::Stock))
+            + caps.price_batch.calls_for(&ids(JobKind::Price));
         let _ = writeln!(
             text,
             "{}: {} change(s), {calls} API call(s)",
@@ -253,17 +255,28 @@ pub async fn sync(
         );
         for c in &changes {
             let from = c.from.map_or("?".to_owned(), |v| v.to_string());
-            if c.field == Field::Status {
+            if c.field == JobKind::Status {
                 let state = |v: i64| if v == 1 { "listed" } else { "unlisted" };
                 let from = c.from.map_or("?", state);
                 let _ = writeln!(text, "  {} Status: {from} → {}", c.sku, state(c.to));
             } else {
-                let _ = writeln!(text, "  {} {:?}: {from} → {}", c.sku, c.field, c.to);
+                let field = if c.field == JobKind::Stock {
+                    "Stock"
+                } else {
+                    "Price"
+                };
+                let _ = writeln!(text, "  {} {field}: {from} → {}", c.sku, c.to);
             }
         }
         let mut doc = json!({ "account": acc.name, "changes": changes, "api_calls": calls });
         if !args.dry_run {
-            let variants: Vec<i64> = listings.iter().map(|l| l.variant_id).collect();
+            store.settle_quiet_bursts().await?;
+            let mut variants: Vec<i64> = inputs
+                .iter()
+                .filter(|l| l.account_id == id)
+                .map(|l| l.variant_id)
+                .collect();
+            variants.dedup();
             store.refresh_desired(&variants).await?;
             store.enqueue_differences(id).await?;
             let worker = Worker {
@@ -294,10 +307,10 @@ pub async fn sync(
                 dead.len()
             );
             for f in &report.failures {
-                let kind = match f.kind.as_str() {
-                    "stock" => "Stock",
-                    "price" => "Price",
-                    _ => "Status",
+                let kind = match f.kind {
+                    JobKind::Stock => "Stock",
+                    JobKind::Price => "Price",
+                    JobKind::Status => "Status",
                 };
                 let _ = writeln!(
                     text,

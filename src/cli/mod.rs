@@ -317,6 +317,8 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
 async fn open(config: &Config) -> Result<Store, Failure> {
     let store = Store::open(&config.database.url, config.database.max_connections).await?;
     store.set_keyring(config.secrets.keyring());
+    store.set_debounce(config.sync.debounce);
+    store.set_stock_policy(config.sync.stock_policy());
     Ok(store)
 }
 

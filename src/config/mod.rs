@@ -80,6 +80,27 @@ pub struct SyncConfig {
     pub debounce: Duration,
     /// Whether a completed return puts its units back in stock.
     pub restock_on_return: bool,
+    /// How long a SKU's orders must be quiet before every shop is brought to
+    /// its allocation (and a burst ends).
+    #[serde(with = "duration")]
+    pub quiet_window: Duration,
+    /// The burst guard: while a SKU's orders within `burst_window` take at
+    /// least this share (%) of what was available, its shared shops are
+    /// split into quotas until it goes quiet. 0 turns it off.
+    pub burst_percent: u32,
+    #[serde(with = "duration")]
+    pub burst_window: Duration,
+}
+
+impl SyncConfig {
+    /// The allocation policy's timing, as the store applies it.
+    pub fn stock_policy(&self) -> crate::store::StockPolicy {
+        crate::store::StockPolicy {
+            quiet: self.quiet_window,
+            burst_percent: self.burst_percent,
+            burst_window: self.burst_window,
+        }
+    }
 }
 
 impl SyncConfig {
@@ -297,6 +318,22 @@ impl Config {
         }
         if raw.sync.debounce > Duration::from_secs(60) {
             push("sync.debounce", "must be at most 60s".into());
+        }
+        if raw.sync.quiet_window < Duration::from_millis(100)
+            || raw.sync.quiet_window > Duration::from_secs(60)
+        {
+            push(
+                "sync.quiet_window",
+                "must be between 100ms and 60s (marketplaces report orders within seconds)".into(),
+            );
+        }
+        if raw.sync.burst_percent > 100 {
+            push("sync.burst_percent", "must be between 0 (off) and 100".into());
+        }
+        if raw.sync.burst_window < Duration::from_secs(1)
+            || raw.sync.burst_window > Duration::from_secs(3600)
+        {
+            push("sync.burst_window", "must be between 1s and 1h".into());
         }
         let accounts = account::resolve_all(raw.accounts, env, &mut problems);
         let secrets = secrets::resolve(raw.secrets, env, &mut problems);

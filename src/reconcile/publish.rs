@@ -11,7 +11,7 @@ use crate::catalog::CatalogEntry;
 use crate::config::AccountConfig;
 use crate::store::listings::LinkRow;
 use crate::store::{Store, StoreError};
-use crate::sync::allocation::desired_stock;
+use crate::outbox::policy::desired_stock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {

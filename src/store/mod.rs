@@ -55,6 +55,11 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("the database holds an unexpected value: {0}")]
     Corrupt(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A request the data does not allow (nothing was changed).
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Secrets(#[from] crate::secrets::SecretsError),
 }
@@ -98,6 +103,29 @@ struct Shared {
     wake: Notify,
     /// Seals and opens marketplace tokens (none: tokens cannot be stored).
     keyring: std::sync::RwLock<Option<Arc<crate::secrets::Keyring>>>,
+    /// The quiet window and the burst guard (`[sync]` in the configuration).
+    stock_policy: std::sync::RwLock<StockPolicy>,
+}
+
+/// The timing of the allocation policy (see [`crate::outbox::policy`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockPolicy {
+    /// How long a SKU's orders must be quiet before it is at rest.
+    pub quiet: Duration,
+    /// The burst guard starts when a SKU's orders within `burst_window` took
+    /// this share (%) of what was available; 0 turns it off.
+    pub burst_percent: u32,
+    pub burst_window: Duration,
+}
+
+impl Default for StockPolicy {
+    fn default() -> Self {
+        StockPolicy {
+            quiet: Duration::from_secs(2),
+            burst_percent: 5,
+            burst_window: Duration::from_secs(10),
+        }
+    }
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool.
@@ -154,6 +182,7 @@ impl Store {
                 debounce_ms: AtomicU64::new(100),
                 wake: Notify::new(),
                 keyring: std::sync::RwLock::new(None),
+                stock_policy: std::sync::RwLock::new(StockPolicy::default()),
             }),
         }
     }
@@ -167,6 +196,20 @@ impl Store {
     pub fn set_debounce(&self, debounce: Duration) {
         let ms = u64::try_from(debounce.as_millis()).unwrap_or(u64::MAX);
         self.shared.debounce_ms.store(ms, Ordering::Relaxed);
+    }
+
+    pub fn set_stock_policy(&self, policy: StockPolicy) {
+        match self.shared.stock_policy.write() {
+            Ok(mut slot) => *slot = policy,
+            Err(poisoned) => *poisoned.into_inner() = policy,
+        }
+    }
+
+    pub fn stock_policy(&self) -> StockPolicy {
+        match self.shared.stock_policy.read() {
+            Ok(p) => *p,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
     }
 
     pub fn debounce(&self) -> Duration {

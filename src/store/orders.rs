@@ -146,7 +146,7 @@ impl Store {
     ) -> Result<IngestOutcome> {
         let at = now();
         let q = self.order_context(account_id);
-        let incoming = state::as_str(order.status);
+        let burst_window = self.stock_policy().burst_window;
         let total: i64 = order
             .lines
             .iter()
@@ -172,7 +172,7 @@ impl Store {
             )
             .bind(account_id)
             .bind(&order.remote_order_id)
-            .bind(incoming)
+            .bind(state::as_str(order.status))
             .bind(&order.raw_status)
             .bind(total)
             .bind(order.ordered_at)
@@ -182,8 +182,16 @@ impl Store {
             .await?;
             let current = state::parse(&current)
                 .ok_or_else(|| StoreError::Corrupt(format!("order status {current:?}")))?;
-            let effective = state::effective(current, order.status);
+            let mut effective = state::effective(current, order.status);
             let applies = effective == order.status;
+            // A cancellation after the parcel left (a refused cash-on-delivery
+            // parcel, a return to sender) is a return on its way back: the
+            // units stay off the shelf until the return is received.
+            let after_pickup = effective == OrderStatus::Cancelled
+                && matches!(current, OrderStatus::Shipped | OrderStatus::Delivered);
+            if after_pickup {
+                effective = OrderStatus::Returned;
+            }
             let mut outcome = IngestOutcome {
                 order_id,
                 created: existed.is_none(),
@@ -191,16 +199,34 @@ impl Store {
                 ..IngestOutcome::default()
             };
             if applies {
-                sqlx::query(
-                    "UPDATE orders SET status = $2, raw_status = $3, total_vnd = $4, \
-                     remote_updated_at = $5, updated_at = $6 WHERE id = $1",
+                let (awaiting, received): (bool, bool) = sqlx::query_as(
+                    "SELECT awaiting_return, return_received FROM orders WHERE id = $1",
                 )
                 .bind(order_id)
-                .bind(incoming)
+                .fetch_one(&mut *tx)
+                .await?;
+                // The marketplace's return-completed status confirms the
+                // return; until then (or a person's confirmation) units of a
+                // cancellation after pickup are on the road.
+                let awaiting = if after_pickup {
+                    true
+                } else if order.status == OrderStatus::Returned {
+                    false
+                } else {
+                    awaiting
+                };
+                let restock = received || (!awaiting && restock_on_return);
+                sqlx::query(
+                    "UPDATE orders SET status = $2, raw_status = $3, total_vnd = $4, \
+                     remote_updated_at = $5, updated_at = $6, awaiting_return = $7 WHERE id = $1",
+                )
+                .bind(order_id)
+                .bind(state::as_str(effective))
                 .bind(&order.raw_status)
                 .bind(total)
                 .bind(order.remote_updated_at)
                 .bind(at)
+                .bind(awaiting)
                 .execute(&mut *tx)
                 .await?;
                 let producer_id: Option<i64> =
@@ -273,7 +299,7 @@ impl Store {
                         sold: row.sold,
                         restocked: row.restocked,
                     };
-                    let want = state::target(effective, *quantity, restock_on_return);
+                    let want = state::target(effective, *quantity, restock);
                     if have == want && row.quantity == *quantity {
                         continue;
                     }
@@ -364,6 +390,28 @@ impl Store {
                     // `QueueContext::order_account`).
                     let held = (want.reserved + want.sold) - (have.reserved + have.sold);
                     if held != 0 {
+                        // The burst guard's window: units ordered, and when
+                        // the SKU's orders last moved (quiet is measured
+                        // from there).
+                        let window_start = at
+                            - chrono::Duration::from_std(burst_window).unwrap_or_default();
+                        sqlx::query(
+                            "INSERT INTO variant_bursts (variant_id, window_start, window_units, \
+                             last_order_at, active) VALUES ($1, $2, $3, $2, FALSE) \
+                             ON CONFLICT (variant_id) DO UPDATE SET \
+                             window_units = CASE WHEN variant_bursts.window_start < $4 \
+                               THEN excluded.window_units \
+                               ELSE variant_bursts.window_units + excluded.window_units END, \
+                             window_start = CASE WHEN variant_bursts.window_start < $4 \
+                               THEN excluded.window_start ELSE variant_bursts.window_start END, \
+                             last_order_at = excluded.last_order_at",
+                        )
+                        .bind(variant_id)
+                        .bind(at)
+                        .bind(held.max(0))
+                        .bind(window_start)
+                        .execute(&mut *tx)
+                        .await?;
                         let event_at = if held > 0 {
                             order.ordered_at - EVENT_TIME_UNCERTAINTY
                         } else {
@@ -401,7 +449,7 @@ impl Store {
                                 super::outbox::INSERT_JOBS.to_owned()
                                     + "SELECT account_id, id, 'stock', 1, 'pending', ",
                             );
-                            qb.push_bind(q.at + super::outbox::ORDER_QUIET)
+                            qb.push_bind(q.at + q.quiet)
                                 .push(", ")
                                 .push_bind(q.at)
                                 .push(", 0 FROM listings WHERE account_id = ")
@@ -443,6 +491,93 @@ impl Store {
             self.wake();
         }
         Ok(outcome)
+    }
+
+    /// Records that a returned order's parcel is back on the shelf (a
+    /// person's confirmation): its sold units come back as `return`
+    /// movements, once, and every shop is offered them again. Returns the
+    /// units put back (0 when the return was recorded already).
+    pub async fn receive_return(
+        &self,
+        account_id: i64,
+        remote_order_id: &str,
+        actor: &str,
+    ) -> Result<i64> {
+        let at = now();
+        let q = self.rebalancing_context();
+        let reference = format!("order:{remote_order_id}");
+        let (units, queued) = in_tx!(self, |tx| {
+            let found: Option<(i64, String, bool)> = sqlx::query_as(
+                "SELECT id, status, return_received FROM orders \
+                 WHERE account_id = $1 AND remote_order_id = $2",
+            )
+            .bind(account_id)
+            .bind(remote_order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((order_id, status, received)) = found else {
+                return Err(StoreError::NotFound(format!("order {remote_order_id}")));
+            };
+            if status != "returned" {
+                return Err(StoreError::Refused(format!(
+                    "order {remote_order_id} is {status}, not a return: only a returned order \
+                     (or one cancelled after its parcel left) can be received back"
+                )));
+            }
+            // `in_tx!` runs its body in this function: a `return` here
+            // would leave it, so an already received return takes the
+            // empty path below (no lines left to put back).
+            sqlx::query(
+                "UPDATE orders SET return_received = TRUE, awaiting_return = FALSE, updated_at = $2 \
+                 WHERE id = $1",
+            )
+            .bind(order_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            let lines: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+                "SELECT id, variant_id, sold, restocked FROM order_lines \
+                 WHERE order_id = $1 AND variant_id IS NOT NULL AND sold > restocked AND $2",
+            )
+            .bind(order_id)
+            .bind(!received)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut units = 0i64;
+            let mut touched = Vec::new();
+            for (line_id, variant_id, sold, restocked) in lines {
+                let location: i64 = sqlx::query_scalar(
+                    "SELECT l.id FROM locations l JOIN products p ON p.producer_id = l.producer_id \
+                     JOIN variants v ON v.product_id = p.id WHERE v.id = $1 AND l.is_default",
+                )
+                .bind(variant_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                move_stock!(
+                    tx,
+                    variant_id,
+                    location,
+                    "return",
+                    sold - restocked,
+                    "return received",
+                    &reference,
+                    actor,
+                    at
+                );
+                sqlx::query("UPDATE order_lines SET restocked = sold WHERE id = $1")
+                    .bind(line_id)
+                    .execute(&mut *tx)
+                    .await?;
+                units += sold - restocked;
+                touched.push(variant_id);
+            }
+            let queued = refresh_desired!(tx, touched, q);
+            Ok::<_, StoreError>((units, queued))
+        })?;
+        if queued > 0 {
+            self.wake();
+        }
+        Ok(units)
     }
 
     pub async fn orders(

@@ -13,164 +13,27 @@ use serde::Serialize;
 use sqlx::QueryBuilder;
 
 use super::{Pool, Result, Store, StoreError, in_tx, now, with_pool};
-use crate::config::{Allocation, Backend};
-use crate::sync::allocation::desired_stock;
+use crate::config::Backend;
+use crate::outbox::policy::{Cause, JobKind, ListingInputs, QuotaWrite};
 
-/// Inputs of one listing's desired state.
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct DesiredInput {
-    pub listing_id: i64,
-    pub account_id: i64,
-    pub allocation: String,
-    pub delist_on_expiry: bool,
-    pub desired_stock: Option<i64>,
-    pub desired_price: Option<i64>,
-    pub desired_active: Option<bool>,
-    pub remote_stock: Option<i64>,
-    pub remote_price: Option<i64>,
-    pub remote_status: Option<String>,
-    pub available: i64,
-    pub price_vnd: i64,
-    pub product_active: bool,
-    pub variant_active: bool,
-    pub ocop_cert_expires: Option<NaiveDate>,
-    /// Partition mode: the account's quota at the last rebalance.
-    pub quota: Option<i64>,
-    /// Units the account's own orders took since that rebalance.
-    pub consumed: i64,
-    /// Which kinds have a pending job (claimed or not): 1 stock, 2 price,
-    /// 4 status. One correlated aggregate, so both planners probe the
-    /// `(listing_id, kind)` index per listing; three `EXISTS` let
-    /// PostgreSQL hash every pending job of the queue once per statement.
-    pub queued_kinds: i64,
-}
-
-impl DesiredInput {
-    fn queued(&self, bit: i64) -> bool {
-        self.queued_kinds & bit != 0
-    }
-}
-
-/// What a recomputation reads per listing. Which kinds have a pending job
-/// is summed over the listing's jobs found by `listing_id` alone (the
-/// `(listing_id, kind)` key, at most three rows): with `state` in the
-/// condition too, PostgreSQL combined that key with a scan of the whole
-/// `state` index for every listing on a freshly filled queue.
-pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id, a.allocation, \
-     a.delist_on_expiry, l.desired_stock, l.desired_price, l.desired_active, l.remote_stock, \
-     l.remote_price, l.remote_status, \
+/// What a recomputation reads per listing ([`ListingInputs`]). Whether a
+/// kind has a pending job is one probe of the `(listing_id, kind)` key per
+/// kind: with `state` alone in the condition, PostgreSQL combined the key
+/// with a scan of the whole `state` index for every listing on a freshly
+/// filled queue, and `EXISTS` was planned as a hash of every pending job.
+pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id, v.id AS variant_id, \
+     v.sku, l.remote_item_id, l.remote_variant_id, a.allocation, a.delist_on_expiry, l.desired_stock, l.desired_price, l.desired_active, \
+     l.remote_stock, l.remote_price, l.remote_status, \
      CAST(COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s WHERE s.variant_id = v.id), 0) AS BIGINT) AS available, \
      v.price_vnd, p.active AS product_active, v.active AS variant_active, p.ocop_cert_expires, \
      l.quota, l.consumed, \
-     CAST(COALESCE((SELECT SUM(CASE WHEN j.state <> 'pending' THEN 0 WHEN j.kind = 'stock' THEN 1 \
-       WHEN j.kind = 'price' THEN 2 ELSE 4 END) \
-       FROM sync_jobs j WHERE j.listing_id = l.id), 0) AS BIGINT) AS queued_kinds \
+     COALESCE((SELECT j.state = 'pending' FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'stock'), FALSE) AS queued_stock, \
+     COALESCE((SELECT j.state = 'pending' FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'price'), FALSE) AS queued_price, \
+     COALESCE((SELECT j.state = 'pending' FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'status'), FALSE) AS queued_status, \
+     COALESCE(b.active, FALSE) AS burst_active, CAST(COALESCE(b.window_units, 0) AS BIGINT) AS window_units \
      FROM listings l JOIN channel_accounts a ON a.id = l.account_id \
-     JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id WHERE ";
-
-/// The desired (stock, price, active) of a listing, and the partition
-/// quota to store when it is (re)allocated.
-///
-/// Partition accounts are allocated a quota of what is available when stock
-/// moves for reasons other than orders (receipts, counts, a new rule) and
-/// then show the quota less what their own orders took: a sale on one shop
-/// changes nothing on the others, and each shop's own sales are already
-/// counted by the marketplace, so no push can hand a shop back units it has
-/// sold but kho has not heard of yet. Shared accounts show what is available.
-/// An order never raises what a shared account shows: the marketplace may
-/// have sold more meanwhile than kho has heard of, and an absolute push of
-/// a higher value would hand those units out again. Only stock that arrives
-/// (receipts, counts, rebalances) raises it.
-pub(crate) fn desired(
-    input: &DesiredInput,
-    today: NaiveDate,
-    reallocate: bool,
-    order: bool,
-) -> ((i64, i64, bool), Option<i64>) {
-    let rule: Allocation = serde_json::from_str(&input.allocation).unwrap_or_default();
-    let expired = input.ocop_cert_expires.is_some_and(|d| d < today);
-    let active =
-        input.product_active && input.variant_active && !(input.delist_on_expiry && expired);
-    let (stock, quota) = match rule {
-        Allocation::Partition { .. } => match input.quota {
-            Some(q) if !reallocate => ((q - input.consumed).max(0), None),
-            _ => {
-                let q = desired_stock(input.available, &rule);
-                (q, Some(q))
-            }
-        },
-        Allocation::Shared { .. } => {
-            let shown = desired_stock(input.available, &rule);
-            match (order, input.remote_stock) {
-                (true, Some(remote)) => (shown.min(remote.max(0)), None),
-                _ => (shown, None),
-            }
-        }
-    };
-    ((stock, input.price_vnd, active), quota)
-}
-
-/// Which kinds of job a recomputation must queue: a kind whose desired value
-/// changed, or (first computation, after linking) differs from what the
-/// marketplace shows — and in both cases is not what it shows already —
-/// and any kind whose desired value changed while a job of it is pending.
-///
-/// The last rule closes a lost update: a worker may have claimed the job
-/// and be pushing the previous desired value right now. Without a version
-/// bump its completion would delete the job, leaving the marketplace on the
-/// older value even though the new one equals what kho believed it showed
-/// before that push.
-pub(crate) fn changed_kinds(input: &DesiredInput, new: (i64, i64, bool)) -> Vec<&'static str> {
-    let mut kinds = Vec::new();
-    let remote_active = input.remote_status.as_deref().map(|s| s == "active");
-    // Values for a listing being unlisted wait; when it is relisted they are
-    // compared with the marketplace afresh.
-    let relisted = input.desired_active == Some(false) && new.2;
-    let (desired_stock, desired_price) = if relisted {
-        (None, None)
-    } else {
-        (input.desired_stock, input.desired_price)
-    };
-    // Never queue what the marketplace already shows: a shop's own sale
-    // lowers its listing by itself, and pushing the same value again would
-    // overwrite sales it made since.
-    let decide = |stored: Option<bool>,
-                  differs_from_stored: bool,
-                  differs_from_remote: bool,
-                  queued: bool| {
-        (differs_from_remote && (stored.is_none() || differs_from_stored))
-            || (queued && differs_from_stored)
-    };
-    if new.2
-        && decide(
-            desired_stock.map(|_| true),
-            desired_stock != Some(new.0),
-            input.remote_stock != Some(new.0),
-            input.queued(1),
-        )
-    {
-        kinds.push("stock");
-    }
-    if new.2
-        && decide(
-            desired_price.map(|_| true),
-            desired_price != Some(new.1),
-            input.remote_price != Some(new.1),
-            input.queued(2),
-        )
-    {
-        kinds.push("price");
-    }
-    if decide(
-        input.desired_active,
-        input.desired_active != Some(new.2),
-        remote_active != Some(new.2),
-        input.queued(4),
-    ) {
-        kinds.push("status");
-    }
-    kinds
-}
+     JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id \
+     LEFT JOIN variant_bursts b ON b.variant_id = v.id WHERE ";
 
 /// The columns of a queued job, followed by one `VALUES` row per job:
 /// (account, listing, kind, version 1, 'pending', due, first queued, 0).
@@ -221,14 +84,14 @@ const WRITE_CHUNK: usize = 1000;
 /// PostgreSQL each statement is a round trip).
 #[derive(Default)]
 pub(crate) struct DesiredWrites {
-    /// (listing, new quota): partition quotas rebalanced.
-    pub quotas: Vec<(i64, i64)>,
+    /// (listing, new quota or none): quotas set or cleared.
+    pub quotas: Vec<(i64, Option<i64>)>,
     /// (listing, stock, price, active): desired values that changed.
     pub desired: Vec<(i64, i64, i64, bool)>,
     /// (account, listing, kind, due): jobs queued at the ordinary pace.
-    pub jobs: Vec<(i64, i64, &'static str, DateTime<Utc>)>,
+    pub jobs: Vec<(i64, i64, JobKind, DateTime<Utc>)>,
     /// As `jobs`, for jobs that wait for quiet (their quiet deadline).
-    pub quiet_jobs: Vec<(i64, i64, &'static str, DateTime<Utc>)>,
+    pub quiet_jobs: Vec<(i64, i64, JobKind, DateTime<Utc>)>,
 }
 
 impl DesiredWrites {
@@ -238,6 +101,7 @@ impl DesiredWrites {
         DB: sqlx::Database,
         <DB as sqlx::Database>::Arguments: Default,
         for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+        for<'t> Option<i64>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
         for<'t> bool: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
         for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
         for<'t> DateTime<Utc>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
@@ -274,7 +138,7 @@ impl DesiredWrites {
             qb.push_values(jobs.iter(), |mut b, (account, listing, kind, due)| {
                 b.push_bind(*account)
                     .push_bind(*listing)
-                    .push_bind(*kind)
+                    .push_bind(kind.as_str())
                     .push("1")
                     .push("'pending'")
                     .push_bind(*due)
@@ -297,7 +161,8 @@ impl DesiredWrites {
 /// Recomputes the desired state of every listing of the given variants inside
 /// the transaction `$tx` and queues a job for each kind that changed. Yields
 /// the number of jobs queued. Used by every writer that changes stock,
-/// prices or activity, so the change and its jobs commit together.
+/// prices or activity, so the change and its jobs commit together. What to
+/// write is decided by [`plan_writes`]; this only reads and writes.
 macro_rules! refresh_desired {
     ($tx:ident, $variants:expr, $q:expr) => {{
         let mut queued = 0usize;
@@ -309,42 +174,19 @@ macro_rules! refresh_desired {
                 sep.push_bind(*v);
             }
             qb.push(")");
-            let inputs: Vec<$crate::store::outbox::DesiredInput> =
+            let inputs: Vec<$crate::outbox::policy::ListingInputs> =
                 qb.build_query_as().fetch_all(&mut *$tx).await?;
-            let mut writes = $crate::store::outbox::DesiredWrites::default();
-            for input in &inputs {
-                let (new, quota) =
-                    $crate::store::outbox::desired(input, $q.today, $q.reallocate, $q.order);
-                let kinds = $crate::store::outbox::changed_kinds(input, new);
-                if let Some(quota) = quota {
-                    writes.quotas.push((input.listing_id, quota));
-                }
-                if input.desired_stock != Some(new.0)
-                    || input.desired_price != Some(new.1)
-                    || input.desired_active != Some(new.2)
-                {
-                    writes.desired.push((input.listing_id, new.0, new.1, new.2));
-                }
-                for kind in kinds {
-                    match $q.quiet_deadline(input.account_id, kind) {
-                        Some(quiet) => writes.quiet_jobs.push((
-                            input.account_id,
-                            input.listing_id,
-                            kind,
-                            quiet,
-                        )),
-                        None => {
-                            writes
-                                .jobs
-                                .push((input.account_id, input.listing_id, kind, $q.due))
-                        }
-                    }
-                    queued += 1;
-                }
+            let planned = $crate::store::outbox::plan_writes(&inputs, &$q);
+            for variant in &planned.bursts_started {
+                ::sqlx::query("UPDATE variant_bursts SET active = TRUE WHERE variant_id = $1")
+                    .bind(*variant)
+                    .execute(&mut *$tx)
+                    .await?;
             }
-            for mut statement in writes.statements(&$q) {
+            for mut statement in planned.writes.statements(&$q) {
                 statement.build().execute(&mut *$tx).await?;
             }
+            queued += planned.queued;
         }
         if queued > 0 && $q.postgres {
             ::sqlx::query("SELECT pg_notify('kho_sync', '')")
@@ -355,6 +197,82 @@ macro_rules! refresh_desired {
     }};
 }
 pub(crate) use refresh_desired;
+
+/// What one recomputation writes, decided from what it read.
+#[derive(Default)]
+pub(crate) struct PlannedWrites {
+    pub writes: DesiredWrites,
+    /// Variants whose burst guard this change turns on.
+    pub bursts_started: Vec<i64>,
+    /// Jobs queued (or moved).
+    pub queued: usize,
+}
+
+/// Applies the allocation policy to every listing read: desired values,
+/// quotas and jobs, and whether a variant's burst guard starts (an order
+/// whose window of orders took enough of what is left, on a SKU that more
+/// than one shared shop lists).
+pub(crate) fn plan_writes(inputs: &[ListingInputs], q: &QueueContext) -> PlannedWrites {
+    use std::collections::HashMap;
+    let mut peers: HashMap<i64, i64> = HashMap::new();
+    let mut burst: HashMap<i64, bool> = HashMap::new();
+    for input in inputs {
+        if input.is_shared() {
+            *peers.entry(input.variant_id).or_default() += 1;
+        }
+    }
+    let mut out = PlannedWrites::default();
+    for input in inputs {
+        let shared_peers = peers.get(&input.variant_id).copied().unwrap_or(0);
+        let on = *burst.entry(input.variant_id).or_insert_with(|| match q.cause {
+            Cause::Settle => false,
+            Cause::Order { .. }
+                if !input.burst_active
+                    && shared_peers > 1
+                    && crate::outbox::policy::burst_starts(
+                        input.window_units,
+                        input.available,
+                        q.burst_percent,
+                    ) =>
+            {
+                out.bursts_started.push(input.variant_id);
+                true
+            }
+            _ => input.burst_active,
+        });
+        let new = crate::outbox::policy::decide(input, q.today, q.cause, on, shared_peers);
+        let kinds =
+            crate::outbox::policy::changed_kinds(input, &new, matches!(q.cause, Cause::Settle));
+        match new.quota {
+            QuotaWrite::Keep => {}
+            QuotaWrite::Set(quota) => out.writes.quotas.push((input.listing_id, Some(quota))),
+            QuotaWrite::Clear => out.writes.quotas.push((input.listing_id, None)),
+        }
+        if input.desired_stock != Some(new.stock)
+            || input.desired_price != Some(new.price)
+            || input.desired_active != Some(new.active)
+        {
+            out.writes
+                .desired
+                .push((input.listing_id, new.stock, new.price, new.active));
+        }
+        for kind in kinds {
+            match q.quiet_deadline(input.account_id, kind) {
+                Some(quiet) => {
+                    out.writes
+                        .quiet_jobs
+                        .push((input.account_id, input.listing_id, kind, quiet))
+                }
+                None => out
+                    .writes
+                    .jobs
+                    .push((input.account_id, input.listing_id, kind, q.due)),
+            }
+            out.queued += 1;
+        }
+    }
+    out
+}
 
 /// The date certificates are judged by: the province's calendar day.
 pub fn certificate_today() -> NaiveDate {
@@ -368,7 +286,8 @@ pub fn certificate_today() -> NaiveDate {
 pub struct ClaimedJob {
     pub id: i64,
     pub listing_id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: JobKind,
     pub version: i64,
     pub attempts: i64,
     pub sku: String,
@@ -419,25 +338,25 @@ const FENCE: &str = "EXISTS (SELECT 1 FROM account_leases f WHERE f.account_id =
 /// The value a push of `job` sends (absolute: stock, price, or 1/0 for
 /// listed/unlisted).
 fn pushed_value(job: &ClaimedJob) -> i64 {
-    match job.kind.as_str() {
-        "stock" => job.desired_stock.unwrap_or_default(),
-        "price" => job.desired_price.unwrap_or_default(),
-        _ => i64::from(job.desired_active.unwrap_or(true)),
+    match job.kind {
+        JobKind::Stock => job.desired_stock.unwrap_or_default(),
+        JobKind::Price => job.desired_price.unwrap_or_default(),
+        JobKind::Status => i64::from(job.desired_active.unwrap_or(true)),
     }
 }
 
 /// (before, after) of a push, as the audit shows them.
 fn audit_values(job: &ClaimedJob) -> (Option<String>, Option<String>) {
-    match job.kind.as_str() {
-        "stock" => (
+    match job.kind {
+        JobKind::Stock => (
             job.remote_stock.map(|v| v.to_string()),
             job.desired_stock.map(|v| v.to_string()),
         ),
-        "price" => (
+        JobKind::Price => (
             job.remote_price.map(|v| v.to_string()),
             job.desired_price.map(|v| v.to_string()),
         ),
-        _ => (
+        JobKind::Status => (
             job.remote_status.clone(),
             job.desired_active
                 .map(|a| if a { "active" } else { "inactive" }.to_owned()),
@@ -451,52 +370,48 @@ pub(crate) struct QueueContext {
     pub due: DateTime<Utc>,
     pub today: NaiveDate,
     pub postgres: bool,
-    /// Stock moved for a reason other than an order: rebalance partitions.
-    pub reallocate: bool,
-    /// The change is an order: shared accounts may only go down.
-    pub order: bool,
-    /// The account whose order this is. A stock job on its own listing
-    /// corrects a sale kho could not place before or after its last push
-    /// (see `ingest_order`); pushing that absolute value while the shop is
-    /// still selling would overwrite sales not heard of yet and put sold
-    /// units back on sale. So such a job waits until the listing's orders
-    /// have been quiet for [`ORDER_QUIET`]: by then kho knows every sale and
-    /// the value is what the shop really has left.
-    pub order_account: Option<i64>,
+    pub cause: Cause,
+    /// How long a SKU's orders must be quiet before it is at rest.
+    pub quiet: chrono::Duration,
+    /// The burst guard's threshold (see [`crate::outbox::policy`]).
+    pub burst_percent: u32,
 }
-
-/// How long the ordering shop's own listing must go without an order before
-/// a correction of its stock is pushed: the marketplace's event-time
-/// uncertainty, so that every sale made before the push has been reported.
-pub(crate) const ORDER_QUIET: chrono::Duration = chrono::Duration::seconds(2);
 
 impl QueueContext {
     /// When a job of `kind` on a listing of `account_id` waits for quiet,
     /// the deadline it waits for.
-    pub(crate) fn quiet_deadline(&self, account_id: i64, kind: &str) -> Option<DateTime<Utc>> {
-        (kind == "stock" && self.order_account == Some(account_id)).then(|| self.at + ORDER_QUIET)
+    ///
+    /// A stock job on the ordering shop's own listing corrects a sale kho
+    /// could not place before or after its last push (see `ingest_order`);
+    /// pushing that absolute value while the shop is still selling would
+    /// overwrite sales not heard of yet and put sold units back on sale. So
+    /// such a job waits until the listing's orders have been quiet: by then
+    /// kho knows every sale and the value is what the shop really has left.
+    pub(crate) fn quiet_deadline(&self, account_id: i64, kind: JobKind) -> Option<DateTime<Utc>> {
+        (kind == JobKind::Stock && self.cause == Cause::Order { account_id })
+            .then(|| self.at + self.quiet)
     }
 }
 
 impl Store {
     pub(crate) fn queue_context(&self) -> QueueContext {
         let at = now();
+        let policy = self.stock_policy();
         QueueContext {
             at,
             due: at + chrono::Duration::from_std(self.debounce()).unwrap_or_default(),
             today: certificate_today(),
             postgres: self.backend() == Backend::Postgres,
-            reallocate: false,
-            order: false,
-            order_account: None,
+            cause: Cause::Edit,
+            quiet: chrono::Duration::from_std(policy.quiet).unwrap_or_default(),
+            burst_percent: policy.burst_percent,
         }
     }
 
     /// For the ingestion of an order of `account_id`.
     pub(crate) fn order_context(&self, account_id: i64) -> QueueContext {
         QueueContext {
-            order: true,
-            order_account: Some(account_id),
+            cause: Cause::Order { account_id },
             ..self.queue_context()
         }
     }
@@ -504,9 +419,76 @@ impl Store {
     /// For writers that move stock for other reasons than orders.
     pub(crate) fn rebalancing_context(&self) -> QueueContext {
         QueueContext {
-            reallocate: true,
+            cause: Cause::Stock,
             ..self.queue_context()
         }
+    }
+
+    /// Ends the bursts of SKUs whose orders have been quiet for the quiet
+    /// window: their shared shops get their whole allocation back, and every
+    /// listing of those SKUs is pushed its value whatever kho believes it
+    /// shows (by now every sale is known, so an absolute push is exact).
+    /// Returns the jobs queued. Run by the daemon a few times a second and
+    /// by `kho sync` before it drains.
+    pub async fn settle_quiet_bursts(&self) -> Result<usize> {
+        let q = QueueContext {
+            cause: Cause::Settle,
+            ..self.queue_context()
+        };
+        let cut = q.at - q.quiet;
+        let queued = in_tx!(self, |tx| {
+            let variants: Vec<i64> = sqlx::query_scalar(
+                "UPDATE variant_bursts SET active = FALSE, window_units = 0 \
+                 WHERE active AND last_order_at <= $1 RETURNING variant_id",
+            )
+            .bind(cut)
+            .fetch_all(&mut *tx)
+            .await?;
+            Ok::<_, StoreError>(refresh_desired!(tx, variants, q))
+        })?;
+        if queued > 0 {
+            self.wake();
+        }
+        Ok(queued)
+    }
+
+    /// What the sync plan of an account reads: every listing of the variants
+    /// the account lists (a burst splits a variant among all its shared
+    /// shops), and the variants whose burst `kho sync` would end first.
+    pub async fn plan_inputs(
+        &self,
+        account_id: i64,
+    ) -> Result<(Vec<ListingInputs>, std::collections::HashSet<i64>)> {
+        let cut = now()
+            - chrono::Duration::from_std(self.stock_policy().quiet).unwrap_or_default();
+        let sql = format!(
+            "{DESIRED_INPUTS}l.variant_id IN (SELECT variant_id FROM listings WHERE account_id = $1) \
+             ORDER BY v.sku, l.id"
+        );
+        Ok(with_pool!(self, |pool| {
+            let inputs: Vec<ListingInputs> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(account_id)
+                .fetch_all(pool)
+                .await?;
+            let settling: Vec<i64> = sqlx::query_scalar(
+                "SELECT variant_id FROM variant_bursts WHERE active AND last_order_at <= $1",
+            )
+            .bind(cut)
+            .fetch_all(pool)
+            .await?;
+            (inputs, settling.into_iter().collect())
+        }))
+    }
+
+    /// Variants whose burst guard is on, with when their last order came.
+    pub async fn active_bursts(&self) -> Result<Vec<(i64, DateTime<Utc>)>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT variant_id, last_order_at FROM variant_bursts WHERE active ORDER BY variant_id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     /// Recomputes desired state for the given variants and rebalances
@@ -803,7 +785,7 @@ impl Store {
             }
             let mut completed = 0usize;
             for chunk in jobs.chunks(CHUNK) {
-                for kind in ["stock", "price", "status"] {
+                for kind in JobKind::ALL {
                     let of_kind: Vec<&&ClaimedJob> =
                         chunk.iter().filter(|j| j.kind == kind).collect();
                     if of_kind.is_empty() {
@@ -829,12 +811,12 @@ impl Store {
                     // about the marketplace's stock (it sold those units
                     // itself): keep those changes on top of the pushed value.
                     qb.push(match kind {
-                        "stock" => {
+                        JobKind::Stock => {
                             "remote_stock = v.val + COALESCE(listings.remote_stock - v.claimed, 0), \
                              acked_stock = v.val"
                         }
-                        "price" => "remote_price = v.val, acked_price = v.val",
-                        _ => {
+                        JobKind::Price => "remote_price = v.val, acked_price = v.val",
+                        JobKind::Status => {
                             "remote_status = CASE WHEN v.val = 1 THEN 'active' ELSE 'inactive' END, \
                              acked_active = (v.val = 1)"
                         }
@@ -852,7 +834,7 @@ impl Store {
                     let (before, after) = audit_values(j);
                     row.push_bind(claimant.account_id)
                         .push_bind(j.listing_id)
-                        .push_bind(j.kind.clone())
+                        .push_bind(j.kind.as_str())
                         .push_bind(before)
                         .push_bind(after.unwrap_or_default())
                         .push_bind(claimant.owner)
@@ -1142,99 +1124,5 @@ impl Store {
             .fetch_one(pool)
             .await?
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A linked, listed listing that kho last saw at stock 100 and price
-    /// 50,000, wanting the same, with no job pending.
-    fn settled() -> DesiredInput {
-        DesiredInput {
-            listing_id: 1,
-            account_id: 1,
-            allocation: r#"{"mode":"shared"}"#.into(),
-            delist_on_expiry: true,
-            desired_stock: Some(100),
-            desired_price: Some(50_000),
-            desired_active: Some(true),
-            remote_stock: Some(100),
-            remote_price: Some(50_000),
-            remote_status: Some("active".into()),
-            available: 100,
-            price_vnd: 50_000,
-            product_active: true,
-            variant_active: true,
-            ocop_cert_expires: None,
-            quota: None,
-            consumed: 0,
-            queued_kinds: 0,
-        }
-    }
-
-    #[test]
-    fn a_change_is_queued_and_no_change_is_not() {
-        let input = settled();
-        assert!(changed_kinds(&input, (100, 50_000, true)).is_empty());
-        assert_eq!(changed_kinds(&input, (87, 50_000, true)), vec!["stock"]);
-        assert_eq!(changed_kinds(&input, (100, 51_000, true)), vec!["price"]);
-        assert_eq!(changed_kinds(&input, (100, 50_000, false)), vec!["status"]);
-    }
-
-    #[test]
-    fn a_value_the_marketplace_already_shows_is_not_queued() {
-        // Desired moved from 87 back to 100 before any push: the
-        // marketplace still shows 100, so nothing needs to go out.
-        let input = DesiredInput {
-            desired_stock: Some(87),
-            ..settled()
-        };
-        assert!(changed_kinds(&input, (100, 50_000, true)).is_empty());
-    }
-
-    #[test]
-    fn a_change_back_during_a_pending_push_is_queued_again() {
-        // A job to push 87 is pending (perhaps in flight); desired returns to
-        // 100, what kho last saw on the marketplace. The job's version must
-        // move, or completing the push of 87 would end it and leave 87 shown.
-        let stock = DesiredInput {
-            desired_stock: Some(87),
-            queued_kinds: 1,
-            ..settled()
-        };
-        assert_eq!(changed_kinds(&stock, (100, 50_000, true)), vec!["stock"]);
-        let price = DesiredInput {
-            desired_price: Some(49_000),
-            queued_kinds: 2,
-            ..settled()
-        };
-        assert_eq!(changed_kinds(&price, (100, 50_000, true)), vec!["price"]);
-        let status = DesiredInput {
-            remote_status: Some("inactive".into()),
-            queued_kinds: 4,
-            ..settled()
-        };
-        // A relisting push is pending (desired active, the marketplace
-        // unlisted) when the product is deactivated again.
-        assert_eq!(changed_kinds(&status, (100, 50_000, false)), vec!["status"]);
-        // An unlisting push is pending when the product is activated again.
-        let status = DesiredInput {
-            desired_active: Some(false),
-            queued_kinds: 4,
-            ..settled()
-        };
-        assert_eq!(changed_kinds(&status, (100, 50_000, true)), vec!["status"]);
-    }
-
-    #[test]
-    fn an_unchanged_value_leaves_a_pending_job_alone() {
-        let input = DesiredInput {
-            desired_stock: Some(87),
-            queued_kinds: 1,
-            ..settled()
-        };
-        assert!(changed_kinds(&input, (87, 50_000, true)).is_empty());
     }
 }

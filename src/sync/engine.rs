@@ -20,6 +20,7 @@ use rand::Rng;
 use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::outbox::policy::JobKind;
 use crate::store::accounts::AccountState;
 use crate::store::outbox::{Claimant, ClaimedJob};
 use crate::store::{Store, StoreError};
@@ -80,7 +81,7 @@ pub enum Mode {
 #[derive(Debug, Clone, Serialize)]
 pub struct Failure {
     pub sku: String,
-    pub kind: String,
+    pub kind: JobKind,
     pub value: String,
     pub error: String,
     /// Parked as a dead letter (permanent), or still being retried.
@@ -338,12 +339,12 @@ impl Worker {
         // updates to unlisted products) and queued again when it relists.
         let (held, jobs): (Vec<&ClaimedJob>, Vec<&ClaimedJob>) = jobs
             .iter()
-            .partition(|j| j.kind != "status" && j.desired_active == Some(false));
+            .partition(|j| j.kind != JobKind::Status && j.desired_active == Some(false));
         if !held.is_empty() {
             let ids: Vec<i64> = held.iter().map(|j| j.id).collect();
             self.store.drop_jobs(&ids, &self.settings.instance).await?;
         }
-        for kind in ["status", "stock", "price"] {
+        for kind in [JobKind::Status, JobKind::Stock, JobKind::Price] {
             let group: Vec<&ClaimedJob> = jobs.iter().copied().filter(|j| j.kind == kind).collect();
             if group.is_empty() {
                 continue;
@@ -389,10 +390,10 @@ impl Worker {
                             for job in &done {
                                 let secs =
                                     (now - job.first_queued_at).num_milliseconds() as f64 / 1000.0;
-                                metrics::histogram!("kho_change_to_push_seconds", "account" => self.name().to_owned(), "kind" => kind).record(secs.max(0.0));
+                                metrics::histogram!("kho_change_to_push_seconds", "account" => self.name().to_owned(), "kind" => kind.as_str()).record(secs.max(0.0));
                             }
                             report.pushed += n;
-                            metrics::counter!("kho_pushes_total", "account" => self.name().to_owned(), "kind" => kind, "result" => "ok").increment(n as u64);
+                            metrics::counter!("kho_pushes_total", "account" => self.name().to_owned(), "kind" => kind.as_str(), "result" => "ok").increment(n as u64);
                         }
                         None => {
                             tracing::warn!(
@@ -412,7 +413,7 @@ impl Worker {
     /// job, in order.
     async fn call(
         &self,
-        kind: &str,
+        kind: JobKind,
         group: &[&ClaimedJob],
     ) -> Result<Vec<Result<(), ChannelError>>, ChannelError> {
         let id = |j: &ClaimedJob| {
@@ -434,7 +435,7 @@ impl Worker {
                 .collect()
         };
         match kind {
-            "stock" => {
+            JobKind::Stock => {
                 let updates: Vec<StockUpdate> = group
                     .iter()
                     .map(|j| StockUpdate {
@@ -444,7 +445,7 @@ impl Worker {
                     .collect();
                 Ok(by_key(self.channel.update_stock(&updates).await?))
             }
-            "price" => {
+            JobKind::Price => {
                 let updates: Vec<PriceUpdate> = group
                     .iter()
                     .filter_map(|j| {
@@ -456,7 +457,7 @@ impl Worker {
                     .collect();
                 Ok(by_key(self.channel.update_price(&updates).await?))
             }
-            _ => {
+            JobKind::Status => {
                 // Marketplaces list and unlist whole items.
                 let mut items: Vec<StatusChange> = Vec::new();
                 for j in group {
@@ -493,22 +494,22 @@ impl Worker {
     ) -> Result<Option<Duration>, StoreError> {
         let owner = &self.settings.instance;
         let message = e.to_string();
-        let value = match job.kind.as_str() {
-            "stock" => job.desired_stock.map(|v| v.to_string()),
-            "price" => job.desired_price.map(|v| v.to_string()),
-            _ => job
+        let value = match job.kind {
+            JobKind::Stock => job.desired_stock.map(|v| v.to_string()),
+            JobKind::Price => job.desired_price.map(|v| v.to_string()),
+            JobKind::Status => job
                 .desired_active
                 .map(|a| if a { "active" } else { "inactive" }.to_owned()),
         }
         .unwrap_or_default();
         let mut failure = Failure {
             sku: job.sku.clone(),
-            kind: job.kind.clone(),
+            kind: job.kind,
             value,
             error: message.clone(),
             dead: false,
         };
-        metrics::counter!("kho_pushes_total", "account" => self.name().to_owned(), "kind" => job.kind.clone(), "result" => "failed").increment(1);
+        metrics::counter!("kho_pushes_total", "account" => self.name().to_owned(), "kind" => job.kind.as_str(), "result" => "failed").increment(1);
         let pause = match &e.kind {
             ErrorKind::RateLimited { retry_after, .. } => {
                 let wait = retry_after.unwrap_or(Duration::from_secs(1));

@@ -1,9 +1,8 @@
 //! Keeping marketplaces in line with the canonical store: what each linked
-//! listing should show (`allocation`, `plan`), linking remote listings to
+//! listing should show (`plan`, from `outbox::policy`), linking remote listings to
 //! variants (`link`), the per-account workers that push the difference
 //! (`engine`), and account-wide failures (`push`).
 
-pub mod allocation;
 pub mod engine;
 pub mod link;
 pub mod plan;

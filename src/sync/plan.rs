@@ -1,64 +1,79 @@
-//! What a push would change: for each linked listing, the canonical value
-//! against the value the marketplace is believed to show.
+//! What the next push of an account sends (`kho sync --dry-run`): for each
+//! linked listing, the value the allocation policy wants against the value
+//! the marketplace is believed to show, for every field `kho sync` would
+//! push — a pending job, a change the policy queues, or a difference from
+//! the marketplace.
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::allocation::desired_stock;
-use crate::config::Allocation;
-use crate::store::listings::ListingRow;
+use crate::outbox::policy::{Cause, JobKind, ListingInputs, changed_kinds, decide};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Field {
-    Stock,
-    Price,
-    /// 1 listed, 0 unlisted.
-    Status,
-}
-
-/// One field of one listing to change.
+/// One field of one listing to push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
     pub listing_id: i64,
     pub sku: String,
     pub remote_item_id: String,
     pub remote_variant_id: String,
-    pub field: Field,
+    pub field: JobKind,
     /// What the marketplace is believed to show (`None`: never seen).
     pub from: Option<i64>,
+    /// What the push sends (status: 1 listed, 0 unlisted).
     pub to: i64,
 }
 
-/// The changes that bring `listings` to their canonical values.
-pub fn changes(listings: &[ListingRow], rule: &Allocation) -> Vec<Change> {
+/// The pushes that `kho sync` would make for `account_id`. `inputs` holds
+/// every listing of the variants the account lists (a burst splits a
+/// variant among all its shared shops); `settling` the variants whose burst
+/// `kho sync` ends before it pushes.
+pub fn changes(
+    inputs: &[ListingInputs],
+    account_id: i64,
+    today: NaiveDate,
+    settling: &HashSet<i64>,
+) -> Vec<Change> {
+    let mut peers: HashMap<i64, i64> = HashMap::new();
+    for input in inputs.iter().filter(|i| i.is_shared()) {
+        *peers.entry(input.variant_id).or_default() += 1;
+    }
     let mut out = Vec::new();
-    for l in listings {
-        let stock = desired_stock(l.on_hand - l.reserved, rule);
-        let mut push = |field, from: Option<i64>, to: i64| {
-            if from != Some(to) {
+    for input in inputs.iter().filter(|i| i.account_id == account_id) {
+        let settle = settling.contains(&input.variant_id);
+        let cause = if settle { Cause::Settle } else { Cause::Edit };
+        let burst = input.burst_active && !settle;
+        let shared_peers = peers.get(&input.variant_id).copied().unwrap_or(0);
+        let new = decide(input, today, cause, burst, shared_peers);
+        let queued = changed_kinds(input, &new, settle);
+        let remote_active = input
+            .remote_status
+            .as_deref()
+            .map(|s| i64::from(s == "active"));
+        let fields = [
+            (JobKind::Status, remote_active, i64::from(new.active)),
+            (JobKind::Stock, input.remote_stock, new.stock),
+            (JobKind::Price, input.remote_price, new.price),
+        ];
+        for (field, from, to) in fields {
+            // Values of a listing kho unlists wait until it is relisted
+            // (marketplaces refuse updates to unlisted products).
+            if !new.active && field != JobKind::Status {
+                continue;
+            }
+            if from != Some(to) || queued.contains(&field) || input.queued(field) {
                 out.push(Change {
-                    listing_id: l.id,
-                    sku: l.sku.clone(),
-                    remote_item_id: l.remote_item_id.clone(),
-                    remote_variant_id: l.remote_variant_id.clone(),
+                    listing_id: input.listing_id,
+                    sku: input.sku.clone(),
+                    remote_item_id: input.remote_item_id.clone(),
+                    remote_variant_id: input.remote_variant_id.clone(),
                     field,
                     from,
                     to,
                 });
             }
-        };
-        if l.desired_active == Some(false) {
-            // Unlisted by kho (inactive product, expired certificate): its
-            // values wait until it is relisted.
-            let remote = l.remote_status.as_deref().map(|s| i64::from(s == "active"));
-            push(Field::Status, remote, 0);
-            continue;
         }
-        if l.remote_status.as_deref() == Some("inactive") && l.desired_active == Some(true) {
-            push(Field::Status, Some(0), 1);
-        }
-        push(Field::Stock, l.remote_stock, stock);
-        push(Field::Price, l.remote_price, l.price_vnd);
     }
     out
 }
