@@ -1,16 +1,17 @@
 -- Stock truth (PostgreSQL dialect).
 --
--- The burst guard: per variant, the units its orders took in the current
--- window and whether its shared shops are split into quotas until its orders
--- go quiet (see src/outbox/policy.rs).
+-- Per variant: the units its orders took in the current window, whether the
+-- burst guard splits its shared shops into quotas, and whether its orders
+-- moved since it was last at rest (see src/outbox/policy.rs).
 CREATE TABLE variant_bursts (
     variant_id    BIGINT PRIMARY KEY REFERENCES variants (id) ON DELETE CASCADE,
     window_start  TIMESTAMPTZ NOT NULL,
     window_units  BIGINT NOT NULL,
     last_order_at TIMESTAMPTZ NOT NULL,
-    active        BOOLEAN NOT NULL DEFAULT FALSE
+    active        BOOLEAN NOT NULL DEFAULT FALSE,
+    unsettled     BOOLEAN NOT NULL DEFAULT FALSE
 );
-CREATE INDEX variant_bursts_active ON variant_bursts (last_order_at) WHERE active;
+CREATE INDEX variant_bursts_unsettled ON variant_bursts (last_order_at) WHERE unsettled;
 
 -- A cancellation after the parcel left is a return on its way back: its
 -- units count again only when the return is received (by a person, or by the

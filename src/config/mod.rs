@@ -328,7 +328,10 @@ impl Config {
             );
         }
         if raw.sync.burst_percent > 100 {
-            push("sync.burst_percent", "must be between 0 (off) and 100".into());
+            push(
+                "sync.burst_percent",
+                "must be between 0 (off) and 100".into(),
+            );
         }
         if raw.sync.burst_window < Duration::from_secs(1)
             || raw.sync.burst_window > Duration::from_secs(3600)

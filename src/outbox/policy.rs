@@ -190,9 +190,38 @@ pub enum Cause {
     Stock,
     /// An order event of the given account.
     Order { account_id: i64 },
-    /// A SKU's orders went quiet: its burst ends and every listing is pushed
-    /// its allocation, whatever kho believes it shows.
-    Settle,
+    /// A SKU's orders went quiet: it is at rest. Its burst (if any) ends,
+    /// partition quotas that a shop sold past are rebalanced, and with
+    /// `force` (the end of a burst) every listing is pushed its allocation
+    /// whatever kho believes it shows.
+    Settle { force: bool },
+}
+
+/// What the policy knows of a listing's variant as a whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VariantView {
+    /// The burst guard is on.
+    pub burst: bool,
+    /// Shared-mode listings of the variant (a burst splits among them).
+    pub shared_peers: i64,
+    /// Its partition listings would show more together than is available
+    /// (a shop sold past its quota while a push overwrote its sales).
+    pub partition_over: bool,
+}
+
+impl VariantView {
+    /// The view of the variant of `inputs[0]`, from all its listings read.
+    pub fn of(listings: &[&ListingInputs]) -> VariantView {
+        let shared_peers = listings.iter().filter(|l| l.is_shared()).count() as i64;
+        let partition: Vec<&&ListingInputs> = listings.iter().filter(|l| !l.is_shared()).collect();
+        let shown: i64 = partition.iter().map(|l| l.at_rest()).sum();
+        let available = listings.first().map_or(0, |l| l.available.max(0));
+        VariantView {
+            burst: listings.first().is_some_and(|l| l.burst_active),
+            shared_peers,
+            partition_over: !partition.is_empty() && shown > available,
+        }
+    }
 }
 
 /// What to do with a listing's quota.
@@ -214,18 +243,25 @@ pub struct Decision {
     pub quota: QuotaWrite,
 }
 
-/// What a listing should show now. `shared_peers` is the number of
-/// shared-mode listings of the same variant (the burst guard splits the
-/// allocation among them); `burst` whether the variant's burst guard is on.
+/// What a listing should show now, given why the recomputation runs and what
+/// is known of its variant as a whole (`variant.burst` already says whether
+/// this change starts or ends a burst).
 pub fn decide(
     input: &ListingInputs,
     today: NaiveDate,
     cause: Cause,
-    burst: bool,
-    shared_peers: i64,
+    variant: VariantView,
 ) -> Decision {
     let rule = input.rule();
-    let rebalance = matches!(cause, Cause::Stock);
+    // Quotas are rebalanced when stock moves for another reason than an
+    // order, and when the partition shops of a SKU would show more together
+    // than is available (a push overwrote a shop's sales and it sold past
+    // its quota): the others give up the difference at once.
+    let rebalance = match cause {
+        Cause::Stock => true,
+        Cause::Settle { .. } | Cause::Order { .. } => variant.partition_over,
+        Cause::Edit => false,
+    };
     let quota_mode = |split: i64| match input.quota {
         Some(q) if !rebalance => ((q - input.consumed).max(0), QuotaWrite::Keep),
         _ => {
@@ -235,7 +271,9 @@ pub fn decide(
     };
     let (stock, quota) = match rule {
         Allocation::Partition { .. } => quota_mode(1),
-        Allocation::Shared { .. } if burst && shared_peers > 1 => quota_mode(shared_peers),
+        Allocation::Shared { .. } if variant.burst && variant.shared_peers > 1 => {
+            quota_mode(variant.shared_peers)
+        }
         Allocation::Shared { .. } => (
             desired_stock(input.available, &rule),
             if input.quota.is_some() {
@@ -290,10 +328,11 @@ pub fn changed_kinds(input: &ListingInputs, new: &Decision, force_stock: bool) -
     // Never queue what the marketplace already shows: a shop's own sale
     // lowers its listing by itself, and pushing the same value again would
     // overwrite sales it made since.
-    let wanted = |stored: Option<bool>, differs_from_stored: bool, differs_from_remote: bool, kind| {
-        (differs_from_remote && (stored.is_none() || differs_from_stored))
-            || (input.queued(kind) && differs_from_stored)
-    };
+    let wanted =
+        |stored: Option<bool>, differs_from_stored: bool, differs_from_remote: bool, kind| {
+            (differs_from_remote && (stored.is_none() || differs_from_stored))
+                || (input.queued(kind) && differs_from_stored)
+        };
     if new.active
         && (force_stock
             || wanted(

@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::catalog::CatalogEntry;
 use crate::config::AccountConfig;
+use crate::outbox::policy::desired_stock;
 use crate::store::listings::LinkRow;
 use crate::store::{Store, StoreError};
-use crate::outbox::policy::desired_stock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {

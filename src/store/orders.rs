@@ -393,18 +393,18 @@ impl Store {
                         // The burst guard's window: units ordered, and when
                         // the SKU's orders last moved (quiet is measured
                         // from there).
-                        let window_start = at
-                            - chrono::Duration::from_std(burst_window).unwrap_or_default();
+                        let window_start =
+                            at - chrono::Duration::from_std(burst_window).unwrap_or_default();
                         sqlx::query(
                             "INSERT INTO variant_bursts (variant_id, window_start, window_units, \
-                             last_order_at, active) VALUES ($1, $2, $3, $2, FALSE) \
+                             last_order_at, active, unsettled) VALUES ($1, $2, $3, $2, FALSE, TRUE) \
                              ON CONFLICT (variant_id) DO UPDATE SET \
                              window_units = CASE WHEN variant_bursts.window_start < $4 \
                                THEN excluded.window_units \
                                ELSE variant_bursts.window_units + excluded.window_units END, \
                              window_start = CASE WHEN variant_bursts.window_start < $4 \
                                THEN excluded.window_start ELSE variant_bursts.window_start END, \
-                             last_order_at = excluded.last_order_at",
+                             last_order_at = excluded.last_order_at, unsettled = TRUE",
                         )
                         .bind(variant_id)
                         .bind(at)

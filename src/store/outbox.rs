@@ -14,7 +14,7 @@ use sqlx::QueryBuilder;
 
 use super::{Pool, Result, Store, StoreError, in_tx, now, with_pool};
 use crate::config::Backend;
-use crate::outbox::policy::{Cause, JobKind, ListingInputs, QuotaWrite};
+use crate::outbox::policy::{Cause, JobKind, ListingInputs, QuotaWrite, VariantView};
 
 /// What a recomputation reads per listing ([`ListingInputs`]). Whether a
 /// kind has a pending job is one probe of the `(listing_id, kind)` key per
@@ -214,35 +214,43 @@ pub(crate) struct PlannedWrites {
 /// than one shared shop lists).
 pub(crate) fn plan_writes(inputs: &[ListingInputs], q: &QueueContext) -> PlannedWrites {
     use std::collections::HashMap;
-    let mut peers: HashMap<i64, i64> = HashMap::new();
-    let mut burst: HashMap<i64, bool> = HashMap::new();
+    let mut by_variant: HashMap<i64, Vec<&ListingInputs>> = HashMap::new();
     for input in inputs {
-        if input.is_shared() {
-            *peers.entry(input.variant_id).or_default() += 1;
-        }
+        by_variant.entry(input.variant_id).or_default().push(input);
     }
     let mut out = PlannedWrites::default();
-    for input in inputs {
-        let shared_peers = peers.get(&input.variant_id).copied().unwrap_or(0);
-        let on = *burst.entry(input.variant_id).or_insert_with(|| match q.cause {
-            Cause::Settle => false,
+    let mut views: HashMap<i64, VariantView> = HashMap::new();
+    for (variant, listings) in &by_variant {
+        let mut view = VariantView::of(listings);
+        match q.cause {
+            Cause::Settle { .. } => view.burst = false,
             Cause::Order { .. }
-                if !input.burst_active
-                    && shared_peers > 1
-                    && crate::outbox::policy::burst_starts(
-                        input.window_units,
-                        input.available,
-                        q.burst_percent,
-                    ) =>
+                if !view.burst
+                    && view.shared_peers > 1
+                    && listings.first().is_some_and(|l| {
+                        crate::outbox::policy::burst_starts(
+                            l.window_units,
+                            l.available,
+                            q.burst_percent,
+                        )
+                    }) =>
             {
-                out.bursts_started.push(input.variant_id);
-                true
+                out.bursts_started.push(*variant);
+                view.burst = true;
             }
-            _ => input.burst_active,
-        });
-        let new = crate::outbox::policy::decide(input, q.today, q.cause, on, shared_peers);
-        let kinds =
-            crate::outbox::policy::changed_kinds(input, &new, matches!(q.cause, Cause::Settle));
+            _ => {}
+        }
+        views.insert(*variant, view);
+    }
+    out.bursts_started.sort_unstable();
+    for input in inputs {
+        let view = views.get(&input.variant_id).copied().unwrap_or_default();
+        let new = crate::outbox::policy::decide(input, q.today, q.cause, view);
+        let kinds = crate::outbox::policy::changed_kinds(
+            input,
+            &new,
+            matches!(q.cause, Cause::Settle { force: true }),
+        );
         match new.quota {
             QuotaWrite::Keep => {}
             QuotaWrite::Set(quota) => out.writes.quotas.push((input.listing_id, Some(quota))),
@@ -424,27 +432,51 @@ impl Store {
         }
     }
 
-    /// Ends the bursts of SKUs whose orders have been quiet for the quiet
-    /// window: their shared shops get their whole allocation back, and every
-    /// listing of those SKUs is pushed its value whatever kho believes it
-    /// shows (by now every sale is known, so an absolute push is exact).
-    /// Returns the jobs queued. Run by the daemon a few times a second and
-    /// by `kho sync` before it drains.
+    /// Brings the SKUs whose orders have been quiet for the quiet window to
+    /// rest: a burst ends (its shared shops get their whole allocation back,
+    /// and every listing of the SKU is pushed its value whatever kho believes
+    /// it shows: by now every sale is known, so an absolute push is exact),
+    /// and partition quotas a shop sold past are rebalanced. Returns the
+    /// jobs queued. Run by the daemon a few times a second and by `kho sync`
+    /// before it drains.
     pub async fn settle_quiet_bursts(&self) -> Result<usize> {
-        let q = QueueContext {
-            cause: Cause::Settle,
-            ..self.queue_context()
-        };
-        let cut = q.at - q.quiet;
+        let base = self.queue_context();
+        let cut = base.at - base.quiet;
         let queued = in_tx!(self, |tx| {
-            let variants: Vec<i64> = sqlx::query_scalar(
-                "UPDATE variant_bursts SET active = FALSE, window_units = 0 \
-                 WHERE active AND last_order_at <= $1 RETURNING variant_id",
+            let due: Vec<(i64, bool)> = sqlx::query_as(
+                "SELECT variant_id, active FROM variant_bursts \
+                 WHERE unsettled AND last_order_at <= $1 ORDER BY variant_id",
             )
             .bind(cut)
             .fetch_all(&mut *tx)
             .await?;
-            Ok::<_, StoreError>(refresh_desired!(tx, variants, q))
+            let mut queued = 0;
+            for force in [true, false] {
+                let variants: Vec<i64> = due
+                    .iter()
+                    .filter(|(_, active)| *active == force)
+                    .map(|(v, _)| *v)
+                    .collect();
+                for chunk in variants.chunks(500) {
+                    let mut qb = QueryBuilder::new(
+                        "UPDATE variant_bursts SET active = FALSE, unsettled = FALSE, \
+                         window_units = 0 WHERE last_order_at <= ",
+                    );
+                    qb.push_bind(cut).push(" AND variant_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for v in chunk {
+                        sep.push_bind(*v);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let q = QueueContext {
+                    cause: Cause::Settle { force },
+                    ..self.queue_context()
+                };
+                queued += refresh_desired!(tx, variants, q);
+            }
+            Ok::<_, StoreError>(queued)
         })?;
         if queued > 0 {
             self.wake();
@@ -459,8 +491,7 @@ impl Store {
         &self,
         account_id: i64,
     ) -> Result<(Vec<ListingInputs>, std::collections::HashSet<i64>)> {
-        let cut = now()
-            - chrono::Duration::from_std(self.stock_policy().quiet).unwrap_or_default();
+        let cut = now() - chrono::Duration::from_std(self.stock_policy().quiet).unwrap_or_default();
         let sql = format!(
             "{DESIRED_INPUTS}l.variant_id IN (SELECT variant_id FROM listings WHERE account_id = $1) \
              ORDER BY v.sku, l.id"
@@ -471,7 +502,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?;
             let settling: Vec<i64> = sqlx::query_scalar(
-                "SELECT variant_id FROM variant_bursts WHERE active AND last_order_at <= $1",
+                "SELECT variant_id FROM variant_bursts WHERE unsettled AND last_order_at <= $1",
             )
             .bind(cut)
             .fetch_all(pool)

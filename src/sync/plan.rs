@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::outbox::policy::{Cause, JobKind, ListingInputs, changed_kinds, decide};
+use crate::outbox::policy::{Cause, JobKind, ListingInputs, VariantView, changed_kinds, decide};
 
 /// One field of one listing to push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,18 +35,26 @@ pub fn changes(
     today: NaiveDate,
     settling: &HashSet<i64>,
 ) -> Vec<Change> {
-    let mut peers: HashMap<i64, i64> = HashMap::new();
-    for input in inputs.iter().filter(|i| i.is_shared()) {
-        *peers.entry(input.variant_id).or_default() += 1;
+    let mut by_variant: HashMap<i64, Vec<&ListingInputs>> = HashMap::new();
+    for input in inputs {
+        by_variant.entry(input.variant_id).or_default().push(input);
     }
     let mut out = Vec::new();
     for input in inputs.iter().filter(|i| i.account_id == account_id) {
         let settle = settling.contains(&input.variant_id);
-        let cause = if settle { Cause::Settle } else { Cause::Edit };
-        let burst = input.burst_active && !settle;
-        let shared_peers = peers.get(&input.variant_id).copied().unwrap_or(0);
-        let new = decide(input, today, cause, burst, shared_peers);
-        let queued = changed_kinds(input, &new, settle);
+        let mut view = by_variant
+            .get(&input.variant_id)
+            .map(|l| VariantView::of(l))
+            .unwrap_or_default();
+        let force = settle && view.burst;
+        let cause = if settle {
+            view.burst = false;
+            Cause::Settle { force }
+        } else {
+            Cause::Edit
+        };
+        let new = decide(input, today, cause, view);
+        let queued = changed_kinds(input, &new, force);
         let remote_active = input
             .remote_status
             .as_deref()

@@ -18,5 +18,6 @@ mod reconcile;
 mod secrets;
 mod shopee_sync;
 mod stock_cli;
+mod stock_truth;
 mod store_contract;
 mod tiktok_sync;

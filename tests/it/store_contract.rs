@@ -437,7 +437,10 @@ both_backends!(a_change_back_during_a_push_is_pushed_again, |db| {
         .claim_jobs(account, "worker", Duration::from_secs(60), 10)
         .await
         .unwrap();
-    let push = claimed.iter().find(|j| j.kind == "stock").unwrap();
+    let push = claimed
+        .iter()
+        .find(|j| j.kind == kho::outbox::policy::JobKind::Stock)
+        .unwrap();
     assert_eq!(push.desired_stock, Some(shown - 13));
 
     // While the marketplace takes the push, the units come back.
@@ -461,7 +464,10 @@ both_backends!(a_change_back_during_a_push_is_pushed_again, |db| {
         .claim_jobs(account, "worker", Duration::from_secs(60), 10)
         .await
         .unwrap();
-    let push = again.iter().find(|j| j.kind == "stock").unwrap();
+    let push = again
+        .iter()
+        .find(|j| j.kind == kho::outbox::policy::JobKind::Stock)
+        .unwrap();
     assert_eq!(push.desired_stock, Some(shown), "the newer value goes out");
 });
 
@@ -497,7 +503,7 @@ both_backends!(a_correction_of_the_selling_shop_waits_for_quiet, |db| {
             .await
             .unwrap()
             .into_iter()
-            .find(|j| j.kind == "stock")
+            .find(|j| j.kind == kho::outbox::policy::JobKind::Stock)
     };
 
     let t = Utc::now();

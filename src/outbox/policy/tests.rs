@@ -47,6 +47,14 @@ fn settled() -> ListingInputs {
     }
 }
 
+fn view(burst: bool, shared_peers: i64) -> VariantView {
+    VariantView {
+        burst,
+        shared_peers,
+        partition_over: false,
+    }
+}
+
 fn want(stock: i64, price: i64, active: bool) -> Decision {
     Decision {
         stock,
@@ -92,7 +100,12 @@ fn a_cancellation_raises_every_shared_shop() {
         available: 10,
         ..settled()
     };
-    let d = decide(&input, today(), Cause::Order { account_id: 2 }, false, 3);
+    let d = decide(
+        &input,
+        today(),
+        Cause::Order { account_id: 2 },
+        view(false, 3),
+    );
     assert_eq!(d.stock, 10);
     assert_eq!(changed_kinds(&input, &d, false), vec![JobKind::Stock]);
 }
@@ -104,7 +117,12 @@ fn a_burst_splits_shared_shops_into_quotas_and_its_end_gives_the_pool_back() {
         ..settled()
     };
     // Entering: a third each.
-    let d = decide(&input, today(), Cause::Order { account_id: 1 }, true, 3);
+    let d = decide(
+        &input,
+        today(),
+        Cause::Order { account_id: 1 },
+        view(true, 3),
+    );
     assert_eq!((d.stock, d.quota), (33, QuotaWrite::Set(33)));
     // In the burst the shop shows its quota less its own sales, whatever
     // the other shops sell.
@@ -114,14 +132,24 @@ fn a_burst_splits_shared_shops_into_quotas_and_its_end_gives_the_pool_back() {
         available: 60,
         ..settled()
     };
-    let d = decide(&during, today(), Cause::Order { account_id: 2 }, true, 3);
+    let d = decide(
+        &during,
+        today(),
+        Cause::Order { account_id: 2 },
+        view(true, 3),
+    );
     assert_eq!((d.stock, d.quota), (28, QuotaWrite::Keep));
     // A receipt during the burst re-splits what is there.
-    let d = decide(&during, today(), Cause::Stock, true, 3);
+    let d = decide(&during, today(), Cause::Stock, view(true, 3));
     assert_eq!((d.stock, d.quota), (20, QuotaWrite::Set(20)));
     // Quiet: the whole allocation again, quota cleared, pushed whatever kho
     // believes is shown.
-    let d = decide(&during, today(), Cause::Settle, false, 3);
+    let d = decide(
+        &during,
+        today(),
+        Cause::Settle { force: true },
+        view(false, 3),
+    );
     assert_eq!((d.stock, d.quota), (60, QuotaWrite::Clear));
     let believed = ListingInputs {
         desired_stock: Some(60),
@@ -133,8 +161,41 @@ fn a_burst_splits_shared_shops_into_quotas_and_its_end_gives_the_pool_back() {
 }
 
 #[test]
+fn partition_quotas_a_shop_sold_past_are_rebalanced() {
+    let p = |quota, consumed| ListingInputs {
+        allocation: r#"{"mode":"partition","share":33}"#.into(),
+        quota: Some(quota),
+        consumed,
+        available: 8,
+        ..settled()
+    };
+    // Quotas of 5: one shop sold 7 (a push overwrote two of its sales).
+    let listings = [p(5, 7), p(5, 0), p(5, 0)];
+    let refs: Vec<&ListingInputs> = listings.iter().collect();
+    let v = VariantView::of(&refs);
+    assert!(v.partition_over, "0 + 5 + 5 shown of 8");
+    let d = decide(&listings[1], today(), Cause::Settle { force: false }, v);
+    assert_eq!((d.stock, d.quota), (2, QuotaWrite::Set(2)));
+    // An order that reveals it rebalances at once too.
+    let d = decide(&listings[1], today(), Cause::Order { account_id: 1 }, v);
+    assert_eq!((d.stock, d.quota), (2, QuotaWrite::Set(2)));
+    // An edit (a price) leaves quotas alone.
+    let d = decide(&listings[1], today(), Cause::Edit, v);
+    assert_eq!((d.stock, d.quota), (5, QuotaWrite::Keep));
+    // Shares within what is available are left alone at rest.
+    let fine = [p(2, 1), p(2, 0), p(2, 0)];
+    let refs: Vec<&ListingInputs> = fine.iter().collect();
+    assert!(!VariantView::of(&refs).partition_over);
+}
+
+#[test]
 fn a_lone_shared_shop_needs_no_burst_quota() {
-    let d = decide(&settled(), today(), Cause::Order { account_id: 1 }, true, 1);
+    let d = decide(
+        &settled(),
+        today(),
+        Cause::Order { account_id: 1 },
+        view(true, 1),
+    );
     assert_eq!((d.stock, d.quota), (100, QuotaWrite::Keep));
 }
 
@@ -267,11 +328,11 @@ proptest! {
     #[test]
     fn burst_quotas_never_oversell(available in 0i64..10_000, shops in 2i64..6, consumed in proptest::collection::vec(0i64..50, 6)) {
         let input = ListingInputs { available, ..settled() };
-        let d = decide(&input, today(), Cause::Order { account_id: 1 }, true, shops);
+        let d = decide(&input, today(), Cause::Order { account_id: 1 }, view(true, shops));
         prop_assert!(d.stock * shops <= available);
         for c in consumed.iter().take(shops as usize) {
             let during = ListingInputs { quota: Some(d.stock), consumed: *c, available: available - c, ..settled() };
-            let shown = decide(&during, today(), Cause::Order { account_id: 2 }, true, shops).stock;
+            let shown = decide(&during, today(), Cause::Order { account_id: 2 }, view(true, shops)).stock;
             prop_assert!(shown >= 0 && shown <= d.stock);
         }
     }
