@@ -363,10 +363,60 @@ async fn order_latencies(store: &Store) -> Result<Vec<f64>, Failure> {
         .collect())
 }
 
-/// 1,000 buyers, 200 units of one SKU, three shops, everyone at once.
-pub async fn flash_sale(database: Option<&str>, out: &Output) -> Result<(), Failure> {
+/// What every shop shows of `sku` against its allocation of what kho holds
+/// available, once the SKU has come to rest: waits (up to `limit`) for every
+/// shop to show its allocation. Returns (shown per shop,
+/// available, seconds it took, whether every shop showed it).
+async fn at_rest(
+    w: &World,
+    sku: &str,
+    limit: Duration,
+) -> Result<(Vec<i64>, i64, f64, bool), Failure> {
+    let started = Instant::now();
+    let variant = w
+        .store
+        .find_sku(sku)
+        .await?
+        .ok_or_else(|| Failure::runtime(format!("{sku} is not in the catalog")))?
+        .variant_id;
+    loop {
+        let levels = w.store.stock_levels(variant).await?;
+        let available: i64 = levels.iter().map(|l| l.on_hand - l.reserved).sum();
+        let shown: Vec<i64> = w
+            .shops
+            .iter()
+            .map(|s| w.sim.state().stock_of(*s, sku).unwrap_or(0))
+            .collect();
+        // Each shop's allocation at rest, as the policy computes it (the
+        // whole of it in shared mode, its quota less its sales in partition).
+        let mut right = true;
+        for (shop, shows) in w.shops.iter().zip(&shown) {
+            let account = w
+                .store
+                .accounts(None)
+                .await?
+                .into_iter()
+                .find(|a| a.name == format!("shop-{shop}"))
+                .ok_or_else(|| Failure::runtime(format!("no account for shop {shop}")))?;
+            let (inputs, _) = w.store.plan_inputs(account.id).await?;
+            let want = inputs
+                .iter()
+                .find(|l| l.account_id == account.id && l.variant_id == variant)
+                .map(|l| l.at_rest());
+            right &= want == Some(*shows);
+        }
+        if right || started.elapsed() > limit {
+            return Ok((shown, available, started.elapsed().as_secs_f64(), right));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// 1,000 buyers, 200 units of one SKU, three shops, everyone at once; `runs`
+/// times per allocation mode.
+pub async fn flash_sale(database: Option<&str>, runs: u32, out: &Output) -> Result<(), Failure> {
     let mut results = Vec::new();
-    for (mode, allocation, webhooks, poll) in [
+    let modes = [
         (
             "partition",
             "{ mode = \"partition\", share = 33 }",
@@ -380,69 +430,262 @@ pub async fn flash_sale(database: Option<&str>, out: &Output) -> Result<(), Fail
             false,
             "5m",
         ),
-    ] {
-        let w = world(database, allocation, webhooks, poll, 200).await?;
-        let sku = "NA-CHILANG-1KG";
-        // Let the first sync settle what each shop shows.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let shown: Vec<i64> = w
-            .shops
-            .iter()
-            .map(|s| w.sim.state().stock_of(*s, sku).unwrap_or(0))
-            .collect();
-        let before_calls = w.sim.request_log().calls("/api/v2/product/update_stock");
-        let sim = Arc::new(w.sim.control());
-        let mut buyers = tokio::task::JoinSet::new();
-        for i in 0..1000usize {
-            let sim = sim.clone();
-            let shop = w.shops[i % 3];
-            buyers.spawn(async move {
-                // Buyers trickle in over about two seconds, all shops at once.
-                tokio::time::sleep(Duration::from_micros((i as u64 * 2000) % 2_000_000)).await;
-                let Some(line) = line_for(&sim, shop, sku) else {
-                    return false;
-                };
-                sim.create_order(NewOrder {
-                    shop_id: shop,
-                    status: OrderStatus::ReadyToShip,
-                    lines: vec![line],
-                    ..NewOrder::default()
-                })
-                .is_ok()
-            });
-        }
-        let mut sold = 0i64;
-        while let Some(r) = buyers.join_next().await {
-            if matches!(r, Ok(true)) {
-                sold += 1;
+    ];
+    for (mode, allocation, webhooks, poll) in modes {
+        // Polling every five minutes cannot come to rest within a run.
+        let runs = if webhooks { runs.max(1) } else { 1 };
+        for run in 1..=runs {
+            let w = world(database, allocation, webhooks, poll, 200).await?;
+            let sku = "NA-CHILANG-1KG";
+            // Let the first sync settle what each shop shows.
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let shown: Vec<i64> = w
+                .shops
+                .iter()
+                .map(|s| w.sim.state().stock_of(*s, sku).unwrap_or(0))
+                .collect();
+            let before_calls = w.sim.request_log().calls("/api/v2/product/update_stock");
+            let sim = Arc::new(w.sim.control());
+            let mut buyers = tokio::task::JoinSet::new();
+            for i in 0..1000usize {
+                let sim = sim.clone();
+                let shop = w.shops[i % 3];
+                buyers.spawn(async move {
+                    // Buyers trickle in over about two seconds, all shops at once.
+                    tokio::time::sleep(Duration::from_micros((i as u64 * 2000) % 2_000_000)).await;
+                    let Some(line) = line_for(&sim, shop, sku) else {
+                        return false;
+                    };
+                    sim.create_order(NewOrder {
+                        shop_id: shop,
+                        status: OrderStatus::ReadyToShip,
+                        lines: vec![line],
+                        ..NewOrder::default()
+                    })
+                    .is_ok()
+                });
             }
+            let mut sold = 0i64;
+            while let Some(r) = buyers.join_next().await {
+                if matches!(r, Ok(true)) {
+                    sold += 1;
+                }
+            }
+            let (end_shown, available, settle_s, at_rest) = if webhooks {
+                at_rest(&w, sku, Duration::from_secs(15)).await?
+            } else {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let shown = w
+                    .shops
+                    .iter()
+                    .map(|s| w.sim.state().stock_of(*s, sku).unwrap_or(0))
+                    .collect();
+                (shown, 200 - sold, f64::NAN, false)
+            };
+            let calls = w.sim.request_log().calls("/api/v2/product/update_stock") - before_calls;
+            let stock_changes = w.store.orders(None, None, 100_000).await?.len().max(1);
+            results.push(json!({
+                "mode": mode,
+                "run": run,
+                "backend": w.store.backend(),
+                "shown_at_start": shown,
+                "units_sold": sold,
+                "oversold": (sold - 200).max(0),
+                "shown_at_end": end_shown,
+                "available_at_end": available,
+                "every_shop_shows_available": at_rest,
+                "seconds_to_rest": settle_s,
+                "update_stock_calls": calls,
+                "api_calls_per_stock_change": calls as f64 / stock_changes as f64,
+            }));
+            w.stop().await;
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let calls = w.sim.request_log().calls("/api/v2/product/update_stock") - before_calls;
-        let stock_changes = w.store.orders(None, None, 100_000).await?.len().max(1);
-        results.push(json!({
-            "mode": mode,
-            "shown_at_start": shown,
-            "units_sold": sold,
-            "oversold": (sold - 200).max(0),
-            "update_stock_calls": calls,
-            "api_calls_per_stock_change": calls as f64 / stock_changes as f64,
-        }));
-        w.stop().await;
     }
     out.doc(&json!({ "benchmark": "flash sale: 1000 buyers, 200 units, 3 shops", "runs": results }), || {
         let mut s = String::from("flash sale: 1,000 buyers, 200 units of one SKU, 3 shops at once\n");
         for r in &results {
             s.push_str(&format!(
-                "  {:<42} sold {:>4}, oversold {:>4}, shown at start {}, {:.2} API calls per stock change\n",
+                "  {:<42} run {}: sold {:>4}, oversold {:>4}, shown at start {}, at end {} of {} available ({}), {:.2} API calls per stock change\n",
                 r["mode"].as_str().unwrap_or_default(),
+                r["run"],
                 r["units_sold"],
                 r["oversold"],
                 r["shown_at_start"],
+                r["shown_at_end"],
+                r["available_at_end"],
+                if r["every_shop_shows_available"].as_bool().unwrap_or(false) {
+                    format!("every shop right after {:.1} s", r["seconds_to_rest"].as_f64().unwrap_or_default())
+                } else {
+                    "not at rest".to_owned()
+                },
                 r["api_calls_per_stock_change"].as_f64().unwrap_or_default()
             ));
         }
         s
     });
+    Ok(())
+}
+
+/// `orders` orders over three shared shops of four SKUs with 200 units each,
+/// in rounds of 100 (about a second each); after each round 10 % of its
+/// orders are cancelled and 2 % shipped and returned. Then, per SKU, the
+/// time from its last event until every shop shows what is available, and
+/// at the end the units hidden (available but not shown) and oversold.
+pub async fn cancellations(
+    database: Option<&str>,
+    orders: u32,
+    out: &Output,
+) -> Result<(), Failure> {
+    use rand::{Rng, SeedableRng};
+    const STOCK: i64 = 200;
+    let w = world(database, "{ mode = \"shared\" }", true, "1h", STOCK).await?;
+    let skus = [
+        "NA-CHILANG-1KG",
+        "NA-CHILANG-2KG",
+        "NA-CHILANG-5KG",
+        "NA-SAY-200G",
+    ];
+    let skus: Vec<&str> = skus
+        .into_iter()
+        .filter(|s| line_for(&w.sim, w.shops[0], s).is_some())
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let before_calls = w.sim.request_log().calls("/api/v2/product/update_stock");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(15);
+    let (mut placed, mut cancelled, mut returned, mut refused) = (0u32, 0u32, 0u32, 0u32);
+    let mut latencies = Vec::new();
+    let mut not_at_rest = 0usize;
+    let mut remaining = orders;
+    while remaining > 0 {
+        let round = remaining.min(100);
+        remaining -= round;
+        let mut last_event: std::collections::HashMap<&str, Instant> = Default::default();
+        let mut made: Vec<(String, &str)> = Vec::new();
+        for _ in 0..round {
+            let sku = skus[rng.random_range(0..skus.len())];
+            let shop = w.shops[rng.random_range(0..3)];
+            let Some(line) = line_for(&w.sim, shop, sku) else {
+                continue;
+            };
+            match w.sim.create_order(NewOrder {
+                shop_id: shop,
+                status: OrderStatus::ReadyToShip,
+                lines: vec![line],
+                ..NewOrder::default()
+            }) {
+                Ok(o) => {
+                    placed += 1;
+                    made.push((o.order_sn, sku));
+                    last_event.insert(sku, Instant::now());
+                }
+                Err(_) => refused += 1,
+            }
+            tokio::time::sleep(Duration::from_millis(8)).await;
+        }
+        for (sn, sku) in &made {
+            let roll = rng.random_range(0..100);
+            let result = if roll < 10 {
+                cancelled += 1;
+                w.sim
+                    .set_order_status(sn, OrderStatus::Cancelled)
+                    .map(|_| ())
+            } else if roll < 12 {
+                returned += 1;
+                w.sim
+                    .set_order_status(sn, OrderStatus::Shipped)
+                    .and_then(|_| w.sim.set_order_status(sn, OrderStatus::ToReturn))
+                    .map(|_| ())
+            } else {
+                continue;
+            };
+            result.map_err(fail)?;
+            last_event.insert(sku, Instant::now());
+            tokio::time::sleep(Duration::from_millis(8)).await;
+        }
+        // Per SKU: from its last event to every shop showing what is
+        // available.
+        let mut pending: Vec<(&str, Instant)> = last_event.into_iter().collect();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !pending.is_empty() && Instant::now() < deadline {
+            let mut still = Vec::new();
+            for (sku, at) in pending {
+                let variant = match w.store.find_sku(sku).await? {
+                    Some(v) => v.variant_id,
+                    None => continue,
+                };
+                let available: i64 = w
+                    .store
+                    .stock_levels(variant)
+                    .await?
+                    .iter()
+                    .map(|l| l.on_hand - l.reserved)
+                    .sum();
+                let right = w
+                    .shops
+                    .iter()
+                    .all(|s| w.sim.state().stock_of(*s, sku).unwrap_or(-1) == available.max(0));
+                if right {
+                    latencies.push(at.elapsed().as_secs_f64() * 1000.0);
+                } else {
+                    still.push((sku, at));
+                }
+            }
+            pending = still;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        not_at_rest += pending.len();
+    }
+    // At the end: hidden and oversold units per SKU.
+    let (mut hidden, mut excess, mut oversold) = (0i64, 0i64, 0i64);
+    for sku in &skus {
+        let Some(v) = w.store.find_sku(sku).await? else {
+            continue;
+        };
+        let available: i64 = w
+            .store
+            .stock_levels(v.variant_id)
+            .await?
+            .iter()
+            .map(|l| l.on_hand - l.reserved)
+            .sum();
+        oversold += (-available).max(0);
+        for s in &w.shops {
+            let shown = w.sim.state().stock_of(*s, sku).unwrap_or(0);
+            hidden += (available.max(0) - shown).max(0);
+            excess += (shown - available.max(0)).max(0);
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    let calls = w.sim.request_log().calls("/api/v2/product/update_stock") - before_calls;
+    let quiet = w.store.stock_policy().quiet.as_secs_f64() * 1000.0;
+    let doc = json!({
+        "benchmark": "cancellations",
+        "backend": w.store.backend(),
+        "orders_placed": placed,
+        "orders_refused_out_of_stock": refused,
+        "cancelled": cancelled,
+        "returned": returned,
+        "units_hidden_at_rest": hidden,
+        "units_shown_beyond_available_at_rest": excess,
+        "units_oversold": oversold,
+        "skus_not_at_rest": not_at_rest,
+        "quiet_window_ms": quiet,
+        "last_event_to_right_p50_ms": percentile(&latencies, 0.5),
+        "last_event_to_right_p99_ms": percentile(&latencies, 0.99),
+        "last_event_to_right_max_ms": latencies.last().copied().unwrap_or(f64::NAN),
+        "update_stock_calls": calls,
+    });
+    out.doc(&doc, || {
+        format!(
+            "cancellations ({:?}): {placed} orders on 3 shared shops ({refused} refused, out of stock), {cancelled} cancelled, {returned} returned\n  \
+             at rest: {hidden} unit(s) hidden, {excess} shown beyond available, {oversold} oversold, {not_at_rest} SKU round(s) never at rest\n  \
+             last event of a SKU → every shop right: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms (quiet window {quiet:.0} ms); {calls} update_stock calls\n",
+            w.store.backend(),
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99),
+            latencies.last().copied().unwrap_or(f64::NAN),
+        )
+    });
+    w.stop().await;
     Ok(())
 }

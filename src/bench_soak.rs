@@ -96,7 +96,7 @@ impl Checks {
         }
         if !self.listings_differing.is_empty() {
             out.push(format!(
-                "lost update: {} listing(s) differ from what kho wants",
+                "lost update: {} listing(s) differ from their allocation of what is available",
                 self.listings_differing.len()
             ));
         }
@@ -716,6 +716,20 @@ async fn compare_listings(
         if !readable {
             continue;
         }
+        // What each listing must show at rest: its allocation of what is
+        // available (not merely what kho wants, which could itself hide
+        // units).
+        let (inputs, _) = store.plan_inputs(row.id).await?;
+        let allocation: std::collections::HashMap<(String, String), i64> = inputs
+            .iter()
+            .filter(|l| l.account_id == row.id)
+            .map(|l| {
+                (
+                    (l.remote_item_id.clone(), l.remote_variant_id.clone()),
+                    l.at_rest(),
+                )
+            })
+            .collect();
         for want in store.desired_states(row.id).await? {
             checks.listings_compared += 1;
             let key = (want.remote_item_id.clone(), want.remote_variant_id.clone());
@@ -728,13 +742,16 @@ async fn compare_listings(
             let active = have.status == ListingStatus::Active;
             // An unlisted listing keeps its last values until it is relisted.
             let listed = want.active != Some(false);
-            let stock_ok = !listed || want.stock.is_none_or(|s| s == have.stock);
+            let at_rest = allocation.get(&key).copied();
+            let stock_ok = !listed
+                || (want.stock.is_none_or(|s| s == have.stock)
+                    && at_rest.is_none_or(|s| s == have.stock));
             let price_ok = !listed || want.price_vnd.is_none_or(|p| p == have.price_vnd);
             let status_ok = want.active.is_none_or(|a| a == active);
             if !(stock_ok && price_ok && status_ok) {
                 checks.listings_differing.push(format!(
-                    "{} {}: kho wants stock {:?} price {:?} active {:?}, the marketplace shows {} {} {}",
-                    acc.name, want.sku, want.stock, want.price_vnd, want.active, have.stock,
+                    "{} {}: kho wants stock {:?} (allocation {:?}) price {:?} active {:?}, the marketplace shows {} {} {}",
+                    acc.name, want.sku, want.stock, at_rest, want.price_vnd, want.active, have.stock,
                     have.price_vnd, active
                 ));
             }

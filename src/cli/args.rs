@@ -353,6 +353,19 @@ pub enum BenchCommand {
         /// Database to use (an empty one per run is created for SQLite only).
         #[arg(long, value_name = "URL")]
         database: Option<String>,
+        /// Runs per allocation mode (the polling-only mode runs once).
+        #[arg(long, default_value_t = 1)]
+        runs: u32,
+    },
+    /// 1,000 orders over three shared shops, 10 % cancelled and 2 % returned:
+    /// units hidden or oversold at rest, and how soon every shop is right.
+    Cancellations {
+        /// Orders in all.
+        #[arg(long, default_value_t = 1000)]
+        orders: u32,
+        /// Database to use (an empty one); a fresh temporary SQLite file when omitted.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
     },
     /// A `kho serve` under mixed traffic and faults for a long time, then the
     /// invariants checked (exit 1 when one fails).
@@ -392,6 +405,13 @@ pub enum OrdersCommand {
         status: Option<String>,
         #[arg(long, default_value_t = 100)]
         limit: i64,
+    },
+    /// A returned parcel is back on the shelf: its units count again on every shop.
+    ReturnReceived {
+        /// The account (shop) the order came from.
+        account: String,
+        /// The marketplace's order id.
+        order: String,
     },
 }
 

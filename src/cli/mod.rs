@@ -284,8 +284,12 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             crate::bench_soak::soak(&opts, &out).await?;
             Ok(exit::OK)
         }
-        Command::Bench(BenchCommand::FlashSale { database }) => {
-            crate::bench_orders::flash_sale(database.as_deref(), &out).await?;
+        Command::Bench(BenchCommand::FlashSale { database, runs }) => {
+            crate::bench_orders::flash_sale(database.as_deref(), runs, &out).await?;
+            Ok(exit::OK)
+        }
+        Command::Bench(BenchCommand::Cancellations { orders, database }) => {
+            crate::bench_orders::cancellations(database.as_deref(), orders, &out).await?;
             Ok(exit::OK)
         }
         Command::Bench(BenchCommand::Import { rows, database }) => {

@@ -1,4 +1,4 @@
-//! `kho orders pull|list`, `kho report sales`.
+//! `kho orders pull|list|return-received`, `kho report sales`.
 
 use std::fmt::Write as _;
 
@@ -13,7 +13,7 @@ use super::{Failure, exit};
 use crate::config::{AccountConfig, Config};
 use crate::orders::intake::{self, IntakeError};
 use crate::orders::report::{self, GroupBy};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 pub async fn run(
     store: &Store,
@@ -22,6 +22,34 @@ pub async fn run(
     out: &Output,
 ) -> Result<u8, Failure> {
     match cmd {
+        OrdersCommand::ReturnReceived {
+            account: name,
+            order,
+        } => {
+            prepare(store, config).await?;
+            account(config, &name)?;
+            let id = account_id(store, &name).await?;
+            let units = match store.receive_return(id, &order, &super::actor()).await {
+                Ok(units) => units,
+                Err(e @ (StoreError::NotFound(_) | StoreError::Refused(_))) => {
+                    return Err(Failure::usage(e.to_string()));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            out.doc(
+                &json!({ "account": name, "order": order, "units_returned": units }),
+                || {
+                    if units == 0 {
+                        format!("{name} order {order}: the return was recorded already\n")
+                    } else {
+                        format!(
+                            "{name} order {order}: {units} unit(s) back in stock and offered on every shop\n"
+                        )
+                    }
+                },
+            );
+            Ok(exit::OK)
+        }
         OrdersCommand::Pull {
             account: name,
             since,

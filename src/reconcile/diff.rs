@@ -41,6 +41,10 @@ pub mod cause {
     pub const EDITED_ON_MARKETPLACE: &str = "edited_on_marketplace";
     pub const HELD_BY_MARKETPLACE: &str = "held_by_marketplace";
     pub const ORDER_NOT_INGESTED: &str = "order_not_ingested";
+    /// The shop shows fewer units than its allocation while kho believes it
+    /// shows them all (units a cancellation or receipt gave back that never
+    /// reached it): lost sales until pushed.
+    pub const HIDDEN_UNITS: &str = "hidden_units";
     pub const DELETED_ON_MARKETPLACE: &str = "deleted_on_marketplace";
     pub const NOT_LINKED: &str = "not_linked";
     pub const UNKNOWN: &str = "unknown";
@@ -391,13 +395,28 @@ pub fn diff(input: &Input<'_>) -> Diff {
                 folded.insert(c.sku.clone(), (want, r.stock));
             } else {
                 let baseline = c.acked_stock.or(c.remote_stock);
-                let (why, mut detail) = field_cause(
-                    jobs.get(&(c.listing_id, "stock")).copied(),
-                    r.stock,
-                    want,
-                    baseline,
-                    r.held_stock,
-                );
+                let job = jobs.get(&(c.listing_id, "stock")).copied();
+                // kho believes the shop shows its allocation because an
+                // order event (a cancellation) raised its belief since its
+                // last push, but the shop still shows exactly what kho
+                // pushed: the event was overwritten, or never applied there.
+                let hidden = job.is_none()
+                    && r.stock < want
+                    && c.remote_stock == Some(want)
+                    && c.acked_stock == Some(r.stock)
+                    && r.held_stock.is_none_or(|h| h <= 0);
+                let (why, mut detail) = if hidden {
+                    (
+                        cause::HIDDEN_UNITS,
+                        Some(format!(
+                            "{} unit(s) of its allocation are not on sale: kho believed the shop \
+                             showed {want} and queued no push",
+                            want - r.stock
+                        )),
+                    )
+                } else {
+                    field_cause(job, r.stock, want, baseline, r.held_stock)
+                };
                 if missed != 0 {
                     let note = format!(
                         "orders kho has not seen moved {} unit(s)",
@@ -760,6 +779,44 @@ mod tests {
             kinds_causes(&changed_again),
             [(
                 kind::SELLER_SKU.to_owned(),
+                cause::EDITED_ON_MARKETPLACE.to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn units_a_shop_does_not_show_are_hidden_units() {
+        // kho pushed 8, a cancellation raised its belief to 10 (its
+        // allocation), the shop still shows 8: two units not on sale.
+        let mut c = linked(1, "1", "A", 10, 100);
+        c.acked_stock = Some(8);
+        let case = Case::new(vec![remote("1", "A", 8, 100)], vec![c.clone()]);
+        let d = case.run();
+        assert_eq!(
+            kinds_causes(&d),
+            [(kind::STOCK.to_owned(), cause::HIDDEN_UNITS.to_owned())]
+        );
+        assert!(
+            d.items[0]
+                .detail
+                .as_deref()
+                .is_some_and(|t| t.contains("2 unit(s)")),
+            "{:?}",
+            d.items[0].detail
+        );
+        // `--fix` takes the observed 8 as kho's belief, so the allocation
+        // is queued.
+        assert_eq!(d.observed.len(), 1);
+        assert_eq!(d.observed[0].value, 8);
+        // Shown below what kho itself pushed last: an edit, not hidden units.
+        let edited = Case::new(
+            vec![remote("1", "A", 6, 100)],
+            vec![linked(1, "1", "A", 10, 100)],
+        );
+        assert_eq!(
+            kinds_causes(&edited.run()),
+            [(
+                kind::STOCK.to_owned(),
                 cause::EDITED_ON_MARKETPLACE.to_owned()
             )]
         );

@@ -248,6 +248,9 @@ async fn run_locked(
     report.orders_on_marketplace = remote.orders;
     progress(format!("comparing {} listing(s)", remote.listings.len()));
 
+    // SKUs whose orders went quiet are compared at rest (what the daemon
+    // does a few times a second; `kho reconcile` may run without it).
+    store.settle_quiet_bursts().await?;
     let canonical = store.reconcile_canonical(account_id).await?;
     report.linked_listings = canonical.len();
     let jobs = store.reconcile_jobs(account_id).await?;
