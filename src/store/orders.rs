@@ -288,6 +288,9 @@ impl Store {
                 }
                 lines.extend(by_key.into_values().map(|row| (row, 0)));
                 let mut touched = Vec::new();
+                // Listings of this shop to correct once its orders go quiet:
+                // (variant, pushed at or after) — `None` whatever kho pushed.
+                let mut corrections: Vec<(i64, Option<DateTime<Utc>>)> = Vec::new();
                 let mut changed = current != order.status || outcome.created;
                 for (row, quantity) in &lines {
                     let Some(variant_id) = row.variant_id else {
@@ -300,6 +303,13 @@ impl Store {
                         restocked: row.restocked,
                     };
                     let want = state::target(effective, *quantity, restock);
+                    if after_pickup {
+                        // Marketplaces may put a refused parcel's units back
+                        // on the listing by themselves; kho counts them only
+                        // when the return is received, so the shop is
+                        // brought to its allocation once its orders go quiet.
+                        corrections.push((variant_id, None));
+                    }
                     if have == want && row.quantity == *quantity {
                         continue;
                     }
@@ -435,8 +445,7 @@ impl Store {
                             // push leaves a belief that may be wrong either
                             // way, and when what kho wants equals that belief
                             // nothing would be queued: a sale the shop did
-                            // apply (a shared shop is never raised by an
-                            // order), or a cancellation the push overwrote,
+                            // apply, or a cancellation the push overwrote,
                             // would leave the shop one unit off. Such a
                             // listing is always corrected, once its orders go
                             // quiet.
@@ -445,26 +454,7 @@ impl Store {
                             } else {
                                 order.remote_updated_at.unwrap_or(at)
                             } - EVENT_TIME_UNCERTAINTY;
-                            let mut qb = sqlx::QueryBuilder::new(
-                                super::outbox::INSERT_JOBS.to_owned()
-                                    + "SELECT account_id, id, 'stock', 1, 'pending', ",
-                            );
-                            qb.push_bind(q.at + q.quiet)
-                                .push(", ")
-                                .push_bind(q.at)
-                                .push(", 0 FROM listings WHERE account_id = ")
-                                .push_bind(account_id)
-                                .push(" AND variant_id = ")
-                                .push_bind(variant_id)
-                                .push(
-                                    " AND remote_stock IS NOT NULL AND acked_at IS NOT NULL \
-                                     AND acked_at >= ",
-                                )
-                                .push_bind(uncertain_from)
-                                .push(super::outbox::ON_CONFLICT_QUIET[0])
-                                .push_bind(q.due)
-                                .push(super::outbox::ON_CONFLICT_QUIET[1]);
-                            qb.build().execute(&mut *tx).await?;
+                            corrections.push((variant_id, Some(uncertain_from)));
                         }
                     }
                     sqlx::query(
@@ -480,8 +470,31 @@ impl Store {
                     .await?;
                     touched.push(variant_id);
                 }
+                for (variant_id, pushed_since) in corrections {
+                    let mut qb = sqlx::QueryBuilder::new(
+                        super::outbox::INSERT_JOBS.to_owned()
+                            + "SELECT account_id, id, 'stock', 1, 'pending', ",
+                    );
+                    qb.push_bind(q.at + q.quiet)
+                        .push(", ")
+                        .push_bind(q.at)
+                        .push(", 0 FROM listings WHERE account_id = ")
+                        .push_bind(account_id)
+                        .push(" AND variant_id = ")
+                        .push_bind(variant_id)
+                        .push(" AND remote_stock IS NOT NULL");
+                    if let Some(since) = pushed_since {
+                        qb.push(" AND acked_at IS NOT NULL AND acked_at >= ")
+                            .push_bind(since);
+                    }
+                    qb.push(super::outbox::ON_CONFLICT_QUIET[0])
+                        .push_bind(q.due)
+                        .push(super::outbox::ON_CONFLICT_QUIET[1]);
+                    outcome.jobs_queued +=
+                        qb.build().execute(&mut *tx).await?.rows_affected() as usize;
+                }
                 outcome.unchanged = !changed;
-                outcome.jobs_queued = refresh_desired!(tx, touched, q);
+                outcome.jobs_queued += refresh_desired!(tx, touched, q);
             } else {
                 outcome.unchanged = true;
             }

@@ -379,3 +379,91 @@ async fn an_order_on_one_shop_is_pushed_to_the_other() {
     assert!(text.contains("shopee"), "{text}");
     drop(daemon);
 }
+
+/// Stock truth, end to end in the default `shared` mode: a cancellation's
+/// units come back on every shop, not only on the one whose buyer cancelled;
+/// a cancellation after the parcel left (a refused cash-on-delivery parcel)
+/// gives nothing back until a person receives the return.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancellation_comes_back_on_every_shop_and_a_refused_parcel_when_received() {
+    let w = two_shops().await;
+    let port = free_port();
+    let daemon = Daemon::start(&w, port, "1h");
+    w.sim
+        .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
+    w.sim.set_auto_push(true);
+    let (a, b) = (w.shops[0].shop_id, w.shops[1].shop_id);
+    let sku = "NA-CHILANG-1KG";
+    let shows = |shop| w.sim.state().stock_of(shop, sku);
+    let start = shows(b).unwrap();
+    assert_eq!(shows(a), Some(start));
+    let both = |n: i64| async move { shows(a) == Some(n) && shows(b) == Some(n) };
+
+    let sn = order(&w, a, sku, 2);
+    wait_for("both shops at the sale", Duration::from_secs(10), || {
+        both(start - 2)
+    })
+    .await;
+    w.sim.set_order_status(&sn, OrderStatus::Cancelled).unwrap();
+    wait_for(
+        "both shops back after the cancellation",
+        Duration::from_secs(10),
+        || both(start),
+    )
+    .await;
+
+    // Shipped, then refused at the door: the units are on a truck.
+    let sn = order(&w, a, sku, 3);
+    w.sim.set_order_status(&sn, OrderStatus::Shipped).unwrap();
+    wait_for("the sale on both shops", Duration::from_secs(10), || {
+        both(start - 3)
+    })
+    .await;
+    w.sim.set_order_status(&sn, OrderStatus::Cancelled).unwrap();
+    wait_for(
+        "the cancellation ingested",
+        Duration::from_secs(10),
+        || async {
+            let out = w.kho(&["--json", "orders", "list", "--account", "shopee-a"]);
+            String::from_utf8_lossy(&out.stdout).contains("\"returned\"")
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(both(start - 3).await, "a refused parcel is not stock yet");
+    let (on_hand, _) = stock(&w, sku).await;
+
+    let text = ok(&w.kho(&["orders", "return-received", "shopee-a", &sn]));
+    assert!(text.contains("3 unit(s) back in stock"), "{text}");
+    wait_for(
+        "both shops after the return",
+        Duration::from_secs(10),
+        || both(start),
+    )
+    .await;
+    assert_eq!(stock(&w, sku).await.0, on_hand + 3);
+    let h: serde_json::Value = serde_json::from_str(&ok(
+        &w.kho(&["--json", "stock", "history", sku, "--limit", "1"])
+    ))
+    .unwrap();
+    assert_eq!(h[0]["kind"], "return");
+    // Once only; an order that is no return is refused with exit 2.
+    let again = ok(&w.kho(&["orders", "return-received", "shopee-a", &sn]));
+    assert!(again.contains("recorded already"), "{again}");
+    let live = order(&w, a, sku, 1);
+    wait_for("the new order", Duration::from_secs(10), || both(start - 1)).await;
+    let refused = w.kho(&["orders", "return-received", "shopee-a", &live]);
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "{}",
+        crate::common::stderr(&refused)
+    );
+    assert!(
+        crate::common::stderr(&refused).contains("not a return"),
+        "{}",
+        crate::common::stderr(&refused)
+    );
+    assert_eq!(stock(&w, sku).await.0, on_hand + 3);
+    drop(daemon);
+}
