@@ -536,3 +536,117 @@ both_backends!(
         run(db, Mode::Partition).await;
     }
 );
+
+/// `kho sync --dry-run` prints exactly what the next `kho sync` pushes, in
+/// both modes: a partition shop's plan shows its quota less its own sales
+/// (not its share of what is available), a shared shop the whole pool.
+both_backends!(the_dry_run_plan_is_exactly_what_the_next_push_sends, |db| {
+    use crate::shopee_sync::{World, sample_entries};
+    use kho_simulator::shopee::{NewOrder, NewOrderLine, OrderStatus as SimStatus};
+
+    let w = World::start(
+        db,
+        &sample_entries(),
+        &[("shopee-a", "htx-chi-lang"), ("shopee-b", "htx-chi-lang")],
+        100,
+        |_| {},
+    )
+    .await;
+    // shopee-b sells a partition of 40 %.
+    let toml = std::fs::read_to_string(w.db.path("kho.toml")).unwrap();
+    let at = toml.rfind("rate_limit").unwrap();
+    let toml = format!(
+        "{}allocation = {{ mode = \"partition\", share = 40 }}\n{}",
+        &toml[..at],
+        &toml[at..]
+    );
+    std::fs::write(w.db.path("kho.toml"), toml).unwrap();
+    crate::common::ok(&w.kho(&["link", "shopee-a"]));
+    crate::common::ok(&w.kho(&["link", "shopee-b"]));
+    crate::common::ok(&w.kho(&["sync"]));
+
+    // A receipt rebalances the partition, then a sale on each shop (pulled)
+    // and a price change.
+    crate::common::ok(&w.kho(&["stock", "add", SKU, "5"]));
+    crate::common::ok(&w.kho(&["sync"]));
+    for (shop, qty) in [(&w.shops[0], 2), (&w.shops[1], 3)] {
+        let state = w.sim.state();
+        let (item, model) = state.find_sku(shop.shop_id, SKU).unwrap();
+        w.sim
+            .create_order(NewOrder {
+                shop_id: shop.shop_id,
+                status: SimStatus::ReadyToShip,
+                lines: vec![NewOrderLine {
+                    item_id: item.item_id,
+                    model_id: model.map_or(0, |m| m.model_id),
+                    quantity: qty,
+                    discounted_price: None,
+                }],
+                ..NewOrder::default()
+            })
+            .unwrap();
+    }
+    crate::common::ok(&w.kho(&["orders", "pull", "--since", "1h"]));
+    let edited = crate::common::ok(&w.kho(&["export"])).replacen("85000", "87000", 1);
+    std::fs::write(w.db.path("edited.csv"), edited).unwrap();
+    crate::common::ok(&w.kho(&["import", "edited.csv"]));
+
+    let plan: serde_json::Value =
+        serde_json::from_str(&crate::common::ok(&w.kho(&["--json", "sync", "--dry-run"]))).unwrap();
+    let mut planned = std::collections::BTreeSet::new();
+    for acc in plan["accounts"].as_array().unwrap() {
+        for c in acc["changes"].as_array().unwrap() {
+            planned.insert((
+                acc["account"].as_str().unwrap().to_owned(),
+                c["sku"].as_str().unwrap().to_owned(),
+                c["field"].as_str().unwrap().to_owned(),
+                c["to"].as_i64().unwrap().to_string(),
+            ));
+        }
+    }
+    assert!(!planned.is_empty(), "{plan:#}");
+    let store = w.db.store().await;
+    let before = audit(&store, 0).await.len() as i64;
+    crate::common::ok(&w.kho(&["sync"]));
+    let pushed = audit(&store, before).await;
+    assert_eq!(planned, pushed, "plan {plan:#}");
+    // The import of the price edit rebalanced the partition shop (40 % of
+    // 250) after its sale had taken it to 99: the plan and the push agree.
+    assert!(
+        planned.contains(&("shopee-b".into(), SKU.into(), "stock".into(), "100".into())),
+        "{planned:?}"
+    );
+    assert!(
+        planned
+            .iter()
+            .any(|p| p.1 == SKU && p.2 == "price" && p.3 == "87000"),
+        "{planned:?}"
+    );
+    store.close().await;
+});
+
+/// (account, SKU, kind, value sent) of every push recorded after the first
+/// `skip` ones.
+async fn audit(
+    store: &Store,
+    skip: i64,
+) -> std::collections::BTreeSet<(String, String, String, String)> {
+    const SQL: &str = "SELECT a.name, v.sku, p.kind, p.after FROM push_audit p \
+         JOIN channel_accounts a ON a.id = p.account_id JOIN listings l ON l.id = p.listing_id \
+         JOIN variants v ON v.id = l.variant_id ORDER BY p.id LIMIT 1000000 OFFSET $1";
+    let rows: Vec<(String, String, String, String)> = match store.pool() {
+        kho::store::Pool::Sqlite(p) => sqlx::query_as(SQL).bind(skip).fetch_all(p).await.unwrap(),
+        kho::store::Pool::Postgres(p) => sqlx::query_as(SQL).bind(skip).fetch_all(p).await.unwrap(),
+    };
+    rows.into_iter()
+        .map(|(a, s, k, v)| {
+            // Status pushes are recorded as active/inactive, planned as 1/0.
+            let v = match v.as_str() {
+                "active" => "1".to_owned(),
+                "inactive" => "0".to_owned(),
+                _ => v,
+            };
+            (a, s, k, v)
+        })
+        .collect()
+}
