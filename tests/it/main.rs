@@ -21,3 +21,4 @@ mod shopee_sync;
 mod stock_cli;
 mod store_contract;
 mod tiktok_sync;
+mod webhook_routing;
