@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::args::{ExportArgs, ImportArgs, ProductsCommand};
-use super::output::{Output, table, vnd};
+use super::output::{Output, esc, table, vnd};
 use super::{Failure, actor, exit};
 use crate::catalog::export::ExportError;
 use crate::catalog::import::{ImportFileError, import_file};
@@ -58,7 +58,7 @@ fn render_plan(plan: &Plan, dry_run: bool) -> String {
     let mut s = String::new();
     if dry_run {
         for p in &plan.new_producers {
-            let _ = writeln!(s, "+ producer {} ({})", p.code, p.name);
+            let _ = writeln!(s, "+ producer {} ({})", p.code, esc(&p.name));
         }
         for p in &plan.producer_updates {
             for c in &p.changes {
@@ -70,7 +70,7 @@ fn render_plan(plan: &Plan, dry_run: bool) -> String {
             }
         }
         for p in &plan.new_products {
-            let _ = writeln!(s, "+ product {} ({})", p.code, p.fields.name);
+            let _ = writeln!(s, "+ product {} ({})", p.code, esc(&p.fields.name));
         }
         for p in &plan.product_updates {
             for c in &p.changes {
@@ -86,7 +86,7 @@ fn render_plan(plan: &Plan, dry_run: bool) -> String {
                 s,
                 "+ variant {} ({}, {}, stock {})",
                 v.sku,
-                v.fields.name,
+                esc(&v.fields.name),
                 vnd(v.fields.price_vnd),
                 v.stock
             );

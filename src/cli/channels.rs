@@ -8,7 +8,7 @@ use kho_channel::{Channel, Transport};
 use serde_json::json;
 
 use super::args::{LinkArgs, SimArgs, SimCommand, SyncArgs};
-use super::output::{Output, table};
+use super::output::{Output, esc, table};
 use super::{Failure, exit};
 use crate::config::{AccountConfig, Config};
 use crate::store::Store;
@@ -164,14 +164,18 @@ pub async fn link(
             let _ = writeln!(
                 s,
                 "  unmatched: seller SKU {:?} on item {} ({}) is not one of the producer's SKUs",
-                r.seller_sku, r.item_id, r.title
+                r.seller_sku,
+                esc(&r.item_id),
+                esc(&r.title)
             );
         }
         for r in &report.blank_sku {
             let _ = writeln!(
                 s,
                 "  no seller SKU: item {} {} ({})",
-                r.item_id, r.variant_id, r.title
+                esc(&r.item_id),
+                esc(&r.variant_id),
+                esc(&r.title)
             );
         }
         for (sku, refs) in &report.duplicates {
@@ -190,7 +194,9 @@ pub async fn link(
             let _ = writeln!(
                 s,
                 "  awaiting a person (filed by `kho reconcile --fix`): {} {:?} on {}",
-                a.kind, a.seller_sku, a.remote_ids
+                a.kind,
+                a.seller_sku,
+                esc(&a.remote_ids)
             );
         }
         if !report.not_listed.is_empty() {
@@ -315,11 +321,13 @@ pub async fn sync(
                 let _ = writeln!(
                     text,
                     "  failed: {} {kind} → {}: {}",
-                    f.sku, f.value, f.error
+                    f.sku,
+                    f.value,
+                    esc(&f.error)
                 );
             }
             if let Some(why) = &report.stopped {
-                let _ = writeln!(text, "  stopped: {why}");
+                let _ = writeln!(text, "  stopped: {}", esc(&why.to_string()));
                 code = code.max(exit::PROBLEMS);
             }
             if pending > 0 || !dead.is_empty() {
@@ -626,7 +634,7 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
                     d.account,
                     d.sku,
                     d.kind,
-                    d.last_error.clone().unwrap_or_default()
+                    esc(d.last_error.as_deref().unwrap_or_default())
                 );
             }
         }
@@ -664,7 +672,7 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
                 .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_else(|| "-".into());
             let what = match r.outcome.as_str() {
-                "failed" => format!("failed: {}", r.error.clone().unwrap_or_default()),
+                "failed" => format!("failed: {}", esc(r.error.as_deref().unwrap_or_default())),
                 "clean" => "clean".to_owned(),
                 _ => {
                     let counts: Vec<String> =
@@ -703,9 +711,9 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
                 "  {} {} ({}) {} {}: {state} {}",
                 c.producer_code,
                 c.product_code,
-                c.product_name,
+                esc(&c.product_name),
                 c.ocop_stars.map(|n| format!("{n}★")).unwrap_or_default(),
-                c.ocop_cert_no.clone().unwrap_or_default(),
+                esc(c.ocop_cert_no.as_deref().unwrap_or_default()),
                 c.ocop_cert_expires
             );
         }

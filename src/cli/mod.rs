@@ -5,7 +5,7 @@ mod args;
 mod catalog;
 mod channels;
 mod orders;
-mod output;
+pub mod output;
 mod reconcile;
 mod stock;
 mod token;
@@ -94,9 +94,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("kho: {}", failure.message);
+            eprintln!("kho: {}", output::esc(&failure.message));
             for p in &failure.problems {
-                eprintln!("  {p}");
+                eprintln!("  {}", output::esc(p));
             }
             if json {
                 let doc = json!({
@@ -104,7 +104,7 @@ pub fn main() -> ExitCode {
                     "problems": failure.problems,
                     "exit_code": failure.code,
                 });
-                println!("{doc}");
+                println!("{}", output::json_for_terminal(&doc.to_string()));
             }
             ExitCode::from(failure.code)
         }

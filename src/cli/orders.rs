@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::args::OrdersCommand;
 use super::channels::{account, account_id, channel, prepare};
-use super::output::{Output, table, vnd};
+use super::output::{Output, esc, spreadsheet_text, table, vnd};
 use super::{Failure, exit};
 use crate::config::{AccountConfig, Config};
 use crate::orders::intake::{self, IntakeError};
@@ -93,7 +93,10 @@ pub async fn run(
                             if r.unknown_skus.is_empty() {
                                 String::new()
                             } else {
-                                format!("; lines with unknown SKUs: {}", r.unknown_skus.join(", "))
+                                format!(
+                                    "; lines with unknown SKUs: {}",
+                                    esc(&r.unknown_skus.join(", "))
+                                )
                             }
                         );
                         if !r.unknown_skus.is_empty() {
@@ -102,7 +105,7 @@ pub async fn run(
                         reports.push(json!(r));
                     }
                     Err(IntakeError::Channel(e)) => {
-                        let _ = writeln!(text, "{}: failed: {e}", acc.name);
+                        let _ = writeln!(text, "{}: failed: {}", acc.name, esc(&e.to_string()));
                         reports.push(json!({ "account": acc.name, "error": e.to_string() }));
                         code = exit::RUNTIME;
                     }
@@ -203,7 +206,7 @@ pub async fn sales(
             w.write_record(&header)?;
             for r in &rows {
                 w.write_record([
-                    r.key.clone(),
+                    spreadsheet_text(&r.key).into_owned(),
                     r.orders.to_string(),
                     r.units.to_string(),
                     r.revenue_vnd.to_string(),

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::args::{PublishArgs, ReconcileArgs};
 use super::channels::{account, account_id, channel, prepare};
-use super::output::Output;
+use super::output::{Output, esc};
 use super::{Failure, exit};
 use crate::config::{AccountConfig, Config};
 use crate::reconcile::{self, Options, publish::PublishError};
@@ -96,9 +96,10 @@ pub async fn publish(
                 (_, Some(e)) => {
                     let _ = writeln!(
                         s,
-                        "  failed: {} ({}): {e}",
+                        "  failed: {} ({}): {}",
                         p.product_code,
-                        p.skus.join(", ")
+                        p.skus.join(", "),
+                        esc(e)
                     );
                 }
                 (Some(item), None) => {

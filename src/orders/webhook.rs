@@ -1,5 +1,7 @@
 //! Webhook intake: verify the signature over the raw body before anything
-//! reads it, find the account from the payload's shop id, store the event
+//! reads it, find the account from the payload's shop id among the accounts
+//! whose key verified it (a push naming another account's shop is refused:
+//! one tenant's key must not file events under another), store the event
 //! durably, answer at once; a processor then fetches the order and ingests
 //! it. Deliveries are at-least-once and may come twice, late or out of
 //! order: storage deduplicates, ingestion is idempotent.
@@ -54,22 +56,23 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// The account a push is for: by shop id, or the only account of the
-    /// channel when the marketplace's pushes carry none kho can match.
-    fn account_for(&self, channel: &str, shop: Option<&str>) -> Option<&AccountHandle> {
-        let of_channel: Vec<&AccountHandle> = self
-            .accounts
-            .iter()
-            .filter(|a| a.config.channel.as_str() == channel)
-            .collect();
+    /// The account a push is for, among the accounts whose key verified it:
+    /// by shop id, or the only account of the channel when the marketplace's
+    /// pushes carry none kho can match.
+    fn account_for<'a>(
+        of_channel: &[&'a AccountHandle],
+        verifiers: &[&'a AccountHandle],
+        shop: Option<&str>,
+    ) -> Option<&'a AccountHandle> {
         if let Some(shop) = shop
-            && let Some(a) = of_channel
+            && let Some(a) = verifiers
                 .iter()
                 .find(|a| shop_key(&a.config).as_deref() == Some(shop))
         {
             return Some(a);
         }
-        match of_channel.as_slice() {
+        match of_channel {
+            // The channel's only account: the one whose key verified it.
             [only] if shop_key(&only.config).is_none() => Some(only),
             _ => None,
         }
@@ -100,10 +103,15 @@ impl Intake {
             headers,
             body,
         };
-        let Some(verifier) = candidates
+        // Every account whose key verifies the signature: one, or several
+        // when shops share an app (TikTok Shop and Lazada sign with the app
+        // secret, Shopee with the partner key of the app).
+        let verifiers: Vec<&AccountHandle> = candidates
             .iter()
-            .find(|a| a.channel.verify_webhook(&request).is_ok())
-        else {
+            .copied()
+            .filter(|a| a.channel.verify_webhook(&request).is_ok())
+            .collect();
+        let Some(verifier) = verifiers.first() else {
             metrics::counter!("kho_webhooks_total", "channel" => channel.to_owned(), "result" => "bad_signature").increment(1);
             tracing::warn!(channel, "webhook with a bad or missing signature refused");
             return (StatusCode::UNAUTHORIZED, "bad signature\n");
@@ -116,8 +124,38 @@ impl Intake {
                 return (StatusCode::BAD_REQUEST, "malformed payload\n");
             }
         };
+        // A signature proves who sent the push, not which shop it is about:
+        // a shop named in the payload that belongs to an account whose key
+        // did not verify it is another tenant's, and the push is refused
+        // rather than filed under that account.
+        if let Some((shop, owner)) = events.iter().filter_map(event_shop).find_map(|shop| {
+            let signed = verifiers
+                .iter()
+                .any(|a| shop_key(&a.config).as_deref() == Some(shop));
+            let owner = candidates
+                .iter()
+                .find(|a| shop_key(&a.config).as_deref() == Some(shop));
+            match owner {
+                Some(owner) if !signed => Some((shop, owner)),
+                _ => None,
+            }
+        }) {
+            let signed_by: Vec<&str> = verifiers.iter().map(|a| a.config.name.as_str()).collect();
+            metrics::counter!("kho_webhooks_total", "channel" => channel.to_owned(), "result" => "wrong_account").increment(1);
+            tracing::warn!(
+                channel,
+                shop,
+                shop_account = owner.config.name.as_str(),
+                signed_by = ?signed_by,
+                "webhook signed with another account's key names this shop; refused"
+            );
+            return (
+                StatusCode::FORBIDDEN,
+                "signature does not cover this shop\n",
+            );
+        }
         let shop = events.iter().find_map(event_shop);
-        let Some(account) = self.account_for(channel, shop) else {
+        let Some(account) = Self::account_for(&candidates, &verifiers, shop) else {
             metrics::counter!("kho_webhooks_total", "channel" => channel.to_owned(), "result" => "unknown_shop").increment(1);
             tracing::warn!(channel, shop = ?shop, "webhook for a shop kho does not manage acknowledged and ignored");
             return (StatusCode::OK, "");

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::AccountReport;
 use super::diff::kind;
+use crate::cli::output::esc;
 use crate::store::reconcile::ReconcileItem;
 
 fn item_line(i: &ReconcileItem) -> String {
@@ -26,10 +27,13 @@ fn item_line(i: &ReconcileItem) -> String {
         .as_deref()
         .map(|d| format!(" — {d}"))
         .unwrap_or_default();
-    format!(
+    // SKUs, ids and details of unknown listings come from the marketplace:
+    // the whole line is escaped so none of them can break it.
+    esc(&format!(
         "  {:<15} {sku}{remote}{values} ({}){detail}",
         i.kind, i.cause
-    )
+    ))
+    .into_owned()
 }
 
 /// The readable report of all accounts.
@@ -43,7 +47,7 @@ pub fn text(reports: &[AccountReport]) -> String {
                 let _ = writeln!(
                     s,
                     "FAILED: {}",
-                    r.error.as_deref().unwrap_or("unknown error")
+                    esc(r.error.as_deref().unwrap_or("unknown error"))
                 );
                 continue;
             }
@@ -51,7 +55,7 @@ pub fn text(reports: &[AccountReport]) -> String {
                 let _ = writeln!(
                     s,
                     "SKIPPED: {}",
-                    r.error.as_deref().unwrap_or("another run is in progress")
+                    esc(r.error.as_deref().unwrap_or("another run is in progress"))
                 );
                 continue;
             }
@@ -88,10 +92,10 @@ pub fn text(reports: &[AccountReport]) -> String {
                     "    {} {:?} on {}{}",
                     a.kind,
                     a.seller_sku,
-                    a.remote_ids,
+                    esc(&a.remote_ids),
                     a.detail
                         .as_deref()
-                        .map(|d| format!(" — {d}"))
+                        .map(|d| format!(" — {}", esc(d)))
                         .unwrap_or_default()
                 );
             }
@@ -116,14 +120,14 @@ pub fn text(reports: &[AccountReport]) -> String {
                     "  republish failed: {} ({}): {}",
                     p.product_code,
                     p.skus.join(", "),
-                    p.error.as_deref().unwrap_or_default()
+                    esc(p.error.as_deref().unwrap_or_default())
                 );
             }
             for e in &f.push_failures {
-                let _ = writeln!(s, "  push failed: {e}");
+                let _ = writeln!(s, "  push failed: {}", esc(&e.to_string()));
             }
             if let Some(why) = &f.stopped {
-                let _ = writeln!(s, "  pushing stopped: {why}");
+                let _ = writeln!(s, "  pushing stopped: {}", esc(&why.to_string()));
             }
         }
     }
