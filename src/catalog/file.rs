@@ -151,7 +151,8 @@ fn file_error(message: impl Into<String>) -> Problems {
     Problems::from(RowError::new(0, "", message))
 }
 
-/// Every raw record of a CSV file, in file order.
+/// Every raw record of a CSV file, in file order, held in memory (for tools
+/// and tests; an import goes through [`read_rows`], which holds none).
 pub fn read_csv(bytes: &[u8]) -> Result<RawTable, Problems> {
     let mut table = RawTable::default();
     let mut errors = Problems::new();

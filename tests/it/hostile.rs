@@ -460,6 +460,42 @@ both_backends!(control_characters_and_null_in_names_are_refused, |db| {
     );
     assert_eq!(p.state().await, before, "a refused change was applied");
 
+    // The command line: a token's name (written into the ledger) and a
+    // stock reason. (An argument cannot hold a NUL; ESC and BEL can.)
+    for (args, field) in [
+        (
+            vec![
+                "token",
+                "create",
+                "--role",
+                "admin",
+                "--name",
+                "ops\u{1b}[2J",
+            ],
+            "--name",
+        ),
+        (
+            vec![
+                "stock",
+                "add",
+                "NA-CHILANG-1KG",
+                "1",
+                "--reason",
+                "nhập\u{7}",
+            ],
+            "reason",
+        ),
+    ] {
+        let o = p.db.kho(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("{field}: contains the control character")),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(p.state().await, before, "a refused change was applied");
+
     // A description may keep its line breaks.
     let (status, doc) = p
         .send(
