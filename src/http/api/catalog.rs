@@ -231,9 +231,17 @@ fn api_field(column: &str) -> &str {
     }
 }
 
-fn import_error(e: ImportError) -> ApiError {
+/// A rejected create, as the caller may see it: a cooperative is not told
+/// which producer holds a code (the 409 checks before an import normally
+/// answer first; this covers a code taken in between).
+fn import_error(who: &Principal, e: ImportError) -> ApiError {
     match e {
         ImportError::Rejected(errors) => {
+            let errors = if who.producer_scope().is_some() {
+                errors.map(without_owner)
+            } else {
+                errors
+            };
             let message = errors.first().map(ToString::to_string).unwrap_or_default();
             ApiError::invalid(message).with_details(
                 errors
@@ -598,7 +606,7 @@ async fn create_product(
             &provenance(&who, format!("api:product:{}", body.code)),
         )
         .await
-        .map_err(import_error)?;
+        .map_err(|e| import_error(&who, e))?;
     let p = visible_product(&state.store, &who, body.code.trim()).await?;
     Ok((
         StatusCode::CREATED,
@@ -763,7 +771,7 @@ async fn create_variant(
             &provenance(&who, format!("api:variant:{}", body.sku)),
         )
         .await
-        .map_err(import_error)?;
+        .map_err(|e| import_error(&who, e))?;
     let v = visible_variant(&state.store, &who, body.sku.trim()).await?;
     Ok((StatusCode::CREATED, Json(v.into())))
 }
