@@ -159,6 +159,11 @@ def main():
     put("catalog_csv", b"".join(lines[:3]))
     put("catalog_csv", b"\xef\xbb\xbf" + b"".join(lines[:2]))
     put("catalog_csv", lines[0])
+    # catalog_import: the sample; a row of htx-chi-lang with htx-bao-lam's SKU
+    # (the snapshot of fuzz_targets/catalog_import.rs); a flood of bad lines.
+    put("catalog_import", csv)
+    put("catalog_import", lines[0] + b"htx-chi-lang,HTX,Chi Lang,HONG,Hong,HONG-3KG,Hop,5000,0,1000,,,,,,\n")
+    put("catalog_import", lines[0] + b"x,y\n" * 300)
 
     xlsx = export_xlsx(csv)
     if xlsx is not None:

@@ -8,7 +8,8 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
 
-use super::{COLUMNS, CatalogEntry, RowError};
+use super::validate::Validator;
+use super::{COLUMNS, CatalogEntry, CatalogRow, Problems, RowError};
 
 /// Raw cells of a catalog file, in file order.
 #[derive(Debug, Default)]
@@ -44,18 +45,154 @@ impl Format {
 }
 
 /// Reads a catalog from bytes, choosing the format from the content.
-pub fn read(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
+pub fn read(bytes: &[u8]) -> Result<RawTable, Problems> {
     match Format::sniff(bytes) {
         Format::Csv => read_csv(bytes),
         Format::Xlsx => read_xlsx(bytes),
     }
 }
 
-fn file_error(message: impl Into<String>) -> Vec<RowError> {
-    vec![RowError::new(0, "", message)]
+/// Reads and validates a catalog: what an import uses. CSV lines are
+/// validated as they are read, never held as raw cells, and reading stops
+/// once [`super::MAX_PROBLEMS`] problems are found, so a file of millions
+/// of bad lines costs as much as its first hundred.
+pub fn read_rows(bytes: &[u8]) -> Result<Vec<CatalogRow>, Problems> {
+    let mut stream = Stream::default();
+    match Format::sniff(bytes) {
+        Format::Csv => {
+            let stopped = csv_records(bytes, |line, cells, problem| match problem {
+                Some(e) => stream.problem(e),
+                None => stream.row(line, &cells),
+            })?;
+            stream.finish(stopped, "the file is empty: expected a header line")
+        }
+        Format::Xlsx => {
+            let stopped = xlsx_rows(bytes, |line, cells| stream.row(line, &cells))?;
+            stream.finish(stopped, "the first sheet is empty: expected a header row")
+        }
+    }
 }
 
-pub fn read_csv(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
+/// Validation fed one record at a time: the first is the header.
+#[derive(Default)]
+struct Stream {
+    validator: Option<Validator>,
+    header_problems: Option<Problems>,
+}
+
+impl Stream {
+    fn row(&mut self, line: usize, cells: &[String]) -> Visit {
+        match self.validator.as_mut() {
+            None => match Validator::new(cells) {
+                Ok(v) => {
+                    self.validator = Some(v);
+                    Visit::Next
+                }
+                Err(p) => {
+                    self.header_problems = Some(p);
+                    Visit::Stop
+                }
+            },
+            Some(v) => {
+                v.row(line, cells);
+                if v.is_full() {
+                    Visit::Enough
+                } else {
+                    Visit::Next
+                }
+            }
+        }
+    }
+
+    fn problem(&mut self, e: RowError) -> Visit {
+        match self.validator.as_mut() {
+            Some(v) => {
+                v.problem(e);
+                if v.is_full() {
+                    Visit::Enough
+                } else {
+                    Visit::Next
+                }
+            }
+            None => {
+                self.header_problems = Some(Problems::from(e));
+                Visit::Stop
+            }
+        }
+    }
+
+    fn finish(self, stopped: Option<usize>, empty: &str) -> Result<Vec<CatalogRow>, Problems> {
+        if let Some(p) = self.header_problems {
+            return Err(p);
+        }
+        match self.validator {
+            Some(mut v) => {
+                if let Some(line) = stopped {
+                    v.stop_after(line);
+                }
+                v.finish()
+            }
+            None => Err(file_error(empty)),
+        }
+    }
+}
+
+/// Whether a reader goes on after a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    Next,
+    /// Enough problems: stop, noting whether input was left unread.
+    Enough,
+    /// Stop: the file cannot be read further (a bad header).
+    Stop,
+}
+
+fn file_error(message: impl Into<String>) -> Problems {
+    Problems::from(RowError::new(0, "", message))
+}
+
+/// Every raw record of a CSV file, in file order, held in memory (for tools
+/// and tests; an import goes through [`read_rows`], which holds none).
+pub fn read_csv(bytes: &[u8]) -> Result<RawTable, Problems> {
+    let mut table = RawTable::default();
+    let mut errors = Problems::new();
+    let mut first = true;
+    csv_records(bytes, |line, cells, problem| {
+        if let Some(e) = problem {
+            errors.push(e);
+            return if errors.is_full() {
+                Visit::Enough
+            } else {
+                Visit::Next
+            };
+        }
+        if std::mem::take(&mut first) {
+            table.header = cells;
+        } else {
+            table.rows.push((line, cells));
+        }
+        Visit::Next
+    })
+    .and_then(|stopped| {
+        if let Some(line) = stopped {
+            errors.stop_after(line);
+        }
+        if errors.is_empty() {
+            Ok(table)
+        } else {
+            Err(errors)
+        }
+    })
+}
+
+/// Streams the records of a CSV file to `visit` with their line numbers
+/// (blank lines skipped; a record the CSV reader refuses comes as a
+/// problem). Yields the line reading stopped after, when `visit` stopped it
+/// before the end.
+fn csv_records(
+    bytes: &[u8],
+    mut visit: impl FnMut(usize, Vec<String>, Option<RowError>) -> Visit,
+) -> Result<Option<usize>, Problems> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(file_error("the file is empty: expected a header line"));
@@ -66,41 +203,56 @@ pub fn read_csv(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
             .filter(|&&b| b == b'\n')
             .count()
             + 1;
-        return Err(vec![RowError::new(
+        return Err(Problems::from(RowError::new(
             line,
             "",
             "the file is not UTF-8 text; save it as \"CSV UTF-8\"",
-        )]);
+        )));
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
-    let mut table = RawTable::default();
-    let mut errors = Vec::new();
     let mut lines = LineCounter::new(bytes);
-    for (i, record) in reader.records().enumerate() {
-        let record = match record {
-            Ok(r) => r,
+    let mut record = csv::StringRecord::new();
+    let mut i = 0usize;
+    let mut stopped: Option<usize> = None;
+    loop {
+        let read = reader.read_record(&mut record);
+        let visited = match read {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(i + 1, |p| lines.line_at(p.byte()));
+                let first = i == 0;
+                i += 1;
+                if !first && record.iter().all(|c| c.trim().is_empty()) {
+                    continue;
+                }
+                (
+                    line,
+                    visit(line, record.iter().map(str::to_owned).collect(), None),
+                )
+            }
             Err(e) => {
                 let line = e.position().map_or(i + 1, |p| lines.line_at(p.byte()));
-                errors.push(RowError::new(line, "", format!("cannot read CSV: {e}")));
-                continue;
+                i += 1;
+                let problem = RowError::new(line, "", format!("cannot read CSV: {e}"));
+                (line, visit(line, Vec::new(), Some(problem)))
             }
         };
-        let line = record.position().map_or(i + 1, |p| lines.line_at(p.byte()));
-        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
-        if i == 0 {
-            table.header = cells;
-        } else if !cells.iter().all(|c| c.trim().is_empty()) {
-            table.rows.push((line, cells));
+        match visited {
+            (_, Visit::Next) => {}
+            (_, Visit::Stop) => return Ok(None),
+            (line, Visit::Enough) => {
+                // Only input left unread makes the report incomplete.
+                if !matches!(reader.read_record(&mut record), Ok(false)) {
+                    stopped = Some(line);
+                }
+                break;
+            }
         }
     }
-    if errors.is_empty() {
-        Ok(table)
-    } else {
-        Err(errors)
-    }
+    Ok(stopped)
 }
 
 /// Line numbers as the user's editor shows them. The csv crate's own count
@@ -146,16 +298,39 @@ impl<'a> LineCounter<'a> {
     }
 }
 
-pub fn read_xlsx(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
+/// Every non-empty row of the first sheet, laid out in columns.
+pub fn read_xlsx(bytes: &[u8]) -> Result<RawTable, Problems> {
+    let mut table = RawTable::default();
+    let mut first = true;
+    xlsx_rows(bytes, |line, cells| {
+        if std::mem::take(&mut first) {
+            table.header = cells;
+        } else {
+            table.rows.push((line, cells));
+        }
+        Visit::Next
+    })?;
+    Ok(table)
+}
+
+/// Streams the first sheet's rows (the header first) to `visit`; yields the
+/// line reading stopped after, when `visit` stopped it with rows left.
+fn xlsx_rows(
+    bytes: &[u8],
+    visit: impl FnMut(usize, Vec<String>) -> Visit,
+) -> Result<Option<usize>, Problems> {
     // The XLSX reader (calamine) panics on some crafted cell references (an
     // arithmetic overflow, found by fuzzing); a bad upload must be a clear
     // error, never a crashed import or API worker.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_xlsx_sheet(bytes)))
+    let sheet = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_xlsx_sheet(bytes, MAX_XLSX_CELLS, MAX_XLSX_TEXT_BYTES)
+    }))
         .unwrap_or_else(|_| {
             Err(file_error(
                 "cannot read the XLSX workbook: its first sheet is malformed (a cell reference the reader cannot handle)",
             ))
-        })
+        })?;
+    Ok(sheet.rows(visit))
 }
 
 /// Widest used area of a sheet kho reads: the catalog has 16 columns, so
@@ -163,7 +338,56 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
 /// to column XFD is refused instead of being laid out in memory.
 const MAX_XLSX_COLUMNS: u32 = 256;
 
-fn read_xlsx_sheet(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
+/// Cells of the first sheet kho reads, empty ones included: 62,500 rows of
+/// the catalog's 16 columns. A small workbook can unpack to a sheet of
+/// millions of cells; reading stops here with an error instead of holding
+/// them all.
+pub const MAX_XLSX_CELLS: u64 = 1_000_000;
+
+/// Bytes of cell text kho keeps from the first sheet. Shared strings let
+/// every cell repeat one long string, so text can grow far beyond the size
+/// of the sheet itself.
+pub const MAX_XLSX_TEXT_BYTES: usize = 64 << 20;
+
+/// The first sheet, kept sparse: non-empty cells only, by row.
+struct SparseSheet {
+    rows: BTreeMap<u32, Vec<(u32, String)>>,
+    col_start: u32,
+    width: usize,
+}
+
+impl SparseSheet {
+    /// Lays out one row at a time, so a sheet of many narrow rows never
+    /// exists densely in memory.
+    fn rows(self, mut visit: impl FnMut(usize, Vec<String>) -> Visit) -> Option<usize> {
+        let mut rows = self
+            .rows
+            .into_iter()
+            .filter(|(_, cells)| !cells.iter().all(|(_, c)| c.trim().is_empty()));
+        while let Some((row, cells)) = rows.next() {
+            let mut dense = vec![String::new(); self.width];
+            for (col, text) in cells {
+                if let Some(slot) = dense.get_mut((col - self.col_start) as usize) {
+                    *slot = text;
+                }
+            }
+            // Rows are numbered as a spreadsheet shows them.
+            let line = row as usize + 1;
+            match visit(line, dense) {
+                Visit::Next => {}
+                Visit::Stop => return None,
+                Visit::Enough => return rows.next().map(|_| line),
+            }
+        }
+        None
+    }
+}
+
+fn read_xlsx_sheet(
+    bytes: &[u8],
+    max_cells: u64,
+    max_text_bytes: usize,
+) -> Result<SparseSheet, Problems> {
     super::xlsx_guard::check(bytes)
         .map_err(|why| file_error(format!("cannot read the XLSX workbook: {why}")))?;
     let mut workbook = Xlsx::new(Cursor::new(bytes))
@@ -177,6 +401,7 @@ fn read_xlsx_sheet(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
     // billions of slots and abort the process (found by fuzzing).
     let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
     let (mut col_start, mut col_end) = (u32::MAX, 0u32);
+    let (mut cells, mut text_bytes) = (0u64, 0usize);
     {
         let mut reader = workbook
             .worksheet_cells_reader(&name)
@@ -187,10 +412,31 @@ fn read_xlsx_sheet(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
                 Ok(None) => break,
                 Err(e) => return Err(file_error(format!("cannot read the first sheet: {e}"))),
             };
+            cells += 1;
+            if cells > max_cells {
+                return Err(file_error(format!(
+                    "the first sheet has more than {max_cells} cells (empty ones included); \
+                     split the catalog into several files"
+                )));
+            }
             let (row, col) = cell.get_position();
             let text = cell_text(&Data::from(cell.get_value().clone()));
             if text.is_empty() {
                 continue;
+            }
+            text_bytes = text_bytes.saturating_add(text.len());
+            if text_bytes > max_text_bytes {
+                return Err(file_error(format!(
+                    "the first sheet's cells hold more than {} of text (at cell {}{}); \
+                     split the catalog into several files",
+                    if max_text_bytes.is_multiple_of(1 << 20) {
+                        format!("{} MiB", max_text_bytes >> 20)
+                    } else {
+                        format!("{} KiB", max_text_bytes >> 10)
+                    },
+                    column_name(col),
+                    u64::from(row) + 1,
+                )));
             }
             col_start = col_start.min(col);
             col_end = col_end.max(col);
@@ -207,36 +453,20 @@ fn read_xlsx_sheet(bytes: &[u8]) -> Result<RawTable, Vec<RowError>> {
             rows.entry(row).or_default().push((col, text));
         }
     }
-    let width = if rows.is_empty() {
-        0
-    } else {
-        (col_end - col_start) as usize + 1
-    };
-    let mut table = RawTable::default();
-    for (row, cells) in rows {
-        if cells.iter().all(|(_, c)| c.trim().is_empty()) {
-            continue;
-        }
-        let mut dense = vec![String::new(); width];
-        for (col, text) in cells {
-            if let Some(slot) = dense.get_mut((col - col_start) as usize) {
-                *slot = text;
-            }
-        }
-        // Rows are numbered as a spreadsheet shows them.
-        let line = row as usize + 1;
-        if table.header.is_empty() {
-            table.header = dense;
-        } else {
-            table.rows.push((line, dense));
-        }
-    }
-    if table.header.is_empty() {
+    if !rows
+        .values()
+        .any(|cells| cells.iter().any(|(_, c)| !c.trim().is_empty()))
+    {
         return Err(file_error(
             "the first sheet is empty: expected a header row",
         ));
     }
-    Ok(table)
+    let width = (col_end - col_start) as usize + 1;
+    Ok(SparseSheet {
+        rows,
+        col_start,
+        width,
+    })
 }
 
 /// A column as a spreadsheet names it: 0 → A, 25 → Z, 26 → AA.
@@ -425,6 +655,52 @@ mod tests {
         assert_eq!(
             crate::catalog::read_entries(&xlsx).expect("read back"),
             entries
+        );
+    }
+
+    #[test]
+    fn a_flood_of_bad_lines_stops_at_the_hundredth_problem() {
+        let header = format!("{}\n", COLUMNS.join(","));
+        let flood = format!("{header}{}", "x,y\n".repeat(200_000));
+        let problems = read_rows(flood.as_bytes()).unwrap_err();
+        assert_eq!(problems.len(), crate::catalog::MAX_PROBLEMS);
+        assert_eq!(problems.stopped_after(), Some(101));
+        assert_eq!(problems[99].line, 101);
+        assert!(
+            problems
+                .count_text()
+                .starts_with("more than 100 problems (reading stopped after line 101"),
+            "{}",
+            problems.count_text()
+        );
+        // Exactly a hundred: every one listed, and nothing said to be left.
+        let exact = format!("{header}{}", "x,y\n".repeat(100));
+        let problems = read_rows(exact.as_bytes()).unwrap_err();
+        assert_eq!(problems.len(), 100);
+        assert_eq!(problems.stopped_after(), None);
+        assert_eq!(problems.count_text(), "100 problem(s)");
+    }
+
+    #[test]
+    fn a_sheet_beyond_the_cell_or_text_bound_is_refused() {
+        let csv = include_bytes!("../../data/ocop-catalog.csv");
+        let entries = crate::catalog::read_entries(csv).expect("the sample catalog reads");
+        let xlsx = write_xlsx(&entries).expect("written");
+        let cells = ((entries.len() + 1) * COLUMNS.len()) as u64;
+        assert!(read_xlsx_sheet(&xlsx, cells, 1 << 20).is_ok());
+        let Err(errors) = read_xlsx_sheet(&xlsx, 100, 1 << 20) else {
+            panic!("a sheet beyond the cell bound was read");
+        };
+        assert!(
+            errors[0].message.contains("more than 100 cells"),
+            "{errors:?}"
+        );
+        let Err(errors) = read_xlsx_sheet(&xlsx, cells, 1024) else {
+            panic!("a sheet beyond the text bound was read");
+        };
+        assert!(
+            errors[0].message.contains("more than 1 KiB of text"),
+            "{errors:?}"
         );
     }
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::plan::Plan;
-use super::{RowError, file, validate};
+use super::{Problems, file};
 use crate::store::catalog::{ImportError, Provenance};
 use crate::store::{Store, StoreError};
 
@@ -15,9 +15,10 @@ pub enum ImportFileError {
         #[source]
         source: std::io::Error,
     },
-    /// Every problem found, by line and column; nothing was changed.
-    #[error("{} problem(s) in the file; nothing was changed", .0.len())]
-    Invalid(Vec<RowError>),
+    /// The problems found, by line and column (at most
+    /// [`super::MAX_PROBLEMS`]); nothing was changed.
+    #[error("{} in the file; nothing was changed", .0.count_text())]
+    Invalid(Problems),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -49,8 +50,7 @@ pub async fn import_bytes(
     dry_run: bool,
     actor: &str,
 ) -> Result<Plan, ImportFileError> {
-    let table = file::read(bytes).map_err(ImportFileError::Invalid)?;
-    let rows = validate::validate(&table).map_err(ImportFileError::Invalid)?;
+    let rows = file::read_rows(bytes).map_err(ImportFileError::Invalid)?;
     let who = Provenance {
         actor: actor.to_owned(),
         reference: Some(format!("import:{name}")),

@@ -8,6 +8,7 @@
 pub mod export;
 pub mod file;
 pub mod import;
+pub mod limits;
 pub mod plan;
 pub mod validate;
 pub mod xlsx_guard;
@@ -149,11 +150,129 @@ impl RowError {
     }
 }
 
+/// How many problems one file may report. A file of millions of bad lines
+/// once produced a 362 MB answer and held gigabytes of memory: reading
+/// stops here, so the work and the answer are bounded by what is listed,
+/// not by the file.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// The problems found in a file, at most [`MAX_PROBLEMS`] of them listed:
+/// past that, problems are only counted, or reading stops and the line it
+/// stopped after is kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Problems {
+    list: Vec<RowError>,
+    /// Found but not listed.
+    more: usize,
+    /// Reading stopped after this line: the rest of the file is unchecked.
+    stopped_after: Option<usize>,
+}
+
+impl Problems {
+    pub fn new() -> Self {
+        Problems::default()
+    }
+
+    /// Lists a problem, or past the limit counts it.
+    pub fn push(&mut self, e: RowError) {
+        if self.list.len() < MAX_PROBLEMS {
+            self.list.push(e);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// No more can be listed: a reader stops here.
+    pub fn is_full(&self) -> bool {
+        self.list.len() >= MAX_PROBLEMS
+    }
+
+    /// Notes that reading stopped after `line` with input left unread.
+    pub fn stop_after(&mut self, line: usize) {
+        self.stopped_after = Some(line);
+    }
+
+    /// Problems found but not listed.
+    pub fn more(&self) -> usize {
+        self.more
+    }
+
+    /// The line reading stopped after, when the file was not read to its end.
+    pub fn stopped_after(&self) -> Option<usize> {
+        self.stopped_after
+    }
+
+    /// The same problems, each rewritten.
+    pub fn map(mut self, f: impl FnMut(RowError) -> RowError) -> Self {
+        self.list = self.list.into_iter().map(f).collect();
+        self
+    }
+
+    pub(crate) fn sort_by_line(&mut self) {
+        self.list.sort_by_key(|e| e.line);
+    }
+
+    /// How many problems there are, for a person: `3 problem(s)`, `250
+    /// problems (… and 150 more not listed)`, or that reading stopped.
+    pub fn count_text(&self) -> String {
+        let listed = self.list.len();
+        match (self.stopped_after, self.more) {
+            (Some(line), more) => format!(
+                "more than {} problems (reading stopped after line {line}, so the rest of the file was not checked; the first {listed} are listed)",
+                listed + more
+            ),
+            (None, 0) => format!("{listed} problem(s)"),
+            (None, more) => format!(
+                "{} problems (the first {listed} are listed … and {more} more)",
+                listed + more
+            ),
+        }
+    }
+}
+
+impl std::ops::Deref for Problems {
+    type Target = [RowError];
+    fn deref(&self) -> &[RowError] {
+        &self.list
+    }
+}
+
+impl From<Vec<RowError>> for Problems {
+    fn from(errors: Vec<RowError>) -> Self {
+        let mut p = Problems::new();
+        for e in errors {
+            p.push(e);
+        }
+        p
+    }
+}
+
+impl From<RowError> for Problems {
+    fn from(e: RowError) -> Self {
+        Problems::from(vec![e])
+    }
+}
+
+impl<'a> IntoIterator for &'a Problems {
+    type Item = &'a RowError;
+    type IntoIter = std::slice::Iter<'a, RowError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
+impl IntoIterator for Problems {
+    type Item = RowError;
+    type IntoIter = std::vec::IntoIter<RowError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.into_iter()
+    }
+}
+
 /// Reads and validates a catalog file into entries, without a database
 /// (for seeding simulators and tools).
-pub fn read_entries(bytes: &[u8]) -> Result<Vec<CatalogEntry>, Vec<RowError>> {
-    let table = file::read(bytes)?;
-    let rows = validate::validate(&table)?;
+pub fn read_entries(bytes: &[u8]) -> Result<Vec<CatalogEntry>, Problems> {
+    let rows = file::read_rows(bytes)?;
     Ok(rows
         .into_iter()
         .map(|r| CatalogEntry {

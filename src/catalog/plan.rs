@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{CatalogRow, Producer, Product, RowError, Variant};
+use super::{CatalogRow, Problems, Producer, Product, RowError, Variant};
 
 /// The stored state an import is compared with.
 #[derive(Debug, Default)]
@@ -164,9 +164,20 @@ fn show<T: ToString>(v: &Option<T>) -> String {
 /// Diffs validated rows against the stored catalog. Rows that contradict the
 /// store (a product or SKU that belongs elsewhere, a count below what open
 /// orders hold) are errors: the whole import is refused.
-pub fn diff(snapshot: &Snapshot, rows: &[CatalogRow]) -> Result<Plan, Vec<RowError>> {
+///
+/// A row naming another producer's product or SKU gets only that error:
+/// nothing of the other producer's data (its stock, reservations, prices)
+/// is compared with the row, so no message can carry it.
+pub fn diff(snapshot: &Snapshot, rows: &[CatalogRow]) -> Result<Plan, Problems> {
     let mut plan = Plan::default();
-    let mut errors = Vec::new();
+    let mut errors = Problems::new();
+    let producer_of = |producer_id: i64| {
+        snapshot
+            .producers
+            .values()
+            .find(|x| x.id == producer_id)
+            .map(|o| o.code.as_str())
+    };
     let mut seen_producers = HashMap::new();
     let mut seen_products = HashMap::new();
     for row in rows {
@@ -211,18 +222,19 @@ pub fn diff(snapshot: &Snapshot, rows: &[CatalogRow]) -> Result<Plan, Vec<RowErr
                     fields,
                 }),
                 Some(p) => {
-                    let owner = snapshot.producers.values().find(|x| x.id == p.producer_id);
-                    if owner.is_some_and(|o| o.code != row.producer_code) {
+                    let owner = producer_of(p.producer_id);
+                    if owner.is_some_and(|o| o != row.producer_code) {
                         errors.push(RowError::new(
                             row.line,
                             "product_code",
                             format!(
                                 "{:?} belongs to producer {:?}, not {:?}",
                                 row.product_code,
-                                owner.map(|o| o.code.as_str()).unwrap_or_default(),
+                                owner.unwrap_or_default(),
                                 row.producer_code
                             ),
                         ));
+                        continue;
                     }
                     let mut changes = Vec::new();
                     change(&mut changes, "product_name", &p.name, &fields.name);
@@ -276,6 +288,23 @@ pub fn diff(snapshot: &Snapshot, rows: &[CatalogRow]) -> Result<Plan, Vec<RowErr
                 stock: row.stock,
             }),
             Some(sv) => {
+                let owner = snapshot
+                    .products
+                    .get(&sv.product_code)
+                    .and_then(|p| producer_of(p.producer_id));
+                if owner.is_some_and(|o| o != row.producer_code) {
+                    errors.push(RowError::new(
+                        row.line,
+                        "variant_sku",
+                        format!(
+                            "{:?} belongs to producer {:?}, not {:?}",
+                            row.variant_sku,
+                            owner.unwrap_or_default(),
+                            row.producer_code
+                        ),
+                    ));
+                    continue;
+                }
                 if sv.product_code != row.product_code {
                     errors.push(RowError::new(
                         row.line,
@@ -300,7 +329,16 @@ pub fn diff(snapshot: &Snapshot, rows: &[CatalogRow]) -> Result<Plan, Vec<RowErr
                 );
                 let stock_differs = sv.on_hand != row.stock;
                 if stock_differs {
-                    if row.stock < sv.reserved {
+                    if row.stock.checked_sub(sv.on_hand).is_none() {
+                        errors.push(RowError::new(
+                            row.line,
+                            "stock",
+                            format!(
+                                "the stored stock of {} is out of range; set it with kho stock set",
+                                row.variant_sku
+                            ),
+                        ));
+                    } else if row.stock < sv.reserved {
                         errors.push(RowError::new(
                             row.line,
                             "stock",

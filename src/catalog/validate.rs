@@ -7,49 +7,99 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::file::RawTable;
-use super::{COLUMNS, CatalogRow, RowError};
+use super::limits::{self, Lines, MAX_PRICE_VND, MAX_STOCK, MAX_WEIGHT_G};
+use super::{COLUMNS, CatalogRow, Problems, RowError};
 
 /// Checks the header and every row; `Ok` only when there is no error at all.
-pub fn validate(table: &RawTable) -> Result<Vec<CatalogRow>, Vec<RowError>> {
-    let mut errors = Vec::new();
-    let index = match header_index(&table.header) {
-        Ok(i) => i,
-        Err(mut e) => {
-            errors.append(&mut e);
-            return Err(errors);
+/// Stops at [`super::MAX_PROBLEMS`] problems.
+pub fn validate(table: &RawTable) -> Result<Vec<CatalogRow>, Problems> {
+    let mut v = Validator::new(&table.header)?;
+    let mut rows = table.rows.iter().peekable();
+    while let Some((line, cells)) = rows.next() {
+        v.row(*line, cells);
+        if v.is_full() && rows.peek().is_some() {
+            v.problems.stop_after(*line);
+            break;
         }
-    };
-    let mut rows = Vec::with_capacity(table.rows.len());
-    for (line, cells) in &table.rows {
-        if cells.len() != table.header.len() {
-            errors.push(RowError::new(
-                *line,
+    }
+    v.finish()
+}
+
+/// Validates rows one at a time as a reader yields them, so a file is never
+/// held as raw cells and a reader can stop once enough problems are found.
+pub struct Validator {
+    index: HashMap<&'static str, usize>,
+    width: usize,
+    rows: Vec<CatalogRow>,
+    seen: usize,
+    problems: Problems,
+}
+
+impl Validator {
+    pub fn new(header: &[String]) -> Result<Validator, Problems> {
+        let index = header_index(header).map_err(Problems::from)?;
+        Ok(Validator {
+            index,
+            width: header.len(),
+            rows: Vec::new(),
+            seen: 0,
+            problems: Problems::new(),
+        })
+    }
+
+    /// Checks one data line.
+    pub fn row(&mut self, line: usize, cells: &[String]) {
+        self.seen += 1;
+        if cells.len() != self.width {
+            self.problems.push(RowError::new(
+                line,
                 "",
-                format!(
-                    "has {} fields, the header has {}",
-                    cells.len(),
-                    table.header.len()
-                ),
+                format!("has {} fields, the header has {}", cells.len(), self.width),
             ));
-            continue;
+            return;
         }
         let cells = Cells {
-            index: &index,
+            index: &self.index,
             cells,
         };
-        if let Some(row) = validate_row(*line, &cells, &mut errors) {
-            rows.push(row);
+        let mut errors = Vec::new();
+        match validate_row(line, &cells, &mut errors) {
+            Some(row) => self.rows.push(row),
+            None => {
+                for e in errors {
+                    self.problems.push(e);
+                }
+            }
         }
     }
-    check_consistency(&rows, &mut errors);
-    if table.rows.is_empty() && errors.is_empty() {
-        errors.push(RowError::new(0, "", "the file has a header but no rows"));
+
+    /// Records a problem found by the reader itself.
+    pub fn problem(&mut self, e: RowError) {
+        self.problems.push(e);
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        errors.sort_by_key(|e| e.line);
-        Err(errors)
+
+    /// As many problems as can be listed: reading further is wasted work.
+    pub fn is_full(&self) -> bool {
+        self.problems.is_full()
+    }
+
+    /// Notes that the reader stopped after `line` with input left.
+    pub fn stop_after(&mut self, line: usize) {
+        self.problems.stop_after(line);
+    }
+
+    pub fn finish(mut self) -> Result<Vec<CatalogRow>, Problems> {
+        check_consistency(&self.rows, &mut self.problems);
+        if self.seen == 0 && self.problems.is_empty() {
+            self.problems
+                .push(RowError::new(0, "", "the file has a header but no rows"));
+        }
+        if self.problems.is_empty() {
+            Ok(self.rows)
+        } else {
+            self.problems.sort_by_line();
+            Err(self.problems)
+        }
     }
 }
 
@@ -123,41 +173,54 @@ fn validate_row(line: usize, cells: &Cells<'_>, errors: &mut Vec<RowError>) -> O
     let product_code = code("product_code");
     let variant_sku = code("variant_sku");
 
-    let mut text = |column: &str, required: bool| -> String {
+    let mut text = |column: &str, required: bool, lines: Lines| -> String {
         let v = cell(column);
         if required && v.trim().is_empty() {
             err(column, "is required".into());
+        } else if let Some(why) = limits::control_character(v, lines) {
+            err(column, why);
         }
         v.to_owned()
     };
-    let producer_name = text("producer_name", true);
-    let district = text("district", false);
-    let product_name = text("product_name", true);
-    let variant_name = text("variant_name", true);
-    let category = text("category", false);
-    let description = text("description", false);
+    let producer_name = text("producer_name", true, Lines::One);
+    let district = text("district", false, Lines::One);
+    let product_name = text("product_name", true, Lines::One);
+    let variant_name = text("variant_name", true, Lines::One);
+    let category = text("category", false, Lines::One);
+    let description = text("description", false, Lines::Many);
 
-    let mut whole = |column: &str, what: &str| -> i64 {
+    let mut whole = |column: &str, what: &str, max: i64| -> i64 {
         let v = cell(column).trim();
         if v.is_empty() {
             err(column, "is required".into());
             return 0;
         }
-        match v.parse::<i64>() {
-            Ok(n) if n >= 0 => n,
-            Ok(_) => {
+        let digits = v.strip_prefix(['-', '+']).unwrap_or(v);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            err(column, format!("{v:?} is not a whole number of {what}"));
+            return 0;
+        }
+        // Too many digits for an i64 is certainly above the bound.
+        let n = v.parse::<i64>().unwrap_or(if v.starts_with('-') {
+            i64::MIN
+        } else {
+            i64::MAX
+        });
+        match limits::out_of_range(n, 0, max) {
+            None => n,
+            Some(_) if n < 0 => {
                 err(column, format!("{v:?} must not be negative"));
                 0
             }
-            Err(_) => {
-                err(column, format!("{v:?} is not a whole number of {what}"));
+            Some(_) => {
+                err(column, format!("{v} is above the maximum of {max} {what}"));
                 0
             }
         }
     };
-    let price_vnd = whole("price_vnd", "đồng");
-    let stock = whole("stock", "units");
-    let weight_g = whole("weight_g", "grams");
+    let price_vnd = whole("price_vnd", "đồng", MAX_PRICE_VND);
+    let stock = whole("stock", "units", MAX_STOCK);
+    let weight_g = whole("weight_g", "grams", MAX_WEIGHT_G);
 
     let stars_text = cell("ocop_stars").trim();
     let ocop_stars = match stars_text {
@@ -172,6 +235,9 @@ fn validate_row(line: usize, cells: &Cells<'_>, errors: &mut Vec<RowError>) -> O
         }
     };
     let cert_no = cell("ocop_cert_no").trim();
+    if let Some(why) = limits::control_character(cert_no, Lines::One) {
+        err("ocop_cert_no", why);
+    }
     let ocop_cert_no = (!cert_no.is_empty()).then(|| cert_no.to_owned());
     let expires_text = cell("ocop_cert_expires").trim();
     let ocop_cert_expires = if expires_text.is_empty() {
@@ -209,6 +275,11 @@ fn validate_row(line: usize, cells: &Cells<'_>, errors: &mut Vec<RowError>) -> O
     }
 
     let images = cell("image_urls").trim();
+    // The URL parser drops tabs and line breaks silently; kho stores the
+    // text, so it must be what the parser checked.
+    if let Some(why) = limits::control_character(images, Lines::One) {
+        err("image_urls", why);
+    }
     for url in images.split('|').filter(|u| !u.is_empty()) {
         match url::Url::parse(url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {}
@@ -239,7 +310,7 @@ fn validate_row(line: usize, cells: &Cells<'_>, errors: &mut Vec<RowError>) -> O
 
 /// Rows describing the same producer or product must agree, and a SKU may
 /// appear once.
-fn check_consistency(rows: &[CatalogRow], errors: &mut Vec<RowError>) {
+fn check_consistency(rows: &[CatalogRow], errors: &mut Problems) {
     let mut skus: HashMap<&str, usize> = HashMap::new();
     let mut producers: HashMap<&str, &CatalogRow> = HashMap::new();
     let mut products: HashMap<&str, &CatalogRow> = HashMap::new();
@@ -284,35 +355,36 @@ fn check_consistency(rows: &[CatalogRow], errors: &mut Vec<RowError>) {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         let date = |v: &Option<NaiveDate>| v.map(|d| d.to_string()).unwrap_or_default();
         let stars = |v: &Option<i64>| v.map(|d| d.to_string()).unwrap_or_default();
-        errors.extend(
-            [
-                differs(
-                    "producer_code",
-                    q.producer_code.clone(),
-                    row.producer_code.clone(),
-                ),
-                differs(
-                    "product_name",
-                    q.product_name.clone(),
-                    row.product_name.clone(),
-                ),
-                differs("category", q.category.clone(), row.category.clone()),
-                differs(
-                    "description",
-                    q.description.clone(),
-                    row.description.clone(),
-                ),
-                differs("ocop_stars", stars(&q.ocop_stars), stars(&row.ocop_stars)),
-                differs("ocop_cert_no", opt(&q.ocop_cert_no), opt(&row.ocop_cert_no)),
-                differs(
-                    "ocop_cert_expires",
-                    date(&q.ocop_cert_expires),
-                    date(&row.ocop_cert_expires),
-                ),
-            ]
-            .into_iter()
-            .flatten(),
-        );
+        for e in [
+            differs(
+                "producer_code",
+                q.producer_code.clone(),
+                row.producer_code.clone(),
+            ),
+            differs(
+                "product_name",
+                q.product_name.clone(),
+                row.product_name.clone(),
+            ),
+            differs("category", q.category.clone(), row.category.clone()),
+            differs(
+                "description",
+                q.description.clone(),
+                row.description.clone(),
+            ),
+            differs("ocop_stars", stars(&q.ocop_stars), stars(&row.ocop_stars)),
+            differs("ocop_cert_no", opt(&q.ocop_cert_no), opt(&row.ocop_cert_no)),
+            differs(
+                "ocop_cert_expires",
+                date(&q.ocop_cert_expires),
+                date(&row.ocop_cert_expires),
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            errors.push(e);
+        }
     }
 }
 
@@ -324,7 +396,7 @@ mod tests {
     const HEADER: &str = "producer_code,producer_name,district,product_code,product_name,variant_sku,variant_name,price_vnd,stock,weight_g,ocop_stars,ocop_cert_no,ocop_cert_expires,category,description,image_urls\n";
     const GOOD: &str = "htx-a,HTX A,Chi Lăng,NA,Na,NA-1KG,Hộp 1kg,85000,10,1100,4,OCOP-1,2028-03-31,Trái cây,Na dai,https://example.org/a.jpg|https://example.org/b.jpg\n";
 
-    fn check(body: &str) -> Result<Vec<CatalogRow>, Vec<RowError>> {
+    fn check(body: &str) -> Result<Vec<CatalogRow>, Problems> {
         validate(&read_csv(format!("{HEADER}{body}").as_bytes())?)
     }
 

@@ -22,9 +22,9 @@ pub async fn import(store: &Store, args: &ImportArgs, out: &Output) -> Result<u8
             return Err(Failure {
                 code: exit::USAGE,
                 message: format!(
-                    "{}: {} problem(s); nothing was changed",
+                    "{}: {}; nothing was changed",
                     args.file.display(),
-                    errors.len()
+                    errors.count_text()
                 ),
                 problems: errors.iter().map(ToString::to_string).collect(),
             });

@@ -380,7 +380,7 @@ fn sim_seed_entries(args: &SimArgs) -> Result<Vec<crate::catalog::CatalogEntry>,
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
     let entries = crate::catalog::read_entries(&bytes).map_err(|errors| Failure {
         code: exit::USAGE,
-        message: format!("{}: {} problem(s)", path.display(), errors.len()),
+        message: format!("{}: {}", path.display(), errors.count_text()),
         problems: errors.iter().map(ToString::to_string).collect(),
     })?;
     Ok(entries

@@ -132,6 +132,8 @@ fn report(out: &Output, sku: &str, outcome: &MovementOutcome) {
         MovementOutcome::Unchanged { on_hand, .. } => {
             format!("{sku}: unchanged, {on_hand} on hand (nothing recorded)")
         }
-        MovementOutcome::WouldGoNegative { .. } => format!("{sku}: refused"),
+        MovementOutcome::WouldGoNegative { .. } | MovementOutcome::OutOfRange { .. } => {
+            format!("{sku}: refused")
+        }
     });
 }

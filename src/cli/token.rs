@@ -19,6 +19,9 @@ pub async fn run(store: &Store, cmd: TokenCommand, out: &Output) -> Result<u8, F
                 Some(p) => format!("{role} {p}"),
                 None => role.to_string(),
             });
+            // The name is written into every ledger movement the token makes.
+            crate::catalog::limits::check_text("--name", &name, crate::catalog::limits::Lines::One)
+                .map_err(Failure::usage)?;
             let (id, token) = store
                 .create_token(&name, role, producer.as_deref())
                 .await

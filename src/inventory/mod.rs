@@ -2,6 +2,7 @@
 //! location, refuse what would leave less than nothing available, and record
 //! the movement in the ledger.
 
+use crate::catalog::limits::{self, Lines, MAX_STOCK};
 use crate::store::inventory::{MovementKind, MovementOutcome, MovementRequest, Quantity};
 use crate::store::{Store, StoreError};
 
@@ -27,6 +28,17 @@ pub enum StockError {
         delta: i64,
         after: i64,
     },
+    #[error(
+        "SKU {sku:?}: refused, {on_hand} on hand and a change of {delta} would leave more than \
+         the maximum of {max} units (stock limit: the smallest the marketplaces accept)"
+    )]
+    AboveLimit {
+        sku: String,
+        on_hand: i64,
+        delta: i64,
+        max: i64,
+    },
+    /// Bad input, with the field and the rule it breaks.
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -50,8 +62,11 @@ pub async fn add(
     opts: &MoveOptions<'_>,
 ) -> Result<MovementOutcome, StockError> {
     if delta == 0 {
-        return Err(StockError::Invalid("a change of 0 records nothing".into()));
+        return Err(StockError::Invalid(
+            "delta: a change of 0 records nothing".into(),
+        ));
     }
+    limits::check_range("delta", delta, -MAX_STOCK, MAX_STOCK).map_err(StockError::Invalid)?;
     let kind = if delta > 0 {
         MovementKind::Receipt
     } else {
@@ -69,9 +84,10 @@ pub async fn set(
 ) -> Result<MovementOutcome, StockError> {
     if quantity < 0 {
         return Err(StockError::Invalid(format!(
-            "a count of {quantity} is impossible: stock is counted from 0"
+            "quantity: a count of {quantity} is impossible: stock is counted from 0"
         )));
     }
+    limits::check_range("quantity", quantity, 0, MAX_STOCK).map_err(StockError::Invalid)?;
     apply(
         store,
         sku,
@@ -89,6 +105,10 @@ async fn apply(
     quantity: Quantity,
     opts: &MoveOptions<'_>,
 ) -> Result<MovementOutcome, StockError> {
+    limits::check_text("reason", opts.reason, Lines::One).map_err(StockError::Invalid)?;
+    if let Some(location) = opts.location {
+        limits::check_text("location", location, Lines::One).map_err(StockError::Invalid)?;
+    }
     let found = store
         .find_sku(sku)
         .await?
@@ -122,9 +142,19 @@ async fn apply(
             sku: sku.to_owned(),
             on_hand,
             reserved,
-            available: on_hand - reserved,
+            available: on_hand.saturating_sub(reserved),
             delta,
-            after: on_hand + delta - reserved,
+            after: on_hand.saturating_add(delta).saturating_sub(reserved),
+        }),
+        MovementOutcome::OutOfRange {
+            on_hand,
+            delta,
+            max,
+        } => Err(StockError::AboveLimit {
+            sku: sku.to_owned(),
+            on_hand,
+            delta,
+            max,
         }),
         other => Ok(other),
     }

@@ -8,7 +8,7 @@ use sqlx::QueryBuilder;
 use super::outbox::refresh_desired;
 use super::{Result, Store, in_tx, now, with_pool};
 use crate::catalog::plan::{self, Plan, Snapshot, StoredVariant};
-use crate::catalog::{CatalogEntry, CatalogRow, Producer, Product, RowError, Variant};
+use crate::catalog::{CatalogEntry, CatalogRow, Problems, Producer, Product, RowError, Variant};
 
 /// Rows per multi-row INSERT: far below both drivers' bind-parameter limits.
 const CHUNK: usize = 500;
@@ -33,7 +33,7 @@ struct StoredVariantRow {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("the file contradicts the stored catalog")]
-    Rejected(Vec<RowError>),
+    Rejected(Problems),
     #[error(transparent)]
     Store(#[from] super::StoreError),
 }
@@ -328,11 +328,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() != 1 {
-                    return Err(ImportError::Rejected(vec![RowError::new(
+                    return Err(ImportError::Rejected(Problems::from(RowError::new(
                         0,
                         "stock",
                         format!("stock of {} changed during the import; run it again", c.sku),
-                    )]));
+                    ))));
                 }
                 sqlx::query(
                     "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
@@ -341,7 +341,16 @@ impl Store {
                 )
                 .bind(c.variant_id)
                 .bind(c.location_id)
-                .bind(c.to - c.from)
+                .bind(c.to.checked_sub(c.from).ok_or_else(|| {
+                    ImportError::Rejected(Problems::from(RowError::new(
+                        0,
+                        "stock",
+                        format!(
+                            "the stock of {} is out of range; set it with kho stock set",
+                            c.sku
+                        ),
+                    )))
+                })?)
                 .bind(c.to)
                 .bind(&who.reference)
                 .bind(&who.actor)

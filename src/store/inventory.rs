@@ -118,6 +118,9 @@ pub enum MovementOutcome {
         reserved: i64,
         delta: i64,
     },
+    /// Refused: on hand would leave `0..=max` (a person's command; `max` is
+    /// the catalog's stock limit) or the arithmetic would overflow.
+    OutOfRange { on_hand: i64, delta: i64, max: i64 },
 }
 
 /// A SKU with the ids a movement needs.
@@ -201,17 +204,36 @@ impl Store {
             .bind(req.location_id)
             .fetch_one(&mut *tx)
             .await?;
+            // Checked: input must never overflow the ledger (which was a 500).
+            let max = crate::catalog::limits::MAX_STOCK;
             let delta = match req.quantity {
-                Quantity::By(d) => d,
-                Quantity::To(q) => q - on_hand,
+                Quantity::By(d) => Some(d),
+                Quantity::To(q) => q.checked_sub(on_hand),
             };
-            let after = on_hand.checked_add(delta).ok_or_else(|| {
-                StoreError::Corrupt(format!("stock overflow: {on_hand} + {delta}"))
-            })?;
+            let Some((delta, after)) =
+                delta.and_then(|d| on_hand.checked_add(d).map(|after| (d, after)))
+            else {
+                let delta = match req.quantity {
+                    Quantity::By(d) => d,
+                    Quantity::To(q) => q.saturating_sub(on_hand),
+                };
+                return Ok(MovementOutcome::OutOfRange {
+                    on_hand,
+                    delta,
+                    max,
+                });
+            };
+            if req.guard_available && delta > 0 && after > max {
+                return Ok(MovementOutcome::OutOfRange {
+                    on_hand,
+                    delta,
+                    max,
+                });
+            }
             if delta == 0 {
                 return Ok(MovementOutcome::Unchanged { on_hand, reserved });
             }
-            if req.guard_available && delta < 0 && after - reserved < 0 {
+            if req.guard_available && delta < 0 && after.saturating_sub(reserved) < 0 {
                 return Ok(MovementOutcome::WouldGoNegative {
                     on_hand,
                     reserved,

@@ -10,6 +10,7 @@ mod browser;
 mod catalog_import;
 mod config_cli;
 mod engine;
+mod hostile;
 mod hostile_text;
 mod lazada_sync;
 mod ledger_props;

@@ -63,6 +63,11 @@ impl Daemon {
         }
     }
 
+    /// The daemon's process id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn stop(mut self) {
         // SIGTERM: a clean stop.
         let _ = Command::new("kill")

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use kho::catalog::CatalogEntry;
+use kho::store::admin::VariantEdit;
+use kho::store::inventory::{MovementKind, MovementRequest, Quantity};
 use kho_simulator::tiktok::{
     FaultConfig, Rejection, ShopConfig, SimConfig, SimHandle, Simulator, TokenAction,
     WarehouseConfig,
@@ -514,19 +516,58 @@ async fn one_rejected_stock_and_price_are_reported_and_the_rest_lands() {
     )
     .await;
     ok(&w.kho(&["link", "tiktok-chi-lang"]));
-    // Three SKUs of one product in one inventory call; TikTok caps a
-    // quantity at 99,998 and refuses that SKU alone.
-    ok(&w.kho(&["stock", "set", "NA-CHILANG-1KG", "100000"]));
     ok(&w.kho(&["stock", "add", "NA-CHILANG-2KG", "-4"]));
     ok(&w.kho(&["stock", "add", "NA-CHILANG-5KG", "6"]));
-    // A price over Vietnam's 180,000,000 đồng cap fails its product's price
-    // call; another product's price still lands.
     let mut csv = ok(&w.kho(&["export"]));
-    csv = csv
-        .replacen(",65000,", ",200000000,", 1)
-        .replacen(",165000,", ",166000,", 1);
+    csv = csv.replacen(",165000,", ",166000,", 1);
     std::fs::write(w.db.path("p.csv"), csv).unwrap();
     ok(&w.kho(&["import", "p.csv"]));
+    // kho refuses a stock over 99,998 and a price over 180,000,000 đồng
+    // itself (TikTok's own caps); written straight to the store they stand
+    // for values a marketplace refuses, which must fail alone: three SKUs of
+    // one product go in one inventory call, and another product's price
+    // still lands.
+    let store = w.db.store().await;
+    let sku = store.find_sku("NA-CHILANG-1KG").await.unwrap().unwrap();
+    let location = store
+        .location_id(sku.producer_id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .record_movement(&MovementRequest {
+            variant_id: sku.variant_id,
+            location_id: location,
+            kind: MovementKind::Receipt,
+            quantity: Quantity::To(100_000),
+            reason: "test",
+            reference: None,
+            actor: "test",
+            guard_available: false,
+        })
+        .await
+        .unwrap();
+    let say = store
+        .variant_entries(None, Some("NA-SAY-200G"))
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(
+        store
+            .edit_variant(
+                "NA-SAY-200G",
+                &VariantEdit {
+                    name: say.variant_name,
+                    price_vnd: 200_000_000,
+                    weight_g: say.weight_g,
+                    image_urls: say.image_urls,
+                    active: true,
+                },
+            )
+            .await
+            .unwrap()
+    );
+    store.close().await;
     let product_of = |sku: &str| {
         let state = w.sim.state();
         let (p, _) = state

@@ -18,7 +18,9 @@ use super::{Json, Page, PageParams, Path, Query, Upload};
 use crate::auth::Principal;
 use crate::auth::extract::{Admin, Writer};
 use crate::catalog::file::{RawTable, entry_cells};
-use crate::catalog::{COLUMNS, CatalogEntry, CatalogRow, Producer, RowError, file, validate};
+use crate::catalog::{
+    COLUMNS, CatalogEntry, CatalogRow, Problems, Producer, RowError, file, limits, validate,
+};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::Store;
@@ -229,9 +231,17 @@ fn api_field(column: &str) -> &str {
     }
 }
 
-fn import_error(e: ImportError) -> ApiError {
+/// A rejected create, as the caller may see it: a cooperative is not told
+/// which producer holds a code (the 409 checks before an import normally
+/// answer first; this covers a code taken in between).
+fn import_error(who: &Principal, e: ImportError) -> ApiError {
     match e {
         ImportError::Rejected(errors) => {
+            let errors = if who.producer_scope().is_some() {
+                errors.map(without_owner)
+            } else {
+                errors
+            };
             let message = errors.first().map(ToString::to_string).unwrap_or_default();
             ApiError::invalid(message).with_details(
                 errors
@@ -305,12 +315,38 @@ async fn create_producer(
         return Err(ApiError::invalid("name: is required")
             .with_details(vec![json!({ "field": "name", "message": "is required" })]));
     }
+    check_line("name", name)?;
+    check_line("district", &body.district)?;
     let created = state
         .store
         .create_producer(code, name, body.district.trim())
         .await?
         .ok_or_else(|| ApiError::conflict(format!("producer {code:?} already exists")))?;
     Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+/// The catalog format's rule for names: one line of printable text.
+fn check_line(field: &str, v: &str) -> ApiResult<()> {
+    match limits::control_character(v, limits::Lines::One) {
+        None => Ok(()),
+        Some(message) => Err(ApiError::invalid(format!("{field}: {message}"))
+            .with_details(vec![json!({ "field": field, "message": message })])),
+    }
+}
+
+/// A field that cannot be empty: left out keeps its value, `null` is an
+/// error (it used to be read as "left out", so a client clearing a name was
+/// answered 200 with nothing changed).
+fn not_null<T>(field: &str, v: Option<Option<T>>) -> ApiResult<Option<T>> {
+    match v {
+        Some(None) => {
+            let message = "must not be null (leave the field out to keep its value)";
+            Err(ApiError::invalid(format!("{field}: {message}"))
+                .with_details(vec![json!({ "field": field, "message": message })]))
+        }
+        Some(Some(v)) => Ok(Some(v)),
+        None => Ok(None),
+    }
 }
 
 /// The catalog format's rule for codes.
@@ -345,8 +381,12 @@ async fn get_producer(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProducerPatch {
-    pub name: Option<String>,
-    pub district: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub district: Option<Option<String>>,
 }
 
 #[utoipa::path(patch, path = "/producers/{code}", tag = "catalog", request_body = ProducerPatch,
@@ -360,8 +400,7 @@ async fn update_producer(
     Json(patch): Json<ProducerPatch>,
 ) -> ApiResult<Json<ProducerView>> {
     let p = visible_producer(&state.store, &who, &code).await?;
-    let name = patch
-        .name
+    let name = not_null("name", patch.name)?
         .as_deref()
         .map(str::trim)
         .unwrap_or(&p.name)
@@ -370,12 +409,13 @@ async fn update_producer(
         return Err(ApiError::invalid("name: is required")
             .with_details(vec![json!({ "field": "name", "message": "is required" })]));
     }
-    let district = patch
-        .district
+    check_line("name", &name)?;
+    let district = not_null("district", patch.district)?
         .as_deref()
         .map(str::trim)
         .unwrap_or(&p.district)
         .to_owned();
+    check_line("district", &district)?;
     if !state.store.update_producer(&code, &name, &district).await? {
         return Err(ApiError::not_found(format_args!("producer {code:?}")));
     }
@@ -566,7 +606,7 @@ async fn create_product(
             &provenance(&who, format!("api:product:{}", body.code)),
         )
         .await
-        .map_err(import_error)?;
+        .map_err(|e| import_error(&who, e))?;
     let p = visible_product(&state.store, &who, body.code.trim()).await?;
     Ok((
         StatusCode::CREATED,
@@ -586,13 +626,20 @@ async fn get_product(
     Ok(Json(product_view(&state.store, p).await?))
 }
 
-/// Fields left out keep their value; `null` clears an optional one.
+/// Fields left out keep their value; `null` clears an optional one (the
+/// certificate fields) and is refused for the others.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
-    pub name: Option<String>,
-    pub category: Option<String>,
-    pub description: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub category: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub ocop_stars: Option<Option<i64>>,
@@ -603,7 +650,9 @@ pub struct ProductPatch {
     #[schema(value_type = Option<NaiveDate>)]
     pub ocop_cert_expires: Option<Option<NaiveDate>>,
     /// `false` deactivates (its listings are unlisted), `true` reactivates.
-    pub active: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<bool>)]
+    pub active: Option<Option<bool>>,
 }
 
 /// Tells a missing field (keep) from an explicit `null` (clear).
@@ -623,11 +672,15 @@ async fn apply_product_patch(
 ) -> ApiResult<ProductView> {
     let p = visible_product(&state.store, who, code).await?;
     let producer = visible_producer(&state.store, who, &p.producer).await?;
+    let name = not_null("name", patch.name)?;
+    let category = not_null("category", patch.category)?;
+    let description = not_null("description", patch.description)?;
+    let active = not_null("active", patch.active)?;
     let mut e = blank_entry(&producer);
     e.product_code = p.code.clone();
-    e.product_name = patch.name.unwrap_or(p.name);
-    e.category = patch.category.unwrap_or(p.category);
-    e.description = patch.description.unwrap_or(p.description);
+    e.product_name = name.unwrap_or(p.name);
+    e.category = category.unwrap_or(p.category);
+    e.description = description.unwrap_or(p.description);
     e.ocop_stars = patch.ocop_stars.unwrap_or(p.ocop_stars);
     e.ocop_cert_no = patch.ocop_cert_no.unwrap_or(p.ocop_cert_no);
     e.ocop_cert_expires = patch.ocop_cert_expires.unwrap_or(p.ocop_cert_expires);
@@ -645,7 +698,7 @@ async fn apply_product_patch(
         ocop_stars: row.ocop_stars,
         ocop_cert_no: row.ocop_cert_no,
         ocop_cert_expires: row.ocop_cert_expires,
-        active: patch.active.unwrap_or(p.active),
+        active: active.unwrap_or(p.active),
     };
     if !state.store.edit_product(code, &edit).await? {
         return Err(ApiError::not_found(format_args!("product {code:?}")));
@@ -679,7 +732,7 @@ async fn deactivate_product(
     Path(code): Path<String>,
 ) -> ApiResult<Json<ProductView>> {
     let patch = ProductPatch {
-        active: Some(false),
+        active: Some(Some(false)),
         ..ProductPatch::default()
     };
     Ok(Json(apply_product_patch(&state, &who, &code, patch).await?))
@@ -718,7 +771,7 @@ async fn create_variant(
             &provenance(&who, format!("api:variant:{}", body.sku)),
         )
         .await
-        .map_err(import_error)?;
+        .map_err(|e| import_error(&who, e))?;
     let v = visible_variant(&state.store, &who, body.sku.trim()).await?;
     Ok((StatusCode::CREATED, Json(v.into())))
 }
@@ -740,12 +793,23 @@ async fn get_variant(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantPatch {
-    pub name: Option<String>,
-    pub price_vnd: Option<i64>,
-    pub weight_g: Option<i64>,
-    pub image_urls: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub price_vnd: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub weight_g: Option<Option<i64>>,
+    /// `[]` clears the images; `null` is refused.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub image_urls: Option<Option<Vec<String>>>,
     /// `false` deactivates (its listings are unlisted), `true` reactivates.
-    pub active: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<bool>)]
+    pub active: Option<Option<bool>>,
 }
 
 async fn apply_variant_patch(
@@ -755,19 +819,19 @@ async fn apply_variant_patch(
     patch: VariantPatch,
 ) -> ApiResult<VariantView> {
     let mut e = visible_variant(&state.store, who, sku).await?;
-    if let Some(v) = patch.name {
+    if let Some(v) = not_null("name", patch.name)? {
         e.variant_name = v;
     }
-    if let Some(v) = patch.price_vnd {
+    if let Some(v) = not_null("price_vnd", patch.price_vnd)? {
         e.price_vnd = v;
     }
-    if let Some(v) = patch.weight_g {
+    if let Some(v) = not_null("weight_g", patch.weight_g)? {
         e.weight_g = v;
     }
-    if let Some(v) = patch.image_urls {
+    if let Some(v) = not_null("image_urls", patch.image_urls)? {
         e.image_urls = v.join("|");
     }
-    let active = patch.active.unwrap_or(e.variant_active);
+    let active = not_null("active", patch.active)?.unwrap_or(e.variant_active);
     let row = validate_cells(vec![entry_cells(&e)], None)?
         .into_iter()
         .next()
@@ -809,7 +873,7 @@ async fn deactivate_variant(
     Path(sku): Path<String>,
 ) -> ApiResult<Json<VariantView>> {
     let patch = VariantPatch {
-        active: Some(false),
+        active: Some(Some(false)),
         ..VariantPatch::default()
     };
     Ok(Json(apply_variant_patch(&state, &who, &sku, patch).await?))
@@ -872,10 +936,10 @@ async fn import(
     upload: Upload,
 ) -> ApiResult<Json<ImportReport>> {
     let bytes = upload.bytes;
-    let rejected = |errors: Vec<RowError>| {
+    let rejected = |errors: Problems| {
         let message = format!(
-            "{} problem(s) in the file; nothing was changed (first: {})",
-            errors.len(),
+            "{} in the file; nothing was changed (first: {})",
+            errors.count_text(),
             errors.first().map(ToString::to_string).unwrap_or_default()
         );
         ApiError::invalid(message).with_details(
@@ -890,23 +954,19 @@ async fn import(
             "send the catalog file (CSV or XLSX) as the request body or a form's \"file\" field",
         ));
     }
-    let table = file::read(&bytes).map_err(rejected)?;
-    let rows = validate::validate(&table).map_err(rejected)?;
+    let rows = file::read_rows(&bytes).map_err(rejected)?;
     if let Some(own) = who.producer_scope() {
-        let foreign: Vec<RowError> = rows
-            .iter()
-            .filter(|r| r.producer_code != own)
-            .map(|r| {
-                RowError::new(
-                    r.line,
-                    "producer_code",
-                    format!(
-                        "this token may import only producer {own:?}, not {:?}",
-                        r.producer_code
-                    ),
-                )
-            })
-            .collect();
+        let mut foreign = Problems::new();
+        for r in rows.iter().filter(|r| r.producer_code != own) {
+            foreign.push(RowError::new(
+                r.line,
+                "producer_code",
+                format!(
+                    "this token may import only producer {own:?}, not {:?}",
+                    r.producer_code
+                ),
+            ));
+        }
         if !foreign.is_empty() {
             return Err(rejected(foreign));
         }
@@ -931,7 +991,7 @@ async fn import(
         Ok(plan) => plan,
         Err(ImportError::Rejected(errors)) => {
             return Err(rejected(if who.producer_scope().is_some() {
-                errors.into_iter().map(without_owner).collect()
+                errors.map(without_owner)
             } else {
                 errors
             }));
@@ -953,9 +1013,21 @@ async fn import(
 }
 
 /// For a cooperative: a code taken by another producer is reported
-/// without naming who holds it.
+/// without naming who holds it. Codes and SKUs are unique across the store,
+/// so that the code is taken is all a cooperative may learn.
 fn without_owner(mut e: RowError) -> RowError {
-    if e.message.contains(" belongs to ") {
+    if e.message.contains(" belongs to producer ") {
+        e.message = match e.column.as_str() {
+            "variant_sku" => {
+                "this SKU belongs to another producer (a SKU is unique across the store)"
+            }
+            "product_code" => {
+                "this product code belongs to another producer (a code is unique across the store)"
+            }
+            _ => "belongs to another producer",
+        }
+        .into();
+    } else if e.message.contains(" belongs to ") {
         e.message = "is already used elsewhere in the catalog".into();
     }
     e

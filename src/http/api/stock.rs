@@ -95,6 +95,7 @@ fn stock_error(e: StockError) -> ApiError {
         StockError::UnknownSku(sku) => ApiError::not_found(format_args!("SKU {sku:?}")),
         e @ StockError::UnknownLocation { .. } => ApiError::invalid(e.to_string()),
         e @ StockError::WouldGoNegative { .. } => ApiError::conflict(e.to_string()),
+        e @ StockError::AboveLimit { .. } => ApiError::invalid(e.to_string()),
         StockError::Invalid(m) => ApiError::invalid(m),
         StockError::Store(e) => e.into(),
     }
