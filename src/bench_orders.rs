@@ -277,7 +277,7 @@ pub async fn latency(
     seconds: u64,
     out: &Output,
 ) -> Result<(), Failure> {
-    let w = world(database, "{ mode = \"shared\" }", true, "1h", 1_000_000).await?;
+    let w = world(database, "{ mode = \"shared\" }", true, "1h", 90_000).await?;
     let skus = ["NA-CHILANG-1KG", "NA-CHILANG-2KG", "NA-CHILANG-5KG"];
     let total = u64::from(rate) * seconds;
     let gap = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
