@@ -183,32 +183,39 @@ impl Intake {
         }
     }
 
-    /// Processes stored events until `stop`: fetch the order named, ingest it.
+    /// Processes stored events until `stop`: fetch the orders named, ingest
+    /// them. The orders named by a batch of one account's events are fetched
+    /// in one call (the adapter splits it as the marketplace allows): during
+    /// a flash sale one call per event made the ingestion lag behind the
+    /// sales, and every sale kho has not ingested yet is one a push can hand
+    /// out again.
     pub async fn process(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         loop {
             let events = self.store.pending_webhooks(100).await.unwrap_or_default();
             let mut retry_soon = false;
+            // Per account (index into `accounts`): (event id, attempts, orders named).
+            let mut batches: Vec<(usize, Vec<(i64, i64, Vec<String>)>)> = Vec::new();
             for (id, _channel, account_id, body, attempts) in events {
-                let Some(account) = self.accounts.iter().find(|a| Some(a.id) == account_id) else {
+                let Some(at) = self.accounts.iter().position(|a| Some(a.id) == account_id) else {
                     let _ = self
                         .store
                         .finish_webhook(id, Some("account no longer configured"))
                         .await;
                     continue;
                 };
-                match self.handle(account, body.as_bytes()).await {
-                    Ok(()) => {
+                match self.handle(&self.accounts[at], body.as_bytes()).await {
+                    Ok(orders) if orders.is_empty() => {
                         let _ = self.store.finish_webhook(id, None).await;
                     }
-                    Err(e) if attempts >= 10 => {
-                        tracing::warn!(account = account.config.name, error = %e, "giving up on a webhook event; polling will catch the order");
-                        let _ = self.store.finish_webhook(id, Some(&e)).await;
-                    }
-                    Err(e) => {
-                        let _ = self.store.fail_webhook(id, &e).await;
-                        retry_soon = true;
-                    }
+                    Ok(orders) => match batches.iter_mut().find(|(a, _)| *a == at) {
+                        Some((_, events)) => events.push((id, attempts, orders)),
+                        None => batches.push((at, vec![(id, attempts, orders)])),
+                    },
+                    Err(e) => retry_soon |= self.failed(id, attempts, &e).await,
                 }
+            }
+            for (at, events) in batches {
+                retry_soon |= self.ingest_batch(&self.accounts[at], &events).await;
             }
             let wait = if retry_soon {
                 Duration::from_secs(1)
@@ -226,31 +233,78 @@ impl Intake {
         }
     }
 
-    async fn handle(&self, account: &AccountHandle, body: &[u8]) -> Result<(), String> {
+    /// Records a failed event: retried soon (true), or given up after ten
+    /// attempts (polling will catch the order).
+    async fn failed(&self, id: i64, attempts: i64, error: &str) -> bool {
+        if attempts >= 10 {
+            tracing::warn!(error = %error, "giving up on a webhook event; polling will catch the order");
+            let _ = self.store.finish_webhook(id, Some(error)).await;
+            false
+        } else {
+            let _ = self.store.fail_webhook(id, error).await;
+            true
+        }
+    }
+
+    /// Fetches the orders named by one account's events in one call and
+    /// ingests each once; an event is done when all its orders are. Returns
+    /// whether an event must be retried.
+    async fn ingest_batch(&self, account: &AccountHandle, events: &[(i64, i64, Vec<String>)]) -> bool {
+        let mut ids: Vec<String> = Vec::new();
+        for (_, _, orders) in events {
+            for o in orders {
+                if !ids.contains(o) {
+                    ids.push(o.clone());
+                }
+            }
+        }
+        let fetched = match account.channel.get_orders(&ids).await {
+            Ok(fetched) => fetched,
+            Err(e) => {
+                let mut retry = false;
+                for (id, attempts, _) in events {
+                    retry |= self.failed(*id, *attempts, &e.to_string()).await;
+                }
+                return retry;
+            }
+        };
+        let mut failures: std::collections::HashMap<&str, String> = Default::default();
+        for order in &fetched {
+            if let Err(e) = super::intake::ingest(
+                &self.store,
+                account.id,
+                &account.config.name,
+                order,
+                self.restock_on_return,
+            )
+            .await
+            {
+                failures.insert(order.order_id.as_str(), e.to_string());
+            }
+        }
+        let mut retry = false;
+        for (id, attempts, orders) in events {
+            match orders.iter().find_map(|o| failures.get(o.as_str())) {
+                None => {
+                    let _ = self.store.finish_webhook(*id, None).await;
+                }
+                Some(e) => retry |= self.failed(*id, *attempts, e).await,
+            }
+        }
+        retry
+    }
+
+    /// Acts on an event's account notices and returns the orders it names
+    /// (fetched and ingested with the rest of the batch).
+    async fn handle(&self, account: &AccountHandle, body: &[u8]) -> Result<Vec<String>, String> {
         let events = account
             .channel
             .parse_webhook(body)
             .map_err(|e| e.to_string())?;
+        let mut orders = Vec::new();
         for event in events {
             match event {
-                WebhookEvent::OrderStatusChanged { order_id, .. } => {
-                    let orders = account
-                        .channel
-                        .get_orders(std::slice::from_ref(&order_id))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    for order in &orders {
-                        super::intake::ingest(
-                            &self.store,
-                            account.id,
-                            &account.config.name,
-                            order,
-                            self.restock_on_return,
-                        )
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    }
-                }
+                WebhookEvent::OrderStatusChanged { order_id, .. } => orders.push(order_id),
                 WebhookEvent::Deauthorized { message, .. } => {
                     self.store
                         .set_account_state(
@@ -285,6 +339,6 @@ impl Intake {
                 | WebhookEvent::Other { .. } => {}
             }
         }
-        Ok(())
+        Ok(orders)
     }
 }

@@ -29,6 +29,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::catalog::limits::MAX_STOCK;
 use crate::config::Allocation;
 
 /// What a sync job pushes. Stored as text in `sync_jobs.kind`.
@@ -78,10 +79,13 @@ impl TryFrom<String> for JobKind {
 }
 
 /// The stock an account shows at rest for `available` units (on hand minus
-/// reserved): its allocation. Never more than `available`, never negative.
-/// Partition accounts get their share as a quota at each rebalance.
+/// reserved): its allocation. Never more than `available`, never negative,
+/// and never more than a marketplace accepts for one listing
+/// ([`MAX_STOCK`]: a SKU held at several locations may add up past it, and a
+/// refused push would only become a dead letter). Partition accounts get
+/// their share as a quota at each rebalance.
 pub fn desired_stock(available: i64, rule: &Allocation) -> i64 {
-    let available = available.max(0);
+    let available = available.clamp(0, MAX_STOCK);
     match *rule {
         Allocation::Shared {
             buffer,
@@ -140,8 +144,10 @@ pub struct ListingInputs {
     pub queued_status: bool,
     /// The variant's burst guard is on.
     pub burst_active: bool,
-    /// Units the variant's orders took in the current burst window.
+    /// Units the variant's orders took in the current burst window, and
+    /// when that window started.
     pub window_units: i64,
+    pub window_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ListingInputs {
@@ -207,6 +213,9 @@ pub struct VariantView {
     /// Its partition listings would show more together than is available
     /// (a shop sold past its quota while a push overwrote its sales).
     pub partition_over: bool,
+    /// Units a burst's quotas hold back for sales made but not reported yet
+    /// (see [`in_flight`]).
+    pub margin: i64,
 }
 
 impl VariantView {
@@ -220,6 +229,7 @@ impl VariantView {
             burst: listings.first().is_some_and(|l| l.burst_active),
             shared_peers,
             partition_over: !partition.is_empty() && shown > available,
+            margin: 0,
         }
     }
 }
@@ -272,7 +282,14 @@ pub fn decide(
     let (stock, quota) = match rule {
         Allocation::Partition { .. } => quota_mode(1),
         Allocation::Shared { .. } if variant.burst && variant.shared_peers > 1 => {
-            quota_mode(variant.shared_peers)
+            match input.quota {
+                Some(q) if !rebalance => ((q - input.consumed).max(0), QuotaWrite::Keep),
+                _ => {
+                    let pool = (input.available - variant.margin).max(0);
+                    let q = desired_stock(pool, &rule) / variant.shared_peers;
+                    (q, QuotaWrite::Set(q))
+                }
+            }
         }
         Allocation::Shared { .. } => (
             desired_stock(input.available, &rule),
@@ -289,6 +306,24 @@ pub fn decide(
         active: input.listed(today),
         quota,
     }
+}
+
+/// Sales a burst's first push may overwrite: what the SKU's orders take
+/// while a push is on its way (the debounce window plus the time a sale
+/// takes to be reported, `lag`), at the rate of the current window. The
+/// quotas hold that many back, so the push that starts a burst cannot hand
+/// out units already sold; they come back when the burst ends. At most half
+/// of what is available.
+pub fn in_flight(
+    window_units: i64,
+    window: chrono::Duration,
+    lag: chrono::Duration,
+    available: i64,
+) -> i64 {
+    let window_ms = window.num_milliseconds().max(20);
+    let lag_ms = lag.num_milliseconds().max(0);
+    let margin = (window_units.max(0).saturating_mul(lag_ms) + window_ms - 1) / window_ms;
+    margin.min(available.max(0) / 2)
 }
 
 /// Whether the variant's orders of the current window took enough of what

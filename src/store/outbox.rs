@@ -30,7 +30,8 @@ pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id
      COALESCE((SELECT j.state = 'pending' FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'stock'), FALSE) AS queued_stock, \
      COALESCE((SELECT j.state = 'pending' FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'price'), FALSE) AS queued_price, \
      COALESCE((SELECT j.state = 'pending' FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'status'), FALSE) AS queued_status, \
-     COALESCE(b.active, FALSE) AS burst_active, CAST(COALESCE(b.window_units, 0) AS BIGINT) AS window_units \
+     COALESCE(b.active, FALSE) AS burst_active, CAST(COALESCE(b.window_units, 0) AS BIGINT) AS window_units, \
+     b.window_start \
      FROM listings l JOIN channel_accounts a ON a.id = l.account_id \
      JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id \
      LEFT JOIN variant_bursts b ON b.variant_id = v.id WHERE ";
@@ -198,6 +199,10 @@ macro_rules! refresh_desired {
 }
 pub(crate) use refresh_desired;
 
+/// How long a marketplace takes to report a sale to kho (its webhook, kho's
+/// fetch of the order and the ingestion), for the burst guard's margin.
+const REPORT_LAG: chrono::Duration = chrono::Duration::milliseconds(100);
+
 /// What one recomputation writes, decided from what it read.
 #[derive(Default)]
 pub(crate) struct PlannedWrites {
@@ -239,6 +244,17 @@ pub(crate) fn plan_writes(inputs: &[ListingInputs], q: &QueueContext) -> Planned
                 view.burst = true;
             }
             _ => {}
+        }
+        if view.burst {
+            if let Some(l) = listings.first() {
+                let window = l.window_start.map_or(chrono::Duration::zero(), |s| q.at - s);
+                view.margin = crate::outbox::policy::in_flight(
+                    l.window_units,
+                    window,
+                    (q.due - q.at) + REPORT_LAG,
+                    l.available,
+                );
+            }
         }
         views.insert(*variant, view);
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::catalog::limits::MAX_STOCK;
 use proptest::prelude::*;
 
 fn shared(buffer: i64, percent: u32, maximum: Option<i64>, threshold: i64) -> Allocation {
@@ -44,6 +45,7 @@ fn settled() -> ListingInputs {
         queued_status: false,
         burst_active: false,
         window_units: 0,
+        window_start: None,
     }
 }
 
@@ -52,6 +54,7 @@ fn view(burst: bool, shared_peers: i64) -> VariantView {
         burst,
         shared_peers,
         partition_over: false,
+        margin: 0,
     }
 }
 
@@ -72,6 +75,8 @@ fn shared_rules() {
     assert_eq!(desired_stock(10, &shared(0, 100, Some(4), 0)), 4);
     assert_eq!(desired_stock(3, &shared(0, 100, None, 5)), 0);
     assert_eq!(desired_stock(-4, &shared(0, 100, None, 0)), 0);
+    // Several locations may hold more than one listing can show.
+    assert_eq!(desired_stock(150_000, &shared(0, 100, None, 0)), MAX_STOCK);
 }
 
 #[test]
@@ -206,7 +211,23 @@ fn bursts_start_when_orders_take_a_share_of_what_is_left() {
     assert!(!burst_starts(10, 190, 0), "0 turns the guard off");
     assert!(!burst_starts(0, 0, 5));
     assert!(burst_starts(2, 38, 5));
-    assert!(!burst_starts(500, 1_000_000, 5));
+    assert!(!burst_starts(500, 90_000, 5));
+}
+
+#[test]
+fn a_burst_holds_back_the_sales_in_flight() {
+    // 10 units in 20 ms is 500 a second; 200 ms of that is 100 units, but
+    // never more than half of what is left.
+    let ms = chrono::Duration::milliseconds;
+    assert_eq!(in_flight(10, ms(20), ms(200), 190), 95);
+    assert_eq!(in_flight(10, ms(1000), ms(200), 190), 2);
+    assert_eq!(in_flight(0, ms(1000), ms(200), 190), 0);
+    let v = VariantView {
+        margin: 30,
+        ..view(true, 3)
+    };
+    let d = decide(&settled(), today(), Cause::Order { account_id: 1 }, v);
+    assert_eq!((d.stock, d.quota), (23, QuotaWrite::Set(23)));
 }
 
 #[test]
