@@ -249,7 +249,11 @@ impl Intake {
     /// Fetches the orders named by one account's events in one call and
     /// ingests each once; an event is done when all its orders are. Returns
     /// whether an event must be retried.
-    async fn ingest_batch(&self, account: &AccountHandle, events: &[(i64, i64, Vec<String>)]) -> bool {
+    async fn ingest_batch(
+        &self,
+        account: &AccountHandle,
+        events: &[(i64, i64, Vec<String>)],
+    ) -> bool {
         let mut ids: Vec<String> = Vec::new();
         for (_, _, orders) in events {
             for o in orders {

@@ -247,7 +247,9 @@ pub(crate) fn plan_writes(inputs: &[ListingInputs], q: &QueueContext) -> Planned
         }
         if view.burst {
             if let Some(l) = listings.first() {
-                let window = l.window_start.map_or(chrono::Duration::zero(), |s| q.at - s);
+                let window = l
+                    .window_start
+                    .map_or(chrono::Duration::zero(), |s| q.at - s);
                 view.margin = crate::outbox::policy::in_flight(
                     l.window_units,
                     window,

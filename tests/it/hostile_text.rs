@@ -4,7 +4,7 @@
 //! list`): stored as given, printed escaped, JSON still the exact value.
 
 use crate::both_backends;
-use crate::common::{TestDb, ok, sample_catalog};
+use crate::common::{TestDb, ok, sample_catalog, stderr};
 
 /// Clear screen, set the window title, bell, then a line break that would
 /// start a row of kho's own.
@@ -39,8 +39,36 @@ both_backends!(
     |db| {
         ok(&db.kho(&["import", sample_catalog().to_str().unwrap()]));
 
-        // A reason given on the command line.
-        ok(&db.kho(&["stock", "add", "NA-CHILANG-1KG", "5", "--reason", HOSTILE]));
+        // A reason given on the command line is refused at input (exit 2)…
+        let refused = db.kho(&["stock", "add", "NA-CHILANG-1KG", "5", "--reason", HOSTILE]);
+        assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+        assert_no_raw_control("kho's refusal", &refused.stderr);
+        // …but one stored by an older kho, or by a library caller, is still
+        // printed escaped.
+        {
+            use kho::store::inventory::{MovementKind, MovementRequest, Quantity};
+            let store = db.store().await;
+            let sku = store.find_sku("NA-CHILANG-1KG").await.unwrap().unwrap();
+            let location = store
+                .location_id(sku.producer_id, None)
+                .await
+                .unwrap()
+                .unwrap();
+            store
+                .record_movement(&MovementRequest {
+                    variant_id: sku.variant_id,
+                    location_id: location,
+                    kind: MovementKind::Receipt,
+                    quantity: Quantity::By(5),
+                    reason: HOSTILE,
+                    reference: None,
+                    actor: "cli:test",
+                    guard_available: false,
+                })
+                .await
+                .unwrap();
+            store.close().await;
+        }
         let history = db.kho(&["stock", "history", "NA-CHILANG-1KG", "--limit", "2"]);
         ok(&history);
         assert_no_raw_control("kho stock history", &history.stdout);
