@@ -370,6 +370,7 @@ async fn order_latencies(store: &Store) -> Result<Vec<f64>, Failure> {
 async fn at_rest(
     w: &World,
     sku: &str,
+    orders: usize,
     limit: Duration,
 ) -> Result<(Vec<i64>, i64, f64, bool), Failure> {
     let started = Instant::now();
@@ -380,6 +381,18 @@ async fn at_rest(
         .ok_or_else(|| Failure::runtime(format!("{sku} is not in the catalog")))?
         .variant_id;
     loop {
+        // Every order placed must have reached kho before the shops are
+        // judged (ingestion may lag behind a flash sale).
+        let backlog = w
+            .store
+            .order_stats(chrono::Utc::now() - chrono::Duration::days(1))
+            .await?
+            .webhook_backlog;
+        let seen = w.store.orders(None, None, 100_000).await?.len();
+        if (backlog > 0 || seen < orders) && started.elapsed() <= limit {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        }
         let levels = w.store.stock_levels(variant).await?;
         let available: i64 = levels.iter().map(|l| l.on_hand - l.reserved).sum();
         let shown: Vec<i64> = w
@@ -472,7 +485,13 @@ pub async fn flash_sale(database: Option<&str>, runs: u32, out: &Output) -> Resu
                 }
             }
             let (end_shown, available, settle_s, at_rest) = if webhooks {
-                at_rest(&w, sku, Duration::from_secs(15)).await?
+                at_rest(
+                    &w,
+                    sku,
+                    usize::try_from(sold).unwrap_or(0),
+                    Duration::from_secs(30),
+                )
+                .await?
             } else {
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 let shown = w
@@ -526,7 +545,7 @@ pub async fn flash_sale(database: Option<&str>, runs: u32, out: &Output) -> Resu
     Ok(())
 }
 
-/// `orders` orders over three shared shops of four SKUs with 200 units each,
+/// `orders` orders over three shared shops of four SKUs with 400 units each,
 /// in rounds of 100 (about a second each); after each round 10 % of its
 /// orders are cancelled and 2 % shipped and returned. Then, per SKU, the
 /// time from its last event until every shop shows what is available, and
@@ -537,7 +556,7 @@ pub async fn cancellations(
     out: &Output,
 ) -> Result<(), Failure> {
     use rand::{Rng, SeedableRng};
-    const STOCK: i64 = 200;
+    const STOCK: i64 = 400;
     let w = world(database, "{ mode = \"shared\" }", true, "1h", STOCK).await?;
     let skus = [
         "NA-CHILANG-1KG",

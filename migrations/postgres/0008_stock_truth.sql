@@ -7,6 +7,7 @@ CREATE TABLE variant_bursts (
     variant_id    BIGINT PRIMARY KEY REFERENCES variants (id) ON DELETE CASCADE,
     window_start  TIMESTAMPTZ NOT NULL,
     window_units  BIGINT NOT NULL,
+    window_orders BIGINT NOT NULL DEFAULT 0,
     last_order_at TIMESTAMPTZ NOT NULL,
     active        BOOLEAN NOT NULL DEFAULT FALSE,
     unsettled     BOOLEAN NOT NULL DEFAULT FALSE

@@ -7,6 +7,7 @@ CREATE TABLE variant_bursts (
     variant_id    INTEGER PRIMARY KEY REFERENCES variants (id) ON DELETE CASCADE,
     window_start  TEXT NOT NULL,
     window_units  INTEGER NOT NULL,
+    window_orders INTEGER NOT NULL DEFAULT 0,
     last_order_at TEXT NOT NULL,
     active        BOOLEAN NOT NULL DEFAULT FALSE,
     unsettled     BOOLEAN NOT NULL DEFAULT FALSE

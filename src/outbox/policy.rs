@@ -147,6 +147,7 @@ pub struct ListingInputs {
     /// Units the variant's orders took in the current burst window, and
     /// when that window started.
     pub window_units: i64,
+    pub window_orders: i64,
     pub window_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -310,27 +311,37 @@ pub fn decide(
 
 /// Sales a burst's first push may overwrite: what the SKU's orders take
 /// while a push is on its way (the debounce window plus the time a sale
-/// takes to be reported, `lag`), at the rate of the current window. The
-/// quotas hold that many back, so the push that starts a burst cannot hand
-/// out units already sold; they come back when the burst ends. At most half
-/// of what is available.
+/// takes to be reported, `lag`), at the rate of the current window, plus the
+/// sales already reported to kho but not ingested yet (`unreported`: the
+/// webhook backlog, which grows when ingestion falls behind). The quotas
+/// hold that many back, so the push that starts a burst cannot hand out
+/// units already sold; they come back when the burst ends. At most half of
+/// what is available.
 pub fn in_flight(
     window_units: i64,
     window: chrono::Duration,
     lag: chrono::Duration,
     available: i64,
+    unreported: i64,
 ) -> i64 {
-    let window_ms = window.num_milliseconds().max(20);
+    let window_ms = window.num_milliseconds().max(5);
     let lag_ms = lag.num_milliseconds().max(0);
     let margin = (window_units.max(0).saturating_mul(lag_ms) + window_ms - 1) / window_ms;
-    margin.min(available.max(0) / 2)
+    margin
+        .saturating_add(unreported.max(0))
+        .min(available.max(0) / 2)
 }
 
+/// Orders in a window before a burst can start: one sale is no burst, even
+/// of a large share of a small stock.
+pub const BURST_MIN_ORDERS: i64 = 3;
+
 /// Whether the variant's orders of the current window took enough of what
-/// is left that its shared shops must be split into quotas: `percent` % of
-/// what was available when the window started (0 turns the guard off).
-pub fn burst_starts(window_units: i64, available: i64, percent: u32) -> bool {
-    if percent == 0 || window_units <= 0 {
+/// is left that its shared shops must be split into quotas: at least
+/// [`BURST_MIN_ORDERS`] orders that took `percent` % of what was available
+/// when the window started (0 turns the guard off).
+pub fn burst_starts(window_orders: i64, window_units: i64, available: i64, percent: u32) -> bool {
+    if percent == 0 || window_units <= 0 || window_orders < BURST_MIN_ORDERS {
         return false;
     }
     let before = available.max(0).saturating_add(window_units);

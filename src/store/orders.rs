@@ -407,11 +407,15 @@ impl Store {
                             at - chrono::Duration::from_std(burst_window).unwrap_or_default();
                         sqlx::query(
                             "INSERT INTO variant_bursts (variant_id, window_start, window_units, \
-                             last_order_at, active, unsettled) VALUES ($1, $2, $3, $2, FALSE, TRUE) \
+                             window_orders, last_order_at, active, unsettled) \
+                             VALUES ($1, $2, $3, $5, $2, FALSE, TRUE) \
                              ON CONFLICT (variant_id) DO UPDATE SET \
                              window_units = CASE WHEN variant_bursts.window_start < $4 \
                                THEN excluded.window_units \
                                ELSE variant_bursts.window_units + excluded.window_units END, \
+                             window_orders = CASE WHEN variant_bursts.window_start < $4 \
+                               THEN excluded.window_orders \
+                               ELSE variant_bursts.window_orders + excluded.window_orders END, \
                              window_start = CASE WHEN variant_bursts.window_start < $4 \
                                THEN excluded.window_start ELSE variant_bursts.window_start END, \
                              last_order_at = excluded.last_order_at, unsettled = TRUE",
@@ -420,6 +424,7 @@ impl Store {
                         .bind(at)
                         .bind(held.max(0))
                         .bind(window_start)
+                        .bind(i64::from(held > 0))
                         .execute(&mut *tx)
                         .await?;
                         let event_at = if held > 0 {

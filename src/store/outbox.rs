@@ -31,6 +31,7 @@ pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id
      COALESCE((SELECT j.state = 'pending' FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'price'), FALSE) AS queued_price, \
      COALESCE((SELECT j.state = 'pending' FROM sync_jobs j WHERE j.listing_id = l.id AND j.kind = 'status'), FALSE) AS queued_status, \
      COALESCE(b.active, FALSE) AS burst_active, CAST(COALESCE(b.window_units, 0) AS BIGINT) AS window_units, \
+     CAST(COALESCE(b.window_orders, 0) AS BIGINT) AS window_orders, \
      b.window_start \
      FROM listings l JOIN channel_accounts a ON a.id = l.account_id \
      JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id \
@@ -177,7 +178,17 @@ macro_rules! refresh_desired {
             qb.push(")");
             let inputs: Vec<$crate::outbox::policy::ListingInputs> =
                 qb.build_query_as().fetch_all(&mut *$tx).await?;
-            let planned = $crate::store::outbox::plan_writes(&inputs, &$q);
+            let mut planned = $crate::store::outbox::plan_writes(&inputs, &$q, 0);
+            if !planned.bursts_started.is_empty() {
+                // Sales reported to kho but not ingested yet are sales the
+                // burst's first push could overwrite: held back as well.
+                let backlog: i64 = ::sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM webhook_events WHERE processed_at IS NULL",
+                )
+                .fetch_one(&mut *$tx)
+                .await?;
+                planned = $crate::store::outbox::plan_writes(&inputs, &$q, backlog);
+            }
             for variant in &planned.bursts_started {
                 ::sqlx::query("UPDATE variant_bursts SET active = TRUE WHERE variant_id = $1")
                     .bind(*variant)
@@ -201,7 +212,7 @@ pub(crate) use refresh_desired;
 
 /// How long a marketplace takes to report a sale to kho (its webhook, kho's
 /// fetch of the order and the ingestion), for the burst guard's margin.
-const REPORT_LAG: chrono::Duration = chrono::Duration::milliseconds(100);
+const REPORT_LAG: chrono::Duration = chrono::Duration::milliseconds(200);
 
 /// What one recomputation writes, decided from what it read.
 #[derive(Default)]
@@ -217,7 +228,11 @@ pub(crate) struct PlannedWrites {
 /// quotas and jobs, and whether a variant's burst guard starts (an order
 /// whose window of orders took enough of what is left, on a SKU that more
 /// than one shared shop lists).
-pub(crate) fn plan_writes(inputs: &[ListingInputs], q: &QueueContext) -> PlannedWrites {
+pub(crate) fn plan_writes(
+    inputs: &[ListingInputs],
+    q: &QueueContext,
+    unreported: i64,
+) -> PlannedWrites {
     use std::collections::HashMap;
     let mut by_variant: HashMap<i64, Vec<&ListingInputs>> = HashMap::new();
     for input in inputs {
@@ -234,6 +249,7 @@ pub(crate) fn plan_writes(inputs: &[ListingInputs], q: &QueueContext) -> Planned
                     && view.shared_peers > 1
                     && listings.first().is_some_and(|l| {
                         crate::outbox::policy::burst_starts(
+                            l.window_orders,
                             l.window_units,
                             l.available,
                             q.burst_percent,
@@ -255,6 +271,7 @@ pub(crate) fn plan_writes(inputs: &[ListingInputs], q: &QueueContext) -> Planned
                     window,
                     (q.due - q.at) + REPORT_LAG,
                     l.available,
+                    unreported,
                 );
             }
         }
@@ -282,8 +299,14 @@ pub(crate) fn plan_writes(inputs: &[ListingInputs], q: &QueueContext) -> Planned
                 .desired
                 .push((input.listing_id, new.stock, new.price, new.active));
         }
+        // The push that starts a burst goes to every shop at once, the one
+        // that sold included: it must not wait for quiet.
+        let starting = out.bursts_started.binary_search(&input.variant_id).is_ok();
         for kind in kinds {
-            match q.quiet_deadline(input.account_id, kind) {
+            match q
+                .quiet_deadline(input.account_id, kind)
+                .filter(|_| !starting)
+            {
                 Some(quiet) => {
                     out.writes
                         .quiet_jobs
@@ -478,7 +501,7 @@ impl Store {
                 for chunk in variants.chunks(500) {
                     let mut qb = QueryBuilder::new(
                         "UPDATE variant_bursts SET active = FALSE, unsettled = FALSE, \
-                         window_units = 0 WHERE last_order_at <= ",
+                         window_units = 0, window_orders = 0 WHERE last_order_at <= ",
                     );
                     qb.push_bind(cut).push(" AND variant_id IN (");
                     let mut sep = qb.separated(", ");

@@ -45,6 +45,7 @@ fn settled() -> ListingInputs {
         queued_status: false,
         burst_active: false,
         window_units: 0,
+        window_orders: 0,
         window_start: None,
     }
 }
@@ -206,12 +207,16 @@ fn a_lone_shared_shop_needs_no_burst_quota() {
 
 #[test]
 fn bursts_start_when_orders_take_a_share_of_what_is_left() {
-    assert!(!burst_starts(9, 191, 5), "9 of 200 is under 5 %");
-    assert!(burst_starts(10, 190, 5));
-    assert!(!burst_starts(10, 190, 0), "0 turns the guard off");
-    assert!(!burst_starts(0, 0, 5));
-    assert!(burst_starts(2, 38, 5));
-    assert!(!burst_starts(500, 90_000, 5));
+    assert!(!burst_starts(9, 9, 191, 5), "9 of 200 is under 5 %");
+    assert!(burst_starts(10, 10, 190, 5));
+    assert!(!burst_starts(10, 10, 190, 0), "0 turns the guard off");
+    assert!(!burst_starts(0, 0, 0, 5));
+    assert!(burst_starts(3, 3, 37, 5));
+    assert!(!burst_starts(500, 500, 90_000, 5));
+    // One order of 2 of 10 units is a sale, not a burst: the other shops go
+    // to 8 at once.
+    assert!(!burst_starts(1, 2, 8, 5));
+    assert!(!burst_starts(2, 4, 6, 5));
 }
 
 #[test]
@@ -219,9 +224,11 @@ fn a_burst_holds_back_the_sales_in_flight() {
     // 10 units in 20 ms is 500 a second; 200 ms of that is 100 units, but
     // never more than half of what is left.
     let ms = chrono::Duration::milliseconds;
-    assert_eq!(in_flight(10, ms(20), ms(200), 190), 95);
-    assert_eq!(in_flight(10, ms(1000), ms(200), 190), 2);
-    assert_eq!(in_flight(0, ms(1000), ms(200), 190), 0);
+    assert_eq!(in_flight(10, ms(20), ms(200), 190, 0), 95);
+    assert_eq!(in_flight(10, ms(1000), ms(200), 190, 0), 2);
+    assert_eq!(in_flight(0, ms(1000), ms(200), 190, 0), 0);
+    // Reported but not ingested yet: held back too.
+    assert_eq!(in_flight(10, ms(1000), ms(200), 190, 30), 32);
     let v = VariantView {
         margin: 30,
         ..view(true, 3)
