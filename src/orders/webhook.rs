@@ -18,6 +18,9 @@ use crate::config::{AccountConfig, Credentials};
 use crate::store::Store;
 use crate::store::accounts::AccountState;
 
+/// A stored event naming orders: (event id, attempts so far, orders named).
+type OrderEvent = (i64, i64, Vec<String>);
+
 /// A configured account with its adapter.
 #[derive(Clone)]
 pub struct AccountHandle {
@@ -193,8 +196,8 @@ impl Intake {
         loop {
             let events = self.store.pending_webhooks(100).await.unwrap_or_default();
             let mut retry_soon = false;
-            // Per account (index into `accounts`): (event id, attempts, orders named).
-            let mut batches: Vec<(usize, Vec<(i64, i64, Vec<String>)>)> = Vec::new();
+            // Per account (index into `accounts`), its events.
+            let mut batches: Vec<(usize, Vec<OrderEvent>)> = Vec::new();
             for (id, _channel, account_id, body, attempts) in events {
                 let Some(at) = self.accounts.iter().position(|a| Some(a.id) == account_id) else {
                     let _ = self

@@ -29,7 +29,6 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::catalog::limits::MAX_STOCK;
 use crate::config::Allocation;
 
 /// What a sync job pushes. Stored as text in `sync_jobs.kind`.
@@ -79,13 +78,10 @@ impl TryFrom<String> for JobKind {
 }
 
 /// The stock an account shows at rest for `available` units (on hand minus
-/// reserved): its allocation. Never more than `available`, never negative,
-/// and never more than a marketplace accepts for one listing
-/// ([`MAX_STOCK`]: a SKU held at several locations may add up past it, and a
-/// refused push would only become a dead letter). Partition accounts get
-/// their share as a quota at each rebalance.
+/// reserved): its allocation. Never more than `available`, never negative.
+/// Partition accounts get their share as a quota at each rebalance.
 pub fn desired_stock(available: i64, rule: &Allocation) -> i64 {
-    let available = available.clamp(0, MAX_STOCK);
+    let available = available.max(0);
     match *rule {
         Allocation::Shared {
             buffer,

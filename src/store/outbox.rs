@@ -261,19 +261,19 @@ pub(crate) fn plan_writes(
             }
             _ => {}
         }
-        if view.burst {
-            if let Some(l) = listings.first() {
-                let window = l
-                    .window_start
-                    .map_or(chrono::Duration::zero(), |s| q.at - s);
-                view.margin = crate::outbox::policy::in_flight(
-                    l.window_units,
-                    window,
-                    (q.due - q.at) + REPORT_LAG,
-                    l.available,
-                    unreported,
-                );
-            }
+        if view.burst
+            && let Some(l) = listings.first()
+        {
+            let window = l
+                .window_start
+                .map_or(chrono::Duration::zero(), |s| q.at - s);
+            view.margin = crate::outbox::policy::in_flight(
+                l.window_units,
+                window,
+                (q.due - q.at) + REPORT_LAG,
+                l.available,
+                unreported,
+            );
         }
         views.insert(*variant, view);
     }

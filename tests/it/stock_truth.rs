@@ -186,7 +186,7 @@ impl World {
         let held: i64 = self
             .orders
             .iter()
-            .filter(|o| !(o.status == OrderStatus::Cancelled && !o.returning))
+            .filter(|o| o.status != OrderStatus::Cancelled || o.returning)
             .map(|o| o.qty)
             .sum();
         let back: i64 = self
@@ -313,7 +313,7 @@ impl World {
                     self.send(self.orders.len() - 1);
                 }
             }
-            40..50 | 50..60 | 60..63 => {
+            40..63 => {
                 let (from, to) = match roll {
                     40..50 => (OrderStatus::Ready, OrderStatus::Cancelled),
                     50..60 => (OrderStatus::Ready, OrderStatus::Shipped),
@@ -537,9 +537,9 @@ both_backends!(
     }
 );
 
-/// `kho sync --dry-run` prints exactly what the next `kho sync` pushes, in
-/// both modes: a partition shop's plan shows its quota less its own sales
-/// (not its share of what is available), a shared shop the whole pool.
+// `kho sync --dry-run` prints exactly what the next `kho sync` pushes, in
+// both modes: a partition shop's plan shows its quota less its own sales
+// (not its share of what is available), a shared shop the whole pool.
 both_backends!(the_dry_run_plan_is_exactly_what_the_next_push_sends, |db| {
     use crate::shopee_sync::{World, sample_entries};
     use kho_simulator::shopee::{NewOrder, NewOrderLine, OrderStatus as SimStatus};

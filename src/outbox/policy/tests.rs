@@ -1,5 +1,4 @@
 use super::*;
-use crate::catalog::limits::MAX_STOCK;
 use proptest::prelude::*;
 
 fn shared(buffer: i64, percent: u32, maximum: Option<i64>, threshold: i64) -> Allocation {
@@ -76,8 +75,6 @@ fn shared_rules() {
     assert_eq!(desired_stock(10, &shared(0, 100, Some(4), 0)), 4);
     assert_eq!(desired_stock(3, &shared(0, 100, None, 5)), 0);
     assert_eq!(desired_stock(-4, &shared(0, 100, None, 0)), 0);
-    // Several locations may hold more than one listing can show.
-    assert_eq!(desired_stock(150_000, &shared(0, 100, None, 0)), MAX_STOCK);
 }
 
 #[test]
