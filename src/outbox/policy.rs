@@ -311,8 +311,10 @@ pub fn decide(
 /// sales already reported to kho but not ingested yet (`unreported`: the
 /// webhook backlog, which grows when ingestion falls behind). The quotas
 /// hold that many back, so the push that starts a burst cannot hand out
-/// units already sold; they come back when the burst ends. At most half of
-/// what is available.
+/// units already sold; they come back when the burst ends. When the sales in
+/// flight may take everything that is left, every shop shows 0 until the
+/// burst ends: a pause of the quiet window costs a flash sale a few seconds,
+/// an oversold unit costs a cancelled order and a shop penalty.
 pub fn in_flight(
     window_units: i64,
     window: chrono::Duration,
@@ -325,7 +327,7 @@ pub fn in_flight(
     let margin = (window_units.max(0).saturating_mul(lag_ms) + window_ms - 1) / window_ms;
     margin
         .saturating_add(unreported.max(0))
-        .min(available.max(0) / 2)
+        .min(available.max(0))
 }
 
 /// Orders in a window before a burst can start: one sale is no burst, even

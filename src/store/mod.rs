@@ -146,6 +146,34 @@ pub(crate) use with_pool;
 /// SQLITE_BUSY half-way: the write lock is taken up front and waits out the
 /// busy timeout.
 macro_rules! in_tx {
+    // A write the marketplaces can replay (a webhook's receipt, an order's
+    // ingestion): on PostgreSQL its commit does not wait for the WAL flush.
+    // See `Store::store_webhook` for why that is safe and what it buys.
+    ($store:expr, replayable, |$tx:ident| $body:expr) => {
+        match $store.pool() {
+            $crate::store::Pool::Sqlite(pool) => {
+                #[allow(unused_mut)]
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                if out.is_ok() {
+                    $tx.commit().await?;
+                }
+                out
+            }
+            $crate::store::Pool::Postgres(pool) => {
+                #[allow(unused_mut)]
+                let mut $tx = pool.begin().await?;
+                ::sqlx::query("SET LOCAL synchronous_commit = off")
+                    .execute(&mut *$tx)
+                    .await?;
+                let out = $body;
+                if out.is_ok() {
+                    $tx.commit().await?;
+                }
+                out
+            }
+        }
+    };
     ($store:expr, |$tx:ident| $body:expr) => {
         match $store.pool() {
             $crate::store::Pool::Sqlite(pool) => {

@@ -242,6 +242,7 @@ pub(crate) fn plan_writes(
     let mut views: HashMap<i64, VariantView> = HashMap::new();
     for (variant, listings) in &by_variant {
         let mut view = VariantView::of(listings);
+        let mut starting = false;
         match q.cause {
             Cause::Settle { .. } => view.burst = false,
             Cause::Order { .. }
@@ -258,6 +259,7 @@ pub(crate) fn plan_writes(
             {
                 out.bursts_started.push(*variant);
                 view.burst = true;
+                starting = true;
             }
             _ => {}
         }
@@ -267,10 +269,17 @@ pub(crate) fn plan_writes(
             let window = l
                 .window_start
                 .map_or(chrono::Duration::zero(), |s| q.at - s);
+            // The push that starts a burst is not debounced (below): each
+            // moment it waits, every shop sells units it will hand out again.
+            let debounce = if starting {
+                chrono::Duration::zero()
+            } else {
+                q.due - q.at
+            };
             view.margin = crate::outbox::policy::in_flight(
                 l.window_units,
                 window,
-                (q.due - q.at) + REPORT_LAG,
+                debounce + REPORT_LAG,
                 l.available,
                 unreported,
             );
@@ -300,22 +309,26 @@ pub(crate) fn plan_writes(
                 .push((input.listing_id, new.stock, new.price, new.active));
         }
         // The push that starts a burst goes to every shop at once, the one
-        // that sold included: it must not wait for quiet.
+        // that sold included: it waits neither for quiet nor for the
+        // debounce.
         let starting = out.bursts_started.binary_search(&input.variant_id).is_ok();
         for kind in kinds {
-            match q
-                .quiet_deadline(input.account_id, kind)
-                .filter(|_| !starting)
-            {
+            // Nor does a push of 0 units: it cannot hand out a unit, however
+            // many sales are still on their way, and the sooner a shop that
+            // sold its share shows 0 the fewer it sells past it.
+            let now = starting || (kind == JobKind::Stock && new.stock == 0);
+            match q.quiet_deadline(input.account_id, kind).filter(|_| !now) {
                 Some(quiet) => {
                     out.writes
                         .quiet_jobs
                         .push((input.account_id, input.listing_id, kind, quiet))
                 }
-                None => out
-                    .writes
-                    .jobs
-                    .push((input.account_id, input.listing_id, kind, q.due)),
+                None => out.writes.jobs.push((
+                    input.account_id,
+                    input.listing_id,
+                    kind,
+                    if now { q.at } else { q.due },
+                )),
             }
             out.queued += 1;
         }

@@ -219,9 +219,11 @@ fn bursts_start_when_orders_take_a_share_of_what_is_left() {
 #[test]
 fn a_burst_holds_back_the_sales_in_flight() {
     // 10 units in 20 ms is 500 a second; 200 ms of that is 100 units, but
-    // never more than half of what is left.
+    // never more than what is left.
     let ms = chrono::Duration::milliseconds;
-    assert_eq!(in_flight(10, ms(20), ms(200), 190, 0), 95);
+    assert_eq!(in_flight(10, ms(20), ms(200), 190, 0), 100);
+    assert_eq!(in_flight(10, ms(20), ms(400), 190, 0), 190);
+    assert_eq!(in_flight(10, ms(20), ms(400), -3, 0), 0);
     assert_eq!(in_flight(10, ms(1000), ms(200), 190, 0), 2);
     assert_eq!(in_flight(0, ms(1000), ms(200), 190, 0), 0);
     // Reported but not ingested yet: held back too.
