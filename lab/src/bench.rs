@@ -6,17 +6,17 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use crate::catalog::import::import_bytes;
-use crate::cli::Failure;
-use crate::config::{Config, DatabaseUrl};
-use crate::store::Store;
+use kho::catalog::import::import_bytes;
+use kho::cli::Failure;
+use kho::config::{Config, DatabaseUrl};
+use kho::store::Store;
 
 /// A catalog of `rows` SKUs over `rows / 4` products and 50 producers, with
 /// Vietnamese text, so row width resembles a real file. `tag` keeps codes
 /// unique across runs against the same database.
 pub fn generate_catalog(rows: usize, tag: &str) -> String {
     let mut s = String::with_capacity(rows * 260);
-    s.push_str(&crate::catalog::COLUMNS.join(","));
+    s.push_str(&kho::catalog::COLUMNS.join(","));
     s.push('\n');
     for i in 0..rows {
         let product = i / 4;
@@ -57,7 +57,7 @@ pub async fn import(
     config: &Config,
     rows: usize,
     database: Option<&str>,
-    out: &crate::cli::Output,
+    out: &kho::cli::Output,
 ) -> Result<(), Failure> {
     let dir = std::env::temp_dir().join(format!("kho-bench-{}", std::process::id()));
     let url = match database {
@@ -148,11 +148,11 @@ pub struct SyncBench {
 const BENCH_PARTNER_KEY: &str = "62656e63685f706172746e65725f6b65795f666f725f6b686f5f62656e636821";
 const MODELS_PER_ITEM: usize = 50;
 
-fn bench_entries(skus: usize, tag: &str) -> Vec<crate::catalog::CatalogEntry> {
+fn bench_entries(skus: usize, tag: &str) -> Vec<kho::catalog::CatalogEntry> {
     (0..skus)
         .map(|i| {
             let p = i / MODELS_PER_ITEM;
-            crate::catalog::CatalogEntry {
+            kho::catalog::CatalogEntry {
                 producer_code: format!("htx-bench-{tag}"),
                 producer_name: "HTX Đo đạc".into(),
                 district: "Chi Lăng".into(),
@@ -185,7 +185,7 @@ fn bench_entries(skus: usize, tag: &str) -> Vec<crate::catalog::CatalogEntry> {
 pub async fn sync(
     config: &Config,
     bench: &SyncBench,
-    out: &crate::cli::Output,
+    out: &kho::cli::Output,
 ) -> Result<(), Failure> {
     use kho_simulator::shopee::{PriceLimit, Rejection, ShopConfig, SimConfig, Simulator};
 
@@ -202,7 +202,7 @@ pub async fn sync(
     let tag = format!("{:x}", chrono::Utc::now().timestamp_millis() % 0xff_ffff);
     let entries = bench_entries(bench.skus, &tag);
     let mut csv = Vec::new();
-    crate::catalog::file::write_csv(&mut csv, &entries).map_err(|e| runtime(&e))?;
+    kho::catalog::file::write_csv(&mut csv, &entries).map_err(|e| runtime(&e))?;
     let started = Instant::now();
     import_bytes(&store, &csv, "bench.csv", false, "bench")
         .await
@@ -258,7 +258,7 @@ pub async fn sync(
     let config_path = dir.join("kho.toml");
     // One throw-away sealing key for the whole run: tokens sealed while
     // linking must open for the pushes, and in the `--serve` daemon.
-    let key = crate::secrets::generate_key();
+    let key = kho::secrets::generate_key();
     let write_config = |per_second: u32| -> Result<Config, Failure> {
         let mut toml = format!("[database]\nurl = \"{url}\"\n\n");
         for i in 0..bench.accounts {
@@ -275,7 +275,7 @@ pub async fn sync(
             );
         }
         std::fs::write(&config_path, &toml).map_err(|e| runtime(&e))?;
-        Config::load(crate::config::Sources {
+        Config::load(kho::config::Sources {
             file: Some(&config_path),
             env: Some(std::collections::HashMap::from([(
                 "KHO__SECRETS__KEY".to_owned(),
@@ -292,18 +292,18 @@ pub async fn sync(
             "unknown producer for {unknown:?}"
         )));
     }
-    let transport = crate::channels::transport().map_err(|e| runtime(&e))?;
+    let transport = kho::channels::transport().map_err(|e| runtime(&e))?;
     let mut ids = Vec::new();
     let started = Instant::now();
     for acc in &config.accounts {
-        let ch = crate::channels::build(acc, &transport, &store).map_err(|e| runtime(&e))?;
+        let ch = kho::channels::build(acc, &transport, &store).map_err(|e| runtime(&e))?;
         let id = store
             .accounts(Some(&acc.name))
             .await?
             .first()
             .map(|a| a.id)
             .ok_or_else(|| Failure::runtime(format!("account {} is missing", acc.name)))?;
-        crate::sync::link::link(&store, ch.as_ref(), id, &producer, false, &|_| {})
+        kho::sync::link::link(&store, ch.as_ref(), id, &producer, false, &|_| {})
             .await
             .map_err(|e| runtime(&e))?;
         ids.push(id);
@@ -313,7 +313,7 @@ pub async fn sync(
     for (i, (acc, id)) in config.accounts.iter().zip(ids).enumerate() {
         sim.set_rate_limit(15_000_000 + i as i64, bench.rate)
             .map_err(|e| runtime(&e))?;
-        let ch = crate::channels::build(acc, &transport, &store).map_err(|e| runtime(&e))?;
+        let ch = kho::channels::build(acc, &transport, &store).map_err(|e| runtime(&e))?;
         channels.push((id, ch));
     }
     let link_secs = started.elapsed().as_secs_f64();
@@ -375,14 +375,14 @@ pub async fn sync(
         u64::try_from(queued).unwrap_or_default()
     } else {
         let mut settings =
-            crate::sync::engine::EngineSettings::new(crate::sync::engine::instance_name());
+            kho::sync::engine::EngineSettings::new(kho::sync::engine::instance_name());
         if let Some(b) = bench.batch {
             settings.batch = b;
         }
         let (_stop, stopped) = tokio::sync::watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
         for (id, ch) in &channels {
-            let worker = crate::sync::engine::Worker {
+            let worker = kho::sync::engine::Worker {
                 store: store.clone(),
                 channel: ch.clone(),
                 account_id: *id,
@@ -392,7 +392,7 @@ pub async fn sync(
             tasks.spawn(async move {
                 worker
                     .run(
-                        crate::sync::engine::Mode::Drain {
+                        kho::sync::engine::Mode::Drain {
                             horizon: std::time::Duration::from_secs(2),
                         },
                         rx,
@@ -499,7 +499,7 @@ pub async fn sync(
 pub async fn reconcile(
     listings: usize,
     database: Option<&str>,
-    out: &crate::cli::Output,
+    out: &kho::cli::Output,
 ) -> Result<(), Failure> {
     use kho_simulator::shopee::{ListingEdit, PriceLimit, ShopConfig, SimConfig, Simulator};
 
@@ -515,7 +515,7 @@ pub async fn reconcile(
     let tag = format!("{:x}", chrono::Utc::now().timestamp_millis() % 0xff_ffff);
     let entries = bench_entries(listings, &tag);
     let mut csv = Vec::new();
-    crate::catalog::file::write_csv(&mut csv, &entries).map_err(|e| runtime(&e))?;
+    kho::catalog::file::write_csv(&mut csv, &entries).map_err(|e| runtime(&e))?;
     import_bytes(&store, &csv, "bench.csv", false, "bench")
         .await
         .map_err(|e| runtime(&e))?;
@@ -559,9 +559,9 @@ pub async fn reconcile(
         0xef_u64
     );
     std::fs::write(&config_path, &toml).map_err(|e| runtime(&e))?;
-    let config = Config::load(crate::config::Sources {
+    let config = Config::load(kho::config::Sources {
         file: Some(&config_path),
-        env: Some(crate::secrets::ephemeral_env()),
+        env: Some(kho::secrets::ephemeral_env()),
     })
     .map_err(|e| runtime(&e))?;
     store.set_keyring(config.secrets.keyring());
@@ -570,8 +570,8 @@ pub async fn reconcile(
         .accounts
         .first()
         .ok_or_else(|| Failure::runtime("no bench account"))?;
-    let transport = crate::channels::transport().map_err(|e| runtime(&e))?;
-    let ch = crate::channels::build(acc, &transport, &store).map_err(|e| runtime(&e))?;
+    let transport = kho::channels::transport().map_err(|e| runtime(&e))?;
+    let ch = kho::channels::build(acc, &transport, &store).map_err(|e| runtime(&e))?;
     let id = store
         .accounts(Some(&acc.name))
         .await?
@@ -579,7 +579,7 @@ pub async fn reconcile(
         .map(|a| a.id)
         .ok_or_else(|| Failure::runtime("the bench account is missing"))?;
     let started = Instant::now();
-    crate::sync::link::link(&store, ch.as_ref(), id, &producer, false, &|_| {})
+    kho::sync::link::link(&store, ch.as_ref(), id, &producer, false, &|_| {})
         .await
         .map_err(|e| runtime(&e))?;
     let link_secs = started.elapsed().as_secs_f64();
@@ -602,14 +602,14 @@ pub async fn reconcile(
             edited += 1;
         }
     }
-    let opts = crate::reconcile::Options {
+    let opts = kho::reconcile::Options {
         fix: false,
         since: None,
         owner: "bench".into(),
         restock_on_return: true,
     };
     let started = Instant::now();
-    let report = crate::reconcile::run_account(&store, ch, acc, id, &opts, &|_| {}).await?;
+    let report = kho::reconcile::run_account(&store, ch, acc, id, &opts, &|_| {}).await?;
     let secs = started.elapsed().as_secs_f64();
     let peak = peak_rss_kib();
     store.close().await;

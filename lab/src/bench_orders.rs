@@ -12,10 +12,10 @@ use kho_simulator::shopee::{
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use crate::catalog::import::import_bytes;
-use crate::cli::{Failure, Output};
-use crate::config::{Backend, Config, DatabaseUrl, Sources};
-use crate::store::{Pool, Store};
+use kho::catalog::import::import_bytes;
+use kho::cli::{Failure, Output};
+use kho::config::{Backend, Config, DatabaseUrl, Sources};
+use kho::store::{Pool, Store};
 
 const PARTNER_KEY: &str = "6b686f2d62656e63682d706172746e65722d6b6579";
 const PRODUCER: &str = "htx-chi-lang";
@@ -139,18 +139,18 @@ async fn world(
     )
     .await
     .map_err(fail)?;
-    let mut entries: Vec<_> = crate::catalog::read_entries(crate::demo::SAMPLE_CATALOG)
+    let mut entries: Vec<_> = kho::catalog::read_entries(crate::demo::SAMPLE_CATALOG)
         .map_err(|_| Failure::runtime("the built-in catalog is invalid"))?
         .into_iter()
         .filter(|e| e.producer_code == PRODUCER)
         .collect();
     // Every SKU starts with `stock` units in kho and on every shop.
     for e in &entries {
-        crate::inventory::set(
+        kho::inventory::set(
             &store,
             &e.variant_sku,
             stock,
-            &crate::inventory::MoveOptions {
+            &kho::inventory::MoveOptions {
                 reason: "bench",
                 location: None,
                 reference: None,
@@ -203,16 +203,16 @@ async fn world(
     std::fs::write(&path, toml).map_err(fail)?;
     let config = Config::load(Sources {
         file: Some(&path),
-        env: Some(crate::secrets::ephemeral_env()),
+        env: Some(kho::secrets::ephemeral_env()),
     })
     .map_err(|e| Failure::usage(e.to_string()))?;
     store.set_keyring(config.secrets.keyring());
     let _ = std::fs::remove_file(&path);
     store.sync_accounts(&config.accounts, true).await?;
-    let transport = crate::channels::transport().map_err(fail)?;
+    let transport = kho::channels::transport().map_err(fail)?;
     for (acc, row) in config.accounts.iter().zip(store.accounts(None).await?) {
-        let ch = crate::channels::build(acc, &transport, &store).map_err(fail)?;
-        crate::sync::link::link(&store, ch.as_ref(), row.id, PRODUCER, false, &|_| {})
+        let ch = kho::channels::build(acc, &transport, &store).map_err(fail)?;
+        kho::sync::link::link(&store, ch.as_ref(), row.id, PRODUCER, false, &|_| {})
             .await
             .map_err(fail)?;
     }
@@ -226,7 +226,7 @@ async fn world(
     let (ready_tx, ready_rx) = oneshot::channel::<()>();
     let daemon_store = store.clone();
     let daemon = tokio::spawn(async move {
-        let _ = crate::daemon::serve(
+        let _ = kho::daemon::serve(
             &config,
             daemon_store,
             None,

@@ -28,13 +28,13 @@ use rand::seq::IndexedRandom;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::catalog::import::import_bytes;
-use crate::cli::{Failure, Output};
-use crate::config::{Config, DatabaseUrl, Sources};
 use crate::demo::SAMPLE_CATALOG;
-use crate::inventory::{self, MoveOptions};
 use crate::sim::world::{SimWorld, link_accounts, order_traffic};
-use crate::store::Store;
+use kho::catalog::import::import_bytes;
+use kho::cli::{Failure, Output};
+use kho::config::{Config, DatabaseUrl, Sources};
+use kho::inventory::{self, MoveOptions};
+use kho::store::Store;
 
 /// Per-shop calls a second, promised by kho and enforced by the simulators.
 const RATE_LIMIT: u32 = 10;
@@ -380,7 +380,7 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
     import_bytes(&store, SAMPLE_CATALOG, "ocop-catalog.csv", false, "soak")
         .await
         .map_err(fail)?;
-    let entries = crate::catalog::read_entries(SAMPLE_CATALOG)
+    let entries = kho::catalog::read_entries(SAMPLE_CATALOG)
         .map_err(|_| fail("the built-in catalog is invalid"))?;
     let world = SimWorld::start(entries, RATE_LIMIT)
         .await
@@ -396,7 +396,7 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
         world.accounts_toml().map_err(Failure::runtime)?
     );
     std::fs::write(&config_path, &toml).map_err(fail)?;
-    let key = crate::secrets::generate_key();
+    let key = kho::secrets::generate_key();
     let config = Config::load(Sources {
         file: Some(&config_path),
         env: Some(HashMap::from([(
@@ -678,13 +678,13 @@ async fn compare_listings(
     config: &Config,
     checks: &mut Checks,
 ) -> Result<(), Failure> {
-    let transport = crate::channels::transport().map_err(fail)?;
+    let transport = kho::channels::transport().map_err(fail)?;
     let accounts = store.accounts(None).await?;
     for acc in &config.accounts {
         let Some(row) = accounts.iter().find(|a| a.name == acc.name) else {
             continue;
         };
-        let channel = crate::channels::build(acc, &transport, store).map_err(fail)?;
+        let channel = kho::channels::build(acc, &transport, store).map_err(fail)?;
         let mut remote = HashMap::new();
         let mut page: Option<PageToken> = None;
         let mut readable = true;

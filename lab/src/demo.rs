@@ -12,22 +12,22 @@ use crate::sim::world::{SimWorld, link_accounts, order_traffic};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
-use crate::catalog::import::import_bytes;
-use crate::config::{Config, DatabaseUrl, Sources};
-use crate::inventory::{self, MoveOptions};
-use crate::store::Store;
+use kho::catalog::import::import_bytes;
+use kho::config::{Config, DatabaseUrl, Sources};
+use kho::inventory::{self, MoveOptions};
+use kho::store::Store;
 
 /// The sample catalog, built in so the demo runs from anywhere.
-pub const SAMPLE_CATALOG: &[u8] = include_bytes!("../data/ocop-catalog.csv");
+pub const SAMPLE_CATALOG: &[u8] = include_bytes!("../../data/ocop-catalog.csv");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("{0}")]
     Setup(String),
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] kho::store::StoreError),
     #[error(transparent)]
-    Daemon(#[from] crate::daemon::DaemonError),
+    Daemon(#[from] kho::daemon::DaemonError),
 }
 
 fn setup<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> DemoError + '_ {
@@ -51,7 +51,7 @@ async fn run_in(
     let plan = import_bytes(&store, SAMPLE_CATALOG, "ocop-catalog.csv", false, "demo")
         .await
         .map_err(setup("cannot import the sample catalog"))?;
-    let entries = crate::catalog::read_entries(SAMPLE_CATALOG)
+    let entries = kho::catalog::read_entries(SAMPLE_CATALOG)
         .map_err(|_| DemoError::Setup("the built-in catalog is invalid".into()))?;
 
     // The shops list every SKU already, a little out of date, as shops do
@@ -72,7 +72,7 @@ async fn run_in(
     // A throw-away sealing key beside the throw-away database, so the
     // commands printed below work with the demo's configuration file.
     let key_path = dir.join("secret.key");
-    write_private(&key_path, &crate::secrets::generate_key())
+    write_private(&key_path, &kho::secrets::generate_key())
         .map_err(setup("cannot write the demo's secret key"))?;
     let mut toml = format!(
         "[database]\nurl = \"{db_url}\"\n\n[server]\nlisten = \"{listen}\"\npublic_url = \"http://{listen}\"\n\n[sync]\norder_poll_interval = \"30s\"\n\n[secrets]\nkey = \"file:{}\"\n\n",
@@ -121,14 +121,14 @@ async fn run_in(
     // Tokens for the dashboard: one that sees every cooperative, one that
     // sees only its own (shown once, like `kho token create`).
     let (_, admin_token) = store
-        .create_token("demo admin", crate::auth::Role::Admin, None)
+        .create_token("demo admin", kho::auth::Role::Admin, None)
         .await
         .map_err(setup("dashboard token"))?;
     let coop = crate::sim::world::SHOPEE_SHOPS[0].1;
     let (_, coop_token) = store
         .create_token(
             &format!("demo {coop}"),
-            crate::auth::Role::Cooperative,
+            kho::auth::Role::Cooperative,
             Some(coop),
         )
         .await
@@ -193,12 +193,12 @@ async fn run_in(
         |line| println!("{line}"),
     ));
 
-    let result = crate::daemon::serve(
+    let result = kho::daemon::serve(
         &config,
         store.clone(),
         None,
         |addr| println!("daemon: http://{addr}/metrics · http://{addr}/readyz · Ctrl-C stops"),
-        crate::daemon::signal(),
+        kho::daemon::signal(),
     )
     .await;
     trickle.abort();

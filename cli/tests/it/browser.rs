@@ -618,7 +618,7 @@ crate::both_backends!(dashboard_over_http, |db| {
 fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let dir = target.join("test-artifacts").join("screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot directory");
     dir

@@ -35,7 +35,7 @@ pub fn test_keyring() -> kho::secrets::Keyring {
 }
 
 pub fn sample_catalog() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ocop-catalog.csv")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/ocop-catalog.csv")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

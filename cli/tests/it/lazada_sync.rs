@@ -52,7 +52,7 @@ pub fn seller_config(i: usize, entries: &[CatalogEntry], rate_limit: Option<u32>
         short_code: format!("VN1KHO{i:03}"),
         account: format!("htx{i}@example.vn"),
         rate_limit_per_second: rate_limit,
-        products: kho::sim::lazada_products(entries),
+        products: kho_lab::sim::lazada_products(entries),
         ..SellerConfig::default()
     }
 }
@@ -629,7 +629,7 @@ mod cross_marketplace {
             partner_key: PARTNER_KEY.into(),
             shops: vec![kho_simulator::shopee::ShopConfig {
                 shop_id: 14_701_711,
-                items: kho::sim::shopee_items(&mine),
+                items: kho_lab::sim::shopee_items(&mine),
                 ..kho_simulator::shopee::ShopConfig::default()
             }],
             ..kho_simulator::shopee::SimConfig::default()

@@ -59,7 +59,7 @@ impl World {
                 shop_id,
                 access_token: format!("{:032x}", 0xacce55_u64 + i as u64),
                 refresh_token: format!("{:032x}", 0xfe_u64 + i as u64),
-                items: kho::sim::shopee_items(&mine),
+                items: kho_lab::sim::shopee_items(&mine),
                 rate_limit_per_second: Some(rate_limit),
                 max_price_ratio: None,
                 price_limit: PriceLimit {

@@ -49,7 +49,7 @@ pub fn shop_config(i: usize, entries: &[CatalogEntry], rate_limit: Option<u32>) 
             ..WarehouseConfig::default()
         }],
         rate_limit_per_second: rate_limit,
-        products: kho::sim::tiktok_products(entries),
+        products: kho_lab::sim::tiktok_products(entries),
         ..ShopConfig::default()
     }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use kho_simulator::shopee::{SeedItem, SeedModel};
 use kho_simulator::{lazada, tiktok};
 
-use crate::catalog::CatalogEntry;
+use kho::catalog::CatalogEntry;
 
 /// Groups entries by product code (in code order), keeping file order inside
 /// a product.
@@ -127,7 +127,7 @@ mod tests {
     use super::*;
 
     fn entries() -> Vec<CatalogEntry> {
-        crate::catalog::read_entries(crate::demo::SAMPLE_CATALOG).unwrap()
+        kho::catalog::read_entries(crate::demo::SAMPLE_CATALOG).unwrap()
     }
 
     #[test]

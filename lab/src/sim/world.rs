@@ -11,7 +11,7 @@ use kho_simulator::{lazada, shopee, tiktok};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
-use crate::catalog::CatalogEntry;
+use kho::catalog::CatalogEntry;
 
 const PARTNER_ID: i64 = 2001887;
 const PARTNER_KEY: &str = "6b686f2d64656d6f2d706172746e65722d6b65792d6e6f742d612d736563726574";
@@ -263,21 +263,21 @@ impl SimWorld {
 /// Links every configured account's listings by seller SKU, as the demo and
 /// benchmarks start; `(account, listings linked)` each.
 pub async fn link_accounts(
-    store: &crate::store::Store,
-    config: &crate::config::Config,
+    store: &kho::store::Store,
+    config: &kho::config::Config,
 ) -> Result<Vec<(String, usize)>, String> {
-    let transport = crate::channels::transport().map_err(setup("HTTP transport"))?;
+    let transport = kho::channels::transport().map_err(setup("HTTP transport"))?;
     let rows = store.accounts(None).await.map_err(setup("accounts"))?;
     let mut out = Vec::new();
     for acc in &config.accounts {
-        let channel = crate::channels::build(acc, &transport, store).map_err(setup("adapter"))?;
+        let channel = kho::channels::build(acc, &transport, store).map_err(setup("adapter"))?;
         let id = rows
             .iter()
             .find(|r| r.name == acc.name)
             .map(|r| r.id)
             .ok_or_else(|| format!("account {} missing", acc.name))?;
         let report =
-            crate::sync::link::link(store, channel.as_ref(), id, &acc.producer, false, &|_| {})
+            kho::sync::link::link(store, channel.as_ref(), id, &acc.producer, false, &|_| {})
                 .await
                 .map_err(setup("linking"))?;
         out.push((acc.name.clone(), report.linked.len()));
