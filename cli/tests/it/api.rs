@@ -5,7 +5,7 @@
 use kho::auth::Role;
 
 use crate::both_backends;
-use crate::common::{ok, sample_catalog, stderr};
+use crate::support::{ok, sample_catalog, spawn_app, stderr};
 
 both_backends!(token_cli_create_list_revoke, |db| {
     ok(&db.kho(&["import", sample_catalog().to_str().expect("path")]));
@@ -135,24 +135,6 @@ use kho_channel::OrderStatus;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-/// The router as `kho serve` mounts it, on a free loopback port.
-async fn serve(store: &Store) -> String {
-    let app = kho::http::router(kho::http::AppState {
-        store: store.clone(),
-        metrics: None,
-        intake: None,
-        timezone: chrono_tz::Asia::Ho_Chi_Minh,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}/api/v1")
-}
-
 const OWN: &str = "htx-chi-lang";
 const OTHER: &str = "htx-mau-son";
 const OWN_SKU: &str = "NA-CHILANG-1KG";
@@ -182,7 +164,7 @@ async fn add_account(store: &Store, name: &str, producer: &str) -> i64 {
 
 /// Two producers' worth of everything: accounts, a linked listing with a
 /// dead job, and an order each.
-async fn world(db: &crate::common::TestDb) -> Store {
+async fn world(db: &crate::support::TestDb) -> Store {
     ok(&db.kho(&["import", sample_catalog().to_str().expect("path")]));
     let store = db.store().await;
     for (account, producer) in [("shopee-own", OWN), ("shopee-other", OTHER)] {
@@ -447,7 +429,7 @@ async fn token(store: &Store, role: Role, producer: Option<&str>) -> String {
 
 both_backends!(every_endpoint_for_every_role, |db| {
     let store = world(&db).await;
-    let base = serve(&store).await;
+    let base = spawn_app(&store).await;
     let admin = token(&store, Role::Admin, None).await;
     let dept = token(&store, Role::Department, None).await;
     let coop = token(&store, Role::Cooperative, Some(OWN)).await;
@@ -808,7 +790,7 @@ both_backends!(
     import_through_the_api_rejects_a_bad_file_and_changes_nothing,
     |db| {
         let store = world(&db).await;
-        let base = serve(&store).await;
+        let base = spawn_app(&store).await;
         let admin = token(&store, Role::Admin, None).await;
         let coop = token(&store, Role::Cooperative, Some(OWN)).await;
         let before = store.catalog_entries(None).await.expect("entries");
@@ -1062,7 +1044,7 @@ both_backends!(
 
 both_backends!(api_errors_limits_and_validation, |db| {
     let store = world(&db).await;
-    let base = serve(&store).await;
+    let base = spawn_app(&store).await;
     let admin = token(&store, Role::Admin, None).await;
     let http = reqwest::Client::new();
 

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::{TestDb, ok};
+use crate::support::{TestDb, ok};
 
 #[test]
 fn sync_bench_pushes_every_listing_in_process_and_through_the_daemon() {

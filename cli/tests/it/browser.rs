@@ -10,6 +10,7 @@
 //! downloaded at test time.
 
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,8 +26,8 @@ use kho::store::orders::{IngestLine, IngestOrder};
 use kho_channel::OrderStatus;
 use serde_json::{Value, json};
 
-use crate::common::{TestDb, ok, sample_catalog};
-use crate::orders::{Daemon, free_port};
+use crate::support::Daemon;
+use crate::support::{TestDb, ok, sample_catalog};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -112,7 +113,7 @@ async fn seed(db: &TestDb) -> Seeded {
     std::fs::write(db.path("accounts.toml"), ACCOUNTS).expect("write accounts");
     let config = Config::load(Sources {
         file: Some(&db.path("accounts.toml")),
-        env: Some(crate::common::keyed(Default::default())),
+        env: Some(crate::support::keyed(Default::default())),
     })
     .expect("accounts config");
     // `kho serve` runs with no account configured (no worker tries to reach
@@ -330,8 +331,7 @@ fn session_cookie(res: &reqwest::Response) -> String {
 
 crate::both_backends!(dashboard_over_http, |db| {
     let seeded = seed(&db).await;
-    let port = free_port();
-    let daemon = Daemon::start_with(&db, &[], port, "1h");
+    let daemon = Daemon::start_with(&db, &[], "1h");
     let base = daemon.url.clone();
     let c = http();
 
@@ -654,13 +654,29 @@ struct Driver {
 
 impl Driver {
     async fn start() -> Driver {
-        let port = free_port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        // Port 0: chromedriver binds a free port and says which.
+        let mut child = Command::new(CHROMEDRIVER)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
+        let stdout = child.stdout.take().expect("chromedriver stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(port) = line
+                    .split_once("started successfully on port ")
+                    .and_then(|(_, rest)| rest.trim_end_matches('.').parse::<u16>().ok())
+                {
+                    let _ = tx.send(port);
+                }
+                // Keep draining so chromedriver never blocks on a full pipe.
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("chromedriver did not say its port");
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -759,8 +775,7 @@ crate::both_backends!(dashboard_in_chromium, |db| {
         return;
     }
     let seeded = seed(&db).await;
-    let port = free_port();
-    let daemon = Daemon::start_with(&db, &[], port, "1h");
+    let daemon = Daemon::start_with(&db, &[], "1h");
     let base = daemon.url.clone();
     let backend = format!("{:?}", db.backend).to_lowercase();
     let driver = Driver::start().await;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::both_backends;
-use crate::common::{Backend, TestDb, ok, sample_catalog, stderr, stdout};
+use crate::support::{Backend, TestDb, ok, sample_catalog, stderr, stdout};
 
 const HEADER: &str = "producer_code,producer_name,district,product_code,product_name,variant_sku,variant_name,price_vnd,stock,weight_g,ocop_stars,ocop_cert_no,ocop_cert_expires,category,description,image_urls";
 

@@ -1,6 +1,6 @@
 //! Configuration errors stop the binary with the key's path and exit 2.
 
-use crate::common::{TestDb, ok, sample_catalog, stderr, stdout};
+use crate::support::{TestDb, ok, sample_catalog, stderr, stdout};
 
 const ACCOUNT: &str = r#"
 [[accounts]]

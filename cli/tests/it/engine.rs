@@ -6,8 +6,6 @@
 //! full-size figures.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use kho::catalog::CatalogEntry;
@@ -18,8 +16,8 @@ use kho_simulator::shopee::{ItemStatus, Rejection, TokenAction};
 use rand::Rng;
 
 use crate::both_backends;
-use crate::common::{Backend, TestDb, ok, sample_catalog};
-use crate::shopee_sync::{PARTNER_KEY, World};
+use crate::support::worlds::shopee::{PARTNER_KEY, World};
+use crate::support::{Backend, Daemon, TestDb, ok, sample_catalog};
 
 /// `products` products of `variants` variants each, for each producer.
 fn catalog(producers: &[&str], products: usize, variants: usize) -> Vec<CatalogEntry> {
@@ -74,7 +72,7 @@ fn config(w: &World, extra: &[(&str, &str)]) -> Config {
     }
     Config::load(Sources {
         file: Some(&w.db.path("kho.toml")),
-        env: Some(crate::common::keyed(env)),
+        env: Some(crate::support::keyed(env)),
     })
     .unwrap()
 }
@@ -99,32 +97,13 @@ fn daemon_in_process(
     (tx, task)
 }
 
-/// The real `kho serve`, once it listens.
-fn spawn_serve(w: &World) -> Child {
-    let mut child =
-        w.db.kho_cmd(&["--config", "kho.toml", "serve"])
-            .env("KHO_TEST_SHOPEE_KEY", PARTNER_KEY)
-            .env("KHO__SERVER__LISTEN", "127.0.0.1:0")
-            .env("KHO_LOG", "warn,kho::sync=info")
-            .stdout(Stdio::piped())
-            .stderr(daemon_log(w))
-            .spawn()
-            .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(line)) = lines.next() {
-            let _ = tx.send(line);
-        }
-        // Keep draining so the child never blocks on a full pipe.
-        for _ in lines {}
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("kho serve did not start listening");
-    assert!(line.contains("kho serve: listening on http://"), "{line}");
-    child
+/// The real `kho serve`, once it listens, its stderr in the test's log.
+fn spawn_serve(w: &World) -> Daemon {
+    Daemon::serve(&w.db)
+        .env("KHO_TEST_SHOPEE_KEY", PARTNER_KEY)
+        .log("warn,kho::sync=info")
+        .stderr_to(daemon_log(w))
+        .start()
 }
 
 /// Every spawned daemon's stderr, appended to one file in the test's
@@ -142,26 +121,6 @@ fn daemon_log_tail(w: &World, lines: usize) -> String {
     let text = std::fs::read_to_string(w.db.path("daemon.log")).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-fn sigterm(child: &Child) {
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-/// Waits for a child's exit, up to `limit`.
-fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let started = Instant::now();
-    while started.elapsed() < limit {
-        if let Some(s) = child.try_wait().unwrap() {
-            return Some(s);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    None
 }
 
 /// Polls until every shop shows what kho holds, or `limit` passes.
@@ -277,8 +236,7 @@ async fn kill_nine(db: TestDb, products: usize, cycles: usize) {
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..1500))).await;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        child.kill(); // SIGKILL
         // Some changes land while no daemon runs at all.
         if cycle % 2 == 1 {
             let sku = entries[cycle].variant_sku.clone();
@@ -289,8 +247,8 @@ async fn kill_nine(db: TestDb, products: usize, cycles: usize) {
     let started = Instant::now();
     let synced = wait_in_sync(&w, Duration::from_secs(120)).await;
     eprintln!("final sync took {:.1} s", started.elapsed().as_secs_f64());
-    sigterm(&child);
-    let status = wait_exit(&mut child, Duration::from_secs(15));
+    child.sigterm();
+    let status = child.wait_exit(Duration::from_secs(15));
     if !synced {
         // (account, SKU, what kho holds, what the shop shows)
         let mut differing = Vec::new();
@@ -437,7 +395,7 @@ both_backends!(partition_shares_never_oversell_at_any_step, |db| {
     std::fs::write(db.path("kho.toml"), toml).unwrap();
     let config = Config::load(Sources {
         file: Some(&db.path("kho.toml")),
-        env: Some(crate::common::keyed(Default::default())),
+        env: Some(crate::support::keyed(Default::default())),
     })
     .unwrap();
     assert!(
@@ -696,8 +654,7 @@ async fn two_daemons_hand_over_accounts_without_overlap() {
             .unwrap();
         tokio::time::sleep(Duration::from_millis(700)).await;
     }
-    a.kill().unwrap();
-    a.wait().unwrap();
+    a.kill();
     let killed = Instant::now();
     change(&mut entries);
     kho::catalog::import::import_bytes(&store, &csv(&entries), "c.csv", false, "test")
@@ -717,9 +674,9 @@ async fn two_daemons_hand_over_accounts_without_overlap() {
     };
     eprintln!("accounts taken over {:?} after the kill", killed.elapsed());
     assert!(wait_in_sync(&w, Duration::from_secs(60)).await);
-    sigterm(&b);
+    b.sigterm();
     assert_eq!(
-        wait_exit(&mut b, Duration::from_secs(15)).and_then(|s| s.code()),
+        b.wait_exit(Duration::from_secs(15)).and_then(|s| s.code()),
         Some(0)
     );
     // Per account, every push of A precedes every push of B.
@@ -837,8 +794,8 @@ both_backends!(sigterm_stops_cleanly_and_releases_leases, |db| {
     }
     let owner_a = lease_owners(&store).await["shopee-stop"].clone();
     let stopping = Instant::now();
-    sigterm(&a);
-    let status = wait_exit(&mut a, Duration::from_secs(10));
+    a.sigterm();
+    let status = a.wait_exit(Duration::from_secs(10));
     eprintln!("stopped in {:?}", stopping.elapsed());
     assert_eq!(
         status.and_then(|s| s.code()),
@@ -868,7 +825,6 @@ both_backends!(sigterm_stops_cleanly_and_releases_leases, |db| {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    b.kill().unwrap();
-    b.wait().unwrap();
+    b.kill();
     store.close().await;
 });

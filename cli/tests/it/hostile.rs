@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::common::{TestDb, ok, sample_catalog, stderr};
-use crate::orders::{Daemon, free_port};
+use crate::support::Daemon;
+use crate::support::{TestDb, ok, sample_catalog, stderr};
 
 const HEADER: &str = "producer_code,producer_name,district,product_code,product_name,variant_sku,variant_name,price_vnd,stock,weight_g,ocop_stars,ocop_cert_no,ocop_cert_expires,category,description,image_urls\n";
 
@@ -52,7 +52,7 @@ async fn start(db: TestDb) -> Probe {
         "[sync]\norder_poll_interval = \"1h\"\n",
     )
     .expect("write kho.toml");
-    let daemon = Daemon::start_with(&db, &[], free_port(), "1h");
+    let daemon = Daemon::start_with(&db, &[], "1h");
     Probe {
         daemon,
         db,

@@ -4,7 +4,7 @@
 //! list`): stored as given, printed escaped, JSON still the exact value.
 
 use crate::both_backends;
-use crate::common::{TestDb, ok, sample_catalog, stderr};
+use crate::support::{TestDb, ok, sample_catalog, stderr};
 
 /// Clear screen, set the window title, bell, then a line break that would
 /// start a row of kho's own.

@@ -7,7 +7,7 @@ use kho::inventory::{self, MoveOptions, StockError};
 use kho::store::Store;
 use proptest::prelude::*;
 
-use crate::common::{Backend, TestDb, sample_catalog};
+use crate::support::{Backend, TestDb, sample_catalog};
 
 #[derive(Debug, Clone)]
 enum Op {

@@ -2,7 +2,7 @@
 //! database per test, on SQLite and on PostgreSQL. One test binary keeps
 //! linking cheap.
 
-mod common;
+mod support;
 
 mod api;
 mod benches;

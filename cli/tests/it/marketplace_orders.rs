@@ -1,8 +1,8 @@
 //! Orders on TikTok Shop and Lazada, whose order lines are one per unit:
 //! ingested through `kho orders pull` against the simulators.
 
-use crate::common::{TestDb, ok};
-use crate::shopee_sync::sample_entries;
+use crate::support::worlds::sample_entries;
+use crate::support::{TestDb, ok};
 
 async fn stock(db: &TestDb, sku: &str) -> (i64, i64) {
     let store = db.store().await;
@@ -19,7 +19,7 @@ async fn stock(db: &TestDb, sku: &str) -> (i64, i64) {
 async fn a_tiktok_order_with_three_identical_line_items_reserves_three() {
     use kho_simulator::tiktok::{NewOrder, NewOrderLine, OrderStatus};
     let entries = sample_entries();
-    let w = crate::tiktok_sync::World::start(
+    let w = crate::support::worlds::tiktok::World::start(
         TestDb::sqlite(),
         &entries,
         &[("tiktok-bac-son", "htx-bac-son")],
@@ -68,7 +68,7 @@ async fn a_tiktok_order_with_three_identical_line_items_reserves_three() {
 async fn a_lazada_order_with_two_units_of_one_sku_reserves_two() {
     use kho_simulator::lazada::{NewOrder, NewOrderLine, OrderItemStatus};
     let entries = sample_entries();
-    let w = crate::lazada_sync::World::start(
+    let w = crate::support::worlds::lazada::World::start(
         TestDb::sqlite(),
         &entries,
         &[("lazada-trang-dinh", "htx-trang-dinh")],
@@ -109,7 +109,7 @@ async fn a_lazada_order_with_two_units_of_one_sku_reserves_two() {
 async fn tiktok_deauthorisation_and_expiry_warnings_show_on_the_account() {
     use kho_simulator::tiktok::WebhookOptions;
     let entries = sample_entries();
-    let w = crate::tiktok_sync::World::start(
+    let w = crate::support::worlds::tiktok::World::start(
         TestDb::sqlite(),
         &entries,
         &[("tiktok-bac-son", "htx-bac-son")],
@@ -118,14 +118,12 @@ async fn tiktok_deauthorisation_and_expiry_warnings_show_on_the_account() {
     )
     .await;
     ok(&w.kho(&["link", "tiktok-bac-son"]));
-    let port = crate::orders::free_port();
-    let daemon = crate::orders::Daemon::start_with(
+    let daemon = crate::support::Daemon::start_with(
         &w.db,
         &[(
-            crate::tiktok_sync::SECRET_ENV,
-            crate::tiktok_sync::APP_SECRET,
+            crate::support::worlds::tiktok::SECRET_ENV,
+            crate::support::worlds::tiktok::APP_SECRET,
         )],
-        port,
         "1h",
     );
     w.sim

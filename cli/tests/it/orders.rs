@@ -1,95 +1,13 @@
 //! Orders end to end: the Shopee simulator pushes signed order webhooks to a
 //! real `kho serve`, which ingests them (and polls as the safety net).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kho_simulator::shopee::{NewOrder, NewOrderLine, OrderStatus, PushOptions};
 
-use crate::common::ok;
-use crate::shopee_sync::{PARTNER_KEY, World, sample_entries};
-
-/// A `kho serve` child process, killed when dropped.
-pub struct Daemon {
-    child: Child,
-    pub url: String,
-}
-
-impl Daemon {
-    pub fn start(world: &World, port: u16, poll: &str) -> Daemon {
-        Daemon::start_with(
-            &world.db,
-            &[("KHO_TEST_SHOPEE_KEY", PARTNER_KEY)],
-            port,
-            poll,
-        )
-    }
-
-    /// `kho serve` on `db`'s database with `kho.toml` and extra environment.
-    pub fn start_with(
-        db: &crate::common::TestDb,
-        env: &[(&str, &str)],
-        port: u16,
-        poll: &str,
-    ) -> Daemon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kho"))
-            .args(["--config", "kho.toml", "serve"])
-            .current_dir(db.dir.path())
-            .env_remove("KHO_CONFIG")
-            .env("KHO__DATABASE__URL", &db.url)
-            .env("KHO__SECRETS__KEY", crate::common::TEST_SECRET_KEY)
-            .env("KHO__SERVER__LISTEN", format!("127.0.0.1:{port}"))
-            .env(
-                "KHO__SERVER__PUBLIC_URL",
-                format!("http://127.0.0.1:{port}"),
-            )
-            .env("KHO__SYNC__ORDER_POLL_INTERVAL", poll)
-            .envs(env.iter().copied())
-            .env("KHO_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start kho serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read kho serve");
-        assert!(line.contains("listening"), "kho serve said: {line}");
-        Daemon {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    /// The daemon's process id (to read its memory from `/proc`).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    pub fn stop(mut self) {
-        // SIGTERM: a clean stop.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+use crate::support::ok;
+use crate::support::worlds::sample_entries;
+use crate::support::worlds::shopee::World;
 
 /// (on_hand, reserved) of a SKU in kho.
 async fn stock(world: &World, sku: &str) -> (i64, i64) {
@@ -152,7 +70,7 @@ fn order(world: &World, shop: i64, sku: &str, quantity: i64) -> String {
 async fn two_shops() -> World {
     let entries = sample_entries();
     let w = World::start(
-        crate::common::TestDb::sqlite(),
+        crate::support::TestDb::sqlite(),
         &entries,
         &[("shopee-a", "htx-chi-lang"), ("shopee-b", "htx-chi-lang")],
         100,
@@ -168,8 +86,7 @@ async fn two_shops() -> World {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicated_reordered_and_replayed_webhooks_count_once() {
     let w = two_shops().await;
-    let port = free_port();
-    let daemon = Daemon::start(&w, port, "1h");
+    let daemon = w.daemon("1h");
     w.sim
         .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
     w.sim.set_auto_push(false);
@@ -222,7 +139,9 @@ async fn duplicated_reordered_and_replayed_webhooks_count_once() {
 
     // A replay after a restart changes nothing.
     daemon.stop();
-    let daemon = Daemon::start(&w, port, "1h");
+    let daemon = w.daemon("1h");
+    w.sim
+        .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
     w.sim.send_order_push(&sn, PushOptions::default()).unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(stock(&w, "NA-CHILANG-1KG").await, (on_hand - 2, 0));
@@ -241,8 +160,7 @@ async fn duplicated_reordered_and_replayed_webhooks_count_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_badly_signed_webhook_is_refused_and_changes_nothing() {
     let w = two_shops().await;
-    let port = free_port();
-    let daemon = Daemon::start(&w, port, "1h");
+    let daemon = w.daemon("1h");
     let body = format!(
         r#"{{"data":{{"ordersn":"2611290000BAD1","status":"READY_TO_SHIP","update_time":1795962995}},"shop_id":{},"code":3,"timestamp":1795962995}}"#,
         w.shops[0].shop_id
@@ -269,8 +187,7 @@ async fn a_badly_signed_webhook_is_refused_and_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_webhooks_are_caught_by_polling_within_one_interval() {
     let w = two_shops().await;
-    let port = free_port();
-    let daemon = Daemon::start(&w, port, "2s");
+    let daemon = w.daemon("2s");
     w.sim
         .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
     w.sim.set_auto_push(false);
@@ -301,8 +218,7 @@ async fn dropped_webhooks_are_caught_by_polling_within_one_interval() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancellation_gives_stock_back_and_a_completed_return_restocks() {
     let w = two_shops().await;
-    let port = free_port();
-    let daemon = Daemon::start(&w, port, "1h");
+    let daemon = w.daemon("1h");
     w.sim
         .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
     w.sim.set_auto_push(true);
@@ -354,8 +270,7 @@ async fn cancellation_gives_stock_back_and_a_completed_return_restocks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_on_one_shop_is_pushed_to_the_other() {
     let w = two_shops().await;
-    let port = free_port();
-    let daemon = Daemon::start(&w, port, "1h");
+    let daemon = w.daemon("1h");
     w.sim
         .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
     w.sim.set_auto_push(true);
@@ -392,8 +307,7 @@ async fn an_order_on_one_shop_is_pushed_to_the_other() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancellation_comes_back_on_every_shop_and_a_refused_parcel_when_received() {
     let w = two_shops().await;
-    let port = free_port();
-    let daemon = Daemon::start(&w, port, "1h");
+    let daemon = w.daemon("1h");
     w.sim
         .set_callback_url(Some(format!("{}/webhooks/shopee", daemon.url)));
     w.sim.set_auto_push(true);
@@ -462,12 +376,12 @@ async fn a_cancellation_comes_back_on_every_shop_and_a_refused_parcel_when_recei
         refused.status.code(),
         Some(2),
         "{}",
-        crate::common::stderr(&refused)
+        crate::support::stderr(&refused)
     );
     assert!(
-        crate::common::stderr(&refused).contains("not a return"),
+        crate::support::stderr(&refused).contains("not a return"),
         "{}",
-        crate::common::stderr(&refused)
+        crate::support::stderr(&refused)
     );
     assert_eq!(stock(&w, sku).await.0, on_hand + 3);
     drop(daemon);

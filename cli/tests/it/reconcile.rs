@@ -9,8 +9,9 @@ use kho_simulator::shopee::{ListingEdit, NewOrder, NewOrderLine, SeedItem, Token
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::common::{TestDb, ok, stderr, stdout};
-use crate::shopee_sync::{World, sample_entries};
+use crate::support::worlds::sample_entries;
+use crate::support::worlds::shopee::World;
+use crate::support::{TestDb, ok, stderr, stdout};
 
 /// Serves a tiny JPEG for every path, so publishing can download images
 /// without leaving the machine.
@@ -555,7 +556,7 @@ async fn shopee_stock_held_by_a_promotion_is_named() {
 /// Every adapter supports reconciliation: TikTok Shop listings are read,
 /// a hand edit is named, `--fix` pushes kho's value back.
 async fn tiktok_stock_edit_is_reported_and_fixed_body(db: TestDb) {
-    use crate::tiktok_sync::World;
+    use crate::support::worlds::tiktok::World;
     use kho_simulator::tiktok::ListingEdit;
 
     let entries: Vec<CatalogEntry> = sample_entries()
@@ -615,7 +616,7 @@ both_backends!(tiktok_stock_edit_is_reported_and_fixed, |db| {
 
 /// Lazada: the same, through the sellable-stock hand edit.
 async fn lazada_stock_edit_is_reported_and_fixed_body(db: TestDb) {
-    use crate::lazada_sync::World;
+    use crate::support::worlds::lazada::World;
     use kho_simulator::lazada::SkuEdit;
 
     let entries: Vec<CatalogEntry> = sample_entries()
@@ -683,14 +684,15 @@ async fn serve_reconciles_on_schedule_body(db: TestDb) {
             },
         )
         .unwrap();
-    let port = crate::orders::free_port();
-    let daemon = crate::orders::Daemon::start_with(
+    let daemon = crate::support::Daemon::start_with(
         &w.db,
         &[
-            ("KHO_TEST_SHOPEE_KEY", crate::shopee_sync::PARTNER_KEY),
+            (
+                "KHO_TEST_SHOPEE_KEY",
+                crate::support::worlds::shopee::PARTNER_KEY,
+            ),
             ("KHO__SYNC__RECONCILE_SCHEDULE", "* * * * * *"),
         ],
-        port,
         "1h",
     );
     let store = w.db.store().await;
@@ -744,11 +746,11 @@ async fn concurrent_runs_of_one_account_body(db: TestDb) {
     std::fs::write(w.db.path("kho.toml"), toml).unwrap();
     let config = kho::config::Config::load(kho::config::Sources {
         file: Some(&w.db.path("kho.toml")),
-        env: Some(crate::common::keyed(
+        env: Some(crate::support::keyed(
             [
                 (
                     "KHO_TEST_SHOPEE_KEY".to_owned(),
-                    crate::shopee_sync::PARTNER_KEY.to_owned(),
+                    crate::support::worlds::shopee::PARTNER_KEY.to_owned(),
                 ),
                 ("KHO__DATABASE__URL".to_owned(), w.db.url.clone()),
             ]

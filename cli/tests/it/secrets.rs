@@ -2,15 +2,15 @@
 //! then every log line, message, response and the database itself is
 //! scanned for them.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 use kho_simulator::shopee::TokenAction;
 
 use crate::both_backends;
-use crate::common::{Backend, TEST_SECRET_KEY, TestDb, ok, stderr, stdout};
-use crate::shopee_sync::{PARTNER_KEY, World, sample_entries};
+use crate::support::worlds::sample_entries;
+use crate::support::worlds::shopee::{PARTNER_KEY, World};
+use crate::support::{Backend, Daemon, TEST_SECRET_KEY, TestDb, ok, stderr, stdout};
 
 /// Runs kho with the world's configuration, logging everything down to trace.
 fn run(w: &World, args: &[&str], extra: &[(&str, &str)]) -> Output {
@@ -152,30 +152,12 @@ both_backends!(no_secret_appears_in_output_logs_or_the_database, |db| {
     secrets.push(wrong.into());
 
     // The daemon: its logs, metrics and a forged webhook's answer.
-    let mut child =
-        w.db.kho_cmd(&["--config", "kho.toml", "serve"])
-            .env("KHO_TEST_SHOPEE_KEY", PARTNER_KEY)
-            .env("KHO__SERVER__LISTEN", "127.0.0.1:0")
-            .env("KHO_LOG", "trace")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-    let mut err_pipe = child.stderr.take().unwrap();
-    let log = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err_pipe.read_to_string(&mut s);
-        s
-    });
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let base = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("listening address")
-        .to_owned();
+    let daemon = Daemon::serve(&w.db)
+        .env("KHO_TEST_SHOPEE_KEY", PARTNER_KEY)
+        .log("trace")
+        .capture_stderr()
+        .start();
+    let base = daemon.url.clone();
     let http = reqwest::Client::new();
     tokio::time::sleep(Duration::from_millis(500)).await;
     // The admin API: an admin sees everything there is about the accounts.
@@ -224,12 +206,7 @@ both_backends!(no_secret_appears_in_output_logs_or_the_database, |db| {
         .unwrap();
     assert!(forged.status().is_client_error(), "{}", forged.status());
     seen.push(("webhook answer", forged.text().await.unwrap()));
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait().unwrap();
-    seen.push(("daemon log", log.join().unwrap()));
+    seen.push(("daemon log", daemon.stop_with_log()));
 
     let db_text = database_text(&w.db).await;
     // The tokens are in the database, sealed.

@@ -1,7 +1,7 @@
 //! Stock commands through the binary.
 
 use crate::both_backends;
-use crate::common::{TestDb, ok, sample_catalog, stderr};
+use crate::support::{TestDb, ok, sample_catalog, stderr};
 
 fn on_hand(db: &TestDb, sku: &str) -> i64 {
     let doc: serde_json::Value =

@@ -28,7 +28,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::both_backends;
-use crate::common::{TestDb, sample_catalog};
+use crate::support::{TestDb, sample_catalog};
 
 const SKU: &str = "NA-CHILANG-1KG";
 const QUIET: Duration = Duration::from_millis(200);
@@ -107,7 +107,7 @@ async fn world(db: &TestDb, mode: Mode, seed: u64) -> World {
     std::fs::write(&path, toml).unwrap();
     let config = kho::config::Config::load(kho::config::Sources {
         file: Some(&path),
-        env: Some(crate::common::keyed(Default::default())),
+        env: Some(crate::support::keyed(Default::default())),
     })
     .unwrap();
     store.sync_accounts(&config.accounts, true).await.unwrap();
@@ -541,7 +541,8 @@ both_backends!(
 // both modes: a partition shop's plan shows its quota less its own sales
 // (not its share of what is available), a shared shop the whole pool.
 both_backends!(the_dry_run_plan_is_exactly_what_the_next_push_sends, |db| {
-    use crate::shopee_sync::{World, sample_entries};
+    use crate::support::worlds::sample_entries;
+    use crate::support::worlds::shopee::World;
     use kho_simulator::shopee::{NewOrder, NewOrderLine, OrderStatus as SimStatus};
 
     let w = World::start(
@@ -561,14 +562,14 @@ both_backends!(the_dry_run_plan_is_exactly_what_the_next_push_sends, |db| {
         &toml[at..]
     );
     std::fs::write(w.db.path("kho.toml"), toml).unwrap();
-    crate::common::ok(&w.kho(&["link", "shopee-a"]));
-    crate::common::ok(&w.kho(&["link", "shopee-b"]));
-    crate::common::ok(&w.kho(&["sync"]));
+    crate::support::ok(&w.kho(&["link", "shopee-a"]));
+    crate::support::ok(&w.kho(&["link", "shopee-b"]));
+    crate::support::ok(&w.kho(&["sync"]));
 
     // A receipt rebalances the partition, then a sale on each shop (pulled)
     // and a price change.
-    crate::common::ok(&w.kho(&["stock", "add", SKU, "5"]));
-    crate::common::ok(&w.kho(&["sync"]));
+    crate::support::ok(&w.kho(&["stock", "add", SKU, "5"]));
+    crate::support::ok(&w.kho(&["sync"]));
     for (shop, qty) in [(&w.shops[0], 2), (&w.shops[1], 3)] {
         let state = w.sim.state();
         let (item, model) = state.find_sku(shop.shop_id, SKU).unwrap();
@@ -586,13 +587,17 @@ both_backends!(the_dry_run_plan_is_exactly_what_the_next_push_sends, |db| {
             })
             .unwrap();
     }
-    crate::common::ok(&w.kho(&["orders", "pull", "--since", "1h"]));
-    let edited = crate::common::ok(&w.kho(&["export"])).replacen("85000", "87000", 1);
+    crate::support::ok(&w.kho(&["orders", "pull", "--since", "1h"]));
+    let edited = crate::support::ok(&w.kho(&["export"])).replacen("85000", "87000", 1);
     std::fs::write(w.db.path("edited.csv"), edited).unwrap();
-    crate::common::ok(&w.kho(&["import", "edited.csv"]));
+    crate::support::ok(&w.kho(&["import", "edited.csv"]));
 
-    let plan: serde_json::Value =
-        serde_json::from_str(&crate::common::ok(&w.kho(&["--json", "sync", "--dry-run"]))).unwrap();
+    let plan: serde_json::Value = serde_json::from_str(&crate::support::ok(&w.kho(&[
+        "--json",
+        "sync",
+        "--dry-run",
+    ])))
+    .unwrap();
     let mut planned = std::collections::BTreeSet::new();
     for acc in plan["accounts"].as_array().unwrap() {
         for c in acc["changes"].as_array().unwrap() {
@@ -607,7 +612,7 @@ both_backends!(the_dry_run_plan_is_exactly_what_the_next_push_sends, |db| {
     assert!(!planned.is_empty(), "{plan:#}");
     let store = w.db.store().await;
     let before = audit(&store, 0).await.len() as i64;
-    crate::common::ok(&w.kho(&["sync"]));
+    crate::support::ok(&w.kho(&["sync"]));
     let pushed = audit(&store, before).await;
     assert_eq!(planned, pushed, "plan {plan:#}");
     // The import of the price edit rebalanced the partition shop (40 % of

@@ -5,9 +5,9 @@ use kho::store::Store;
 use kho::store::inventory::{MovementKind, MovementOutcome, MovementRequest, Quantity};
 
 use crate::both_backends;
-use crate::common::sample_catalog;
+use crate::support::sample_catalog;
 
-async fn seeded(db: &crate::common::TestDb) -> Store {
+async fn seeded(db: &crate::support::TestDb) -> Store {
     let store = db.store().await;
     let bytes = std::fs::read(sample_catalog()).unwrap();
     import_bytes(&store, &bytes, "sample.csv", false, "test")
@@ -230,7 +230,7 @@ struct Linked {
 
 /// The sample catalog with one Shopee account of `htx-chi-lang`, nothing
 /// linked yet.
-async fn with_account(db: &crate::common::TestDb) -> (Store, i64) {
+async fn with_account(db: &crate::support::TestDb) -> (Store, i64) {
     let store = seeded(db).await;
     let toml = db.path("kho.toml");
     std::fs::write(
@@ -242,7 +242,7 @@ async fn with_account(db: &crate::common::TestDb) -> (Store, i64) {
     .unwrap();
     let config = kho::config::Config::load(kho::config::Sources {
         file: Some(&toml),
-        env: Some(crate::common::keyed(Default::default())),
+        env: Some(crate::support::keyed(Default::default())),
     })
     .unwrap();
     store.sync_accounts(&config.accounts, true).await.unwrap();
@@ -250,7 +250,7 @@ async fn with_account(db: &crate::common::TestDb) -> (Store, i64) {
     (store, account)
 }
 
-async fn linked(db: &crate::common::TestDb) -> Linked {
+async fn linked(db: &crate::support::TestDb) -> Linked {
     use kho::store::listings::LinkRow;
     let (store, account) = with_account(db).await;
     let (variant_id, sku) = store

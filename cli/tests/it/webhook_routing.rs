@@ -7,8 +7,8 @@
 use secrecy::SecretString;
 
 use crate::both_backends;
-use crate::common::{TestDb, ok, sample_catalog};
-use crate::orders::{Daemon, free_port};
+use crate::support::Daemon;
+use crate::support::{TestDb, ok, sample_catalog};
 
 const KEY_A: &str = "6b686f2d726f7574696e672d6b65792d6f662d6163636f756e742d612d2d2d2d";
 const KEY_B: &str = "6b686f2d726f7574696e672d6b65792d6f662d6163636f756e742d622d2d2d2d";
@@ -122,14 +122,12 @@ async fn stored(db: &TestDb) -> Vec<(String, String)> {
 async fn routes_by_the_verifying_key(db: TestDb, channel: &str) {
     ok(&db.kho(&["import", sample_catalog().to_str().unwrap()]));
     write_config(&db, channel);
-    let port = free_port();
     let daemon = Daemon::start_with(
         &db,
         &[
             ("KHO_TEST_ROUTING_KEY_A", KEY_A),
             ("KHO_TEST_ROUTING_KEY_B", KEY_B),
         ],
-        port,
         "1h",
     );
     let url = format!("{}/webhooks/{channel}", daemon.url);

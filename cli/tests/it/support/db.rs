@@ -192,16 +192,16 @@ macro_rules! both_backends {
             #[allow(unused_imports)]
             use super::*;
 
-            async fn body($db: $crate::common::TestDb) $body
+            async fn body($db: $crate::support::TestDb) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                body($crate::common::TestDb::sqlite()).await;
+                body($crate::support::TestDb::sqlite()).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(db) = $crate::common::TestDb::postgres().await {
+                if let Some(db) = $crate::support::TestDb::postgres().await {
                     body(db).await;
                 }
             }
