@@ -1,6 +1,7 @@
 //! End-to-end tests: the library and the real `kho` binary against a fresh
 //! database per test, on SQLite and on PostgreSQL. One test binary keeps
-//! linking cheap.
+//! linking cheap. The modules share only `support`: databases, the API in
+//! process, the `kho serve` child process and the marketplace worlds.
 
 mod support;
 
