@@ -74,6 +74,7 @@ pub async fn serve(
         })?;
     tracing::info!(%addr, instance = %settings.instance, accounts = workers.len(), "kho serve started");
     on_listen(addr);
+    let config = &with_bound_port(config, addr);
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
@@ -159,6 +160,17 @@ pub async fn serve(
     let _ = tokio::time::timeout(Duration::from_secs(1), http).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The configuration with a `server.public_url` on port 0 naming the port
+/// bound instead: with `server.listen` on port 0 (tests, the lab) the port
+/// is only known once bound, and Shopee's push signature covers the URL.
+fn with_bound_port(config: &Config, addr: std::net::SocketAddr) -> Config {
+    let mut config = config.clone();
+    if config.server.public_url.port() == Some(0) {
+        let _ = config.server.public_url.set_port(Some(addr.port()));
+    }
+    config
 }
 
 /// Resolves on SIGTERM or SIGINT.
@@ -313,5 +325,31 @@ async fn listen_for_jobs(pool: sqlx::PgPool, store: Store, mut stop: watch::Rece
         if sleep_or_stop(&mut stop, Duration::from_secs(1)).await {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::with_bound_port;
+    use crate::config::{Config, Sources};
+
+    fn config(public_url: &str) -> Config {
+        let env = HashMap::from([("KHO__SERVER__PUBLIC_URL".to_owned(), public_url.to_owned())]);
+        Config::load(Sources {
+            file: None,
+            env: Some(env),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_public_url_on_port_zero_names_the_bound_port() {
+        let bound = std::net::SocketAddr::from(([127, 0, 0, 1], 41234));
+        let c = with_bound_port(&config("http://127.0.0.1:0"), bound);
+        assert_eq!(c.server.public_url.as_str(), "http://127.0.0.1:41234/");
+        let c = with_bound_port(&config("https://kho.example.org/base"), bound);
+        assert_eq!(c.server.public_url.as_str(), "https://kho.example.org/base");
     }
 }

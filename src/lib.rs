@@ -7,15 +7,11 @@
 //! ledger), `cli` (the `kho` command).
 
 pub mod auth;
-pub mod bench;
-pub mod bench_orders;
-pub mod bench_soak;
 pub mod catalog;
 pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod daemon;
-pub mod demo;
 pub mod http;
 pub mod inventory;
 pub mod metrics;
@@ -23,7 +19,6 @@ pub mod orders;
 pub mod outbox;
 pub mod reconcile;
 pub mod secrets;
-pub mod sim;
 pub mod store;
 pub mod sync;
 pub mod telemetry;

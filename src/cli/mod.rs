@@ -15,8 +15,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use serde_json::json;
 
-pub use args::Cli;
-use args::{AccountsCommand, BenchCommand, Command, ConfigCommand, LogFormatArg, SecretsCommand};
+use args::{AccountsCommand, Command, ConfigCommand, LogFormatArg, SecretsCommand};
+pub use args::{BenchCommand, Cli, SimArgs, SimCommand};
 pub use output::Output;
 
 use crate::config::{Config, ConfigError, LogFormat, Sources};
@@ -76,8 +76,24 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// The commands that run kho against simulated marketplaces (`kho demo`,
+/// `kho sim`, `kho bench …`): the binary supplies them, so this library
+/// carries no simulator.
+#[async_trait::async_trait(?Send)]
+pub trait Lab {
+    /// `kho demo`; needs no configuration.
+    async fn demo(&self, listen: Option<std::net::SocketAddr>) -> Result<u8, Failure>;
+    async fn sim(&self, command: SimCommand, out: &Output) -> Result<u8, Failure>;
+    async fn bench(
+        &self,
+        command: BenchCommand,
+        config: &Config,
+        out: &Output,
+    ) -> Result<u8, Failure>;
+}
+
 /// What the process does: returns the exit code.
-pub fn main() -> ExitCode {
+pub fn main(lab: &dyn Lab) -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -90,7 +106,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(exit::RUNTIME);
         }
     };
-    let result = runtime.block_on(run(cli));
+    let result = runtime.block_on(run(cli, lab));
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
@@ -112,7 +128,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs one parsed command.
-pub async fn run(cli: Cli) -> Result<u8, Failure> {
+pub async fn run(cli: Cli, lab: &dyn Lab) -> Result<u8, Failure> {
     let config = Config::load(Sources {
         file: cli.config.as_deref(),
         env: None,
@@ -127,10 +143,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     crate::telemetry::init(format, verbosity);
     let out = output::Output::new(cli.json);
     if let Command::Demo { listen } = cli.command {
-        crate::demo::run(listen)
-            .await
-            .map_err(|e| Failure::runtime(e.to_string()))?;
-        return Ok(exit::OK);
+        return lab.demo(listen).await;
     }
     if let Command::Secrets(SecretsCommand::GenerateKey) = cli.command {
         // Needs no configuration: it is how a configuration gets its key.
@@ -193,10 +206,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let store = open(&config).await?;
             reconcile::reconcile(&store, &config, &args, &out).await
         }
-        Command::Bench(BenchCommand::Reconcile { listings, database }) => {
-            crate::bench::reconcile(listings, database.as_deref(), &out).await?;
-            Ok(exit::OK)
-        }
+        Command::Bench(cmd) => lab.bench(cmd, &config, &out).await,
         Command::Demo { .. } => Ok(exit::OK),
         Command::Serve => {
             let store = open(&config).await?;
@@ -233,7 +243,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             let store = open(&config).await?;
             channels::status(&store, &config, &out).await
         }
-        Command::Sim(cmd) => channels::sim(cmd, &out).await,
+        Command::Sim(cmd) => lab.sim(cmd, &out).await,
         Command::Secrets(SecretsCommand::GenerateKey) => Ok(exit::OK),
         Command::Secrets(SecretsCommand::RotateKey) => {
             if config.secrets.key.is_none() {
@@ -255,65 +265,6 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Token(cmd) => {
             let store = open(&config).await?;
             token::run(&store, cmd, &out).await
-        }
-        Command::Bench(BenchCommand::Orders {
-            rate,
-            seconds,
-            database,
-        }) => {
-            crate::bench_orders::latency(database.as_deref(), rate, seconds, &out).await?;
-            Ok(exit::OK)
-        }
-        Command::Bench(BenchCommand::Soak {
-            duration,
-            orders_per_second,
-            fault_rate,
-            database,
-        }) => {
-            if !(0.0..=0.9).contains(&fault_rate) {
-                return Err(Failure::usage(format!(
-                    "--fault-rate {fault_rate} is not between 0 and 0.9"
-                )));
-            }
-            let opts = crate::bench_soak::SoakOptions {
-                duration,
-                orders_per_second,
-                fault_rate,
-                database,
-            };
-            crate::bench_soak::soak(&opts, &out).await?;
-            Ok(exit::OK)
-        }
-        Command::Bench(BenchCommand::FlashSale { database, runs }) => {
-            crate::bench_orders::flash_sale(database.as_deref(), runs, &out).await?;
-            Ok(exit::OK)
-        }
-        Command::Bench(BenchCommand::Cancellations { orders, database }) => {
-            crate::bench_orders::cancellations(database.as_deref(), orders, &out).await?;
-            Ok(exit::OK)
-        }
-        Command::Bench(BenchCommand::Import { rows, database }) => {
-            crate::bench::import(&config, rows, database.as_deref(), &out).await?;
-            Ok(exit::OK)
-        }
-        Command::Bench(BenchCommand::Sync {
-            skus,
-            accounts,
-            rate,
-            database,
-            serve,
-            batch,
-        }) => {
-            let bench = crate::bench::SyncBench {
-                skus,
-                accounts,
-                rate,
-                database,
-                serve,
-                batch,
-            };
-            crate::bench::sync(&config, &bench, &out).await?;
-            Ok(exit::OK)
         }
     }
 }

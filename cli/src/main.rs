@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    kho::cli::main(&kho_lab::Lab)
+}

@@ -1,0 +1,38 @@
+//! The benchmarks measure what they say: a run whose work did not happen
+//! fails instead of printing a figure (`kho bench sync` once printed
+//! "0 pushes/s" when its tokens could not be opened).
+
+use serde_json::Value;
+
+use crate::support::{TestDb, ok};
+
+#[test]
+fn sync_bench_pushes_every_listing_in_process_and_through_the_daemon() {
+    let db = TestDb::sqlite();
+    for extra in [&[][..], &["--serve"][..]] {
+        let mut args = vec![
+            "--json",
+            "bench",
+            "sync",
+            "--skus",
+            "100",
+            "--accounts",
+            "2",
+        ];
+        args.extend_from_slice(extra);
+        let out = ok(&db.kho(&args));
+        let v: Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["jobs_queued"], 200, "{extra:?}: {v}");
+        assert_eq!(v["pushed"], 200, "{extra:?}: {v}");
+        // Two items of 50 models per shop: a call an item at least (a claim
+        // boundary may split an item).
+        let calls = v["update_stock_calls"].as_u64().unwrap_or_default();
+        assert!((4..=20).contains(&calls), "{extra:?}: {v}");
+        if !extra.is_empty() {
+            assert!(
+                v["serve_peak_rss_mib"].as_f64().is_some_and(|m| m > 0.0),
+                "{v}"
+            );
+        }
+    }
+}

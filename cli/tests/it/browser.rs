@@ -1,0 +1,973 @@
+//! The dashboard end to end: a real `kho serve` on loopback, seeded through
+//! the store (catalog import, accounts, orders today and on earlier days, a
+//! reconciliation run), checked over plain HTTP (headers, sign-in, CSRF,
+//! tenancy) and then in Debian's headless Chromium driven over WebDriver
+//! (chromedriver): sign in, every page, both languages, a cooperative's
+//! view, sign out, screenshots under `target/test-artifacts/screenshots/`.
+//!
+//! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` the browser test
+//! prints why and skips — except under `CI=true`, where it fails. Nothing is
+//! downloaded at test time.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use fantoccini::{Client, ClientBuilder, Locator};
+use kho::auth::Role;
+use kho::config::{Config, Sources};
+use kho::http::dashboard::format::{int, vnd};
+use kho::store::Store;
+use kho::store::accounts::AccountState;
+use kho::store::orders::{IngestLine, IngestOrder};
+use kho_channel::OrderStatus;
+use serde_json::{Value, json};
+
+use crate::support::Daemon;
+use crate::support::{TestDb, ok, sample_catalog};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const TZ: chrono_tz::Tz = chrono_tz::Asia::Ho_Chi_Minh;
+
+const ACCOUNTS: &str = r#"
+[[accounts]]
+name = "shopee-chi-lang"
+channel = "shopee"
+producer = "htx-chi-lang"
+base_url = "http://127.0.0.1:9"
+credentials = { partner_id = 1, partner_key = "k", shop_id = 11, access_token = "a", refresh_token = "r" }
+
+[[accounts]]
+name = "tiktok-chi-lang"
+channel = "tiktok"
+producer = "htx-chi-lang"
+base_url = "http://127.0.0.1:9"
+auth_url = "http://127.0.0.1:9"
+credentials = { app_key = "k", app_secret = "s", shop_cipher = "c", access_token = "a", refresh_token = "r" }
+
+[[accounts]]
+name = "lazada-bao-lam"
+channel = "lazada"
+producer = "htx-bao-lam"
+base_url = "http://127.0.0.1:9/rest"
+auth_url = "http://127.0.0.1:9/rest"
+credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_token = "r" }
+"#;
+
+struct Seeded {
+    department: String,
+    /// A token of htx-bao-lam, which must never see htx-chi-lang's products.
+    bao_lam: String,
+    bao_lam_id: i64,
+    today: NaiveDate,
+}
+
+fn day_start(d: NaiveDate) -> DateTime<Utc> {
+    TZ.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .expect("midnight exists in Vietnam")
+        .with_timezone(&Utc)
+}
+
+async fn ingest(
+    store: &Store,
+    account: i64,
+    id: &str,
+    at: DateTime<Utc>,
+    status: OrderStatus,
+    lines: &[(&str, i64, i64)],
+) {
+    let order = IngestOrder {
+        remote_order_id: id.into(),
+        status,
+        raw_status: format!("{status:?}"),
+        ordered_at: at,
+        remote_updated_at: Some(at),
+        lines: lines
+            .iter()
+            .enumerate()
+            .map(|(i, (sku, qty, price))| IngestLine {
+                key: format!("{id}-{i}"),
+                seller_sku: (*sku).into(),
+                quantity: *qty,
+                unit_price_vnd: *price,
+            })
+            .collect(),
+    };
+    store
+        .ingest_order(account, &order, true, "test")
+        .await
+        .expect("ingest order");
+}
+
+/// The sample catalog (through the real `kho import`), three shops of two
+/// cooperatives, orders over the last two weeks (one cancelled today), a
+/// shop needing re-authorisation, a reconciliation that found drift, and
+/// tokens for the department and for one cooperative.
+async fn seed(db: &TestDb) -> Seeded {
+    ok(&db.kho(&["import", sample_catalog().to_str().expect("path")]));
+    std::fs::write(db.path("accounts.toml"), ACCOUNTS).expect("write accounts");
+    let config = Config::load(Sources {
+        file: Some(&db.path("accounts.toml")),
+        env: Some(crate::support::keyed(Default::default())),
+    })
+    .expect("accounts config");
+    // `kho serve` runs with no account configured (no worker tries to reach
+    // these made-up shops); the accounts stay in the store.
+    std::fs::write(
+        db.path("kho.toml"),
+        "[sync]\norder_poll_interval = \"1h\"\n",
+    )
+    .expect("write kho.toml");
+    let store = db.store().await;
+    assert!(
+        store
+            .sync_accounts(&config.accounts, true)
+            .await
+            .expect("accounts")
+            .is_empty()
+    );
+    let ids: HashMap<String, i64> = store
+        .accounts(None)
+        .await
+        .expect("accounts")
+        .into_iter()
+        .map(|a| (a.name, a.id))
+        .collect();
+    let (shopee, tiktok, lazada) = (
+        ids["shopee-chi-lang"],
+        ids["tiktok-chi-lang"],
+        ids["lazada-bao-lam"],
+    );
+    let today = Utc::now().with_timezone(&TZ).date_naive();
+    let at = |days_ago: i64, minutes: i64| {
+        day_start(today - chrono::Duration::days(days_ago)) + chrono::Duration::minutes(minutes)
+    };
+    use OrderStatus::*;
+    ingest(
+        &store,
+        shopee,
+        "S1",
+        at(0, 5),
+        Ready,
+        &[("NA-CHILANG-1KG", 2, 85_000)],
+    )
+    .await;
+    ingest(
+        &store,
+        shopee,
+        "S2",
+        at(0, 6),
+        Shipped,
+        &[("NA-CHILANG-2KG", 1, 165_000), ("NA-SAY-200G", 3, 65_000)],
+    )
+    .await;
+    ingest(
+        &store,
+        shopee,
+        "S3",
+        at(0, 7),
+        Cancelled,
+        &[("NA-CHILANG-5KG", 1, 390_000)],
+    )
+    .await;
+    ingest(
+        &store,
+        tiktok,
+        "T1",
+        at(0, 8),
+        Ready,
+        &[("NA-CHILANG-5KG", 1, 390_000)],
+    )
+    .await;
+    ingest(
+        &store,
+        lazada,
+        "L1",
+        at(0, 9),
+        Ready,
+        &[("HONG-KHONGHAT-1KG", 4, 120_000)],
+    )
+    .await;
+    for d in 1..14 {
+        ingest(
+            &store,
+            shopee,
+            &format!("S-{d}"),
+            at(d, 600),
+            Delivered,
+            &[("NA-CHILANG-1KG", d % 4 + 1, 85_000)],
+        )
+        .await;
+        if d % 3 == 0 {
+            ingest(
+                &store,
+                tiktok,
+                &format!("T-{d}"),
+                at(d, 700),
+                Delivered,
+                &[("NA-CHILANG-2KG", 2, 165_000)],
+            )
+            .await;
+        }
+        if d % 2 == 0 {
+            ingest(
+                &store,
+                lazada,
+                &format!("L-{d}"),
+                at(d, 800),
+                Delivered,
+                &[("HONG-KHONGHAT-3KG", 1, 300_000)],
+            )
+            .await;
+        }
+    }
+    store
+        .set_account_state(
+            "tiktok-chi-lang",
+            AccountState::NeedsReauth,
+            Some("refresh token expired"),
+        )
+        .await
+        .expect("account state");
+    let run = store
+        .begin_reconcile_run(shopee, false)
+        .await
+        .expect("reconcile run");
+    let drift = kho::store::reconcile::ReconcileItem {
+        id: 0,
+        run_id: 0,
+        kind: "stock_mismatch".into(),
+        sku: Some("NA-CHILANG-1KG".into()),
+        remote_item_id: Some("1001".into()),
+        remote_variant_id: None,
+        field: Some("stock".into()),
+        kho_value: Some("200".into()),
+        pushed_value: Some("200".into()),
+        remote_value: Some("190".into()),
+        cause: "edited on the marketplace".into(),
+        detail: None,
+    };
+    store
+        .finish_reconcile_run(run, &[drift], None)
+        .await
+        .expect("finish run");
+    let (_, department) = store
+        .create_token("Sở Nông nghiệp Lạng Sơn", Role::Department, None)
+        .await
+        .expect("token");
+    let (bao_lam_id, bao_lam) = store
+        .create_token("HTX Bảo Lâm", Role::Cooperative, Some("htx-bao-lam"))
+        .await
+        .expect("token");
+    store.close().await;
+    Seeded {
+        department,
+        bao_lam,
+        bao_lam_id,
+        today,
+    }
+}
+
+/// `kho report sales` for one day by marketplace: key → (orders, units, revenue).
+fn report(db: &TestDb, day: NaiveDate) -> (HashMap<String, (i64, i64, i64)>, i64) {
+    let d = day.to_string();
+    let out = ok(&db.kho(&[
+        "--json", "report", "sales", "--from", &d, "--to", &d, "--by", "channel",
+    ]));
+    let doc: Value = serde_json::from_str(&out).expect("report JSON");
+    let rows = doc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["key"].as_str().expect("key").to_owned(),
+                (
+                    r["orders"].as_i64().expect("orders"),
+                    r["units"].as_i64().expect("units"),
+                    r["revenue_vnd"].as_i64().expect("revenue"),
+                ),
+            )
+        })
+        .collect();
+    (rows, doc["revenue_vnd"].as_i64().expect("total"))
+}
+
+/// The date in the overview's "today" heading (`— 29/11/2026`).
+fn shown_day(html: &str) -> NaiveDate {
+    let at = html.find("— ").expect("a dated heading") + "— ".len();
+    let text: String = html[at..].chars().take(10).collect();
+    NaiveDate::parse_from_str(&text, "%d/%m/%Y").expect("a dd/mm/yyyy date")
+}
+
+fn token_form(token: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", token)
+        .finish()
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The session cookie of a sign-in answer.
+fn session_cookie(res: &reqwest::Response) -> String {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("kho_session="))
+        .expect("session cookie")
+        .to_owned()
+}
+
+crate::both_backends!(dashboard_over_http, |db| {
+    let seeded = seed(&db).await;
+    let daemon = Daemon::start_with(&db, &[], "1h");
+    let base = daemon.url.clone();
+    let c = http();
+
+    // Signed out: every page sends to the sign-in form.
+    for path in [
+        "/",
+        "/products",
+        "/accounts",
+        "/drift",
+        "/certificates",
+        "/products/NA-CHILANG",
+    ] {
+        let res = c.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{path}");
+        let back = if path == "/" {
+            "/signin".to_owned()
+        } else {
+            format!("/signin?next={}", path.replace('/', "%2F"))
+        };
+        assert_eq!(res.headers()["location"], back.as_str(), "{path}");
+    }
+    let res = c.get(format!("{base}/signin")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let h = res.headers().clone();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Đăng nhập") && body.contains(r#"<meta name="viewport""#));
+    assert!(
+        !body.contains("<script") && !body.contains("style="),
+        "{body}"
+    );
+
+    // CSRF: a form from another site is refused whatever it carries.
+    let res = c
+        .post(format!("{base}/signin"))
+        .header("origin", "http://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(token_form(&seeded.department))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.headers().get("set-cookie").is_none());
+    // A wrong token: 401 and the form again, in the remembered language.
+    let res = c
+        .post(format!("{base}/signin"))
+        .header("origin", &base)
+        .header("cookie", "kho_lang=en")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(token_form("kho_not-a-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("The token is not valid or has been revoked.")
+    );
+
+    let res = c
+        .post(format!("{base}/signin"))
+        .header("origin", &base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(token_form(&seeded.department))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/");
+    let set = session_cookie(&res);
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attr), "{set}");
+    }
+    let dept = format!("kho_session={}", seeded.department);
+    // Back to the page that sent the viewer to sign in; never off-site.
+    for (next, to) in [("/accounts", "/accounts"), ("//evil.example/x", "/")] {
+        let res = c
+            .post(format!("{base}/signin"))
+            .header("origin", &base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "{}&next={}",
+                token_form(&seeded.department),
+                next.replace('/', "%2F")
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], to, "next={next}");
+    }
+
+    // Every page renders with the seeded data.
+    for (path, expect) in [
+        ("/", "Đơn hàng và doanh thu hôm nay"),
+        ("/products", "LAP-SUON-1KG"),
+        ("/products/NA-CHILANG", "NA-CHILANG-5KG"),
+        ("/accounts", "Cần ủy quyền lại"),
+        ("/drift", "edited on the marketplace"),
+        ("/certificates", "Chứng nhận OCOP"),
+    ] {
+        let res = c
+            .get(format!("{base}{path}"))
+            .header("cookie", &dept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(expect), "{path} lacks {expect:?}:\n{body}");
+        assert!(!body.contains("<script"), "{path}");
+    }
+    // The overview's figures are `kho report sales`'s for the day it shows
+    // (read from the page: a run may cross midnight in Vietnam).
+    let body = c
+        .get(format!("{base}/"))
+        .header("cookie", &dept)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let day = shown_day(&body);
+    let (rows, total) = report(&db, day);
+    if day == seeded.today {
+        assert_eq!(rows.len(), 3, "{rows:?}");
+    }
+    for (channel, (orders, units, revenue)) in &rows {
+        let row = format!(
+            r#"<tr data-channel="{channel}"><td><span class="swatch ch-{channel}"></span>{channel}</td><td class="num orders">{}</td><td class="num units">{}</td><td class="num revenue">{}</td></tr>"#,
+            int(*orders),
+            int(*units),
+            vnd(*revenue)
+        );
+        assert!(body.contains(&row), "missing {row}\n{body}");
+    }
+    if rows.is_empty() {
+        assert!(body.contains("Chưa có đơn hàng nào hôm nay."));
+    } else {
+        assert!(body.contains(&format!(
+            r#"<td class="num revenue">{}</td></tr></tfoot>"#,
+            vnd(total)
+        )));
+    }
+
+    // Only what is short: the out-of-stock SKU, not a well-stocked one.
+    let body = c
+        .get(format!("{base}/products?show=short&low=5"))
+        .header("cookie", &dept)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains(r#"<tr class="zero" data-sku="LAP-SUON-1KG">"#),
+        "{body}"
+    );
+    assert!(!body.contains("NA-CHILANG-2KG"), "{body}");
+
+    // Bad input is named.
+    let res = c
+        .get(format!("{base}/?lang=fr"))
+        .header("cookie", &dept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("unknown language"));
+    let res = c
+        .get(format!("{base}/products?producer=htx-nowhere"))
+        .header("cookie", &dept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = c
+        .get(format!("{base}/products?low=many"))
+        .header("cookie", &dept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    // English on request, remembered in a cookie.
+    let res = c
+        .get(format!("{base}/?lang=en"))
+        .header("cookie", &dept)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("kho_lang=en;"))
+    );
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Today's orders and revenue")
+    );
+
+    // A cooperative sees its own products only; another's answers 404.
+    let coop = format!("kho_session={}", seeded.bao_lam);
+    let body = c
+        .get(format!("{base}/products?producer=htx-chi-lang"))
+        .header("cookie", &coop)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("HONG-KHONGHAT-1KG"));
+    assert!(!body.contains("NA-CHILANG"), "{body}");
+    let res = c
+        .get(format!("{base}/products/NA-CHILANG"))
+        .header("cookie", &coop)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let body = c
+        .get(format!("{base}/"))
+        .header("cookie", &coop)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !body.contains("shopee") && body.contains(r#"data-channel="lazada""#),
+        "{body}"
+    );
+
+    // A revoked token signs its holder out at the next click.
+    let store = db.store().await;
+    assert!(store.revoke_token(seeded.bao_lam_id).await.unwrap());
+    store.close().await;
+    let res = c
+        .get(format!("{base}/products"))
+        .header("cookie", &coop)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+
+    // Sign-out: cross-site refused, same-site clears the cookie.
+    let res = c
+        .post(format!("{base}/signout"))
+        .header("cookie", &dept)
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = c
+        .post(format!("{base}/signout"))
+        .header("cookie", &dept)
+        .header("origin", &base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(session_cookie(&res).contains("Max-Age=0"));
+    daemon.stop();
+});
+
+/// Where screenshots are kept: `target/test-artifacts/screenshots/`.
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let dir = target.join("test-artifacts").join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    dir
+}
+
+/// Debian's chromium and chromedriver, or why the test cannot run.
+fn browser_available() -> bool {
+    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
+        .into_iter()
+        .filter(|p| !Path::new(p).exists())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI=true but {} missing: install Debian's chromium and chromium-driver (.ci/run does)",
+            missing.join(" and ")
+        );
+    }
+    eprintln!(
+        "skipping the browser test: {} not installed (apt-get install chromium chromium-driver)",
+        missing.join(" and ")
+    );
+    false
+}
+
+/// A chromedriver child process, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        // Port 0: chromedriver binds a free port and says which.
+        let mut child = Command::new(CHROMEDRIVER)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let stdout = child.stdout.take().expect("chromedriver stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(port) = line
+                    .split_once("started successfully on port ")
+                    .and_then(|(_, rest)| rest.trim_end_matches('.').parse::<u16>().ok())
+                {
+                    let _ = tx.send(port);
+                }
+                // Keep draining so chromedriver never blocks on a full pipe.
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("chromedriver did not say its port");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = reqwest::get(format!("{url}/status")).await
+                && r.status().is_success()
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Driver { child, url }
+    }
+
+    /// A fresh headless Chromium with its own profile; `phone` emulates a
+    /// 375 px wide screen.
+    async fn session(&self, profile: &Path, phone: bool) -> Client {
+        let mut options = json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-extensions",
+                "--window-size=1280,1400",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        });
+        if phone {
+            options["mobileEmulation"] =
+                json!({ "deviceMetrics": { "width": 375, "height": 812, "pixelRatio": 2.0 } });
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".into(), options);
+        ClientBuilder::rustls()
+            .expect("TLS roots")
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn sign_in(b: &Client, base: &str, token: &str) {
+    b.goto(&format!("{base}/")).await.unwrap();
+    assert_eq!(b.current_url().await.unwrap().path(), "/signin");
+    b.find(Locator::Css("#token"))
+        .await
+        .unwrap()
+        .send_keys(token)
+        .await
+        .unwrap();
+    b.find(Locator::Css("form[action='/signin'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(b, "/").await;
+}
+
+async fn wait_for_path(b: &Client, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while b.current_url().await.unwrap().path() != path {
+        assert!(Instant::now() < deadline, "never reached {path}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn text(b: &Client, css: &str) -> String {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn shot(b: &Client, name: &str) -> PathBuf {
+    let png = b.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    let path = screenshot_dir().join(name);
+    std::fs::write(&path, png).expect("write screenshot");
+    println!("screenshot: {}", path.display());
+    path
+}
+
+crate::both_backends!(dashboard_in_chromium, |db| {
+    if !browser_available() {
+        return;
+    }
+    let seeded = seed(&db).await;
+    let daemon = Daemon::start_with(&db, &[], "1h");
+    let base = daemon.url.clone();
+    let backend = format!("{:?}", db.backend).to_lowercase();
+    let driver = Driver::start().await;
+    let b = driver.session(&db.path("chromium"), false).await;
+
+    sign_in(&b, &base, &seeded.department).await;
+    assert_eq!(text(&b, "h1").await, "Tổng quan");
+    // The overview's figures, as the browser shows them, equal the report's
+    // for the day the page shows.
+    let day = shown_day(&text(&b, "#today h2").await);
+    let (rows, total) = report(&db, day);
+    if day == seeded.today {
+        assert_eq!(rows.len(), 3, "{rows:?}");
+    }
+    for (channel, (orders, units, revenue)) in &rows {
+        let row = format!("tr[data-channel='{channel}']");
+        assert_eq!(text(&b, &format!("{row} td.orders")).await, int(*orders));
+        assert_eq!(text(&b, &format!("{row} td.units")).await, int(*units));
+        assert_eq!(text(&b, &format!("{row} td.revenue")).await, vnd(*revenue));
+    }
+    if rows.is_empty() {
+        assert_eq!(
+            text(&b, "#today .empty").await,
+            "Chưa có đơn hàng nào hôm nay."
+        );
+    } else {
+        assert_eq!(
+            text(&b, "tr[data-channel='total'] td.revenue").await,
+            vnd(total)
+        );
+    }
+    assert_eq!(
+        b.find_all(Locator::Css("svg.chart polyline"))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    shot(&b, &format!("overview-vi-{backend}.png")).await;
+
+    // Every page, through the navigation.
+    for (href, heading) in [
+        ("/products", "Sản phẩm và tồn kho"),
+        ("/accounts", "Tài khoản sàn"),
+        ("/drift", "Đối soát"),
+        ("/certificates", "Chứng nhận OCOP"),
+        ("/", "Tổng quan"),
+    ] {
+        b.find(Locator::Css(&format!("header nav a[href='{href}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for_path(&b, href).await;
+        assert_eq!(text(&b, "h1").await, heading);
+        if matches!(href, "/drift" | "/certificates") {
+            shot(&b, &format!("{}-vi-{backend}.png", &href[1..])).await;
+        }
+    }
+    b.goto(&format!("{base}/products")).await.unwrap();
+    assert!(
+        !b.find_all(Locator::Css("tr.zero"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!b.find_all(Locator::Css("tr.low")).await.unwrap().is_empty());
+    shot(&b, &format!("products-vi-{backend}.png")).await;
+    // The department's filter narrows to one cooperative.
+    b.find(Locator::Css("select#producer"))
+        .await
+        .unwrap()
+        .select_by_value("htx-bao-lam")
+        .await
+        .unwrap();
+    b.find(Locator::Css("form.filter button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while b.current_url().await.unwrap().query() != Some("producer=htx-bao-lam") {
+        assert!(Instant::now() < deadline, "filter not applied");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let src = b.source().await.unwrap();
+    assert!(src.contains("HONG-KHONGHAT-1KG") && !src.contains("NA-CHILANG-1KG"));
+    b.find(Locator::Css("a[href='/products/HONG-KHONGHAT']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&b, "/products/HONG-KHONGHAT").await;
+    assert!(b.source().await.unwrap().contains("HONG-KHONGHAT-3KG"));
+    b.goto(&format!("{base}/accounts")).await.unwrap();
+    assert_eq!(
+        text(&b, "tr[data-account='tiktok-chi-lang'] .badge").await,
+        "Cần ủy quyền lại"
+    );
+    shot(&b, &format!("accounts-vi-{backend}.png")).await;
+
+    // Switch language: the switch keeps the page, the choice is remembered.
+    b.goto(&format!("{base}/")).await.unwrap();
+    b.find(Locator::Css("a.lang"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while text(&b, "h1").await != "Overview" {
+        assert!(Instant::now() < deadline, "no English");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        text(&b, "#today h2").await.split(" — ").next(),
+        Some("Today's orders and revenue")
+    );
+    for (channel, (_, _, revenue)) in &rows {
+        assert_eq!(
+            text(&b, &format!("tr[data-channel='{channel}'] td.revenue")).await,
+            vnd(*revenue)
+        );
+    }
+    shot(&b, &format!("overview-en-{backend}.png")).await;
+    b.goto(&format!("{base}/drift")).await.unwrap();
+    assert_eq!(text(&b, "h1").await, "Drift");
+    b.goto(&format!("{base}/certificates")).await.unwrap();
+    assert_eq!(text(&b, "h1").await, "OCOP certificates");
+
+    // Sign out, and the pages are closed again.
+    b.find(Locator::Css("form[action='/signout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&b, "/signin").await;
+    b.goto(&format!("{base}/products")).await.unwrap();
+    wait_for_path(&b, "/signin").await;
+
+    // A cooperative: its own products only, and another's is a 404 page.
+    sign_in(&b, &base, &seeded.bao_lam).await;
+    b.goto(&format!("{base}/products")).await.unwrap();
+    wait_for_path(&b, "/products").await;
+    let src = b.source().await.unwrap();
+    assert!(
+        src.contains("HONG-KHONGHAT-1KG"),
+        "the cooperative's products page at {} shows: {}",
+        b.current_url().await.unwrap(),
+        text(&b, "body").await
+    );
+    assert!(
+        !src.contains("NA-CHILANG"),
+        "another cooperative's products leaked"
+    );
+    assert!(
+        b.find_all(Locator::Css("select#producer"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    b.goto(&format!("{base}/products/NA-CHILANG"))
+        .await
+        .unwrap();
+    assert_eq!(text(&b, "main .alert").await, "No such product.");
+    assert!(!b.source().await.unwrap().contains("Na Chi Lăng"));
+    b.find(Locator::Css("form[action='/signout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&b, "/signin").await;
+    b.close().await.unwrap();
+
+    // A phone, 375 px wide: nothing wider than the screen but the tables'
+    // own scrolling boxes.
+    let phone = driver.session(&db.path("chromium-phone"), true).await;
+    sign_in(&phone, &base, &seeded.department).await;
+    let width = phone
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width.as_i64().is_some_and(|w| w <= 375),
+        "page is {width} px wide"
+    );
+    shot(&phone, &format!("overview-phone-vi-{backend}.png")).await;
+    phone.close().await.unwrap();
+    daemon.stop();
+});

@@ -1,0 +1,27 @@
+//! End-to-end tests: the library and the real `kho` binary against a fresh
+//! database per test, on SQLite and on PostgreSQL. One test binary keeps
+//! linking cheap. The modules share only `support`: databases, the API in
+//! process, the `kho serve` child process and the marketplace worlds.
+
+mod support;
+
+mod api;
+mod benches;
+mod browser;
+mod catalog_import;
+mod config_cli;
+mod engine;
+mod hostile;
+mod hostile_text;
+mod lazada_sync;
+mod ledger_props;
+mod marketplace_orders;
+mod orders;
+mod reconcile;
+mod secrets;
+mod shopee_sync;
+mod stock_cli;
+mod stock_truth;
+mod store_contract;
+mod tiktok_sync;
+mod webhook_routing;
