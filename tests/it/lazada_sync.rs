@@ -24,7 +24,7 @@ pub const PRICE_UPDATE: &str = "/product/price_quantity/update";
 pub const TOKEN_REFRESH: &str = "/auth/token/refresh";
 
 /// The sample catalog has expired OCOP certificates, which kho delists by
-/// default. Lazada's `/product/deactivate` is not in lazada.md beyond its
+/// default. Lazada's `/product/deactivate` is not in docs/src/channels/lazada.md beyond its
 /// name, so the simulator (written from that page only) does not serve it
 /// and would refuse every delisting; these tests measure stock and price, so
 /// expiry only warns here.
