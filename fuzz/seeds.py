@@ -4,7 +4,7 @@ project's golden fixtures, the channel docs' sample payloads, the sample
 catalog and the config files, framed as each target reads its input (see
 fuzz/src/lib.rs). Re-run after fixtures change:
 
-    python3 fuzz/seeds.py [path/to/shared/channels]
+    python3 fuzz/seeds.py [CHANNEL_DOCS_DIR]
 
 The XLSX seeds are written from the CSV by `kho export` (needs a built kho
 at target/debug/kho or KHO_BIN)."""
@@ -22,7 +22,7 @@ import zipfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "adapters", "simulator", "fixtures")
 OUT = os.path.join(ROOT, "fuzz", "corpus")
-DOCS = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/channels"
+DOCS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "docs", "src", "channels")
 
 
 def put(target, data):

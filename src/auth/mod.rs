@@ -1,4 +1,4 @@
-//! Who may use the admin API and what they may touch (DESIGN invariant 7,
+//! Who may use the admin API and what they may touch (invariant 7 of docs/src/design/architecture.md,
 //! tenancy): an `admin` token does everything, a `cooperative` token sees and
 //! changes only its own producer's data, a `department` token reads
 //! everything and changes nothing.

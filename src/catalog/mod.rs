@@ -1,7 +1,7 @@
 //! The canonical catalog: producers (cooperatives, HTX, firms), their products
 //! with OCOP certification, and variants (SKUs) with prices in whole VND.
 //!
-//! `file` reads and writes the catalog format of CONTRACT.md, `validate`
+//! `file` reads and writes the catalog format of docs/src/reference/contract.md, `validate`
 //! turns raw cells into typed rows with per-cell errors, `plan` diffs a file
 //! against the store, and `import` ties them together all-or-nothing.
 

@@ -1,4 +1,4 @@
-//! The command line, as CONTRACT.md describes it.
+//! The command line, as docs/src/reference/contract.md describes it.
 
 use std::path::PathBuf;
 

@@ -1,5 +1,5 @@
 //! The `kho` command: parses arguments, loads configuration, opens the store,
-//! runs one command and turns its outcome into CONTRACT.md's exit codes.
+//! runs one command and turns its outcome into docs/src/reference/contract.md's exit codes.
 
 mod args;
 mod catalog;

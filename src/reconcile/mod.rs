@@ -488,7 +488,7 @@ async fn repair(
     Ok(fix)
 }
 
-/// Exit code of a whole reconciliation (CONTRACT.md): 3 when an account
+/// Exit code of a whole reconciliation (docs/src/reference/contract.md): 3 when an account
 /// could not be reconciled, else 1 when drift was found, else 0.
 pub fn exit_code(reports: &[AccountReport]) -> u8 {
     if reports

@@ -1,5 +1,5 @@
 //! One Lazada API call as a transport [`Exchange`]: system parameters, signing with a fresh millisecond
-//! timestamp on every attempt (lazada.md §3), where the parameters go (§3.3) and classification (§4).
+//! timestamp on every attempt (docs/src/channels/lazada.md §3), where the parameters go (§3.3) and classification (§4).
 //!
 //! GET sends every parameter, `sign` included, in the query string. POST sends them as a urlencoded form body
 //! — which keeps the access token, refresh token and payload out of URLs — or as multipart when a file is
@@ -227,7 +227,7 @@ mod tests {
             .iter()
             .find(|(k, _)| *k == "sign")
             .map(|(_, v)| v.as_str());
-        // lazada.md §3.4 L1.
+        // docs/src/channels/lazada.md §3.4 L1.
         assert_eq!(
             sign,
             Some("4190D32361CFB9581350222F345CB77F3B19F0E31D162316848A2C1FFD5FAB4A")
@@ -265,7 +265,7 @@ mod tests {
         let form: std::collections::HashMap<_, _> =
             url::form_urlencoded::parse(body).into_owned().collect();
         assert!(!form.contains_key("access_token"));
-        // lazada.md §3.4 L4.
+        // docs/src/channels/lazada.md §3.4 L4.
         assert_eq!(
             form["sign"],
             "42613DA347AD5303FDBFBC324DD0BE1E5CE0A47903A4F0315BB40CC479AD10B5"
@@ -295,7 +295,7 @@ mod tests {
             url::form_urlencoded::parse(body).into_owned().collect();
         assert_eq!(form["payload"], payload);
         assert!(!form.contains_key("empty"));
-        // lazada.md §3.4 L3.
+        // docs/src/channels/lazada.md §3.4 L3.
         assert_eq!(
             form["sign"],
             "0D7B6906784B9492ACFB5A3582775CDB854DF8C977038E452E05A5C233A86368"

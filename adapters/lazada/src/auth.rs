@@ -1,4 +1,4 @@
-//! Access and refresh tokens (lazada.md §2).
+//! Access and refresh tokens (docs/src/channels/lazada.md §2).
 //!
 //! Tokens are created (`/auth/token/create`, from the seller's authorisation code) and refreshed
 //! (`/auth/token/refresh`) on the separate auth gateway, signed like any call but without `access_token`.

@@ -1,4 +1,4 @@
-//! Reading Lazada's envelope and mapping its error codes onto kho's error classes (lazada.md §4, §5).
+//! Reading Lazada's envelope and mapping its error codes onto kho's error classes (docs/src/channels/lazada.md §4, §5).
 //!
 //! Success is `code == "0"` — a **string** (a number is tolerated) — whatever the HTTP status, which client
 //! libraries ignore and Lazada does not document for errors. Token APIs answer flat; everything else puts its
@@ -131,7 +131,7 @@ fn numeric(code: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// "… this ban will last 1 seconds" → 1 s (lazada.md §5).
+/// "… this ban will last 1 seconds" → 1 s (docs/src/channels/lazada.md §5).
 pub fn ban_duration(message: &str) -> Option<Duration> {
     let lower = message.to_ascii_lowercase();
     let rest = &lower[lower.find("ban will last")? + "ban will last".len()..];
@@ -147,7 +147,7 @@ pub fn ban_duration(message: &str) -> Option<Duration> {
 }
 
 /// Map an error `code` (with the envelope's `type`: ISV, ISP or SYSTEM) and message to an error class
-/// (lazada.md §4.1, §2.4, §5). Explicit codes win over the type.
+/// (docs/src/channels/lazada.md §4.1, §2.4, §5). Explicit codes win over the type.
 pub fn error_kind(code: &str, error_type: &str, message: &str) -> ErrorKind {
     let owned = || (code.to_owned(), message.to_owned());
     let n = numeric(code);
@@ -209,7 +209,7 @@ pub fn error_kind(code: &str, error_type: &str, message: &str) -> ErrorKind {
         }
     }
     if n.is_none() && matches!(error_type, "ISP" | "SYSTEM") {
-        // Backend or platform errors: "try again after some time" (lazada.md §4).
+        // Backend or platform errors: "try again after some time" (docs/src/channels/lazada.md §4).
         return ErrorKind::Transient {
             message: format!("{code}: {message}"),
         };

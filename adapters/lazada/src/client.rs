@@ -49,7 +49,7 @@ impl std::fmt::Debug for LazadaChannel {
     }
 }
 
-/// Lazada's capabilities for the given batch sizes (lazada.md §2.3, §7, §8, §9).
+/// Lazada's capabilities for the given batch sizes (docs/src/channels/lazada.md §2.3, §7, §8, §9).
 pub fn capabilities(stock_batch: usize, price_batch: usize) -> Capabilities {
     Capabilities {
         channel: CHANNEL,
@@ -128,7 +128,7 @@ impl LazadaChannel {
         Ok(authorized)
     }
 
-    /// The link a seller opens to authorise kho (lazada.md §2.1); the code comes back on `redirect_uri`.
+    /// The link a seller opens to authorise kho (docs/src/channels/lazada.md §2.1); the code comes back on `redirect_uri`.
     pub fn authorization_url(
         &self,
         redirect_uri: &str,

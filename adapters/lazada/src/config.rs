@@ -9,9 +9,9 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
 
-/// Lazada's hard cap on SKUs per stock/price call (lazada.md §7.1, §7.2: error 4171 above it).
+/// Lazada's hard cap on SKUs per stock/price call (docs/src/channels/lazada.md §7.1, §7.2: error 4171 above it).
 pub const MAX_BATCH_SIZE: usize = 50;
-/// Lazada's recommended batch size (error 513 "reduce to ≤ 20 SKUs" under load, lazada.md §7.1).
+/// Lazada's recommended batch size (error 513 "reduce to ≤ 20 SKUs" under load, docs/src/channels/lazada.md §7.1).
 pub const DEFAULT_BATCH_SIZE: usize = 20;
 
 /// One Lazada seller account (one venture; kho targets Vietnam).
@@ -42,7 +42,7 @@ pub struct LazadaAccountConfig {
     #[serde(default)]
     pub price_batch_size: BatchSize,
     /// Multi-warehouse sellers must name the warehouse in stock writes; single-warehouse sellers must not
-    /// (lazada.md §7.1). Leave out for a single warehouse.
+    /// (docs/src/channels/lazada.md §7.1). Leave out for a single warehouse.
     #[serde(default)]
     pub warehouse_code: Option<String>,
     #[serde(default)]
@@ -50,7 +50,7 @@ pub struct LazadaAccountConfig {
 }
 
 fn default_rate_limit() -> RateLimit {
-    // Only the inventory APIs publish a limit (50/s per seller, lazada.md §5); product and order QPS are
+    // Only the inventory APIs publish a limit (50/s per seller, docs/src/channels/lazada.md §5); product and order QPS are
     // unconfirmed, so stay conservative for the account as a whole.
     RateLimit::per_second(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN))
 }
@@ -91,7 +91,7 @@ impl TryFrom<u64> for BatchSize {
     }
 }
 
-/// How kho's catalog maps onto Lazada, for publishing (`/product/create`, lazada.md §6.3).
+/// How kho's catalog maps onto Lazada, for publishing (`/product/create`, docs/src/channels/lazada.md §6.3).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LazadaMapping {

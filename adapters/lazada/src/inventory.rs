@@ -1,4 +1,4 @@
-//! Stock, price and activate/deactivate writes (lazada.md §6.3, §7).
+//! Stock, price and activate/deactivate writes (docs/src/channels/lazada.md §6.3, §7).
 //!
 //! * Stock goes to `/product/stock/sellable/update`, an **absolute** overwrite of the *sellable* stock — what
 //!   kho means by stock. `/product/price_quantity/update`'s `Quantity` would set the *total* warehouse stock
@@ -334,7 +334,7 @@ impl LazadaChannel {
     }
 
     /// `/product/deactivate` takes the product in `apiRequestBody`; without `Skus` the whole product goes
-    /// offline. (Not covered by lazada.md beyond its JSON-support note; shape from Lazada's API reference.)
+    /// offline. (Not covered by docs/src/channels/lazada.md beyond its JSON-support note; shape from Lazada's API reference.)
     async fn deactivate(&self, item_id: &str) -> Result<(), ChannelError> {
         let item = numeric_id("item", item_id).map_err(|k| self.error(PRODUCT_DEACTIVATE, k))?;
         let body = format!("<Request><Product><ItemId>{item}</ItemId></Product></Request>");
@@ -348,7 +348,7 @@ impl LazadaChannel {
     }
 
     /// Lazada has no "activate" API: `/product/update` sets every SKU's `Status` to `active`. Update needs each
-    /// `SkuId`, so the product is read first (`/product/item/get`, lazada.md §6.2–§6.3).
+    /// `SkuId`, so the product is read first (`/product/item/get`, docs/src/channels/lazada.md §6.2–§6.3).
     async fn activate(&self, item_id: &str) -> Result<(), ChannelError> {
         let item = numeric_id("item", item_id).map_err(|k| self.error(PRODUCT_UPDATE, k))?;
         let product: Product = self

@@ -7,7 +7,7 @@
 //! end ([`auth`]); listings one per SKU; sellable-stock and price writes batched across products with per-SKU
 //! results from `detail`; activate/deactivate; publishing; orders folded from one item per unit; and push
 //! verification/parsing. All HTTP goes through the shared [`kho_channel::transport`], so rate limits, retries,
-//! tracing and metrics are the same as for every marketplace. Reference: `shared/channels/lazada.md`.
+//! tracing and metrics are the same as for every marketplace. Reference: `docs/src/channels/lazada.md`.
 //!
 //! ```no_run
 //! # use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Reading the seller's listings (lazada.md §6.1): `/products/get` with `filter=all`, paged by `offset` with
+//! Reading the seller's listings (docs/src/channels/lazada.md §6.1): `/products/get` with `filter=all`, paged by `offset` with
 //! `limit` 50 (Lazada's maximum; older docs said 500). Every SKU of every product becomes one listing,
 //! addressed as item id / `SkuId`, linked by `SellerSku`.
 //!
@@ -69,7 +69,7 @@ fn sellable(sku: &Sku, warehouse: Option<&str>) -> i64 {
 }
 
 /// Withheld (unpaid) plus occupied (paid, not yet shipped) units of the
-/// SKU's warehouses, when reported (lazada.md §7.3).
+/// SKU's warehouses, when reported (docs/src/channels/lazada.md §7.3).
 fn held(sku: &Sku, warehouse: Option<&str>) -> Option<i64> {
     let figures: Vec<i64> = sku
         .warehouses

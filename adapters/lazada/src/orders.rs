@@ -1,4 +1,4 @@
-//! Orders (lazada.md §8): `/orders/get` by update (or creation) time with `offset` paging, and
+//! Orders (docs/src/channels/lazada.md §8): `/orders/get` by update (or creation) time with `offset` paging, and
 //! `/orders/items/get` for up to 50 orders per call.
 //!
 //! Lazada has **no quantity field and no order-level status**: each unit is its own order item with its own
@@ -34,7 +34,7 @@ pub const PAGE_SIZE: i64 = 100;
 /// `/orders/get` refuses offsets above this; paging then moves the time filter forward instead.
 pub const MAX_OFFSET: i64 = 5000;
 
-/// An item status → the canonical status (lazada.md §8.1 lists the values). `None` for a status kho does
+/// An item status → the canonical status (docs/src/channels/lazada.md §8.1 lists the values). `None` for a status kho does
 /// not know.
 pub fn item_status(status: &str) -> Option<OrderStatus> {
     let s = status.trim().to_ascii_lowercase();

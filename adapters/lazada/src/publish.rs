@@ -1,4 +1,4 @@
-//! Publishing a new listing (lazada.md §6.3, §6.4): product payloads accept only Lazada-hosted image URLs,
+//! Publishing a new listing (docs/src/channels/lazada.md §6.3, §6.4): product payloads accept only Lazada-hosted image URLs,
 //! so each image is first migrated (`/image/migrate`, for a URL) or uploaded (`/image/upload`, multipart,
 //! for bytes); then one `/product/create` with a JSON `payload`
 //! `{"Request":{"Product":{"PrimaryCategory","Images":{"Image":[…]},"Attributes":{…},"Skus":{"Sku":[…]}}}}`

@@ -1,4 +1,4 @@
-//! Request and push signatures (lazada.md §3, §9.2).
+//! Request and push signatures (docs/src/channels/lazada.md §3, §9.2).
 //!
 //! Requests: `sign = UPPER-hex(HMAC-SHA256(key = app_secret, msg = api_path + k1 v1 k2 v2 …))` over **every**
 //! parameter sent — system (`app_key`, `timestamp`, `access_token`, `sign_method`) and business (`payload`
@@ -7,7 +7,7 @@
 //! signed raw, before any URL encoding.
 //!
 //! Pushes: `Authorization = lower-hex(HMAC-SHA256(app_secret, app_key + raw_body))` — note the different hex
-//! case, a classic trap (lazada.md §11).
+//! case, a classic trap (docs/src/channels/lazada.md §11).
 
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
@@ -114,7 +114,7 @@ mod tests {
         );
     }
 
-    // lazada.md §3.4 L1 — published vector (ALITRIP 108069).
+    // docs/src/channels/lazada.md §3.4 L1 — published vector (ALITRIP 108069).
     #[test]
     fn vector_l1_published() {
         let params = [

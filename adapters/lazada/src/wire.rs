@@ -1,4 +1,4 @@
-//! Lazada's JSON shapes (lazada.md §2.2, §6–§9), as received. Only the fields kho reads are declared; unknown
+//! Lazada's JSON shapes (docs/src/channels/lazada.md §2.2, §6–§9), as received. Only the fields kho reads are declared; unknown
 //! fields are ignored so additions on Lazada's side do not break decoding. Ids, counts and prices arrive as
 //! numbers in some samples and strings in others (`created_time` is a ms string, `price` may be `"110000.00"`),
 //! so they are read leniently; ids are kept as text because their width is not documented.

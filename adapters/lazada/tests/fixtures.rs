@@ -1,6 +1,6 @@
-//! Golden fixtures written independently by the simulator's author from lazada.md
+//! Golden fixtures written independently by the simulator's author from docs/src/channels/lazada.md
 //! (`adapters/simulator/fixtures/lazada/*.json`). Parsing them with this crate's envelope classification, wire
-//! types and mapping code catches a misreading of lazada.md on either side. Only the fixture files are read,
+//! types and mapping code catches a misreading of docs/src/channels/lazada.md on either side. Only the fixture files are read,
 //! never simulator code. A missing fixture is reported (and its test skipped), not a failure, so the
 //! simulator's work in progress cannot break this crate's build.
 

@@ -1,4 +1,4 @@
-//! One Shopee API call as a transport [`Exchange`]: where the parameters go (shopee.md §3.3), signing with a
+//! One Shopee API call as a transport [`Exchange`]: where the parameters go (docs/src/channels/shopee.md §3.3), signing with a
 //! fresh timestamp on every attempt (§3.4), and classification (§4).
 
 use std::marker::PhantomData;
@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(q["timestamp"], "1655714431");
         assert_eq!(q["shop_id"], "14701711");
         assert_eq!(q["access_token"], "59777174636562737266615546704c6d");
-        // shopee.md §3.6 update_stock vector.
+        // docs/src/channels/shopee.md §3.6 update_stock vector.
         assert_eq!(
             q["sign"],
             "5ddf42c3b82694bb7a6404e557d9ce2a33cdaeb900e26c5d6ba134c5aeec5141"

@@ -1,4 +1,4 @@
-//! Access and refresh tokens (shopee.md §2).
+//! Access and refresh tokens (docs/src/channels/shopee.md §2).
 //!
 //! Access tokens live 4 h; refresh tokens are **single-use and rotate**: every refresh burns the old refresh
 //! token and returns a new one. Hence:

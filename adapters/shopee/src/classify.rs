@@ -1,4 +1,4 @@
-//! Reading Shopee's envelope and mapping its error strings onto kho's error classes (shopee.md §4).
+//! Reading Shopee's envelope and mapping its error strings onto kho's error classes (docs/src/channels/shopee.md §4).
 //!
 //! Success is `error == ""`, whatever the HTTP status (§4.3: the status that accompanies errors is
 //! unconfirmed, so both 200-with-error and non-2xx are handled). Auth and public endpoints put their fields at
@@ -120,7 +120,7 @@ fn non_json(status: StatusCode, headers: &HeaderMap) -> ErrorKind {
 }
 
 /// Map an `error` string (possibly module-prefixed: `product.error_param`, `common.error_auth`) and its
-/// message to an error class (shopee.md §4.4).
+/// message to an error class (docs/src/channels/shopee.md §4.4).
 pub fn error_kind(code: &str, message: &str, headers: &HeaderMap) -> ErrorKind {
     let base = code.rsplit('.').next().unwrap_or(code);
     let msg = message.to_ascii_lowercase();

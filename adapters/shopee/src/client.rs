@@ -1,5 +1,7 @@
 //! The Shopee channel for one shop: construction from account config, and the call helper every operation
 //! uses (fresh token → call → on "invalid access token" refresh once and repeat once).
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,7 +50,7 @@ impl std::fmt::Debug for ShopeeChannel {
     }
 }
 
-/// Shopee's capabilities (shopee.md §6.10, §2.4, §9).
+/// Shopee's capabilities (docs/src/channels/shopee.md §6.10, §2.4, §9).
 pub fn capabilities() -> Capabilities {
     Capabilities {
         channel: CHANNEL,
@@ -110,7 +112,7 @@ impl ShopeeChannel {
             .await
     }
 
-    /// The (legacy, signed) shop authorisation link (shopee.md §2.1), valid 5 minutes.
+    /// The (legacy, signed) shop authorisation link (docs/src/channels/shopee.md §2.1), valid 5 minutes.
     pub fn authorization_url(&self, redirect: &str) -> Result<url::Url, ChannelError> {
         let path = "/api/v2/shop/auth_partner";
         let ts = chrono::Utc::now().timestamp();

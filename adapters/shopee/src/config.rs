@@ -21,12 +21,12 @@ pub struct ShopeeAccountConfig {
     pub partner_key: SecretString,
     pub shop_id: u64,
     /// Key for push signatures when it differs from `partner_key` (the Console's "Live Push Partner Key";
-    /// which key production uses is unconfirmed, shopee.md §9.4).
+    /// which key production uses is unconfirmed, docs/src/channels/shopee.md §9.4).
     #[serde(default)]
     pub push_key: Option<SecretString>,
     #[serde(default = "default_rate_limit")]
     pub rate_limit: RateLimit,
-    /// Warehouse `location_id` for stock writes; leave out for shops without warehouses (shopee.md §7.1).
+    /// Warehouse `location_id` for stock writes; leave out for shops without warehouses (docs/src/channels/shopee.md §7.1).
     #[serde(default)]
     pub location_id: Option<String>,
     #[serde(default)]
@@ -34,7 +34,7 @@ pub struct ShopeeAccountConfig {
 }
 
 fn default_rate_limit() -> RateLimit {
-    // Shopee publishes no QPS (shopee.md §5); 10/s per shop is a conservative default.
+    // Shopee publishes no QPS (docs/src/channels/shopee.md §5); 10/s per shop is a conservative default.
     RateLimit::per_second(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN))
 }
 

@@ -1,4 +1,4 @@
-//! Stock, price and list/unlist writes (shopee.md §6.6, §7).
+//! Stock, price and list/unlist writes (docs/src/channels/shopee.md §6.6, §7).
 //!
 //! `update_stock` and `update_price` take **one item per call** with up to 50 models, so updates are grouped
 //! by item (all changed models of an item in one call) and split at 50. A model may appear once per call

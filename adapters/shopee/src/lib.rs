@@ -4,7 +4,7 @@
 //! ([`mod@sign`]), rotating-token refresh serialised per shop ([`auth`]), listings, stock/price/status writes with
 //! per-item results, publishing, orders, and push verification/parsing. All HTTP goes through the shared
 //! [`kho_channel::transport`], so rate limits, retries, tracing and metrics are the same as for every
-//! marketplace. Reference: `shared/channels/shopee.md`.
+//! marketplace. Reference: `docs/src/channels/shopee.md`.
 //!
 //! ```no_run
 //! # use std::sync::Arc;

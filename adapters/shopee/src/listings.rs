@@ -1,4 +1,4 @@
-//! Reading the shop's listings (shopee.md §6.1–§6.3): `get_item_list` (paged by offset) →
+//! Reading the shop's listings (docs/src/channels/shopee.md §6.1–§6.3): `get_item_list` (paged by offset) →
 //! `get_item_base_info` (≤ 50 ids) → `get_model_list` for each item that has models.
 //! The seller SKU is `model_sku`, or `item_sku` for an item without models.
 

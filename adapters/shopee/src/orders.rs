@@ -1,4 +1,4 @@
-//! Orders (shopee.md §8): `get_order_list` in windows of at most 15 days with a cursor, and
+//! Orders (docs/src/channels/shopee.md §8): `get_order_list` in windows of at most 15 days with a cursor, and
 //! `get_order_detail` for up to 50 orders per call with `item_list` requested explicitly (it is not returned
 //! otherwise). Order lines carry `model_quantity_purchased` units each.
 

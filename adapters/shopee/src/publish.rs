@@ -1,4 +1,4 @@
-//! Publishing a new listing (shopee.md §6.4, §6.8): upload each image (Public sign, multipart), `add_item`,
+//! Publishing a new listing (docs/src/channels/shopee.md §6.4, §6.8): upload each image (Public sign, multipart), `add_item`,
 //! then for a multi-variant product `init_tier_variation` (one tier, one option per variant) and
 //! `add_model` (≤ 50 models), and finally `get_model_list` to learn the model ids by `model_sku`.
 //! Category, attributes, brand and logistics come from the account's [`crate::config::ShopeeMapping`].

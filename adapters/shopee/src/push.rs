@@ -1,4 +1,4 @@
-//! Push (webhook) parsing (shopee.md §9). Verification is in [`crate::sign::verify_push`] and must run first.
+//! Push (webhook) parsing (docs/src/channels/shopee.md §9). Verification is in [`crate::sign::verify_push`] and must run first.
 
 use chrono::DateTime;
 use kho_channel::{WebhookError, WebhookEvent};

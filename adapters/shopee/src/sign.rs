@@ -1,4 +1,4 @@
-//! Request and push signatures (shopee.md §3, §9.4).
+//! Request and push signatures (docs/src/channels/shopee.md §3, §9.4).
 //!
 //! `sign = lower-hex(HMAC-SHA256(key = partner_key as UTF-8 text, msg = base string))`, always 64 characters
 //! (the official Java demo's `%032x` drops leading zeros — a bug we must not copy). The base string is the
@@ -106,7 +106,7 @@ pub fn verify_push(
 mod tests {
     use super::*;
 
-    /// The demo key printed in the official Go sample [G20], used as UTF-8 text (shopee.md §3.6).
+    /// The demo key printed in the official Go sample [G20], used as UTF-8 text (docs/src/channels/shopee.md §3.6).
     const KEY: &str = "1391fd986fe8ec7569bebed75b0c33ee35eb5a305bed7038657a5cd5f75b1c88";
     const PARTNER: u64 = 2001887;
     const TS: i64 = 1655714431;

@@ -1,4 +1,4 @@
-//! Shopee's JSON shapes (shopee.md §2, §6–§9), as received. Only the fields kho reads are declared; unknown
+//! Shopee's JSON shapes (docs/src/channels/shopee.md §2, §6–§9), as received. Only the fields kho reads are declared; unknown
 //! fields are ignored so additions on Shopee's side do not break decoding. Defaults are generous because
 //! Shopee omits fields freely (e.g. `price_info` on items with models).
 

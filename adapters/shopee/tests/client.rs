@@ -88,7 +88,7 @@ impl TokenStore for RecordingStore {
     }
 }
 
-/// Every request must carry a correct Shopee sign for its API type (shopee.md §3).
+/// Every request must carry a correct Shopee sign for its API type (docs/src/channels/shopee.md §3).
 struct ValidSign;
 
 impl Match for ValidSign {

@@ -1,6 +1,6 @@
 //! Golden fixtures written independently by the simulator's author from the documented samples
 //! (`adapters/simulator/fixtures/shopee/*.json`). Parsing them with this crate's wire types and mapping code
-//! catches a misreading of shopee.md on either side. Only the fixture files are read, never simulator code.
+//! catches a misreading of docs/src/channels/shopee.md on either side. Only the fixture files are read, never simulator code.
 
 use std::path::PathBuf;
 

@@ -1,5 +1,7 @@
 //! Common request checks: missing parameters, partner, timestamp, sign, shop and access token, each with the
 //! documented error strings and the `{request_id, error, message}` shape; every rejection is in the request log.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 mod common;
 

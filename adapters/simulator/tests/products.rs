@@ -1,5 +1,7 @@
 //! Product endpoints: listing reads (all item_id_list forms), stock and price batch writes with per-model
 //! failures, strict JSON types, the retired `normal_stock` shape, unlist, add_item with uploaded images.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! Pushes (§9): signed with `hex(HMAC-SHA256(partner_key, callback_url + "|" + raw body))`, code 3 body with
 //! `ordersn`; success only on 2xx with an empty body; drop, duplicate, delay and reorder on request.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Every signing vector of shopee.md (§3.5 base strings, §3.6 computed signs, §9.4 push vector P1), computed with
+//! Every signing vector of docs/src/channels/shopee.md (§3.5 base strings, §3.6 computed signs, §9.4 push vector P1), computed with
 //! the simulator's own `sign` module, and cross-checked against the test-only signer.
 
 mod common;

@@ -1,5 +1,7 @@
 //! Tokens (§2): code exchange, single-use rotating refresh tokens, the 5-minute grace of the old access token,
 //! configurable lifetimes, and test-driven expiry/revocation.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 mod common;
 

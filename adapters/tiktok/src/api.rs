@@ -1,4 +1,4 @@
-//! One TikTok API call as a transport [`Exchange`]: where things go (tiktok.md §3.2), signing with a fresh
+//! One TikTok API call as a transport [`Exchange`]: where things go (docs/src/channels/tiktok.md §3.2), signing with a fresh
 //! timestamp on every attempt (§3.3), and classification (§4).
 //!
 //! A `Request` is built once per operation, with its JSON body **serialised once** into bytes; every
@@ -30,7 +30,7 @@ pub(crate) struct Credentials {
 
 /// Whether `shop_cipher` goes on this path: required on shop endpoints, rejected (36009004) on the
 /// others — `/authorization/*`, `/seller/*`, `/product/{v}/global_products*`, `/product/{v}/images/upload`,
-/// `/product/{v}/files/upload`, `/product/{v}/compliance*` and `POST /product/{v}/brands` (tiktok.md §3.2,
+/// `/product/{v}/files/upload`, `/product/{v}/compliance*` and `POST /product/{v}/brands` (docs/src/channels/tiktok.md §3.2,
 /// ECOMPHP's list). Decided here, from the path, so no call site can get it wrong.
 pub fn is_shop_scoped(method: &Method, path: &str) -> bool {
     let mut parts = path.trim_start_matches('/').split('/');
@@ -120,7 +120,7 @@ impl Request {
 pub(crate) enum Host {
     /// Open API: signed, token header, `shop_cipher` on shop endpoints.
     Api,
-    /// Auth host: unsigned; `app_secret` travels in the query (tiktok.md §2), so the response is
+    /// Auth host: unsigned; `app_secret` travels in the query (docs/src/channels/tiktok.md §2), so the response is
     /// treated as sensitive and no URL is ever formatted into an error (the transport guarantees that).
     Auth,
 }
@@ -336,7 +336,7 @@ mod tests {
     #[test]
     fn api_url_is_signed_and_carries_no_token() {
         let creds = creds();
-        // Vector C4 (tiktok.md §3.4), assembled through the request path.
+        // Vector C4 (docs/src/channels/tiktok.md §3.4), assembled through the request path.
         let request = Request::new(Method::POST, "/order/202309/orders/search")
             .query("page_size", 100)
             .query("sort_field", "update_time")

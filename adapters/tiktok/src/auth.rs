@@ -1,4 +1,4 @@
-//! Access and refresh tokens (tiktok.md §2).
+//! Access and refresh tokens (docs/src/channels/tiktok.md §2).
 //!
 //! * `access_token_expire_in` / `refresh_token_expire_in` are **absolute Unix timestamps**, not durations
 //!   (trap 7); access tokens live about 7 days.

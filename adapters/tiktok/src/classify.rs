@@ -1,5 +1,5 @@
 //! Reading TikTok's envelope `{code, message, request_id, data}` and mapping its codes onto kho's error
-//! classes (tiktok.md §4).
+//! classes (docs/src/channels/tiktok.md §4).
 //!
 //! Success is `code == 0`; the HTTP status alone means nothing (106001 comes with 401, business errors with
 //! 200). Codes with a documented class win over the HTTP status; unknown codes fall back to it (429 → rate

@@ -54,7 +54,7 @@ impl std::fmt::Debug for TikTokChannel {
     }
 }
 
-/// TikTok's capabilities (tiktok.md §6.4, §7, §8, §9).
+/// TikTok's capabilities (docs/src/channels/tiktok.md §6.4, §7, §8, §9).
 pub fn capabilities() -> Capabilities {
     Capabilities {
         channel: CHANNEL,

@@ -33,7 +33,7 @@ pub struct TikTokAccountConfig {
     #[serde(default = "default_rate_limit")]
     pub rate_limit: RateLimit,
     /// Warehouse for stock writes and new listings. Optional for shops with one default warehouse
-    /// (tiktok.md §7.1: TikTok then accepts stock writes without it); mandatory with several (12019028).
+    /// (docs/src/channels/tiktok.md §7.1: TikTok then accepts stock writes without it); mandatory with several (12019028).
     #[serde(default)]
     pub warehouse_id: Option<String>,
     #[serde(default)]
@@ -41,7 +41,7 @@ pub struct TikTokAccountConfig {
 }
 
 fn default_rate_limit() -> RateLimit {
-    // TikTok's numeric limits are all unconfirmed (tiktok.md §5); 10/s per shop is the conservative default.
+    // TikTok's numeric limits are all unconfirmed (docs/src/channels/tiktok.md §5); 10/s per shop is the conservative default.
     RateLimit::per_second(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN))
 }
 

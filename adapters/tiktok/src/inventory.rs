@@ -1,4 +1,4 @@
-//! Stock, price and activate/deactivate writes (tiktok.md §6.3, §7).
+//! Stock, price and activate/deactivate writes (docs/src/channels/tiktok.md §6.3, §7).
 //!
 //! Inventory and price updates take **one product per call** (`product_id` in the path) with all its
 //! changed SKUs; TikTok documents no SKU cap. A SKU repeated within one batch starts a new call, so the later

@@ -6,7 +6,7 @@
 //! host and serialised per account ([`auth`]), shop and warehouse discovery, listings, stock/price/status
 //! writes with per-SKU results from `data.errors`, publishing, orders folded from per-unit line items, and
 //! webhook verification/parsing. All HTTP goes through the shared [`kho_channel::transport`], so rate limits,
-//! retries, tracing and metrics are the same as for every marketplace. Reference: `shared/channels/tiktok.md`.
+//! retries, tracing and metrics are the same as for every marketplace. Reference: `docs/src/channels/tiktok.md`.
 //!
 //! ```no_run
 //! # use std::sync::Arc;

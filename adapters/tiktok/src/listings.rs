@@ -1,4 +1,4 @@
-//! Reading the shop's listings (tiktok.md §6.2): `POST /product/202309/products/search` (paged by
+//! Reading the shop's listings (docs/src/channels/tiktok.md §6.2): `POST /product/202309/products/search` (paged by
 //! `page_token`) → `GET /product/202309/products/{id}` per product → one [`RemoteListing`] per SKU. The
 //! seller SKU is the SKU's `seller_sku`; read prices are `sale_price` strings in VND.
 
@@ -17,13 +17,13 @@ pub const PRODUCT_DETAIL: &str = "/product/202309/products/{product_id}";
 const PAGE_SIZE: u32 = 50;
 
 /// The search filter: every status (`ALL`), so review, frozen and deactivated products can be linked too.
-/// A non-empty body also keeps clear of the unconfirmed treatment of a literal `{}` (tiktok.md §3.5).
+/// A non-empty body also keeps clear of the unconfirmed treatment of a literal `{}` (docs/src/channels/tiktok.md §3.5).
 #[derive(Serialize)]
 struct SearchFilter {
     status: &'static str,
 }
 
-/// TikTok's product status → the contract's (tiktok.md §6.2).
+/// TikTok's product status → the contract's (docs/src/channels/tiktok.md §6.2).
 pub fn product_status(s: &str) -> ListingStatus {
     match s {
         "ACTIVATE" => ListingStatus::Active,

@@ -1,4 +1,4 @@
-//! Orders (tiktok.md §8): `POST /order/202309/orders/search` over an update- (or create-) time window with
+//! Orders (docs/src/channels/tiktok.md §8): `POST /order/202309/orders/search` over an update- (or create-) time window with
 //! `page_token`, and `GET /order/202309/orders?ids=…` for up to 50 orders per call.
 //!
 //! Line items have **no quantity**: each element is one unit (§8.5). Lines are folded per `sku_id`, counting
@@ -32,12 +32,12 @@ pub const CANCELLATION_SEARCH: &str = "/return_refund/202309/cancellations/searc
 pub const RETURN_SEARCH: &str = "/return_refund/202309/returns/search";
 
 const PAGE_SIZE: u32 = 100;
-/// Order ids per detail call (tiktok.md §8.2).
+/// Order ids per detail call (docs/src/channels/tiktok.md §8.2).
 pub const MAX_DETAILS: usize = 50;
 /// Order ids per cancellation/return search (no documented cap; kept to the detail batch size).
 const MAX_ORDER_IDS_PER_SEARCH: usize = 50;
 
-/// TikTok's order status → the canonical one (tiktok.md §8.3). `None` for a status kho does not know.
+/// TikTok's order status → the canonical one (docs/src/channels/tiktok.md §8.3). `None` for a status kho does not know.
 pub fn canonical_status(status: &str) -> Option<OrderStatus> {
     Some(match status {
         "UNPAID" => OrderStatus::Unpaid,

@@ -1,4 +1,4 @@
-//! Publishing a new listing (tiktok.md §6.1, §6.5): upload each image (multipart, body not signed, no
+//! Publishing a new listing (docs/src/channels/tiktok.md §6.1, §6.5): upload each image (multipart, body not signed, no
 //! `shop_cipher`), then one `POST /product/202309/products` with every SKU, its price, stock and sales
 //! attribute. The response maps `seller_sku` to SKU ids. Category, attributes and brand come from the
 //! account's [`crate::config::TikTokMapping`].

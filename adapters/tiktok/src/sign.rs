@@ -1,4 +1,4 @@
-//! Request and webhook signatures (tiktok.md §3, §9.3).
+//! Request and webhook signatures (docs/src/channels/tiktok.md §3, §9.3).
 //!
 //! Request: `sign = lower-hex(HMAC-SHA256(key = app_secret, msg = app_secret + path + sorted{key value} +
 //! body + app_secret))`, where the sorted pairs are every query parameter except `sign` and `access_token`
@@ -128,7 +128,7 @@ mod tests {
         );
     }
 
-    // tiktok.md §3.4 V1 (published, DOC-SIGN worked example), with its exact pre-HMAC string.
+    // docs/src/channels/tiktok.md §3.4 V1 (published, DOC-SIGN worked example), with its exact pre-HMAC string.
     #[test]
     fn v1_doc_worked_example() {
         let q = [("timestamp", "1623812664"), ("app_key", "29a39d")];

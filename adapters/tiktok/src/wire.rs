@@ -1,4 +1,4 @@
-//! TikTok's JSON shapes (tiktok.md §2, §6–§9), as received (`data` of the envelope) or sent. Only the
+//! TikTok's JSON shapes (docs/src/channels/tiktok.md §2, §6–§9), as received (`data` of the envelope) or sent. Only the
 //! fields kho reads are declared; unknown fields are ignored so additions on TikTok's side do not break
 //! decoding. Ids are 64-bit numbers serialised as strings — kept as strings, and a bare number (seen in one
 //! webhook sample) is accepted too (trap 10). Request bodies are typed structs so the field order on the wire
@@ -41,7 +41,7 @@ pub(crate) fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>
 #[derive(Debug, Deserialize)]
 pub struct TokenData {
     pub access_token: SecretString,
-    /// An absolute Unix timestamp, not a duration (tiktok.md §2, trap 7).
+    /// An absolute Unix timestamp, not a duration (docs/src/channels/tiktok.md §2, trap 7).
     #[serde(deserialize_with = "lenient_i64")]
     pub access_token_expire_in: Option<i64>,
     pub refresh_token: SecretString,
@@ -153,7 +153,7 @@ pub struct Sku {
     pub sales_attributes: Vec<SalesAttribute>,
 }
 
-/// Read prices come as `sale_price` / `tax_exclusive_price`, not `amount` (tiktok.md §6.2).
+/// Read prices come as `sale_price` / `tax_exclusive_price`, not `amount` (docs/src/channels/tiktok.md §6.2).
 #[derive(Debug, Default, Deserialize)]
 pub struct SkuPrice {
     #[serde(default)]
@@ -186,7 +186,7 @@ pub struct SalesAttribute {
     pub value_name: String,
 }
 
-/// `data.errors[]` of a batch write that answered `code 0` (tiktok.md §6.3, §7.1). Empty = all succeeded.
+/// `data.errors[]` of a batch write that answered `code 0` (docs/src/channels/tiktok.md §6.3, §7.1). Empty = all succeeded.
 #[derive(Debug, Default, Deserialize)]
 pub struct WriteErrors {
     #[serde(default)]
@@ -360,7 +360,7 @@ pub struct Payment {
     pub total_amount: String,
 }
 
-/// One line item = **one unit** (no quantity field; tiktok.md §8.5).
+/// One line item = **one unit** (no quantity field; docs/src/channels/tiktok.md §8.5).
 #[derive(Debug, Deserialize)]
 pub struct LineItem {
     #[serde(default, deserialize_with = "lenient_string")]
@@ -402,7 +402,7 @@ pub struct CombinedListingSku {
     pub seller_sku: String,
 }
 
-// ---- cancellations and returns (tiktok.md §8.6, §8.7) ---------------------------------------------------
+// ---- cancellations and returns (docs/src/channels/tiktok.md §8.6, §8.7) ---------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CancellationSearchData {
@@ -461,7 +461,7 @@ pub struct ReturnLineItem {
     pub seller_sku: String,
 }
 
-// ---- webhooks (tiktok.md §9.2) ---------------------------------------------------------------------------
+// ---- webhooks (docs/src/channels/tiktok.md §9.2) ---------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize)]
 pub struct WebhookEnvelope {

@@ -95,7 +95,7 @@ impl Match for Signed {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|c| c.starts_with("multipart/form-data"));
         let body = (!multipart && !request.body.is_empty()).then_some(request.body.as_slice());
-        // Independent re-implementation of tiktok.md §3.1 (not the crate's `sign`).
+        // Independent re-implementation of docs/src/channels/tiktok.md §3.1 (not the crate's `sign`).
         let mut signed: Vec<(&str, &str)> = pairs
             .iter()
             .filter(|(k, _)| k != "sign" && k != "access_token")
@@ -1070,7 +1070,7 @@ async fn shop_cipher_is_discovered_once_and_only_sent_to_shop_endpoints() {
 async fn webhook_verification_and_parsing_through_the_channel() {
     let s = servers().await;
     let mut cfg = config(&s);
-    // tiktok.md §9.3 vector W1.
+    // docs/src/channels/tiktok.md §9.3 vector W1.
     cfg.app_key = "fake_app_key".into();
     cfg.app_secret = SecretString::from("fake_app_secret");
     let shop = channel_with(cfg, RecordingStore::seeded(Duration::days(3)));

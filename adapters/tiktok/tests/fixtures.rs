@@ -1,6 +1,6 @@
-//! Golden fixtures written independently by the simulator's author from tiktok.md
+//! Golden fixtures written independently by the simulator's author from docs/src/channels/tiktok.md
 //! (`adapters/simulator/fixtures/tiktok/*.json`). Parsing them with this crate's envelope classification,
-//! wire types and mapping code catches a misreading of tiktok.md on either side. Only the fixture files are
+//! wire types and mapping code catches a misreading of docs/src/channels/tiktok.md on either side. Only the fixture files are
 //! read, never simulator code.
 //!
 //! The fixtures are being written while this crate is, so file names are not known in advance: each file is
@@ -73,7 +73,7 @@ fn check(path: &Path, name: &str) -> Option<&'static str> {
     }
     if has(&["token"]) {
         let t: TokenData = must(path, true);
-        // Absolute epochs (tiktok.md §2), not durations.
+        // Absolute epochs (docs/src/channels/tiktok.md §2), not durations.
         assert!(
             t.access_token_expire_in.is_some_and(|v| v > 1_000_000_000),
             "{name}: access_token_expire_in is not an epoch"

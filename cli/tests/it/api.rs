@@ -1,4 +1,4 @@
-//! The admin API end to end: tokens and roles (DESIGN invariant 7), every
+//! The admin API end to end: tokens and roles (invariant 7 of docs/src/design/architecture.md), every
 //! endpoint for every role, import through the API, and the OpenAPI
 //! document against the router.
 

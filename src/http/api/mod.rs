@@ -1,4 +1,4 @@
-//! The admin API under `/api/v1` (CONTRACT.md): JSON in and out, bearer
+//! The admin API under `/api/v1` (docs/src/reference/contract.md): JSON in and out, bearer
 //! tokens with roles, pagination, body limits, and an OpenAPI document
 //! generated from the handlers' own annotations, so the document and the
 //! router cannot drift apart.

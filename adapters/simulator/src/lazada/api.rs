@@ -1,6 +1,8 @@
 //! The `/rest/...` front door for both hosts (API gateway and auth host): route lookup, parameter collection
 //! (query string plus urlencoded or multipart body, §3.3), fault injection, the checks of [`super::gate`],
 //! dispatch, the Lazada envelope (`code:"0"` on success) and the request log. Every call is logged exactly once.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use std::sync::Arc;
 use std::time::Instant;

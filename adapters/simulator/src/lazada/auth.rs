@@ -1,6 +1,8 @@
 //! Token endpoints on the auth host (§2): `/auth/token/create` exchanges a single-use, 30-minute authorization
 //! code; `/auth/token/refresh` issues a new access token without extending the refresh token's life. Both answer
 //! **flat** (no `data`), with `country_user_info` (create) or `country_user_info_list` (refresh).
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use serde_json::{Map, Value, json};
 

@@ -1,6 +1,8 @@
 //! Simulator configuration. Every field has a default so `SimConfig::default()` (or an empty TOML/JSON document)
 //! gives a working simulator with one demo seller; tests override only what they measure. Lifetimes are in
 //! seconds so a test can make tokens expire in a second or two.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,10 +31,10 @@ pub struct SimConfig {
     /// `/auth/token/refresh` answers `AUTH_TYPE_UNSUPPORTED` (§2.3, §2.4).
     pub refresh_supported: bool,
     /// Whether a refresh hands out a new refresh-token string (same absolute expiry) and retires the old one.
-    /// lazada.md only says "always store the newest refresh_token" (§2.3); rotating catches clients that do not.
+    /// docs/src/channels/lazada.md only says "always store the newest refresh_token" (§2.3); rotating catches clients that do not.
     pub rotate_refresh_token: bool,
     /// Whether an access token keeps working until its own expiry after a refresh issued a successor (silent in
-    /// lazada.md; `false` makes the old one invalid at once).
+    /// docs/src/channels/lazada.md; `false` makes the old one invalid at once).
     pub keep_old_access_token_on_refresh: bool,
     /// Allowed distance between `timestamp` and the simulator's clock, either direction (documented: 7200 s, §3.2).
     pub timestamp_tolerance_secs: u64,

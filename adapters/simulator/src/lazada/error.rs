@@ -1,6 +1,6 @@
 //! Lazada error answers (§4): `{type, code, message, request_id}` (plus `detail` for per-SKU failures) with the
 //! documented codes, and the simulator's own classification of *why* a call was rejected, which the request log
-//! counts. Codes lazada.md does not name (unknown path, bad app key, stale timestamp, empty/duplicate parameters)
+//! counts. Codes docs/src/channels/lazada.md does not name (unknown path, bad app key, stale timestamp, empty/duplicate parameters)
 //! are the simulator's own and listed in the README.
 
 use serde::{Deserialize, Serialize};
@@ -113,7 +113,7 @@ impl ApiError {
         )
     }
 
-    /// The simulator's own code for parameter problems lazada.md names no code for (empty, duplicate, forbidden).
+    /// The simulator's own code for parameter problems docs/src/channels/lazada.md names no code for (empty, duplicate, forbidden).
     pub fn invalid_parameter(message: impl Into<String>, reason: Rejection) -> Self {
         Self::new(ErrorType::Isv, "InvalidParameter", message, 400, reason)
     }

@@ -1,4 +1,4 @@
-//! The checks every call passes before an endpoint sees it (lazada.md §2–§5): well-formed parameters, the system
+//! The checks every call passes before an endpoint sees it (docs/src/channels/lazada.md §2–§5): well-formed parameters, the system
 //! parameters present, the rate limits, a known `app_key`, a timestamp within 7200 s, `sign_method=sha256` and
 //! a correct UPPER-case sign over the path and every parameter, then a live `access_token` for seller APIs (and
 //! none at all for the token APIs). Each refusal carries Lazada's code and a [`Rejection`] for the request log.

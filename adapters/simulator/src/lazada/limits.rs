@@ -2,6 +2,8 @@
 //! (not per calendar second, not a token bucket that allows a burst on top), plus the ban that Lazada announces
 //! with "this ban will last N seconds" (§5). Keys are strings (`seller:…`, `inventory:…`, `api:/path`, `app`)
 //! because Lazada limits several scopes at once.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};

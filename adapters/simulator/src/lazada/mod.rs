@@ -1,4 +1,4 @@
-//! Lazada Open Platform (LazOP, Vietnam venture) simulator, written from `shared/channels/lazada.md` only.
+//! Lazada Open Platform (LazOP, Vietnam venture) simulator, written from `docs/src/channels/lazada.md` only.
 //!
 //! Start one in-process with [`Simulator::start`] (binds 127.0.0.1:0) or run it standalone with [`serve`]. Drive
 //! and inspect it with [`SimControl`] (also reachable through the [`SimHandle`]) or over HTTP under `/_sim/...`.

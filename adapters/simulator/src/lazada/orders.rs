@@ -2,6 +2,8 @@
 //! mandatory — status, sort, `offset` ≤ 5000, `limit` ≤ 100), `/order/get`, `/order/items/get` and
 //! `/orders/items/get` (≤ 50 ids, bracketed `[1,2]`). There is no order-level status: orders carry `statuses[]`,
 //! the distinct statuses of their items, and every item is one unit.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use serde_json::{Value, json};
 

@@ -2,6 +2,8 @@
 //! urlencoded / multipart body (§3.3); all of them except `sign` and files are signed (§3.1), so the parameters
 //! are kept exactly as received, in one list, with their origin. Payloads (XML, or JSON where documented) are
 //! read into one JSON-like tree by [`parse_payload`].
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use serde_json::Value;
 

@@ -2,6 +2,8 @@
 //! stock breakdown, `sku_seller_list`), `/product/item/get`, `/product/create` (XML or JSON payload; JSON lists
 //! must be arrays; SellerSku unique per seller; only Lazada-hosted images) and `/image/migrate`, which is how a
 //! client gets a Lazada-hosted image URL to put in a product.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};

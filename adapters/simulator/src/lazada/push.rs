@@ -4,6 +4,8 @@
 //! `retry_interval_ms`, each time with the item's *current* status (§9.3). Tests can drop, duplicate, delay and
 //! hold pushes; held pushes are released in order or reversed, to reorder them. One dispatcher task sends them
 //! one at a time, so their order is exactly the order they were released in.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;

@@ -1,9 +1,9 @@
-//! Lazada signatures (lazada.md §3 and §9.2).
+//! Lazada signatures (docs/src/channels/lazada.md §3 and §9.2).
 //!
 //! Requests: HMAC-SHA256 keyed with the app secret over `api_path + k1v1k2v2…`, every parameter except `sign` and
 //! file parameters, sorted by name in plain byte order, values raw (not URL-encoded), hex in **UPPER** case.
 //! Pushes: lower-case hex HMAC-SHA256 over `app_key + raw_body`. The simulator recomputes every request's sign
-//! with this code, so it is kept tiny and checked against every vector in lazada.md.
+//! with this code, so it is kept tiny and checked against every vector in docs/src/channels/lazada.md.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;

@@ -1,6 +1,6 @@
 //! The simulated seller data: products with SKUs (total, withheld, occupied and campaign-locked stock, prices,
 //! status) and orders whose items are one unit each, plus the seed and snapshot types tests use to set it up and
-//! read it back. The stock model is lazada.md §7.3: sellable = total − withhold − occupy; campaign locks
+//! read it back. The stock model is docs/src/channels/lazada.md §7.3: sellable = total − withhold − occupy; campaign locks
 //! (`channelInventories`) are part of sellable and set its floor.
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -3,6 +3,8 @@
 //! delta); the sellable APIs take XML only. Each takes up to 50 SKUs from any products of the seller, addressed by
 //! `ItemId`+`SkuId` or `SellerSku`. SKUs are applied one by one in payload order; a SKU that fails is reported in
 //! `detail` of a `501` roll-up while the others stay applied (the per-SKU partial failure of §4).
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use serde_json::{Value, json};
 

@@ -1,6 +1,6 @@
 //! Access and refresh tokens of one seller (§2). A refresh issues a new access token with a full lifetime but
 //! does **not** extend the refresh token's life (§2.3); whether the refresh-token string changes and whether the
-//! old access token keeps working are configurable because lazada.md is silent on them.
+//! old access token keeps working are configurable because docs/src/channels/lazada.md is silent on them.
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,8 @@
 //! Everything the simulator knows, behind one lock: configuration, sellers with their tokens and products,
 //! orders, the request log, the rate limiter, the fault RNG and the push queue. Endpoint and control code are
 //! plain synchronous functions over `&mut World`, so every call is applied atomically.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;

@@ -3,6 +3,8 @@
 //! JSON payload gives (`{"Request":{"Product":{"Skus":{"Sku":[…]}}}}`), so endpoints read both formats alike.
 //! No XML crate is in the workspace and payloads are tiny, so a hand-written reader is the smaller dependency.
 //! Anything malformed is an error, never guessed at: the simulator must refuse what Lazada's parser would.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use serde_json::{Map, Value};
 

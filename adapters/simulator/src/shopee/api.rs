@@ -1,5 +1,7 @@
 //! The `/api/v2/...` front door: route lookup, fault injection, the common checks of [`super::gate`], dispatch to
 //! the endpoint, the Shopee envelope, and the request log. Every call is logged exactly once.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,6 +1,8 @@
 //! Token endpoints (§2.2, §2.3): `auth/token/get` exchanges a single-use authorization code, and
 //! `auth/access_token/get` spends a single-use refresh token for a new pair. Both are Public APIs and answer at
 //! the top level (no `response` wrapper).
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};

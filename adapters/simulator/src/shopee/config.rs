@@ -1,5 +1,7 @@
 //! Simulator configuration. Every field has a default so `SimConfig::default()` (or an empty TOML/JSON document)
 //! gives a working simulator with one demo shop; tests override only what they measure.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use std::fmt;
 

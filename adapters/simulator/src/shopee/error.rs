@@ -1,5 +1,7 @@
 //! Shopee error answers (§4): `{request_id, error, message}` with the documented error strings, plus the
 //! simulator's own classification of *why* a call was rejected, which the request log counts.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! The checks every call passes before an endpoint sees it (shopee.md §3, §4.2, Appendix): common query
+//! The checks every call passes before an endpoint sees it (docs/src/channels/shopee.md §3, §4.2, Appendix): common query
 //! parameters present, per-shop rate limit, known partner, fresh timestamp, correct sign for the endpoint's API
 //! type, and for Shop APIs a linked shop with a live access token. Each refusal carries Shopee's documented
 //! error string and a [`Rejection`] reason for the request log.

@@ -1,5 +1,7 @@
 //! `POST /api/v2/media_space/upload_image` (§6.8): a Public-API-signed multipart upload of one or more JPG/PNG
 //! files (field `image`, ≤10 MB each, fewer than 9). Uploaded ids become valid for `add_item`.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use axum::extract::Multipart;
 use rand::Rng;

@@ -1,4 +1,4 @@
-//! Shopee Open Platform v2 simulator, written from `shared/channels/shopee.md` only.
+//! Shopee Open Platform v2 simulator, written from `docs/src/channels/shopee.md` only.
 //!
 //! Start one in-process with [`Simulator::start`] (binds 127.0.0.1:0) or run it standalone with [`serve`]. Drive
 //! and inspect it with [`SimControl`] (also reachable through the [`SimHandle`]) or over HTTP under `/_sim/...`.

@@ -1,5 +1,7 @@
 //! Order endpoints (§8): the cursor-paged order list over a ≤15-day window, and order details where
 //! `item_list` and other extras appear only when asked for in `response_optional_fields`.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use std::collections::HashSet;
 

@@ -1,6 +1,8 @@
 //! Reading request parameters strictly: query strings (repeated keys, comma lists, JSON-ish `[1,2]` lists) and
 //! JSON bodies. Wrong JSON types and missing required fields are refused with Shopee-style `error_param`
 //! answers instead of being coerced, because the simulator must catch what real Shopee would reject.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use serde::de::DeserializeOwned;
 

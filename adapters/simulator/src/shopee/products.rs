@@ -1,5 +1,7 @@
 //! Product endpoints (§6, §7): listing reads, item creation and edits, and the stock/price batch writes with
 //! their per-model `failure_list` semantics.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use std::collections::HashSet;
 

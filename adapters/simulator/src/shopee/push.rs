@@ -3,6 +3,8 @@
 //! on a 2xx with an empty body within the timeout (§9.5). Tests can drop, duplicate, delay and hold pushes;
 //! held pushes are released in order or reversed, to reorder them. Pushes are sent one at a time by a single
 //! dispatcher task, so their order is exactly the order they were released in.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;

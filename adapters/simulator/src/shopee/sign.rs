@@ -1,7 +1,7 @@
-//! Shopee v2 signatures (shopee.md §3 and §9.4).
+//! Shopee v2 signatures (docs/src/channels/shopee.md §3 and §9.4).
 //!
 //! The simulator recomputes every request's sign with this code, so it is kept tiny and checked against every
-//! vector in shopee.md. Keys are used as UTF-8 text, never hex-decoded (§3.2), and the output is always 64
+//! vector in docs/src/channels/shopee.md. Keys are used as UTF-8 text, never hex-decoded (§3.2), and the output is always 64
 //! lower-case hex characters (the Java demo's dropped-leading-zeros bug is what we must *not* accept).
 
 use hmac::{Hmac, Mac};

@@ -1,6 +1,8 @@
 //! The simulated shop data: listings (items, models, seller stock, prices, status) and orders, plus the seed and
 //! snapshot types tests use to set it up and read it back. Business rules that several endpoints share
 //! (an order lowers stock, a cancellation restores it exactly once) live here.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1,5 +1,7 @@
 //! Access and refresh tokens of one shop (§2.4): access tokens live `access_token_ttl_secs` and stay valid for a
 //! grace period after a refresh issues a successor; refresh tokens are single use and rotate.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};

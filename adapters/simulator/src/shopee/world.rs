@@ -1,6 +1,8 @@
 //! Everything the simulator knows, behind one lock: configuration, shops with their tokens and listings, orders,
 //! uploaded images, the request log, the rate limiter, the fault RNG and the push queue. Endpoint and control
 //! code are plain synchronous functions over `&mut World`, so every call is applied atomically.
+//!
+//! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;

@@ -1,6 +1,8 @@
 //! The front door for both hosts (auth `/api/v2/token/*` and the Open API): route lookup, fault injection, the
 //! rate limit and the checks of [`super::gate`], dispatch to the endpoint, the `{code, message, request_id, data}`
 //! envelope, webhooks caused by the call, and the request log. Every call is logged exactly once.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,6 +1,8 @@
 //! Auth-host token endpoints (§2) and the shop-level lookups that come with an authorization: authorised shops
 //! (`shop_cipher`) and warehouses. Token endpoints are unsigned GETs with the app secret in the query and answer
 //! in the usual envelope; success is `code == 0` (trap 8), and `*_expire_in` are absolute Unix seconds (trap 7).
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use serde_json::{Value, json};
 
@@ -12,7 +14,7 @@ use super::state::now_unix_ms;
 use super::tokens::RefreshFailure;
 use super::world::World;
 
-/// Scopes reported in `granted_scopes` (invented names; tiktok.md only says the field exists).
+/// Scopes reported in `granted_scopes` (invented names; docs/src/channels/tiktok.md only says the field exists).
 const GRANTED_SCOPES: &[&str] = &[
     "seller.authorization.info",
     "seller.product.basic",

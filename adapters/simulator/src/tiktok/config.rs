@@ -1,6 +1,8 @@
 //! Simulator configuration. Every field has a default so `SimConfig::default()` (or an empty TOML/JSON document)
 //! gives a working simulator with one authorised VN shop and one sales warehouse; tests override only what they
 //! measure.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use std::fmt;
 
@@ -22,7 +24,7 @@ pub struct SimConfig {
     pub access_token_ttl_secs: u64,
     /// Refresh-token lifetime in seconds (≈1 year inferred from one sample, §2 — unconfirmed).
     pub refresh_token_ttl_secs: u64,
-    /// How long the previous access token keeps working after a refresh issued a new one. tiktok.md is silent;
+    /// How long the previous access token keeps working after a refresh issued a new one. docs/src/channels/tiktok.md is silent;
     /// 0 (the default) revokes it at once, so a client that keeps using a stale token is caught.
     pub old_access_token_grace_secs: u64,
     /// Whether a refresh token stays usable after it was rotated by a refresh. Undocumented (§2); off by default

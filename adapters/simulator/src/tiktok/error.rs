@@ -1,5 +1,5 @@
 //! TikTok Shop error answers (§4): `{code, message, request_id, data}` with the codes of §4.1, plus the simulator's
-//! own classification of *why* a call was rejected, which the request log counts. Messages given by tiktok.md are
+//! own classification of *why* a call was rejected, which the request log counts. Messages given by docs/src/channels/tiktok.md are
 //! used verbatim; where it gives only a meaning, the message is the simulator's (clients must branch on `code`
 //! and, for 36009004, on a message fragment — trap 14).
 
@@ -54,11 +54,11 @@ pub const TOO_MANY_SKUS: i64 = 12052050;
 pub const TOO_MANY_SELLER_SKUS: i64 = 12019027;
 /// Too many product ids in a batch (§6.4).
 pub const TOO_MANY_PRODUCT_IDS: i64 = 12019120;
-/// Product does not exist. **Simulator's own code**: tiktok.md documents none.
+/// Product does not exist. **Simulator's own code**: docs/src/channels/tiktok.md documents none.
 pub const PRODUCT_NOT_FOUND: i64 = 12052001;
-/// SKU does not belong to the product. **Simulator's own code**: tiktok.md documents none.
+/// SKU does not belong to the product. **Simulator's own code**: docs/src/channels/tiktok.md documents none.
 pub const SKU_NOT_FOUND: i64 = 12052002;
-/// Warehouse does not belong to the shop. **Simulator's own code**: tiktok.md documents none.
+/// Warehouse does not belong to the shop. **Simulator's own code**: docs/src/channels/tiktok.md documents none.
 pub const WAREHOUSE_NOT_FOUND: i64 = 12052003;
 
 /// Why the simulator refused (or failed) a call; the request log counts these.

@@ -1,5 +1,7 @@
 //! Webhook registration (§9.1): `PUT /event/202309/webhooks` `{"event_type", "address"}`, `GET` lists them,
 //! `DELETE` `{"event_type"}` removes one. Registered addresses take precedence over the configured callback URL.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -1,8 +1,8 @@
-//! The checks every Open API call passes before an endpoint sees it (tiktok.md §3, §4.1): route and version,
+//! The checks every Open API call passes before an endpoint sees it (docs/src/channels/tiktok.md §3, §4.1): route and version,
 //! per-shop rate limit, `app_key`, the timestamp window (−5 min / +30 s), the signature over path + sorted query +
 //! raw body, the `x-tts-access-token` header, the `shop_cipher` rules and the `Content-Type`. Each refusal carries
 //! TikTok's code and a [`Rejection`] reason for the request log. The order of the checks is the simulator's choice
-//! (tiktok.md does not give one): cheapest and least secret first.
+//! (docs/src/channels/tiktok.md does not give one): cheapest and least secret first.
 
 use std::time::Instant;
 
@@ -85,7 +85,7 @@ macro_rules! route {
     };
 }
 
-/// Every simulated endpoint (tiktok.md §2, §6, §7, §8, §9.1), auth host and API host together.
+/// Every simulated endpoint (docs/src/channels/tiktok.md §2, §6, §7, §8, §9.1), auth host and API host together.
 #[rustfmt::skip]
 pub static ROUTES: &[Route] = &[
     route!(GET, "/api/v2/token/get", Auth, None, TokenGet),

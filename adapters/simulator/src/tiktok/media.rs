@@ -1,6 +1,8 @@
 //! `POST /product/202309/images/upload` (§6, §6.5): multipart fields `data` (the file) and `use_case`; the body is
 //! not signed and `shop_cipher` must be absent (traps 4, 5). JPG/JPEG/PNG only, 100×100 to 20000×20000 px, ≤5 MB;
 //! base64 JSON uploads are refused by the content-type check. Uploaded URIs become valid for `main_images`.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use axum::extract::Multipart;
 use rand::Rng;

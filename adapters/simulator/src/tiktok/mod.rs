@@ -1,4 +1,4 @@
-//! TikTok Shop Open API (202309) simulator, written from `shared/channels/tiktok.md` only.
+//! TikTok Shop Open API (202309) simulator, written from `docs/src/channels/tiktok.md` only.
 //!
 //! Start one in-process with [`Simulator::start`] (binds 127.0.0.1:0) or run it standalone with [`serve`]. Drive
 //! and inspect it with [`SimControl`] (also reachable through the [`SimHandle`]) or over HTTP under `/_sim/...`.

@@ -1,6 +1,8 @@
 //! Order endpoints (§8): search by create/update-time window with `page_token`, detail by ≤50 ids, and the
 //! cancellation and return searches. Orders carry **one line item per unit** and no quantity field (§8.5):
 //! three units of a SKU are three identical line items with distinct ids.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};

@@ -2,6 +2,8 @@
 //! signature covers exactly what was received) and JSON bodies. Wrong JSON types and missing required fields are
 //! refused with 36009004 instead of being coerced: the simulator must catch what TikTok would reject (e.g. an id
 //! sent as a number instead of a string, §4).
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use serde::de::DeserializeOwned;
 

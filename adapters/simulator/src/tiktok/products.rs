@@ -1,6 +1,8 @@
 //! Product endpoints (§6, §7): create (with SKUs, sales attributes and `idempotency_key`), get, search with
 //! `page_token`, activate / deactivate / delete / recover with per-product `data.errors`, inventory update with
 //! per-SKU/per-warehouse `data.errors` (partial success inside `code 0`), price update, and inventory search.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -744,7 +746,7 @@ struct UpdatePriceReq {
 }
 
 /// `POST /product/202309/products/{product_id}/prices/update` (§7.2). All or nothing: one bad SKU refuses the
-/// call (tiktok.md documents whole-call codes only). Only live (ACTIVATE) products can be updated.
+/// call (docs/src/channels/tiktok.md documents whole-call codes only). Only live (ACTIVATE) products can be updated.
 pub fn update_price(
     world: &mut World,
     shop_id: &str,
@@ -809,7 +811,7 @@ struct InventorySearchReq {
 }
 
 /// `POST /product/202309/inventory/search` (§6): by ≤100 product ids or ≤600 SKU ids. The response shape is
-/// not in tiktok.md; `committed_quantity` counts units of open orders that still hold stock.
+/// not in docs/src/channels/tiktok.md; `committed_quantity` counts units of open orders that still hold stock.
 pub fn inventory_search(
     world: &mut World,
     shop_id: &str,

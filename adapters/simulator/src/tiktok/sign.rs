@@ -1,7 +1,7 @@
-//! TikTok Shop 202309 signatures (tiktok.md §3.1) and webhook signatures (§9.3).
+//! TikTok Shop 202309 signatures (docs/src/channels/tiktok.md §3.1) and webhook signatures (§9.3).
 //!
 //! The simulator recomputes every request's sign with this code, so it is kept tiny and checked against every
-//! vector in tiktok.md §3.4 and §9.3. The body is appended as the exact bytes received (never re-serialised,
+//! vector in docs/src/channels/tiktok.md §3.4 and §9.3. The body is appended as the exact bytes received (never re-serialised,
 //! trap 2) and the output is always 64 lower-case hex characters (trap 1).
 
 use hmac::{Hmac, Mac};

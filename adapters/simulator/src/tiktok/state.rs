@@ -1,6 +1,8 @@
 //! The simulated shop data: products with SKUs, per-warehouse inventory and prices, orders (one line item per unit,
 //! §8.5), cancellations and returns, plus the seed and snapshot types tests use to set it up and read it back.
 //! IDs are strings and money is a decimal string, exactly as on the wire (§4).
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -123,7 +125,7 @@ impl OrderStatus {
         serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
     }
 
-    /// Line-item `display_status` for this order status. tiktok.md lists the field, not its values; these are the
+    /// Line-item `display_status` for this order status. docs/src/channels/tiktok.md lists the field, not its values; these are the
     /// simulator's choice.
     pub fn display_status(self) -> &'static str {
         match self {
@@ -138,7 +140,7 @@ impl OrderStatus {
     }
 }
 
-/// Cancellation statuses seen in tiktok.md §8.6.
+/// Cancellation statuses seen in docs/src/channels/tiktok.md §8.6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CancelStatus {
@@ -156,7 +158,7 @@ impl CancelStatus {
     }
 }
 
-/// Return statuses seen in tiktok.md §8.7.
+/// Return statuses seen in docs/src/channels/tiktok.md §8.7.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReturnStatus {
@@ -364,7 +366,7 @@ pub struct Cancellation {
     pub order_id: String,
     pub shop_id: String,
     pub status: CancelStatus,
-    /// `BUYER_CANCEL` or `SELLER_CANCEL` (simulator's vocabulary; tiktok.md names only the filter).
+    /// `BUYER_CANCEL` or `SELLER_CANCEL` (simulator's vocabulary; docs/src/channels/tiktok.md names only the filter).
     pub cancel_type: String,
     /// `BUYER`, `SELLER` or `SYSTEM`.
     pub role: String,

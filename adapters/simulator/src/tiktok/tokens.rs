@@ -1,6 +1,8 @@
 //! Access and refresh tokens of one shop's seller (§2). Expiry is kept in milliseconds so lifetimes can be set
 //! down to seconds in tests, and reported as absolute Unix seconds (`*_expire_in`, trap 7). A refresh rotates
 //! both tokens; what happens to the old ones is undocumented, so it is configurable (strict by default).
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};

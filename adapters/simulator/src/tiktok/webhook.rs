@@ -3,6 +3,8 @@
 //! `tts_notification_id`; a duplicate copy carries the same id, because that is what clients must dedupe on.
 //! Tests can drop, duplicate, delay and hold webhooks; held ones are released in order or reversed, to reorder
 //! them. A single dispatcher task sends them one at a time, so delivery order is exactly release order.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;

@@ -3,6 +3,8 @@
 //! and the webhook queue. Endpoint and control code are plain synchronous functions over `&mut World`, so every
 //! call is applied atomically. Functions that change something a webhook reports return the webhooks to send;
 //! the caller emits them after releasing the lock.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;

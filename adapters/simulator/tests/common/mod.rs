@@ -1,4 +1,4 @@
-//! Test helpers: a tiny request signer written from shopee.md §3 (deliberately *not* the simulator's `sign`
+//! Test helpers: a tiny request signer written from docs/src/channels/shopee.md §3 (deliberately *not* the simulator's `sign`
 //! module, so a bug there cannot hide in both), and a minimal signed HTTP client.
 #![allow(dead_code)]
 

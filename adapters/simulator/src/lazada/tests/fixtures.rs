@@ -1,5 +1,7 @@
 //! The golden fixtures themselves: valid JSON, listed in the folder's README, envelope rules of §2.2/§4, and the
 //! push fixture signs to vector P2. (Each fixture is compared with a live answer in its endpoint's test.)
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use serde_json::Value;
 

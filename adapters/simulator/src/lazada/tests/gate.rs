@@ -1,4 +1,6 @@
 //! The common checks: each rejection with Lazada's code, the envelope, and the request log's reasons.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use reqwest::Method;
 use serde_json::json;

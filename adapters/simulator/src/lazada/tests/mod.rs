@@ -1,6 +1,6 @@
 //! Tests of the Lazada simulator, over HTTP against a running instance. They live inside the module (rather than
 //! in the crate's `tests/` folder) so the Lazada work stays within `src/lazada`. The request signer here is
-//! written again from lazada.md §3 and deliberately does not use [`super::sign`], so a bug there cannot hide in
+//! written again from docs/src/channels/lazada.md §3 and deliberately does not use [`super::sign`], so a bug there cannot hide in
 //! both.
 
 mod control_http;

@@ -1,5 +1,7 @@
 //! Orders (§8): one item per unit, item statuses only, stock holds (unpaid withholds, paid occupies, ready to
 //! ship consumes, cancel restores once), `/orders/get` paging and `/orders/items/get`.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use super::super::{
     ControlError, ItemStatusChange, NewOrder, NewOrderLine, OrderItemStatus, Rejection,

@@ -1,5 +1,7 @@
 //! Products (§6): `/products/get` paging and filters, `/product/item/get`, `/product/create` in XML and JSON,
 //! and `/image/migrate`.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use serde_json::{Value, json};
 

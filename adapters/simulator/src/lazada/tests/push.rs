@@ -1,6 +1,8 @@
 //! Order pushes (§9): one message_type 0 per item, signed lower-hex over `app_key + body`, with drop /
 //! duplicate / delay / hold-and-reorder options, redelivery with the current status, and no pushes once the
 //! seller's authorization is gone.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,7 @@
 //! Rate limits (§5): per-seller inventory limit, per-API App limits, per-seller limits, the daily cap, the
 //! `ApiCallLimit` answer with its ban, sliding one-second windows, and what the log records.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use std::time::Duration;
 

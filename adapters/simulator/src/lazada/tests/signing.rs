@@ -1,4 +1,4 @@
-//! Every signing vector of lazada.md (§3.4 L1–L4, §9.2 P1–P2), computed with the simulator's `sign` module and
+//! Every signing vector of docs/src/channels/lazada.md (§3.4 L1–L4, §9.2 P1–P2), computed with the simulator's `sign` module and
 //! with the test-only signer.
 
 use super::super::sign::{push_authorization, sign, signs_equal, string_to_sign};

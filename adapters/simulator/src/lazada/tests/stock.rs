@@ -1,5 +1,7 @@
 //! Stock and price writes (§7): sellable update/adjust, price_quantity update (total stock), per-SKU `detail`
 //! partial failures, and the 50-SKU batch limit across products.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use serde_json::json;
 

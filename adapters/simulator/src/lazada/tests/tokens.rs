@@ -1,5 +1,7 @@
 //! Token create/refresh on the auth paths (§2): flat answers, single-use codes, refresh that does not extend the
 //! refresh token's life, expiry and revocation.
+//!
+//! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
 use std::time::Duration;
 

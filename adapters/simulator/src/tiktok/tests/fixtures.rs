@@ -1,6 +1,8 @@
 //! The golden fixtures themselves: valid JSON, listed in their README, envelopes and webhook envelopes as §4 and
 //! §9.2 describe, the three-identical-line-items order, and a shape comparison that really detects drift. (Each
 //! fixture is compared with a live answer in the endpoint's own test.)
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use serde_json::{Value, json};
 

@@ -1,5 +1,7 @@
 //! Every gateway rejection (§3, §4.1, traps 3, 4, 6, 11, 14): code, HTTP status, message fragment, and the
 //! request log's reason. Rejected calls are not applied.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use serde_json::json;
 

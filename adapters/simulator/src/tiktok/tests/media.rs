@@ -1,5 +1,7 @@
 //! Image upload (§6, §6.5, trap 5): multipart only (a JSON/base64 upload is refused), JPG/PNG within 100–20000 px,
 //! at most 5 MB, and the answer's `uri` is what product creation accepts.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use super::super::SimConfig;
 use super::super::error::{FILE_TOO_LARGE, INVALID_PARAM, WRONG_CONTENT_TYPE_MULTIPART};

@@ -1,5 +1,5 @@
 //! Tests of the TikTok simulator, through its public API and over real HTTP. The helpers here include a
-//! request/webhook signer written from tiktok.md §3.1/§9.3 independently of [`super::sign`] (different code
+//! request/webhook signer written from docs/src/channels/tiktok.md §3.1/§9.3 independently of [`super::sign`] (different code
 //! path: a `BTreeMap`, string formatting and manual hex), so a bug in the simulator's signer cannot hide in both.
 //! They live inside the crate (not `tests/`) only so this module's files stay within `src/tiktok/`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

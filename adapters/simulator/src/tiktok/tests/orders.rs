@@ -1,6 +1,8 @@
 //! Orders (§8): one line item per unit (three identical items for quantity 3), stock lowered by orders and given
 //! back once by a cancellation, update-time window search with page tokens, detail limits, cancellations and
 //! returns.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use serde_json::{Value, json};
 

@@ -1,5 +1,7 @@
 //! Products (§6, §7): search paging, detail, create with SKUs / sales attributes / idempotency_key after a
 //! multipart image upload, inventory update with partial `data.errors`, price update rules, status batches.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use serde_json::{Value, json};
 

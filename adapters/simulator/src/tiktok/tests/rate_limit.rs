@@ -1,5 +1,7 @@
 //! Rate limiting (§5): at most N calls per shop in any sliding second; the extra ones get 36009002 (HTTP 429 in
 //! `mapped` mode), are not applied, and are counted; the log reports the busiest window per shop.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use std::time::Duration;
 

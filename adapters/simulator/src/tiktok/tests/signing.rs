@@ -1,4 +1,4 @@
-//! Every signing vector of tiktok.md §3.4 (published V1–V4, computed C1–C4), the §3.5 empty-body case, a
+//! Every signing vector of docs/src/channels/tiktok.md §3.4 (published V1–V4, computed C1–C4), the §3.5 empty-body case, a
 //! Vietnamese (non-ASCII) body, and webhook vector W1 (§9.3) — each computed by the simulator's `sign` module and
 //! by the test-only signer — plus the signature rules enforced live (raw bytes, lower case, multipart unsigned).
 

@@ -1,5 +1,7 @@
 //! Tokens (§2): auth-code exchange, refresh rotation, absolute `*_expire_in` (trap 7), lifetimes down to seconds,
 //! strict single-use codes and refresh tokens, grant types, app credentials, and seller deauthorisation.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use std::time::Duration;
 

@@ -1,6 +1,8 @@
 //! Webhooks (§9): every type's payload shape, `Authorization = hex(HMAC-SHA256(app_secret, app_key + body))`
 //! checked with the test-only signer, unique `tts_notification_id` (kept by duplicates), drop / duplicate / delay
 //! / hold-and-reorder, and addresses registered with `PUT /event/202309/webhooks`.
+//!
+//! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
