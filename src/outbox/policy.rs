@@ -307,9 +307,11 @@ pub fn decide(
 
 /// Sales a burst's first push may overwrite: what the SKU's orders take
 /// while a push is on its way (the debounce window plus the time a sale
-/// takes to be reported, `lag`), at the rate of the current window, plus the
-/// sales already reported to kho but not ingested yet (`unreported`: the
-/// webhook backlog, which grows when ingestion falls behind). The quotas
+/// takes to be reported, `lag`), plus the sales already reported to kho but
+/// not ingested yet (`unreported`: the webhook backlog, which grows when
+/// ingestion falls behind). The rate counts the backlog with the window's
+/// ingested units: when ingestion lags, the ingested units alone measure
+/// how fast kho ingests, not how fast the shops sell. The quotas
 /// hold that many back, so the push that starts a burst cannot hand out
 /// units already sold; they come back when the burst ends. When the sales in
 /// flight may take everything that is left, every shop shows 0 until the
@@ -324,7 +326,8 @@ pub fn in_flight(
 ) -> i64 {
     let window_ms = window.num_milliseconds().max(5);
     let lag_ms = lag.num_milliseconds().max(0);
-    let margin = (window_units.max(0).saturating_mul(lag_ms) + window_ms - 1) / window_ms;
+    let units = window_units.max(0).saturating_add(unreported.max(0));
+    let margin = (units.saturating_mul(lag_ms) + window_ms - 1) / window_ms;
     margin
         .saturating_add(unreported.max(0))
         .min(available.max(0))
