@@ -1,0 +1,12 @@
+//! The adapter kit: the machinery every marketplace adapter needs and none should write again — the token
+//! manager with its refresh-once-and-repeat wrapper ([`tokens`]), the batch chunker and per-item
+//! stop/continue logic ([`chunks`]), and image download for publishing ([`image`]). An adapter supplies only
+//! what is its marketplace's: the token request and response mapping, the payloads, the classification.
+
+pub mod chunks;
+pub mod image;
+pub mod tokens;
+
+pub use chunks::{BatchRun, CallResults, Chunk, stops_batch};
+pub use image::{ImageFile, ImageLimits};
+pub use tokens::{TokenGrant, TokenManager};
