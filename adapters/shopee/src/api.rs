@@ -14,7 +14,7 @@ use crate::classify::{Shape, classify};
 use crate::sign::{ApiType, public_base_string, shop_base_string, sign};
 
 /// What every call needs to be signed and addressed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Credentials {
     pub base_url: Url,
     pub partner_id: u64,

@@ -66,10 +66,7 @@ impl Channel for ShopeeChannel {
     }
 
     async fn refresh_tokens_if_due(&self) -> Result<(), ChannelError> {
-        self.tokens
-            .usable(&self.http, &self.creds)
-            .await
-            .map(|_| ())
+        self.tokens.refresh_if_due(&self.http).await
     }
 
     fn verify_webhook(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {

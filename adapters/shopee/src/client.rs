@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kho_channel::kit::TokenManager;
 use kho_channel::transport::TransportError;
 use kho_channel::{
     AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet,
@@ -13,7 +14,7 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use crate::api::{Call, Credentials};
-use crate::auth::TokenManager;
+use crate::auth::ShopeeGrant;
 use crate::config::{ShopeeAccountConfig, ShopeeMapping};
 
 /// Channel label in logs and metrics.
@@ -34,7 +35,7 @@ pub struct ShopeeChannel {
     pub(crate) location_id: Option<String>,
     pub(crate) mapping: ShopeeMapping,
     pub(crate) http: AccountClient,
-    pub(crate) tokens: TokenManager,
+    pub(crate) tokens: TokenManager<ShopeeGrant>,
     pub(crate) capabilities: Capabilities,
 }
 
@@ -80,17 +81,19 @@ impl ShopeeChannel {
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, TransportError> {
         let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
-        let refresh_ahead =
-            chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or(chrono::Duration::minutes(10));
+        let creds = Credentials {
+            base_url: config.base_url,
+            partner_id: config.partner_id,
+            partner_key: config.partner_key,
+            shop_id: config.shop_id,
+        };
+        let grant = ShopeeGrant {
+            creds: creds.clone(),
+        };
         Ok(Self {
-            tokens: TokenManager::new(config.name.clone(), store, refresh_ahead),
+            tokens: TokenManager::new(config.name.clone(), store, grant, REFRESH_AHEAD),
             name: config.name,
-            creds: Credentials {
-                base_url: config.base_url,
-                partner_id: config.partner_id,
-                partner_key: config.partner_key,
-                shop_id: config.shop_id,
-            },
+            creds,
             push_key: config.push_key,
             location_id: config.location_id,
             mapping: config.mapping,
@@ -105,9 +108,12 @@ impl ShopeeChannel {
 
     /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
-        self.tokens
-            .exchange_code(&self.http, &self.creds, code)
-            .await
+        let exchange = self.tokens.grant().exchange_code(&self.http, code);
+        let (tokens, ()) = self
+            .tokens
+            .install(crate::auth::TOKEN_GET_PATH, exchange)
+            .await?;
+        Ok(tokens)
     }
 
     /// The (legacy, signed) shop authorisation link (shopee.md §2.1), valid 5 minutes.
@@ -143,18 +149,12 @@ impl ShopeeChannel {
         T: DeserializeOwned + Send,
         F: Fn(SecretString) -> Call<'s, T> + Send + Sync,
     {
-        let tokens = self.tokens.usable(&self.http, &self.creds).await?;
-        match self.http.execute(&make(tokens.access_token.clone())).await {
-            Err(e) if matches!(e.kind, ErrorKind::AuthExpired { .. }) => {
-                tracing::info!(account = %self.name, endpoint = %e.endpoint, "access token rejected; refreshing");
-                let fresh = self
-                    .tokens
-                    .refresh(&self.http, &self.creds, &tokens)
-                    .await?;
-                self.http.execute(&make(fresh.access_token)).await
-            }
-            other => other,
-        }
+        self.tokens
+            .call(&self.http, |token| {
+                let call = make(token);
+                async move { self.http.execute(&call).await }
+            })
+            .await
     }
 
     pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {

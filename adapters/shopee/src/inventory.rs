@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use kho_channel::kit::{BatchRun, CallResults};
 use kho_channel::{
     BatchOutcome, ChannelError, ErrorKind, PriceUpdate, RemoteId, StatusChange, StockUpdate,
 };
@@ -21,57 +22,6 @@ use crate::wire::{BatchReply, PriceListEntry, SellerStockWrite, StockListEntry};
 pub const UPDATE_STOCK: &str = "/api/v2/product/update_stock";
 pub const UPDATE_PRICE: &str = "/api/v2/product/update_price";
 pub const UNLIST_ITEM: &str = "/api/v2/product/unlist_item";
-
-const MAX_MODELS_PER_CALL: usize = 50;
-const MAX_ITEMS_PER_UNLIST: usize = 50;
-
-/// One call's worth: an item and the indices (into the caller's slice) of its models.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct ItemChunk {
-    pub item_id: String,
-    pub indices: Vec<usize>,
-}
-
-/// Group by item in order of first appearance, at most `max` models per chunk, no model twice in a chunk.
-pub(crate) fn chunk_by_item(ids: &[&RemoteId], max: usize) -> Vec<ItemChunk> {
-    let mut order: Vec<String> = Vec::new();
-    let mut per_item: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, id) in ids.iter().enumerate() {
-        per_item
-            .entry(id.item_id.as_str())
-            .or_insert_with(|| {
-                order.push(id.item_id.clone());
-                Vec::new()
-            })
-            .push(i);
-    }
-    let mut chunks = Vec::new();
-    for item_id in order {
-        let Some(indices) = per_item.get(item_id.as_str()) else {
-            continue;
-        };
-        let mut current: Vec<usize> = Vec::new();
-        for &i in indices {
-            let repeated = current
-                .iter()
-                .any(|&j| ids[j].variant_id == ids[i].variant_id);
-            if current.len() >= max || repeated {
-                chunks.push(ItemChunk {
-                    item_id: item_id.clone(),
-                    indices: std::mem::take(&mut current),
-                });
-            }
-            current.push(i);
-        }
-        if !current.is_empty() {
-            chunks.push(ItemChunk {
-                item_id: item_id.clone(),
-                indices: current,
-            });
-        }
-    }
-    chunks
-}
 
 /// `model_id` on the wire: 0 for an item without models.
 fn model_id(id: &RemoteId) -> Result<i64, ErrorKind> {
@@ -110,17 +60,6 @@ pub fn failure_kind(reason: &str) -> ErrorKind {
     }
 }
 
-/// After a whole-call error, later calls are pointless for these classes (and would only burn quota or
-/// refresh attempts).
-fn stops_batch(kind: &ErrorKind) -> bool {
-    matches!(
-        kind,
-        ErrorKind::AuthExpired { .. }
-            | ErrorKind::ReauthRequired { .. }
-            | ErrorKind::RateLimited { .. }
-    )
-}
-
 /// Which write.
 #[derive(Clone, Copy)]
 enum Write {
@@ -157,48 +96,22 @@ impl ShopeeChannel {
             Write::Stock => UPDATE_STOCK,
             Write::Price => UPDATE_PRICE,
         };
-        let mut results: Vec<Option<Result<(), ChannelError>>> = vec![None; ids.len()];
-        let mut stop: Option<ChannelError> = None;
-        for chunk in chunk_by_item(ids, MAX_MODELS_PER_CALL) {
-            if let Some(err) = &stop {
-                for &i in &chunk.indices {
-                    results[i] = Some(Err(err.clone()));
-                }
-                continue;
-            }
-            match self.write_chunk(write, endpoint, &chunk, ids, values).await {
-                Ok(per_index) => {
-                    for (i, r) in per_index {
-                        results[i] = Some(r);
-                    }
-                }
-                Err(err) => {
-                    for &i in &chunk.indices {
-                        results[i] = Some(Err(err.clone()));
-                    }
-                    if stops_batch(&err.kind) {
-                        stop = Some(err);
-                    }
-                }
-            }
+        let scope = match write {
+            Write::Stock => self.capabilities.stock_batch,
+            Write::Price => self.capabilities.price_batch,
+        };
+        let mut run = BatchRun::new(ids.len());
+        for chunk in scope.chunks(ids) {
+            let item = chunk.item_id.as_deref().unwrap_or_default();
+            let call = self.write_chunk(write, endpoint, item, &chunk.indices, ids, values);
+            run.send(&chunk.indices, call).await;
         }
-        let mut outcome = BatchOutcome::default();
-        for (i, r) in results.into_iter().enumerate() {
-            let key = ids[i].clone();
-            match r {
-                Some(Ok(())) => outcome.push_ok(key),
-                Some(Err(e)) => outcome.push_err(key, e),
-                // Every index belongs to exactly one chunk; kept total rather than panicking.
-                None => outcome.push_err(
-                    key,
-                    self.error(
-                        endpoint,
-                        ErrorKind::invalid_request("not_sent", "update was not sent"),
-                    ),
-                ),
-            }
-        }
-        outcome
+        run.finish(ids.iter().map(|id| (*id).clone()), || {
+            self.error(
+                endpoint,
+                ErrorKind::invalid_request("not_sent", "update was not sent"),
+            )
+        })
     }
 
     /// One call; returns a result per index of the chunk.
@@ -206,14 +119,15 @@ impl ShopeeChannel {
         &self,
         write: Write,
         endpoint: &'static str,
-        chunk: &ItemChunk,
+        item: &str,
+        indices: &[usize],
         ids: &[&RemoteId],
         values: &[i64],
-    ) -> Result<Vec<(usize, Result<(), ChannelError>)>, ChannelError> {
-        let item = item_id(&chunk.item_id).map_err(|k| self.error(endpoint, k))?;
-        let mut models = Vec::with_capacity(chunk.indices.len());
+    ) -> Result<CallResults, ChannelError> {
+        let item = item_id(item).map_err(|k| self.error(endpoint, k))?;
+        let mut models = Vec::with_capacity(indices.len());
         let mut out = Vec::new();
-        for &i in &chunk.indices {
+        for &i in indices {
             match model_id(ids[i]) {
                 Ok(m) => models.push((i, m)),
                 Err(k) => out.push((i, Err(self.error(endpoint, k)))),
@@ -282,131 +196,86 @@ impl ShopeeChannel {
         &self,
         changes: &[StatusChange],
     ) -> Result<BatchOutcome<String>, ChannelError> {
-        let mut outcome = BatchOutcome::default();
-        let mut stop: Option<ChannelError> = None;
-        for chunk in changes.chunks(MAX_ITEMS_PER_UNLIST) {
-            if let Some(err) = &stop {
-                for c in chunk {
-                    outcome.push_err(c.item_id.clone(), err.clone());
-                }
-                continue;
-            }
+        let mut run = BatchRun::new(changes.len());
+        let indices: Vec<usize> = (0..changes.len()).collect();
+        for chunk in indices.chunks(self.capabilities.max_status_items.max(1)) {
             let mut list = Vec::new();
             let mut parsed = Vec::new();
-            for c in chunk {
-                match item_id(&c.item_id) {
+            for &i in chunk {
+                match item_id(&changes[i].item_id) {
                     Ok(id) => {
-                        list.push(json!({"item_id": id, "unlist": !c.active}));
-                        parsed.push((c, id));
+                        list.push(json!({"item_id": id, "unlist": !changes[i].active}));
+                        parsed.push((i, id));
                     }
-                    Err(k) => outcome.push_err(c.item_id.clone(), self.error(UNLIST_ITEM, k)),
+                    Err(k) => run.set(i, Err(self.error(UNLIST_ITEM, k))),
                 }
             }
             if list.is_empty() {
                 continue;
             }
-            let body = json!({ "item_list": list });
-            let reply: Result<BatchReply, ChannelError> = self
-                .shop_call(|token| {
-                    Call::shop(&self.creds, Method::POST, UNLIST_ITEM, token)
-                        .json(body.clone())
-                        .shape(Shape::Batch)
-                })
-                .await;
-            match reply {
-                Ok(reply) => {
-                    let failed: HashMap<i64, &str> = reply
-                        .failure_list
-                        .iter()
-                        .filter_map(|f| f.item_id.map(|id| (id, f.failed_reason.as_str())))
-                        .collect();
-                    let succeeded: Vec<i64> = reply
-                        .success_list
-                        .iter()
-                        .filter_map(|s| s.item_id)
-                        .collect();
-                    for (c, id) in parsed {
-                        if let Some(reason) = failed.get(&id) {
-                            outcome.push_err(
-                                c.item_id.clone(),
-                                self.error(UNLIST_ITEM, failure_kind(reason)),
-                            );
-                        } else if !reply.error.is_empty() && !succeeded.contains(&id) {
-                            outcome.push_err(
-                                c.item_id.clone(),
-                                self.error(
-                                    UNLIST_ITEM,
-                                    ErrorKind::Permanent {
-                                        code: reply.error.clone(),
-                                        message: reply.message.clone(),
-                                    },
-                                ),
-                            );
-                        } else {
-                            outcome.push_ok(c.item_id.clone());
-                        }
-                    }
-                }
-                Err(err) => {
-                    for (c, _) in parsed {
-                        outcome.push_err(c.item_id.clone(), err.clone());
-                    }
-                    if stops_batch(&err.kind) {
-                        stop = Some(err);
-                    }
-                }
-            }
+            let sent: Vec<usize> = parsed.iter().map(|&(i, _)| i).collect();
+            run.send(
+                &sent,
+                self.status_call(json!({ "item_list": list }), parsed),
+            )
+            .await;
         }
-        Ok(outcome)
+        Ok(run.finish(changes.iter().map(|c| c.item_id.clone()), || {
+            self.error(
+                UNLIST_ITEM,
+                ErrorKind::invalid_request("not_sent", "change was not sent"),
+            )
+        }))
+    }
+
+    /// One `unlist_item` call; a result per change it carried.
+    async fn status_call(
+        &self,
+        body: serde_json::Value,
+        parsed: Vec<(usize, i64)>,
+    ) -> Result<CallResults, ChannelError> {
+        let reply: BatchReply = self
+            .shop_call(|token| {
+                Call::shop(&self.creds, Method::POST, UNLIST_ITEM, token)
+                    .json(body.clone())
+                    .shape(Shape::Batch)
+            })
+            .await?;
+        let failed: HashMap<i64, &str> = reply
+            .failure_list
+            .iter()
+            .filter_map(|f| f.item_id.map(|id| (id, f.failed_reason.as_str())))
+            .collect();
+        let succeeded: Vec<i64> = reply
+            .success_list
+            .iter()
+            .filter_map(|s| s.item_id)
+            .collect();
+        Ok(parsed
+            .into_iter()
+            .map(|(i, id)| {
+                let result = if let Some(reason) = failed.get(&id) {
+                    Err(self.error(UNLIST_ITEM, failure_kind(reason)))
+                } else if !reply.error.is_empty() && !succeeded.contains(&id) {
+                    Err(self.error(
+                        UNLIST_ITEM,
+                        ErrorKind::Permanent {
+                            code: reply.error.clone(),
+                            message: reply.message.clone(),
+                        },
+                    ))
+                } else {
+                    Ok(())
+                };
+                (i, result)
+            })
+            .collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn chunks_group_by_item_split_at_max_and_on_repeats() {
-        let ids: Vec<RemoteId> = vec![
-            RemoteId::variant("1", "10"),
-            RemoteId::variant("2", "20"),
-            RemoteId::variant("1", "11"),
-            RemoteId::variant("1", "10"), // repeat → new chunk
-            RemoteId::item("3"),
-        ];
-        let refs: Vec<&RemoteId> = ids.iter().collect();
-        let chunks = chunk_by_item(&refs, 50);
-        assert_eq!(
-            chunks,
-            vec![
-                ItemChunk {
-                    item_id: "1".into(),
-                    indices: vec![0, 2]
-                },
-                ItemChunk {
-                    item_id: "1".into(),
-                    indices: vec![3]
-                },
-                ItemChunk {
-                    item_id: "2".into(),
-                    indices: vec![1]
-                },
-                ItemChunk {
-                    item_id: "3".into(),
-                    indices: vec![4]
-                },
-            ]
-        );
-        let many: Vec<RemoteId> = (0..120)
-            .map(|m| RemoteId::variant("9", m.to_string()))
-            .collect();
-        let refs: Vec<&RemoteId> = many.iter().collect();
-        let sizes: Vec<usize> = chunk_by_item(&refs, 50)
-            .iter()
-            .map(|c| c.indices.len())
-            .collect();
-        assert_eq!(sizes, vec![50, 50, 20]);
-    }
 
     #[test]
     fn failed_reason_codes() {

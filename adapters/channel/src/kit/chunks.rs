@@ -154,17 +154,17 @@ impl BatchRun {
 
     /// One result per key, in input order. An element no call reported on gets `not_sent()` (every element
     /// belongs to exactly one call; kept total rather than panicking).
-    pub fn finish<K: Clone>(
+    pub fn finish<K>(
         self,
-        keys: &[K],
+        keys: impl IntoIterator<Item = K>,
         not_sent: impl Fn() -> ChannelError,
     ) -> BatchOutcome<K> {
         let mut outcome = BatchOutcome::default();
-        for (key, slot) in keys.iter().zip(self.slots) {
+        for (key, slot) in keys.into_iter().zip(self.slots) {
             match slot {
-                Some(Ok(())) => outcome.push_ok(key.clone()),
-                Some(Err(e)) => outcome.push_err(key.clone(), e),
-                None => outcome.push_err(key.clone(), not_sent()),
+                Some(Ok(())) => outcome.push_ok(key),
+                Some(Err(e)) => outcome.push_err(key, e),
+                None => outcome.push_err(key, not_sent()),
             }
         }
         outcome
@@ -287,7 +287,7 @@ mod tests {
         .await;
         assert!(!sent, "a call after a stopping error was sent");
         let keys = ["a", "b", "c", "d"];
-        let outcome = run.finish(&keys, || err(ErrorKind::invalid_request("not_sent", "x")));
+        let outcome = run.finish(keys, || err(ErrorKind::invalid_request("not_sent", "x")));
         let failed: Vec<&&str> = outcome.failures().map(|(k, _)| k).collect();
         assert_eq!(failed, vec![&"a", &"c", &"d"]);
         assert_eq!(outcome.results[3].outcome, Err(auth));
@@ -303,7 +303,7 @@ mod tests {
         })
         .await;
         run.send(&[1], async { Ok(vec![(1, Ok(()))]) }).await;
-        let outcome = run.finish(&[0, 1, 2], || {
+        let outcome = run.finish([0, 1, 2], || {
             err(ErrorKind::invalid_request("not_sent", "x"))
         });
         assert!(outcome.results[0].outcome.is_err());
