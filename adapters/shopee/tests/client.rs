@@ -731,34 +731,13 @@ async fn errors_and_logs_never_carry_tokens() {
     );
 }
 
-/// A store whose first save fails (e.g. the database is briefly unavailable).
-struct FlakyStore {
-    inner: Arc<RecordingStore>,
-    fail_next_save: Mutex<bool>,
-}
-
-#[async_trait::async_trait]
-impl TokenStore for FlakyStore {
-    async fn load(&self, account: &str) -> Result<Option<TokenSet>, TokenStoreError> {
-        self.inner.load(account).await
-    }
-
-    async fn save(&self, account: &str, tokens: &TokenSet) -> Result<(), TokenStoreError> {
-        if std::mem::replace(&mut *self.fail_next_save.lock().unwrap(), false) {
-            return Err(TokenStoreError("database unavailable".into()));
-        }
-        self.inner.save(account, tokens).await
-    }
-}
-
 #[tokio::test]
 async fn a_pair_that_could_not_be_persisted_is_never_used_nor_refreshed_again() {
     let server = MockServer::start().await;
     let recording = seeded(Duration::minutes(1));
-    let store = Arc::new(FlakyStore {
-        inner: recording.clone(),
-        fail_next_save: Mutex::new(true),
-    });
+    // The first save fails (e.g. the database is briefly unavailable).
+    recording.fail_saves(1);
+    let store = recording.clone();
     // The rotated refresh token must not be spent twice.
     refresh_mock().expect(1).mount(&server).await;
     Mock::given(method("POST"))

@@ -21,6 +21,7 @@ use crate::sign::sign;
 pub const ACCESS_TOKEN_HEADER: &str = "x-tts-access-token";
 
 /// What every call needs to be addressed and signed.
+#[derive(Clone)]
 pub(crate) struct Credentials {
     pub base_url: Url,
     pub auth_url: Url,

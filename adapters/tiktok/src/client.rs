@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kho_channel::kit::TokenManager;
 use kho_channel::transport::TransportError;
 use kho_channel::{
     AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet,
@@ -15,7 +16,7 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use crate::api::{Call, Credentials, Request, is_shop_scoped};
-use crate::auth::TokenManager;
+use crate::auth::TikTokGrant;
 use crate::config::{TikTokAccountConfig, TikTokMapping};
 use crate::wire::{Shop, ShopsData, Warehouse, WarehousesData};
 
@@ -39,7 +40,7 @@ pub struct TikTokChannel {
     pub(crate) warehouse_id: Option<String>,
     pub(crate) mapping: TikTokMapping,
     pub(crate) http: AccountClient,
-    pub(crate) tokens: TokenManager,
+    pub(crate) tokens: TokenManager<TikTokGrant>,
     pub(crate) capabilities: Capabilities,
 }
 
@@ -85,21 +86,23 @@ impl TikTokChannel {
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, TransportError> {
         let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
-        let refresh_ahead =
-            chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or(chrono::Duration::hours(1));
         let shop_cipher = match config.shop_cipher.filter(|c| !c.trim().is_empty()) {
             Some(c) => tokio::sync::OnceCell::new_with(Some(c)),
             None => tokio::sync::OnceCell::new(),
         };
+        let creds = Credentials {
+            base_url: config.base_url,
+            auth_url: config.auth_url,
+            app_key: config.app_key,
+            app_secret: config.app_secret,
+        };
+        let grant = TikTokGrant {
+            creds: creds.clone(),
+        };
         Ok(Self {
-            tokens: TokenManager::new(config.name.clone(), store, refresh_ahead),
+            tokens: TokenManager::new(config.name.clone(), store, grant, REFRESH_AHEAD),
             name: config.name,
-            creds: Credentials {
-                base_url: config.base_url,
-                auth_url: config.auth_url,
-                app_key: config.app_key,
-                app_secret: config.app_secret,
-            },
+            creds,
             shop_id: config.shop_id,
             shop_cipher,
             warehouse_id: config.warehouse_id,
@@ -111,9 +114,12 @@ impl TikTokChannel {
 
     /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
-        self.tokens
-            .exchange_code(&self.http, &self.creds, code)
-            .await
+        let exchange = self.tokens.grant().exchange_code(&self.http, code);
+        let (tokens, ()) = self
+            .tokens
+            .install(crate::auth::TOKEN_GET_PATH, exchange)
+            .await?;
+        Ok(tokens)
     }
 
     /// The shops this authorisation covers, with their ciphers (`GET /authorization/202309/shops`).
@@ -170,22 +176,12 @@ impl TikTokChannel {
     where
         T: DeserializeOwned + Send,
     {
-        let tokens = self.tokens.usable(&self.http, &self.creds).await?;
-        let first: Call<'_, T> =
-            Call::api(&self.creds, request, cipher, tokens.access_token.clone());
-        match self.http.execute(&first).await {
-            Err(e) if matches!(e.kind, ErrorKind::AuthExpired { .. }) => {
-                tracing::info!(account = %self.name, endpoint = %e.endpoint, "access token rejected; refreshing");
-                let fresh = self
-                    .tokens
-                    .refresh(&self.http, &self.creds, &tokens)
-                    .await?;
-                let again: Call<'_, T> =
-                    Call::api(&self.creds, request, cipher, fresh.access_token);
-                self.http.execute(&again).await
-            }
-            other => other,
-        }
+        self.tokens
+            .call(&self.http, |token| async move {
+                let call: Call<'_, T> = Call::api(&self.creds, request, cipher, token);
+                self.http.execute(&call).await
+            })
+            .await
     }
 
     pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {

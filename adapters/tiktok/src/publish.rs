@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use kho_channel::kit::{ImageFile, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
 use serde::Serialize;
@@ -25,7 +26,10 @@ const MAX_IMAGES: usize = 9;
 /// 12052050 above this.
 const MAX_SKUS: usize = 100;
 /// JPG/JPEG/PNG up to 5 MB (§6.5).
-const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
+const IMAGE_LIMITS: ImageLimits = ImageLimits {
+    max_bytes: 5 * 1024 * 1024,
+    endpoint: UPLOAD_IMAGE,
+};
 const PUBLISH: &str = "publish";
 
 #[derive(Serialize)]
@@ -320,23 +324,11 @@ impl TikTokChannel {
     }
 
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
-        let (file_name, content_type, data) = match image {
-            DraftImage::Bytes {
-                file_name,
-                content_type,
-                data,
-            } => (file_name.clone(), content_type.clone(), data.clone()),
-            DraftImage::Url(url) => self.fetch_image(url).await?,
-        };
-        if data.len() > MAX_IMAGE_BYTES {
-            return Err(self.error(
-                UPLOAD_IMAGE,
-                ErrorKind::invalid_request(
-                    "image_too_large",
-                    format!("{file_name}: {} bytes (max 5 MB)", data.len()),
-                ),
-            ));
-        }
+        let ImageFile {
+            file_name,
+            content_type,
+            data,
+        } = IMAGE_LIMITS.file(&self.http, image).await?;
         let request = Request::new(Method::POST, UPLOAD_IMAGE).body(Body::Image {
             file_name,
             content_type,
@@ -354,70 +346,6 @@ impl TikTokChannel {
             ));
         }
         Ok(uploaded.uri)
-    }
-
-    /// TikTok takes files, not URLs (base64 JSON no longer works on 202309). This download does not go to
-    /// TikTok, so it bypasses the account's rate limiter.
-    async fn fetch_image(&self, url: &str) -> Result<(String, String, Vec<u8>), ChannelError> {
-        const FETCH: &str = "image_download";
-        let fail = |kind| self.error(FETCH, kind);
-        let response = self.http.http().get(url).send().await.map_err(|e| {
-            fail(ErrorKind::Transient {
-                message: format!(
-                    "downloading {url}: {}",
-                    if e.is_timeout() {
-                        "timed out"
-                    } else {
-                        "request failed"
-                    }
-                ),
-            })
-        })?;
-        let status = response.status();
-        if !status.is_success() {
-            let kind = if status.is_server_error() {
-                ErrorKind::Transient {
-                    message: format!("downloading {url}: HTTP {status}"),
-                }
-            } else {
-                ErrorKind::invalid_request(
-                    "image_unavailable",
-                    format!("downloading {url}: HTTP {status}"),
-                )
-            };
-            return Err(fail(kind));
-        }
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.split(';').next().unwrap_or(s).trim().to_owned())
-            .filter(|s| s.starts_with("image/"))
-            .unwrap_or_else(|| guess_content_type(url).to_owned());
-        let data = response
-            .bytes()
-            .await
-            .map_err(|_| {
-                fail(ErrorKind::Transient {
-                    message: format!("downloading {url}: body failed"),
-                })
-            })?
-            .to_vec();
-        let file_name = url
-            .rsplit('/')
-            .next()
-            .filter(|s| !s.is_empty())
-            .unwrap_or("image.jpg")
-            .to_owned();
-        Ok((file_name, content_type, data))
-    }
-}
-
-fn guess_content_type(url: &str) -> &'static str {
-    if url.to_ascii_lowercase().ends_with(".png") {
-        "image/png"
-    } else {
-        "image/jpeg"
     }
 }
 

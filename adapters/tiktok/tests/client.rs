@@ -6,15 +6,14 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use kho_channel::test_support::RecordingStore;
 use kho_channel::{
     Channel, DraftImage, ErrorKind, ListingDraft, ListingStatus, OrderQuery, OrderStatus,
     OrderTimeField, PriceUpdate, RateLimit, RemoteId, StatusChange, StockUpdate, TimeWindow,
-    TokenSet, TokenStore, TokenStoreError, Transport, TransportConfig, VariantDraft, WebhookEvent,
-    WebhookRequest,
+    TokenStore, Transport, TransportConfig, VariantDraft, WebhookEvent, WebhookRequest,
 };
 use kho_tiktok::api::{ACCESS_TOKEN_HEADER, is_shop_scoped};
 use kho_tiktok::{
@@ -22,7 +21,7 @@ use kho_tiktok::{
     TikTokMapping,
 };
 use reqwest::Method;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{
     body_json, body_partial_json, header, method, path, path_regex, query_param,
@@ -123,7 +122,12 @@ impl Match for Signed {
 
 /// The shop's old pair, its access token expiring `expires_in` from now.
 fn seeded(expires_in: Duration) -> Arc<RecordingStore> {
-    RecordingStore::seeded(OLD_TOKEN, OLD_REFRESH, expires_in, Some(Duration::days(300)))
+    RecordingStore::seeded(
+        OLD_TOKEN,
+        OLD_REFRESH,
+        expires_in,
+        Some(Duration::days(300)),
+    )
 }
 
 struct Servers {
@@ -1108,35 +1112,14 @@ async fn errors_and_logs_never_carry_tokens_or_secrets() {
     s.auth.verify().await;
 }
 
-/// A store whose first save fails (e.g. the database is briefly unavailable).
-struct FlakyStore {
-    inner: Arc<RecordingStore>,
-    fail_next_save: Mutex<bool>,
-}
-
-#[async_trait::async_trait]
-impl TokenStore for FlakyStore {
-    async fn load(&self, account: &str) -> Result<Option<TokenSet>, TokenStoreError> {
-        self.inner.load(account).await
-    }
-
-    async fn save(&self, account: &str, tokens: &TokenSet) -> Result<(), TokenStoreError> {
-        if std::mem::replace(&mut *self.fail_next_save.lock().unwrap(), false) {
-            return Err(TokenStoreError("database unavailable".into()));
-        }
-        self.inner.save(account, tokens).await
-    }
-}
-
 #[tokio::test]
 async fn a_pair_that_could_not_be_persisted_is_never_used_nor_refreshed_again() {
     let s = servers().await;
     // Already expired: the call cannot fall back on the current token.
     let recording = seeded(Duration::minutes(-1));
-    let store = Arc::new(FlakyStore {
-        inner: recording.clone(),
-        fail_next_save: Mutex::new(true),
-    });
+    // The first save fails (e.g. the database is briefly unavailable).
+    recording.fail_saves(1);
+    let store = recording.clone();
     refresh_mock().expect(1).mount(&s.auth).await;
     Mock::given(method("POST"))
         .and(path_regex(r"/inventory/update$"))
