@@ -5,14 +5,14 @@
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use kho_channel::test_support::RecordingStore;
 use kho_channel::{
     Channel, DraftImage, ErrorKind, ListingDraft, OrderQuery, OrderStatus, OrderTimeField,
-    PriceUpdate, RateLimit, RemoteId, StatusChange, StockUpdate, TimeWindow, TokenSet, TokenStore,
-    TokenStoreError, Transport, TransportConfig, VariantDraft, WebhookRequest,
+    PriceUpdate, RateLimit, RemoteId, StatusChange, StockUpdate, TimeWindow, Transport,
+    TransportConfig, VariantDraft, WebhookRequest,
 };
 use kho_shopee::{
     CategoryMapping, LogisticMapping, ShopeeAccountConfig, ShopeeChannel, ShopeeMapping,
