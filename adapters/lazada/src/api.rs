@@ -18,7 +18,7 @@ use crate::classify::{Shape, classify};
 use crate::sign::sign;
 
 /// What every call needs to be signed and addressed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Credentials {
     pub base_url: Url,
     pub auth_url: Url,

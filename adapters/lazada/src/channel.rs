@@ -66,7 +66,7 @@ impl Channel for LazadaChannel {
     }
 
     async fn refresh_tokens_if_due(&self) -> Result<(), ChannelError> {
-        self.tokens.refresh_due(&self.http, &self.creds).await
+        self.tokens.refresh_if_due(&self.http).await
     }
 
     fn verify_webhook(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kho_channel::kit::TokenManager;
 use kho_channel::transport::TransportError;
 use kho_channel::{
     AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenStore,
@@ -13,8 +14,9 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use crate::api::{Call, Credentials};
-use crate::auth::{Authorized, RefreshTokenStatus, TokenManager};
+use crate::auth::{Authorized, LazadaGrant};
 use crate::config::{LazadaAccountConfig, LazadaMapping};
+use crate::reauth::{ReauthWarning, RefreshTokenStatus};
 
 /// Channel label in logs and metrics.
 pub const CHANNEL: &str = "lazada";
@@ -30,11 +32,9 @@ pub struct LazadaChannel {
     pub(crate) creds: Credentials,
     pub(crate) seller_id: Option<String>,
     pub(crate) warehouse_code: Option<String>,
-    pub(crate) stock_batch: usize,
-    pub(crate) price_batch: usize,
     pub(crate) mapping: LazadaMapping,
     pub(crate) http: AccountClient,
-    pub(crate) tokens: TokenManager,
+    pub(crate) tokens: TokenManager<LazadaGrant>,
     pub(crate) capabilities: Capabilities,
 }
 
@@ -85,23 +85,24 @@ impl LazadaChannel {
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, TransportError> {
         let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
-        let refresh_ahead =
-            chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or(chrono::Duration::days(1));
         let stock_batch = config.stock_batch_size.get();
         let price_batch = config.price_batch_size.get();
+        let creds = Credentials {
+            base_url: config.base_url,
+            auth_url: config.auth_url,
+            app_key: config.app_key,
+            app_secret: config.app_secret,
+        };
+        let grant = LazadaGrant {
+            creds: creds.clone(),
+            warning: ReauthWarning::default(),
+        };
         Ok(Self {
-            tokens: TokenManager::new(config.name.clone(), store, refresh_ahead),
+            tokens: TokenManager::new(config.name.clone(), store, grant, REFRESH_AHEAD),
             name: config.name,
-            creds: Credentials {
-                base_url: config.base_url,
-                auth_url: config.auth_url,
-                app_key: config.app_key,
-                app_secret: config.app_secret,
-            },
+            creds,
             seller_id: config.seller_id,
             warehouse_code: config.warehouse_code,
-            stock_batch,
-            price_batch,
             mapping: config.mapping,
             http,
             capabilities: capabilities(stock_batch, price_batch),
@@ -115,10 +116,16 @@ impl LazadaChannel {
 
     /// Finish a seller authorisation: exchange the callback's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<Authorized, ChannelError> {
-        let authorized = self
+        let exchange = self.tokens.grant().exchange_code(&self.http, code);
+        let (tokens, (seller_id, country)) = self
             .tokens
-            .exchange_code(&self.http, &self.creds, code)
+            .install(crate::auth::TOKEN_CREATE, exchange)
             .await?;
+        let authorized = Authorized {
+            tokens,
+            seller_id,
+            country,
+        };
         if let (Some(configured), Some(got)) = (&self.seller_id, &authorized.seller_id)
             && configured != got
         {
@@ -155,7 +162,11 @@ impl LazadaChannel {
     /// logged as a warning.
     pub async fn refresh_token_status(&self) -> Result<RefreshTokenStatus, ChannelError> {
         let tokens = self.tokens.current().await?;
-        Ok(self.tokens.warn_if_reauth_due(&tokens))
+        Ok(self
+            .tokens
+            .grant()
+            .warning
+            .warn_if_reauth_due(&self.name, &tokens))
     }
 
     /// Run a seller call with a valid token; on `IllegalAccessToken` refresh once and repeat once.
@@ -164,18 +175,12 @@ impl LazadaChannel {
         T: DeserializeOwned + Send,
         F: Fn(SecretString) -> Call<'s, T> + Send + Sync,
     {
-        let tokens = self.tokens.usable(&self.http, &self.creds).await?;
-        match self.http.execute(&make(tokens.access_token.clone())).await {
-            Err(e) if matches!(e.kind, ErrorKind::AuthExpired { .. }) => {
-                tracing::info!(account = %self.name, endpoint = %e.endpoint, "access token rejected; refreshing");
-                let fresh = self
-                    .tokens
-                    .refresh(&self.http, &self.creds, &tokens)
-                    .await?;
-                self.http.execute(&make(fresh.access_token)).await
-            }
-            other => other,
-        }
+        self.tokens
+            .call(&self.http, |token| {
+                let call = make(token);
+                async move { self.http.execute(&call).await }
+            })
+            .await
     }
 
     pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {

@@ -13,8 +13,7 @@
 //!   absolute, so reporting a SKU that in fact succeeded as failed only costs a harmless repeat.
 //! * Payloads are XML, the only form documented for the sellable APIs (§7.2).
 
-use std::collections::HashSet;
-
+use kho_channel::kit::{BatchRun, CallResults};
 use kho_channel::{
     BatchOutcome, ChannelError, ErrorKind, PriceUpdate, RemoteId, StatusChange, StockUpdate,
 };
@@ -61,37 +60,6 @@ pub(crate) fn numeric_id(kind: &str, id: &str) -> Result<String, ErrorKind> {
     }
 }
 
-/// Pack indices into calls of at most `max`, in order, never the same key twice in one call.
-pub(crate) fn chunk_across<K: Eq + std::hash::Hash>(keys: &[K], max: usize) -> Vec<Vec<usize>> {
-    let max = max.max(1);
-    let mut chunks = Vec::new();
-    let mut current: Vec<usize> = Vec::new();
-    let mut seen: HashSet<&K> = HashSet::new();
-    for (i, key) in keys.iter().enumerate() {
-        if current.len() >= max || seen.contains(key) {
-            chunks.push(std::mem::take(&mut current));
-            seen.clear();
-        }
-        seen.insert(key);
-        current.push(i);
-    }
-    if !current.is_empty() {
-        chunks.push(current);
-    }
-    chunks
-}
-
-/// After a whole-call error, later calls are pointless for these classes (and would only burn quota or
-/// refresh attempts).
-fn stops_batch(kind: &ErrorKind) -> bool {
-    matches!(
-        kind,
-        ErrorKind::AuthExpired { .. }
-            | ErrorKind::ReauthRequired { .. }
-            | ErrorKind::RateLimited { .. }
-    )
-}
-
 /// Which write.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Write {
@@ -133,11 +101,11 @@ impl LazadaChannel {
         ids: &[&RemoteId],
         values: &[i64],
     ) -> BatchOutcome<RemoteId> {
-        let (endpoint, batch) = match write {
-            Write::Stock => (SELLABLE_UPDATE, self.stock_batch),
-            Write::Price => (PRICE_QUANTITY_UPDATE, self.price_batch),
+        let (endpoint, scope) = match write {
+            Write::Stock => (SELLABLE_UPDATE, self.capabilities.stock_batch),
+            Write::Price => (PRICE_QUANTITY_UPDATE, self.capabilities.price_batch),
         };
-        let mut results: Vec<Option<Result<(), ChannelError>>> = vec![None; ids.len()];
+        let mut run = BatchRun::new(ids.len());
         let mut lines = Vec::with_capacity(ids.len());
         for (index, id) in ids.iter().enumerate() {
             let parsed = numeric_id("item", &id.item_id).and_then(|item_id| {
@@ -156,52 +124,25 @@ impl LazadaChannel {
                     sku_id,
                     value: values[index],
                 }),
-                Err(kind) => results[index] = Some(Err(self.error(endpoint, kind))),
+                Err(kind) => run.set(index, Err(self.error(endpoint, kind))),
             }
         }
-        let keys: Vec<&str> = lines.iter().map(|l| l.sku_id.as_str()).collect();
-        let mut stop: Option<ChannelError> = None;
-        for chunk in chunk_across(&keys, batch) {
-            let chunk: Vec<&Line> = chunk.iter().map(|&i| &lines[i]).collect();
-            if let Some(err) = &stop {
-                for l in &chunk {
-                    results[l.index] = Some(Err(err.clone()));
-                }
-                continue;
-            }
-            match self.write_chunk(write, endpoint, &chunk).await {
-                Ok(per_line) => {
-                    for (index, r) in per_line {
-                        results[index] = Some(r);
-                    }
-                }
-                Err(err) => {
-                    for l in &chunk {
-                        results[l.index] = Some(Err(err.clone()));
-                    }
-                    if stops_batch(&err.kind) {
-                        stop = Some(err);
-                    }
-                }
-            }
+        let keys: Vec<RemoteId> = lines
+            .iter()
+            .map(|l| RemoteId::variant(l.item_id.clone(), l.sku_id.clone()))
+            .collect();
+        for chunk in scope.chunks(&keys) {
+            let chunk: Vec<&Line> = chunk.indices.iter().map(|&i| &lines[i]).collect();
+            let indices: Vec<usize> = chunk.iter().map(|l| l.index).collect();
+            run.send(&indices, self.write_chunk(write, endpoint, &chunk))
+                .await;
         }
-        let mut outcome = BatchOutcome::default();
-        for (i, r) in results.into_iter().enumerate() {
-            let key = ids[i].clone();
-            match r {
-                Some(Ok(())) => outcome.push_ok(key),
-                Some(Err(e)) => outcome.push_err(key, e),
-                // Every index is either refused or in exactly one chunk; kept total rather than panicking.
-                None => outcome.push_err(
-                    key,
-                    self.error(
-                        endpoint,
-                        ErrorKind::invalid_request("not_sent", "update was not sent"),
-                    ),
-                ),
-            }
-        }
-        outcome
+        run.finish(ids.iter().map(|id| (*id).clone()), || {
+            self.error(
+                endpoint,
+                ErrorKind::invalid_request("not_sent", "update was not sent"),
+            )
+        })
     }
 
     fn payload(&self, write: Write, chunk: &[&Line]) -> String {
@@ -237,7 +178,7 @@ impl LazadaChannel {
         write: Write,
         endpoint: &'static str,
         chunk: &[&Line],
-    ) -> Result<Vec<(usize, Result<(), ChannelError>)>, ChannelError> {
+    ) -> Result<CallResults, ChannelError> {
         let payload = self.payload(write, chunk);
         let reply: BatchReply = self
             .seller_call(|token| {
@@ -308,29 +249,25 @@ impl LazadaChannel {
         &self,
         changes: &[StatusChange],
     ) -> Result<BatchOutcome<String>, ChannelError> {
-        let mut outcome = BatchOutcome::default();
-        let mut stop: Option<ChannelError> = None;
-        for change in changes {
-            if let Some(err) = &stop {
-                outcome.push_err(change.item_id.clone(), err.clone());
-                continue;
-            }
-            let result = if change.active {
-                self.activate(&change.item_id).await
-            } else {
-                self.deactivate(&change.item_id).await
-            };
-            match result {
-                Ok(()) => outcome.push_ok(change.item_id.clone()),
-                Err(err) => {
-                    if stops_batch(&err.kind) {
-                        stop = Some(err.clone());
-                    }
-                    outcome.push_err(change.item_id.clone(), err);
+        // One product per call (`max_status_items` is 1).
+        let mut run = BatchRun::new(changes.len());
+        for (i, change) in changes.iter().enumerate() {
+            let call = async move {
+                if change.active {
+                    self.activate(&change.item_id).await?;
+                } else {
+                    self.deactivate(&change.item_id).await?;
                 }
-            }
+                Ok(vec![(i, Ok(()))])
+            };
+            run.send(&[i], call).await;
         }
-        Ok(outcome)
+        Ok(run.finish(changes.iter().map(|c| c.item_id.clone()), || {
+            self.error(
+                PRODUCT_DEACTIVATE,
+                ErrorKind::invalid_request("not_sent", "change was not sent"),
+            )
+        }))
     }
 
     /// `/product/deactivate` takes the product in `apiRequestBody`; without `Skus` the whole product goes
@@ -416,14 +353,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chunks_pack_across_items_and_split_on_repeats() {
-        let keys: Vec<String> = (0..120).map(|i| i.to_string()).collect();
-        let sizes: Vec<usize> = chunk_across(&keys, 50).iter().map(Vec::len).collect();
-        assert_eq!(sizes, vec![50, 50, 20]);
-        let keys = ["1", "2", "1", "3"];
-        assert_eq!(chunk_across(&keys, 50), vec![vec![0, 1], vec![2, 3]]);
-        assert!(chunk_across::<&str>(&[], 50).is_empty());
-        assert_eq!(chunk_across(&["a", "b"], 0), vec![vec![0], vec![1]]);
+    fn writes_pack_skus_of_any_products_at_the_configured_batch_size() {
+        let caps = crate::capabilities(50, 20);
+        let ids: Vec<RemoteId> = (0..120)
+            .map(|i| RemoteId::variant((i / 3).to_string(), i.to_string()))
+            .collect();
+        let sizes = |scope: kho_channel::BatchScope| -> Vec<usize> {
+            scope.chunks(&ids).iter().map(|c| c.indices.len()).collect()
+        };
+        assert_eq!(sizes(caps.stock_batch), vec![50, 50, 20]);
+        assert_eq!(sizes(caps.price_batch), vec![20; 6]);
+        let repeat = [
+            RemoteId::variant("1", "1"),
+            RemoteId::variant("1", "2"),
+            RemoteId::variant("1", "1"),
+        ];
+        assert_eq!(caps.stock_batch.calls_for(&repeat), 2);
     }
 
     #[test]

@@ -16,14 +16,13 @@ use kho_channel::test_support::RecordingStore;
 use kho_channel::{
     BatchScope, Channel, DraftImage, ErrorKind, ListingDraft, ListingStatus, OrderQuery,
     OrderStatus, OrderTimeField, PriceUpdate, RateLimit, RemoteId, StatusChange, StockUpdate,
-    TimeWindow, TokenSet, TokenStore, TokenStoreError, Transport, TransportConfig, VariantDraft,
-    WebhookEvent, WebhookRequest,
+    TimeWindow, TokenStore, Transport, TransportConfig, VariantDraft, WebhookEvent, WebhookRequest,
 };
 use kho_lazada::{
     BatchSize, CategoryMapping, LazadaAccountConfig, LazadaChannel, LazadaMapping,
     RefreshTokenStatus,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
