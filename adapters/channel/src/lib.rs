@@ -47,3 +47,6 @@ pub use webhook::{WebhookEvent, WebhookRequest};
 
 /// Re-exported so adapters and the core use the same version.
 pub use secrecy;
+
+/// Re-exported for [`kit_channel!`].
+pub use async_trait;

@@ -1,8 +1,10 @@
 //! The adapter kit: the machinery every marketplace adapter needs and none should write again — the token
 //! manager with its refresh-once-and-repeat wrapper ([`tokens`]), the batch chunker and per-item
-//! stop/continue logic ([`chunks`]), and image download for publishing ([`image`]). An adapter supplies only
+//! stop/continue logic ([`chunks`]), image download for publishing ([`image`]) and the [`crate::Channel`]
+//! implementation itself ([`crate::kit_channel!`]). An adapter supplies only
 //! what is its marketplace's: the token request and response mapping, the payloads, the classification.
 
+pub mod channel;
 pub mod chunks;
 pub mod image;
 pub mod tokens;
