@@ -13,10 +13,8 @@
 //!   absolute, so reporting a SKU that in fact succeeded as failed only costs a harmless repeat.
 //! * Payloads are XML, the only form documented for the sellable APIs (§7.2).
 
-use kho_channel::kit::{BatchRun, CallResults};
-use kho_channel::{
-    BatchOutcome, ChannelError, ErrorKind, PriceUpdate, RemoteId, StatusChange, StockUpdate,
-};
+use kho_channel::kit::{BatchRun, CallResults, WriteKind, Writes};
+use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
 use reqwest::Method;
 use serde_json::json;
 
@@ -60,13 +58,6 @@ pub(crate) fn numeric_id(kind: &str, id: &str) -> Result<String, ErrorKind> {
     }
 }
 
-/// Which write.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Write {
-    Stock,
-    Price,
-}
-
 /// One SKU ready for a payload.
 struct Line {
     index: usize,
@@ -76,35 +67,18 @@ struct Line {
 }
 
 impl LazadaChannel {
-    pub(crate) async fn write_stock(
-        &self,
-        updates: &[StockUpdate],
-    ) -> Result<BatchOutcome<RemoteId>, ChannelError> {
-        let ids: Vec<&RemoteId> = updates.iter().map(|u| &u.id).collect();
-        // Sellable stock cannot go below zero (error 212); an oversold SKU simply has nothing to sell.
-        let values: Vec<i64> = updates.iter().map(|u| u.stock.max(0)).collect();
-        Ok(self.write_skus(Write::Stock, &ids, &values).await)
-    }
-
-    pub(crate) async fn write_price(
-        &self,
-        updates: &[PriceUpdate],
-    ) -> Result<BatchOutcome<RemoteId>, ChannelError> {
-        let ids: Vec<&RemoteId> = updates.iter().map(|u| &u.id).collect();
-        let values: Vec<i64> = updates.iter().map(|u| u.price_vnd).collect();
-        Ok(self.write_skus(Write::Price, &ids, &values).await)
-    }
-
-    async fn write_skus(
-        &self,
-        write: Write,
-        ids: &[&RemoteId],
-        values: &[i64],
-    ) -> BatchOutcome<RemoteId> {
-        let (endpoint, scope) = match write {
-            Write::Stock => (SELLABLE_UPDATE, self.capabilities.stock_batch),
-            Write::Price => (PRICE_QUANTITY_UPDATE, self.capabilities.price_batch),
+    /// Stock or prices: SKUs of any products packed in input order, at the configured batch size.
+    pub(crate) async fn write_batch(&self, mut writes: Writes<'_>) -> BatchOutcome<RemoteId> {
+        let (endpoint, write) = match writes.kind {
+            WriteKind::Stock => {
+                // Sellable stock cannot go below zero (error 212); an oversold SKU simply has nothing to sell.
+                writes.values.iter_mut().for_each(|v| *v = (*v).max(0));
+                (SELLABLE_UPDATE, WriteKind::Stock)
+            }
+            WriteKind::Price => (PRICE_QUANTITY_UPDATE, WriteKind::Price),
         };
+        let scope = writes.scope(&self.capabilities);
+        let (ids, values) = (&writes.ids, &writes.values);
         let mut run = BatchRun::new(ids.len());
         let mut lines = Vec::with_capacity(ids.len());
         for (index, id) in ids.iter().enumerate() {
@@ -137,15 +111,10 @@ impl LazadaChannel {
             run.send(&indices, self.write_chunk(write, endpoint, &chunk))
                 .await;
         }
-        run.finish(ids.iter().map(|id| (*id).clone()), || {
-            self.error(
-                endpoint,
-                ErrorKind::invalid_request("not_sent", "update was not sent"),
-            )
-        })
+        writes.finish(run, &self.http, endpoint)
     }
 
-    fn payload(&self, write: Write, chunk: &[&Line]) -> String {
+    fn payload(&self, write: WriteKind, chunk: &[&Line]) -> String {
         let mut xml = String::from("<Request><Product><Skus>");
         for l in chunk {
             xml.push_str("<Sku><ItemId>");
@@ -154,17 +123,17 @@ impl LazadaChannel {
             xml.push_str(&l.sku_id);
             xml.push_str("</SkuId>");
             match (write, &self.warehouse_code) {
-                (Write::Stock, None) => {
+                (WriteKind::Stock, None) => {
                     xml.push_str(&format!("<SellableQuantity>{}</SellableQuantity>", l.value));
                 }
-                (Write::Stock, Some(code)) => {
+                (WriteKind::Stock, Some(code)) => {
                     xml.push_str(&format!(
                         "<MultiWarehouseInventories><MultiWarehouseInventory><WarehouseCode>{}</WarehouseCode><SellableQuantity>{}</SellableQuantity></MultiWarehouseInventory></MultiWarehouseInventories>",
                         xml_escape(code),
                         l.value
                     ));
                 }
-                (Write::Price, _) => xml.push_str(&format!("<Price>{}</Price>", l.value)),
+                (WriteKind::Price, _) => xml.push_str(&format!("<Price>{}</Price>", l.value)),
             }
             xml.push_str("</Sku>");
         }
@@ -175,7 +144,7 @@ impl LazadaChannel {
     /// One call; returns a result per line of the chunk.
     async fn write_chunk(
         &self,
-        write: Write,
+        write: WriteKind,
         endpoint: &'static str,
         chunk: &[&Line],
     ) -> Result<CallResults, ChannelError> {

@@ -7,10 +7,8 @@
 
 use std::collections::HashMap;
 
-use kho_channel::kit::{BatchRun, CallResults};
-use kho_channel::{
-    BatchOutcome, ChannelError, ErrorKind, PriceUpdate, RemoteId, StatusChange, StockUpdate,
-};
+use kho_channel::kit::{BatchRun, CallResults, Chunk, WriteKind, Writes};
+use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
 use reqwest::Method;
 use serde_json::json;
 
@@ -60,74 +58,33 @@ pub fn failure_kind(reason: &str) -> ErrorKind {
     }
 }
 
-/// Which write.
-#[derive(Clone, Copy)]
-enum Write {
-    Stock,
-    Price,
-}
-
 impl ShopeeChannel {
-    pub(crate) async fn write_stock(
-        &self,
-        updates: &[StockUpdate],
-    ) -> Result<BatchOutcome<RemoteId>, ChannelError> {
-        let ids: Vec<&RemoteId> = updates.iter().map(|u| &u.id).collect();
-        let values: Vec<i64> = updates.iter().map(|u| u.stock).collect();
-        Ok(self.write_models(Write::Stock, &ids, &values).await)
-    }
-
-    pub(crate) async fn write_price(
-        &self,
-        updates: &[PriceUpdate],
-    ) -> Result<BatchOutcome<RemoteId>, ChannelError> {
-        let ids: Vec<&RemoteId> = updates.iter().map(|u| &u.id).collect();
-        let values: Vec<i64> = updates.iter().map(|u| u.price_vnd).collect();
-        Ok(self.write_models(Write::Price, &ids, &values).await)
-    }
-
-    async fn write_models(
-        &self,
-        write: Write,
-        ids: &[&RemoteId],
-        values: &[i64],
-    ) -> BatchOutcome<RemoteId> {
-        let endpoint = match write {
-            Write::Stock => UPDATE_STOCK,
-            Write::Price => UPDATE_PRICE,
+    /// Stock or prices: all changed models of an item per call, at most 50.
+    pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
+        let endpoint = match writes.kind {
+            WriteKind::Stock => UPDATE_STOCK,
+            WriteKind::Price => UPDATE_PRICE,
         };
-        let scope = match write {
-            Write::Stock => self.capabilities.stock_batch,
-            Write::Price => self.capabilities.price_batch,
-        };
-        let mut run = BatchRun::new(ids.len());
-        for chunk in scope.chunks(ids) {
-            let item = chunk.item_id.as_deref().unwrap_or_default();
-            let call = self.write_chunk(write, endpoint, item, &chunk.indices, ids, values);
-            run.send(&chunk.indices, call).await;
-        }
-        run.finish(ids.iter().map(|id| (*id).clone()), || {
-            self.error(
-                endpoint,
-                ErrorKind::invalid_request("not_sent", "update was not sent"),
-            )
-        })
+        writes
+            .send(&self.capabilities, &self.http, endpoint, |chunk| {
+                self.write_chunk(&writes, endpoint, chunk)
+            })
+            .await
     }
 
     /// One call; returns a result per index of the chunk.
     async fn write_chunk(
         &self,
-        write: Write,
+        writes: &Writes<'_>,
         endpoint: &'static str,
-        item: &str,
-        indices: &[usize],
-        ids: &[&RemoteId],
-        values: &[i64],
+        chunk: Chunk,
     ) -> Result<CallResults, ChannelError> {
+        let (ids, values) = (&writes.ids, &writes.values);
+        let item = chunk.item_id.as_deref().unwrap_or_default();
         let item = item_id(item).map_err(|k| self.error(endpoint, k))?;
-        let mut models = Vec::with_capacity(indices.len());
+        let mut models = Vec::with_capacity(chunk.indices.len());
         let mut out = Vec::new();
-        for &i in indices {
+        for &i in &chunk.indices {
             match model_id(ids[i]) {
                 Ok(m) => models.push((i, m)),
                 Err(k) => out.push((i, Err(self.error(endpoint, k)))),
@@ -136,8 +93,8 @@ impl ShopeeChannel {
         if models.is_empty() {
             return Ok(out);
         }
-        let body = match write {
-            Write::Stock => json!({
+        let body = match writes.kind {
+            WriteKind::Stock => json!({
                 "item_id": item,
                 "stock_list": models.iter().map(|&(i, m)| StockListEntry {
                     model_id: m,
@@ -147,7 +104,7 @@ impl ShopeeChannel {
                     }],
                 }).collect::<Vec<_>>(),
             }),
-            Write::Price => json!({
+            WriteKind::Price => json!({
                 "item_id": item,
                 "price_list": models.iter().map(|&(i, m)| PriceListEntry {
                     model_id: m,

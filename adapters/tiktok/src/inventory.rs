@@ -8,10 +8,8 @@
 
 use std::collections::HashMap;
 
-use kho_channel::kit::{BatchRun, CallResults};
-use kho_channel::{
-    BatchOutcome, ChannelError, ErrorKind, PriceUpdate, RemoteId, StatusChange, StockUpdate,
-};
+use kho_channel::kit::{BatchRun, CallResults, Chunk, WriteKind, Writes};
+use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
 use reqwest::Method;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -50,69 +48,30 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-#[derive(Clone, Copy)]
-enum Write {
-    Stock,
-    Price,
-}
-
 impl TikTokChannel {
-    pub(crate) async fn write_stock(
-        &self,
-        updates: &[StockUpdate],
-    ) -> Result<BatchOutcome<RemoteId>, ChannelError> {
-        let ids: Vec<&RemoteId> = updates.iter().map(|u| &u.id).collect();
-        let values: Vec<i64> = updates.iter().map(|u| u.stock).collect();
-        Ok(self.write_skus(Write::Stock, &ids, &values).await)
-    }
-
-    pub(crate) async fn write_price(
-        &self,
-        updates: &[PriceUpdate],
-    ) -> Result<BatchOutcome<RemoteId>, ChannelError> {
-        let ids: Vec<&RemoteId> = updates.iter().map(|u| &u.id).collect();
-        let values: Vec<i64> = updates.iter().map(|u| u.price_vnd).collect();
-        Ok(self.write_skus(Write::Price, &ids, &values).await)
-    }
-
-    async fn write_skus(
-        &self,
-        write: Write,
-        ids: &[&RemoteId],
-        values: &[i64],
-    ) -> BatchOutcome<RemoteId> {
-        let endpoint = match write {
-            Write::Stock => UPDATE_INVENTORY,
-            Write::Price => UPDATE_PRICE,
+    /// Stock or prices: one product per call, with all its changed SKUs.
+    pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
+        let endpoint = match writes.kind {
+            WriteKind::Stock => UPDATE_INVENTORY,
+            WriteKind::Price => UPDATE_PRICE,
         };
-        let scope = match write {
-            Write::Stock => self.capabilities.stock_batch,
-            Write::Price => self.capabilities.price_batch,
-        };
-        let mut run = BatchRun::new(ids.len());
-        for chunk in scope.chunks(ids) {
-            let product = chunk.item_id.as_deref().unwrap_or_default();
-            let call = self.write_chunk(write, endpoint, product, &chunk.indices, ids, values);
-            run.send(&chunk.indices, call).await;
-        }
-        run.finish(ids.iter().map(|id| (*id).clone()), || {
-            self.error(
-                endpoint,
-                ErrorKind::invalid_request("not_sent", "update was not sent"),
-            )
-        })
+        writes
+            .send(&self.capabilities, &self.http, endpoint, |chunk| {
+                self.write_chunk(&writes, endpoint, chunk)
+            })
+            .await
     }
 
     /// One call for one product; returns a result per index of the chunk.
     async fn write_chunk(
         &self,
-        write: Write,
+        writes: &Writes<'_>,
         endpoint: &'static str,
-        product_id: &str,
-        indices: &[usize],
-        ids: &[&RemoteId],
-        values: &[i64],
+        chunk: Chunk,
     ) -> Result<CallResults, ChannelError> {
+        let (write, ids, values) = (writes.kind, &writes.ids, &writes.values);
+        let product_id = chunk.item_id.as_deref().unwrap_or_default();
+        let indices = &chunk.indices;
         let mut out = Vec::new();
         if !valid_id(&product_id) {
             let kind =
@@ -131,11 +90,11 @@ impl TikTokChannel {
                     "a TikTok listing is addressed by its SKU id".to_owned(),
                 )),
                 (Some(v), _) if !valid_id(v) => Some(("bad_remote_id", format!("SKU id {v:?}"))),
-                (Some(_), Write::Stock) if values[i] < 0 => Some((
+                (Some(_), WriteKind::Stock) if values[i] < 0 => Some((
                     "stock_out_of_range",
                     format!("stock {} is negative", values[i]),
                 )),
-                (Some(_), Write::Price) if values[i] < 1 => Some((
+                (Some(_), WriteKind::Price) if values[i] < 1 => Some((
                     "price_out_of_range",
                     format!("price {} VND is below 1 VND", values[i]),
                 )),
@@ -155,12 +114,12 @@ impl TikTokChannel {
             return Ok(out);
         }
         let path = match write {
-            Write::Stock => format!("/product/202309/products/{}/inventory/update", product_id),
-            Write::Price => format!("/product/202309/products/{}/prices/update", product_id),
+            WriteKind::Stock => format!("/product/202309/products/{}/inventory/update", product_id),
+            WriteKind::Price => format!("/product/202309/products/{}/prices/update", product_id),
         };
         let request = Request::new(Method::POST, endpoint).path(path);
         let request = match write {
-            Write::Stock => request.json(&InventoryUpdate {
+            WriteKind::Stock => request.json(&InventoryUpdate {
                 skus: skus
                     .iter()
                     .map(|&(i, id)| InventorySku {
@@ -172,7 +131,7 @@ impl TikTokChannel {
                     })
                     .collect(),
             }),
-            Write::Price => request.json(&PriceUpdateBody {
+            WriteKind::Price => request.json(&PriceUpdateBody {
                 skus: skus
                     .iter()
                     .map(|&(i, id)| PriceSku {

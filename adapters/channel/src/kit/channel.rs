@@ -5,7 +5,7 @@
 ///
 /// The type must have the fields `name: String`, `capabilities: Capabilities`, `http: AccountClient` and
 /// `tokens: TokenManager<_>`, and these inherent methods (the adapter's modules provide them):
-/// `listings_page`, `write_stock`, `write_price`, `write_status`, `publish_listing`, `orders_page`,
+/// `listings_page`, `write_batch(Writes) -> BatchOutcome<RemoteId>`, `write_status`, `publish_listing`, `orders_page`,
 /// `order_details` (same arguments and results as the [`crate::Channel`] methods they serve), and for
 /// pushes `verify_push_request(&WebhookRequest)`, `parse_push_body(&[u8])` and
 /// `push_notification_id(&[u8]) -> Option<String>`.
@@ -33,14 +33,14 @@ macro_rules! kit_channel {
                 &self,
                 updates: &[$crate::StockUpdate],
             ) -> Result<$crate::BatchOutcome<$crate::RemoteId>, $crate::ChannelError> {
-                self.write_stock(updates).await
+                Ok(self.write_batch($crate::kit::Writes::stock(updates)).await)
             }
 
             async fn update_price(
                 &self,
                 updates: &[$crate::PriceUpdate],
             ) -> Result<$crate::BatchOutcome<$crate::RemoteId>, $crate::ChannelError> {
-                self.write_price(updates).await
+                Ok(self.write_batch($crate::kit::Writes::price(updates)).await)
             }
 
             async fn set_status(
