@@ -6,7 +6,8 @@
 //! `SellerSku` to its `SkuId`. Category, attributes, brand and package dimensions come from the account's
 //! [`crate::config::LazadaMapping`].
 
-use kho_channel::kit::ImageLimits;
+use kho_channel::kit::draft::refuse;
+use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
@@ -22,13 +23,16 @@ pub const IMAGE_MIGRATE: &str = "/image/migrate";
 pub const IMAGE_UPLOAD: &str = "/image/upload";
 
 /// At most 8 images per `Image` list (§6.3).
-const MAX_IMAGES: usize = 8;
+const DRAFT_RULES: DraftRules = DraftRules {
+    marketplace: "Lazada",
+    max_images: 8,
+    max_variants: None,
+};
 /// The documented upload cap (3 145 728 B in the newer error text; the older docs say 1 MB).
 const IMAGE_LIMITS: ImageLimits = ImageLimits {
     max_bytes: 3_145_728,
     endpoint: IMAGE_UPLOAD,
 };
-const PUBLISH: &str = "publish";
 
 /// Already on Lazada's CDN: no migration needed.
 fn is_lazada_hosted(url: &str) -> bool {
@@ -109,36 +113,8 @@ impl LazadaChannel {
 
     /// Check the draft against Lazada's limits and the account's mapping; returns the category mapping.
     fn validate_draft(&self, draft: &ListingDraft) -> Result<&CategoryMapping, ChannelError> {
-        let invalid =
-            |code: &str, msg: String| self.error(PUBLISH, ErrorKind::invalid_request(code, msg));
-        let category = self
-            .mapping
-            .categories
-            .get(&draft.category)
-            .ok_or_else(|| {
-                invalid(
-                    "unmapped_category",
-                    format!(
-                        "category {:?} has no Lazada mapping for this account",
-                        draft.category
-                    ),
-                )
-            })?;
-        if draft.variants.is_empty() {
-            return Err(invalid(
-                "no_variants",
-                "a listing needs at least one variant".into(),
-            ));
-        }
-        if draft.images.is_empty() || draft.images.len() > MAX_IMAGES {
-            return Err(invalid(
-                "image_count",
-                format!(
-                    "{} images; Lazada takes 1 to {MAX_IMAGES}",
-                    draft.images.len()
-                ),
-            ));
-        }
+        let category = DRAFT_RULES.check(&self.http, draft, &self.mapping.categories)?;
+        let invalid = |code: &str, msg: String| refuse(&self.http, code, msg);
         if draft.variants.len() > 1 && category.variation_attribute.is_none() {
             return Err(invalid(
                 "no_variation_attribute",

@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 
-use kho_channel::kit::{ImageFile, ImageLimits};
+use kho_channel::kit::draft::refuse;
+use kho_channel::kit::{DraftRules, ImageFile, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -21,60 +22,24 @@ pub const ADD_ITEM: &str = "/api/v2/product/add_item";
 pub const INIT_TIER_VARIATION: &str = "/api/v2/product/init_tier_variation";
 pub const ADD_MODEL: &str = "/api/v2/product/add_model";
 
-const MAX_IMAGES: usize = 9;
-const MAX_MODELS: usize = 50;
-const MAX_TIER_OPTIONS: usize = 20;
+/// One tier of options: a tier holds at most 20 options (and `add_model` at most 50 models).
+const DRAFT_RULES: DraftRules = DraftRules {
+    marketplace: "Shopee",
+    max_images: 9,
+    max_variants: Some(20),
+};
 const IMAGE_LIMITS: ImageLimits = ImageLimits {
     max_bytes: 10 * 1024 * 1024,
     endpoint: UPLOAD_IMAGE,
 };
-const PUBLISH: &str = "publish";
 
 impl ShopeeChannel {
     pub(crate) async fn publish_listing(
         &self,
         draft: &ListingDraft,
     ) -> Result<PublishedListing, ChannelError> {
-        let invalid =
-            |code: &str, msg: String| self.error(PUBLISH, ErrorKind::invalid_request(code, msg));
-        let category = self
-            .mapping
-            .categories
-            .get(&draft.category)
-            .ok_or_else(|| {
-                invalid(
-                    "unmapped_category",
-                    format!(
-                        "category {:?} has no Shopee mapping for this account",
-                        draft.category
-                    ),
-                )
-            })?;
-        if draft.variants.is_empty() {
-            return Err(invalid(
-                "no_variants",
-                "a listing needs at least one variant".into(),
-            ));
-        }
-        // One tier of options; a tier holds at most 20 options (and add_model at most 50 models).
-        if draft.variants.len() > MAX_TIER_OPTIONS.min(MAX_MODELS) {
-            return Err(invalid(
-                "too_many_variants",
-                format!(
-                    "{} variants; one Shopee tier holds at most {MAX_TIER_OPTIONS}",
-                    draft.variants.len()
-                ),
-            ));
-        }
-        if draft.images.is_empty() || draft.images.len() > MAX_IMAGES {
-            return Err(invalid(
-                "image_count",
-                format!(
-                    "{} images; Shopee needs 1 to {MAX_IMAGES}",
-                    draft.images.len()
-                ),
-            ));
-        }
+        let category = DRAFT_RULES.check(&self.http, draft, &self.mapping.categories)?;
+        let invalid = |code: &str, msg: String| refuse(&self.http, code, msg);
         if self.mapping.logistics.is_empty() {
             return Err(invalid(
                 "no_logistics",

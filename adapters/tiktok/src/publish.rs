@@ -9,7 +9,8 @@
 
 use std::collections::HashMap;
 
-use kho_channel::kit::{ImageFile, ImageLimits};
+use kho_channel::kit::draft::refuse;
+use kho_channel::kit::{DraftRules, ImageFile, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
 use serde::Serialize;
@@ -22,15 +23,17 @@ use crate::wire::{CreateProductData, Money, UploadImageData, Warehouse};
 pub const UPLOAD_IMAGE: &str = "/product/202309/images/upload";
 pub const CREATE_PRODUCT: &str = "/product/202309/products";
 
-const MAX_IMAGES: usize = 9;
-/// 12052050 above this.
-const MAX_SKUS: usize = 100;
+/// Up to 9 images; more than 100 SKUs is refused with 12052050.
+const DRAFT_RULES: DraftRules = DraftRules {
+    marketplace: "TikTok",
+    max_images: 9,
+    max_variants: Some(100),
+};
 /// JPG/JPEG/PNG up to 5 MB (§6.5).
 const IMAGE_LIMITS: ImageLimits = ImageLimits {
     max_bytes: 5 * 1024 * 1024,
     endpoint: UPLOAD_IMAGE,
 };
-const PUBLISH: &str = "publish";
 
 #[derive(Serialize)]
 struct CreateProduct<'a> {
@@ -160,39 +163,8 @@ impl TikTokChannel {
         &self,
         draft: &ListingDraft,
     ) -> Result<PublishedListing, ChannelError> {
-        let invalid =
-            |code: &str, msg: String| self.error(PUBLISH, ErrorKind::invalid_request(code, msg));
-        let category = self
-            .mapping
-            .categories
-            .get(&draft.category)
-            .ok_or_else(|| {
-                invalid(
-                    "unmapped_category",
-                    format!(
-                        "category {:?} has no TikTok mapping for this account",
-                        draft.category
-                    ),
-                )
-            })?;
-        if draft.variants.is_empty() || draft.variants.len() > MAX_SKUS {
-            return Err(invalid(
-                "variant_count",
-                format!(
-                    "{} variants; TikTok needs 1 to {MAX_SKUS}",
-                    draft.variants.len()
-                ),
-            ));
-        }
-        if draft.images.is_empty() || draft.images.len() > MAX_IMAGES {
-            return Err(invalid(
-                "image_count",
-                format!(
-                    "{} images; TikTok needs 1 to {MAX_IMAGES}",
-                    draft.images.len()
-                ),
-            ));
-        }
+        let category = DRAFT_RULES.check(&self.http, draft, &self.mapping.categories)?;
+        let invalid = |code: &str, msg: String| refuse(&self.http, code, msg);
         if let Some(v) = draft
             .variants
             .iter()

@@ -6,11 +6,13 @@
 
 pub mod channel;
 pub mod chunks;
+pub mod draft;
 pub mod image;
 pub mod tokens;
 pub mod writes;
 
 pub use chunks::{BatchRun, CallResults, Chunk, stops_batch};
+pub use draft::DraftRules;
 pub use image::{ImageFile, ImageLimits};
 pub use tokens::{TokenGrant, TokenManager};
 pub use writes::{WriteKind, Writes};
