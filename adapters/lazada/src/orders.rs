@@ -13,6 +13,7 @@
 //! sold, so their stock comes back exactly as for a cancelled order.
 
 use chrono::{DateTime, FixedOffset, Utc};
+use kho_channel::kit::orders::details_in_batches;
 use kho_channel::{
     ChannelError, ErrorKind, OrderLine, OrderQuery, OrderRef, OrderStatus, OrderTimeField, Page,
     PageToken, RemoteId, RemoteOrder,
@@ -301,25 +302,10 @@ impl LazadaChannel {
             .iter()
             .filter_map(|id| numeric_id("order", id).ok())
             .collect();
-        let mut orders = Vec::with_capacity(valid.len());
-        for chunk in valid.chunks(MAX_ORDER_IDS) {
-            match self.items_call(chunk).await {
-                Ok(found) => orders.extend(found),
-                // One unknown order may fail the whole call: fall back to one at a time, skipping the unknown.
-                Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) && chunk.len() > 1 => {
-                    for id in chunk {
-                        match self.items_call(std::slice::from_ref(id)).await {
-                            Ok(found) => orders.extend(found),
-                            Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                }
-                Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(orders)
+        details_in_batches(&valid, MAX_ORDER_IDS, |chunk| async move {
+            self.items_call(&chunk).await
+        })
+        .await
     }
 
     async fn items_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {

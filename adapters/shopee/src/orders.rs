@@ -3,6 +3,7 @@
 //! otherwise). Order lines carry `model_quantity_purchased` units each.
 
 use chrono::DateTime;
+use kho_channel::kit::orders::details_in_batches;
 use kho_channel::{
     ChannelError, ErrorKind, OrderLine, OrderQuery, OrderRef, OrderStatus, OrderTimeField, Page,
     PageToken, RemoteId, RemoteOrder,
@@ -150,25 +151,10 @@ impl ShopeeChannel {
         &self,
         ids: &[String],
     ) -> Result<Vec<RemoteOrder>, ChannelError> {
-        let mut orders = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(MAX_DETAILS) {
-            match self.detail_call(chunk).await {
-                Ok(found) => orders.extend(found),
-                // One unknown order may fail the whole call: fall back to one at a time, skipping the unknown.
-                Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) && chunk.len() > 1 => {
-                    for id in chunk {
-                        match self.detail_call(std::slice::from_ref(id)).await {
-                            Ok(found) => orders.extend(found),
-                            Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                }
-                Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(orders)
+        details_in_batches(&ids, MAX_DETAILS, |chunk| async move {
+            self.detail_call(&chunk).await
+        })
+        .await
     }
 
     async fn detail_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {

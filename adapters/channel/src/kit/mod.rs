@@ -8,6 +8,7 @@ pub mod channel;
 pub mod chunks;
 pub mod draft;
 pub mod image;
+pub mod orders;
 pub mod tokens;
 pub mod writes;
 
