@@ -6,6 +6,7 @@
 
 pub mod channel;
 pub mod chunks;
+pub mod decode;
 pub mod draft;
 pub mod image;
 pub mod orders;
