@@ -6,8 +6,8 @@
 //! limited, 5xx → transient), then to permanent. Batch writes can succeed as a whole (`code 0`) and still
 //! fail per element in `data.errors` — callers inspect that themselves (see [`crate::wire::WriteErrors`]).
 
-use kho_channel::transport::{classify_http_status, retry::retry_after};
 use kho_channel::kit::decode::{decode_payload, non_json};
+use kho_channel::transport::{classify_http_status, retry::retry_after};
 use kho_channel::{Classified, ErrorKind, RawResponse};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;

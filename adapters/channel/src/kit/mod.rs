@@ -10,6 +10,7 @@ pub mod decode;
 pub mod draft;
 pub mod image;
 pub mod orders;
+pub mod push;
 pub mod tokens;
 pub mod writes;
 
