@@ -198,18 +198,12 @@ impl LazadaChannel {
                 })
                 .await?
             }
-            DraftImage::Bytes {
-                file_name,
-                content_type,
-                data,
-            } => {
-                IMAGE_LIMITS.check(&self.http, file_name, data.len())?;
+            DraftImage::Bytes { .. } => {
+                let file = IMAGE_LIMITS.file(&self.http, image).await?;
                 self.seller_call(|token| {
                     Call::seller(&self.creds, Method::POST, IMAGE_UPLOAD, token).file(FilePart {
                         field: "image",
-                        file_name: file_name.clone(),
-                        content_type: content_type.clone(),
-                        data: data.clone(),
+                        file: file.clone(),
                     })
                 })
                 .await?

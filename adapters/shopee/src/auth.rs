@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use kho_channel::kit::TokenGrant;
+use kho_channel::kit::tokens::expiry_from;
 use kho_channel::{AccountClient, ChannelError, TokenSet};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -77,17 +78,6 @@ fn token_set(r: TokenResponse, now: DateTime<Utc>) -> TokenSet {
         refresh_token: r.refresh_token,
         access_expires_at: expiry_from(r.expire_in, now),
         refresh_expires_at: Some(now + chrono::Duration::days(REFRESH_TTL_DAYS)),
-    }
-}
-
-/// `expire_in` is documented as seconds (and guide examples are durations), but the reference sample shows an
-/// epoch (§2.2): accept both, telling them apart by size.
-pub(crate) fn expiry_from(expire_in: i64, now: DateTime<Utc>) -> DateTime<Utc> {
-    const EPOCH_THRESHOLD: i64 = 1_000_000_000;
-    if expire_in >= EPOCH_THRESHOLD {
-        DateTime::from_timestamp(expire_in, 0).unwrap_or(now)
-    } else {
-        now + chrono::Duration::seconds(expire_in.max(0))
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use kho_channel::kit::draft::refuse;
-use kho_channel::kit::{DraftRules, ImageFile, ImageLimits};
+use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -191,19 +191,10 @@ impl ShopeeChannel {
     }
 
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
-        let ImageFile {
-            file_name,
-            content_type,
-            data,
-        } = IMAGE_LIMITS.file(&self.http, image).await?;
+        let file = IMAGE_LIMITS.file(&self.http, image).await?;
         let call: Call<'_, UploadImageResponse> =
-            Call::public(&self.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped).payload(
-                Payload::Image {
-                    file_name,
-                    content_type,
-                    data,
-                },
-            );
+            Call::public(&self.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped)
+                .payload(Payload::Image(file));
         let uploaded = self.http.execute(&call).await?;
         uploaded.image_info.map(|i| i.image_id).ok_or_else(|| {
             self.error(

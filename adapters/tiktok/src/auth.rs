@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use kho_channel::kit::TokenGrant;
+use kho_channel::kit::tokens::expiry_from;
 use kho_channel::{AccountClient, ChannelError, TokenSet};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -66,21 +67,6 @@ fn token_set(d: TokenData, now: DateTime<Utc>) -> TokenSet {
         refresh_expires_at: d.refresh_token_expire_in.map(|v| expiry_from(v, now)),
         access_token: d.access_token,
         refresh_token: d.refresh_token,
-    }
-}
-
-/// `*_expire_in` are absolute epochs. A value far too small to be a date (before 2001) can only be a
-/// duration; it is read as one rather than as a date in 1970, which would refresh on every call.
-pub(crate) fn expiry_from(expire_in: i64, now: DateTime<Utc>) -> DateTime<Utc> {
-    const EPOCH_THRESHOLD: i64 = 1_000_000_000;
-    if expire_in >= EPOCH_THRESHOLD {
-        DateTime::from_timestamp(expire_in, 0).unwrap_or(now)
-    } else {
-        tracing::warn!(
-            expire_in,
-            "token expiry looks like a duration, not an epoch; reading it as seconds from now"
-        );
-        now + chrono::Duration::seconds(expire_in.max(0))
     }
 }
 

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use kho_channel::kit::draft::refuse;
-use kho_channel::kit::{DraftRules, ImageFile, ImageLimits};
+use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
 use serde::Serialize;
@@ -296,15 +296,9 @@ impl TikTokChannel {
     }
 
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
-        let ImageFile {
-            file_name,
-            content_type,
-            data,
-        } = IMAGE_LIMITS.file(&self.http, image).await?;
+        let file = IMAGE_LIMITS.file(&self.http, image).await?;
         let request = Request::new(Method::POST, UPLOAD_IMAGE).body(Body::Image {
-            file_name,
-            content_type,
-            data,
+            file,
             use_case: "MAIN_IMAGE",
         });
         let uploaded: UploadImageData = self.api(&request).await?;

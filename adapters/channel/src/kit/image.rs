@@ -21,6 +21,21 @@ pub struct ImageFile {
     pub data: Vec<u8>,
 }
 
+impl ImageFile {
+    /// The file as a multipart part; the caller names the form field.
+    pub fn part(&self) -> Result<reqwest::multipart::Part, ErrorKind> {
+        reqwest::multipart::Part::bytes(self.data.clone())
+            .file_name(self.file_name.clone())
+            .mime_str(&self.content_type)
+            .map_err(|_| {
+                ErrorKind::invalid_request(
+                    "bad_content_type",
+                    format!("image content type {:?}", self.content_type),
+                )
+            })
+    }
+}
+
 /// Errors of the download itself are reported against this endpoint.
 const FETCH: &str = "image_download";
 

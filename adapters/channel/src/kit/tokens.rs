@@ -19,7 +19,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::error::{ChannelError, ErrorKind};
@@ -299,5 +299,17 @@ impl<G: TokenGrant> TokenManager<G> {
             .map_err(|e| self.store_error(endpoint, e))?;
         self.set_cached(tokens.clone());
         Ok((tokens, extra))
+    }
+}
+
+/// An expiry the marketplace gives either as an epoch or as seconds from now (Shopee's docs say seconds and
+/// its sample shows an epoch; TikTok's are epochs). A value too small to be a date after 2001 can only be a
+/// duration; reading it as a date in 1970 would refresh on every call.
+pub fn expiry_from(value: i64, now: DateTime<Utc>) -> DateTime<Utc> {
+    const EPOCH_THRESHOLD: i64 = 1_000_000_000;
+    if value >= EPOCH_THRESHOLD {
+        DateTime::from_timestamp(value, 0).unwrap_or(now)
+    } else {
+        now + chrono::Duration::seconds(value.max(0))
     }
 }
