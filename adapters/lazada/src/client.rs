@@ -4,11 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kho_channel::kit::TokenManager;
+use kho_channel::kit::Account;
 use kho_channel::transport::TransportError;
 use kho_channel::{
-    AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenStore,
-    Transport,
+    BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenStore, Transport,
 };
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
@@ -28,20 +27,17 @@ const REFRESH_AHEAD: Duration = Duration::from_secs(24 * 3600);
 
 /// A Lazada seller account, implementing [`kho_channel::Channel`].
 pub struct LazadaChannel {
-    pub(crate) name: String,
     pub(crate) creds: Credentials,
     pub(crate) seller_id: Option<String>,
     pub(crate) warehouse_code: Option<String>,
     pub(crate) mapping: LazadaMapping,
-    pub(crate) http: AccountClient,
-    pub(crate) tokens: TokenManager<LazadaGrant>,
-    pub(crate) capabilities: Capabilities,
+    pub(crate) kit: Account<LazadaGrant>,
 }
 
 impl std::fmt::Debug for LazadaChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LazadaChannel")
-            .field("name", &self.name)
+            .field("name", &self.kit.name)
             .field("seller_id", &self.seller_id)
             .field("base_url", &self.creds.base_url.as_str())
             .field("auth_url", &self.creds.auth_url.as_str())
@@ -84,7 +80,6 @@ impl LazadaChannel {
         transport: &Arc<Transport>,
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, TransportError> {
-        let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
         let stock_batch = config.stock_batch_size.get();
         let price_batch = config.price_batch_size.get();
         let creds = Credentials {
@@ -98,14 +93,18 @@ impl LazadaChannel {
             warning: ReauthWarning::default(),
         };
         Ok(Self {
-            tokens: TokenManager::new(config.name.clone(), store, grant, REFRESH_AHEAD),
-            name: config.name,
+            kit: Account::new(
+                transport,
+                config.name,
+                config.rate_limit,
+                store,
+                grant,
+                capabilities(stock_batch, price_batch),
+            )?,
             creds,
             seller_id: config.seller_id,
             warehouse_code: config.warehouse_code,
             mapping: config.mapping,
-            http,
-            capabilities: capabilities(stock_batch, price_batch),
         })
     }
 
@@ -116,8 +115,9 @@ impl LazadaChannel {
 
     /// Finish a seller authorisation: exchange the callback's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<Authorized, ChannelError> {
-        let exchange = self.tokens.grant().exchange_code(&self.http, code);
+        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
         let (tokens, (seller_id, country)) = self
+            .kit
             .tokens
             .install(crate::auth::TOKEN_CREATE, exchange)
             .await?;
@@ -129,7 +129,7 @@ impl LazadaChannel {
         if let (Some(configured), Some(got)) = (&self.seller_id, &authorized.seller_id)
             && configured != got
         {
-            tracing::warn!(account = %self.name, configured = %configured, authorised = %got,
+            tracing::warn!(account = %self.kit.name, configured = %configured, authorised = %got,
                 "the seller who authorised is not the configured seller_id");
         }
         Ok(authorized)
@@ -161,12 +161,13 @@ impl LazadaChannel {
     /// [`RefreshTokenStatus::EndingSoon`] means a person must re-authorise before the given time; the same is
     /// logged as a warning.
     pub async fn refresh_token_status(&self) -> Result<RefreshTokenStatus, ChannelError> {
-        let tokens = self.tokens.current().await?;
+        let tokens = self.kit.tokens.current().await?;
         Ok(self
+            .kit
             .tokens
             .grant()
             .warning
-            .warn_if_reauth_due(&self.name, &tokens))
+            .warn_if_reauth_due(&self.kit.name, &tokens))
     }
 
     /// Run a seller call with a valid token; on `IllegalAccessToken` refresh once and repeat once.
@@ -175,15 +176,16 @@ impl LazadaChannel {
         T: DeserializeOwned + Send,
         F: Fn(SecretString) -> Call<'s, T> + Send + Sync,
     {
-        self.tokens
-            .call(&self.http, |token| {
+        self.kit
+            .tokens
+            .call(&self.kit.http, |token| {
                 let call = make(token);
-                async move { self.http.execute(&call).await }
+                async move { self.kit.http.execute(&call).await }
             })
             .await
     }
 
     pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
-        self.http.error(endpoint, kind)
+        self.kit.http.error(endpoint, kind)
     }
 }

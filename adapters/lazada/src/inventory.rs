@@ -77,7 +77,7 @@ impl LazadaChannel {
             }
             WriteKind::Price => (PRICE_QUANTITY_UPDATE, WriteKind::Price),
         };
-        let scope = writes.scope(&self.capabilities);
+        let scope = writes.scope(&self.kit.capabilities);
         let (ids, values) = (&writes.ids, &writes.values);
         let mut run = BatchRun::new(ids.len());
         let mut lines = Vec::with_capacity(ids.len());
@@ -111,7 +111,7 @@ impl LazadaChannel {
             run.send(&indices, self.write_chunk(write, endpoint, &chunk))
                 .await;
         }
-        writes.finish(run, &self.http, endpoint)
+        writes.finish(run, &self.kit.http, endpoint)
     }
 
     fn payload(&self, write: WriteKind, chunk: &[&Line]) -> String {
@@ -203,7 +203,7 @@ impl LazadaChannel {
                     f.get_or_insert_with(|| self.error(endpoint, kind.clone()));
                 }
             } else {
-                tracing::warn!(account = %self.name, endpoint, entries = unattributed.len(),
+                tracing::warn!(account = %self.kit.name, endpoint, entries = unattributed.len(),
                     "Lazada reported success with detail entries that name no SKU of the call");
             }
         }

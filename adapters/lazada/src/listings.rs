@@ -144,7 +144,7 @@ impl LazadaChannel {
                 None => got >= PAGE_SIZE,
             };
         let next = if more && next_offset > MAX_OFFSET {
-            tracing::warn!(account = %self.name, offset = next_offset,
+            tracing::warn!(account = %self.kit.name, offset = next_offset,
                 "Lazada /products/get cannot page past offset 10000; the remaining products are not listed");
             None
         } else {

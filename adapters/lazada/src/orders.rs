@@ -276,7 +276,7 @@ impl LazadaChannel {
                     Some(PageToken(format!("{}:0", latest.timestamp())))
                 }
                 _ => {
-                    tracing::warn!(account = %self.name, offset = next_offset,
+                    tracing::warn!(account = %self.kit.name, offset = next_offset,
                         "more than 5000 Lazada orders share one second; the rest of the window is skipped");
                     None
                 }

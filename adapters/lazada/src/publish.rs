@@ -84,7 +84,7 @@ impl LazadaChannel {
                 .iter()
                 .find(|s| s.seller_sku.trim() == v.seller_sku.trim() && !s.sku_id.is_empty())
                 .ok_or_else(|| {
-                    tracing::warn!(account = %self.name, item_id = %created.item_id,
+                    tracing::warn!(account = %self.kit.name, item_id = %created.item_id,
                         "product created but a SKU id is missing from the answer; link it by listing the shop");
                     self.error(
                         PRODUCT_CREATE,
@@ -103,7 +103,7 @@ impl LazadaChannel {
             ));
         }
         if let Some(status) = &created.item_status {
-            tracing::info!(account = %self.name, item_id = %created.item_id, status = %status, "Lazada product created");
+            tracing::info!(account = %self.kit.name, item_id = %created.item_id, status = %status, "Lazada product created");
         }
         Ok(PublishedListing {
             item_id: created.item_id,
@@ -113,8 +113,8 @@ impl LazadaChannel {
 
     /// Check the draft against Lazada's limits and the account's mapping; returns the category mapping.
     fn validate_draft(&self, draft: &ListingDraft) -> Result<&CategoryMapping, ChannelError> {
-        let category = DRAFT_RULES.check(&self.http, draft, &self.mapping.categories)?;
-        let invalid = |code: &str, msg: String| refuse(&self.http, code, msg);
+        let category = DRAFT_RULES.check(&self.kit.http, draft, &self.mapping.categories)?;
+        let invalid = |code: &str, msg: String| refuse(&self.kit.http, code, msg);
         if draft.variants.len() > 1 && category.variation_attribute.is_none() {
             return Err(invalid(
                 "no_variation_attribute",
@@ -199,7 +199,7 @@ impl LazadaChannel {
                 .await?
             }
             DraftImage::Bytes { .. } => {
-                let file = IMAGE_LIMITS.file(&self.http, image).await?;
+                let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
                 self.seller_call(|token| {
                     Call::seller(&self.creds, Method::POST, IMAGE_UPLOAD, token).file(FilePart {
                         field: "image",

@@ -4,11 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kho_channel::kit::TokenManager;
+use kho_channel::kit::Account;
 use kho_channel::transport::TransportError;
 use kho_channel::{
-    AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet,
-    TokenStore, Transport,
+    BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet, TokenStore, Transport,
 };
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
@@ -29,20 +28,17 @@ pub(crate) const MAX_ORDER_WINDOW_SECS: i64 = 15 * 24 * 3600 - 1;
 
 /// A Shopee shop, implementing [`kho_channel::Channel`].
 pub struct ShopeeChannel {
-    pub(crate) name: String,
     pub(crate) creds: Credentials,
     pub(crate) push_key: Option<SecretString>,
     pub(crate) location_id: Option<String>,
     pub(crate) mapping: ShopeeMapping,
-    pub(crate) http: AccountClient,
-    pub(crate) tokens: TokenManager<ShopeeGrant>,
-    pub(crate) capabilities: Capabilities,
+    pub(crate) kit: Account<ShopeeGrant>,
 }
 
 impl std::fmt::Debug for ShopeeChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ShopeeChannel")
-            .field("name", &self.name)
+            .field("name", &self.kit.name)
             .field("shop_id", &self.creds.shop_id)
             .field("base_url", &self.creds.base_url.as_str())
             .finish_non_exhaustive()
@@ -80,7 +76,6 @@ impl ShopeeChannel {
         transport: &Arc<Transport>,
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, TransportError> {
-        let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
         let creds = Credentials {
             base_url: config.base_url,
             partner_id: config.partner_id,
@@ -91,14 +86,18 @@ impl ShopeeChannel {
             creds: creds.clone(),
         };
         Ok(Self {
-            tokens: TokenManager::new(config.name.clone(), store, grant, REFRESH_AHEAD),
-            name: config.name,
+            kit: Account::new(
+                transport,
+                config.name,
+                config.rate_limit,
+                store,
+                grant,
+                capabilities(),
+            )?,
             creds,
             push_key: config.push_key,
             location_id: config.location_id,
             mapping: config.mapping,
-            http,
-            capabilities: capabilities(),
         })
     }
 
@@ -108,8 +107,9 @@ impl ShopeeChannel {
 
     /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
-        let exchange = self.tokens.grant().exchange_code(&self.http, code);
+        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
         let (tokens, ()) = self
+            .kit
             .tokens
             .install(crate::auth::TOKEN_GET_PATH, exchange)
             .await?;
@@ -130,7 +130,7 @@ impl ShopeeChannel {
             path
         );
         let mut url = url::Url::parse(&joined).map_err(|e| {
-            self.http.error(
+            self.kit.http.error(
                 path,
                 ErrorKind::invalid_request("bad_base_url", e.to_string()),
             )
@@ -149,15 +149,16 @@ impl ShopeeChannel {
         T: DeserializeOwned + Send,
         F: Fn(SecretString) -> Call<'s, T> + Send + Sync,
     {
-        self.tokens
-            .call(&self.http, |token| {
+        self.kit
+            .tokens
+            .call(&self.kit.http, |token| {
                 let call = make(token);
-                async move { self.http.execute(&call).await }
+                async move { self.kit.http.execute(&call).await }
             })
             .await
     }
 
     pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
-        self.http.error(endpoint, kind)
+        self.kit.http.error(endpoint, kind)
     }
 }

@@ -66,7 +66,7 @@ impl ShopeeChannel {
             WriteKind::Price => UPDATE_PRICE,
         };
         writes
-            .send(&self.capabilities, &self.http, endpoint, |chunk| {
+            .send(&self.kit.capabilities, &self.kit.http, endpoint, |chunk| {
                 self.write_chunk(&writes, endpoint, chunk)
             })
             .await
@@ -155,7 +155,7 @@ impl ShopeeChannel {
     ) -> Result<BatchOutcome<String>, ChannelError> {
         let mut run = BatchRun::new(changes.len());
         let indices: Vec<usize> = (0..changes.len()).collect();
-        for chunk in indices.chunks(self.capabilities.max_status_items.max(1)) {
+        for chunk in indices.chunks(self.kit.capabilities.max_status_items.max(1)) {
             let mut list = Vec::new();
             let mut parsed = Vec::new();
             for &i in chunk {

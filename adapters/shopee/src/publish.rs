@@ -38,8 +38,8 @@ impl ShopeeChannel {
         &self,
         draft: &ListingDraft,
     ) -> Result<PublishedListing, ChannelError> {
-        let category = DRAFT_RULES.check(&self.http, draft, &self.mapping.categories)?;
-        let invalid = |code: &str, msg: String| refuse(&self.http, code, msg);
+        let category = DRAFT_RULES.check(&self.kit.http, draft, &self.mapping.categories)?;
+        let invalid = |code: &str, msg: String| refuse(&self.kit.http, code, msg);
         if self.mapping.logistics.is_empty() {
             return Err(invalid(
                 "no_logistics",
@@ -111,7 +111,7 @@ impl ShopeeChannel {
             });
         }
         self.add_variants(item_id, draft).await.inspect_err(|e| {
-            tracing::warn!(account = %self.name, item_id, error = %e,
+            tracing::warn!(account = %self.kit.name, item_id, error = %e,
                 "item created but its variants could not be added; fix or delete it on Shopee");
         })
     }
@@ -191,11 +191,11 @@ impl ShopeeChannel {
     }
 
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
-        let file = IMAGE_LIMITS.file(&self.http, image).await?;
+        let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
         let call: Call<'_, UploadImageResponse> =
             Call::public(&self.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped)
                 .payload(Payload::Image(file));
-        let uploaded = self.http.execute(&call).await?;
+        let uploaded = self.kit.http.execute(&call).await?;
         uploaded.image_info.map(|i| i.image_id).ok_or_else(|| {
             self.error(
                 UPLOAD_IMAGE,

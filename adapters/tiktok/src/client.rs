@@ -5,11 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kho_channel::kit::TokenManager;
+use kho_channel::kit::Account;
 use kho_channel::transport::TransportError;
 use kho_channel::{
-    AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet,
-    TokenStore, Transport,
+    BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet, TokenStore, Transport,
 };
 use reqwest::Method;
 use secrecy::SecretString;
@@ -32,22 +31,19 @@ const REFRESH_AHEAD: Duration = Duration::from_secs(60 * 60);
 
 /// A TikTok shop, implementing [`kho_channel::Channel`].
 pub struct TikTokChannel {
-    pub(crate) name: String,
     pub(crate) creds: Credentials,
     pub(crate) shop_id: Option<String>,
     /// The configured cipher, or the one learnt from `/authorization/202309/shops` on first use.
     pub(crate) shop_cipher: tokio::sync::OnceCell<String>,
     pub(crate) warehouse_id: Option<String>,
     pub(crate) mapping: TikTokMapping,
-    pub(crate) http: AccountClient,
-    pub(crate) tokens: TokenManager<TikTokGrant>,
-    pub(crate) capabilities: Capabilities,
+    pub(crate) kit: Account<TikTokGrant>,
 }
 
 impl std::fmt::Debug for TikTokChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TikTokChannel")
-            .field("name", &self.name)
+            .field("name", &self.kit.name)
             .field("shop_id", &self.shop_id)
             .field("shop_cipher", &self.shop_cipher.get())
             .field("base_url", &self.creds.base_url.as_str())
@@ -85,7 +81,6 @@ impl TikTokChannel {
         transport: &Arc<Transport>,
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, TransportError> {
-        let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
         let shop_cipher = match config.shop_cipher.filter(|c| !c.trim().is_empty()) {
             Some(c) => tokio::sync::OnceCell::new_with(Some(c)),
             None => tokio::sync::OnceCell::new(),
@@ -100,22 +95,27 @@ impl TikTokChannel {
             creds: creds.clone(),
         };
         Ok(Self {
-            tokens: TokenManager::new(config.name.clone(), store, grant, REFRESH_AHEAD),
-            name: config.name,
+            kit: Account::new(
+                transport,
+                config.name,
+                config.rate_limit,
+                store,
+                grant,
+                capabilities(),
+            )?,
             creds,
             shop_id: config.shop_id,
             shop_cipher,
             warehouse_id: config.warehouse_id,
             mapping: config.mapping,
-            http,
-            capabilities: capabilities(),
         })
     }
 
     /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
-        let exchange = self.tokens.grant().exchange_code(&self.http, code);
+        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
         let (tokens, ()) = self
+            .kit
             .tokens
             .install(crate::auth::TOKEN_GET_PATH, exchange)
             .await?;
@@ -150,7 +150,7 @@ impl TikTokChannel {
                         ErrorKind::invalid_request("shop_discovery", msg),
                     )
                 })?;
-                tracing::info!(account = %self.name, shop_id = %chosen.id, shop = %chosen.name,
+                tracing::info!(account = %self.kit.name, shop_id = %chosen.id, shop = %chosen.name,
                     region = %chosen.region, "discovered TikTok shop cipher");
                 Ok(chosen.cipher.clone())
             })
@@ -176,16 +176,17 @@ impl TikTokChannel {
     where
         T: DeserializeOwned + Send,
     {
-        self.tokens
-            .call(&self.http, |token| async move {
+        self.kit
+            .tokens
+            .call(&self.kit.http, |token| async move {
                 let call: Call<'_, T> = Call::api(&self.creds, request, cipher, token);
-                self.http.execute(&call).await
+                self.kit.http.execute(&call).await
             })
             .await
     }
 
     pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
-        self.http.error(endpoint, kind)
+        self.kit.http.error(endpoint, kind)
     }
 }
 

@@ -56,7 +56,7 @@ impl TikTokChannel {
             WriteKind::Price => UPDATE_PRICE,
         };
         writes
-            .send(&self.capabilities, &self.http, endpoint, |chunk| {
+            .send(&self.kit.capabilities, &self.kit.http, endpoint, |chunk| {
                 self.write_chunk(&writes, endpoint, chunk)
             })
             .await
@@ -190,7 +190,7 @@ impl TikTokChannel {
                     run.set(i, Err(self.error(endpoint, kind)));
                 }
             }
-            for chunk in wanted.chunks(self.capabilities.max_status_items.max(1)) {
+            for chunk in wanted.chunks(self.kit.capabilities.max_status_items.max(1)) {
                 run.send(chunk, self.status_call(endpoint, changes, chunk))
                     .await;
             }

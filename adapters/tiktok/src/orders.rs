@@ -279,7 +279,7 @@ impl TikTokChannel {
                     ErrorKind::Permanent { .. } | ErrorKind::NotFound { .. }
                 ) =>
             {
-                tracing::warn!(account = %self.name, error = %e, "cannot read returns; order statuses ignore them");
+                tracing::warn!(account = %self.kit.name, error = %e, "cannot read returns; order statuses ignore them");
                 return Ok(());
             }
             Err(e) => return Err(e),

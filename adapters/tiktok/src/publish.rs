@@ -163,8 +163,8 @@ impl TikTokChannel {
         &self,
         draft: &ListingDraft,
     ) -> Result<PublishedListing, ChannelError> {
-        let category = DRAFT_RULES.check(&self.http, draft, &self.mapping.categories)?;
-        let invalid = |code: &str, msg: String| refuse(&self.http, code, msg);
+        let category = DRAFT_RULES.check(&self.kit.http, draft, &self.mapping.categories)?;
+        let invalid = |code: &str, msg: String| refuse(&self.kit.http, code, msg);
         if let Some(v) = draft
             .variants
             .iter()
@@ -249,14 +249,14 @@ impl TikTokChannel {
                 unit: "KILOGRAM",
             },
             is_cod_allowed: self.mapping.is_cod_allowed,
-            idempotency_key: idempotency_key(&self.name, draft),
+            idempotency_key: idempotency_key(&self.kit.name, draft),
         };
         let request = Request::new(Method::POST, CREATE_PRODUCT)
             .json(&body)
             .map_err(|k| self.error(CREATE_PRODUCT, k))?;
         let created: CreateProductData = self.api(&request).await?;
         for w in &created.warnings {
-            tracing::warn!(account = %self.name, product_id = %created.product_id, warning = %w.message,
+            tracing::warn!(account = %self.kit.name, product_id = %created.product_id, warning = %w.message,
                 "TikTok accepted the product with a warning");
         }
         let by_sku: HashMap<&str, &str> = created
@@ -296,7 +296,7 @@ impl TikTokChannel {
     }
 
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
-        let file = IMAGE_LIMITS.file(&self.http, image).await?;
+        let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
         let request = Request::new(Method::POST, UPLOAD_IMAGE).body(Body::Image {
             file,
             use_case: "MAIN_IMAGE",

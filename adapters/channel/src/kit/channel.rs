@@ -3,8 +3,7 @@
 
 /// Implement [`crate::Channel`] for an adapter type built on the kit.
 ///
-/// The type must have the fields `name: String`, `capabilities: Capabilities`, `http: AccountClient` and
-/// `tokens: TokenManager<_>`, and these inherent methods (the adapter's modules provide them):
+/// The type must have the field `kit: Account<_>` and these inherent methods (the adapter's modules provide them):
 /// `listings_page`, `write_batch(Writes) -> BatchOutcome<RemoteId>`, `write_status`, `publish_listing`, `orders_page`,
 /// `order_details` (same arguments and results as the [`crate::Channel`] methods they serve), and for
 /// pushes `verify_push_request(&WebhookRequest)`, `parse_push_body(&[u8])` and
@@ -15,11 +14,11 @@ macro_rules! kit_channel {
         #[$crate::async_trait::async_trait]
         impl $crate::Channel for $ty {
             fn account(&self) -> &str {
-                &self.name
+                &self.kit.name
             }
 
             fn capabilities(&self) -> &$crate::Capabilities {
-                &self.capabilities
+                &self.kit.capabilities
             }
 
             async fn list_listings(
@@ -73,7 +72,7 @@ macro_rules! kit_channel {
             }
 
             async fn refresh_tokens_if_due(&self) -> Result<(), $crate::ChannelError> {
-                self.tokens.refresh_if_due(&self.http).await
+                self.kit.tokens.refresh_if_due(&self.kit.http).await
             }
 
             fn verify_webhook(

@@ -4,6 +4,7 @@
 //! implementation itself ([`crate::kit_channel!`]). An adapter supplies only
 //! what is its marketplace's: the token request and response mapping, the payloads, the classification.
 
+pub mod account;
 pub mod channel;
 pub mod chunks;
 pub mod decode;
@@ -14,6 +15,7 @@ pub mod push;
 pub mod tokens;
 pub mod writes;
 
+pub use account::Account;
 pub use chunks::{BatchRun, CallResults, Chunk, stops_batch};
 pub use draft::DraftRules;
 pub use image::{ImageFile, ImageLimits};
