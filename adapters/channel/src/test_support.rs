@@ -164,8 +164,7 @@ where
     let err = channel
         .list_listings(None)
         .await
-        .err()
-        .expect("a call with an unstored pair must fail");
+        .expect_err("a call with an unstored pair must fail");
     assert!(
         matches!(err.kind, ErrorKind::Transient { .. }) && err.to_string().contains("token store"),
         "{err}"
@@ -184,8 +183,7 @@ where
     let err = channel
         .refresh_tokens_if_due()
         .await
-        .err()
-        .expect("a spent refresh token must be refused");
+        .expect_err("a spent refresh token must be refused");
     assert!(
         matches!(err.kind, ErrorKind::ReauthRequired { .. }),
         "{err}"

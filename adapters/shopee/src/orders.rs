@@ -151,7 +151,7 @@ impl ShopeeChannel {
         &self,
         ids: &[String],
     ) -> Result<Vec<RemoteOrder>, ChannelError> {
-        details_in_batches(&ids, MAX_DETAILS, |chunk| async move {
+        details_in_batches(ids, MAX_DETAILS, |chunk| async move {
             self.detail_call(&chunk).await
         })
         .await

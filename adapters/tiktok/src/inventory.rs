@@ -73,7 +73,7 @@ impl TikTokChannel {
         let product_id = chunk.item_id.as_deref().unwrap_or_default();
         let indices = &chunk.indices;
         let mut out = Vec::new();
-        if !valid_id(&product_id) {
+        if !valid_id(product_id) {
             let kind =
                 ErrorKind::invalid_request("bad_remote_id", format!("product id {:?}", product_id));
             return Ok(indices

@@ -84,7 +84,7 @@ impl ImageLimits {
 
 fn size(bytes: usize) -> String {
     const MB: usize = 1024 * 1024;
-    if bytes % MB == 0 {
+    if bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
     } else {
         format!("{bytes} bytes")
