@@ -38,9 +38,7 @@ pub(crate) struct LazadaGrant {
 
 #[async_trait::async_trait]
 impl TokenGrant for LazadaGrant {
-    fn refresh_endpoint(&self) -> &'static str {
-        TOKEN_REFRESH
-    }
+    const REFRESH_ENDPOINT: &'static str = TOKEN_REFRESH;
 
     async fn refresh(
         &self,

@@ -29,9 +29,7 @@ pub(crate) struct ShopeeGrant {
 
 #[async_trait::async_trait]
 impl TokenGrant for ShopeeGrant {
-    fn refresh_endpoint(&self) -> &'static str {
-        REFRESH_PATH
-    }
+    const REFRESH_ENDPOINT: &'static str = REFRESH_PATH;
 
     async fn refresh(
         &self,

@@ -61,14 +61,10 @@ pub fn failure_kind(reason: &str) -> ErrorKind {
 impl ShopeeChannel {
     /// Stock or prices: all changed models of an item per call, at most 50.
     pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
-        let endpoint = match writes.kind {
-            WriteKind::Stock => UPDATE_STOCK,
-            WriteKind::Price => UPDATE_PRICE,
-        };
+        let (kit, endpoints) = (&self.kit, (UPDATE_STOCK, UPDATE_PRICE));
+        let send = |endpoint, chunk| self.write_chunk(&writes, endpoint, chunk);
         writes
-            .send(&self.kit.capabilities, &self.kit.http, endpoint, |chunk| {
-                self.write_chunk(&writes, endpoint, chunk)
-            })
+            .send(&kit.capabilities, &kit.http, endpoints, send)
             .await
     }
 

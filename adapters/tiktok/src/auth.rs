@@ -27,9 +27,7 @@ pub(crate) struct TikTokGrant {
 
 #[async_trait::async_trait]
 impl TokenGrant for TikTokGrant {
-    fn refresh_endpoint(&self) -> &'static str {
-        REFRESH_PATH
-    }
+    const REFRESH_ENDPOINT: &'static str = REFRESH_PATH;
 
     async fn refresh(
         &self,

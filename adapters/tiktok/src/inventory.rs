@@ -51,14 +51,10 @@ fn valid_id(id: &str) -> bool {
 impl TikTokChannel {
     /// Stock or prices: one product per call, with all its changed SKUs.
     pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
-        let endpoint = match writes.kind {
-            WriteKind::Stock => UPDATE_INVENTORY,
-            WriteKind::Price => UPDATE_PRICE,
-        };
+        let (kit, endpoints) = (&self.kit, (UPDATE_INVENTORY, UPDATE_PRICE));
+        let send = |endpoint, chunk| self.write_chunk(&writes, endpoint, chunk);
         writes
-            .send(&self.kit.capabilities, &self.kit.http, endpoint, |chunk| {
-                self.write_chunk(&writes, endpoint, chunk)
-            })
+            .send(&kit.capabilities, &kit.http, endpoints, send)
             .await
     }
 

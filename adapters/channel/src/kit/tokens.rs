@@ -43,7 +43,7 @@ const STILL_VALID_MARGIN: chrono::Duration = chrono::Duration::minutes(1);
 #[async_trait::async_trait]
 pub trait TokenGrant: Send + Sync {
     /// The refresh endpoint, named in errors and logs.
-    fn refresh_endpoint(&self) -> &'static str;
+    const REFRESH_ENDPOINT: &'static str;
 
     /// Ask the marketplace for a new pair with `current`'s refresh token, mapped to a [`TokenSet`]. An
     /// auth-expired answer here means the refresh token itself is refused; the manager turns it into
@@ -217,7 +217,7 @@ impl<G: TokenGrant> TokenManager<G> {
         http: &AccountClient,
         stale: &TokenSet,
     ) -> Result<TokenSet, ChannelError> {
-        let endpoint = self.grant.refresh_endpoint();
+        let endpoint = G::REFRESH_ENDPOINT;
         let mut unsaved = self.refresh.lock().await;
         if let Some(cur) = self.cached()
             && !cur.same_access_token(stale)
@@ -263,7 +263,7 @@ impl<G: TokenGrant> TokenManager<G> {
         http: &AccountClient,
         latest: &TokenSet,
     ) -> Result<TokenSet, ChannelError> {
-        let endpoint = self.grant.refresh_endpoint();
+        let endpoint = G::REFRESH_ENDPOINT;
         if let Some(ended) = latest.refresh_expires_at.filter(|at| *at <= Utc::now()) {
             self.grant.observe(&self.account, latest);
             return Err(ErrorKind::ReauthRequired {

@@ -51,23 +51,32 @@ impl<'a> Writes<'a> {
         }
     }
 
-    /// Send the batch in the chunks the channel's scope produces, one `send` call per chunk, and report one
-    /// result per update (in input order).
+    /// The endpoint of this kind of write, of the `(stock, price)` pair.
+    pub fn endpoint(&self, (stock, price): (&'static str, &'static str)) -> &'static str {
+        match self.kind {
+            WriteKind::Stock => stock,
+            WriteKind::Price => price,
+        }
+    }
+
+    /// Send the batch in the chunks the channel's scope produces, one `send(endpoint, chunk)` call per
+    /// chunk, and report one result per update (in input order). `endpoints` are the `(stock, price)` ones.
     pub async fn send<F, Fut>(
         &self,
         capabilities: &Capabilities,
         http: &AccountClient,
-        endpoint: &'static str,
+        endpoints: (&'static str, &'static str),
         send: F,
     ) -> BatchOutcome<RemoteId>
     where
-        F: Fn(Chunk) -> Fut,
+        F: Fn(&'static str, Chunk) -> Fut,
         Fut: Future<Output = Result<CallResults, ChannelError>>,
     {
+        let endpoint = self.endpoint(endpoints);
         let mut run = BatchRun::new(self.ids.len());
         for chunk in self.scope(capabilities).chunks(&self.ids) {
             let indices = chunk.indices.clone();
-            run.send(&indices, send(chunk)).await;
+            run.send(&indices, send(endpoint, chunk)).await;
         }
         self.finish(run, http, endpoint)
     }
