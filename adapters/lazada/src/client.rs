@@ -1,18 +1,15 @@
-//! The Lazada channel for one seller: construction from account config, and the call helper every operation
-//! uses (fresh token → call → on `IllegalAccessToken` refresh once and repeat once).
+//! The Lazada channel for one seller: construction from account config. Every call goes through the kit's `Account::call`
+//! (fresh token → call → on `IllegalAccessToken` refresh once and repeat once).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use kho_channel::kit::Account;
 use kho_channel::transport::TransportError;
-use kho_channel::{
-    BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenStore, Transport,
-};
+use kho_channel::{BatchScope, Capabilities, ChannelError, TokenModel, TokenStore, Transport};
 use secrecy::SecretString;
-use serde::de::DeserializeOwned;
 
-use crate::api::{Call, Credentials};
+use crate::api::Credentials;
 use crate::auth::{Authorized, LazadaGrant};
 use crate::config::{LazadaAccountConfig, LazadaMapping};
 use crate::reauth::{ReauthWarning, RefreshTokenStatus};
@@ -168,24 +165,5 @@ impl LazadaChannel {
             .grant()
             .warning
             .warn_if_reauth_due(&self.kit.name, &tokens))
-    }
-
-    /// Run a seller call with a valid token; on `IllegalAccessToken` refresh once and repeat once.
-    pub(crate) async fn seller_call<'s, T, F>(&'s self, make: F) -> Result<T, ChannelError>
-    where
-        T: DeserializeOwned + Send,
-        F: Fn(SecretString) -> Call<'s, T> + Send + Sync,
-    {
-        self.kit
-            .tokens
-            .call(&self.kit.http, |token| {
-                let call = make(token);
-                async move { self.kit.http.execute(&call).await }
-            })
-            .await
-    }
-
-    pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
-        self.kit.http.error(endpoint, kind)
     }
 }

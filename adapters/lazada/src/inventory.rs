@@ -98,7 +98,7 @@ impl LazadaChannel {
                     sku_id,
                     value: values[index],
                 }),
-                Err(kind) => run.set(index, Err(self.error(endpoint, kind))),
+                Err(kind) => run.set(index, Err(self.kit.error(endpoint, kind))),
             }
         }
         let keys: Vec<RemoteId> = lines
@@ -150,7 +150,8 @@ impl LazadaChannel {
     ) -> Result<CallResults, ChannelError> {
         let payload = self.payload(write, chunk);
         let reply: BatchReply = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::POST, endpoint, token)
                     .param("payload", &payload)
                     .shape(Shape::Batch)
@@ -191,7 +192,7 @@ impl LazadaChannel {
                 unattributed.push(d);
             }
             for i in hits {
-                failed[i].get_or_insert_with(|| self.error(endpoint, kind.clone()));
+                failed[i].get_or_insert_with(|| self.kit.error(endpoint, kind.clone()));
             }
         }
         let whole_call_failed = reply.code != "0";
@@ -200,7 +201,7 @@ impl LazadaChannel {
                 // Some failure cannot be pinned on a SKU: fail every SKU not already failed.
                 let kind = error_kind(&reply.code, "", &unattributed_message(reply, &unattributed));
                 for f in failed.iter_mut() {
-                    f.get_or_insert_with(|| self.error(endpoint, kind.clone()));
+                    f.get_or_insert_with(|| self.kit.error(endpoint, kind.clone()));
                 }
             } else {
                 tracing::warn!(account = %self.kit.name, endpoint, entries = unattributed.len(),
@@ -232,7 +233,7 @@ impl LazadaChannel {
             run.send(&[i], call).await;
         }
         Ok(run.finish(changes.iter().map(|c| c.item_id.clone()), || {
-            self.error(
+            self.kit.error(
                 PRODUCT_DEACTIVATE,
                 ErrorKind::invalid_request("not_sent", "change was not sent"),
             )
@@ -242,10 +243,12 @@ impl LazadaChannel {
     /// `/product/deactivate` takes the product in `apiRequestBody`; without `Skus` the whole product goes
     /// offline. (Not covered by lazada.md beyond its JSON-support note; shape from Lazada's API reference.)
     async fn deactivate(&self, item_id: &str) -> Result<(), ChannelError> {
-        let item = numeric_id("item", item_id).map_err(|k| self.error(PRODUCT_DEACTIVATE, k))?;
+        let item =
+            numeric_id("item", item_id).map_err(|k| self.kit.error(PRODUCT_DEACTIVATE, k))?;
         let body = format!("<Request><Product><ItemId>{item}</ItemId></Product></Request>");
         let _: Ignored = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::POST, PRODUCT_DEACTIVATE, token)
                     .param("apiRequestBody", &body)
             })
@@ -256,15 +259,16 @@ impl LazadaChannel {
     /// Lazada has no "activate" API: `/product/update` sets every SKU's `Status` to `active`. Update needs each
     /// `SkuId`, so the product is read first (`/product/item/get`, lazada.md §6.2–§6.3).
     async fn activate(&self, item_id: &str) -> Result<(), ChannelError> {
-        let item = numeric_id("item", item_id).map_err(|k| self.error(PRODUCT_UPDATE, k))?;
+        let item = numeric_id("item", item_id).map_err(|k| self.kit.error(PRODUCT_UPDATE, k))?;
         let product: Product = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::GET, PRODUCT_ITEM_GET, token)
                     .param("item_id", &item)
             })
             .await?;
         if product.skus.is_empty() {
-            return Err(self.error(
+            return Err(self.kit.error(
                 PRODUCT_ITEM_GET,
                 ErrorKind::NotFound {
                     code: "kho.no_skus".into(),
@@ -280,7 +284,8 @@ impl LazadaChannel {
         let payload =
             json!({"Request": {"Product": {"ItemId": item, "Skus": {"Sku": skus}}}}).to_string();
         let _: Ignored = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::POST, PRODUCT_UPDATE, token)
                     .param("payload", &payload)
             })

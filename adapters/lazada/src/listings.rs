@@ -121,14 +121,15 @@ impl LazadaChannel {
         let offset: i64 = match page {
             None => 0,
             Some(PageToken(t)) => t.parse().ok().filter(|o| *o >= 0).ok_or_else(|| {
-                self.error(
+                self.kit.error(
                     PRODUCTS_GET,
                     ErrorKind::invalid_request("bad_page_token", format!("not an offset: {t:?}")),
                 )
             })?,
         };
         let list: ProductsResponse = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::GET, PRODUCTS_GET, token)
                     .param("filter", "all")
                     .param("offset", offset)

@@ -221,7 +221,7 @@ impl LazadaChannel {
         page: Option<&PageToken>,
     ) -> Result<Page<OrderRef>, ChannelError> {
         let (start, offset) = parse_token(page, query.window.from).ok_or_else(|| {
-            self.error(
+            self.kit.error(
                 ORDERS_GET,
                 ErrorKind::invalid_request("bad_page_token", "not an order page token"),
             )
@@ -237,7 +237,8 @@ impl LazadaChannel {
             OrderTimeField::Updated => ("update_after", "update_before", "updated_at"),
         };
         let list: OrdersResponse = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::GET, ORDERS_GET, token)
                     .param(after, format_time(start))
                     .param(before, format_time(query.window.to))
@@ -311,7 +312,8 @@ impl LazadaChannel {
     async fn items_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         let bracketed = format!("[{}]", ids.join(","));
         let entries: OrderItemsList = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::GET, ORDERS_ITEMS_GET, token)
                     .param("order_ids", &bracketed)
             })

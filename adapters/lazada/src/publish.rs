@@ -72,7 +72,8 @@ impl LazadaChannel {
         }
         let payload = self.create_payload(draft, &images)?;
         let created: CreateProductResponse = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::POST, PRODUCT_CREATE, token)
                     .param("payload", &payload)
             })
@@ -86,7 +87,7 @@ impl LazadaChannel {
                 .ok_or_else(|| {
                     tracing::warn!(account = %self.kit.name, item_id = %created.item_id,
                         "product created but a SKU id is missing from the answer; link it by listing the shop");
-                    self.error(
+                    self.kit.error(
                         PRODUCT_CREATE,
                         ErrorKind::Permanent {
                             code: "kho.sku_missing".into(),
@@ -192,21 +193,25 @@ impl LazadaChannel {
             DraftImage::Url(url) if is_lazada_hosted(url) => return Ok(url.clone()),
             DraftImage::Url(url) => {
                 let payload = migrate_payload(url);
-                self.seller_call(|token| {
-                    Call::seller(&self.creds, Method::POST, IMAGE_MIGRATE, token)
-                        .param("payload", &payload)
-                })
-                .await?
+                self.kit
+                    .call(|token| {
+                        Call::seller(&self.creds, Method::POST, IMAGE_MIGRATE, token)
+                            .param("payload", &payload)
+                    })
+                    .await?
             }
             DraftImage::Bytes { .. } => {
                 let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
-                self.seller_call(|token| {
-                    Call::seller(&self.creds, Method::POST, IMAGE_UPLOAD, token).file(FilePart {
-                        field: "image",
-                        file: file.clone(),
+                self.kit
+                    .call(|token| {
+                        Call::seller(&self.creds, Method::POST, IMAGE_UPLOAD, token).file(
+                            FilePart {
+                                field: "image",
+                                file: file.clone(),
+                            },
+                        )
                     })
-                })
-                .await?
+                    .await?
             }
         };
         Ok(response.image.url)

@@ -1,5 +1,5 @@
-//! The Shopee channel for one shop: construction from account config, and the call helper every operation
-//! uses (fresh token → call → on "invalid access token" refresh once and repeat once).
+//! The Shopee channel for one shop: construction from account config. Every call goes through the kit's `Account::call`
+//! (fresh token → call → on "invalid access token" refresh once and repeat once).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +10,8 @@ use kho_channel::{
     BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet, TokenStore, Transport,
 };
 use secrecy::SecretString;
-use serde::de::DeserializeOwned;
 
-use crate::api::{Call, Credentials};
+use crate::api::Credentials;
 use crate::auth::ShopeeGrant;
 use crate::config::{ShopeeAccountConfig, ShopeeMapping};
 
@@ -141,24 +140,5 @@ impl ShopeeChannel {
             .append_pair("sign", &sign)
             .append_pair("redirect", redirect);
         Ok(url)
-    }
-
-    /// Run a Shop API call with a valid token; on an auth answer refresh once and repeat once.
-    pub(crate) async fn shop_call<'s, T, F>(&'s self, make: F) -> Result<T, ChannelError>
-    where
-        T: DeserializeOwned + Send,
-        F: Fn(SecretString) -> Call<'s, T> + Send + Sync,
-    {
-        self.kit
-            .tokens
-            .call(&self.kit.http, |token| {
-                let call = make(token);
-                async move { self.kit.http.execute(&call).await }
-            })
-            .await
-    }
-
-    pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
-        self.kit.http.error(endpoint, kind)
     }
 }

@@ -77,13 +77,13 @@ impl ShopeeChannel {
     ) -> Result<CallResults, ChannelError> {
         let (ids, values) = (&writes.ids, &writes.values);
         let item = chunk.item_id.as_deref().unwrap_or_default();
-        let item = item_id(item).map_err(|k| self.error(endpoint, k))?;
+        let item = item_id(item).map_err(|k| self.kit.error(endpoint, k))?;
         let mut models = Vec::with_capacity(chunk.indices.len());
         let mut out = Vec::new();
         for &i in &chunk.indices {
             match model_id(ids[i]) {
                 Ok(m) => models.push((i, m)),
-                Err(k) => out.push((i, Err(self.error(endpoint, k)))),
+                Err(k) => out.push((i, Err(self.kit.error(endpoint, k)))),
             }
         }
         if models.is_empty() {
@@ -109,7 +109,8 @@ impl ShopeeChannel {
             }),
         };
         let reply: BatchReply = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::POST, endpoint, token)
                     .json(body.clone())
                     .shape(Shape::Batch)
@@ -127,10 +128,10 @@ impl ShopeeChannel {
             .collect();
         for (i, m) in models {
             let result = if let Some(reason) = failed.get(&m) {
-                Err(self.error(endpoint, failure_kind(reason)))
+                Err(self.kit.error(endpoint, failure_kind(reason)))
             } else if !reply.error.is_empty() && !succeeded.contains(&m) {
                 // The call as a whole failed and this model is in neither list.
-                Err(self.error(
+                Err(self.kit.error(
                     endpoint,
                     ErrorKind::Permanent {
                         code: reply.error.clone(),
@@ -160,7 +161,7 @@ impl ShopeeChannel {
                         list.push(json!({"item_id": id, "unlist": !changes[i].active}));
                         parsed.push((i, id));
                     }
-                    Err(k) => run.set(i, Err(self.error(UNLIST_ITEM, k))),
+                    Err(k) => run.set(i, Err(self.kit.error(UNLIST_ITEM, k))),
                 }
             }
             if list.is_empty() {
@@ -174,7 +175,7 @@ impl ShopeeChannel {
             .await;
         }
         Ok(run.finish(changes.iter().map(|c| c.item_id.clone()), || {
-            self.error(
+            self.kit.error(
                 UNLIST_ITEM,
                 ErrorKind::invalid_request("not_sent", "change was not sent"),
             )
@@ -188,7 +189,8 @@ impl ShopeeChannel {
         parsed: Vec<(usize, i64)>,
     ) -> Result<CallResults, ChannelError> {
         let reply: BatchReply = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::POST, UNLIST_ITEM, token)
                     .json(body.clone())
                     .shape(Shape::Batch)
@@ -208,9 +210,9 @@ impl ShopeeChannel {
             .into_iter()
             .map(|(i, id)| {
                 let result = if let Some(reason) = failed.get(&id) {
-                    Err(self.error(UNLIST_ITEM, failure_kind(reason)))
+                    Err(self.kit.error(UNLIST_ITEM, failure_kind(reason)))
                 } else if !reply.error.is_empty() && !succeeded.contains(&id) {
-                    Err(self.error(
+                    Err(self.kit.error(
                         UNLIST_ITEM,
                         ErrorKind::Permanent {
                             code: reply.error.clone(),

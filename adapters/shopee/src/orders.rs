@@ -102,7 +102,7 @@ impl ShopeeChannel {
             .window
             .split(chrono::Duration::seconds(MAX_ORDER_WINDOW_SECS));
         let (idx, cursor) = parse_token(page).ok_or_else(|| {
-            self.error(
+            self.kit.error(
                 ORDER_LIST,
                 ErrorKind::invalid_request("bad_page_token", "not an order page token"),
             )
@@ -118,7 +118,8 @@ impl ShopeeChannel {
             OrderTimeField::Updated => "update_time",
         };
         let list: OrderListResponse = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::GET, ORDER_LIST, token)
                     .query("time_range_field", field)
                     .query("time_from", window.from.timestamp())
@@ -160,7 +161,8 @@ impl ShopeeChannel {
     async fn detail_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         let joined = ids.join(",");
         let detail: OrderDetailResponse = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::GET, ORDER_DETAIL, token)
                     .query("order_sn_list", &joined)
                     .query("response_optional_fields", DETAIL_FIELDS)

@@ -96,9 +96,8 @@ impl ShopeeChannel {
             body["item_sku"] = json!(draft.variants[0].seller_sku);
         }
         let added: AddItemResponse = self
-            .shop_call(|token| {
-                Call::shop(&self.creds, Method::POST, ADD_ITEM, token).json(body.clone())
-            })
+            .kit
+            .call(|token| Call::shop(&self.creds, Method::POST, ADD_ITEM, token).json(body.clone()))
             .await?;
         let item_id = added.item_id;
         if single {
@@ -136,7 +135,8 @@ impl ShopeeChannel {
             }],
         });
         let _: Ignored = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::POST, INIT_TIER_VARIATION, token)
                     .json(tiers.clone())
             })
@@ -151,12 +151,14 @@ impl ShopeeChannel {
             })).collect::<Vec<_>>(),
         });
         let _: Ignored = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::POST, ADD_MODEL, token).json(models.clone())
             })
             .await?;
         let list: ModelListResponse = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::GET, MODEL_LIST, token).query("item_id", item_id)
             })
             .await?;
@@ -168,7 +170,7 @@ impl ShopeeChannel {
         let mut variants = Vec::with_capacity(draft.variants.len());
         for v in &draft.variants {
             let model_id = by_sku.get(v.seller_sku.as_str()).ok_or_else(|| {
-                self.error(
+                self.kit.error(
                     MODEL_LIST,
                     ErrorKind::Permanent {
                         code: "kho.model_missing".into(),
@@ -197,7 +199,7 @@ impl ShopeeChannel {
                 .payload(Payload::Image(file));
         let uploaded = self.kit.http.execute(&call).await?;
         uploaded.image_info.map(|i| i.image_id).ok_or_else(|| {
-            self.error(
+            self.kit.error(
                 UPLOAD_IMAGE,
                 ErrorKind::Permanent {
                     code: "kho.unexpected_response".into(),

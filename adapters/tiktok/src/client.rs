@@ -145,7 +145,7 @@ impl TikTokChannel {
             .get_or_try_init(|| async {
                 let shops = self.shops().await?;
                 let chosen = pick_shop(&shops, self.shop_id.as_deref()).map_err(|msg| {
-                    self.error(
+                    self.kit.error(
                         SHOPS_PATH,
                         ErrorKind::invalid_request("shop_discovery", msg),
                     )
@@ -183,10 +183,6 @@ impl TikTokChannel {
                 self.kit.http.execute(&call).await
             })
             .await
-    }
-
-    pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
-        self.kit.http.error(endpoint, kind)
     }
 }
 

@@ -74,7 +74,7 @@ impl TikTokChannel {
                 ErrorKind::invalid_request("bad_remote_id", format!("product id {:?}", product_id));
             return Ok(indices
                 .iter()
-                .map(|&i| (i, Err(self.error(endpoint, kind.clone()))))
+                .map(|&i| (i, Err(self.kit.error(endpoint, kind.clone()))))
                 .collect());
         }
         // (index, sku id) of the SKUs that go on the wire.
@@ -102,7 +102,9 @@ impl TikTokChannel {
             if let Some((code, msg)) = problem {
                 out.push((
                     i,
-                    Err(self.error(endpoint, ErrorKind::invalid_request(code, msg))),
+                    Err(self
+                        .kit
+                        .error(endpoint, ErrorKind::invalid_request(code, msg))),
                 ));
             }
         }
@@ -137,7 +139,7 @@ impl TikTokChannel {
                     .collect(),
             }),
         }
-        .map_err(|k| self.error(endpoint, k))?;
+        .map_err(|k| self.kit.error(endpoint, k))?;
         let reply: WriteErrors = self.api(&request).await?;
         let mut by_sku: HashMap<&str, &WriteError> = HashMap::new();
         let mut unattributed: Option<&WriteError> = None;
@@ -156,7 +158,7 @@ impl TikTokChannel {
         }
         for (i, sku) in skus {
             let result = match by_sku.get(sku).copied().or(unattributed) {
-                Some(e) => Err(self.error(endpoint, write_error_kind(e))),
+                Some(e) => Err(self.kit.error(endpoint, write_error_kind(e))),
                 None => Ok(()),
             };
             out.push((i, result));
@@ -183,7 +185,7 @@ impl TikTokChannel {
                         "bad_remote_id",
                         format!("product id {:?}", c.item_id),
                     );
-                    run.set(i, Err(self.error(endpoint, kind)));
+                    run.set(i, Err(self.kit.error(endpoint, kind)));
                 }
             }
             for chunk in wanted.chunks(self.kit.capabilities.max_status_items.max(1)) {
@@ -192,7 +194,7 @@ impl TikTokChannel {
             }
         }
         Ok(run.finish(changes.iter().map(|c| c.item_id.clone()), || {
-            self.error(
+            self.kit.error(
                 ACTIVATE,
                 ErrorKind::invalid_request("not_sent", "change was not sent"),
             )
@@ -211,7 +213,7 @@ impl TikTokChannel {
         };
         let request = Request::new(Method::POST, endpoint)
             .json(&body)
-            .map_err(|k| self.error(endpoint, k))?;
+            .map_err(|k| self.kit.error(endpoint, k))?;
         let reply: WriteErrors = self.api(&request).await?;
         let mut by_product: HashMap<&str, &WriteError> = HashMap::new();
         let mut unattributed: Option<&WriteError> = None;
@@ -236,7 +238,7 @@ impl TikTokChannel {
                     .copied()
                     .or(unattributed);
                 let result = match found {
-                    Some(e) => Err(self.error(endpoint, write_error_kind(e))),
+                    Some(e) => Err(self.kit.error(endpoint, write_error_kind(e))),
                     None => Ok(()),
                 };
                 (i, result)

@@ -253,7 +253,7 @@ impl TikTokChannel {
         };
         let request = Request::new(Method::POST, CREATE_PRODUCT)
             .json(&body)
-            .map_err(|k| self.error(CREATE_PRODUCT, k))?;
+            .map_err(|k| self.kit.error(CREATE_PRODUCT, k))?;
         let created: CreateProductData = self.api(&request).await?;
         for w in &created.warnings {
             tracing::warn!(account = %self.kit.name, product_id = %created.product_id, warning = %w.message,
@@ -273,7 +273,7 @@ impl TikTokChannel {
             };
             let sku_id = by_sku.get(v.seller_sku.as_str()).copied().or(only);
             let Some(sku_id) = sku_id else {
-                return Err(self.error(
+                return Err(self.kit.error(
                     CREATE_PRODUCT,
                     ErrorKind::Permanent {
                         code: "kho.sku_missing".into(),
@@ -303,7 +303,7 @@ impl TikTokChannel {
         });
         let uploaded: UploadImageData = self.api(&request).await?;
         if uploaded.uri.is_empty() {
-            return Err(self.error(
+            return Err(self.kit.error(
                 UPLOAD_IMAGE,
                 ErrorKind::Permanent {
                     code: "kho.unexpected_response".into(),

@@ -6,7 +6,9 @@ use crate::capabilities::Capabilities;
 use crate::error::{ChannelError, ErrorKind};
 use crate::kit::tokens::{TokenGrant, TokenManager};
 use crate::token::TokenStore;
-use crate::transport::{AccountClient, RateLimit, Transport, TransportError};
+use crate::transport::{AccountClient, Exchange, RateLimit, Transport, TransportError};
+
+use secrecy::SecretString;
 
 /// One marketplace account: its name, its HTTP client (with the account's rate limiter), its tokens and
 /// what the marketplace can do.
@@ -42,6 +44,21 @@ impl<G: TokenGrant> Account<G> {
             tokens,
             capabilities,
         })
+    }
+
+    /// Run one call with a usable access token; on an auth-expired answer refresh once and repeat it once
+    /// (see [`TokenManager::call`]). `make` builds the call for a given access token.
+    pub async fn call<E, F>(&self, make: F) -> Result<E::Output, ChannelError>
+    where
+        E: Exchange,
+        F: Fn(SecretString) -> E,
+    {
+        self.tokens
+            .call(&self.http, |token| {
+                let call = make(token);
+                async move { self.http.execute(&call).await }
+            })
+            .await
     }
 
     /// An error of this account at `endpoint`.
