@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use crate::listing::RemoteId;
-
 /// How stock/price writes may be grouped into one API call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BatchScope {
@@ -15,28 +13,6 @@ pub enum BatchScope {
     },
     /// Variants of any items in one call (Lazada: ≤ 50 SKUs across products).
     AcrossItems { max_variants: usize },
-}
-
-impl BatchScope {
-    /// How many calls updating `ids` will take (ids are assumed distinct).
-    pub fn calls_for(&self, ids: &[RemoteId]) -> usize {
-        match *self {
-            BatchScope::AcrossItems { max_variants } => ids.len().div_ceil(max_variants.max(1)),
-            BatchScope::PerItem { max_variants } => {
-                let mut per_item: std::collections::BTreeMap<&str, usize> = Default::default();
-                for id in ids {
-                    *per_item.entry(id.item_id.as_str()).or_default() += 1;
-                }
-                per_item
-                    .values()
-                    .map(|n| match max_variants {
-                        Some(max) => n.div_ceil(max.max(1)),
-                        None => 1,
-                    })
-                    .sum()
-            }
-        }
-    }
 }
 
 /// How the marketplace's OAuth tokens behave.
@@ -74,6 +50,7 @@ pub struct Capabilities {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::listing::RemoteId;
 
     #[test]
     fn calls_per_item_and_across_items() {

@@ -8,7 +8,9 @@
 //! * [`Capabilities`] — batch limits, webhook support and token model, so the core can plan calls;
 //! * error classes ([`ErrorKind`], [`ChannelError`]) and per-item results ([`BatchOutcome`]);
 //! * tokens: [`TokenSet`] and the [`TokenStore`] the core implements (adapters never touch the database);
-//! * [`transport`] — the one HTTP transport every adapter uses (rate limit, retry, tracing, metrics).
+//! * [`transport`] — the one HTTP transport every adapter uses (rate limit, retry, tracing, metrics);
+//! * [`kit`] — what every adapter needs around it: token manager, batch chunker, image download;
+//! * `test_support` (feature `test-support`) — a recording token store and the token-rotation contract.
 //!
 //! Secrets are [`secrecy::SecretString`] everywhere, so no `Debug`, log line or error can print them.
 
@@ -16,9 +18,12 @@ pub mod batch;
 pub mod capabilities;
 pub mod channel;
 pub mod error;
+pub mod kit;
 pub mod listing;
 pub mod order;
 pub mod paging;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod token;
 pub mod transport;
 pub mod webhook;
@@ -42,3 +47,6 @@ pub use webhook::{WebhookEvent, WebhookRequest};
 
 /// Re-exported so adapters and the core use the same version.
 pub use secrecy;
+
+/// Re-exported for [`kit_channel!`].
+pub use async_trait;

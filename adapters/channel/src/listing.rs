@@ -32,6 +32,12 @@ impl RemoteId {
     }
 }
 
+impl AsRef<RemoteId> for RemoteId {
+    fn as_ref(&self) -> &RemoteId {
+        self
+    }
+}
+
 impl std::fmt::Display for RemoteId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.variant_id {

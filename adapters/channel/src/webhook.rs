@@ -16,6 +16,15 @@ pub struct WebhookRequest<'a> {
     pub body: &'a [u8],
 }
 
+impl WebhookRequest<'_> {
+    /// The `Authorization` header, where every supported marketplace puts its push signature.
+    pub fn authorization(&self) -> Option<&str> {
+        self.headers
+            .get(reqwest::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+    }
+}
+
 /// A push, translated. Pushes only signal a change: the core re-fetches the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

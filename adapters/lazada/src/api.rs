@@ -8,6 +8,7 @@
 
 use std::marker::PhantomData;
 
+use kho_channel::kit::ImageFile;
 use kho_channel::{Classified, ErrorKind, Exchange, RawResponse};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -18,7 +19,7 @@ use crate::classify::{Shape, classify};
 use crate::sign::sign;
 
 /// What every call needs to be signed and addressed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Credentials {
     pub base_url: Url,
     pub auth_url: Url,
@@ -38,9 +39,7 @@ pub(crate) enum Host {
 /// A file parameter (multipart, never signed).
 pub(crate) struct FilePart {
     pub field: &'static str,
-    pub file_name: String,
-    pub content_type: String,
-    pub data: Vec<u8>,
+    pub file: ImageFile,
 }
 
 /// One call, generic over the decoded payload type.
@@ -163,15 +162,7 @@ impl<'a, T> Call<'a, T> {
                     .body(body))
             }
             Some(file) => {
-                let part = reqwest::multipart::Part::bytes(file.data.clone())
-                    .file_name(file.file_name.clone())
-                    .mime_str(&file.content_type)
-                    .map_err(|_| {
-                        ErrorKind::invalid_request(
-                            "bad_content_type",
-                            format!("file content type {:?}", file.content_type),
-                        )
-                    })?;
+                let part = file.file.part()?;
                 let mut form = reqwest::multipart::Form::new();
                 for (k, v) in params {
                     form = form.text(k, v);

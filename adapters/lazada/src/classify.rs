@@ -7,10 +7,9 @@
 
 use std::time::Duration;
 
+use kho_channel::kit::decode::{decode_payload, non_json};
 use kho_channel::transport::classify_http_status;
 use kho_channel::{Classified, ErrorKind, RawResponse};
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -92,34 +91,7 @@ fn decode<T: DeserializeOwned>(v: Value, shape: Shape) -> Result<T, ErrorKind> {
             false,
         ),
     };
-    serde_json::from_value(payload).map_err(|e| ErrorKind::Permanent {
-        code: "kho.unexpected_response".into(),
-        message: if sensitive {
-            format!(
-                "response does not match the documented shape ({:?})",
-                e.classify()
-            )
-        } else {
-            format!("response does not match the documented shape: {e}")
-        },
-    })
-}
-
-fn non_json(status: StatusCode, headers: &HeaderMap) -> ErrorKind {
-    if let Some(kind) = classify_http_status(status, headers) {
-        return kind;
-    }
-    if status.is_success() {
-        // A 200 that is not JSON is a proxy or gateway page, not Lazada's answer: try again later.
-        ErrorKind::Transient {
-            message: "response is not JSON".into(),
-        }
-    } else {
-        ErrorKind::Permanent {
-            code: format!("http_{}", status.as_u16()),
-            message: "response is not JSON".into(),
-        }
-    }
+    decode_payload(payload, sensitive)
 }
 
 /// `E006` → 6, `901` → 901; `None` for symbolic codes.
@@ -221,6 +193,8 @@ pub fn error_kind(code: &str, error_type: &str, message: &str) -> ErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
 
     fn kind(code: &str, t: &str, m: &str) -> ErrorKind {
         error_kind(code, t, m)

@@ -1,20 +1,18 @@
-//! The Lazada channel for one seller: construction from account config, and the call helper every operation
-//! uses (fresh token → call → on `IllegalAccessToken` refresh once and repeat once).
+//! The Lazada channel for one seller: construction from account config. Every call goes through the kit's `Account::call`
+//! (fresh token → call → on `IllegalAccessToken` refresh once and repeat once).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use kho_channel::kit::Account;
 use kho_channel::transport::TransportError;
-use kho_channel::{
-    AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenStore,
-    Transport,
-};
+use kho_channel::{BatchScope, Capabilities, ChannelError, TokenModel, TokenStore, Transport};
 use secrecy::SecretString;
-use serde::de::DeserializeOwned;
 
-use crate::api::{Call, Credentials};
-use crate::auth::{Authorized, RefreshTokenStatus, TokenManager};
+use crate::api::Credentials;
+use crate::auth::{Authorized, LazadaGrant};
 use crate::config::{LazadaAccountConfig, LazadaMapping};
+use crate::reauth::{ReauthWarning, RefreshTokenStatus};
 
 /// Channel label in logs and metrics.
 pub const CHANNEL: &str = "lazada";
@@ -26,22 +24,17 @@ const REFRESH_AHEAD: Duration = Duration::from_secs(24 * 3600);
 
 /// A Lazada seller account, implementing [`kho_channel::Channel`].
 pub struct LazadaChannel {
-    pub(crate) name: String,
     pub(crate) creds: Credentials,
     pub(crate) seller_id: Option<String>,
     pub(crate) warehouse_code: Option<String>,
-    pub(crate) stock_batch: usize,
-    pub(crate) price_batch: usize,
     pub(crate) mapping: LazadaMapping,
-    pub(crate) http: AccountClient,
-    pub(crate) tokens: TokenManager,
-    pub(crate) capabilities: Capabilities,
+    pub(crate) kit: Account<LazadaGrant>,
 }
 
 impl std::fmt::Debug for LazadaChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LazadaChannel")
-            .field("name", &self.name)
+            .field("name", &self.kit.name)
             .field("seller_id", &self.seller_id)
             .field("base_url", &self.creds.base_url.as_str())
             .field("auth_url", &self.creds.auth_url.as_str())
@@ -84,27 +77,31 @@ impl LazadaChannel {
         transport: &Arc<Transport>,
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, TransportError> {
-        let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
-        let refresh_ahead =
-            chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or(chrono::Duration::days(1));
         let stock_batch = config.stock_batch_size.get();
         let price_batch = config.price_batch_size.get();
+        let creds = Credentials {
+            base_url: config.base_url,
+            auth_url: config.auth_url,
+            app_key: config.app_key,
+            app_secret: config.app_secret,
+        };
+        let grant = LazadaGrant {
+            creds: creds.clone(),
+            warning: ReauthWarning::default(),
+        };
         Ok(Self {
-            tokens: TokenManager::new(config.name.clone(), store, refresh_ahead),
-            name: config.name,
-            creds: Credentials {
-                base_url: config.base_url,
-                auth_url: config.auth_url,
-                app_key: config.app_key,
-                app_secret: config.app_secret,
-            },
+            kit: Account::new(
+                transport,
+                config.name,
+                config.rate_limit,
+                store,
+                grant,
+                capabilities(stock_batch, price_batch),
+            )?,
+            creds,
             seller_id: config.seller_id,
             warehouse_code: config.warehouse_code,
-            stock_batch,
-            price_batch,
             mapping: config.mapping,
-            http,
-            capabilities: capabilities(stock_batch, price_batch),
         })
     }
 
@@ -115,14 +112,21 @@ impl LazadaChannel {
 
     /// Finish a seller authorisation: exchange the callback's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<Authorized, ChannelError> {
-        let authorized = self
+        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
+        let (tokens, (seller_id, country)) = self
+            .kit
             .tokens
-            .exchange_code(&self.http, &self.creds, code)
+            .install(crate::auth::TOKEN_CREATE, exchange)
             .await?;
+        let authorized = Authorized {
+            tokens,
+            seller_id,
+            country,
+        };
         if let (Some(configured), Some(got)) = (&self.seller_id, &authorized.seller_id)
             && configured != got
         {
-            tracing::warn!(account = %self.name, configured = %configured, authorised = %got,
+            tracing::warn!(account = %self.kit.name, configured = %configured, authorised = %got,
                 "the seller who authorised is not the configured seller_id");
         }
         Ok(authorized)
@@ -154,31 +158,12 @@ impl LazadaChannel {
     /// [`RefreshTokenStatus::EndingSoon`] means a person must re-authorise before the given time; the same is
     /// logged as a warning.
     pub async fn refresh_token_status(&self) -> Result<RefreshTokenStatus, ChannelError> {
-        let tokens = self.tokens.current().await?;
-        Ok(self.tokens.warn_if_reauth_due(&tokens))
-    }
-
-    /// Run a seller call with a valid token; on `IllegalAccessToken` refresh once and repeat once.
-    pub(crate) async fn seller_call<'s, T, F>(&'s self, make: F) -> Result<T, ChannelError>
-    where
-        T: DeserializeOwned + Send,
-        F: Fn(SecretString) -> Call<'s, T> + Send + Sync,
-    {
-        let tokens = self.tokens.usable(&self.http, &self.creds).await?;
-        match self.http.execute(&make(tokens.access_token.clone())).await {
-            Err(e) if matches!(e.kind, ErrorKind::AuthExpired { .. }) => {
-                tracing::info!(account = %self.name, endpoint = %e.endpoint, "access token rejected; refreshing");
-                let fresh = self
-                    .tokens
-                    .refresh(&self.http, &self.creds, &tokens)
-                    .await?;
-                self.http.execute(&make(fresh.access_token)).await
-            }
-            other => other,
-        }
-    }
-
-    pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
-        self.http.error(endpoint, kind)
+        let tokens = self.kit.tokens.current().await?;
+        Ok(self
+            .kit
+            .tokens
+            .grant()
+            .warning
+            .warn_if_reauth_due(&self.kit.name, &tokens))
     }
 }

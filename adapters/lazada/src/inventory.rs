@@ -13,11 +13,8 @@
 //!   absolute, so reporting a SKU that in fact succeeded as failed only costs a harmless repeat.
 //! * Payloads are XML, the only form documented for the sellable APIs (§7.2).
 
-use std::collections::HashSet;
-
-use kho_channel::{
-    BatchOutcome, ChannelError, ErrorKind, PriceUpdate, RemoteId, StatusChange, StockUpdate,
-};
+use kho_channel::kit::{BatchRun, CallResults, WriteKind, Writes};
+use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
 use reqwest::Method;
 use serde_json::json;
 
@@ -61,44 +58,6 @@ pub(crate) fn numeric_id(kind: &str, id: &str) -> Result<String, ErrorKind> {
     }
 }
 
-/// Pack indices into calls of at most `max`, in order, never the same key twice in one call.
-pub(crate) fn chunk_across<K: Eq + std::hash::Hash>(keys: &[K], max: usize) -> Vec<Vec<usize>> {
-    let max = max.max(1);
-    let mut chunks = Vec::new();
-    let mut current: Vec<usize> = Vec::new();
-    let mut seen: HashSet<&K> = HashSet::new();
-    for (i, key) in keys.iter().enumerate() {
-        if current.len() >= max || seen.contains(key) {
-            chunks.push(std::mem::take(&mut current));
-            seen.clear();
-        }
-        seen.insert(key);
-        current.push(i);
-    }
-    if !current.is_empty() {
-        chunks.push(current);
-    }
-    chunks
-}
-
-/// After a whole-call error, later calls are pointless for these classes (and would only burn quota or
-/// refresh attempts).
-fn stops_batch(kind: &ErrorKind) -> bool {
-    matches!(
-        kind,
-        ErrorKind::AuthExpired { .. }
-            | ErrorKind::ReauthRequired { .. }
-            | ErrorKind::RateLimited { .. }
-    )
-}
-
-/// Which write.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Write {
-    Stock,
-    Price,
-}
-
 /// One SKU ready for a payload.
 struct Line {
     index: usize,
@@ -108,36 +67,19 @@ struct Line {
 }
 
 impl LazadaChannel {
-    pub(crate) async fn write_stock(
-        &self,
-        updates: &[StockUpdate],
-    ) -> Result<BatchOutcome<RemoteId>, ChannelError> {
-        let ids: Vec<&RemoteId> = updates.iter().map(|u| &u.id).collect();
-        // Sellable stock cannot go below zero (error 212); an oversold SKU simply has nothing to sell.
-        let values: Vec<i64> = updates.iter().map(|u| u.stock.max(0)).collect();
-        Ok(self.write_skus(Write::Stock, &ids, &values).await)
-    }
-
-    pub(crate) async fn write_price(
-        &self,
-        updates: &[PriceUpdate],
-    ) -> Result<BatchOutcome<RemoteId>, ChannelError> {
-        let ids: Vec<&RemoteId> = updates.iter().map(|u| &u.id).collect();
-        let values: Vec<i64> = updates.iter().map(|u| u.price_vnd).collect();
-        Ok(self.write_skus(Write::Price, &ids, &values).await)
-    }
-
-    async fn write_skus(
-        &self,
-        write: Write,
-        ids: &[&RemoteId],
-        values: &[i64],
-    ) -> BatchOutcome<RemoteId> {
-        let (endpoint, batch) = match write {
-            Write::Stock => (SELLABLE_UPDATE, self.stock_batch),
-            Write::Price => (PRICE_QUANTITY_UPDATE, self.price_batch),
+    /// Stock or prices: SKUs of any products packed in input order, at the configured batch size.
+    pub(crate) async fn write_batch(&self, mut writes: Writes<'_>) -> BatchOutcome<RemoteId> {
+        let (endpoint, write) = match writes.kind {
+            WriteKind::Stock => {
+                // Sellable stock cannot go below zero (error 212); an oversold SKU simply has nothing to sell.
+                writes.values.iter_mut().for_each(|v| *v = (*v).max(0));
+                (SELLABLE_UPDATE, WriteKind::Stock)
+            }
+            WriteKind::Price => (PRICE_QUANTITY_UPDATE, WriteKind::Price),
         };
-        let mut results: Vec<Option<Result<(), ChannelError>>> = vec![None; ids.len()];
+        let scope = writes.scope(&self.kit.capabilities);
+        let (ids, values) = (&writes.ids, &writes.values);
+        let mut run = BatchRun::new(ids.len());
         let mut lines = Vec::with_capacity(ids.len());
         for (index, id) in ids.iter().enumerate() {
             let parsed = numeric_id("item", &id.item_id).and_then(|item_id| {
@@ -156,55 +98,23 @@ impl LazadaChannel {
                     sku_id,
                     value: values[index],
                 }),
-                Err(kind) => results[index] = Some(Err(self.error(endpoint, kind))),
+                Err(kind) => run.set(index, Err(self.kit.error(endpoint, kind))),
             }
         }
-        let keys: Vec<&str> = lines.iter().map(|l| l.sku_id.as_str()).collect();
-        let mut stop: Option<ChannelError> = None;
-        for chunk in chunk_across(&keys, batch) {
-            let chunk: Vec<&Line> = chunk.iter().map(|&i| &lines[i]).collect();
-            if let Some(err) = &stop {
-                for l in &chunk {
-                    results[l.index] = Some(Err(err.clone()));
-                }
-                continue;
-            }
-            match self.write_chunk(write, endpoint, &chunk).await {
-                Ok(per_line) => {
-                    for (index, r) in per_line {
-                        results[index] = Some(r);
-                    }
-                }
-                Err(err) => {
-                    for l in &chunk {
-                        results[l.index] = Some(Err(err.clone()));
-                    }
-                    if stops_batch(&err.kind) {
-                        stop = Some(err);
-                    }
-                }
-            }
+        let keys: Vec<RemoteId> = lines
+            .iter()
+            .map(|l| RemoteId::variant(l.item_id.clone(), l.sku_id.clone()))
+            .collect();
+        for chunk in scope.chunks(&keys) {
+            let chunk: Vec<&Line> = chunk.indices.iter().map(|&i| &lines[i]).collect();
+            let indices: Vec<usize> = chunk.iter().map(|l| l.index).collect();
+            run.send(&indices, self.write_chunk(write, endpoint, &chunk))
+                .await;
         }
-        let mut outcome = BatchOutcome::default();
-        for (i, r) in results.into_iter().enumerate() {
-            let key = ids[i].clone();
-            match r {
-                Some(Ok(())) => outcome.push_ok(key),
-                Some(Err(e)) => outcome.push_err(key, e),
-                // Every index is either refused or in exactly one chunk; kept total rather than panicking.
-                None => outcome.push_err(
-                    key,
-                    self.error(
-                        endpoint,
-                        ErrorKind::invalid_request("not_sent", "update was not sent"),
-                    ),
-                ),
-            }
-        }
-        outcome
+        writes.finish(run, &self.kit.http, endpoint)
     }
 
-    fn payload(&self, write: Write, chunk: &[&Line]) -> String {
+    fn payload(&self, write: WriteKind, chunk: &[&Line]) -> String {
         let mut xml = String::from("<Request><Product><Skus>");
         for l in chunk {
             xml.push_str("<Sku><ItemId>");
@@ -213,17 +123,17 @@ impl LazadaChannel {
             xml.push_str(&l.sku_id);
             xml.push_str("</SkuId>");
             match (write, &self.warehouse_code) {
-                (Write::Stock, None) => {
+                (WriteKind::Stock, None) => {
                     xml.push_str(&format!("<SellableQuantity>{}</SellableQuantity>", l.value));
                 }
-                (Write::Stock, Some(code)) => {
+                (WriteKind::Stock, Some(code)) => {
                     xml.push_str(&format!(
                         "<MultiWarehouseInventories><MultiWarehouseInventory><WarehouseCode>{}</WarehouseCode><SellableQuantity>{}</SellableQuantity></MultiWarehouseInventory></MultiWarehouseInventories>",
                         xml_escape(code),
                         l.value
                     ));
                 }
-                (Write::Price, _) => xml.push_str(&format!("<Price>{}</Price>", l.value)),
+                (WriteKind::Price, _) => xml.push_str(&format!("<Price>{}</Price>", l.value)),
             }
             xml.push_str("</Sku>");
         }
@@ -234,13 +144,14 @@ impl LazadaChannel {
     /// One call; returns a result per line of the chunk.
     async fn write_chunk(
         &self,
-        write: Write,
+        write: WriteKind,
         endpoint: &'static str,
         chunk: &[&Line],
-    ) -> Result<Vec<(usize, Result<(), ChannelError>)>, ChannelError> {
+    ) -> Result<CallResults, ChannelError> {
         let payload = self.payload(write, chunk);
         let reply: BatchReply = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::POST, endpoint, token)
                     .param("payload", &payload)
                     .shape(Shape::Batch)
@@ -281,7 +192,7 @@ impl LazadaChannel {
                 unattributed.push(d);
             }
             for i in hits {
-                failed[i].get_or_insert_with(|| self.error(endpoint, kind.clone()));
+                failed[i].get_or_insert_with(|| self.kit.error(endpoint, kind.clone()));
             }
         }
         let whole_call_failed = reply.code != "0";
@@ -290,10 +201,10 @@ impl LazadaChannel {
                 // Some failure cannot be pinned on a SKU: fail every SKU not already failed.
                 let kind = error_kind(&reply.code, "", &unattributed_message(reply, &unattributed));
                 for f in failed.iter_mut() {
-                    f.get_or_insert_with(|| self.error(endpoint, kind.clone()));
+                    f.get_or_insert_with(|| self.kit.error(endpoint, kind.clone()));
                 }
             } else {
-                tracing::warn!(account = %self.name, endpoint, entries = unattributed.len(),
+                tracing::warn!(account = %self.kit.name, endpoint, entries = unattributed.len(),
                     "Lazada reported success with detail entries that name no SKU of the call");
             }
         }
@@ -308,38 +219,36 @@ impl LazadaChannel {
         &self,
         changes: &[StatusChange],
     ) -> Result<BatchOutcome<String>, ChannelError> {
-        let mut outcome = BatchOutcome::default();
-        let mut stop: Option<ChannelError> = None;
-        for change in changes {
-            if let Some(err) = &stop {
-                outcome.push_err(change.item_id.clone(), err.clone());
-                continue;
-            }
-            let result = if change.active {
-                self.activate(&change.item_id).await
-            } else {
-                self.deactivate(&change.item_id).await
-            };
-            match result {
-                Ok(()) => outcome.push_ok(change.item_id.clone()),
-                Err(err) => {
-                    if stops_batch(&err.kind) {
-                        stop = Some(err.clone());
-                    }
-                    outcome.push_err(change.item_id.clone(), err);
+        // One product per call (`max_status_items` is 1).
+        let mut run = BatchRun::new(changes.len());
+        for (i, change) in changes.iter().enumerate() {
+            let call = async move {
+                if change.active {
+                    self.activate(&change.item_id).await?;
+                } else {
+                    self.deactivate(&change.item_id).await?;
                 }
-            }
+                Ok(vec![(i, Ok(()))])
+            };
+            run.send(&[i], call).await;
         }
-        Ok(outcome)
+        Ok(run.finish(changes.iter().map(|c| c.item_id.clone()), || {
+            self.kit.error(
+                PRODUCT_DEACTIVATE,
+                ErrorKind::invalid_request("not_sent", "change was not sent"),
+            )
+        }))
     }
 
     /// `/product/deactivate` takes the product in `apiRequestBody`; without `Skus` the whole product goes
     /// offline. (Not covered by docs/src/channels/lazada.md beyond its JSON-support note; shape from Lazada's API reference.)
     async fn deactivate(&self, item_id: &str) -> Result<(), ChannelError> {
-        let item = numeric_id("item", item_id).map_err(|k| self.error(PRODUCT_DEACTIVATE, k))?;
+        let item =
+            numeric_id("item", item_id).map_err(|k| self.kit.error(PRODUCT_DEACTIVATE, k))?;
         let body = format!("<Request><Product><ItemId>{item}</ItemId></Product></Request>");
         let _: Ignored = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::POST, PRODUCT_DEACTIVATE, token)
                     .param("apiRequestBody", &body)
             })
@@ -350,15 +259,16 @@ impl LazadaChannel {
     /// Lazada has no "activate" API: `/product/update` sets every SKU's `Status` to `active`. Update needs each
     /// `SkuId`, so the product is read first (`/product/item/get`, docs/src/channels/lazada.md §6.2–§6.3).
     async fn activate(&self, item_id: &str) -> Result<(), ChannelError> {
-        let item = numeric_id("item", item_id).map_err(|k| self.error(PRODUCT_UPDATE, k))?;
+        let item = numeric_id("item", item_id).map_err(|k| self.kit.error(PRODUCT_UPDATE, k))?;
         let product: Product = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::GET, PRODUCT_ITEM_GET, token)
                     .param("item_id", &item)
             })
             .await?;
         if product.skus.is_empty() {
-            return Err(self.error(
+            return Err(self.kit.error(
                 PRODUCT_ITEM_GET,
                 ErrorKind::NotFound {
                     code: "kho.no_skus".into(),
@@ -374,7 +284,8 @@ impl LazadaChannel {
         let payload =
             json!({"Request": {"Product": {"ItemId": item, "Skus": {"Sku": skus}}}}).to_string();
         let _: Ignored = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::POST, PRODUCT_UPDATE, token)
                     .param("payload", &payload)
             })
@@ -416,14 +327,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chunks_pack_across_items_and_split_on_repeats() {
-        let keys: Vec<String> = (0..120).map(|i| i.to_string()).collect();
-        let sizes: Vec<usize> = chunk_across(&keys, 50).iter().map(Vec::len).collect();
-        assert_eq!(sizes, vec![50, 50, 20]);
-        let keys = ["1", "2", "1", "3"];
-        assert_eq!(chunk_across(&keys, 50), vec![vec![0, 1], vec![2, 3]]);
-        assert!(chunk_across::<&str>(&[], 50).is_empty());
-        assert_eq!(chunk_across(&["a", "b"], 0), vec![vec![0], vec![1]]);
+    fn writes_pack_skus_of_any_products_at_the_configured_batch_size() {
+        let caps = crate::capabilities(50, 20);
+        let ids: Vec<RemoteId> = (0..120)
+            .map(|i| RemoteId::variant((i / 3).to_string(), i.to_string()))
+            .collect();
+        let sizes = |scope: kho_channel::BatchScope| -> Vec<usize> {
+            scope.chunks(&ids).iter().map(|c| c.indices.len()).collect()
+        };
+        assert_eq!(sizes(caps.stock_batch), vec![50, 50, 20]);
+        assert_eq!(sizes(caps.price_batch), vec![20; 6]);
+        let repeat = [
+            RemoteId::variant("1", "1"),
+            RemoteId::variant("1", "2"),
+            RemoteId::variant("1", "1"),
+        ];
+        assert_eq!(caps.stock_batch.calls_for(&repeat), 2);
     }
 
     #[test]

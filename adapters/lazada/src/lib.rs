@@ -31,13 +31,15 @@ pub mod listings;
 pub mod orders;
 pub mod publish;
 pub mod push;
+pub mod reauth;
 pub mod sign;
 pub mod wire;
 
-pub use auth::{Authorized, REAUTH_WARNING_DAYS, RefreshTokenStatus};
+pub use auth::Authorized;
 pub use classify::error_kind;
 pub use client::{CHANNEL, LazadaChannel, capabilities};
 pub use config::{BatchSize, CategoryMapping, LazadaAccountConfig, LazadaMapping};
 pub use orders::{item_status, order_status, to_remote_order};
 pub use push::parse_push;
+pub use reauth::{REAUTH_WARNING_DAYS, RefreshTokenStatus};
 pub use sign::{push_authorization, sign, string_to_sign, verify_push};

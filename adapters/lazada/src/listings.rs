@@ -121,14 +121,15 @@ impl LazadaChannel {
         let offset: i64 = match page {
             None => 0,
             Some(PageToken(t)) => t.parse().ok().filter(|o| *o >= 0).ok_or_else(|| {
-                self.error(
+                self.kit.error(
                     PRODUCTS_GET,
                     ErrorKind::invalid_request("bad_page_token", format!("not an offset: {t:?}")),
                 )
             })?,
         };
         let list: ProductsResponse = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::GET, PRODUCTS_GET, token)
                     .param("filter", "all")
                     .param("offset", offset)
@@ -144,7 +145,7 @@ impl LazadaChannel {
                 None => got >= PAGE_SIZE,
             };
         let next = if more && next_offset > MAX_OFFSET {
-            tracing::warn!(account = %self.name, offset = next_offset,
+            tracing::warn!(account = %self.kit.name, offset = next_offset,
                 "Lazada /products/get cannot page past offset 10000; the remaining products are not listed");
             None
         } else {

@@ -13,6 +13,7 @@
 //! sold, so their stock comes back exactly as for a cancelled order.
 
 use chrono::{DateTime, FixedOffset, Utc};
+use kho_channel::kit::orders::details_in_batches;
 use kho_channel::{
     ChannelError, ErrorKind, OrderLine, OrderQuery, OrderRef, OrderStatus, OrderTimeField, Page,
     PageToken, RemoteId, RemoteOrder,
@@ -220,7 +221,7 @@ impl LazadaChannel {
         page: Option<&PageToken>,
     ) -> Result<Page<OrderRef>, ChannelError> {
         let (start, offset) = parse_token(page, query.window.from).ok_or_else(|| {
-            self.error(
+            self.kit.error(
                 ORDERS_GET,
                 ErrorKind::invalid_request("bad_page_token", "not an order page token"),
             )
@@ -236,7 +237,8 @@ impl LazadaChannel {
             OrderTimeField::Updated => ("update_after", "update_before", "updated_at"),
         };
         let list: OrdersResponse = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::GET, ORDERS_GET, token)
                     .param(after, format_time(start))
                     .param(before, format_time(query.window.to))
@@ -275,7 +277,7 @@ impl LazadaChannel {
                     Some(PageToken(format!("{}:0", latest.timestamp())))
                 }
                 _ => {
-                    tracing::warn!(account = %self.name, offset = next_offset,
+                    tracing::warn!(account = %self.kit.name, offset = next_offset,
                         "more than 5000 Lazada orders share one second; the rest of the window is skipped");
                     None
                 }
@@ -301,31 +303,17 @@ impl LazadaChannel {
             .iter()
             .filter_map(|id| numeric_id("order", id).ok())
             .collect();
-        let mut orders = Vec::with_capacity(valid.len());
-        for chunk in valid.chunks(MAX_ORDER_IDS) {
-            match self.items_call(chunk).await {
-                Ok(found) => orders.extend(found),
-                // One unknown order may fail the whole call: fall back to one at a time, skipping the unknown.
-                Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) && chunk.len() > 1 => {
-                    for id in chunk {
-                        match self.items_call(std::slice::from_ref(id)).await {
-                            Ok(found) => orders.extend(found),
-                            Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                }
-                Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(orders)
+        details_in_batches(&valid, MAX_ORDER_IDS, |chunk| async move {
+            self.items_call(&chunk).await
+        })
+        .await
     }
 
     async fn items_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         let bracketed = format!("[{}]", ids.join(","));
         let entries: OrderItemsList = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::GET, ORDERS_ITEMS_GET, token)
                     .param("order_ids", &bracketed)
             })

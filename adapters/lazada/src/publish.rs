@@ -6,6 +6,8 @@
 //! `SellerSku` to its `SkuId`. Category, attributes, brand and package dimensions come from the account's
 //! [`crate::config::LazadaMapping`].
 
+use kho_channel::kit::draft::refuse;
+use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
@@ -21,10 +23,16 @@ pub const IMAGE_MIGRATE: &str = "/image/migrate";
 pub const IMAGE_UPLOAD: &str = "/image/upload";
 
 /// At most 8 images per `Image` list (§6.3).
-const MAX_IMAGES: usize = 8;
+const DRAFT_RULES: DraftRules = DraftRules {
+    marketplace: "Lazada",
+    max_images: 8,
+    max_variants: None,
+};
 /// The documented upload cap (3 145 728 B in the newer error text; the older docs say 1 MB).
-const MAX_IMAGE_BYTES: usize = 3_145_728;
-const PUBLISH: &str = "publish";
+const IMAGE_LIMITS: ImageLimits = ImageLimits {
+    max_bytes: 3_145_728,
+    endpoint: IMAGE_UPLOAD,
+};
 
 /// Already on Lazada's CDN: no migration needed.
 fn is_lazada_hosted(url: &str) -> bool {
@@ -64,7 +72,8 @@ impl LazadaChannel {
         }
         let payload = self.create_payload(draft, &images)?;
         let created: CreateProductResponse = self
-            .seller_call(|token| {
+            .kit
+            .call(|token| {
                 Call::seller(&self.creds, Method::POST, PRODUCT_CREATE, token)
                     .param("payload", &payload)
             })
@@ -76,9 +85,9 @@ impl LazadaChannel {
                 .iter()
                 .find(|s| s.seller_sku.trim() == v.seller_sku.trim() && !s.sku_id.is_empty())
                 .ok_or_else(|| {
-                    tracing::warn!(account = %self.name, item_id = %created.item_id,
+                    tracing::warn!(account = %self.kit.name, item_id = %created.item_id,
                         "product created but a SKU id is missing from the answer; link it by listing the shop");
-                    self.error(
+                    self.kit.error(
                         PRODUCT_CREATE,
                         ErrorKind::Permanent {
                             code: "kho.sku_missing".into(),
@@ -95,7 +104,7 @@ impl LazadaChannel {
             ));
         }
         if let Some(status) = &created.item_status {
-            tracing::info!(account = %self.name, item_id = %created.item_id, status = %status, "Lazada product created");
+            tracing::info!(account = %self.kit.name, item_id = %created.item_id, status = %status, "Lazada product created");
         }
         Ok(PublishedListing {
             item_id: created.item_id,
@@ -105,36 +114,8 @@ impl LazadaChannel {
 
     /// Check the draft against Lazada's limits and the account's mapping; returns the category mapping.
     fn validate_draft(&self, draft: &ListingDraft) -> Result<&CategoryMapping, ChannelError> {
-        let invalid =
-            |code: &str, msg: String| self.error(PUBLISH, ErrorKind::invalid_request(code, msg));
-        let category = self
-            .mapping
-            .categories
-            .get(&draft.category)
-            .ok_or_else(|| {
-                invalid(
-                    "unmapped_category",
-                    format!(
-                        "category {:?} has no Lazada mapping for this account",
-                        draft.category
-                    ),
-                )
-            })?;
-        if draft.variants.is_empty() {
-            return Err(invalid(
-                "no_variants",
-                "a listing needs at least one variant".into(),
-            ));
-        }
-        if draft.images.is_empty() || draft.images.len() > MAX_IMAGES {
-            return Err(invalid(
-                "image_count",
-                format!(
-                    "{} images; Lazada takes 1 to {MAX_IMAGES}",
-                    draft.images.len()
-                ),
-            ));
-        }
+        let category = DRAFT_RULES.check(&self.kit.http, draft, &self.mapping.categories)?;
+        let invalid = |code: &str, msg: String| refuse(&self.kit.http, code, msg);
         if draft.variants.len() > 1 && category.variation_attribute.is_none() {
             return Err(invalid(
                 "no_variation_attribute",
@@ -212,35 +193,25 @@ impl LazadaChannel {
             DraftImage::Url(url) if is_lazada_hosted(url) => return Ok(url.clone()),
             DraftImage::Url(url) => {
                 let payload = migrate_payload(url);
-                self.seller_call(|token| {
-                    Call::seller(&self.creds, Method::POST, IMAGE_MIGRATE, token)
-                        .param("payload", &payload)
-                })
-                .await?
-            }
-            DraftImage::Bytes {
-                file_name,
-                content_type,
-                data,
-            } => {
-                if data.len() > MAX_IMAGE_BYTES {
-                    return Err(self.error(
-                        IMAGE_UPLOAD,
-                        ErrorKind::invalid_request(
-                            "image_too_large",
-                            format!("{file_name}: {} bytes (max {MAX_IMAGE_BYTES})", data.len()),
-                        ),
-                    ));
-                }
-                self.seller_call(|token| {
-                    Call::seller(&self.creds, Method::POST, IMAGE_UPLOAD, token).file(FilePart {
-                        field: "image",
-                        file_name: file_name.clone(),
-                        content_type: content_type.clone(),
-                        data: data.clone(),
+                self.kit
+                    .call(|token| {
+                        Call::seller(&self.creds, Method::POST, IMAGE_MIGRATE, token)
+                            .param("payload", &payload)
                     })
-                })
-                .await?
+                    .await?
+            }
+            DraftImage::Bytes { .. } => {
+                let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
+                self.kit
+                    .call(|token| {
+                        Call::seller(&self.creds, Method::POST, IMAGE_UPLOAD, token).file(
+                            FilePart {
+                                field: "image",
+                                file: file.clone(),
+                            },
+                        )
+                    })
+                    .await?
             }
         };
         Ok(response.image.url)

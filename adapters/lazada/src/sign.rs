@@ -12,9 +12,9 @@
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 use kho_channel::WebhookError;
+use kho_channel::kit::push::check_signature;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -81,20 +81,10 @@ pub fn verify_push(
     raw_body: &[u8],
     authorization: Option<&str>,
 ) -> Result<(), WebhookError> {
-    let given = authorization
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or(WebhookError::MissingSignature)?;
-    let expected = push_authorization(app_secret, app_key, raw_body);
-    if expected.is_empty() {
-        return Err(WebhookError::BadSignature);
-    }
-    let given = given.to_ascii_lowercase();
-    if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
-        Ok(())
-    } else {
-        Err(WebhookError::BadSignature)
-    }
+    check_signature(
+        &push_authorization(app_secret, app_key, raw_body),
+        authorization,
+    )
 }
 
 #[cfg(test)]

@@ -12,17 +12,17 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, TimeZone, Utc};
+use kho_channel::test_support::RecordingStore;
 use kho_channel::{
     BatchScope, Channel, DraftImage, ErrorKind, ListingDraft, ListingStatus, OrderQuery,
     OrderStatus, OrderTimeField, PriceUpdate, RateLimit, RemoteId, StatusChange, StockUpdate,
-    TimeWindow, TokenSet, TokenStore, TokenStoreError, Transport, TransportConfig, VariantDraft,
-    WebhookEvent, WebhookRequest,
+    TimeWindow, TokenStore, Transport, TransportConfig, VariantDraft, WebhookEvent, WebhookRequest,
 };
 use kho_lazada::{
     BatchSize, CategoryMapping, LazadaAccountConfig, LazadaChannel, LazadaMapping,
     RefreshTokenStatus,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -146,53 +146,14 @@ impl Match for PayloadContains {
     }
 }
 
-/// A token store that records saves and can be read synchronously from a responder.
-#[derive(Default)]
-struct RecordingStore {
-    tokens: Mutex<Option<TokenSet>>,
-    saves: Mutex<Vec<String>>,
+/// The seller's old pair.
+fn seeded(access_in: Duration, refresh_in: Option<Duration>) -> Arc<RecordingStore> {
+    RecordingStore::seeded(OLD_TOKEN, OLD_REFRESH, access_in, refresh_in)
 }
 
-impl RecordingStore {
-    fn seeded(access_in: Duration, refresh_in: Option<Duration>) -> Arc<Self> {
-        let store = Arc::new(Self::default());
-        *store.tokens.lock().unwrap() = Some(TokenSet {
-            access_token: SecretString::from(OLD_TOKEN),
-            refresh_token: SecretString::from(OLD_REFRESH),
-            access_expires_at: Utc::now() + access_in,
-            refresh_expires_at: refresh_in.map(|d| Utc::now() + d),
-        });
-        store
-    }
-
-    fn fresh() -> Arc<Self> {
-        Self::seeded(Duration::days(20), Some(Duration::days(150)))
-    }
-
-    fn access_token(&self) -> String {
-        self.tokens
-            .lock()
-            .unwrap()
-            .as_ref()
-            .map(|t| t.access_token.expose_secret().to_owned())
-            .unwrap_or_default()
-    }
-}
-
-#[async_trait::async_trait]
-impl TokenStore for RecordingStore {
-    async fn load(&self, _account: &str) -> Result<Option<TokenSet>, TokenStoreError> {
-        Ok(self.tokens.lock().unwrap().clone())
-    }
-
-    async fn save(&self, _account: &str, tokens: &TokenSet) -> Result<(), TokenStoreError> {
-        self.saves
-            .lock()
-            .unwrap()
-            .push(tokens.access_token.expose_secret().to_owned());
-        *self.tokens.lock().unwrap() = Some(tokens.clone());
-        Ok(())
-    }
+/// A pair far from any expiry.
+fn fresh() -> Arc<RecordingStore> {
+    seeded(Duration::days(20), Some(Duration::days(150)))
 }
 
 struct Servers {
@@ -298,7 +259,7 @@ async fn concurrent_calls_during_expiry_refresh_exactly_once_on_the_auth_host_an
     };
     let s = servers().await;
     // Inside the one-day refresh-ahead margin.
-    let store = RecordingStore::seeded(Duration::minutes(1), Some(Duration::days(100)));
+    let store = seeded(Duration::minutes(1), Some(Duration::days(100)));
     refresh_mock(refreshed).expect(1).mount(&s.auth).await;
     Mock::given(method("POST"))
         .and(path("/rest/product/stock/sellable/update"))
@@ -348,7 +309,7 @@ async fn illegal_access_token_refreshes_and_retries_once() {
         return;
     };
     let s = servers().await;
-    let store = RecordingStore::fresh();
+    let store = fresh();
     refresh_mock(refreshed).expect(1).mount(&s.auth).await;
     Mock::given(method("POST"))
         .and(path("/rest/product/price_quantity/update"))
@@ -402,7 +363,7 @@ async fn auth_failure_after_refresh_is_not_retried_again_and_stops_the_batch() {
         .mount(&s.api)
         .await;
     // Batch size 1: two calls planned, the second is never sent.
-    let seller = channel_with(&s, RecordingStore::fresh(), 1);
+    let seller = channel_with(&s, fresh(), 1);
     let outcome = seller
         .update_stock(&[
             StockUpdate {
@@ -430,7 +391,7 @@ async fn auth_failure_after_refresh_is_not_retried_again_and_stops_the_batch() {
 #[tokio::test]
 async fn a_rejected_refresh_token_needs_reauthorisation() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::minutes(1), Some(Duration::days(3)));
+    let store = seeded(Duration::minutes(1), Some(Duration::days(3)));
     Mock::given(method("POST"))
         .and(path("/rest/auth/token/refresh"))
         .and(ValidSign)
@@ -462,7 +423,7 @@ async fn a_rejected_refresh_token_needs_reauthorisation() {
 async fn an_expired_refresh_token_is_not_even_sent() {
     let s = servers().await;
     // Access token expired too: nothing can be done without the seller.
-    let store = RecordingStore::seeded(Duration::minutes(-5), Some(Duration::hours(-1)));
+    let store = seeded(Duration::minutes(-5), Some(Duration::hours(-1)));
     let seller = channel(&s, store.clone());
     assert!(matches!(
         seller.refresh_token_status().await.unwrap(),
@@ -504,7 +465,7 @@ async fn an_expired_refresh_token_is_not_even_sent() {
 async fn a_failed_early_refresh_does_not_block_a_token_that_still_works() {
     let s = servers().await;
     // Refresh is due (12 h left < one-day margin) but the refresh token has ended.
-    let store = RecordingStore::seeded(Duration::hours(12), Some(Duration::hours(-1)));
+    let store = seeded(Duration::hours(12), Some(Duration::hours(-1)));
     Mock::given(method("POST"))
         .and(path("/rest/product/stock/sellable/update"))
         .and(ValidSign)
@@ -599,7 +560,7 @@ async fn api_call_limit_is_retried_after_the_ban_and_signature_errors_are_not() 
         .expect(1)
         .mount(&s.api)
         .await;
-    let seller = channel_with(&s, RecordingStore::fresh(), 1);
+    let seller = channel_with(&s, fresh(), 1);
     let started = std::time::Instant::now();
     let outcome = seller
         .update_price(&[
@@ -661,7 +622,7 @@ async fn partial_failure_detail_becomes_per_sku_results() {
         .expect(1)
         .mount(&s.api)
         .await;
-    let seller = channel(&s, RecordingStore::fresh());
+    let seller = channel(&s, fresh());
     let outcome = seller
         .update_stock(&[
             StockUpdate {
@@ -722,7 +683,7 @@ async fn a_rollup_without_detail_fails_the_whole_call() {
         .expect(1)
         .mount(&s.api)
         .await;
-    let seller = channel(&s, RecordingStore::fresh());
+    let seller = channel(&s, fresh());
     let outcome = seller
         .update_price(&[
             PriceUpdate {
@@ -767,7 +728,7 @@ async fn one_hundred_twenty_skus_over_forty_products_cost_three_calls_at_batch_s
         .expect(3)
         .mount(&s.api)
         .await;
-    let seller = channel_with(&s, RecordingStore::fresh(), 50);
+    let seller = channel_with(&s, fresh(), 50);
     assert_eq!(
         seller.capabilities().stock_batch,
         BatchScope::AcrossItems { max_variants: 50 }
@@ -834,7 +795,7 @@ async fn listings_are_paged_by_offset_one_per_sku() {
         .expect(1)
         .mount(&s.api)
         .await;
-    let seller = channel(&s, RecordingStore::fresh());
+    let seller = channel(&s, fresh());
     let first = seller.list_listings(None).await.unwrap();
     assert_eq!(first.items.len(), 1);
     let rice = &first.items[0];
@@ -897,7 +858,7 @@ async fn orders_are_paged_by_offset_and_units_fold_into_quantities() {
         .expect(1)
         .mount(&s.api)
         .await;
-    let seller = channel(&s, RecordingStore::fresh());
+    let seller = channel(&s, fresh());
     let query = OrderQuery {
         window: TimeWindow::new(from, to),
         field: OrderTimeField::Updated,
@@ -956,7 +917,7 @@ async fn order_listing_moves_the_time_filter_past_the_offset_cap() {
         .expect(1)
         .mount(&s.api)
         .await;
-    let seller = channel(&s, RecordingStore::fresh());
+    let seller = channel(&s, fresh());
     let query = OrderQuery {
         window: TimeWindow::new(from, to),
         field: OrderTimeField::Updated,
@@ -1007,7 +968,7 @@ async fn activate_and_deactivate_products() {
         .expect(1)
         .mount(&s.api)
         .await;
-    let seller = channel(&s, RecordingStore::fresh());
+    let seller = channel(&s, fresh());
     let outcome = seller
         .set_status(&[
             StatusChange {
@@ -1056,7 +1017,7 @@ async fn publish_migrates_images_then_creates_with_arrays() {
         .expect(1)
         .mount(&s.api)
         .await;
-    let seller = channel(&s, RecordingStore::fresh());
+    let seller = channel(&s, fresh());
     let published = seller
         .publish(&ListingDraft {
             name: "Cà phê rang xay".into(),
@@ -1120,7 +1081,7 @@ impl Match for CreatePayload {
 #[tokio::test]
 async fn publish_refuses_bad_drafts_before_any_call() {
     let s = servers().await;
-    let seller = channel(&s, RecordingStore::fresh());
+    let seller = channel(&s, fresh());
     let variant = |sku: &str| VariantDraft {
         seller_sku: sku.into(),
         name: sku.into(),
@@ -1155,7 +1116,7 @@ async fn publish_refuses_bad_drafts_before_any_call() {
 #[tokio::test]
 async fn push_verification_and_parsing_through_the_channel() {
     let s = servers().await;
-    let seller = channel(&s, RecordingStore::fresh());
+    let seller = channel(&s, fresh());
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../simulator/fixtures/lazada/push_order_status.json");
     let Ok(body) = std::fs::read(&path) else {
@@ -1214,7 +1175,7 @@ async fn errors_and_debug_output_never_carry_secrets() {
         .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
         .mount(&s.api)
         .await;
-    let seller = channel(&s, RecordingStore::fresh());
+    let seller = channel(&s, fresh());
     let outcome = seller
         .update_stock(&[StockUpdate {
             id: RemoteId::variant("1", "11"),
@@ -1252,7 +1213,7 @@ async fn multi_warehouse_sellers_name_their_warehouse_in_stock_writes() {
     let mut cfg = config(&s, 20);
     cfg.warehouse_code = Some("dropshipping".into());
     let transport = Transport::new(TransportConfig::default()).unwrap();
-    let seller = LazadaChannel::new(cfg, &transport, RecordingStore::fresh()).unwrap();
+    let seller = LazadaChannel::new(cfg, &transport, fresh()).unwrap();
     // An oversold SKU (negative stock) is written as 0: sellable stock cannot go below zero.
     let outcome = seller
         .update_stock(&[StockUpdate {
@@ -1288,7 +1249,7 @@ async fn the_signature_check_itself_rejects_a_wrong_secret() {
     let mut cfg = config(&s, 20);
     cfg.app_secret = SecretString::from("not-the-secret");
     let transport = Transport::new(TransportConfig::default()).unwrap();
-    let seller = LazadaChannel::new(cfg, &transport, RecordingStore::fresh()).unwrap();
+    let seller = LazadaChannel::new(cfg, &transport, fresh()).unwrap();
     let err = seller.list_listings(None).await.unwrap_err();
     assert!(
         matches!(err.kind, ErrorKind::Permanent { ref code, .. } if code == "IncompleteSignature"),

@@ -3,6 +3,7 @@
 
 use std::marker::PhantomData;
 
+use kho_channel::kit::ImageFile;
 use kho_channel::{Classified, ErrorKind, Exchange, RawResponse};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -14,7 +15,7 @@ use crate::classify::{Shape, classify};
 use crate::sign::{ApiType, public_base_string, shop_base_string, sign};
 
 /// What every call needs to be signed and addressed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Credentials {
     pub base_url: Url,
     pub partner_id: u64,
@@ -27,11 +28,7 @@ pub(crate) enum Payload {
     None,
     Json(Value),
     /// `upload_image`: multipart field `image` plus `scene`.
-    Image {
-        file_name: String,
-        content_type: String,
-        data: Vec<u8>,
-    },
+    Image(ImageFile),
 }
 
 /// One call. Generic over the decoded payload type.
@@ -163,20 +160,8 @@ impl<T: DeserializeOwned + Send> Exchange for Call<'_, T> {
         Ok(match &self.payload {
             Payload::None => request,
             Payload::Json(body) => request.json(body),
-            Payload::Image {
-                file_name,
-                content_type,
-                data,
-            } => {
-                let part = reqwest::multipart::Part::bytes(data.clone())
-                    .file_name(file_name.clone())
-                    .mime_str(content_type)
-                    .map_err(|_| {
-                        ErrorKind::invalid_request(
-                            "bad_content_type",
-                            format!("image content type {content_type:?}"),
-                        )
-                    })?;
+            Payload::Image(file) => {
+                let part = file.part()?;
                 let form = reqwest::multipart::Form::new()
                     .part("image", part)
                     .text("scene", "normal");

@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use chrono::{FixedOffset, TimeZone, Utc};
+use kho_channel::kit::decode::{decode_payload, non_json};
 use kho_channel::transport::{classify_http_status, retry::retry_after};
 use kho_channel::{Classified, ErrorKind, RawResponse};
-use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -89,34 +89,7 @@ fn decode<T: DeserializeOwned>(
             (payload, false)
         }
     };
-    serde_json::from_value(payload).map_err(|e| ErrorKind::Permanent {
-        code: "kho.unexpected_response".into(),
-        message: if sensitive {
-            format!(
-                "response does not match the documented shape ({:?})",
-                e.classify()
-            )
-        } else {
-            format!("response does not match the documented shape: {e}")
-        },
-    })
-}
-
-fn non_json(status: StatusCode, headers: &HeaderMap) -> ErrorKind {
-    if let Some(kind) = classify_http_status(status, headers) {
-        return kind;
-    }
-    if status.is_success() {
-        // A 200 that is not JSON is a proxy or gateway page, not Shopee's answer: try again later.
-        ErrorKind::Transient {
-            message: "response is not JSON".into(),
-        }
-    } else {
-        ErrorKind::Permanent {
-            code: format!("http_{}", status.as_u16()),
-            message: "response is not JSON".into(),
-        }
-    }
+    decode_payload(payload, sensitive)
 }
 
 /// Map an `error` string (possibly module-prefixed: `product.error_param`, `common.error_auth`) and its
@@ -207,6 +180,7 @@ fn until_next_midnight_utc8(now: chrono::DateTime<Utc>) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::StatusCode;
 
     fn kind(code: &str, message: &str) -> ErrorKind {
         error_kind(code, message, &HeaderMap::new())

@@ -1,21 +1,20 @@
-//! The Shopee channel for one shop: construction from account config, and the call helper every operation
-//! uses (fresh token → call → on "invalid access token" refresh once and repeat once).
+//! The Shopee channel for one shop: construction from account config. Every call goes through the kit's `Account::call`
+//! (fresh token → call → on "invalid access token" refresh once and repeat once).
 //!
 //! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use kho_channel::kit::Account;
 use kho_channel::transport::TransportError;
 use kho_channel::{
-    AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet,
-    TokenStore, Transport,
+    BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet, TokenStore, Transport,
 };
 use secrecy::SecretString;
-use serde::de::DeserializeOwned;
 
-use crate::api::{Call, Credentials};
-use crate::auth::TokenManager;
+use crate::api::Credentials;
+use crate::auth::ShopeeGrant;
 use crate::config::{ShopeeAccountConfig, ShopeeMapping};
 
 /// Channel label in logs and metrics.
@@ -30,20 +29,17 @@ pub(crate) const MAX_ORDER_WINDOW_SECS: i64 = 15 * 24 * 3600 - 1;
 
 /// A Shopee shop, implementing [`kho_channel::Channel`].
 pub struct ShopeeChannel {
-    pub(crate) name: String,
     pub(crate) creds: Credentials,
     pub(crate) push_key: Option<SecretString>,
     pub(crate) location_id: Option<String>,
     pub(crate) mapping: ShopeeMapping,
-    pub(crate) http: AccountClient,
-    pub(crate) tokens: TokenManager,
-    pub(crate) capabilities: Capabilities,
+    pub(crate) kit: Account<ShopeeGrant>,
 }
 
 impl std::fmt::Debug for ShopeeChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ShopeeChannel")
-            .field("name", &self.name)
+            .field("name", &self.kit.name)
             .field("shop_id", &self.creds.shop_id)
             .field("base_url", &self.creds.base_url.as_str())
             .finish_non_exhaustive()
@@ -81,23 +77,28 @@ impl ShopeeChannel {
         transport: &Arc<Transport>,
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, TransportError> {
-        let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
-        let refresh_ahead =
-            chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or(chrono::Duration::minutes(10));
+        let creds = Credentials {
+            base_url: config.base_url,
+            partner_id: config.partner_id,
+            partner_key: config.partner_key,
+            shop_id: config.shop_id,
+        };
+        let grant = ShopeeGrant {
+            creds: creds.clone(),
+        };
         Ok(Self {
-            tokens: TokenManager::new(config.name.clone(), store, refresh_ahead),
-            name: config.name,
-            creds: Credentials {
-                base_url: config.base_url,
-                partner_id: config.partner_id,
-                partner_key: config.partner_key,
-                shop_id: config.shop_id,
-            },
+            kit: Account::new(
+                transport,
+                config.name,
+                config.rate_limit,
+                store,
+                grant,
+                capabilities(),
+            )?,
+            creds,
             push_key: config.push_key,
             location_id: config.location_id,
             mapping: config.mapping,
-            http,
-            capabilities: capabilities(),
         })
     }
 
@@ -107,9 +108,13 @@ impl ShopeeChannel {
 
     /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
-        self.tokens
-            .exchange_code(&self.http, &self.creds, code)
-            .await
+        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
+        let (tokens, ()) = self
+            .kit
+            .tokens
+            .install(crate::auth::TOKEN_GET_PATH, exchange)
+            .await?;
+        Ok(tokens)
     }
 
     /// The (legacy, signed) shop authorisation link (docs/src/channels/shopee.md §2.1), valid 5 minutes.
@@ -126,7 +131,7 @@ impl ShopeeChannel {
             path
         );
         let mut url = url::Url::parse(&joined).map_err(|e| {
-            self.http.error(
+            self.kit.http.error(
                 path,
                 ErrorKind::invalid_request("bad_base_url", e.to_string()),
             )
@@ -137,29 +142,5 @@ impl ShopeeChannel {
             .append_pair("sign", &sign)
             .append_pair("redirect", redirect);
         Ok(url)
-    }
-
-    /// Run a Shop API call with a valid token; on an auth answer refresh once and repeat once.
-    pub(crate) async fn shop_call<'s, T, F>(&'s self, make: F) -> Result<T, ChannelError>
-    where
-        T: DeserializeOwned + Send,
-        F: Fn(SecretString) -> Call<'s, T> + Send + Sync,
-    {
-        let tokens = self.tokens.usable(&self.http, &self.creds).await?;
-        match self.http.execute(&make(tokens.access_token.clone())).await {
-            Err(e) if matches!(e.kind, ErrorKind::AuthExpired { .. }) => {
-                tracing::info!(account = %self.name, endpoint = %e.endpoint, "access token rejected; refreshing");
-                let fresh = self
-                    .tokens
-                    .refresh(&self.http, &self.creds, &tokens)
-                    .await?;
-                self.http.execute(&make(fresh.access_token)).await
-            }
-            other => other,
-        }
-    }
-
-    pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
-        self.http.error(endpoint, kind)
     }
 }

@@ -106,14 +106,15 @@ impl ShopeeChannel {
         let offset: u64 = match page {
             None => 0,
             Some(PageToken(t)) => t.parse().map_err(|_| {
-                self.error(
+                self.kit.error(
                     ITEM_LIST,
                     ErrorKind::invalid_request("bad_page_token", format!("not an offset: {t:?}")),
                 )
             })?,
         };
         let list: ItemListResponse = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 let mut call = Call::shop(&self.creds, Method::GET, ITEM_LIST, token)
                     .query("offset", offset)
                     .query("page_size", PAGE_SIZE);
@@ -136,7 +137,8 @@ impl ShopeeChannel {
         for chunk in ids.chunks(50) {
             let joined = chunk.join(",");
             let base: ItemBaseInfoResponse = self
-                .shop_call(|token| {
+                .kit
+                .call(|token| {
                     Call::shop(&self.creds, Method::GET, ITEM_BASE_INFO, token)
                         .query("item_id_list", &joined)
                 })
@@ -145,16 +147,17 @@ impl ShopeeChannel {
                 let models = if item.has_model {
                     let item_id = item.item_id;
                     Some(
-                        self.shop_call(|token| {
-                            Call::<ModelListResponse>::shop(
-                                &self.creds,
-                                Method::GET,
-                                MODEL_LIST,
-                                token,
-                            )
-                            .query("item_id", item_id)
-                        })
-                        .await?,
+                        self.kit
+                            .call(|token| {
+                                Call::<ModelListResponse>::shop(
+                                    &self.creds,
+                                    Method::GET,
+                                    MODEL_LIST,
+                                    token,
+                                )
+                                .query("item_id", item_id)
+                            })
+                            .await?,
                     )
                 } else {
                     None

@@ -3,6 +3,7 @@
 //! otherwise). Order lines carry `model_quantity_purchased` units each.
 
 use chrono::DateTime;
+use kho_channel::kit::orders::details_in_batches;
 use kho_channel::{
     ChannelError, ErrorKind, OrderLine, OrderQuery, OrderRef, OrderStatus, OrderTimeField, Page,
     PageToken, RemoteId, RemoteOrder,
@@ -101,7 +102,7 @@ impl ShopeeChannel {
             .window
             .split(chrono::Duration::seconds(MAX_ORDER_WINDOW_SECS));
         let (idx, cursor) = parse_token(page).ok_or_else(|| {
-            self.error(
+            self.kit.error(
                 ORDER_LIST,
                 ErrorKind::invalid_request("bad_page_token", "not an order page token"),
             )
@@ -117,7 +118,8 @@ impl ShopeeChannel {
             OrderTimeField::Updated => "update_time",
         };
         let list: OrderListResponse = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::GET, ORDER_LIST, token)
                     .query("time_range_field", field)
                     .query("time_from", window.from.timestamp())
@@ -150,31 +152,17 @@ impl ShopeeChannel {
         &self,
         ids: &[String],
     ) -> Result<Vec<RemoteOrder>, ChannelError> {
-        let mut orders = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(MAX_DETAILS) {
-            match self.detail_call(chunk).await {
-                Ok(found) => orders.extend(found),
-                // One unknown order may fail the whole call: fall back to one at a time, skipping the unknown.
-                Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) && chunk.len() > 1 => {
-                    for id in chunk {
-                        match self.detail_call(std::slice::from_ref(id)).await {
-                            Ok(found) => orders.extend(found),
-                            Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) => {}
-                            Err(e) => return Err(e),
-                        }
-                    }
-                }
-                Err(e) if matches!(e.kind, ErrorKind::NotFound { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(orders)
+        details_in_batches(ids, MAX_DETAILS, |chunk| async move {
+            self.detail_call(&chunk).await
+        })
+        .await
     }
 
     async fn detail_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         let joined = ids.join(",");
         let detail: OrderDetailResponse = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::GET, ORDER_DETAIL, token)
                     .query("order_sn_list", &joined)
                     .query("response_optional_fields", DETAIL_FIELDS)

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use kho_channel::kit::draft::refuse;
+use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -20,57 +22,24 @@ pub const ADD_ITEM: &str = "/api/v2/product/add_item";
 pub const INIT_TIER_VARIATION: &str = "/api/v2/product/init_tier_variation";
 pub const ADD_MODEL: &str = "/api/v2/product/add_model";
 
-const MAX_IMAGES: usize = 9;
-const MAX_MODELS: usize = 50;
-const MAX_TIER_OPTIONS: usize = 20;
-const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
-const PUBLISH: &str = "publish";
+/// One tier of options: a tier holds at most 20 options (and `add_model` at most 50 models).
+const DRAFT_RULES: DraftRules = DraftRules {
+    marketplace: "Shopee",
+    max_images: 9,
+    max_variants: Some(20),
+};
+const IMAGE_LIMITS: ImageLimits = ImageLimits {
+    max_bytes: 10 * 1024 * 1024,
+    endpoint: UPLOAD_IMAGE,
+};
 
 impl ShopeeChannel {
     pub(crate) async fn publish_listing(
         &self,
         draft: &ListingDraft,
     ) -> Result<PublishedListing, ChannelError> {
-        let invalid =
-            |code: &str, msg: String| self.error(PUBLISH, ErrorKind::invalid_request(code, msg));
-        let category = self
-            .mapping
-            .categories
-            .get(&draft.category)
-            .ok_or_else(|| {
-                invalid(
-                    "unmapped_category",
-                    format!(
-                        "category {:?} has no Shopee mapping for this account",
-                        draft.category
-                    ),
-                )
-            })?;
-        if draft.variants.is_empty() {
-            return Err(invalid(
-                "no_variants",
-                "a listing needs at least one variant".into(),
-            ));
-        }
-        // One tier of options; a tier holds at most 20 options (and add_model at most 50 models).
-        if draft.variants.len() > MAX_TIER_OPTIONS.min(MAX_MODELS) {
-            return Err(invalid(
-                "too_many_variants",
-                format!(
-                    "{} variants; one Shopee tier holds at most {MAX_TIER_OPTIONS}",
-                    draft.variants.len()
-                ),
-            ));
-        }
-        if draft.images.is_empty() || draft.images.len() > MAX_IMAGES {
-            return Err(invalid(
-                "image_count",
-                format!(
-                    "{} images; Shopee needs 1 to {MAX_IMAGES}",
-                    draft.images.len()
-                ),
-            ));
-        }
+        let category = DRAFT_RULES.check(&self.kit.http, draft, &self.mapping.categories)?;
+        let invalid = |code: &str, msg: String| refuse(&self.kit.http, code, msg);
         if self.mapping.logistics.is_empty() {
             return Err(invalid(
                 "no_logistics",
@@ -127,9 +96,8 @@ impl ShopeeChannel {
             body["item_sku"] = json!(draft.variants[0].seller_sku);
         }
         let added: AddItemResponse = self
-            .shop_call(|token| {
-                Call::shop(&self.creds, Method::POST, ADD_ITEM, token).json(body.clone())
-            })
+            .kit
+            .call(|token| Call::shop(&self.creds, Method::POST, ADD_ITEM, token).json(body.clone()))
             .await?;
         let item_id = added.item_id;
         if single {
@@ -142,7 +110,7 @@ impl ShopeeChannel {
             });
         }
         self.add_variants(item_id, draft).await.inspect_err(|e| {
-            tracing::warn!(account = %self.name, item_id, error = %e,
+            tracing::warn!(account = %self.kit.name, item_id, error = %e,
                 "item created but its variants could not be added; fix or delete it on Shopee");
         })
     }
@@ -167,7 +135,8 @@ impl ShopeeChannel {
             }],
         });
         let _: Ignored = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::POST, INIT_TIER_VARIATION, token)
                     .json(tiers.clone())
             })
@@ -182,12 +151,14 @@ impl ShopeeChannel {
             })).collect::<Vec<_>>(),
         });
         let _: Ignored = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::POST, ADD_MODEL, token).json(models.clone())
             })
             .await?;
         let list: ModelListResponse = self
-            .shop_call(|token| {
+            .kit
+            .call(|token| {
                 Call::shop(&self.creds, Method::GET, MODEL_LIST, token).query("item_id", item_id)
             })
             .await?;
@@ -199,7 +170,7 @@ impl ShopeeChannel {
         let mut variants = Vec::with_capacity(draft.variants.len());
         for v in &draft.variants {
             let model_id = by_sku.get(v.seller_sku.as_str()).ok_or_else(|| {
-                self.error(
+                self.kit.error(
                     MODEL_LIST,
                     ErrorKind::Permanent {
                         code: "kho.model_missing".into(),
@@ -222,34 +193,13 @@ impl ShopeeChannel {
     }
 
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
-        let (file_name, content_type, data) = match image {
-            DraftImage::Bytes {
-                file_name,
-                content_type,
-                data,
-            } => (file_name.clone(), content_type.clone(), data.clone()),
-            DraftImage::Url(url) => self.fetch_image(url).await?,
-        };
-        if data.len() > MAX_IMAGE_BYTES {
-            return Err(self.error(
-                UPLOAD_IMAGE,
-                ErrorKind::invalid_request(
-                    "image_too_large",
-                    format!("{file_name}: {} bytes (max 10 MB)", data.len()),
-                ),
-            ));
-        }
+        let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
         let call: Call<'_, UploadImageResponse> =
-            Call::public(&self.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped).payload(
-                Payload::Image {
-                    file_name,
-                    content_type,
-                    data,
-                },
-            );
-        let uploaded = self.http.execute(&call).await?;
+            Call::public(&self.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped)
+                .payload(Payload::Image(file));
+        let uploaded = self.kit.http.execute(&call).await?;
         uploaded.image_info.map(|i| i.image_id).ok_or_else(|| {
-            self.error(
+            self.kit.error(
                 UPLOAD_IMAGE,
                 ErrorKind::Permanent {
                     code: "kho.unexpected_response".into(),
@@ -257,70 +207,5 @@ impl ShopeeChannel {
                 },
             )
         })
-    }
-
-    /// Shopee accepts files, not URLs (§6.8). This download does not go to Shopee, so it bypasses the
-    /// account's rate limiter.
-    async fn fetch_image(&self, url: &str) -> Result<(String, String, Vec<u8>), ChannelError> {
-        const FETCH: &str = "image_download";
-        let fail = |kind| self.error(FETCH, kind);
-        let response = self.http.http().get(url).send().await.map_err(|e| {
-            fail(ErrorKind::Transient {
-                message: format!(
-                    "downloading {url}: {}",
-                    if e.is_timeout() {
-                        "timed out"
-                    } else {
-                        "request failed"
-                    }
-                ),
-            })
-        })?;
-        let status = response.status();
-        if !status.is_success() {
-            let kind = if status.is_server_error() {
-                ErrorKind::Transient {
-                    message: format!("downloading {url}: HTTP {status}"),
-                }
-            } else {
-                ErrorKind::invalid_request(
-                    "image_unavailable",
-                    format!("downloading {url}: HTTP {status}"),
-                )
-            };
-            return Err(fail(kind));
-        }
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.split(';').next().unwrap_or(s).trim().to_owned())
-            .filter(|s| s.starts_with("image/"))
-            .unwrap_or_else(|| guess_content_type(url).to_owned());
-        let data = response
-            .bytes()
-            .await
-            .map_err(|_| {
-                fail(ErrorKind::Transient {
-                    message: format!("downloading {url}: body failed"),
-                })
-            })?
-            .to_vec();
-        let file_name = url
-            .rsplit('/')
-            .next()
-            .filter(|s| !s.is_empty())
-            .unwrap_or("image.jpg")
-            .to_owned();
-        Ok((file_name, content_type, data))
-    }
-}
-
-fn guess_content_type(url: &str) -> &'static str {
-    let lower = url.to_ascii_lowercase();
-    if lower.ends_with(".png") {
-        "image/png"
-    } else {
-        "image/jpeg"
     }
 }

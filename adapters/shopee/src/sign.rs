@@ -8,9 +8,9 @@
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 use kho_channel::WebhookError;
+use kho_channel::kit::push::check_signature;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -89,17 +89,10 @@ pub fn verify_push(
     raw_body: &[u8],
     authorization: Option<&str>,
 ) -> Result<(), WebhookError> {
-    let given = authorization
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or(WebhookError::MissingSignature)?;
-    let expected = push_authorization(partner_key, callback_url, raw_body);
-    let given = given.to_ascii_lowercase();
-    if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
-        Ok(())
-    } else {
-        Err(WebhookError::BadSignature)
-    }
+    check_signature(
+        &push_authorization(partner_key, callback_url, raw_body),
+        authorization,
+    )
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub struct TokenResponse {
     pub access_token: SecretString,
     pub refresh_token: SecretString,
-    /// Documented as seconds; the reference sample shows an epoch (§2.2) — see `auth::expiry_from`.
+    /// Documented as seconds; the reference sample shows an epoch (§2.2) — see `kho_channel::kit::tokens::expiry_from`.
     pub expire_in: i64,
 }
 

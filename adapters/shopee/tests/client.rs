@@ -5,18 +5,19 @@
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
+use kho_channel::test_support::RecordingStore;
 use kho_channel::{
     Channel, DraftImage, ErrorKind, ListingDraft, OrderQuery, OrderStatus, OrderTimeField,
-    PriceUpdate, RateLimit, RemoteId, StatusChange, StockUpdate, TimeWindow, TokenSet, TokenStore,
-    TokenStoreError, Transport, TransportConfig, VariantDraft, WebhookRequest,
+    PriceUpdate, RateLimit, RemoteId, StatusChange, StockUpdate, TimeWindow, Transport,
+    TransportConfig, VariantDraft, WebhookRequest,
 };
 use kho_shopee::{
     CategoryMapping, LogisticMapping, ShopeeAccountConfig, ShopeeChannel, ShopeeMapping,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::json;
 use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -43,49 +44,9 @@ fn ok(response: serde_json::Value) -> ResponseTemplate {
     }))
 }
 
-/// A token store that records saves and can be read synchronously from a responder.
-#[derive(Default)]
-struct RecordingStore {
-    tokens: Mutex<Option<TokenSet>>,
-    saves: Mutex<Vec<String>>,
-}
-
-impl RecordingStore {
-    fn seeded(expires_in: Duration) -> Arc<Self> {
-        let store = Arc::new(Self::default());
-        *store.tokens.lock().unwrap() = Some(TokenSet {
-            access_token: SecretString::from(OLD_TOKEN),
-            refresh_token: SecretString::from(OLD_REFRESH),
-            access_expires_at: Utc::now() + expires_in,
-            refresh_expires_at: None,
-        });
-        store
-    }
-
-    fn access_token(&self) -> String {
-        self.tokens
-            .lock()
-            .unwrap()
-            .as_ref()
-            .map(|t| t.access_token.expose_secret().to_owned())
-            .unwrap_or_default()
-    }
-}
-
-#[async_trait::async_trait]
-impl TokenStore for RecordingStore {
-    async fn load(&self, _account: &str) -> Result<Option<TokenSet>, TokenStoreError> {
-        Ok(self.tokens.lock().unwrap().clone())
-    }
-
-    async fn save(&self, _account: &str, tokens: &TokenSet) -> Result<(), TokenStoreError> {
-        self.saves
-            .lock()
-            .unwrap()
-            .push(tokens.access_token.expose_secret().to_owned());
-        *self.tokens.lock().unwrap() = Some(tokens.clone());
-        Ok(())
-    }
+/// The shop's old pair, its access token expiring `expires_in` from now.
+fn seeded(expires_in: Duration) -> Arc<RecordingStore> {
+    RecordingStore::seeded(OLD_TOKEN, OLD_REFRESH, expires_in, None)
 }
 
 /// Every request must carry a correct Shopee sign for its API type (docs/src/channels/shopee.md §3).
@@ -199,7 +160,7 @@ impl Respond for RequirePersisted {
 #[tokio::test]
 async fn concurrent_calls_during_expiry_refresh_exactly_once_and_persist_first() {
     let server = MockServer::start().await;
-    let store = RecordingStore::seeded(Duration::minutes(1)); // inside the 10-minute refresh-ahead margin
+    let store = seeded(Duration::minutes(1)); // inside the 10-minute refresh-ahead margin
     refresh_mock().expect(1).mount(&server).await;
     Mock::given(method("POST"))
         .and(path("/api/v2/product/update_stock"))
@@ -233,7 +194,7 @@ async fn concurrent_calls_during_expiry_refresh_exactly_once_and_persist_first()
 #[tokio::test]
 async fn invalid_access_token_answer_refreshes_and_retries_once() {
     let server = MockServer::start().await;
-    let store = RecordingStore::seeded(Duration::hours(3));
+    let store = seeded(Duration::hours(3));
     refresh_mock().expect(1).mount(&server).await;
     Mock::given(method("POST"))
         .and(path("/api/v2/product/update_price"))
@@ -267,7 +228,7 @@ async fn invalid_access_token_answer_refreshes_and_retries_once() {
 #[tokio::test]
 async fn auth_failure_after_refresh_is_not_retried_again() {
     let server = MockServer::start().await;
-    let store = RecordingStore::seeded(Duration::hours(3));
+    let store = seeded(Duration::hours(3));
     refresh_mock().expect(1).mount(&server).await;
     Mock::given(method("POST"))
         .and(path("/api/v2/product/update_stock"))
@@ -303,7 +264,7 @@ async fn auth_failure_after_refresh_is_not_retried_again() {
 #[tokio::test]
 async fn failure_list_gives_per_item_results_in_one_call_per_item() {
     let server = MockServer::start().await;
-    let store = RecordingStore::seeded(Duration::hours(3));
+    let store = seeded(Duration::hours(3));
     Mock::given(method("POST"))
         .and(path("/api/v2/product/update_stock"))
         .and(ValidSign)
@@ -373,7 +334,7 @@ async fn failure_list_gives_per_item_results_in_one_call_per_item() {
 #[tokio::test]
 async fn rate_limit_answers_are_retried_and_permanent_errors_are_not() {
     let server = MockServer::start().await;
-    let store = RecordingStore::seeded(Duration::hours(3));
+    let store = seeded(Duration::hours(3));
     Mock::given(method("POST"))
         .and(path("/api/v2/product/update_price"))
         .and(body_partial_json(json!({"item_id": 1})))
@@ -430,7 +391,7 @@ async fn rate_limit_answers_are_retried_and_permanent_errors_are_not() {
 #[tokio::test]
 async fn listings_are_paged_and_include_models() {
     let server = MockServer::start().await;
-    let store = RecordingStore::seeded(Duration::hours(3));
+    let store = seeded(Duration::hours(3));
     Mock::given(method("GET"))
         .and(path("/api/v2/product/get_item_list"))
         .and(ValidSign)
@@ -495,7 +456,7 @@ impl Match for WindowAtMost15Days {
 #[tokio::test]
 async fn orders_are_listed_in_15_day_windows_with_cursor_then_detailed() {
     let server = MockServer::start().await;
-    let store = RecordingStore::seeded(Duration::hours(3));
+    let store = seeded(Duration::hours(3));
     let from = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let to = from + Duration::days(20);
     // Window 1, first page → cursor "20"; second page ends the window.
@@ -574,7 +535,7 @@ async fn orders_are_listed_in_15_day_windows_with_cursor_then_detailed() {
 #[tokio::test]
 async fn publish_multi_variant_uploads_then_adds_item_tiers_and_models() {
     let server = MockServer::start().await;
-    let store = RecordingStore::seeded(Duration::hours(3));
+    let store = seeded(Duration::hours(3));
     // upload_image is a Public API: no access_token or shop_id in the query.
     Mock::given(method("POST"))
         .and(path("/api/v2/media_space/upload_image"))
@@ -684,7 +645,7 @@ impl Match for NoShopParams {
 #[tokio::test]
 async fn unmapped_category_is_refused_before_any_call() {
     let server = MockServer::start().await;
-    let shop = channel(&server, RecordingStore::seeded(Duration::hours(3)));
+    let shop = channel(&server, seeded(Duration::hours(3)));
     let err = shop
         .publish(&ListingDraft {
             name: "x".into(),
@@ -716,7 +677,7 @@ async fn unmapped_category_is_refused_before_any_call() {
 #[tokio::test]
 async fn webhook_verification_through_the_channel() {
     let server = MockServer::start().await;
-    let shop = channel(&server, RecordingStore::seeded(Duration::hours(3)));
+    let shop = channel(&server, seeded(Duration::hours(3)));
     let body = std::fs::read(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../simulator/fixtures/shopee/push_order_status.json"),
@@ -747,7 +708,7 @@ async fn webhook_verification_through_the_channel() {
 #[tokio::test]
 async fn errors_and_logs_never_carry_tokens() {
     let server = MockServer::start().await;
-    let store = RecordingStore::seeded(Duration::hours(3));
+    let store = seeded(Duration::hours(3));
     Mock::given(method("POST"))
         .and(path("/api/v2/product/update_stock"))
         .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
@@ -770,34 +731,13 @@ async fn errors_and_logs_never_carry_tokens() {
     );
 }
 
-/// A store whose first save fails (e.g. the database is briefly unavailable).
-struct FlakyStore {
-    inner: Arc<RecordingStore>,
-    fail_next_save: Mutex<bool>,
-}
-
-#[async_trait::async_trait]
-impl TokenStore for FlakyStore {
-    async fn load(&self, account: &str) -> Result<Option<TokenSet>, TokenStoreError> {
-        self.inner.load(account).await
-    }
-
-    async fn save(&self, account: &str, tokens: &TokenSet) -> Result<(), TokenStoreError> {
-        if std::mem::replace(&mut *self.fail_next_save.lock().unwrap(), false) {
-            return Err(TokenStoreError("database unavailable".into()));
-        }
-        self.inner.save(account, tokens).await
-    }
-}
-
 #[tokio::test]
 async fn a_pair_that_could_not_be_persisted_is_never_used_nor_refreshed_again() {
     let server = MockServer::start().await;
-    let recording = RecordingStore::seeded(Duration::minutes(1));
-    let store = Arc::new(FlakyStore {
-        inner: recording.clone(),
-        fail_next_save: Mutex::new(true),
-    });
+    let recording = seeded(Duration::minutes(1));
+    // The first save fails (e.g. the database is briefly unavailable).
+    recording.fail_saves(1);
+    let store = recording.clone();
     // The rotated refresh token must not be spent twice.
     refresh_mock().expect(1).mount(&server).await;
     Mock::given(method("POST"))
@@ -832,7 +772,7 @@ async fn a_pair_that_could_not_be_persisted_is_never_used_nor_refreshed_again() 
 #[tokio::test]
 async fn a_rejected_refresh_token_needs_reauthorisation() {
     let server = MockServer::start().await;
-    let store = RecordingStore::seeded(Duration::minutes(1));
+    let store = seeded(Duration::minutes(1));
     Mock::given(method("POST"))
         .and(path("/api/v2/auth/access_token/get"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({

@@ -6,6 +6,7 @@
 
 use std::marker::PhantomData;
 
+use kho_channel::kit::ImageFile;
 use kho_channel::{Classified, ErrorKind, Exchange, RawResponse};
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
@@ -21,6 +22,7 @@ use crate::sign::sign;
 pub const ACCESS_TOKEN_HEADER: &str = "x-tts-access-token";
 
 /// What every call needs to be addressed and signed.
+#[derive(Clone)]
 pub(crate) struct Credentials {
     pub base_url: Url,
     pub auth_url: Url,
@@ -60,9 +62,7 @@ pub(crate) enum Body {
     Json(Vec<u8>),
     /// Image upload: multipart `data` (file) + `use_case`; not signed.
     Image {
-        file_name: String,
-        content_type: String,
-        data: Vec<u8>,
+        file: ImageFile,
         use_case: &'static str,
     },
 }
@@ -252,21 +252,8 @@ impl<T: DeserializeOwned + Send> Exchange for Call<'_, T> {
             Body::Json(bytes) => request
                 .header(CONTENT_TYPE, "application/json")
                 .body(bytes.clone()),
-            Body::Image {
-                file_name,
-                content_type,
-                data,
-                use_case,
-            } => {
-                let part = reqwest::multipart::Part::bytes(data.clone())
-                    .file_name(file_name.clone())
-                    .mime_str(content_type)
-                    .map_err(|_| {
-                        ErrorKind::invalid_request(
-                            "bad_content_type",
-                            format!("image content type {content_type:?}"),
-                        )
-                    })?;
+            Body::Image { file, use_case } => {
+                let part = file.part()?;
                 let form = reqwest::multipart::Form::new()
                     .part("data", part)
                     .text("use_case", *use_case);

@@ -1,92 +1,26 @@
-//! [`Channel`] for [`TikTokChannel`]: thin delegation to the modules that do the work.
+//! [`kho_channel::Channel`] for [`TikTokChannel`] comes from the kit; what is TikTok's here is how its
+//! webhooks are checked and read.
 
-use async_trait::async_trait;
-use kho_channel::{
-    BatchOutcome, Capabilities, Channel, ChannelError, ListingDraft, OrderQuery, OrderRef, Page,
-    PageToken, PriceUpdate, PublishedListing, RemoteId, RemoteListing, RemoteOrder, StatusChange,
-    StockUpdate, WebhookError, WebhookEvent, WebhookRequest,
-};
+use kho_channel::{WebhookError, WebhookEvent, WebhookRequest};
 
 use crate::client::TikTokChannel;
 use crate::push::{notification_id, parse_webhook};
 use crate::sign::verify_webhook;
 
-#[async_trait]
-impl Channel for TikTokChannel {
-    fn account(&self) -> &str {
-        &self.name
+kho_channel::kit_channel!(TikTokChannel);
+
+impl TikTokChannel {
+    fn verify_push_request(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
+        let (secret, key) = (&self.creds.app_secret, &self.creds.app_key);
+        verify_webhook(secret, key, request.body, request.authorization())
     }
 
-    fn capabilities(&self) -> &Capabilities {
-        &self.capabilities
-    }
-
-    async fn list_listings(
-        &self,
-        page: Option<&PageToken>,
-    ) -> Result<Page<RemoteListing>, ChannelError> {
-        self.listings_page(page).await
-    }
-
-    async fn update_stock(
-        &self,
-        updates: &[StockUpdate],
-    ) -> Result<BatchOutcome<RemoteId>, ChannelError> {
-        self.write_stock(updates).await
-    }
-
-    async fn update_price(
-        &self,
-        updates: &[PriceUpdate],
-    ) -> Result<BatchOutcome<RemoteId>, ChannelError> {
-        self.write_price(updates).await
-    }
-
-    async fn set_status(
-        &self,
-        changes: &[StatusChange],
-    ) -> Result<BatchOutcome<String>, ChannelError> {
-        self.write_status(changes).await
-    }
-
-    async fn publish(&self, draft: &ListingDraft) -> Result<PublishedListing, ChannelError> {
-        self.publish_listing(draft).await
-    }
-
-    async fn list_orders(
-        &self,
-        query: &OrderQuery,
-        page: Option<&PageToken>,
-    ) -> Result<Page<OrderRef>, ChannelError> {
-        self.orders_page(query, page).await
-    }
-
-    async fn get_orders(&self, order_ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
-        self.order_details(order_ids).await
-    }
-
-    async fn refresh_tokens_if_due(&self) -> Result<(), ChannelError> {
-        self.tokens.refresh_if_due(&self.http, &self.creds).await
-    }
-
-    fn verify_webhook(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
-        let authorization = request
-            .headers
-            .get(reqwest::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        verify_webhook(
-            &self.creds.app_secret,
-            &self.creds.app_key,
-            request.body,
-            authorization,
-        )
-    }
-
-    fn parse_webhook(&self, body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
+    fn parse_push_body(&self, body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
         parse_webhook(body)
     }
 
-    fn webhook_notification_id(&self, body: &[u8]) -> Option<String> {
+    /// `tts_notification_id`, so the core drops repeats of at-least-once deliveries.
+    fn push_notification_id(&self, body: &[u8]) -> Option<String> {
         notification_id(body)
     }
 }

@@ -6,6 +6,7 @@
 //! limited, 5xx → transient), then to permanent. Batch writes can succeed as a whole (`code 0`) and still
 //! fail per element in `data.errors` — callers inspect that themselves (see [`crate::wire::WriteErrors`]).
 
+use kho_channel::kit::decode::{decode_payload, non_json};
 use kho_channel::transport::{classify_http_status, retry::retry_after};
 use kho_channel::{Classified, ErrorKind, RawResponse};
 use reqwest::StatusCode;
@@ -209,34 +210,7 @@ fn decode<T: DeserializeOwned>(data: Value, sensitive: bool) -> Result<T, ErrorK
     } else {
         data
     };
-    serde_json::from_value(data).map_err(|e| ErrorKind::Permanent {
-        code: "kho.unexpected_response".into(),
-        message: if sensitive {
-            format!(
-                "response does not match the documented shape ({:?})",
-                e.classify()
-            )
-        } else {
-            format!("response does not match the documented shape: {e}")
-        },
-    })
-}
-
-fn non_json(status: StatusCode, headers: &HeaderMap) -> ErrorKind {
-    if let Some(kind) = classify_http_status(status, headers) {
-        return kind;
-    }
-    if status.is_success() {
-        // A 200 that is not JSON is a proxy or gateway page, not TikTok's answer: try again later.
-        ErrorKind::Transient {
-            message: "response is not JSON".into(),
-        }
-    } else {
-        ErrorKind::Permanent {
-            code: format!("http_{}", status.as_u16()),
-            message: "response is not JSON".into(),
-        }
-    }
+    decode_payload(data, sensitive)
 }
 
 #[cfg(test)]

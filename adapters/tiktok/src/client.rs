@@ -5,17 +5,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kho_channel::kit::Account;
 use kho_channel::transport::TransportError;
 use kho_channel::{
-    AccountClient, BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet,
-    TokenStore, Transport,
+    BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet, TokenStore, Transport,
 };
 use reqwest::Method;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use crate::api::{Call, Credentials, Request, is_shop_scoped};
-use crate::auth::TokenManager;
+use crate::auth::TikTokGrant;
 use crate::config::{TikTokAccountConfig, TikTokMapping};
 use crate::wire::{Shop, ShopsData, Warehouse, WarehousesData};
 
@@ -31,22 +31,19 @@ const REFRESH_AHEAD: Duration = Duration::from_secs(60 * 60);
 
 /// A TikTok shop, implementing [`kho_channel::Channel`].
 pub struct TikTokChannel {
-    pub(crate) name: String,
     pub(crate) creds: Credentials,
     pub(crate) shop_id: Option<String>,
     /// The configured cipher, or the one learnt from `/authorization/202309/shops` on first use.
     pub(crate) shop_cipher: tokio::sync::OnceCell<String>,
     pub(crate) warehouse_id: Option<String>,
     pub(crate) mapping: TikTokMapping,
-    pub(crate) http: AccountClient,
-    pub(crate) tokens: TokenManager,
-    pub(crate) capabilities: Capabilities,
+    pub(crate) kit: Account<TikTokGrant>,
 }
 
 impl std::fmt::Debug for TikTokChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TikTokChannel")
-            .field("name", &self.name)
+            .field("name", &self.kit.name)
             .field("shop_id", &self.shop_id)
             .field("shop_cipher", &self.shop_cipher.get())
             .field("base_url", &self.creds.base_url.as_str())
@@ -84,36 +81,45 @@ impl TikTokChannel {
         transport: &Arc<Transport>,
         store: Arc<dyn TokenStore>,
     ) -> Result<Self, TransportError> {
-        let http = transport.account(CHANNEL, config.name.clone(), config.rate_limit)?;
-        let refresh_ahead =
-            chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or(chrono::Duration::hours(1));
         let shop_cipher = match config.shop_cipher.filter(|c| !c.trim().is_empty()) {
             Some(c) => tokio::sync::OnceCell::new_with(Some(c)),
             None => tokio::sync::OnceCell::new(),
         };
+        let creds = Credentials {
+            base_url: config.base_url,
+            auth_url: config.auth_url,
+            app_key: config.app_key,
+            app_secret: config.app_secret,
+        };
+        let grant = TikTokGrant {
+            creds: creds.clone(),
+        };
         Ok(Self {
-            tokens: TokenManager::new(config.name.clone(), store, refresh_ahead),
-            name: config.name,
-            creds: Credentials {
-                base_url: config.base_url,
-                auth_url: config.auth_url,
-                app_key: config.app_key,
-                app_secret: config.app_secret,
-            },
+            kit: Account::new(
+                transport,
+                config.name,
+                config.rate_limit,
+                store,
+                grant,
+                capabilities(),
+            )?,
+            creds,
             shop_id: config.shop_id,
             shop_cipher,
             warehouse_id: config.warehouse_id,
             mapping: config.mapping,
-            http,
-            capabilities: capabilities(),
         })
     }
 
     /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
-        self.tokens
-            .exchange_code(&self.http, &self.creds, code)
-            .await
+        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
+        let (tokens, ()) = self
+            .kit
+            .tokens
+            .install(crate::auth::TOKEN_GET_PATH, exchange)
+            .await?;
+        Ok(tokens)
     }
 
     /// The shops this authorisation covers, with their ciphers (`GET /authorization/202309/shops`).
@@ -139,12 +145,12 @@ impl TikTokChannel {
             .get_or_try_init(|| async {
                 let shops = self.shops().await?;
                 let chosen = pick_shop(&shops, self.shop_id.as_deref()).map_err(|msg| {
-                    self.error(
+                    self.kit.error(
                         SHOPS_PATH,
                         ErrorKind::invalid_request("shop_discovery", msg),
                     )
                 })?;
-                tracing::info!(account = %self.name, shop_id = %chosen.id, shop = %chosen.name,
+                tracing::info!(account = %self.kit.name, shop_id = %chosen.id, shop = %chosen.name,
                     region = %chosen.region, "discovered TikTok shop cipher");
                 Ok(chosen.cipher.clone())
             })
@@ -170,26 +176,13 @@ impl TikTokChannel {
     where
         T: DeserializeOwned + Send,
     {
-        let tokens = self.tokens.usable(&self.http, &self.creds).await?;
-        let first: Call<'_, T> =
-            Call::api(&self.creds, request, cipher, tokens.access_token.clone());
-        match self.http.execute(&first).await {
-            Err(e) if matches!(e.kind, ErrorKind::AuthExpired { .. }) => {
-                tracing::info!(account = %self.name, endpoint = %e.endpoint, "access token rejected; refreshing");
-                let fresh = self
-                    .tokens
-                    .refresh(&self.http, &self.creds, &tokens)
-                    .await?;
-                let again: Call<'_, T> =
-                    Call::api(&self.creds, request, cipher, fresh.access_token);
-                self.http.execute(&again).await
-            }
-            other => other,
-        }
-    }
-
-    pub(crate) fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
-        self.http.error(endpoint, kind)
+        self.kit
+            .tokens
+            .call(&self.kit.http, |token| async move {
+                let call: Call<'_, T> = Call::api(&self.creds, request, cipher, token);
+                self.kit.http.execute(&call).await
+            })
+            .await
     }
 }
 

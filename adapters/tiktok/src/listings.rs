@@ -105,7 +105,7 @@ impl TikTokChannel {
             .query("page_size", PAGE_SIZE)
             .query("page_token", &token)
             .json(&SearchFilter { status: "ALL" })
-            .map_err(|k| self.error(PRODUCT_SEARCH, k))?;
+            .map_err(|k| self.kit.error(PRODUCT_SEARCH, k))?;
         let found: ProductSearchData = self.api(&request).await?;
         // A token that does not move would loop forever: treat it as the end.
         let next = (!found.next_page_token.is_empty() && found.next_page_token != token)

@@ -211,7 +211,7 @@ impl TikTokChannel {
             .query("sort_field", field)
             .query("sort_order", "ASC")
             .json(&body)
-            .map_err(|k| self.error(ORDER_SEARCH, k))?;
+            .map_err(|k| self.kit.error(ORDER_SEARCH, k))?;
         let found: OrderSearchData = self.api(&request).await?;
         let items = found
             .orders
@@ -279,7 +279,7 @@ impl TikTokChannel {
                     ErrorKind::Permanent { .. } | ErrorKind::NotFound { .. }
                 ) =>
             {
-                tracing::warn!(account = %self.name, error = %e, "cannot read returns; order statuses ignore them");
+                tracing::warn!(account = %self.kit.name, error = %e, "cannot read returns; order statuses ignore them");
                 return Ok(());
             }
             Err(e) => return Err(e),
@@ -312,7 +312,7 @@ impl TikTokChannel {
                     .query("page_size", PAGE_SIZE)
                     .query("page_token", &token)
                     .json(&ByOrderIds { order_ids: chunk })
-                    .map_err(|k| self.error(RETURN_SEARCH, k))?;
+                    .map_err(|k| self.kit.error(RETURN_SEARCH, k))?;
                 let page: ReturnSearchData = self.api(&request).await?;
                 out.extend(page.returns);
                 if page.next_page_token.is_empty() || page.next_page_token == token {
@@ -338,7 +338,7 @@ impl TikTokChannel {
                     .query("page_size", PAGE_SIZE)
                     .query("page_token", &token)
                     .json(&ByOrderIds { order_ids: chunk })
-                    .map_err(|k| self.error(CANCELLATION_SEARCH, k))?;
+                    .map_err(|k| self.kit.error(CANCELLATION_SEARCH, k))?;
                 let page: CancellationSearchData = self.api(&request).await?;
                 out.extend(page.cancellations);
                 if page.next_page_token.is_empty() || page.next_page_token == token {

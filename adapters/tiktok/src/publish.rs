@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use kho_channel::kit::draft::refuse;
+use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
 use serde::Serialize;
@@ -21,12 +23,17 @@ use crate::wire::{CreateProductData, Money, UploadImageData, Warehouse};
 pub const UPLOAD_IMAGE: &str = "/product/202309/images/upload";
 pub const CREATE_PRODUCT: &str = "/product/202309/products";
 
-const MAX_IMAGES: usize = 9;
-/// 12052050 above this.
-const MAX_SKUS: usize = 100;
+/// Up to 9 images; more than 100 SKUs is refused with 12052050.
+const DRAFT_RULES: DraftRules = DraftRules {
+    marketplace: "TikTok",
+    max_images: 9,
+    max_variants: Some(100),
+};
 /// JPG/JPEG/PNG up to 5 MB (§6.5).
-const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
-const PUBLISH: &str = "publish";
+const IMAGE_LIMITS: ImageLimits = ImageLimits {
+    max_bytes: 5 * 1024 * 1024,
+    endpoint: UPLOAD_IMAGE,
+};
 
 #[derive(Serialize)]
 struct CreateProduct<'a> {
@@ -156,39 +163,8 @@ impl TikTokChannel {
         &self,
         draft: &ListingDraft,
     ) -> Result<PublishedListing, ChannelError> {
-        let invalid =
-            |code: &str, msg: String| self.error(PUBLISH, ErrorKind::invalid_request(code, msg));
-        let category = self
-            .mapping
-            .categories
-            .get(&draft.category)
-            .ok_or_else(|| {
-                invalid(
-                    "unmapped_category",
-                    format!(
-                        "category {:?} has no TikTok mapping for this account",
-                        draft.category
-                    ),
-                )
-            })?;
-        if draft.variants.is_empty() || draft.variants.len() > MAX_SKUS {
-            return Err(invalid(
-                "variant_count",
-                format!(
-                    "{} variants; TikTok needs 1 to {MAX_SKUS}",
-                    draft.variants.len()
-                ),
-            ));
-        }
-        if draft.images.is_empty() || draft.images.len() > MAX_IMAGES {
-            return Err(invalid(
-                "image_count",
-                format!(
-                    "{} images; TikTok needs 1 to {MAX_IMAGES}",
-                    draft.images.len()
-                ),
-            ));
-        }
+        let category = DRAFT_RULES.check(&self.kit.http, draft, &self.mapping.categories)?;
+        let invalid = |code: &str, msg: String| refuse(&self.kit.http, code, msg);
         if let Some(v) = draft
             .variants
             .iter()
@@ -273,14 +249,14 @@ impl TikTokChannel {
                 unit: "KILOGRAM",
             },
             is_cod_allowed: self.mapping.is_cod_allowed,
-            idempotency_key: idempotency_key(&self.name, draft),
+            idempotency_key: idempotency_key(&self.kit.name, draft),
         };
         let request = Request::new(Method::POST, CREATE_PRODUCT)
             .json(&body)
-            .map_err(|k| self.error(CREATE_PRODUCT, k))?;
+            .map_err(|k| self.kit.error(CREATE_PRODUCT, k))?;
         let created: CreateProductData = self.api(&request).await?;
         for w in &created.warnings {
-            tracing::warn!(account = %self.name, product_id = %created.product_id, warning = %w.message,
+            tracing::warn!(account = %self.kit.name, product_id = %created.product_id, warning = %w.message,
                 "TikTok accepted the product with a warning");
         }
         let by_sku: HashMap<&str, &str> = created
@@ -297,7 +273,7 @@ impl TikTokChannel {
             };
             let sku_id = by_sku.get(v.seller_sku.as_str()).copied().or(only);
             let Some(sku_id) = sku_id else {
-                return Err(self.error(
+                return Err(self.kit.error(
                     CREATE_PRODUCT,
                     ErrorKind::Permanent {
                         code: "kho.sku_missing".into(),
@@ -320,32 +296,14 @@ impl TikTokChannel {
     }
 
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
-        let (file_name, content_type, data) = match image {
-            DraftImage::Bytes {
-                file_name,
-                content_type,
-                data,
-            } => (file_name.clone(), content_type.clone(), data.clone()),
-            DraftImage::Url(url) => self.fetch_image(url).await?,
-        };
-        if data.len() > MAX_IMAGE_BYTES {
-            return Err(self.error(
-                UPLOAD_IMAGE,
-                ErrorKind::invalid_request(
-                    "image_too_large",
-                    format!("{file_name}: {} bytes (max 5 MB)", data.len()),
-                ),
-            ));
-        }
+        let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
         let request = Request::new(Method::POST, UPLOAD_IMAGE).body(Body::Image {
-            file_name,
-            content_type,
-            data,
+            file,
             use_case: "MAIN_IMAGE",
         });
         let uploaded: UploadImageData = self.api(&request).await?;
         if uploaded.uri.is_empty() {
-            return Err(self.error(
+            return Err(self.kit.error(
                 UPLOAD_IMAGE,
                 ErrorKind::Permanent {
                     code: "kho.unexpected_response".into(),
@@ -354,70 +312,6 @@ impl TikTokChannel {
             ));
         }
         Ok(uploaded.uri)
-    }
-
-    /// TikTok takes files, not URLs (base64 JSON no longer works on 202309). This download does not go to
-    /// TikTok, so it bypasses the account's rate limiter.
-    async fn fetch_image(&self, url: &str) -> Result<(String, String, Vec<u8>), ChannelError> {
-        const FETCH: &str = "image_download";
-        let fail = |kind| self.error(FETCH, kind);
-        let response = self.http.http().get(url).send().await.map_err(|e| {
-            fail(ErrorKind::Transient {
-                message: format!(
-                    "downloading {url}: {}",
-                    if e.is_timeout() {
-                        "timed out"
-                    } else {
-                        "request failed"
-                    }
-                ),
-            })
-        })?;
-        let status = response.status();
-        if !status.is_success() {
-            let kind = if status.is_server_error() {
-                ErrorKind::Transient {
-                    message: format!("downloading {url}: HTTP {status}"),
-                }
-            } else {
-                ErrorKind::invalid_request(
-                    "image_unavailable",
-                    format!("downloading {url}: HTTP {status}"),
-                )
-            };
-            return Err(fail(kind));
-        }
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.split(';').next().unwrap_or(s).trim().to_owned())
-            .filter(|s| s.starts_with("image/"))
-            .unwrap_or_else(|| guess_content_type(url).to_owned());
-        let data = response
-            .bytes()
-            .await
-            .map_err(|_| {
-                fail(ErrorKind::Transient {
-                    message: format!("downloading {url}: body failed"),
-                })
-            })?
-            .to_vec();
-        let file_name = url
-            .rsplit('/')
-            .next()
-            .filter(|s| !s.is_empty())
-            .unwrap_or("image.jpg")
-            .to_owned();
-        Ok((file_name, content_type, data))
-    }
-}
-
-fn guess_content_type(url: &str) -> &'static str {
-    if url.to_ascii_lowercase().ends_with(".png") {
-        "image/png"
-    } else {
-        "image/jpeg"
     }
 }
 

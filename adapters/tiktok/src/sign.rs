@@ -12,9 +12,9 @@
 
 use hmac::{Hmac, Mac};
 use kho_channel::WebhookError;
+use kho_channel::kit::push::check_signature;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -85,17 +85,10 @@ pub fn verify_webhook(
     raw_body: &[u8],
     authorization: Option<&str>,
 ) -> Result<(), WebhookError> {
-    let given = authorization
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or(WebhookError::MissingSignature)?;
-    let expected = webhook_authorization(app_secret, app_key, raw_body);
-    let given = given.to_ascii_lowercase();
-    if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
-        Ok(())
-    } else {
-        Err(WebhookError::BadSignature)
-    }
+    check_signature(
+        &webhook_authorization(app_secret, app_key, raw_body),
+        authorization,
+    )
 }
 
 #[cfg(test)]

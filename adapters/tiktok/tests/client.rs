@@ -6,14 +6,14 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
+use kho_channel::test_support::RecordingStore;
 use kho_channel::{
     Channel, DraftImage, ErrorKind, ListingDraft, ListingStatus, OrderQuery, OrderStatus,
     OrderTimeField, PriceUpdate, RateLimit, RemoteId, StatusChange, StockUpdate, TimeWindow,
-    TokenSet, TokenStore, TokenStoreError, Transport, TransportConfig, VariantDraft, WebhookEvent,
-    WebhookRequest,
+    TokenStore, Transport, TransportConfig, VariantDraft, WebhookEvent, WebhookRequest,
 };
 use kho_tiktok::api::{ACCESS_TOKEN_HEADER, is_shop_scoped};
 use kho_tiktok::{
@@ -21,7 +21,7 @@ use kho_tiktok::{
     TikTokMapping,
 };
 use reqwest::Method;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{
     body_json, body_partial_json, header, method, path, path_regex, query_param,
@@ -120,49 +120,14 @@ impl Match for Signed {
     }
 }
 
-/// A token store that records saves and can be read synchronously from a responder.
-#[derive(Default)]
-struct RecordingStore {
-    tokens: Mutex<Option<TokenSet>>,
-    saves: Mutex<Vec<String>>,
-}
-
-impl RecordingStore {
-    fn seeded(expires_in: Duration) -> Arc<Self> {
-        let store = Arc::new(Self::default());
-        *store.tokens.lock().unwrap() = Some(TokenSet {
-            access_token: SecretString::from(OLD_TOKEN),
-            refresh_token: SecretString::from(OLD_REFRESH),
-            access_expires_at: Utc::now() + expires_in,
-            refresh_expires_at: Some(Utc::now() + Duration::days(300)),
-        });
-        store
-    }
-
-    fn access_token(&self) -> String {
-        self.tokens
-            .lock()
-            .unwrap()
-            .as_ref()
-            .map(|t| t.access_token.expose_secret().to_owned())
-            .unwrap_or_default()
-    }
-}
-
-#[async_trait::async_trait]
-impl TokenStore for RecordingStore {
-    async fn load(&self, _account: &str) -> Result<Option<TokenSet>, TokenStoreError> {
-        Ok(self.tokens.lock().unwrap().clone())
-    }
-
-    async fn save(&self, _account: &str, tokens: &TokenSet) -> Result<(), TokenStoreError> {
-        self.saves
-            .lock()
-            .unwrap()
-            .push(tokens.access_token.expose_secret().to_owned());
-        *self.tokens.lock().unwrap() = Some(tokens.clone());
-        Ok(())
-    }
+/// The shop's old pair, its access token expiring `expires_in` from now.
+fn seeded(expires_in: Duration) -> Arc<RecordingStore> {
+    RecordingStore::seeded(
+        OLD_TOKEN,
+        OLD_REFRESH,
+        expires_in,
+        Some(Duration::days(300)),
+    )
 }
 
 struct Servers {
@@ -277,7 +242,7 @@ fn stock(product: &str, sku: &str, n: i64) -> StockUpdate {
 async fn concurrent_calls_during_expiry_refresh_exactly_once_through_the_auth_host_and_persist_first()
  {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::minutes(5)); // inside the 1-hour refresh-ahead margin
+    let store = seeded(Duration::minutes(5)); // inside the 1-hour refresh-ahead margin
     refresh_mock().expect(1).mount(&s.auth).await;
     Mock::given(method("POST"))
         .and(path_regex(
@@ -326,7 +291,7 @@ async fn concurrent_calls_during_expiry_refresh_exactly_once_through_the_auth_ho
 #[tokio::test]
 async fn expired_token_code_refreshes_and_retries_once() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::days(3));
+    let store = seeded(Duration::days(3));
     refresh_mock().expect(1).mount(&s.auth).await;
     Mock::given(method("POST"))
         .and(path(
@@ -370,7 +335,7 @@ async fn expired_token_code_refreshes_and_retries_once() {
 #[tokio::test]
 async fn expired_again_after_refresh_is_not_retried_again_and_stops_the_batch() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::days(3));
+    let store = seeded(Duration::days(3));
     refresh_mock().expect(1).mount(&s.auth).await;
     Mock::given(method("POST"))
         .and(path_regex(r"/inventory/update$"))
@@ -400,7 +365,7 @@ async fn expired_again_after_refresh_is_not_retried_again_and_stops_the_batch() 
 #[tokio::test]
 async fn classification_on_the_wire() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::days(3));
+    let store = seeded(Duration::days(3));
     // Product 1: rate limited (HTTP 429 + 36009002), then internal error, then success → retried.
     Mock::given(method("POST"))
         .and(path("/product/202309/products/1/inventory/update"))
@@ -494,7 +459,7 @@ async fn classification_on_the_wire() {
 #[tokio::test]
 async fn partial_failures_in_data_errors_give_per_sku_results_one_call_per_product() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::days(3));
+    let store = seeded(Duration::days(3));
     Mock::given(method("POST"))
         .and(path("/product/202309/products/1729592969712207008/inventory/update"))
         .and(Signed)
@@ -621,7 +586,7 @@ async fn partial_failures_in_data_errors_give_per_sku_results_one_call_per_produ
 #[tokio::test]
 async fn listings_are_paged_by_page_token_with_one_listing_per_sku() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::days(3));
+    let store = seeded(Duration::days(3));
     Mock::given(method("POST"))
         .and(path("/product/202309/products/search"))
         .and(Signed)
@@ -722,7 +687,7 @@ fn rand_suffix() -> u32 {
 #[tokio::test]
 async fn orders_are_searched_by_update_window_with_page_tokens_then_detailed_in_fifties() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::days(3));
+    let store = seeded(Duration::days(3));
     let from = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let to = from + Duration::days(40);
     let body = format!(
@@ -824,7 +789,7 @@ async fn orders_are_searched_by_update_window_with_page_tokens_then_detailed_in_
 #[tokio::test]
 async fn delivered_orders_with_a_return_of_goods_are_returned() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::days(3));
+    let store = seeded(Duration::days(3));
     Mock::given(method("GET"))
         .and(path("/order/202309/orders"))
         .and(Signed)
@@ -886,7 +851,7 @@ impl Match for ImageUpload {
 #[tokio::test]
 async fn publish_uploads_images_then_creates_the_product_with_skus() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::days(3));
+    let store = seeded(Duration::days(3));
     // No warehouse configured: the default sales warehouse is looked up first.
     Mock::given(method("GET"))
         .and(path("/logistics/202309/warehouses"))
@@ -999,7 +964,7 @@ async fn publish_uploads_images_then_creates_the_product_with_skus() {
 #[tokio::test]
 async fn unmapped_category_is_refused_before_any_call() {
     let s = servers().await;
-    let shop = channel(&s, RecordingStore::seeded(Duration::days(3)));
+    let shop = channel(&s, seeded(Duration::days(3)));
     let err = shop
         .publish(&ListingDraft {
             name: "x".into(),
@@ -1031,7 +996,7 @@ async fn unmapped_category_is_refused_before_any_call() {
 #[tokio::test]
 async fn shop_cipher_is_discovered_once_and_only_sent_to_shop_endpoints() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::days(3));
+    let store = seeded(Duration::days(3));
     Mock::given(method("GET"))
         .and(path("/authorization/202309/shops"))
         .and(Signed)
@@ -1073,7 +1038,7 @@ async fn webhook_verification_and_parsing_through_the_channel() {
     // docs/src/channels/tiktok.md §9.3 vector W1.
     cfg.app_key = "fake_app_key".into();
     cfg.app_secret = SecretString::from("fake_app_secret");
-    let shop = channel_with(cfg, RecordingStore::seeded(Duration::days(3)));
+    let shop = channel_with(cfg, seeded(Duration::days(3)));
     let body = br#"{"type":1,"shop_id":"7494726673780148744","timestamp":1664095733,"data":{"order_id":"576684019603311365","order_status":"AWAITING_SHIPMENT","update_time":1664095610}}"#;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
@@ -1125,7 +1090,7 @@ async fn webhook_verification_and_parsing_through_the_channel() {
 #[tokio::test]
 async fn errors_and_logs_never_carry_tokens_or_secrets() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::minutes(1));
+    let store = seeded(Duration::minutes(1));
     // The refresh fails with an auth-ish answer: re-authorisation, and no secret in the error.
     Mock::given(method("GET"))
         .and(path("/api/v2/token/refresh"))
@@ -1147,35 +1112,14 @@ async fn errors_and_logs_never_carry_tokens_or_secrets() {
     s.auth.verify().await;
 }
 
-/// A store whose first save fails (e.g. the database is briefly unavailable).
-struct FlakyStore {
-    inner: Arc<RecordingStore>,
-    fail_next_save: Mutex<bool>,
-}
-
-#[async_trait::async_trait]
-impl TokenStore for FlakyStore {
-    async fn load(&self, account: &str) -> Result<Option<TokenSet>, TokenStoreError> {
-        self.inner.load(account).await
-    }
-
-    async fn save(&self, account: &str, tokens: &TokenSet) -> Result<(), TokenStoreError> {
-        if std::mem::replace(&mut *self.fail_next_save.lock().unwrap(), false) {
-            return Err(TokenStoreError("database unavailable".into()));
-        }
-        self.inner.save(account, tokens).await
-    }
-}
-
 #[tokio::test]
 async fn a_pair_that_could_not_be_persisted_is_never_used_nor_refreshed_again() {
     let s = servers().await;
     // Already expired: the call cannot fall back on the current token.
-    let recording = RecordingStore::seeded(Duration::minutes(-1));
-    let store = Arc::new(FlakyStore {
-        inner: recording.clone(),
-        fail_next_save: Mutex::new(true),
-    });
+    let recording = seeded(Duration::minutes(-1));
+    // The first save fails (e.g. the database is briefly unavailable).
+    recording.fail_saves(1);
+    let store = recording.clone();
     refresh_mock().expect(1).mount(&s.auth).await;
     Mock::given(method("POST"))
         .and(path_regex(r"/inventory/update$"))
@@ -1212,7 +1156,7 @@ async fn a_request_signed_with_another_secret_is_not_accepted() {
         .await;
     let mut cfg = config(&s);
     cfg.app_secret = SecretString::from("not-the-secret");
-    let shop = channel_with(cfg, RecordingStore::seeded(Duration::days(3)));
+    let shop = channel_with(cfg, seeded(Duration::days(3)));
     let err = shop.warehouses().await.unwrap_err();
     assert!(
         matches!(
@@ -1227,7 +1171,7 @@ async fn a_request_signed_with_another_secret_is_not_accepted() {
 #[tokio::test]
 async fn a_failed_refresh_ahead_of_expiry_keeps_using_the_valid_token_and_backs_off() {
     let s = servers().await;
-    let store = RecordingStore::seeded(Duration::minutes(30)); // valid, but inside the margin
+    let store = seeded(Duration::minutes(30)); // valid, but inside the margin
     Mock::given(method("GET"))
         .and(path("/api/v2/token/refresh"))
         .respond_with(ResponseTemplate::new(503).set_body_string("down"))

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::sign::signs_equal;
+use crate::common::tokens::Issued;
 
 /// A 60-character token shaped like the samples (`50000601c30atpedfgu3L…`).
 pub fn new_token(prefix: &str) -> String {
@@ -16,22 +17,6 @@ pub fn new_token(prefix: &str) -> String {
         .map(char::from)
         .collect();
     format!("{prefix}{tail}")
-}
-
-#[derive(Clone)]
-struct Issued {
-    token: String,
-    expires_at_ms: i64,
-}
-
-/// Tokens are secrets: debug output shows only their expiry.
-impl std::fmt::Debug for Issued {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issued")
-            .field("token", &"<redacted>")
-            .field("expires_at_ms", &self.expires_at_ms)
-            .finish()
-    }
 }
 
 /// How a test wants to break a seller's tokens.

@@ -20,6 +20,7 @@ mod media;
 mod orders;
 mod params;
 mod products;
+mod variations;
 mod world;
 
 use std::future::Future;

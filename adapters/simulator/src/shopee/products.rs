@@ -11,15 +11,17 @@ use serde_json::{Value, json};
 use super::api::Payload;
 use super::error::{ApiError, Rejection};
 use super::params::{Module, Query, parse_body};
-use super::state::{Item, ItemStatus, Model, TierVariation, now_unix, price_json};
+use super::state::{Item, ItemStatus, now_unix, price_json};
 use super::world::{Shop, World};
 
-const MAX_BATCH: usize = 50;
+pub use super::variations::{add_model, init_tier_variation};
+
+pub(super) const MAX_BATCH: usize = 50;
 const MAX_PAGE_SIZE: i64 = 100;
 /// `get_item_limit.stock_limit.max_limit` as this simulator reports it (the real VN value is UNCONFIRMED).
-const MAX_STOCK: i64 = 999_999;
+pub(super) const MAX_STOCK: i64 = 999_999;
 
-fn shop_mut(world: &mut World, shop_id: Option<i64>) -> Result<&mut Shop, ApiError> {
+pub(super) fn shop_mut(world: &mut World, shop_id: Option<i64>) -> Result<&mut Shop, ApiError> {
     shop_id
         .and_then(|id| world.shops.get_mut(&id))
         .ok_or_else(|| {
@@ -43,22 +45,22 @@ pub(crate) fn item_not_found(item_id: i64) -> ApiError {
 
 /// "For SG/MY/BR/MX/PL/ES/AR seller: Sellers can set the price with two decimal place, other regions can only set
 /// the price as an integer." (§10)
-fn whole_prices_only(region: &str) -> bool {
+pub(super) fn whole_prices_only(region: &str) -> bool {
     !matches!(region, "SG" | "MY" | "BR" | "MX" | "PL" | "ES" | "AR")
 }
 
-fn image_url(image_id: &str) -> String {
+pub(super) fn image_url(image_id: &str) -> String {
     format!("https://cf.shopee.vn/file/{image_id}")
 }
 
-fn stock_info_v2(location_id: &str, stock: i64, reserved: i64) -> Value {
+pub(super) fn stock_info_v2(location_id: &str, stock: i64, reserved: i64) -> Value {
     json!({
         "summary_info": {"total_reserved_stock": reserved, "total_available_stock": stock},
         "seller_stock": [{"location_id": location_id, "stock": stock, "if_saleable": true}],
     })
 }
 
-fn check_batch_len(name: &str, len: usize) -> Result<(), ApiError> {
+pub(super) fn check_batch_len(name: &str, len: usize) -> Result<(), ApiError> {
     if (1..=MAX_BATCH).contains(&len) {
         Ok(())
     } else {
@@ -252,7 +254,7 @@ struct UpdateStock {
     stock_list: Vec<StockEntry>,
 }
 
-fn editable_item(shop: &mut Shop, item_id: i64) -> Result<&mut Item, ApiError> {
+pub(super) fn editable_item(shop: &mut Shop, item_id: i64) -> Result<&mut Item, ApiError> {
     match shop.items.get_mut(&item_id) {
         Some(item) if !item.status.is_deleted() => Ok(item),
         _ => Err(item_not_found(item_id)),
@@ -260,7 +262,7 @@ fn editable_item(shop: &mut Shop, item_id: i64) -> Result<&mut Item, ApiError> {
 }
 
 /// Checks the model ids of a batch: no repeats, and each one addresses this item (0 = item without models).
-fn check_model_ids(item: &Item, ids: impl Iterator<Item = i64>) -> Result<(), ApiError> {
+pub(super) fn check_model_ids(item: &Item, ids: impl Iterator<Item = i64>) -> Result<(), ApiError> {
     let mut seen = HashSet::new();
     for id in ids {
         if !seen.insert(id) {
@@ -549,9 +551,9 @@ struct ImageIds {
 }
 
 #[derive(Deserialize)]
-struct NewStock {
-    location_id: Option<String>,
-    stock: i64,
+pub(super) struct NewStock {
+    pub(super) location_id: Option<String>,
+    pub(super) stock: i64,
 }
 
 #[derive(Deserialize)]
@@ -569,7 +571,7 @@ struct AddItem {
 }
 
 /// A `location_id` given in `seller_stock` must be the shop's own (shops without warehouses may omit it).
-fn check_locations(stock: &[NewStock], location: &str) -> Result<(), ApiError> {
+pub(super) fn check_locations(stock: &[NewStock], location: &str) -> Result<(), ApiError> {
     match stock
         .iter()
         .find_map(|s| s.location_id.as_deref().filter(|l| *l != location))
@@ -581,7 +583,7 @@ fn check_locations(stock: &[NewStock], location: &str) -> Result<(), ApiError> {
     }
 }
 
-fn item_reply(shop: &Shop, item: &Item) -> Value {
+pub(super) fn item_reply(shop: &Shop, item: &Item) -> Value {
     json!({
         "item_id": item.item_id,
         "item_name": item.item_name,
@@ -775,174 +777,6 @@ pub fn update_item(
     let item = item.clone();
     let shop = shop_mut(world, shop_id)?;
     Ok(Payload::Wrapped(item_reply(shop, &item)))
-}
-
-#[derive(Deserialize)]
-struct NewModel {
-    tier_index: Vec<u32>,
-    original_price: f64,
-    #[serde(default)]
-    model_sku: String,
-    seller_stock: Vec<NewStock>,
-}
-
-#[derive(Deserialize)]
-struct TierOption {
-    option: String,
-}
-
-#[derive(Deserialize)]
-struct NewTier {
-    name: String,
-    option_list: Vec<TierOption>,
-}
-
-#[derive(Deserialize)]
-struct InitTierVariation {
-    item_id: i64,
-    tier_variation: Vec<NewTier>,
-    model: Vec<NewModel>,
-}
-
-#[derive(Deserialize)]
-struct AddModel {
-    item_id: i64,
-    model_list: Vec<NewModel>,
-}
-
-fn build_models(
-    world: &mut World,
-    item: &Item,
-    new: Vec<NewModel>,
-    location: &str,
-) -> Result<Vec<Model>, ApiError> {
-    let mut taken: HashSet<Vec<u32>> = item.models.iter().map(|m| m.tier_index.clone()).collect();
-    let mut out = Vec::new();
-    for m in new {
-        if m.tier_index.len() != item.tier_variation.len()
-            || m.tier_index
-                .iter()
-                .zip(&item.tier_variation)
-                .any(|(&i, t)| i as usize >= t.options.len())
-        {
-            return Err(ApiError::bad_param(
-                "Wrong parameters, detail: invalid tier_index.",
-            ));
-        }
-        if !taken.insert(m.tier_index.clone()) {
-            return Err(ApiError::bad_param(
-                "Wrong parameters, detail: repeat tier_index.",
-            ));
-        }
-        let stock: i64 = m.seller_stock.iter().map(|s| s.stock).sum();
-        check_locations(&m.seller_stock, location)?;
-        if m.seller_stock.is_empty() || stock < 0 {
-            return Err(ApiError::product_param(
-                "invalid field SellerStock: value must  Not Null",
-            ));
-        }
-        let name = m
-            .tier_index
-            .iter()
-            .zip(&item.tier_variation)
-            .filter_map(|(&i, t)| t.options.get(i as usize).cloned())
-            .collect::<Vec<_>>()
-            .join(",");
-        out.push(Model {
-            model_id: world.allocate_model_id(),
-            model_sku: m.model_sku,
-            name,
-            tier_index: m.tier_index,
-            price: m.original_price,
-            stock,
-            reserved_stock: 0,
-            available: true,
-        });
-    }
-    Ok(out)
-}
-
-fn model_reply(models: &[Model], location: &str) -> Vec<Value> {
-    models
-        .iter()
-        .map(|m| {
-            json!({
-                "model_id": m.model_id,
-                "tier_index": m.tier_index,
-                "model_sku": m.model_sku,
-                "original_price": price_json(m.price),
-                "seller_stock": [{"location_id": location, "stock": m.stock}],
-            })
-        })
-        .collect()
-}
-
-/// `POST /api/v2/product/init_tier_variation` (§6.4; request shape inferred from get_model_list and add_model).
-pub fn init_tier_variation(
-    world: &mut World,
-    shop_id: Option<i64>,
-    body: &[u8],
-) -> Result<Payload, ApiError> {
-    let req: InitTierVariation = parse_body(body, Module::Product)?;
-    if req.tier_variation.is_empty() || req.tier_variation.len() > 2 {
-        return Err(ApiError::bad_param(
-            "Wrong parameters, detail: tier_variation should have 1 or 2 tiers.",
-        ));
-    }
-    if req.tier_variation.iter().any(|t| t.option_list.len() > 20) {
-        return Err(ApiError::bad_param(
-            "Count of tier_variation option is larger than 20",
-        ));
-    }
-    check_batch_len("model", req.model.len())?;
-    let location = shop_mut(world, shop_id)?.cfg.location_id.clone();
-    let mut item = editable_item(shop_mut(world, shop_id)?, req.item_id)?.clone();
-    if !item.tier_variation.is_empty() {
-        return Err(ApiError::bad_param(
-            "Wrong parameters, detail: the item already has tier variations.",
-        ));
-    }
-    item.tier_variation = req
-        .tier_variation
-        .into_iter()
-        .map(|t| TierVariation {
-            name: t.name,
-            options: t.option_list.into_iter().map(|o| o.option).collect(),
-        })
-        .collect();
-    let models = build_models(world, &item, req.model, &location)?;
-    item.models = models.clone();
-    item.update_time = now_unix();
-    let tiers = item.tier_variation.iter().map(|t| json!({"name": t.name, "option_list": t.options.iter().map(|o| json!({"option": o})).collect::<Vec<_>>()})).collect::<Vec<_>>();
-    let item_id = item.item_id;
-    shop_mut(world, shop_id)?.items.insert(item_id, item);
-    Ok(Payload::Wrapped(
-        json!({"item_id": item_id, "tier_variation": tiers, "model": model_reply(&models, &location)}),
-    ))
-}
-
-/// `POST /api/v2/product/add_model` (§6.4): 1–50 models on an item that has tier variations.
-pub fn add_model(
-    world: &mut World,
-    shop_id: Option<i64>,
-    body: &[u8],
-) -> Result<Payload, ApiError> {
-    let req: AddModel = parse_body(body, Module::Product)?;
-    check_batch_len("model_list", req.model_list.len())?;
-    let location = shop_mut(world, shop_id)?.cfg.location_id.clone();
-    let item = editable_item(shop_mut(world, shop_id)?, req.item_id)?.clone();
-    if item.tier_variation.is_empty() {
-        return Err(ApiError::bad_param(
-            "Wrong parameters, detail: the item has no tier variation, call init_tier_variation first.",
-        ));
-    }
-    let models = build_models(world, &item, req.model_list, &location)?;
-    let target = editable_item(shop_mut(world, shop_id)?, req.item_id)?;
-    target.models.extend(models.iter().cloned());
-    target.update_time = now_unix();
-    Ok(Payload::Wrapped(
-        json!({"model": model_reply(&models, &location)}),
-    ))
 }
 
 /// `GET /api/v2/product/get_item_limit` (§6.9): the shop's configured price limit plus placeholder limits.

@@ -8,27 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, Rejection};
 use super::sign::signs_equal;
+use crate::common::tokens::Issued;
 
 /// A 32-hex-char token, like every sample in the docs.
 pub fn new_token() -> String {
     let bytes: [u8; 16] = rand::rng().random();
     hex::encode(bytes)
-}
-
-#[derive(Clone)]
-struct Issued {
-    token: String,
-    expires_at_ms: i64,
-}
-
-/// Tokens are secrets: debug output shows only their expiry.
-impl std::fmt::Debug for Issued {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issued")
-            .field("token", &"<redacted>")
-            .field("expires_at_ms", &self.expires_at_ms)
-            .finish()
-    }
 }
 
 /// How a test wants to break a shop's tokens.

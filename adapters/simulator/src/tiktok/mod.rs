@@ -16,6 +16,7 @@ pub mod webhook;
 mod api;
 mod auth;
 mod control;
+mod create;
 mod events;
 mod gate;
 mod media;

@@ -8,27 +8,12 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::sign::signs_equal;
+use crate::common::tokens::Issued;
 
 /// A token in TikTok's visible style (`ROW_` + random), never derived from anything secret.
 pub fn new_token() -> String {
     let bytes: [u8; 24] = rand::rng().random();
     format!("ROW_{}", hex::encode(bytes))
-}
-
-#[derive(Clone)]
-struct Issued {
-    token: String,
-    expires_at_ms: i64,
-}
-
-/// Tokens are secrets: debug output shows only their expiry.
-impl std::fmt::Debug for Issued {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issued")
-            .field("token", &"<redacted>")
-            .field("expires_at_ms", &self.expires_at_ms)
-            .finish()
-    }
 }
 
 /// How a test wants to break a shop's tokens.

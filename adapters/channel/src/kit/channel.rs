@@ -1,0 +1,97 @@
+//! The [`crate::Channel`] implementation every adapter on the kit shares: it only routes each operation to
+//! the adapter's own module for it, so writing it out per adapter would be the same text again.
+
+/// Implement [`crate::Channel`] for an adapter type built on the kit.
+///
+/// The type must have the field `kit: Account<_>` and these inherent methods (the adapter's modules provide them):
+/// `listings_page`, `write_batch(Writes) -> BatchOutcome<RemoteId>`, `write_status`, `publish_listing`, `orders_page`,
+/// `order_details` (same arguments and results as the [`crate::Channel`] methods they serve), and for
+/// pushes `verify_push_request(&WebhookRequest)`, `parse_push_body(&[u8])` and
+/// `push_notification_id(&[u8]) -> Option<String>`.
+#[macro_export]
+macro_rules! kit_channel {
+    ($ty:ty) => {
+        #[$crate::async_trait::async_trait]
+        impl $crate::Channel for $ty {
+            fn account(&self) -> &str {
+                &self.kit.name
+            }
+
+            fn capabilities(&self) -> &$crate::Capabilities {
+                &self.kit.capabilities
+            }
+
+            async fn list_listings(
+                &self,
+                page: Option<&$crate::PageToken>,
+            ) -> Result<$crate::Page<$crate::RemoteListing>, $crate::ChannelError> {
+                self.listings_page(page).await
+            }
+
+            async fn update_stock(
+                &self,
+                updates: &[$crate::StockUpdate],
+            ) -> Result<$crate::BatchOutcome<$crate::RemoteId>, $crate::ChannelError> {
+                Ok(self.write_batch($crate::kit::Writes::stock(updates)).await)
+            }
+
+            async fn update_price(
+                &self,
+                updates: &[$crate::PriceUpdate],
+            ) -> Result<$crate::BatchOutcome<$crate::RemoteId>, $crate::ChannelError> {
+                Ok(self.write_batch($crate::kit::Writes::price(updates)).await)
+            }
+
+            async fn set_status(
+                &self,
+                changes: &[$crate::StatusChange],
+            ) -> Result<$crate::BatchOutcome<String>, $crate::ChannelError> {
+                self.write_status(changes).await
+            }
+
+            async fn publish(
+                &self,
+                draft: &$crate::ListingDraft,
+            ) -> Result<$crate::PublishedListing, $crate::ChannelError> {
+                self.publish_listing(draft).await
+            }
+
+            async fn list_orders(
+                &self,
+                query: &$crate::OrderQuery,
+                page: Option<&$crate::PageToken>,
+            ) -> Result<$crate::Page<$crate::OrderRef>, $crate::ChannelError> {
+                self.orders_page(query, page).await
+            }
+
+            async fn get_orders(
+                &self,
+                order_ids: &[String],
+            ) -> Result<Vec<$crate::RemoteOrder>, $crate::ChannelError> {
+                self.order_details(order_ids).await
+            }
+
+            async fn refresh_tokens_if_due(&self) -> Result<(), $crate::ChannelError> {
+                self.kit.tokens.refresh_if_due(&self.kit.http).await
+            }
+
+            fn verify_webhook(
+                &self,
+                request: &$crate::WebhookRequest<'_>,
+            ) -> Result<(), $crate::WebhookError> {
+                self.verify_push_request(request)
+            }
+
+            fn parse_webhook(
+                &self,
+                body: &[u8],
+            ) -> Result<Vec<$crate::WebhookEvent>, $crate::WebhookError> {
+                self.parse_push_body(body)
+            }
+
+            fn webhook_notification_id(&self, body: &[u8]) -> Option<String> {
+                self.push_notification_id(body)
+            }
+        }
+    };
+}

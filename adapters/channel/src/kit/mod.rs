@@ -1,0 +1,23 @@
+//! The adapter kit: the machinery every marketplace adapter needs and none should write again — the token
+//! manager with its refresh-once-and-repeat wrapper ([`tokens`]), the batch chunker and per-item
+//! stop/continue logic ([`chunks`]), image download for publishing ([`image`]) and the [`crate::Channel`]
+//! implementation itself ([`crate::kit_channel!`]). An adapter supplies only
+//! what is its marketplace's: the token request and response mapping, the payloads, the classification.
+
+pub mod account;
+pub mod channel;
+pub mod chunks;
+pub mod decode;
+pub mod draft;
+pub mod image;
+pub mod orders;
+pub mod push;
+pub mod tokens;
+pub mod writes;
+
+pub use account::Account;
+pub use chunks::{BatchRun, CallResults, Chunk, stops_batch};
+pub use draft::DraftRules;
+pub use image::{ImageFile, ImageLimits};
+pub use tokens::{TokenGrant, TokenManager};
+pub use writes::{WriteKind, Writes};
