@@ -12,6 +12,7 @@ pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod db;
 pub mod http;
 pub mod inventory;
 pub mod metrics;

@@ -27,9 +27,10 @@ pub async fn import(store: &Store, args: &ImportArgs, out: &Output) -> Result<u8
                     errors.count_text()
                 ),
                 problems: errors.iter().map(ToString::to_string).collect(),
+                causes: Vec::new(),
             });
         }
-        Err(e @ ImportFileError::Io { .. }) => return Err(Failure::usage(e.to_string())),
+        Err(e @ ImportFileError::Io { .. }) => return Err(Failure::usage_error(&e)),
         Err(ImportFileError::Store(e)) => return Err(e.into()),
     };
     out.doc(
@@ -135,7 +136,7 @@ pub async fn export(store: &Store, args: &ExportArgs, out: &Output) -> Result<u8
     .await
     .map_err(|e| match e {
         ExportError::Store(e) => Failure::from(e),
-        ExportError::Write(e) => Failure::runtime(e.to_string()),
+        ExportError::Write(e) => Failure::runtime_error(&e),
     })?;
     if let Some(path) = &args.file {
         out.doc(

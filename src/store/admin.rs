@@ -6,9 +6,9 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::outbox::refresh_desired;
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
 use crate::catalog::{CatalogEntry, Producer};
+use crate::outbox::desired::refresh_desired;
 use crate::store::orders::OrderRow;
 
 /// A product with its producer's code.
@@ -277,7 +277,7 @@ impl Store {
                     .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
-            let queued = refresh_desired!(tx, variants, q);
+            let queued = refresh_desired(&mut tx, &variants, &q).await?;
             Ok::<_, StoreError>((true, queued))
         });
         let (found, queued) = result?;
@@ -309,7 +309,7 @@ impl Store {
             let Some(id) = id else {
                 return Ok(false);
             };
-            let queued = refresh_desired!(tx, [id], q);
+            let queued = refresh_desired(&mut tx, &[id], &q).await?;
             Ok::<_, StoreError>((true, queued))
         });
         let (found, queued) = result?;

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use sqlx::QueryBuilder;
 
-use super::outbox::refresh_desired;
 use super::{Result, Store, in_tx, now, with_pool};
 use crate::catalog::plan::{self, Plan, Snapshot, StoredVariant};
 use crate::catalog::{CatalogEntry, CatalogRow, Problems, Producer, Product, RowError, Variant};
+use crate::outbox::desired::refresh_desired;
 
 /// Rows per multi-row INSERT: far below both drivers' bind-parameter limits.
 const CHUNK: usize = 500;
@@ -364,7 +364,7 @@ impl Store {
                 .map(|v| v.id)
                 .chain(plan.stock_counts.iter().map(|c| c.variant_id))
                 .collect();
-            let queued = refresh_desired!(tx, touched, q);
+            let queued = refresh_desired(&mut tx, &touched, &q).await?;
             Ok::<_, ImportError>((plan, queued))
         });
         let (plan, queued) = result?;

@@ -567,7 +567,7 @@ both_backends!(certificate_expiry_unlists_and_renewal_relists, |db| {
     };
     assert!(status(&w).iter().all(|s| *s == ItemStatus::Normal));
 
-    let today = kho::store::outbox::certificate_today();
+    let today = kho::outbox::certificate_today();
     for e in entries.iter_mut().filter(|e| e.product_code == product) {
         e.ocop_cert_expires = Some(today - chrono::Days::new(1));
     }

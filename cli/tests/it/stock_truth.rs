@@ -18,11 +18,11 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use kho::outbox::Claimant;
 use kho::outbox::policy::JobKind;
 use kho::store::Store;
 use kho::store::inventory::{MovementKind, MovementRequest, Quantity};
 use kho::store::orders::{IngestLine, IngestOrder};
-use kho::store::outbox::Claimant;
 use kho_channel::OrderStatus;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
