@@ -30,11 +30,11 @@ use serde_json::json;
 
 use crate::demo::SAMPLE_CATALOG;
 use crate::sim::world::{SimWorld, link_accounts, order_traffic};
-use kho::catalog::import::import_bytes;
 use kho::cli::{Failure, Output};
 use kho::config::{Config, DatabaseUrl, Sources};
 use kho::inventory::{self, MoveOptions};
 use kho::store::Store;
+use kho::store::catalog::import::import_bytes;
 
 /// Per-shop calls a second, promised by kho and enforced by the simulators.
 const RATE_LIMIT: u32 = 10;

@@ -23,6 +23,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use crate::config::StockPolicy;
 use crate::config::{Backend, DatabaseUrl};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -97,27 +98,6 @@ struct Shared {
     keyring: std::sync::RwLock<Option<Arc<crate::secrets::Keyring>>>,
     /// The quiet window and the burst guard (`[sync]` in the configuration).
     stock_policy: std::sync::RwLock<StockPolicy>,
-}
-
-/// The timing of the allocation policy (see [`crate::outbox::policy`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StockPolicy {
-    /// How long a SKU's orders must be quiet before it is at rest.
-    pub quiet: Duration,
-    /// The burst guard starts when a SKU's orders within `burst_window` took
-    /// this share (%) of what was available; 0 turns it off.
-    pub burst_percent: u32,
-    pub burst_window: Duration,
-}
-
-impl Default for StockPolicy {
-    fn default() -> Self {
-        StockPolicy {
-            quiet: Duration::from_secs(2),
-            burst_percent: 5,
-            burst_window: Duration::from_secs(10),
-        }
-    }
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool.

@@ -5,10 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
 use kho_channel::{ListingStatus, OrderStatus, RemoteListing, RemoteOrder};
 
 use crate::store::reconcile::ReconcileItem;
+pub use crate::store::reconcile::{Canonical, JobState};
 
 /// Kinds of drift.
 pub mod kind {
@@ -48,38 +48,6 @@ pub mod cause {
     pub const DELETED_ON_MARKETPLACE: &str = "deleted_on_marketplace";
     pub const NOT_LINKED: &str = "not_linked";
     pub const UNKNOWN: &str = "unknown";
-}
-
-/// A linked listing as kho holds it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Canonical {
-    pub listing_id: i64,
-    pub variant_id: i64,
-    pub sku: String,
-    pub remote_item_id: String,
-    /// Empty for an item without variants.
-    pub remote_variant_id: String,
-    pub desired_stock: Option<i64>,
-    pub desired_price: Option<i64>,
-    pub desired_active: Option<bool>,
-    /// What kho believes the marketplace shows (link, acks, own orders).
-    pub remote_stock: Option<i64>,
-    pub remote_price: Option<i64>,
-    pub remote_status: Option<String>,
-    /// What the marketplace last acknowledged from kho.
-    pub acked_stock: Option<i64>,
-    pub acked_price: Option<i64>,
-    pub acked_at: Option<DateTime<Utc>>,
-}
-
-/// A queued or dead push of one listing.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct JobState {
-    pub listing_id: i64,
-    pub kind: String,
-    /// `pending` or `dead`.
-    pub state: String,
-    pub last_error: Option<String>,
 }
 
 /// An unknown or duplicated seller SKU, keyed the way `--fix` files it.

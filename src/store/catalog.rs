@@ -1,6 +1,9 @@
 //! Catalog persistence: the snapshot an import is diffed against, applying an
 //! import plan in one transaction, and reading the catalog back.
 
+pub mod export;
+pub mod import;
+
 use std::collections::HashMap;
 
 use sqlx::QueryBuilder;

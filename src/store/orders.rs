@@ -4,6 +4,8 @@
 //! the ingestion commits), webhook events, polling cursors, and the figures
 //! read back for listings and reports.
 
+pub mod state;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -12,8 +14,8 @@ use serde::Serialize;
 
 use super::inventory::{Entry, MovementKind, move_stock};
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
-use crate::orders::state::{self, LineState};
 use crate::outbox::desired::refresh_desired;
+use state::LineState;
 
 /// How far a marketplace's event time may be from kho's clock (truncation
 /// to whole seconds plus clock skew).

@@ -81,7 +81,7 @@ async fn world(db: &TestDb, mode: Mode, seed: u64) -> World {
     use kho::store::listings::LinkRow;
     let store = db.store().await;
     let bytes = std::fs::read(sample_catalog()).unwrap();
-    kho::catalog::import::import_bytes(&store, &bytes, "sample.csv", false, "test")
+    kho::store::catalog::import::import_bytes(&store, &bytes, "sample.csv", false, "test")
         .await
         .unwrap();
     store.set_debounce(Duration::ZERO);

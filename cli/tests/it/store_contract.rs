@@ -1,7 +1,7 @@
 //! The store's contract: the same assertions on both backends.
 
-use kho::catalog::import::{ImportFileError, import_bytes};
 use kho::store::Store;
+use kho::store::catalog::import::{ImportFileError, import_bytes};
 use kho::store::inventory::{MovementKind, MovementOutcome, MovementRequest, Quantity};
 
 use crate::both_backends;

@@ -16,13 +16,13 @@ use utoipa_axum::routes;
 
 use super::{Json, Page, PageParams, Path, Query, Upload};
 use crate::auth::Principal;
-use crate::auth::extract::{Admin, Writer};
 use crate::catalog::file::{RawTable, entry_cells};
 use crate::catalog::{
     COLUMNS, CatalogEntry, CatalogRow, Problems, Producer, RowError, file, limits, validate,
 };
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Admin, Writer};
 use crate::store::Store;
 use crate::store::admin::{ProductEdit, ProductRow, VariantEdit};
 use crate::store::catalog::{ImportError, Provenance};

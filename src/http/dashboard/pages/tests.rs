@@ -77,7 +77,7 @@ pub async fn seeded() -> Seeded {
         "/data/ocop-catalog.csv"
     ))
     .unwrap();
-    crate::catalog::import::import_bytes(&store, &csv, "ocop-catalog.csv", false, "test")
+    crate::store::catalog::import::import_bytes(&store, &csv, "ocop-catalog.csv", false, "test")
         .await
         .unwrap();
     let file = dir.path().join("kho.toml");
@@ -341,7 +341,7 @@ fn large_catalogue(skus: usize) -> Vec<u8> {
 async fn products_page_through_a_large_catalogue() {
     let seed = seeded().await;
     let csv = large_catalogue(250);
-    crate::catalog::import::import_bytes(&seed.store, &csv, "big.csv", false, "test")
+    crate::store::catalog::import::import_bytes(&seed.store, &csv, "big.csv", false, "test")
         .await
         .unwrap();
     let total = seed
