@@ -386,7 +386,7 @@ fn clean_message(message: &str) -> String {
 #[cfg(test)]
 mod tests;
 
-/// The timing of the allocation policy (see [`crate::outbox::policy`]).
+/// The timing of the allocation policy (see `outbox::policy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StockPolicy {
     /// How long a SKU's orders must be quiet before it is at rest.

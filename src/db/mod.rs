@@ -111,62 +111,62 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
-/// Runs `$body` inside a transaction bound to `$tx` and commits it when the
-/// body yields `Ok`. A `?` inside the body returns early and drops the
-/// transaction, which rolls it back. SQLite transactions start with
-/// `BEGIN IMMEDIATE` so that a read-then-write never fails with
-/// SQLITE_BUSY half-way: the write lock is taken up front and waits out the
-/// busy timeout.
+/// Runs `$body` inside a transaction bound to `$tx` and yields the body's
+/// result, after committing when it is `Ok`; on `Err` the transaction is
+/// dropped, which rolls it back. The body is an `async` block of its own: a
+/// `?` or a `return` in it ends the body (and, when it is an `Err`, rolls
+/// back), never the function around it, and failing to begin or commit
+/// yields an `Err` as well. So the whole is an expression of the body's
+/// `Result` type, whose error must convert from `sqlx::Error`.
+///
+/// SQLite transactions start with `BEGIN IMMEDIATE` so that a
+/// read-then-write never fails with SQLITE_BUSY half-way: the write lock is
+/// taken up front and waits out the busy timeout.
+///
+/// `in_tx!(store, replayable, |tx| …)` is for a write the marketplaces can
+/// replay (a webhook's receipt, an order's ingestion): on PostgreSQL its
+/// commit does not wait for the WAL flush. See `Store::store_webhook` for
+/// why that is safe and what it buys.
+///
+/// A macro rather than a function taking a closure because the body is
+/// written once and compiled for each backend's transaction type (a
+/// closure cannot be generic over it).
 macro_rules! in_tx {
-    // A write the marketplaces can replay (a webhook's receipt, an order's
-    // ingestion): on PostgreSQL its commit does not wait for the WAL flush.
-    // See `Store::store_webhook` for why that is safe and what it buys.
     ($store:expr, replayable, |$tx:ident| $body:expr) => {
-        match $store.pool() {
-            $crate::db::Pool::Sqlite(pool) => {
-                #[allow(unused_mut)]
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                if out.is_ok() {
-                    $tx.commit().await?;
-                }
-                out
-            }
-            $crate::db::Pool::Postgres(pool) => {
-                #[allow(unused_mut)]
-                let mut $tx = pool.begin().await?;
-                ::sqlx::query("SET LOCAL synchronous_commit = off")
-                    .execute(&mut *$tx)
-                    .await?;
-                let out = $body;
-                if out.is_ok() {
-                    $tx.commit().await?;
-                }
-                out
-            }
-        }
+        $crate::db::in_tx!(@run $store, true, |$tx| $body)
     };
     ($store:expr, |$tx:ident| $body:expr) => {
-        match $store.pool() {
-            $crate::db::Pool::Sqlite(pool) => {
-                #[allow(unused_mut)]
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                if out.is_ok() {
-                    $tx.commit().await?;
+        $crate::db::in_tx!(@run $store, false, |$tx| $body)
+    };
+    (@run $store:expr, $replayable:expr, |$tx:ident| $body:expr) => {
+        async {
+            match $store.pool() {
+                $crate::db::Pool::Sqlite(pool) => {
+                    #[allow(unused_mut)]
+                    let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                    let out = async { $body }.await;
+                    if out.is_ok() {
+                        $tx.commit().await?;
+                    }
+                    out
                 }
-                out
-            }
-            $crate::db::Pool::Postgres(pool) => {
-                #[allow(unused_mut)]
-                let mut $tx = pool.begin().await?;
-                let out = $body;
-                if out.is_ok() {
-                    $tx.commit().await?;
+                $crate::db::Pool::Postgres(pool) => {
+                    #[allow(unused_mut)]
+                    let mut $tx = pool.begin().await?;
+                    if $replayable {
+                        ::sqlx::query("SET LOCAL synchronous_commit = off")
+                            .execute(&mut *$tx)
+                            .await?;
+                    }
+                    let out = async { $body }.await;
+                    if out.is_ok() {
+                        $tx.commit().await?;
+                    }
+                    out
                 }
-                out
             }
         }
+        .await
     };
 }
 pub(crate) use in_tx;
@@ -235,7 +235,7 @@ impl Store {
             .ok_or(StoreError::Secrets(crate::secrets::SecretsError::NoKey))
     }
 
-    /// What wakes this process's sync workers (see [`crate::outbox::wake`]).
+    /// What wakes this process's sync workers (see `outbox::wake`).
     pub(crate) fn waker(&self) -> &Notify {
         &self.shared.wake
     }

@@ -270,7 +270,8 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = id else {
-                return Ok(false);
+                // Nothing was written: the commit changes nothing.
+                return Ok((false, 0));
             };
             let variants: Vec<i64> =
                 sqlx::query_scalar("SELECT id FROM variants WHERE product_id = $1")
@@ -307,7 +308,8 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = id else {
-                return Ok(false);
+                // Nothing was written: the commit changes nothing.
+                return Ok((false, 0));
             };
             let queued = refresh_desired(&mut tx, &[id], &q).await?;
             Ok::<_, StoreError>((true, queued))

@@ -138,8 +138,8 @@ impl Store {
             let snapshot = into_snapshot(producers, products, variants);
             let plan = plan::diff(&snapshot, rows).map_err(ImportError::Rejected)?;
             if dry_run || plan.is_empty() {
-                // Nothing to write; the transaction ends without a commit.
-                return Ok(plan);
+                // Nothing to write: the transaction only read.
+                return Ok((plan, 0));
             }
 
             let mut producer_ids: HashMap<String, i64> = snapshot

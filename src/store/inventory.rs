@@ -173,6 +173,27 @@ pub struct Movement {
     pub created_at: DateTime<Utc>,
 }
 
+/// Why [`Store::record_movement`]'s transaction ends without a commit: a
+/// movement refused by its checks is not an error to the caller, but what
+/// the transaction wrote meanwhile (the location's empty balance row) is
+/// rolled back all the same.
+enum Stop {
+    Refused(MovementOutcome),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Self {
+        Stop::Store(e)
+    }
+}
+
+impl From<sqlx::Error> for Stop {
+    fn from(e: sqlx::Error) -> Self {
+        Stop::Store(e.into())
+    }
+}
+
 impl Store {
     pub async fn find_sku(&self, sku: &str) -> Result<Option<SkuRef>> {
         Ok(with_pool!(self, |pool| {
@@ -238,28 +259,31 @@ impl Store {
                     Quantity::By(d) => d,
                     Quantity::To(q) => q.saturating_sub(on_hand),
                 };
-                return Ok(MovementOutcome::OutOfRange {
+                return Err(Stop::Refused(MovementOutcome::OutOfRange {
                     on_hand,
                     delta,
                     max,
-                });
+                }));
             };
             if req.guard_available && delta > 0 && after > max {
-                return Ok(MovementOutcome::OutOfRange {
+                return Err(Stop::Refused(MovementOutcome::OutOfRange {
                     on_hand,
                     delta,
                     max,
-                });
+                }));
             }
             if delta == 0 {
-                return Ok(MovementOutcome::Unchanged { on_hand, reserved });
+                return Err(Stop::Refused(MovementOutcome::Unchanged {
+                    on_hand,
+                    reserved,
+                }));
             }
             if req.guard_available && delta < 0 && after.saturating_sub(reserved) < 0 {
-                return Ok(MovementOutcome::WouldGoNegative {
+                return Err(Stop::Refused(MovementOutcome::WouldGoNegative {
                     on_hand,
                     reserved,
                     delta,
-                });
+                }));
             }
             let (after, movement_id) = move_stock(
                 &mut tx,
@@ -276,7 +300,7 @@ impl Store {
             )
             .await?;
             let queued = refresh_desired(&mut tx, &[req.variant_id], &q).await?;
-            Ok((
+            Ok::<_, Stop>((
                 MovementOutcome::Applied {
                     movement_id,
                     delta,
@@ -288,7 +312,8 @@ impl Store {
         });
         let (outcome, queued) = match outcome {
             Ok(pair) => pair,
-            Err(e) => return Err(e),
+            Err(Stop::Refused(outcome)) => return Ok(outcome),
+            Err(Stop::Store(e)) => return Err(e),
         };
         if queued > 0 {
             self.wake();

@@ -553,9 +553,8 @@ impl Store {
                      (or one cancelled after its parcel left) can be received back"
                 )));
             }
-            // `in_tx!` runs its body in this function: a `return` here
-            // would leave it, so an already received return takes the
-            // empty path below (no lines left to put back).
+            // An already received return takes the empty path below (no
+            // lines left to put back) rather than failing.
             sqlx::query(
                 "UPDATE orders SET return_received = TRUE, awaiting_return = FALSE, updated_at = $2 \
                  WHERE id = $1",
