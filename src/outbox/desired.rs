@@ -505,7 +505,7 @@ impl Store {
     pub async fn rebalance(&self, variant_ids: &[i64]) -> Result<usize> {
         let q = self.rebalancing_context();
         let queued = in_tx!(self, |tx| {
-            Ok::<_, StoreError>(refresh_desired(&mut tx, &variant_ids, &q).await?)
+            refresh_desired(&mut tx, variant_ids, &q).await
         })?;
         if queued > 0 {
             self.wake();
@@ -517,7 +517,7 @@ impl Store {
     pub async fn refresh_desired(&self, variant_ids: &[i64]) -> Result<usize> {
         let q = self.queue_context();
         let queued = in_tx!(self, |tx| {
-            Ok::<_, StoreError>(refresh_desired(&mut tx, &variant_ids, &q).await?)
+            refresh_desired(&mut tx, variant_ids, &q).await
         })?;
         if queued > 0 {
             self.wake();

@@ -291,11 +291,11 @@ impl Store {
                     variant_id: req.variant_id,
                     location_id: req.location_id,
                     kind: req.kind,
-                    delta: delta,
+                    delta,
                     reason: req.reason,
                     reference: req.reference,
                     actor: req.actor,
-                    at: at,
+                    at,
                 },
             )
             .await?;

@@ -348,14 +348,14 @@ impl Store {
                         move_stock(
                             &mut tx,
                             &Entry {
-                                variant_id: variant_id,
+                                variant_id,
                                 location_id: location,
                                 kind: MovementKind::Sale,
                                 delta: -d_sold,
                                 reason: "marketplace sale",
                                 reference: Some(&reference),
-                                actor: actor,
-                                at: at,
+                                actor,
+                                at,
                             },
                         )
                         .await?;
@@ -363,14 +363,14 @@ impl Store {
                         move_stock(
                             &mut tx,
                             &Entry {
-                                variant_id: variant_id,
+                                variant_id,
                                 location_id: location,
                                 kind: MovementKind::Cancellation,
                                 delta: -d_sold,
                                 reason: "sale cancelled",
                                 reference: Some(&reference),
-                                actor: actor,
-                                at: at,
+                                actor,
+                                at,
                             },
                         )
                         .await?;
@@ -380,14 +380,14 @@ impl Store {
                         move_stock(
                             &mut tx,
                             &Entry {
-                                variant_id: variant_id,
+                                variant_id,
                                 location_id: location,
                                 kind: MovementKind::Return,
                                 delta: d_restocked,
                                 reason: "return completed",
                                 reference: Some(&reference),
-                                actor: actor,
-                                at: at,
+                                actor,
+                                at,
                             },
                         )
                         .await?;
@@ -584,14 +584,14 @@ impl Store {
                 move_stock(
                     &mut tx,
                     &Entry {
-                        variant_id: variant_id,
+                        variant_id,
                         location_id: location,
                         kind: MovementKind::Return,
                         delta: sold - restocked,
                         reason: "return received",
                         reference: Some(&reference),
-                        actor: actor,
-                        at: at,
+                        actor,
+                        at,
                     },
                 )
                 .await?;
