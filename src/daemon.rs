@@ -1,6 +1,6 @@
 //! `kho serve`: the long-running daemon. One sync worker per account, the
-//! schedulers (token refresh ahead of expiry, certificate check), wake-ups
-//! from PostgreSQL's LISTEN/NOTIFY, and the HTTP server; a clean stop on
+//! schedulers (token refresh ahead of expiry, certificate check), the
+//! outbox's LISTEN task (`outbox::wake`), and the HTTP server; a clean stop on
 //! SIGTERM or SIGINT that gives back claims and leases within seconds.
 
 use std::future::Future;

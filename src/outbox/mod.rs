@@ -14,4 +14,5 @@ pub mod queue;
 pub mod wake;
 
 pub use desired::certificate_today;
+pub use policy::JobKind;
 pub use queue::{Claimant, ClaimedJob, DeadLetter, QueueStats};
