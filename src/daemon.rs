@@ -1,6 +1,6 @@
 //! `kho serve`: the long-running daemon. One sync worker per account, the
-//! schedulers (token refresh ahead of expiry, certificate check), wake-ups
-//! from PostgreSQL's LISTEN/NOTIFY, and the HTTP server; a clean stop on
+//! schedulers (token refresh ahead of expiry, certificate check), the
+//! outbox's LISTEN task (`outbox::wake`), and the HTTP server; a clean stop on
 //! SIGTERM or SIGINT that gives back claims and leases within seconds.
 
 use std::future::Future;
@@ -99,7 +99,7 @@ pub async fn serve(
     tasks.spawn(settle_bursts(store.clone(), stop_rx.clone()));
     tasks.spawn(gauges(store.clone(), metrics.clone(), stop_rx.clone()));
     if let Pool::Postgres(pool) = store.pool() {
-        tasks.spawn(listen_for_jobs(
+        tasks.spawn(crate::outbox::wake::listen_for_jobs(
             pool.clone(),
             store.clone(),
             stop_rx.clone(),
@@ -292,37 +292,6 @@ async fn gauges(
             h.run_upkeep();
         }
         if sleep_or_stop(&mut stop, Duration::from_secs(2)).await {
-            return;
-        }
-    }
-}
-
-/// Wakes the workers when another process queues a job (PostgreSQL), with
-/// reconnection; the workers' polling covers notifications lost meanwhile.
-async fn listen_for_jobs(pool: sqlx::PgPool, store: Store, mut stop: watch::Receiver<bool>) {
-    loop {
-        match sqlx::postgres::PgListener::connect_with(&pool).await {
-            Ok(mut listener) => {
-                if let Err(e) = listener.listen("kho_sync").await {
-                    tracing::warn!(error = %e, "LISTEN kho_sync failed");
-                } else {
-                    loop {
-                        tokio::select! {
-                            n = listener.recv() => match n {
-                                Ok(_) => store.wake(),
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "LISTEN connection lost");
-                                    break;
-                                }
-                            },
-                            _ = stop.changed() => return,
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot LISTEN for sync jobs"),
-        }
-        if sleep_or_stop(&mut stop, Duration::from_secs(1)).await {
             return;
         }
     }

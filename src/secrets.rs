@@ -13,14 +13,15 @@
 //! so a rotation can keep old keys for opening only (`secrets.previous_keys`)
 //! while `kho secrets rotate-key` re-seals everything under the current one.
 
+mod secret;
+pub use secret::{REDACTED, Secret};
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-
-use crate::config::Secret;
 
 const PREFIX: &str = "kho1:";
 const NONCE_LEN: usize = 24;

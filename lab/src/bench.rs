@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use kho::catalog::import::import_bytes;
 use kho::cli::Failure;
 use kho::config::{Config, DatabaseUrl};
 use kho::store::Store;
+use kho::store::catalog::import::import_bytes;
 
 /// A catalog of `rows` SKUs over `rows / 4` products and 50 producers, with
 /// Vietnamese text, so row width resembles a real file. `tag` keeps codes

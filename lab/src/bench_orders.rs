@@ -12,9 +12,9 @@ use kho_simulator::shopee::{
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use kho::catalog::import::import_bytes;
 use kho::cli::{Failure, Output};
 use kho::config::{Backend, Config, DatabaseUrl, Sources};
+use kho::store::catalog::import::import_bytes;
 use kho::store::{Pool, Store};
 
 const PARTNER_KEY: &str = "6b686f2d62656e63682d706172746e65722d6b6579";

@@ -12,10 +12,10 @@ use crate::sim::world::{SimWorld, link_accounts, order_traffic};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
-use kho::catalog::import::import_bytes;
 use kho::config::{Config, DatabaseUrl, Sources};
 use kho::inventory::{self, MoveOptions};
 use kho::store::Store;
+use kho::store::catalog::import::import_bytes;
 
 /// The sample catalog, built in so the demo runs from anywhere.
 pub const SAMPLE_CATALOG: &[u8] = include_bytes!("../../data/ocop-catalog.csv");

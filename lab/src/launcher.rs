@@ -38,6 +38,7 @@ fn sim_seed_entries(args: &SimArgs) -> Result<Vec<CatalogEntry>, Failure> {
         code: exit::USAGE,
         message: format!("{}: {}", path.display(), errors.count_text()),
         problems: errors.iter().map(ToString::to_string).collect(),
+        causes: Vec::new(),
     })?;
     Ok(entries
         .into_iter()

@@ -7,8 +7,6 @@
 //! SHA-256 hash (see `store::tokens`), so the comparison that matters is of
 //! hashes, done in constant time.
 
-pub mod extract;
-
 use std::fmt;
 use std::str::FromStr;
 

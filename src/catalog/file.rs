@@ -8,16 +8,9 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
 
+pub use super::validate::RawTable;
 use super::validate::Validator;
 use super::{COLUMNS, CatalogEntry, CatalogRow, Problems, RowError};
-
-/// Raw cells of a catalog file, in file order.
-#[derive(Debug, Default)]
-pub struct RawTable {
-    pub header: Vec<String>,
-    /// (line, cells) for every non-blank data line.
-    pub rows: Vec<(usize, Vec<String>)>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

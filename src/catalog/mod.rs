@@ -5,9 +5,7 @@
 //! turns raw cells into typed rows with per-cell errors, `plan` diffs a file
 //! against the store, and `import` ties them together all-or-nothing.
 
-pub mod export;
 pub mod file;
-pub mod import;
 pub mod limits;
 pub mod plan;
 pub mod validate;

@@ -6,9 +6,16 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::file::RawTable;
 use super::limits::{self, Lines, MAX_PRICE_VND, MAX_STOCK, MAX_WEIGHT_G};
 use super::{COLUMNS, CatalogRow, Problems, RowError};
+
+/// Raw cells of a catalog file, in file order.
+#[derive(Debug, Default)]
+pub struct RawTable {
+    pub header: Vec<String>,
+    /// (line, cells) for every non-blank data line.
+    pub rows: Vec<(usize, Vec<String>)>,
+}
 
 /// Checks the header and every row; `Ok` only when there is no error at all.
 /// Stops at [`super::MAX_PROBLEMS`] problems.

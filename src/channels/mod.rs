@@ -12,7 +12,7 @@ use kho_channel::{Channel, Transport, TransportConfig};
 
 pub use tokens::StoreTokens;
 
-use crate::config::{AccountConfig, ChannelKind, Credentials, RateLimit};
+use crate::config::{AccountConfig, Credentials, RateLimit};
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,22 +26,6 @@ pub enum SetupError {
 /// The process-wide HTTP transport (one connection pool for every account).
 pub fn transport() -> Result<Arc<Transport>, SetupError> {
     Transport::new(TransportConfig::default()).map_err(|e| SetupError::Transport(e.to_string()))
-}
-
-/// Checks a `mapping` table against the channel's shape at configuration
-/// load, so a typo stops kho at start rather than at the first publish.
-pub fn check_mapping(channel: ChannelKind, mapping: &serde_json::Value) -> Result<(), String> {
-    match channel {
-        ChannelKind::Shopee => serde_json::from_value::<kho_shopee::ShopeeMapping>(mapping.clone())
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        ChannelKind::Tiktok => serde_json::from_value::<kho_tiktok::TikTokMapping>(mapping.clone())
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        ChannelKind::Lazada => serde_json::from_value::<kho_lazada::LazadaMapping>(mapping.clone())
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-    }
 }
 
 fn limit(rl: RateLimit) -> kho_channel::RateLimit {
@@ -139,7 +123,7 @@ fn auth_url(account: &AccountConfig) -> Result<url::Url, String> {
 }
 
 /// The account's `mapping` table in the adapter's own shape (already checked
-/// by [`check_mapping`] at load), or the adapter's defaults.
+/// by [`crate::config::check_mapping`] at load), or the adapter's defaults.
 fn mapping<M: serde::de::DeserializeOwned + Default>(account: &AccountConfig) -> Result<M, String> {
     match &account.mapping {
         Some(m) => serde_json::from_value(m.clone()).map_err(|e| format!("mapping: {e}")),

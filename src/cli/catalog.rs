@@ -7,10 +7,10 @@ use serde_json::json;
 use super::args::{ExportArgs, ImportArgs, ProductsCommand};
 use super::output::{Output, esc, table, vnd};
 use super::{Failure, actor, exit};
-use crate::catalog::export::ExportError;
-use crate::catalog::import::{ImportFileError, import_file};
 use crate::catalog::plan::Plan;
 use crate::store::Store;
+use crate::store::catalog::export::ExportError;
+use crate::store::catalog::import::{ImportFileError, import_file};
 
 pub async fn import(store: &Store, args: &ImportArgs, out: &Output) -> Result<u8, Failure> {
     let spinner = out.spinner(&format!("importing {}", args.file.display()));
@@ -27,9 +27,10 @@ pub async fn import(store: &Store, args: &ImportArgs, out: &Output) -> Result<u8
                     errors.count_text()
                 ),
                 problems: errors.iter().map(ToString::to_string).collect(),
+                causes: Vec::new(),
             });
         }
-        Err(e @ ImportFileError::Io { .. }) => return Err(Failure::usage(e.to_string())),
+        Err(e @ ImportFileError::Io { .. }) => return Err(Failure::usage_error(&e)),
         Err(ImportFileError::Store(e)) => return Err(e.into()),
     };
     out.doc(
@@ -126,7 +127,7 @@ fn render_plan(plan: &Plan, dry_run: bool) -> String {
 
 pub async fn export(store: &Store, args: &ExportArgs, out: &Output) -> Result<u8, Failure> {
     let mut stdout = std::io::stdout().lock();
-    let rows = crate::catalog::export::export(
+    let rows = crate::store::catalog::export::export(
         store,
         args.file.as_deref(),
         &mut stdout,
@@ -135,7 +136,7 @@ pub async fn export(store: &Store, args: &ExportArgs, out: &Output) -> Result<u8
     .await
     .map_err(|e| match e {
         ExportError::Store(e) => Failure::from(e),
-        ExportError::Write(e) => Failure::runtime(e.to_string()),
+        ExportError::Write(e) => Failure::runtime_error(&e),
     })?;
     if let Some(path) = &args.file {
         out.doc(

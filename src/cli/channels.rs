@@ -11,8 +11,8 @@ use super::args::{LinkArgs, SyncArgs};
 use super::output::{Output, esc, table};
 use super::{Failure, exit};
 use crate::config::{AccountConfig, Config};
+use crate::outbox::certificate_today;
 use crate::store::Store;
-use crate::store::outbox::certificate_today;
 use crate::sync::engine::{EngineSettings, Mode, Worker, instance_name};
 use crate::sync::plan;
 use crate::sync::{link, push};
@@ -42,6 +42,7 @@ pub async fn prepare(store: &Store, config: &Config) -> Result<(), Failure> {
                 )
             })
             .collect(),
+        causes: Vec::new(),
     })
 }
 
@@ -73,7 +74,7 @@ pub fn channel(
     transport: &Arc<Transport>,
     store: &Store,
 ) -> Result<Arc<dyn Channel>, Failure> {
-    crate::channels::build(config, transport, store).map_err(|e| Failure::usage(e.to_string()))
+    crate::channels::build(config, transport, store).map_err(|e| Failure::usage_error(&e))
 }
 
 pub async fn accounts(store: &Store, config: &Config, out: &Output) -> Result<u8, Failure> {
@@ -123,7 +124,7 @@ pub async fn link(
 ) -> Result<u8, Failure> {
     prepare(store, config).await?;
     let acc = account(config, &args.account)?;
-    let transport = crate::channels::transport().map_err(|e| Failure::runtime(e.to_string()))?;
+    let transport = crate::channels::transport().map_err(|e| Failure::runtime_error(&e))?;
     let ch = channel(acc, &transport, store)?;
     let id = account_id(store, &acc.name).await?;
     let spinner = out.spinner(&format!("reading {}'s listings", acc.name));
@@ -142,7 +143,7 @@ pub async fn link(
         Ok(r) => r,
         Err(link::LinkError::Channel(e)) => {
             push::mark_account(store, &acc.name, &e).await?;
-            return Err(Failure::runtime(e.to_string()));
+            return Err(Failure::runtime_error(&e));
         }
         Err(link::LinkError::Store(e)) => return Err(e.into()),
     };
@@ -229,7 +230,7 @@ pub async fn sync(
     if accounts.is_empty() {
         return Err(Failure::usage("no accounts configured"));
     }
-    let transport = crate::channels::transport().map_err(|e| Failure::runtime(e.to_string()))?;
+    let transport = crate::channels::transport().map_err(|e| Failure::runtime_error(&e))?;
     let settings = EngineSettings::new(instance_name());
     let mut docs = Vec::new();
     let mut text = String::new();
@@ -371,7 +372,7 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
     let accounts = store.accounts(None).await?;
     let queues = store.queue_stats().await?;
     let dead = store.dead_letters(None).await?;
-    let today = crate::store::outbox::certificate_today();
+    let today = crate::outbox::certificate_today();
     let certificates = store
         .certificates_expiring(today + chrono::Duration::days(60))
         .await?;

@@ -40,6 +40,10 @@ pub struct Failure {
     pub message: String,
     /// Every individual problem (bad rows, bad keys), one per line.
     pub problems: Vec<String>,
+    /// What caused the failure, outermost first (the error's `source()`
+    /// chain), so that a failure reports its root cause and not only its
+    /// outermost context.
+    pub causes: Vec<String>,
 }
 
 impl Failure {
@@ -48,6 +52,7 @@ impl Failure {
             code: exit::USAGE,
             message: message.into(),
             problems: Vec::new(),
+            causes: Vec::new(),
         }
     }
 
@@ -56,8 +61,75 @@ impl Failure {
             code: exit::RUNTIME,
             message: message.into(),
             problems: Vec::new(),
+            causes: Vec::new(),
         }
     }
+
+    /// A failure from an error, keeping its chain of causes.
+    pub fn from_error(code: u8, error: &(dyn std::error::Error + 'static)) -> Self {
+        let message = error.to_string();
+        let causes = causes(&message, error.source());
+        Failure {
+            code,
+            message,
+            problems: Vec::new(),
+            causes,
+        }
+    }
+
+    /// [`Failure::from_error`] with exit code 2 (bad usage or input).
+    pub fn usage_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        Failure::from_error(exit::USAGE, error)
+    }
+
+    /// [`Failure::from_error`] with exit code 3 (runtime failure).
+    pub fn runtime_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        Failure::from_error(exit::RUNTIME, error)
+    }
+
+    /// The failure as printed on standard error: the message, then each
+    /// cause after `caused by:`, then the problems one per line.
+    pub fn render(&self) -> String {
+        let mut s = output::esc(&self.message).into_owned();
+        for cause in &self.causes {
+            s.push_str(": caused by: ");
+            s.push_str(&output::esc(cause));
+        }
+        for p in &self.problems {
+            s.push_str("\n  ");
+            s.push_str(&output::esc(p));
+        }
+        s
+    }
+
+    /// The failure as the `--json` document (`causes` outermost first).
+    pub fn json(&self) -> serde_json::Value {
+        json!({
+            "error": self.message,
+            "causes": self.causes,
+            "problems": self.problems,
+            "exit_code": self.code,
+        })
+    }
+}
+
+/// The messages of `source` and of its own sources, outermost first. Many
+/// errors already print their direct source within their own message
+/// (`database error: {0}`): a cause whose text the messages before it
+/// already contain is left out rather than repeated, and its own sources
+/// still follow.
+fn causes(message: &str, mut source: Option<&(dyn std::error::Error + 'static)>) -> Vec<String> {
+    let mut shown = message.to_owned();
+    let mut out = Vec::new();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !text.is_empty() && !shown.contains(&text) {
+            shown.push_str(&text);
+            out.push(text);
+        }
+        source = cause.source();
+    }
+    out
 }
 
 impl From<ConfigError> for Failure {
@@ -66,13 +138,14 @@ impl From<ConfigError> for Failure {
             code: exit::USAGE,
             message: format!("invalid configuration ({})", e.source_name),
             problems: e.problems.iter().map(ToString::to_string).collect(),
+            causes: Vec::new(),
         }
     }
 }
 
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
-        Failure::runtime(e.to_string())
+        Failure::runtime_error(&e)
     }
 }
 
@@ -110,17 +183,9 @@ pub fn main(lab: &dyn Lab) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("kho: {}", output::esc(&failure.message));
-            for p in &failure.problems {
-                eprintln!("  {}", output::esc(p));
-            }
+            eprintln!("kho: {}", failure.render());
             if json {
-                let doc = json!({
-                    "error": failure.message,
-                    "problems": failure.problems,
-                    "exit_code": failure.code,
-                });
-                println!("{}", output::json_for_terminal(&doc.to_string()));
+                println!("{}", output::json_for_terminal(&failure.json().to_string()));
             }
             ExitCode::from(failure.code)
         }
@@ -227,7 +292,7 @@ pub async fn run(cli: Cli, lab: &dyn Lab) -> Result<u8, Failure> {
             .await
             .map_err(|e| match e {
                 crate::daemon::DaemonError::Config(m) => Failure::usage(m),
-                other => Failure::runtime(other.to_string()),
+                other => Failure::runtime_error(&other),
             })?;
             Ok(exit::OK)
         }
@@ -305,6 +370,7 @@ async fn config_check(config: &Config, out: &output::Output) -> Result<u8, Failu
                 code: exit::USAGE,
                 message: "invalid configuration".into(),
                 problems,
+                causes: Vec::new(),
             });
         }
     }
@@ -316,4 +382,88 @@ async fn config_check(config: &Config, out: &output::Output) -> Result<u8, Failu
 pub fn actor() -> String {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     format!("cli:{user}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        /// Names its source only through `source()`.
+        #[error("cannot read catalog")]
+        Read(#[source] Middle),
+        /// Prints its source in its own message as well.
+        #[error("cannot import: {0}")]
+        Import(#[source] Middle),
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("catalog.csv is unreadable")]
+    struct Middle(#[source] std::io::Error);
+
+    fn denied() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied")
+    }
+
+    #[test]
+    fn a_failure_shows_every_cause_of_its_error() {
+        let failure = Failure::runtime_error(&Outer::Read(Middle(denied())));
+        assert_eq!(failure.code, exit::RUNTIME);
+        assert_eq!(failure.message, "cannot read catalog");
+        assert_eq!(
+            failure.causes,
+            ["catalog.csv is unreadable", "permission denied"]
+        );
+        assert_eq!(
+            failure.render(),
+            "cannot read catalog: caused by: catalog.csv is unreadable: caused by: permission denied"
+        );
+        let doc = failure.json();
+        assert_eq!(
+            doc["causes"],
+            json!(["catalog.csv is unreadable", "permission denied"])
+        );
+        assert_eq!(doc["error"], "cannot read catalog");
+        assert_eq!(doc["exit_code"], exit::RUNTIME);
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let failure = Failure::usage_error(&Outer::Import(Middle(denied())));
+        assert_eq!(failure.code, exit::USAGE);
+        assert_eq!(failure.message, "cannot import: catalog.csv is unreadable");
+        assert_eq!(failure.causes, ["permission denied"]);
+    }
+
+    #[test]
+    fn a_store_error_keeps_the_driver_error_below_it() {
+        let e = StoreError::Connect {
+            backend: crate::config::Backend::Postgres,
+            url: "postgres://db".into(),
+            source: sqlx::Error::Io(denied()),
+        };
+        let failure = Failure::from(e);
+        assert_eq!(failure.code, exit::RUNTIME);
+        assert!(
+            failure
+                .message
+                .starts_with("cannot open the Postgres database")
+        );
+        assert!(
+            failure.render().contains("permission denied"),
+            "{}",
+            failure.render()
+        );
+    }
+
+    #[test]
+    fn problems_follow_the_causes_one_per_line() {
+        let mut failure = Failure::usage_error(&Outer::Read(Middle(denied())));
+        failure.problems = vec!["line 2: bad".into(), "line 3: worse".into()];
+        assert_eq!(
+            failure.render(),
+            "cannot read catalog: caused by: catalog.csv is unreadable: caused by: permission denied\n  line 2: bad\n  line 3: worse"
+        );
+    }
 }

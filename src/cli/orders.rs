@@ -32,7 +32,7 @@ pub async fn run(
             let units = match store.receive_return(id, &order, &super::actor()).await {
                 Ok(units) => units,
                 Err(e @ (StoreError::NotFound(_) | StoreError::Refused(_))) => {
-                    return Err(Failure::usage(e.to_string()));
+                    return Err(Failure::usage_error(&e));
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -59,11 +59,10 @@ pub async fn run(
                 Some(n) => vec![account(config, n)?],
                 None => config.accounts.iter().collect(),
             };
-            let transport =
-                crate::channels::transport().map_err(|e| Failure::runtime(e.to_string()))?;
+            let transport = crate::channels::transport().map_err(|e| Failure::runtime_error(&e))?;
             let to = Utc::now();
-            let from = to
-                - chrono::Duration::from_std(since).map_err(|e| Failure::usage(e.to_string()))?;
+            let from =
+                to - chrono::Duration::from_std(since).map_err(|e| Failure::usage_error(&e))?;
             let mut reports = Vec::new();
             let mut code = exit::OK;
             let mut text = String::new();
@@ -215,7 +214,7 @@ pub async fn sales(
             w.flush()?;
             Ok(())
         };
-        write().map_err(|e| Failure::runtime(e.to_string()))?;
+        write().map_err(|e| Failure::runtime_error(&e))?;
         return Ok(exit::OK);
     }
     out.doc(

@@ -34,7 +34,7 @@ pub async fn reconcile(
         ),
         None => None,
     };
-    let transport = crate::channels::transport().map_err(|e| Failure::runtime(e.to_string()))?;
+    let transport = crate::channels::transport().map_err(|e| Failure::runtime_error(&e))?;
     let opts = Options {
         fix: args.fix,
         since,
@@ -68,7 +68,7 @@ pub async fn publish(
 ) -> Result<u8, Failure> {
     prepare(store, config).await?;
     let acc = account(config, &args.account)?;
-    let transport = crate::channels::transport().map_err(|e| Failure::runtime(e.to_string()))?;
+    let transport = crate::channels::transport().map_err(|e| Failure::runtime_error(&e))?;
     let ch = channel(acc, &transport, store)?;
     let id = account_id(store, &acc.name).await?;
     let spinner = out.spinner(&format!("publishing to {}", acc.name));
@@ -82,7 +82,7 @@ pub async fn publish(
     let report = match result {
         Ok(r) => r,
         Err(PublishError::Store(e)) => return Err(e.into()),
-        Err(e @ PublishError::UnknownSkus { .. }) => return Err(Failure::usage(e.to_string())),
+        Err(e @ PublishError::UnknownSkus { .. }) => return Err(Failure::usage_error(&e)),
     };
     out.doc(&report, || {
         let mut s = format!(

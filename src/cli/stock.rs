@@ -12,7 +12,7 @@ use crate::store::inventory::MovementOutcome;
 fn failure(e: StockError) -> Failure {
     match e {
         StockError::Store(e) => e.into(),
-        other => Failure::usage(other.to_string()),
+        other => Failure::usage_error(&other),
     }
 }
 

@@ -27,7 +27,7 @@ pub async fn run(store: &Store, cmd: TokenCommand, out: &Output) -> Result<u8, F
                 .await
                 .map_err(|e| match e {
                     TokenError::Store(e) => Failure::from(e),
-                    other => Failure::usage(other.to_string()),
+                    other => Failure::usage_error(&other),
                 })?;
             // The token alone on stdout, so `TOKEN=$(kho token create …)`
             // works; the reminder goes to stderr.

@@ -373,7 +373,7 @@ pub(super) fn resolve_all(
         }
         problems.append(&mut creds.problems);
         if let Some(mapping) = &acc.mapping
-            && let Err(message) = crate::channels::check_mapping(acc.channel, mapping)
+            && let Err(message) = check_mapping(acc.channel, mapping)
         {
             problems.push(Problem {
                 path: format!("accounts[{i}].mapping"),
@@ -494,5 +494,21 @@ impl CredReader<'_> {
 
     fn optional_secret(&mut self, key: &str) -> Option<Secret> {
         self.take(key).filter(|v| !v.is_empty()).map(Secret::new)
+    }
+}
+
+/// Checks a `mapping` table against the channel's shape at configuration
+/// load, so a typo stops kho at start rather than at the first publish.
+pub fn check_mapping(channel: ChannelKind, mapping: &serde_json::Value) -> Result<(), String> {
+    match channel {
+        ChannelKind::Shopee => serde_json::from_value::<kho_shopee::ShopeeMapping>(mapping.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        ChannelKind::Tiktok => serde_json::from_value::<kho_tiktok::TikTokMapping>(mapping.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        ChannelKind::Lazada => serde_json::from_value::<kho_lazada::LazadaMapping>(mapping.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
     }
 }

@@ -6,7 +6,6 @@
 mod account;
 mod database_url;
 mod duration;
-mod secret;
 mod secrets;
 
 use std::collections::HashMap;
@@ -19,12 +18,12 @@ use config::{Environment, File, FileFormat};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+pub use crate::secrets::{REDACTED, Secret};
 pub use account::{
     AccountConfig, Allocation, ChannelKind, Credentials, LazadaCredentials, RateLimit,
     ShopeeCredentials, TikTokCredentials,
 };
 pub use database_url::{Backend, DatabaseUrl};
-pub use secret::{REDACTED, Secret};
 pub use secrets::SecretsConfig;
 
 /// The built-in defaults, embedded so a bare `kho` works anywhere.
@@ -94,8 +93,8 @@ pub struct SyncConfig {
 
 impl SyncConfig {
     /// The allocation policy's timing, as the store applies it.
-    pub fn stock_policy(&self) -> crate::store::StockPolicy {
-        crate::store::StockPolicy {
+    pub fn stock_policy(&self) -> StockPolicy {
+        StockPolicy {
             quiet: self.quiet_window,
             burst_percent: self.burst_percent,
             burst_window: self.burst_window,
@@ -386,3 +385,24 @@ fn clean_message(message: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// The timing of the allocation policy (see `outbox::policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockPolicy {
+    /// How long a SKU's orders must be quiet before it is at rest.
+    pub quiet: Duration,
+    /// The burst guard starts when a SKU's orders within `burst_window` took
+    /// this share (%) of what was available; 0 turns it off.
+    pub burst_percent: u32,
+    pub burst_window: Duration,
+}
+
+impl Default for StockPolicy {
+    fn default() -> Self {
+        StockPolicy {
+            quiet: Duration::from_secs(2),
+            burst_percent: 5,
+            burst_window: Duration::from_secs(10),
+        }
+    }
+}

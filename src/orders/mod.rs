@@ -4,7 +4,8 @@
 
 pub mod intake;
 pub mod report;
-pub mod state;
+/// The state of an order line: owned by the store, which applies it.
+pub use crate::store::orders::state;
 pub mod webhook;
 
 use std::sync::Arc;

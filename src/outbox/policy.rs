@@ -106,7 +106,7 @@ pub fn desired_stock(available: i64, rule: &Allocation) -> i64 {
 }
 
 /// Everything the policy needs to know of one linked listing, read in the
-/// writer's transaction (see `store::outbox::DESIRED_INPUTS`).
+/// writer's transaction (see `outbox::desired::DESIRED_INPUTS`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ListingInputs {
     pub listing_id: i64,

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use super::AccountReport;
 use super::diff::kind;
-use crate::cli::output::esc;
 use crate::store::reconcile::ReconcileItem;
+use crate::terminal::esc;
 
 fn item_line(i: &ReconcileItem) -> String {
     let sku = i.sku.as_deref().filter(|s| !s.is_empty()).unwrap_or("-");

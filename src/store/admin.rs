@@ -6,9 +6,9 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::outbox::refresh_desired;
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
 use crate::catalog::{CatalogEntry, Producer};
+use crate::outbox::desired::refresh_desired;
 use crate::store::orders::OrderRow;
 
 /// A product with its producer's code.
@@ -270,14 +270,15 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = id else {
-                return Ok(false);
+                // Nothing was written: the commit changes nothing.
+                return Ok((false, 0));
             };
             let variants: Vec<i64> =
                 sqlx::query_scalar("SELECT id FROM variants WHERE product_id = $1")
                     .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
-            let queued = refresh_desired!(tx, variants, q);
+            let queued = refresh_desired(&mut tx, &variants, &q).await?;
             Ok::<_, StoreError>((true, queued))
         });
         let (found, queued) = result?;
@@ -307,9 +308,10 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = id else {
-                return Ok(false);
+                // Nothing was written: the commit changes nothing.
+                return Ok((false, 0));
             };
-            let queued = refresh_desired!(tx, [id], q);
+            let queued = refresh_desired(&mut tx, &[id], &q).await?;
             Ok::<_, StoreError>((true, queued))
         });
         let (found, queued) = result?;

@@ -1,14 +1,17 @@
 //! Catalog persistence: the snapshot an import is diffed against, applying an
 //! import plan in one transaction, and reading the catalog back.
 
+pub mod export;
+pub mod import;
+
 use std::collections::HashMap;
 
 use sqlx::QueryBuilder;
 
-use super::outbox::refresh_desired;
 use super::{Result, Store, in_tx, now, with_pool};
 use crate::catalog::plan::{self, Plan, Snapshot, StoredVariant};
 use crate::catalog::{CatalogEntry, CatalogRow, Problems, Producer, Product, RowError, Variant};
+use crate::outbox::desired::refresh_desired;
 
 /// Rows per multi-row INSERT: far below both drivers' bind-parameter limits.
 const CHUNK: usize = 500;
@@ -135,8 +138,8 @@ impl Store {
             let snapshot = into_snapshot(producers, products, variants);
             let plan = plan::diff(&snapshot, rows).map_err(ImportError::Rejected)?;
             if dry_run || plan.is_empty() {
-                // Nothing to write; the transaction ends without a commit.
-                return Ok(plan);
+                // Nothing to write: the transaction only read.
+                return Ok((plan, 0));
             }
 
             let mut producer_ids: HashMap<String, i64> = snapshot
@@ -364,7 +367,7 @@ impl Store {
                 .map(|v| v.id)
                 .chain(plan.stock_counts.iter().map(|c| c.variant_id))
                 .collect();
-            let queued = refresh_desired!(tx, touched, q);
+            let queued = refresh_desired(&mut tx, &touched, &q).await?;
             Ok::<_, ImportError>((plan, queued))
         });
         let (plan, queued) = result?;

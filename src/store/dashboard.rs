@@ -142,9 +142,15 @@ mod tests {
             "/data/ocop-catalog.csv"
         ))
         .unwrap();
-        crate::catalog::import::import_bytes(&store, &csv, "ocop-catalog.csv", false, "test")
-            .await
-            .unwrap();
+        crate::store::catalog::import::import_bytes(
+            &store,
+            &csv,
+            "ocop-catalog.csv",
+            false,
+            "test",
+        )
+        .await
+        .unwrap();
         let all = store.stock_rows(None, None).await.unwrap();
         assert!(!all.is_empty());
         let one = &all[0];

@@ -5,53 +5,74 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::outbox::refresh_desired;
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
+use crate::outbox::desired::refresh_desired;
 
-/// Appends one movement of `$delta` units inside the transaction `$tx` and
-/// moves the cached balance with it (no availability check: for movements
-/// that record what already happened, such as marketplace sales; callers
-/// check first when they must). Yields the new on-hand balance and the
-/// movement's id.
-macro_rules! move_stock {
-    ($tx:ident, $variant:expr, $location:expr, $kind:expr, $delta:expr, $reason:expr, $reference:expr, $actor:expr, $at:expr) => {{
-        ::sqlx::query(
-            "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
-             VALUES ($1, $2, 0, 0) ON CONFLICT (variant_id, location_id) DO NOTHING",
-        )
-        .bind($variant)
-        .bind($location)
-        .execute(&mut *$tx)
-        .await?;
-        let on_hand: i64 = ::sqlx::query_scalar(
-            "UPDATE stock_levels SET on_hand = on_hand + $3 \
-             WHERE variant_id = $1 AND location_id = $2 RETURNING on_hand",
-        )
-        .bind($variant)
-        .bind($location)
-        .bind($delta)
-        .fetch_one(&mut *$tx)
-        .await?;
-        let movement_id: i64 = ::sqlx::query_scalar(
-            "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
-             balance_after, reason, reference, actor, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind($variant)
-        .bind($location)
-        .bind($kind)
-        .bind($delta)
-        .bind(on_hand)
-        .bind($reason)
-        .bind($reference)
-        .bind($actor)
-        .bind($at)
-        .fetch_one(&mut *$tx)
-        .await?;
-        (on_hand, movement_id)
-    }};
+/// One ledger entry to append with [`move_stock`].
+pub(crate) struct Entry<'a> {
+    pub variant_id: i64,
+    pub location_id: i64,
+    pub kind: MovementKind,
+    pub delta: i64,
+    pub reason: &'a str,
+    pub reference: Option<&'a str>,
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
 }
-pub(crate) use move_stock;
+
+/// Appends one movement inside the open transaction `tx` and moves the
+/// cached balance with it (no availability check: for movements that record
+/// what already happened, such as marketplace sales; callers check first
+/// when they must). Returns the new on-hand balance and the movement's id.
+pub(crate) async fn move_stock<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    entry: &Entry<'_>,
+) -> Result<(i64, i64)>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> &'t str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> Option<&'t str>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> DateTime<Utc>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    sqlx::query::<DB>(
+        "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) \
+         VALUES ($1, $2, 0, 0) ON CONFLICT (variant_id, location_id) DO NOTHING",
+    )
+    .bind(entry.variant_id)
+    .bind(entry.location_id)
+    .execute(&mut **tx)
+    .await?;
+    let on_hand: i64 = sqlx::query_scalar::<DB, i64>(
+        "UPDATE stock_levels SET on_hand = on_hand + $3 \
+         WHERE variant_id = $1 AND location_id = $2 RETURNING on_hand",
+    )
+    .bind(entry.variant_id)
+    .bind(entry.location_id)
+    .bind(entry.delta)
+    .fetch_one(&mut **tx)
+    .await?;
+    let movement_id: i64 = sqlx::query_scalar::<DB, i64>(
+        "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
+         balance_after, reason, reference, actor, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(entry.variant_id)
+    .bind(entry.location_id)
+    .bind(entry.kind.as_str())
+    .bind(entry.delta)
+    .bind(on_hand)
+    .bind(entry.reason)
+    .bind(entry.reference)
+    .bind(entry.actor)
+    .bind(entry.at)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((on_hand, movement_id))
+}
 
 /// Why stock moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -152,6 +173,27 @@ pub struct Movement {
     pub created_at: DateTime<Utc>,
 }
 
+/// Why [`Store::record_movement`]'s transaction ends without a commit: a
+/// movement refused by its checks is not an error to the caller, but what
+/// the transaction wrote meanwhile (the location's empty balance row) is
+/// rolled back all the same.
+enum Stop {
+    Refused(MovementOutcome),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Self {
+        Stop::Store(e)
+    }
+}
+
+impl From<sqlx::Error> for Stop {
+    fn from(e: sqlx::Error) -> Self {
+        Stop::Store(e.into())
+    }
+}
+
 impl Store {
     pub async fn find_sku(&self, sku: &str) -> Result<Option<SkuRef>> {
         Ok(with_pool!(self, |pool| {
@@ -217,42 +259,48 @@ impl Store {
                     Quantity::By(d) => d,
                     Quantity::To(q) => q.saturating_sub(on_hand),
                 };
-                return Ok(MovementOutcome::OutOfRange {
+                return Err(Stop::Refused(MovementOutcome::OutOfRange {
                     on_hand,
                     delta,
                     max,
-                });
+                }));
             };
             if req.guard_available && delta > 0 && after > max {
-                return Ok(MovementOutcome::OutOfRange {
+                return Err(Stop::Refused(MovementOutcome::OutOfRange {
                     on_hand,
                     delta,
                     max,
-                });
+                }));
             }
             if delta == 0 {
-                return Ok(MovementOutcome::Unchanged { on_hand, reserved });
+                return Err(Stop::Refused(MovementOutcome::Unchanged {
+                    on_hand,
+                    reserved,
+                }));
             }
             if req.guard_available && delta < 0 && after.saturating_sub(reserved) < 0 {
-                return Ok(MovementOutcome::WouldGoNegative {
+                return Err(Stop::Refused(MovementOutcome::WouldGoNegative {
                     on_hand,
                     reserved,
                     delta,
-                });
+                }));
             }
-            let (after, movement_id) = move_stock!(
-                tx,
-                req.variant_id,
-                req.location_id,
-                req.kind.as_str(),
-                delta,
-                req.reason,
-                req.reference,
-                req.actor,
-                at
-            );
-            let queued = refresh_desired!(tx, [req.variant_id], q);
-            Ok((
+            let (after, movement_id) = move_stock(
+                &mut tx,
+                &Entry {
+                    variant_id: req.variant_id,
+                    location_id: req.location_id,
+                    kind: req.kind,
+                    delta,
+                    reason: req.reason,
+                    reference: req.reference,
+                    actor: req.actor,
+                    at,
+                },
+            )
+            .await?;
+            let queued = refresh_desired(&mut tx, &[req.variant_id], &q).await?;
+            Ok::<_, Stop>((
                 MovementOutcome::Applied {
                     movement_id,
                     delta,
@@ -264,7 +312,8 @@ impl Store {
         });
         let (outcome, queued) = match outcome {
             Ok(pair) => pair,
-            Err(e) => return Err(e),
+            Err(Stop::Refused(outcome)) => return Ok(outcome),
+            Err(Stop::Store(e)) => return Err(e),
         };
         if queued > 0 {
             self.wake();
@@ -299,7 +348,7 @@ impl Store {
             .bind(delta)
             .fetch_one(&mut *tx)
             .await?;
-            let queued = refresh_desired!(tx, [variant_id], q);
+            let queued = refresh_desired(&mut tx, &[variant_id], &q).await?;
             Ok::<_, StoreError>((reserved, queued))
         });
         let (reserved, queued) = result?;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::outbox::refresh_desired;
+use crate::outbox::desired::refresh_desired;
 use sqlx::QueryBuilder;
 
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
@@ -190,7 +190,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let queued = refresh_desired!(tx, variants, q);
+            let queued = refresh_desired(&mut tx, &variants, &q).await?;
             Ok::<_, StoreError>((created, queued))
         });
         let (created, queued) = result?;

@@ -4,16 +4,18 @@
 //! the ingestion commits), webhook events, polling cursors, and the figures
 //! read back for listings and reports.
 
+pub mod state;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use kho_channel::OrderStatus;
 use serde::Serialize;
 
-use super::inventory::move_stock;
-use super::outbox::refresh_desired;
+use super::inventory::{Entry, MovementKind, move_stock};
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
-use crate::orders::state::{self, LineState};
+use crate::outbox::desired::refresh_desired;
+use state::LineState;
 
 /// How far a marketplace's event time may be from kho's clock (truncation
 /// to whole seconds plus clock skew).
@@ -343,43 +345,52 @@ impl Store {
                     }
                     let d_sold = want.sold - have.sold;
                     if d_sold > 0 {
-                        move_stock!(
-                            tx,
-                            variant_id,
-                            location,
-                            "sale",
-                            -d_sold,
-                            "marketplace sale",
-                            &reference,
-                            actor,
-                            at
-                        );
+                        move_stock(
+                            &mut tx,
+                            &Entry {
+                                variant_id,
+                                location_id: location,
+                                kind: MovementKind::Sale,
+                                delta: -d_sold,
+                                reason: "marketplace sale",
+                                reference: Some(&reference),
+                                actor,
+                                at,
+                            },
+                        )
+                        .await?;
                     } else if d_sold < 0 {
-                        move_stock!(
-                            tx,
-                            variant_id,
-                            location,
-                            "cancellation",
-                            -d_sold,
-                            "sale cancelled",
-                            &reference,
-                            actor,
-                            at
-                        );
+                        move_stock(
+                            &mut tx,
+                            &Entry {
+                                variant_id,
+                                location_id: location,
+                                kind: MovementKind::Cancellation,
+                                delta: -d_sold,
+                                reason: "sale cancelled",
+                                reference: Some(&reference),
+                                actor,
+                                at,
+                            },
+                        )
+                        .await?;
                     }
                     let d_restocked = want.restocked - have.restocked;
                     if d_restocked != 0 {
-                        move_stock!(
-                            tx,
-                            variant_id,
-                            location,
-                            "return",
-                            d_restocked,
-                            "return completed",
-                            &reference,
-                            actor,
-                            at
-                        );
+                        move_stock(
+                            &mut tx,
+                            &Entry {
+                                variant_id,
+                                location_id: location,
+                                kind: MovementKind::Return,
+                                delta: d_restocked,
+                                reason: "return completed",
+                                reference: Some(&reference),
+                                actor,
+                                at,
+                            },
+                        )
+                        .await?;
                     }
                     // The marketplace took (or, on cancellation, gave back)
                     // these units on its own: its listing shows that already,
@@ -477,7 +488,7 @@ impl Store {
                 }
                 for (variant_id, pushed_since) in corrections {
                     let mut qb = sqlx::QueryBuilder::new(
-                        super::outbox::INSERT_JOBS.to_owned()
+                        crate::outbox::desired::INSERT_JOBS.to_owned()
                             + "SELECT account_id, id, 'stock', 1, 'pending', ",
                     );
                     qb.push_bind(q.at + q.quiet)
@@ -492,14 +503,14 @@ impl Store {
                         qb.push(" AND acked_at IS NOT NULL AND acked_at >= ")
                             .push_bind(since);
                     }
-                    qb.push(super::outbox::ON_CONFLICT_QUIET[0])
+                    qb.push(crate::outbox::desired::ON_CONFLICT_QUIET[0])
                         .push_bind(q.due)
-                        .push(super::outbox::ON_CONFLICT_QUIET[1]);
+                        .push(crate::outbox::desired::ON_CONFLICT_QUIET[1]);
                     outcome.jobs_queued +=
                         qb.build().execute(&mut *tx).await?.rows_affected() as usize;
                 }
                 outcome.unchanged = !changed;
-                outcome.jobs_queued += refresh_desired!(tx, touched, q);
+                outcome.jobs_queued += refresh_desired(&mut tx, &touched, &q).await?;
             } else {
                 outcome.unchanged = true;
             }
@@ -542,9 +553,8 @@ impl Store {
                      (or one cancelled after its parcel left) can be received back"
                 )));
             }
-            // `in_tx!` runs its body in this function: a `return` here
-            // would leave it, so an already received return takes the
-            // empty path below (no lines left to put back).
+            // An already received return takes the empty path below (no
+            // lines left to put back) rather than failing.
             sqlx::query(
                 "UPDATE orders SET return_received = TRUE, awaiting_return = FALSE, updated_at = $2 \
                  WHERE id = $1",
@@ -571,17 +581,20 @@ impl Store {
                 .bind(variant_id)
                 .fetch_one(&mut *tx)
                 .await?;
-                move_stock!(
-                    tx,
-                    variant_id,
-                    location,
-                    "return",
-                    sold - restocked,
-                    "return received",
-                    &reference,
-                    actor,
-                    at
-                );
+                move_stock(
+                    &mut tx,
+                    &Entry {
+                        variant_id,
+                        location_id: location,
+                        kind: MovementKind::Return,
+                        delta: sold - restocked,
+                        reason: "return received",
+                        reference: Some(&reference),
+                        actor,
+                        at,
+                    },
+                )
+                .await?;
                 sqlx::query("UPDATE order_lines SET restocked = sold WHERE id = $1")
                     .bind(line_id)
                     .execute(&mut *tx)
@@ -589,7 +602,7 @@ impl Store {
                 units += sold - restocked;
                 touched.push(variant_id);
             }
-            let queued = refresh_desired!(tx, touched, q);
+            let queued = refresh_desired(&mut tx, &touched, &q).await?;
             Ok::<_, StoreError>((units, queued))
         })?;
         if queued > 0 {

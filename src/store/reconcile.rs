@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::reconcile::diff::{Canonical, JobState};
-
-use super::{Pool, Result, Store, StoreError, in_tx, now, with_pool};
+use super::{Result, Store, StoreError, in_tx, now, with_pool};
 
 /// One reconciliation of one account.
 #[derive(Debug, Clone, Serialize)]
@@ -105,6 +103,38 @@ impl From<RawItem> for ReconcileItem {
 
 const RUNS: &str = "SELECT r.id, a.name AS account, r.started_at, r.finished_at, r.outcome, \
      r.error, r.fixed FROM reconcile_runs r JOIN channel_accounts a ON a.id = r.account_id ";
+
+/// A linked listing as kho holds it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Canonical {
+    pub listing_id: i64,
+    pub variant_id: i64,
+    pub sku: String,
+    pub remote_item_id: String,
+    /// Empty for an item without variants.
+    pub remote_variant_id: String,
+    pub desired_stock: Option<i64>,
+    pub desired_price: Option<i64>,
+    pub desired_active: Option<bool>,
+    /// What kho believes the marketplace shows (link, acks, own orders).
+    pub remote_stock: Option<i64>,
+    pub remote_price: Option<i64>,
+    pub remote_status: Option<String>,
+    /// What the marketplace last acknowledged from kho.
+    pub acked_stock: Option<i64>,
+    pub acked_price: Option<i64>,
+    pub acked_at: Option<DateTime<Utc>>,
+}
+
+/// A queued or dead push of one listing.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct JobState {
+    pub listing_id: i64,
+    pub kind: String,
+    /// `pending` or `dead`.
+    pub state: String,
+    pub last_error: Option<String>,
+}
 
 impl Store {
     /// The latest finished run of every account (for status, metrics,
@@ -330,64 +360,6 @@ impl Store {
             }
             Ok::<_, StoreError>(())
         })
-    }
-
-    /// Takes or renews the reconcile lease of an account. False when another
-    /// owner holds it: a run of that account is in progress elsewhere.
-    pub async fn acquire_reconcile_lease(
-        &self,
-        account_id: i64,
-        owner: &str,
-        ttl: std::time::Duration,
-    ) -> Result<bool> {
-        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
-        let got: Option<i64> = match self.pool() {
-            // The database's clock decides, so daemons on several hosts agree.
-            Pool::Postgres(pool) => {
-                sqlx::query_scalar(
-                    "INSERT INTO reconcile_leases (account_id, owner, expires_at) \
-                     VALUES ($1, $2, now() + make_interval(secs => $3::float8 / 1000)) \
-                     ON CONFLICT (account_id) DO UPDATE SET owner = excluded.owner, \
-                     expires_at = excluded.expires_at \
-                     WHERE reconcile_leases.owner = excluded.owner OR reconcile_leases.expires_at < now() \
-                     RETURNING account_id",
-                )
-                .bind(account_id)
-                .bind(owner)
-                .bind(ttl_ms)
-                .fetch_optional(pool)
-                .await?
-            }
-            Pool::Sqlite(pool) => {
-                let at = now();
-                let until = at + chrono::Duration::milliseconds(ttl_ms);
-                sqlx::query_scalar(
-                    "INSERT INTO reconcile_leases (account_id, owner, expires_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (account_id) DO UPDATE SET owner = excluded.owner, \
-                     expires_at = excluded.expires_at \
-                     WHERE reconcile_leases.owner = excluded.owner OR reconcile_leases.expires_at < $4 \
-                     RETURNING account_id",
-                )
-                .bind(account_id)
-                .bind(owner)
-                .bind(until)
-                .bind(at)
-                .fetch_optional(pool)
-                .await?
-            }
-        };
-        Ok(got.is_some())
-    }
-
-    pub async fn release_reconcile_lease(&self, account_id: i64, owner: &str) -> Result<()> {
-        with_pool!(self, |pool| {
-            sqlx::query("DELETE FROM reconcile_leases WHERE account_id = $1 AND owner = $2")
-                .bind(account_id)
-                .bind(owner)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
     }
 
     /// The account's linked listings with what kho wants, believes and last

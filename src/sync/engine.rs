@@ -21,8 +21,8 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::outbox::policy::JobKind;
+use crate::outbox::{Claimant, ClaimedJob};
 use crate::store::accounts::AccountState;
-use crate::store::outbox::{Claimant, ClaimedJob};
 use crate::store::{Store, StoreError};
 
 /// Tunables of the engine.

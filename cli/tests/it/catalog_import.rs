@@ -243,3 +243,21 @@ both_backends!(vietnamese_text_survives_byte_for_byte, |db| {
         reason.as_bytes()
     );
 });
+
+both_backends!(an_unreadable_file_is_reported_with_its_cause, |db| {
+    let o = db.kho(&["--json", "import", "no-such-catalog.csv"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    let first = err.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("kho: cannot read no-such-catalog.csv: caused by: "),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["error"], "cannot read no-such-catalog.csv");
+    let causes = doc["causes"].as_array().expect("causes");
+    assert_eq!(causes.len(), 1, "{doc}");
+    let cause = causes[0].as_str().unwrap_or_default();
+    assert!(!cause.is_empty() && first.ends_with(cause), "{doc} / {err}");
+    assert_eq!(doc["exit_code"], 2);
+});

@@ -232,7 +232,7 @@ async fn kill_nine(db: TestDb, products: usize, cycles: usize) {
                 e.price_vnd += 1000;
             }
         }
-        kho::catalog::import::import_bytes(&store, &csv(&entries), "c.csv", false, "test")
+        kho::store::catalog::import::import_bytes(&store, &csv(&entries), "c.csv", false, "test")
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..1500))).await;
@@ -375,7 +375,7 @@ both_backends!(partition_shares_never_oversell_at_any_step, |db| {
 
     let entries = catalog(&["htx-part"], 1, 3);
     let store = db.store().await;
-    kho::catalog::import::import_bytes(&store, &csv(&entries), "p.csv", false, "test")
+    kho::store::catalog::import::import_bytes(&store, &csv(&entries), "p.csv", false, "test")
         .await
         .unwrap();
     let toml = [(30, 0), (30, 2), (40, 1)]
@@ -567,7 +567,7 @@ both_backends!(certificate_expiry_unlists_and_renewal_relists, |db| {
     };
     assert!(status(&w).iter().all(|s| *s == ItemStatus::Normal));
 
-    let today = kho::store::outbox::certificate_today();
+    let today = kho::outbox::certificate_today();
     for e in entries.iter_mut().filter(|e| e.product_code == product) {
         e.ocop_cert_expires = Some(today - chrono::Days::new(1));
     }
@@ -649,7 +649,7 @@ async fn two_daemons_hand_over_accounts_without_overlap() {
     };
     for _ in 0..3 {
         change(&mut entries);
-        kho::catalog::import::import_bytes(&store, &csv(&entries), "c.csv", false, "test")
+        kho::store::catalog::import::import_bytes(&store, &csv(&entries), "c.csv", false, "test")
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(700)).await;
@@ -657,7 +657,7 @@ async fn two_daemons_hand_over_accounts_without_overlap() {
     a.kill();
     let killed = Instant::now();
     change(&mut entries);
-    kho::catalog::import::import_bytes(&store, &csv(&entries), "c.csv", false, "test")
+    kho::store::catalog::import::import_bytes(&store, &csv(&entries), "c.csv", false, "test")
         .await
         .unwrap();
     let owner_b = loop {
@@ -737,7 +737,7 @@ both_backends!(a_paused_account_does_not_delay_the_others, |db| {
     }
     let store = w.db.store().await;
     let (stop, task) = daemon_in_process(config(&w, &[]), store.clone());
-    kho::catalog::import::import_bytes(&store, &csv(&changed), "c.csv", false, "test")
+    kho::store::catalog::import::import_bytes(&store, &csv(&changed), "c.csv", false, "test")
         .await
         .unwrap();
     let started = Instant::now();
@@ -782,7 +782,7 @@ both_backends!(sigterm_stops_cleanly_and_releases_leases, |db| {
         e.stock = 3;
     }
     let store = w.db.store().await;
-    kho::catalog::import::import_bytes(&store, &csv(&entries), "c.csv", false, "test")
+    kho::store::catalog::import::import_bytes(&store, &csv(&entries), "c.csv", false, "test")
         .await
         .unwrap();
     let mut a = spawn_serve(&w);

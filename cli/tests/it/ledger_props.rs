@@ -110,7 +110,7 @@ fn fixture(backend: Backend) -> Option<Fixture> {
         let db = TestDb::new(backend).await?;
         let store = db.store().await;
         let bytes = std::fs::read(sample_catalog()).unwrap();
-        kho::catalog::import::import_bytes(&store, &bytes, "s.csv", false, "test")
+        kho::store::catalog::import::import_bytes(&store, &bytes, "s.csv", false, "test")
             .await
             .unwrap();
         let sku = store.find_sku(SKU).await.unwrap().unwrap();

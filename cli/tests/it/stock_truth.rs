@@ -18,11 +18,11 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use kho::outbox::Claimant;
 use kho::outbox::policy::JobKind;
 use kho::store::Store;
 use kho::store::inventory::{MovementKind, MovementRequest, Quantity};
 use kho::store::orders::{IngestLine, IngestOrder};
-use kho::store::outbox::Claimant;
 use kho_channel::OrderStatus;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -81,7 +81,7 @@ async fn world(db: &TestDb, mode: Mode, seed: u64) -> World {
     use kho::store::listings::LinkRow;
     let store = db.store().await;
     let bytes = std::fs::read(sample_catalog()).unwrap();
-    kho::catalog::import::import_bytes(&store, &bytes, "sample.csv", false, "test")
+    kho::store::catalog::import::import_bytes(&store, &bytes, "sample.csv", false, "test")
         .await
         .unwrap();
     store.set_debounce(Duration::ZERO);

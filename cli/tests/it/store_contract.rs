@@ -1,7 +1,7 @@
 //! The store's contract: the same assertions on both backends.
 
-use kho::catalog::import::{ImportFileError, import_bytes};
 use kho::store::Store;
+use kho::store::catalog::import::{ImportFileError, import_bytes};
 use kho::store::inventory::{MovementKind, MovementOutcome, MovementRequest, Quantity};
 
 use crate::both_backends;
@@ -398,7 +398,7 @@ both_backends!(an_order_older_than_the_last_push_is_pushed_again, |db| {
 // the job, or the marketplace would keep the older value (found by the
 // kill -9 test under load).
 both_backends!(a_change_back_during_a_push_is_pushed_again, |db| {
-    use kho::store::outbox::Claimant;
+    use kho::outbox::Claimant;
     use std::time::Duration;
 
     let Linked {

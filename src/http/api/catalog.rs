@@ -16,16 +16,21 @@ use utoipa_axum::routes;
 
 use super::{Json, Page, PageParams, Path, Query, Upload};
 use crate::auth::Principal;
-use crate::auth::extract::{Admin, Writer};
 use crate::catalog::file::{RawTable, entry_cells};
 use crate::catalog::{
     COLUMNS, CatalogEntry, CatalogRow, Problems, Producer, RowError, file, limits, validate,
 };
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Admin, Writer};
 use crate::store::Store;
 use crate::store::admin::{ProductEdit, ProductRow, VariantEdit};
 use crate::store::catalog::{ImportError, Provenance};
+
+mod certificates;
+mod import;
+mod variants;
+pub use import::{ImportForm, ImportParams, ImportReport, import_router};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -33,14 +38,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_producer, update_producer))
         .routes(routes!(list_products, create_product))
         .routes(routes!(get_product, update_product, deactivate_product))
-        .routes(routes!(create_variant))
-        .routes(routes!(get_variant, update_variant, deactivate_variant))
-        .routes(routes!(certificates))
-}
-
-/// Uploads get their own, larger body limit.
-pub fn import_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(import))
+        .merge(variants::router())
+        .merge(certificates::router())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -738,280 +737,6 @@ async fn deactivate_product(
     Ok(Json(apply_product_patch(&state, &who, &code, patch).await?))
 }
 
-// ---- variants ----
-
-#[utoipa::path(post, path = "/products/{code}/variants", tag = "catalog", request_body = NewVariant,
-    params(("code" = String, Path, description = "Product code")),
-    responses((status = 201, body = VariantView), (status = 403, body = crate::http::error::ErrorBody),
-              (status = 404, body = crate::http::error::ErrorBody), (status = 409, body = crate::http::error::ErrorBody),
-              (status = 422, body = crate::http::error::ErrorBody)))]
-async fn create_variant(
-    State(state): State<AppState>,
-    Writer(who): Writer,
-    Path(code): Path<String>,
-    Json(body): Json<NewVariant>,
-) -> ApiResult<(StatusCode, Json<VariantView>)> {
-    let p = visible_product(&state.store, &who, &code).await?;
-    let producer = visible_producer(&state.store, &who, &p.producer).await?;
-    check_new_skus(&state.store, std::slice::from_ref(&body)).await?;
-    let mut base = blank_entry(&producer);
-    base.product_code = p.code.clone();
-    base.product_name = p.name.clone();
-    base.category = p.category.clone();
-    base.description = p.description.clone();
-    base.ocop_stars = p.ocop_stars;
-    base.ocop_cert_no = p.ocop_cert_no.clone();
-    base.ocop_cert_expires = p.ocop_cert_expires;
-    let rows = validate_cells(vec![variant_cells(&base, &body)], None)?;
-    state
-        .store
-        .import_catalog(
-            &rows,
-            false,
-            &provenance(&who, format!("api:variant:{}", body.sku)),
-        )
-        .await
-        .map_err(|e| import_error(&who, e))?;
-    let v = visible_variant(&state.store, &who, body.sku.trim()).await?;
-    Ok((StatusCode::CREATED, Json(v.into())))
-}
-
-#[utoipa::path(get, path = "/variants/{sku}", tag = "catalog",
-    params(("sku" = String, Path, description = "Variant SKU")),
-    responses((status = 200, body = VariantView), (status = 404, body = crate::http::error::ErrorBody)))]
-async fn get_variant(
-    State(state): State<AppState>,
-    who: Principal,
-    Path(sku): Path<String>,
-) -> ApiResult<Json<VariantView>> {
-    Ok(Json(
-        visible_variant(&state.store, &who, &sku).await?.into(),
-    ))
-}
-
-/// Fields left out keep their value. Stock is changed through `/stock`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VariantPatch {
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>)]
-    pub price_vnd: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i64>)]
-    pub weight_g: Option<Option<i64>>,
-    /// `[]` clears the images; `null` is refused.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Vec<String>>)]
-    pub image_urls: Option<Option<Vec<String>>>,
-    /// `false` deactivates (its listings are unlisted), `true` reactivates.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<bool>)]
-    pub active: Option<Option<bool>>,
-}
-
-async fn apply_variant_patch(
-    state: &AppState,
-    who: &Principal,
-    sku: &str,
-    patch: VariantPatch,
-) -> ApiResult<VariantView> {
-    let mut e = visible_variant(&state.store, who, sku).await?;
-    if let Some(v) = not_null("name", patch.name)? {
-        e.variant_name = v;
-    }
-    if let Some(v) = not_null("price_vnd", patch.price_vnd)? {
-        e.price_vnd = v;
-    }
-    if let Some(v) = not_null("weight_g", patch.weight_g)? {
-        e.weight_g = v;
-    }
-    if let Some(v) = not_null("image_urls", patch.image_urls)? {
-        e.image_urls = v.join("|");
-    }
-    let active = not_null("active", patch.active)?.unwrap_or(e.variant_active);
-    let row = validate_cells(vec![entry_cells(&e)], None)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::internal("validation returned no row"))?;
-    let edit = VariantEdit {
-        name: row.variant_name,
-        price_vnd: row.price_vnd,
-        weight_g: row.weight_g,
-        image_urls: row.image_urls,
-        active,
-    };
-    if !state.store.edit_variant(sku, &edit).await? {
-        return Err(ApiError::not_found(format_args!("variant {sku:?}")));
-    }
-    Ok(visible_variant(&state.store, who, sku).await?.into())
-}
-
-#[utoipa::path(patch, path = "/variants/{sku}", tag = "catalog", request_body = VariantPatch,
-    params(("sku" = String, Path, description = "Variant SKU")),
-    responses((status = 200, body = VariantView), (status = 403, body = crate::http::error::ErrorBody),
-              (status = 404, body = crate::http::error::ErrorBody), (status = 422, body = crate::http::error::ErrorBody)))]
-async fn update_variant(
-    State(state): State<AppState>,
-    Writer(who): Writer,
-    Path(sku): Path<String>,
-    Json(patch): Json<VariantPatch>,
-) -> ApiResult<Json<VariantView>> {
-    Ok(Json(apply_variant_patch(&state, &who, &sku, patch).await?))
-}
-
-/// Deactivates the variant (its listings are unlisted); nothing is deleted.
-#[utoipa::path(delete, path = "/variants/{sku}", tag = "catalog",
-    params(("sku" = String, Path, description = "Variant SKU")),
-    responses((status = 200, body = VariantView), (status = 403, body = crate::http::error::ErrorBody),
-              (status = 404, body = crate::http::error::ErrorBody)))]
-async fn deactivate_variant(
-    State(state): State<AppState>,
-    Writer(who): Writer,
-    Path(sku): Path<String>,
-) -> ApiResult<Json<VariantView>> {
-    let patch = VariantPatch {
-        active: Some(Some(false)),
-        ..VariantPatch::default()
-    };
-    Ok(Json(apply_variant_patch(&state, &who, &sku, patch).await?))
-}
-
-// ---- import ----
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ImportParams {
-    /// Compute and return the plan; change nothing.
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-/// What an import changed (or, with `dry_run`, would change).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportReport {
-    pub dry_run: bool,
-    pub new_producers: usize,
-    pub updated_producers: usize,
-    pub new_products: usize,
-    pub updated_products: usize,
-    pub new_variants: usize,
-    pub updated_variants: usize,
-    pub stock_counts: usize,
-    pub unchanged: usize,
-    /// The full plan, field by field.
-    #[schema(value_type = Object)]
-    pub plan: serde_json::Value,
-}
-
-/// A file of the form, for the OpenAPI document.
-#[derive(ToSchema)]
-pub struct ImportForm {
-    /// The catalog file, CSV (UTF-8) or XLSX.
-    #[schema(value_type = String, format = Binary)]
-    pub file: Vec<u8>,
-}
-
-/// A catalog file (CSV or XLSX, the format of `kho import`), either as the
-/// raw request body (its name in `X-File-Name`) or as the field `file` of a
-/// `multipart/form-data` form (`curl -F file=@catalog.xlsx`). All or
-/// nothing: a file with any error changes nothing and the answer lists every
-/// problem by line and column (422). A cooperative token may import only
-/// rows of its own producer.
-#[utoipa::path(post, path = "/catalog/import", tag = "catalog", params(ImportParams),
-    request_body(description = "CSV (UTF-8) or XLSX, at most 20 MiB: the raw body, or a form's `file` field",
-                 content((Vec<u8> = "text/csv"),
-                         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-                         (ImportForm = "multipart/form-data"))),
-    responses((status = 200, body = ImportReport), (status = 400, body = crate::http::error::ErrorBody),
-              (status = 403, body = crate::http::error::ErrorBody),
-              (status = 413, body = crate::http::error::ErrorBody),
-              (status = 422, description = "Rejected; `details` has one {line, column, message} per problem", body = crate::http::error::ErrorBody)))]
-async fn import(
-    State(state): State<AppState>,
-    Writer(who): Writer,
-    Query(params): Query<ImportParams>,
-    upload: Upload,
-) -> ApiResult<Json<ImportReport>> {
-    let bytes = upload.bytes;
-    let rejected = |errors: Problems| {
-        let message = format!(
-            "{} in the file; nothing was changed (first: {})",
-            errors.count_text(),
-            errors.first().map(ToString::to_string).unwrap_or_default()
-        );
-        ApiError::invalid(message).with_details(
-            errors
-                .iter()
-                .map(|e| json!({ "line": e.line, "column": e.column, "message": e.message }))
-                .collect(),
-        )
-    };
-    if bytes.is_empty() {
-        return Err(ApiError::bad_request(
-            "send the catalog file (CSV or XLSX) as the request body or a form's \"file\" field",
-        ));
-    }
-    let rows = file::read_rows(&bytes).map_err(rejected)?;
-    if let Some(own) = who.producer_scope() {
-        let mut foreign = Problems::new();
-        for r in rows.iter().filter(|r| r.producer_code != own) {
-            foreign.push(RowError::new(
-                r.line,
-                "producer_code",
-                format!(
-                    "this token may import only producer {own:?}, not {:?}",
-                    r.producer_code
-                ),
-            ));
-        }
-        if !foreign.is_empty() {
-            return Err(rejected(foreign));
-        }
-    }
-    let name: String = upload
-        .file_name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("upload")
-        .chars()
-        .take(200)
-        .collect();
-    let plan = match state
-        .store
-        .import_catalog(
-            &rows,
-            params.dry_run,
-            &provenance(&who, format!("import:{name}")),
-        )
-        .await
-    {
-        Ok(plan) => plan,
-        Err(ImportError::Rejected(errors)) => {
-            return Err(rejected(if who.producer_scope().is_some() {
-                errors.map(without_owner)
-            } else {
-                errors
-            }));
-        }
-        Err(ImportError::Store(e)) => return Err(e.into()),
-    };
-    Ok(Json(ImportReport {
-        dry_run: params.dry_run,
-        new_producers: plan.new_producers.len(),
-        updated_producers: plan.producer_updates.len(),
-        new_products: plan.new_products.len(),
-        updated_products: plan.product_updates.len(),
-        new_variants: plan.new_variants.len(),
-        updated_variants: plan.variant_updates.len(),
-        stock_counts: plan.stock_counts.len(),
-        unchanged: plan.unchanged,
-        plan: serde_json::to_value(&plan).map_err(ApiError::internal)?,
-    }))
-}
-
 /// For a cooperative: a code taken by another producer is reported
 /// without naming who holds it. Codes and SKUs are unique across the store,
 /// so that the code is taken is all a cooperative may learn.
@@ -1031,67 +756,4 @@ fn without_owner(mut e: RowError) -> RowError {
         e.message = "is already used elsewhere in the catalog".into();
     }
     e
-}
-
-// ---- certificates ----
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CertificateParams {
-    /// Certificates expiring within this many days (default 90; expired
-    /// ones are always included).
-    pub within_days: Option<i64>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CertificateView {
-    pub producer: String,
-    pub product: String,
-    pub product_name: String,
-    pub ocop_stars: Option<i64>,
-    pub ocop_cert_no: Option<String>,
-    pub ocop_cert_expires: NaiveDate,
-    /// Negative once expired.
-    pub days_left: i64,
-}
-
-#[utoipa::path(get, path = "/certificates", tag = "catalog", params(CertificateParams),
-    responses((status = 200, body = Page<CertificateView>), (status = 400, body = crate::http::error::ErrorBody)))]
-async fn certificates(
-    State(state): State<AppState>,
-    who: Principal,
-    Query(params): Query<CertificateParams>,
-) -> ApiResult<Json<Page<CertificateView>>> {
-    let (limit, offset) = PageParams {
-        limit: params.limit,
-        cursor: params.cursor,
-    }
-    .resolve()?;
-    let days = params.within_days.unwrap_or(90);
-    if !(0..=3650).contains(&days) {
-        return Err(ApiError::bad_request(format!(
-            "within_days must be between 0 and 3650, not {days}"
-        )));
-    }
-    let today = crate::store::outbox::certificate_today();
-    let until = today + chrono::Days::new(u64::try_from(days).unwrap_or(0) + 1);
-    let rows: Vec<CertificateView> = state
-        .store
-        .certificates_expiring(until)
-        .await?
-        .into_iter()
-        .filter(|c| who.sees_producer(&c.producer_code))
-        .map(|c| CertificateView {
-            days_left: (c.ocop_cert_expires - today).num_days(),
-            producer: c.producer_code,
-            product: c.product_code,
-            product_name: c.product_name,
-            ocop_stars: c.ocop_stars,
-            ocop_cert_no: c.ocop_cert_no,
-            ocop_cert_expires: c.ocop_cert_expires,
-        })
-        .collect();
-    Ok(Json(Page::from_all(rows, limit, offset)))
 }

@@ -12,9 +12,9 @@ use utoipa_axum::routes;
 
 use super::{Json, Page, PageParams, Path, Query};
 use crate::auth::Principal;
-use crate::auth::extract::Writer;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::Writer;
 use crate::store::Store;
 use crate::store::accounts::{AccountRow, AccountState};
 use crate::store::admin::ListingState;

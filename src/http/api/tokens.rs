@@ -10,10 +10,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{Json, Page, PageParams, Path, Query};
-use crate::auth::extract::Admin;
 use crate::auth::{Principal, Role};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::Admin;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

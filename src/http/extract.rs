@@ -6,7 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
-use super::Principal;
+use crate::auth::Principal;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::store::Store;

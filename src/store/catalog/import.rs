@@ -2,21 +2,21 @@
 
 use std::path::Path;
 
-use super::plan::Plan;
-use super::{Problems, file};
-use crate::store::catalog::{ImportError, Provenance};
+use super::{ImportError, Provenance};
+use crate::catalog::plan::Plan;
+use crate::catalog::{Problems, file};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportFileError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: String,
         #[source]
         source: std::io::Error,
     },
     /// The problems found, by line and column (at most
-    /// [`super::MAX_PROBLEMS`]); nothing was changed.
+    /// [`crate::catalog::MAX_PROBLEMS`]); nothing was changed.
     #[error("{} in the file; nothing was changed", .0.count_text())]
     Invalid(Problems),
     #[error(transparent)]

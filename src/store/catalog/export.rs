@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::file::{self, Format, WriteError};
+use crate::catalog::file::{self, Format, WriteError};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
