@@ -183,12 +183,10 @@ async fn world(
     })
     .await
     .map_err(fail)?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(fail)?
-        .port();
+    // The daemon listens on a port the system picks (and names it in its
+    // webhook URLs); the simulator learns it once the daemon has bound it.
     let mut toml = format!(
-        "[database]\nurl = \"{url}\"\nmax_connections = 16\n[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n[sync]\norder_poll_interval = \"{poll}\"\n\n"
+        "[database]\nurl = \"{url}\"\nmax_connections = 16\n[server]\nlisten = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1:0\"\n[sync]\norder_poll_interval = \"{poll}\"\n\n"
     );
     for shop in &shops {
         toml.push_str(&format!(
@@ -199,7 +197,10 @@ async fn world(
             shop + 1
         ));
     }
-    let path = std::env::temp_dir().join(format!("kho-bench-{}-{port}.toml", std::process::id()));
+    static WORLDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let world_no = WORLDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path =
+        std::env::temp_dir().join(format!("kho-bench-{}-{world_no}.toml", std::process::id()));
     std::fs::write(&path, toml).map_err(fail)?;
     let config = Config::load(Sources {
         file: Some(&path),
@@ -216,22 +217,16 @@ async fn world(
             .await
             .map_err(fail)?;
     }
-    if webhooks {
-        sim.set_callback_url(Some(format!("http://127.0.0.1:{port}/webhooks/shopee")));
-        sim.set_auto_push(true);
-    } else {
-        sim.set_callback_url(None);
-    }
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = oneshot::channel::<()>();
+    let (ready_tx, ready_rx) = oneshot::channel::<std::net::SocketAddr>();
     let daemon_store = store.clone();
     let daemon = tokio::spawn(async move {
         let _ = kho::daemon::serve(
             &config,
             daemon_store,
             None,
-            move |_| {
-                let _ = ready_tx.send(());
+            move |addr| {
+                let _ = ready_tx.send(addr);
             },
             async {
                 let _ = stop_rx.await;
@@ -239,7 +234,15 @@ async fn world(
         )
         .await;
     });
-    let _ = ready_rx.await;
+    let addr = ready_rx
+        .await
+        .map_err(|_| Failure::runtime("the daemon stopped before it listened"))?;
+    if webhooks {
+        sim.set_callback_url(Some(format!("http://{addr}/webhooks/shopee")));
+        sim.set_auto_push(true);
+    } else {
+        sim.set_callback_url(None);
+    }
     Ok(World {
         store,
         sim,
