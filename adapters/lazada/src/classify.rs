@@ -193,8 +193,7 @@ pub fn error_kind(code: &str, error_type: &str, message: &str) -> ErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::StatusCode;
-    use reqwest::header::HeaderMap;
+    use kho_channel::test_support::raw_response as raw;
 
     fn kind(code: &str, t: &str, m: &str) -> ErrorKind {
         error_kind(code, t, m)
@@ -319,14 +318,6 @@ mod tests {
                 message: "The request signature does not conform to lazada standards".into()
             }
         );
-    }
-
-    fn raw(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: HeaderMap::new(),
-            body: body.as_bytes().to_vec(),
-        }
     }
 
     #[derive(serde::Deserialize, Debug)]

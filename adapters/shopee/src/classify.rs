@@ -180,7 +180,7 @@ fn until_next_midnight_utc8(now: chrono::DateTime<Utc>) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::StatusCode;
+    use kho_channel::test_support::raw_response as raw;
 
     fn kind(code: &str, message: &str) -> ErrorKind {
         error_kind(code, message, &HeaderMap::new())
@@ -295,14 +295,6 @@ mod tests {
                 matches!(kind(code, ""), ErrorKind::NotFound { .. }),
                 "{code}"
             );
-        }
-    }
-
-    fn raw(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: HeaderMap::new(),
-            body: body.as_bytes().to_vec(),
         }
     }
 
