@@ -26,6 +26,17 @@ pub fn raw_response(status: u16, body: impl Into<Vec<u8>>) -> RawResponse {
     }
 }
 
+/// Assert that a sensitive payload which failed to decode became a permanent error without quoting
+/// `secret`: decode errors end up in logs, and a sensitive body (tokens, buyer data) must never follow.
+pub fn assert_permanent_without<T: std::fmt::Debug>(result: Result<T, ErrorKind>, secret: &str) {
+    match result {
+        Err(ErrorKind::Permanent { message, .. }) => {
+            assert!(!message.contains(secret), "{message}")
+        }
+        other => panic!("expected a permanent error, got {other:?}"),
+    }
+}
+
 /// A token store that records saves and can be read synchronously (e.g. from a mock server's responder,
 /// to check that a token was persisted before it was used).
 #[derive(Debug, Default)]
