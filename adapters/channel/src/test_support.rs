@@ -11,6 +11,31 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::channel::Channel;
 use crate::error::ErrorKind;
 use crate::token::{TokenSet, TokenStore, TokenStoreError};
+use crate::transport::RawResponse;
+
+/// A response as an adapter's classifier would receive it, for classification tests: no headers, because
+/// every adapter's envelope handling must work without them (rate-limit hints are optional).
+///
+/// Panics on a status outside 100..=999, which is a mistake in the test itself.
+pub fn raw_response(status: u16, body: impl Into<Vec<u8>>) -> RawResponse {
+    RawResponse {
+        status: reqwest::StatusCode::from_u16(status)
+            .unwrap_or_else(|e| panic!("test status {status}: {e}")),
+        headers: reqwest::header::HeaderMap::new(),
+        body: body.into(),
+    }
+}
+
+/// Assert that a sensitive payload which failed to decode became a permanent error without quoting
+/// `secret`: decode errors end up in logs, and a sensitive body (tokens, buyer data) must never follow.
+pub fn assert_permanent_without<T: std::fmt::Debug>(result: Result<T, ErrorKind>, secret: &str) {
+    match result {
+        Err(ErrorKind::Permanent { message, .. }) => {
+            assert!(!message.contains(secret), "{message}")
+        }
+        other => panic!("expected a permanent error, got {other:?}"),
+    }
+}
 
 /// A token store that records saves and can be read synchronously (e.g. from a mock server's responder,
 /// to check that a token was persisted before it was used).

@@ -193,8 +193,7 @@ pub fn error_kind(code: &str, error_type: &str, message: &str) -> ErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::StatusCode;
-    use reqwest::header::HeaderMap;
+    use kho_channel::test_support::{assert_permanent_without, raw_response as raw};
 
     fn kind(code: &str, t: &str, m: &str) -> ErrorKind {
         error_kind(code, t, m)
@@ -321,14 +320,6 @@ mod tests {
         );
     }
 
-    fn raw(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: HeaderMap::new(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
     #[derive(serde::Deserialize, Debug)]
     struct P {
         x: i64,
@@ -387,10 +378,7 @@ mod tests {
             &raw(200, r#"{"code":"0","x":"SECRETVALUE"}"#),
             Shape::TopLevel { sensitive: true },
         );
-        match bad_shape.result {
-            Err(ErrorKind::Permanent { message, .. }) => assert!(!message.contains("SECRETVALUE")),
-            other => panic!("{other:?}"),
-        }
+        assert_permanent_without(bad_shape.result, "SECRETVALUE");
     }
 
     #[test]

@@ -7,15 +7,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kho_channel::{ErrorKind, ListingStatus, OrderStatus, RawResponse, RemoteId, WebhookEvent};
+use kho_channel::test_support::raw_response;
+use kho_channel::{ErrorKind, ListingStatus, OrderStatus, RemoteId, WebhookEvent};
 use kho_lazada::classify::{Shape, classify};
 use kho_lazada::listings::listings_from;
 use kho_lazada::wire::{
     BatchReply, CreateProductResponse, Ignored, OrderItemsList, OrdersResponse, ProductsResponse,
     TokenResponse,
 };
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
@@ -36,11 +35,7 @@ fn fixture(name: &str) -> Option<Vec<u8>> {
 
 /// Classify a fixture as if it were the answer; `None` when the fixture is missing.
 fn decode<T: DeserializeOwned>(name: &str, shape: Shape) -> Option<Result<T, ErrorKind>> {
-    let raw = RawResponse {
-        status: StatusCode::OK,
-        headers: HeaderMap::new(),
-        body: fixture(name)?,
-    };
+    let raw = raw_response(200, fixture(name)?);
     let classified = classify::<T>(&raw, shape);
     assert!(classified.request_id.is_some(), "{name}: no request_id");
     Some(classified.result)

@@ -180,7 +180,7 @@ fn until_next_midnight_utc8(now: chrono::DateTime<Utc>) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::StatusCode;
+    use kho_channel::test_support::{assert_permanent_without, raw_response as raw};
 
     fn kind(code: &str, message: &str) -> ErrorKind {
         error_kind(code, message, &HeaderMap::new())
@@ -298,14 +298,6 @@ mod tests {
         }
     }
 
-    fn raw(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: HeaderMap::new(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
     #[test]
     fn envelope_handling() {
         #[derive(serde::Deserialize, Debug)]
@@ -353,10 +345,7 @@ mod tests {
             &raw(200, r#"{"error":"","response":{"x":"SECRETVALUE"}}"#),
             Shape::TopLevel { sensitive: true },
         );
-        match bad_shape.result {
-            Err(ErrorKind::Permanent { message, .. }) => assert!(!message.contains("SECRETVALUE")),
-            other => panic!("{other:?}"),
-        }
+        assert_permanent_without(bad_shape.result, "SECRETVALUE");
     }
 
     #[test]

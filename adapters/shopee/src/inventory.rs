@@ -61,11 +61,9 @@ pub fn failure_kind(reason: &str) -> ErrorKind {
 impl ShopeeChannel {
     /// Stock or prices: all changed models of an item per call, at most 50.
     pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
-        let (kit, endpoints) = (&self.kit, (UPDATE_STOCK, UPDATE_PRICE));
         let send = |endpoint, chunk| self.write_chunk(&writes, endpoint, chunk);
-        writes
-            .send(&kit.capabilities, &kit.http, endpoints, send)
-            .await
+        let endpoints = (UPDATE_STOCK, UPDATE_PRICE);
+        self.kit.send_writes(&writes, endpoints, send).await
     }
 
     /// One call; returns a result per index of the chunk.

@@ -4,14 +4,13 @@
 
 use std::path::PathBuf;
 
-use kho_channel::{ErrorKind, ListingStatus, OrderStatus, RawResponse, RemoteId, WebhookEvent};
+use kho_channel::test_support::raw_response;
+use kho_channel::{ErrorKind, ListingStatus, OrderStatus, RemoteId, WebhookEvent};
 use kho_shopee::classify::{Shape, classify};
 use kho_shopee::wire::{
     AddItemResponse, BatchReply, ItemBaseInfoResponse, ItemListResponse, ModelListResponse,
     OrderDetailResponse, OrderListResponse, TokenResponse, UploadImageResponse,
 };
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
@@ -25,11 +24,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn decode<T: DeserializeOwned>(name: &str, shape: Shape) -> Result<T, ErrorKind> {
-    let raw = RawResponse {
-        status: StatusCode::OK,
-        headers: HeaderMap::new(),
-        body: fixture(name),
-    };
+    let raw = raw_response(200, fixture(name));
     let classified = classify::<T>(&raw, shape);
     assert!(classified.request_id.is_some(), "{name}: no request_id");
     classified.result

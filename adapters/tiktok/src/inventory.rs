@@ -51,11 +51,9 @@ fn valid_id(id: &str) -> bool {
 impl TikTokChannel {
     /// Stock or prices: one product per call, with all its changed SKUs.
     pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
-        let (kit, endpoints) = (&self.kit, (UPDATE_INVENTORY, UPDATE_PRICE));
         let send = |endpoint, chunk| self.write_chunk(&writes, endpoint, chunk);
-        writes
-            .send(&kit.capabilities, &kit.http, endpoints, send)
-            .await
+        let endpoints = (UPDATE_INVENTORY, UPDATE_PRICE);
+        self.kit.send_writes(&writes, endpoints, send).await
     }
 
     /// One call for one product; returns a result per index of the chunk.

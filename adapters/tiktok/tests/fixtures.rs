@@ -9,7 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use kho_channel::{ErrorKind, RawResponse};
+use kho_channel::ErrorKind;
+use kho_channel::test_support::raw_response;
 use kho_tiktok::classify::classify;
 use kho_tiktok::wire::{
     CancellationSearchData, CreateProductData, OrderDetailData, OrderSearchData, ProductDetail,
@@ -17,8 +18,6 @@ use kho_tiktok::wire::{
     WriteErrors,
 };
 use kho_tiktok::{listings, parse_webhook, to_remote_order};
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
 fn dir() -> PathBuf {
@@ -27,11 +26,7 @@ fn dir() -> PathBuf {
 
 fn decode<T: DeserializeOwned>(path: &Path, sensitive: bool) -> Result<T, ErrorKind> {
     let body = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let raw = RawResponse {
-        status: StatusCode::OK,
-        headers: HeaderMap::new(),
-        body,
-    };
+    let raw = raw_response(200, body);
     classify::<T>(&raw, sensitive).result
 }
 
@@ -217,11 +212,7 @@ fn load(name: &str) -> Option<Vec<u8>> {
 
 fn classified<T: DeserializeOwned>(name: &str, sensitive: bool) -> Option<Result<T, ErrorKind>> {
     let body = load(name)?;
-    let raw = RawResponse {
-        status: StatusCode::OK,
-        headers: HeaderMap::new(),
-        body,
-    };
+    let raw = raw_response(200, body);
     let c = classify::<T>(&raw, sensitive);
     assert!(c.request_id.is_some(), "{name}: no request_id");
     Some(c.result)
