@@ -41,6 +41,32 @@ pub async fn serve(
     on_listen: impl FnOnce(std::net::SocketAddr),
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
+    run(config, store, settings, None, on_listen, shutdown).await
+}
+
+/// [`serve`] on a listener the caller has already bound, for callers that
+/// must know the address before the daemon starts (the demo writes it into
+/// the configuration and the simulators' webhook URLs) without binding a
+/// port, releasing it and hoping nobody takes it meanwhile.
+pub async fn serve_on(
+    config: &Config,
+    store: Store,
+    settings: Option<EngineSettings>,
+    listener: tokio::net::TcpListener,
+    on_listen: impl FnOnce(std::net::SocketAddr),
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    run(config, store, settings, Some(listener), on_listen, shutdown).await
+}
+
+async fn run(
+    config: &Config,
+    store: Store,
+    settings: Option<EngineSettings>,
+    listener: Option<tokio::net::TcpListener>,
+    on_listen: impl FnOnce(std::net::SocketAddr),
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
     store.set_debounce(config.sync.debounce);
     store.set_stock_policy(config.sync.stock_policy());
     let delist = config.sync.on_certificate_expiry == CertificateExpiry::Delist;
@@ -66,12 +92,19 @@ pub async fn serve(
     store.refresh_all_desired().await?;
 
     let metrics = crate::metrics::handle();
-    let (listener, addr) = crate::http::bind(config.server.listen)
-        .await
-        .map_err(|source| DaemonError::Listen {
-            addr: config.server.listen,
-            source,
-        })?;
+    let listen_error = |source| DaemonError::Listen {
+        addr: config.server.listen,
+        source,
+    };
+    let (listener, addr) = match listener {
+        Some(listener) => {
+            let addr = listener.local_addr().map_err(listen_error)?;
+            (listener, addr)
+        }
+        None => crate::http::bind(config.server.listen)
+            .await
+            .map_err(listen_error)?,
+    };
     tracing::info!(%addr, instance = %settings.instance, accounts = workers.len(), "kho serve started");
     on_listen(addr);
     let config = &with_bound_port(config, addr);

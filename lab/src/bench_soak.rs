@@ -201,6 +201,14 @@ fn spawn_daemon(exe: &Path, config: &Path, key: &str, log: &Path) -> Result<Daem
     Ok(Daemon { child, base })
 }
 
+/// The address in the daemon's base URL (`http://127.0.0.1:41234`).
+fn daemon_addr(base: &str) -> Result<std::net::SocketAddr, Failure> {
+    base.strip_prefix("http://")
+        .map(|rest| rest.trim_end_matches('/'))
+        .and_then(|addr| addr.parse().ok())
+        .ok_or_else(|| fail(format!("kho serve announced an unexpected address: {base}")))
+}
+
 fn signal(child: &Child, sig: &str) {
     let _ = std::process::Command::new("kill")
         .args([sig, &child.id().to_string()])
@@ -390,17 +398,22 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
     let world = SimWorld::start(entries, RATE_LIMIT)
         .await
         .map_err(Failure::runtime)?;
-    let listen = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .map_err(fail)?;
-    world.send_webhooks_to(listen);
+    // The daemon listens on a port the system picks; the simulators learn it
+    // from the daemon's first line, and the restart keeps it (as a deploy
+    // keeps its address).
     let config_path: PathBuf = dir.join("kho.toml");
-    let toml = format!(
-        "[database]\nurl = \"{db_url}\"\n\n[server]\nlisten = \"{listen}\"\npublic_url = \"http://{listen}\"\n\n\
-         [sync]\norder_poll_interval = \"10s\"\n\n{}",
-        world.accounts_toml().map_err(Failure::runtime)?
-    );
-    std::fs::write(&config_path, &toml).map_err(fail)?;
+    let accounts = world.accounts_toml().map_err(Failure::runtime)?;
+    let daemon_toml = |listen: std::net::SocketAddr| {
+        format!(
+            "[database]\nurl = \"{db_url}\"\n\n[server]\nlisten = \"{listen}\"\npublic_url = \"http://{listen}\"\n\n\
+             [sync]\norder_poll_interval = \"10s\"\n\n{accounts}"
+        )
+    };
+    std::fs::write(
+        &config_path,
+        daemon_toml(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+    )
+    .map_err(fail)?;
     let key = kho::secrets::generate_key();
     let config = Config::load(Sources {
         file: Some(&config_path),
@@ -431,6 +444,9 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
     let exe = std::env::current_exe().map_err(fail)?;
     let log = dir.join("daemon.log");
     let mut daemon = spawn_daemon(&exe, &config_path, &key, &log)?;
+    let listen = daemon_addr(&daemon.base)?;
+    world.send_webhooks_to(listen);
+    std::fs::write(&config_path, daemon_toml(listen)).map_err(fail)?;
 
     // Traffic: buyers, stock edits, faults, token expiries, 429 bursts.
     let edits: Arc<Mutex<BTreeMap<String, i64>>> = Arc::default();

@@ -20,6 +20,9 @@ use kho::store::catalog::import::import_bytes;
 /// The sample catalog, built in so the demo runs from anywhere.
 pub const SAMPLE_CATALOG: &[u8] = include_bytes!("../../data/ocop-catalog.csv");
 
+/// Where the demo listens unless told otherwise (and the port is free).
+const DEFAULT_LISTEN: (&str, u16) = ("127.0.0.1", 8080);
+
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("{0}")]
@@ -60,15 +63,24 @@ async fn run_in(
         .await
         .map_err(DemoError::Setup)?;
 
-    let listen = listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080)));
-    // A concrete port, even when 8080 is taken: the marketplaces' webhook
-    // URLs (and Shopee's push signature) name it.
-    let listen = match std::net::TcpListener::bind(listen) {
-        Ok(_) => listen,
-        Err(_) => std::net::TcpListener::bind(("127.0.0.1", 0))
-            .and_then(|l| l.local_addr())
-            .map_err(setup("cannot find a free port"))?,
+    // Bound once and handed to the daemon, so the address written into the
+    // configuration and the marketplaces' webhook URLs (Shopee's push
+    // signature names it) is the one the daemon listens on.
+    let listener = match listen {
+        Some(addr) => tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| DemoError::Setup(format!("cannot listen on {addr}: {e}")))?,
+        // 8080 when free, as the README shows; any free port otherwise.
+        None => match tokio::net::TcpListener::bind(DEFAULT_LISTEN).await {
+            Ok(listener) => listener,
+            Err(_) => tokio::net::TcpListener::bind(("127.0.0.1", 0))
+                .await
+                .map_err(setup("cannot find a free port"))?,
+        },
     };
+    let listen = listener
+        .local_addr()
+        .map_err(setup("cannot read the listening address"))?;
     // A throw-away sealing key beside the throw-away database, so the
     // commands printed below work with the demo's configuration file.
     let key_path = dir.join("secret.key");
@@ -193,10 +205,11 @@ async fn run_in(
         |line| println!("{line}"),
     ));
 
-    let result = kho::daemon::serve(
+    let result = kho::daemon::serve_on(
         &config,
         store.clone(),
         None,
+        listener,
         |addr| println!("daemon: http://{addr}/metrics · http://{addr}/readyz · Ctrl-C stops"),
         kho::daemon::signal(),
     )
