@@ -6,6 +6,8 @@
 pub(crate) mod control;
 pub(crate) mod faults;
 pub mod handle;
+pub(crate) mod log;
+pub(crate) mod push;
 pub(crate) mod server;
 pub(crate) mod tokens;
 pub(crate) mod window;

@@ -1,10 +1,27 @@
-//! One issued token and its expiry, as every marketplace's token store keeps them.
+//! The tokens a simulator issued to one account and the operations every
+//! marketplace's token rules are made of: checking an access token, finding
+//! a refresh token, retiring earlier access tokens (at once or after a
+//! grace period), replacing the refresh token, and the test actions that
+//! expire or revoke them. Each marketplace composes these with its own
+//! lifetimes, token formats and error codes; the access token last issued
+//! and the current refresh token are what its token pair shows.
+
+use subtle::ConstantTimeEq;
 
 /// A token the simulator handed out.
 #[derive(Clone)]
 pub(crate) struct Issued {
     pub token: String,
     pub expires_at_ms: i64,
+}
+
+impl Issued {
+    pub fn new(token: String, now_ms: i64, life_ms: i64) -> Self {
+        Self {
+            token,
+            expires_at_ms: now_ms.saturating_add(life_ms),
+        }
+    }
 }
 
 /// Tokens are secrets: debug output shows only their expiry.
@@ -15,4 +32,147 @@ impl std::fmt::Debug for Issued {
             .field("expires_at_ms", &self.expires_at_ms)
             .finish()
     }
+}
+
+/// Compares a secret (a token, a signature) in constant time, so response
+/// timing does not leak how much of a guess was right.
+pub fn signs_equal(expected: &str, received: &str) -> bool {
+    expected.len() == received.len() && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
+}
+
+/// Outcome of looking up an access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessCheck {
+    Valid,
+    Expired,
+    Unknown,
+}
+
+/// One account's tokens.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TokenStore {
+    access: Vec<Issued>,
+    /// The current refresh token last; earlier ones only where they stay valid after rotation.
+    refresh: Vec<Issued>,
+    /// Access tokens retired after they died, remembered so they answer "expired", not "unknown".
+    expired: Vec<String>,
+    /// The authorisation ended (expired, revoked, deauthorised): no token works until a new pair is issued.
+    lapsed: bool,
+}
+
+impl TokenStore {
+    pub fn new(access: Issued, refresh: Issued) -> Self {
+        Self {
+            access: vec![access],
+            refresh: vec![refresh],
+            expired: Vec::new(),
+            lapsed: false,
+        }
+    }
+
+    /// Looks up an access token (constant-time compare of each candidate).
+    pub fn check_access(&self, token: &str, now_ms: i64) -> AccessCheck {
+        if self.lapsed {
+            return AccessCheck::Unknown;
+        }
+        match self.access.iter().find(|t| signs_equal(&t.token, token)) {
+            Some(t) if t.expires_at_ms > now_ms => AccessCheck::Valid,
+            Some(_) => AccessCheck::Expired,
+            None if self.expired.iter().any(|t| signs_equal(t, token)) => AccessCheck::Expired,
+            None => AccessCheck::Unknown,
+        }
+    }
+
+    /// Whether `token` is a live access token.
+    pub fn access_valid(&self, token: &str, now_ms: i64) -> bool {
+        !self.lapsed
+            && self
+                .access
+                .iter()
+                .any(|t| t.expires_at_ms > now_ms && signs_equal(&t.token, token))
+    }
+
+    /// The refresh token `token` names, live or not (a lapsed authorisation included).
+    pub fn find_refresh(&self, token: &str) -> Option<&Issued> {
+        self.refresh.iter().find(|t| signs_equal(&t.token, token))
+    }
+
+    /// Caps earlier access tokens' lives at `grace_end` and forgets those
+    /// dead by `now_ms` (remembering them as expired).
+    pub fn retire_access(&mut self, now_ms: i64, grace_end_ms: i64) {
+        for t in &mut self.access {
+            t.expires_at_ms = t.expires_at_ms.min(grace_end_ms);
+        }
+        let (live, dead): (Vec<Issued>, Vec<Issued>) = std::mem::take(&mut self.access)
+            .into_iter()
+            .partition(|t| t.expires_at_ms > now_ms);
+        self.expired.extend(dead.into_iter().map(|t| t.token));
+        self.access = live;
+    }
+
+    /// A newly issued access token; it is the one the token pair shows.
+    pub fn add_access(&mut self, token: Issued) {
+        self.access.push(token);
+    }
+
+    /// A newly issued refresh token; earlier ones stay valid only with `keep_old`.
+    pub fn replace_refresh(&mut self, token: Issued, keep_old: bool) {
+        if !keep_old {
+            self.refresh.clear();
+        }
+        self.refresh.push(token);
+    }
+
+    /// Every access token expires now.
+    pub fn expire_access(&mut self, now_ms: i64) {
+        for t in &mut self.access {
+            t.expires_at_ms = t.expires_at_ms.min(now_ms);
+        }
+    }
+
+    pub fn revoke_access(&mut self) {
+        self.access.clear();
+    }
+
+    /// Every refresh token expires now.
+    pub fn expire_refresh(&mut self, now_ms: i64) {
+        for t in &mut self.refresh {
+            t.expires_at_ms = t.expires_at_ms.min(now_ms);
+        }
+    }
+
+    pub fn revoke_refresh(&mut self) {
+        self.refresh.clear();
+    }
+
+    /// The authorisation ends; the tokens stay listed but none works.
+    pub fn lapse(&mut self) {
+        self.lapsed = true;
+    }
+
+    /// A new pair was issued: the authorisation stands again.
+    pub fn restore(&mut self) {
+        self.lapsed = false;
+    }
+
+    pub fn is_lapsed(&self) -> bool {
+        self.lapsed
+    }
+
+    /// The access token last issued.
+    pub fn current_access(&self) -> Option<&Issued> {
+        self.access.last()
+    }
+
+    /// The current refresh token.
+    pub fn current_refresh(&self) -> Option<&Issued> {
+        self.refresh.last()
+    }
+}
+
+/// A token's value and expiry in Unix seconds, as token pairs show them (empty and 0 when there is none).
+pub(crate) fn shown(token: Option<&Issued>) -> (String, i64) {
+    token.map_or((String::new(), 0), |t| {
+        (t.token.clone(), t.expires_at_ms / 1000)
+    })
 }

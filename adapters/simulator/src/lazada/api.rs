@@ -236,7 +236,7 @@ pub async fn handle(
     let (seller_key, fault) = {
         let mut w = core.world();
         let seller = attribute(&w, route.map(|r| r.endpoint), &params);
-        w.log.arrived(seller, arrived);
+        w.log.arrived(seller.as_ref(), arrived);
         (seller, w.faults.decide_request(log_path.as_str()))
     };
     let log_path = log_path.as_str();
@@ -341,9 +341,15 @@ fn log(
     rej: Option<Rejection>,
     code: &str,
 ) {
-    core.world()
-        .log
-        .finished(method.as_str(), path, seller, rej, code, Instant::now());
+    super::log::finished(
+        &mut core.world().log,
+        method.as_str(),
+        path,
+        seller,
+        rej,
+        code,
+        Instant::now(),
+    );
 }
 
 /// Logs the outcome and renders the Lazada envelope.

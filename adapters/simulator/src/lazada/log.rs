@@ -3,13 +3,13 @@
 //! and rate-limit violations, so a test can prove that a client never exceeded its promised rate. Secrets are
 //! never recorded: only method, API path, seller and outcome code.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::Rejection;
-use super::limits::prune;
+use crate::common::log::{self, account_count, count};
 
 /// One recorded call.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -26,16 +26,8 @@ pub struct LogEntry {
     pub code: String,
 }
 
-/// Per-seller counters.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct SellerCalls {
-    pub calls: u64,
-    pub per_endpoint: BTreeMap<String, u64>,
-    /// Most calls that arrived for this seller within any one-second sliding window.
-    pub max_calls_in_one_second: u64,
-    /// Calls refused by a rate limit (each one exceeded a limit or hit a ban).
-    pub rate_limit_violations: u64,
-}
+/// Per-seller counters; a rate-limit violation is a call that exceeded a limit or hit a ban.
+pub type SellerCalls = log::AccountCalls;
 
 /// A copy of the log, as returned by `SimControl::request_log()` and `GET /_sim/log`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -54,119 +46,63 @@ pub struct RequestLogSnapshot {
 impl RequestLogSnapshot {
     /// Calls to an API path such as `/product/price_quantity/update`.
     pub fn calls(&self, path: &str) -> u64 {
-        self.per_endpoint.get(path).copied().unwrap_or(0)
+        count(&self.per_endpoint, path)
     }
 
     pub fn calls_for_seller(&self, seller_id: i64, path: &str) -> u64 {
-        self.per_seller
-            .get(&seller_id)
-            .and_then(|s| s.per_endpoint.get(path))
-            .copied()
-            .unwrap_or(0)
+        account_count(&self.per_seller, &seller_id, |s| {
+            count(&s.per_endpoint, path)
+        })
     }
 
     pub fn rejections(&self, reason: Rejection) -> u64 {
-        self.rejections.get(&reason).copied().unwrap_or(0)
+        count(&self.rejections, &reason)
     }
 
     pub fn max_calls_in_one_second(&self, seller_id: i64) -> u64 {
-        self.per_seller
-            .get(&seller_id)
-            .map(|s| s.max_calls_in_one_second)
-            .unwrap_or(0)
+        account_count(&self.per_seller, &seller_id, |s| s.max_calls_in_one_second)
     }
 
     pub fn rate_limit_violations(&self, seller_id: i64) -> u64 {
-        self.per_seller
-            .get(&seller_id)
-            .map(|s| s.rate_limit_violations)
-            .unwrap_or(0)
+        account_count(&self.per_seller, &seller_id, |s| s.rate_limit_violations)
     }
 }
 
-/// Cap on kept entries so a long demo run does not grow without bound; counters are never capped.
-const MAX_ENTRIES: usize = 100_000;
+/// The log, keyed by seller id.
+pub(crate) type RequestLog = log::RequestLog<i64, Rejection, LogEntry>;
 
-#[derive(Debug)]
-pub struct RequestLog {
-    started: Instant,
-    snapshot: RequestLogSnapshot,
-    recent: HashMap<Option<i64>, VecDeque<Instant>>,
-    recent_all: VecDeque<Instant>,
+pub(crate) fn new_log(started: Instant) -> RequestLog {
+    RequestLog::new(started, Rejection::RateLimited)
 }
 
-impl RequestLog {
-    pub fn new(started: Instant) -> Self {
-        Self {
-            started,
-            snapshot: RequestLogSnapshot::default(),
-            recent: HashMap::new(),
-            recent_all: VecDeque::new(),
-        }
-    }
+/// Records a call's outcome.
+pub(crate) fn finished(
+    log: &mut RequestLog,
+    method: &str,
+    path: &str,
+    seller_id: Option<i64>,
+    rejection: Option<Rejection>,
+    code: &str,
+    now: Instant,
+) {
+    log.finished(path, seller_id.as_ref(), rejection, now, |at_ms| LogEntry {
+        at_ms,
+        method: method.to_owned(),
+        path: path.to_owned(),
+        seller_id,
+        rejection,
+        code: code.to_owned(),
+    });
+}
 
-    /// Records a call's arrival for the sliding-window maxima. Called once per request, before any check.
-    pub fn arrived(&mut self, seller_id: Option<i64>, now: Instant) {
-        prune(&mut self.recent_all, now);
-        self.recent_all.push_back(now);
-        let all = self.recent_all.len() as u64;
-        self.snapshot.max_calls_in_one_second = self.snapshot.max_calls_in_one_second.max(all);
-        let Some(id) = seller_id else { return };
-        let window = self.recent.entry(Some(id)).or_default();
-        prune(window, now);
-        window.push_back(now);
-        let seen = window.len() as u64;
-        let stats = self.snapshot.per_seller.entry(id).or_default();
-        stats.max_calls_in_one_second = stats.max_calls_in_one_second.max(seen);
-    }
-
-    /// Records a call's outcome.
-    pub fn finished(
-        &mut self,
-        method: &str,
-        path: &str,
-        seller_id: Option<i64>,
-        rejection: Option<Rejection>,
-        code: &str,
-        now: Instant,
-    ) {
-        let s = &mut self.snapshot;
-        s.total_calls += 1;
-        *s.per_endpoint.entry(path.to_owned()).or_default() += 1;
-        let limited = rejection == Some(Rejection::RateLimited);
-        if limited {
-            s.rate_limit_violations += 1;
-        }
-        if let Some(id) = seller_id {
-            let seller = s.per_seller.entry(id).or_default();
-            seller.calls += 1;
-            *seller.per_endpoint.entry(path.to_owned()).or_default() += 1;
-            if limited {
-                seller.rate_limit_violations += 1;
-            }
-        }
-        if let Some(reason) = rejection {
-            *s.rejections.entry(reason).or_default() += 1;
-        }
-        if s.entries.len() < MAX_ENTRIES {
-            s.entries.push(LogEntry {
-                at_ms: now.saturating_duration_since(self.started).as_millis() as u64,
-                method: method.to_owned(),
-                path: path.to_owned(),
-                seller_id,
-                rejection,
-                code: code.to_owned(),
-            });
-        }
-    }
-
-    pub fn snapshot(&self) -> RequestLogSnapshot {
-        self.snapshot.clone()
-    }
-
-    pub fn reset(&mut self) {
-        self.snapshot = RequestLogSnapshot::default();
-        self.recent.clear();
-        self.recent_all.clear();
+pub(crate) fn snapshot(log: &RequestLog) -> RequestLogSnapshot {
+    RequestLogSnapshot {
+        total_calls: log.total_calls,
+        per_endpoint: log.per_endpoint.clone(),
+        per_seller: log.per_account.clone(),
+        rejections: log.rejections.clone(),
+        max_calls_in_one_second: log.max_calls_in_one_second,
+        rate_limit_violations: log.rate_limit_violations,
+        entries: log.entries.clone(),
     }
 }

@@ -30,12 +30,11 @@ mod xml;
 mod tests;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
 pub use config::{
     ErrorStatusMode, FaultConfig, PushConfig, RateLimitSignal, RateLimits, SellerConfig, SimConfig,
@@ -50,7 +49,8 @@ pub use state::{
 pub use tokens::{TokenAction, TokenPair};
 pub use world::ControlError;
 
-use push::{Outgoing, PushMsg, PushSender};
+use crate::common::push as delivery;
+use push::PushMsg;
 use world::World;
 
 /// Errors starting or running the simulator.
@@ -79,7 +79,7 @@ pub struct ItemStatusChange {
 #[derive(Debug)]
 pub struct SimCore {
     world: Mutex<World>,
-    push_tx: PushSender,
+    push_tx: delivery::Queue<PushMsg>,
 }
 
 impl SimCore {
@@ -98,12 +98,12 @@ impl SimControl {
     /// Builds the simulator state and starts its push dispatcher. Needs a tokio runtime.
     pub fn new(config: SimConfig) -> Result<Self, SimError> {
         let world = World::new(config)?;
-        let (tx, rx) = mpsc::unbounded_channel::<Outgoing>();
+        let (tx, rx) = delivery::queue();
         let core = Arc::new(SimCore {
             world: Mutex::new(world),
             push_tx: tx,
         });
-        tokio::spawn(push_dispatcher(Arc::downgrade(&core), rx));
+        tokio::spawn(delivery::dispatcher(Arc::downgrade(&core), rx));
         Ok(Self(core))
     }
 
@@ -131,7 +131,7 @@ impl SimControl {
     }
 
     pub fn request_log(&self) -> RequestLogSnapshot {
-        self.0.world().log.snapshot()
+        log::snapshot(&self.0.world().log)
     }
 
     /// Clears the request log, the rate limiter's windows and bans, and the daily call count.
@@ -288,13 +288,13 @@ impl SimControl {
 
     fn emit_all(&self, msgs: Vec<PushMsg>, options: PushOptions) {
         for msg in msgs {
-            push::emit(&self.0, msg, options);
+            delivery::emit(&self.0, msg, options);
         }
     }
 
     /// Sends held pushes (oldest first, or newest first to reorder them); returns how many.
     pub fn release_held_pushes(&self, reverse: bool) -> usize {
-        push::release_held(&self.0, reverse)
+        delivery::release_held(&self.0, reverse)
     }
 
     /// Every push attempt so far (sent, failed, retried or dropped).
@@ -337,10 +337,6 @@ impl SimControl {
     pub fn issue_auth_code(&self, seller_id: i64) -> Result<String, ControlError> {
         self.0.world().issue_auth_code(seller_id)
     }
-}
-
-async fn push_dispatcher(core: Weak<SimCore>, rx: mpsc::UnboundedReceiver<Outgoing>) {
-    push::dispatcher(core, rx).await;
 }
 
 /// A simulator running in the background on 127.0.0.1. Dereferences to its [`SimControl`].

@@ -1,22 +1,23 @@
 //! The push emitter (§9): one message_type 0 push per order item status change, POSTed to the App's callback
 //! URL with `Authorization = lower-hex HMAC-SHA256(app_secret, app_key + body)`. A delivery counts only on HTTP
 //! 200 within the timeout (500 ms, body ignored); failures are redelivered up to `max_retries` times every
-//! `retry_interval_ms`, each time with the item's *current* status (§9.3). Tests can drop, duplicate, delay and
-//! hold pushes; held pushes are released in order or reversed, to reorder them. One dispatcher task sends them
-//! one at a time, so their order is exactly the order they were released in.
+//! `retry_interval_ms`, each time with the item's *current* status (§9.3). Holding, dropping, duplicating and
+//! sending them in order is `common::push`'s job.
 //!
 //! Section numbers (§) refer to `docs/src/channels/lazada.md`.
 
-use std::sync::{Arc, Weak};
+use std::sync::MutexGuard;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
 
 use super::SimCore;
 use super::config::PushConfig;
 use super::sign::push_authorization;
 use super::state::{OrderItem, now_ms};
+use super::world::World;
+use crate::common::faults::PushFault;
+use crate::common::push::{Acknowledgement, Attempt, Courier, DeliveryOptions, Queue, Signed};
 
 /// One push body, built once so every copy carries identical bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,19 +30,8 @@ pub struct PushMsg {
     pub body: String,
 }
 
-/// How to deliver a push (control API / in-process).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PushOptions {
-    /// Do not send it at all (a lost push; no retries either).
-    pub drop: bool,
-    /// Extra copies to send after the first (at-least-once delivery).
-    pub duplicate: u32,
-    /// Wait this long before sending.
-    pub delay_ms: u64,
-    /// Keep it until `release_held_pushes`.
-    pub hold: bool,
-}
+/// How to deliver a push (control API / in-process); a dropped push is not redelivered either.
+pub type PushOptions = DeliveryOptions;
 
 /// What happened to one delivery attempt (one copy of a push).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,176 +129,75 @@ impl PushState {
     }
 }
 
-/// Work for the dispatcher.
-#[derive(Debug)]
-pub(crate) struct Outgoing {
-    msg: PushMsg,
-    attempt: u32,
-}
+/// A push's request: signed over the App key and the body (§9.2); delivered on exactly 200, redelivered with the
+/// item's current status otherwise, and not sent for a seller whose authorization lapsed.
+impl Courier for SimCore {
+    type World = World;
+    type Msg = PushMsg;
 
-pub(crate) type PushSender = mpsc::UnboundedSender<Outgoing>;
+    const NAME: &'static str = "lazada";
+    const ACKNOWLEDGEMENT: Acknowledgement = Acknowledgement::Ok200;
+    const NO_DESTINATION: &'static str = "no callback_url configured";
+    const CHECK_DESTINATION_ON_EMIT: bool = false;
 
-/// Queues `msg` for delivery, applying the options and the seeded push faults.
-pub(crate) fn emit(core: &Arc<SimCore>, msg: PushMsg, opts: PushOptions) {
-    let mut world = core.world();
-    let fault = world.faults.decide_push();
-    if opts.hold {
-        world.push.held.push(msg);
-        return;
+    fn world(&self) -> MutexGuard<'_, World> {
+        SimCore::world(self)
     }
-    if opts.drop || fault.drop {
-        let url = world.push.callback_url.clone().unwrap_or_default();
-        world
-            .push
-            .records
-            .push(record(&msg, 0, &url, "", true, None));
-        return;
+    fn queue(&self) -> &Queue<PushMsg> {
+        &self.push_tx
     }
-    drop(world);
-    let copies = 1 + opts.duplicate + u32::from(fault.duplicate);
-    let tx = core.push_tx.clone();
-    let send_all = move || {
-        for _ in 0..copies {
-            let _ = tx.send(Outgoing {
-                msg: msg.clone(),
-                attempt: 0,
-            });
+    fn push_fault(world: &mut World) -> PushFault {
+        world.faults.decide_push()
+    }
+    fn held(world: &mut World) -> &mut Vec<PushMsg> {
+        &mut world.push.held
+    }
+    fn destination(world: &World, _: &PushMsg) -> Option<String> {
+        world.push.callback_url.clone()
+    }
+    fn prepare(world: &mut World, msg: &mut PushMsg, attempt: u32) -> Result<Signed, Attempt> {
+        if attempt > 0 {
+            // A redelivery looks up the latest status first (§9.3).
+            if let Some(item) = world.order_item(msg.order_id, msg.order_item_id) {
+                msg.body = world.push.body_for(msg.seller_id, item);
+            }
         }
-    };
-    if opts.delay_ms == 0 {
-        send_all();
-    } else {
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(opts.delay_ms)).await;
-            send_all();
+        let Some(url) = world.push.callback_url.clone() else {
+            let error = Some(Self::NO_DESTINATION.to_owned());
+            return Err(Attempt::not_sent(attempt, "", false, error));
+        };
+        if !world.seller_authorized(msg.seller_id) {
+            let error = Some("seller authorization revoked or expired".to_owned());
+            return Err(Attempt::not_sent(attempt, &url, true, error));
+        }
+        Ok(Signed {
+            authorization: push_authorization(
+                &world.cfg.app_secret,
+                &world.cfg.app_key,
+                msg.body.as_bytes(),
+            ),
+            url,
+            body: msg.body.clone(),
+            timeout: Duration::from_millis(world.push.timeout_ms),
+        })
+    }
+    fn note(world: &mut World, msg: &PushMsg, attempt: Attempt) {
+        world.push.records.push(PushRecord {
+            id: msg.id,
+            order_id: msg.order_id,
+            order_item_id: msg.order_item_id,
+            attempt: attempt.attempt,
+            url: attempt.url,
+            body: msg.body.clone(),
+            authorization: attempt.authorization,
+            status: attempt.status,
+            success: attempt.success,
+            dropped: attempt.dropped,
+            error: attempt.error,
         });
     }
-}
-
-/// Sends every held push, oldest first or (`reverse`) newest first.
-pub(crate) fn release_held(core: &Arc<SimCore>, reverse: bool) -> usize {
-    let mut held = std::mem::take(&mut core.world().push.held);
-    if reverse {
-        held.reverse();
-    }
-    let n = held.len();
-    for msg in held {
-        emit(core, msg, PushOptions::default());
-    }
-    n
-}
-
-fn record(
-    msg: &PushMsg,
-    attempt: u32,
-    url: &str,
-    authorization: &str,
-    dropped: bool,
-    error: Option<String>,
-) -> PushRecord {
-    PushRecord {
-        id: msg.id,
-        order_id: msg.order_id,
-        order_item_id: msg.order_item_id,
-        attempt,
-        url: url.to_owned(),
-        body: msg.body.clone(),
-        authorization: authorization.to_owned(),
-        status: None,
-        success: false,
-        dropped,
-        error,
-    }
-}
-
-/// Delivers queued pushes one by one until the simulator shuts down. Holds only a weak reference so the
-/// simulator's state (and with it the queue's sender) can be dropped, which ends this task.
-pub(crate) async fn dispatcher(core: Weak<SimCore>, mut rx: mpsc::UnboundedReceiver<Outgoing>) {
-    let client = reqwest::Client::new();
-    while let Some(Outgoing { mut msg, attempt }) = rx.recv().await {
-        let Some(core) = core.upgrade() else { break };
-        let (url, secret, key, timeout, authorized) = {
-            let w = core.world();
-            if attempt > 0 {
-                // A redelivery looks up the latest status first (§9.3).
-                if let Some(item) = w.order_item(msg.order_id, msg.order_item_id) {
-                    msg.body = w.push.body_for(msg.seller_id, item);
-                }
-            }
-            (
-                w.push.callback_url.clone(),
-                w.cfg.app_secret.clone(),
-                w.cfg.app_key.clone(),
-                w.push.timeout_ms,
-                w.seller_authorized(msg.seller_id),
-            )
-        };
-        let Some(url) = url else {
-            let rec = record(
-                &msg,
-                attempt,
-                "",
-                "",
-                false,
-                Some("no callback_url configured".into()),
-            );
-            core.world().push.records.push(rec);
-            continue;
-        };
-        if !authorized {
-            let rec = record(
-                &msg,
-                attempt,
-                &url,
-                "",
-                true,
-                Some("seller authorization revoked or expired".into()),
-            );
-            core.world().push.records.push(rec);
-            continue;
-        }
-        let auth = push_authorization(&secret, &key, msg.body.as_bytes());
-        let mut rec = record(&msg, attempt, &url, &auth, false, None);
-        let sent = client
-            .post(&url)
-            .header("Authorization", &auth)
-            .header("Content-Type", "application/json")
-            .body(msg.body.clone())
-            .timeout(Duration::from_millis(timeout))
-            .send()
-            .await;
-        match sent {
-            Ok(resp) => {
-                rec.status = Some(resp.status().as_u16());
-                if resp.status().as_u16() == 200 {
-                    rec.success = true;
-                } else {
-                    rec.error = Some(format!("HTTP {}", resp.status()));
-                }
-            }
-            Err(e) => rec.error = Some(e.to_string()),
-        }
-        tracing::debug!(
-            push_id = rec.id,
-            order_id = rec.order_id,
-            attempt,
-            success = rec.success,
-            "lazada simulator push"
-        );
-        let mut w = core.world();
-        let retry = !rec.success && attempt < w.push.max_retries;
-        let interval = w.push.retry_interval_ms;
-        w.push.records.push(rec);
-        drop(w);
-        if retry {
-            let tx = core.push_tx.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(interval)).await;
-                let _ = tx.send(Outgoing {
-                    msg,
-                    attempt: attempt + 1,
-                });
-            });
-        }
+    fn redeliver_after(world: &World, attempt: u32) -> Option<Duration> {
+        (attempt < world.push.max_retries)
+            .then(|| Duration::from_millis(world.push.retry_interval_ms))
     }
 }

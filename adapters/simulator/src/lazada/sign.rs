@@ -7,7 +7,6 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -57,8 +56,4 @@ pub fn push_authorization(app_secret: &str, app_key: &str, raw_body: &[u8]) -> S
     hex::encode(hmac(app_secret, &[app_key.as_bytes(), raw_body]))
 }
 
-/// Constant-time comparison of a received sign or token with the expected one. Exact bytes: a lower-case or
-/// truncated request sign is wrong, as the docs require 64 UPPER-case hex characters.
-pub fn signs_equal(expected: &str, received: &str) -> bool {
-    expected.len() == received.len() && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
-}
+pub use crate::common::tokens::signs_equal;

@@ -6,8 +6,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use super::sign::signs_equal;
-use crate::common::tokens::Issued;
+use crate::common::tokens::{Issued, TokenStore, shown};
 
 /// A 60-character token shaped like the samples (`50000601c30atpedfgu3L…`).
 pub fn new_token(prefix: &str) -> String {
@@ -54,12 +53,9 @@ pub struct Grant {
     pub refresh_expires_in: i64,
 }
 
+/// A seller's tokens; a revoked authorization keeps them listed but none works.
 #[derive(Debug, Clone, Default)]
-pub struct SellerTokens {
-    access: Vec<Issued>,
-    refresh: Option<Issued>,
-    revoked: bool,
-}
+pub struct SellerTokens(TokenStore);
 
 impl SellerTokens {
     pub fn new(
@@ -69,34 +65,23 @@ impl SellerTokens {
         access_ttl_s: u64,
         refresh_ttl_s: u64,
     ) -> Self {
-        Self {
-            access: vec![Issued {
-                token: access,
-                expires_at_ms: now_ms + secs_to_ms(access_ttl_s),
-            }],
-            refresh: Some(Issued {
-                token: refresh,
-                expires_at_ms: now_ms + secs_to_ms(refresh_ttl_s),
-            }),
-            revoked: false,
-        }
+        Self(TokenStore::new(
+            Issued::new(access, now_ms, secs_to_ms(access_ttl_s)),
+            Issued::new(refresh, now_ms, secs_to_ms(refresh_ttl_s)),
+        ))
     }
 
     /// Whether `token` is a live access token of this seller (constant-time compare of each candidate).
     pub fn access_valid(&self, token: &str, now_ms: i64) -> bool {
-        !self.revoked
-            && self
-                .access
-                .iter()
-                .any(|t| t.expires_at_ms > now_ms && signs_equal(&t.token, token))
+        self.0.access_valid(token, now_ms)
     }
 
     /// Whether the authorization still stands (not revoked, refresh token alive): pushes stop otherwise (§9.3).
     pub fn authorized(&self, now_ms: i64) -> bool {
-        !self.revoked
+        !self.0.is_lapsed()
             && self
-                .refresh
-                .as_ref()
+                .0
+                .current_refresh()
                 .is_some_and(|r| r.expires_at_ms > now_ms)
     }
 
@@ -109,31 +94,35 @@ impl SellerTokens {
         rotate: bool,
         keep_old_access: bool,
     ) -> Result<Grant, ApiError> {
-        let current = match &self.refresh {
-            Some(t) if !self.revoked && signs_equal(&t.token, refresh_token) => t.clone(),
+        let current = match self.0.find_refresh(refresh_token) {
+            Some(t) if !self.0.is_lapsed() => t.clone(),
             _ => return Err(ApiError::illegal_refresh_token()),
         };
         if current.expires_at_ms <= now_ms {
             return Err(ApiError::illegal_refresh_token());
         }
         if !keep_old_access {
-            self.access.clear();
+            self.0.revoke_access();
         }
-        self.access.retain(|t| t.expires_at_ms > now_ms);
+        self.0.retire_access(now_ms, i64::MAX);
         let access = new_token("50000");
-        self.access.push(Issued {
-            token: access.clone(),
-            expires_at_ms: now_ms + secs_to_ms(access_ttl_s),
-        });
+        self.0.add_access(Issued::new(
+            access.clone(),
+            now_ms,
+            secs_to_ms(access_ttl_s),
+        ));
         let refresh = if rotate {
             new_token("50001")
         } else {
             current.token
         };
-        self.refresh = Some(Issued {
-            token: refresh.clone(),
-            expires_at_ms: current.expires_at_ms,
-        });
+        self.0.replace_refresh(
+            Issued {
+                token: refresh.clone(),
+                expires_at_ms: current.expires_at_ms,
+            },
+            false,
+        );
         Ok(Grant {
             access_token: access,
             refresh_token: refresh,
@@ -143,23 +132,24 @@ impl SellerTokens {
     }
 
     /// `/auth/token/create` (a new authorization): a fresh pair with full lifetimes. Earlier access tokens keep
-    /// their own expiry; the previous refresh token is replaced.
+    /// their own expiry (none survives a revoked authorization); the previous refresh token is replaced.
     pub fn authorize(&mut self, now_ms: i64, access_ttl_s: u64, refresh_ttl_s: u64) -> Grant {
-        self.access.retain(|t| t.expires_at_ms > now_ms);
-        if self.revoked {
-            self.access.clear();
+        self.0.retire_access(now_ms, i64::MAX);
+        if self.0.is_lapsed() {
+            self.0.revoke_access();
         }
         let access = new_token("50000");
         let refresh = new_token("50001");
-        self.access.push(Issued {
-            token: access.clone(),
-            expires_at_ms: now_ms + secs_to_ms(access_ttl_s),
-        });
-        self.refresh = Some(Issued {
-            token: refresh.clone(),
-            expires_at_ms: now_ms + secs_to_ms(refresh_ttl_s),
-        });
-        self.revoked = false;
+        self.0.add_access(Issued::new(
+            access.clone(),
+            now_ms,
+            secs_to_ms(access_ttl_s),
+        ));
+        self.0.replace_refresh(
+            Issued::new(refresh.clone(), now_ms, secs_to_ms(refresh_ttl_s)),
+            false,
+        );
+        self.0.restore();
         Grant {
             access_token: access,
             refresh_token: refresh,
@@ -170,37 +160,23 @@ impl SellerTokens {
 
     pub fn apply(&mut self, action: TokenAction, now_ms: i64) {
         match action {
-            TokenAction::ExpireAccessToken => self
-                .access
-                .iter_mut()
-                .for_each(|t| t.expires_at_ms = t.expires_at_ms.min(now_ms)),
-            TokenAction::RevokeAccessToken => self.access.clear(),
-            TokenAction::ExpireRefreshToken => {
-                if let Some(t) = &mut self.refresh {
-                    t.expires_at_ms = t.expires_at_ms.min(now_ms);
-                }
-            }
-            TokenAction::RevokeRefreshToken => self.refresh = None,
-            TokenAction::RevokeAuthorization => self.revoked = true,
+            TokenAction::ExpireAccessToken => self.0.expire_access(now_ms),
+            TokenAction::RevokeAccessToken => self.0.revoke_access(),
+            TokenAction::ExpireRefreshToken => self.0.expire_refresh(now_ms),
+            TokenAction::RevokeRefreshToken => self.0.revoke_refresh(),
+            TokenAction::RevokeAuthorization => self.0.lapse(),
         }
     }
 
     pub fn pair(&self, seller_id: i64) -> TokenPair {
-        let access = self.access.last();
+        let (access_token, access_expires_at) = shown(self.0.current_access());
+        let (refresh_token, refresh_expires_at) = shown(self.0.current_refresh());
         TokenPair {
             seller_id,
-            access_token: access.map(|t| t.token.clone()).unwrap_or_default(),
-            access_expires_at: access.map(|t| t.expires_at_ms / 1000).unwrap_or(0),
-            refresh_token: self
-                .refresh
-                .as_ref()
-                .map(|t| t.token.clone())
-                .unwrap_or_default(),
-            refresh_expires_at: self
-                .refresh
-                .as_ref()
-                .map(|t| t.expires_at_ms / 1000)
-                .unwrap_or(0),
+            access_token,
+            access_expires_at,
+            refresh_token,
+            refresh_expires_at,
         }
     }
 }

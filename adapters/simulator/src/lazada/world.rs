@@ -100,7 +100,7 @@ impl World {
             next_order_item_id: 800_000_001,
             token_owner: HashMap::new(),
             auth_codes: HashMap::new(),
-            log: RequestLog::new(Instant::now()),
+            log: super::log::new_log(Instant::now()),
             limiter: SlidingWindowLimiter::default(),
             daily_calls: (0, 0),
             faults: Faults::new(cfg.faults.clone()),

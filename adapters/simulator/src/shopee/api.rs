@@ -127,7 +127,7 @@ pub async fn handle(
     let shop_key = shop_of_call(api_type, &query, body_shop);
     let fault = {
         let mut w = core.world();
-        w.log.arrived(shop_key, arrived);
+        w.log.arrived(shop_key.as_ref(), arrived);
         w.faults.decide_request(&path)
     };
 
@@ -236,9 +236,15 @@ fn log(
     rej: Option<Rejection>,
     error: &str,
 ) {
-    core.world()
-        .log
-        .finished(method.as_str(), path, shop, rej, error, Instant::now());
+    super::log::finished(
+        &mut core.world().log,
+        method.as_str(),
+        path,
+        shop,
+        rej,
+        error,
+        Instant::now(),
+    );
 }
 
 /// Logs the outcome and renders the Shopee envelope.

@@ -2,13 +2,13 @@
 //! busiest one-second sliding window seen per shop (all arriving calls, accepted or not), so a test can prove
 //! that a client never exceeded its promised rate. Secrets are never recorded: only path, shop and outcome.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use super::error::Rejection;
-use crate::common::window::prune;
+use crate::common::log::{self, account_count, count};
 
 /// One recorded call.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -24,16 +24,8 @@ pub struct LogEntry {
     pub error: String,
 }
 
-/// Per-shop counters.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ShopCalls {
-    pub calls: u64,
-    pub per_endpoint: BTreeMap<String, u64>,
-    /// Most calls that arrived from this shop within any one-second sliding window.
-    pub max_calls_in_one_second: u64,
-    /// Calls refused with `error_rate_limit` (each one exceeded the limit).
-    pub rate_limit_violations: u64,
-}
+/// Per-shop counters; a rate-limit violation is a call refused with `error_rate_limit`.
+pub type ShopCalls = log::AccountCalls;
 
 /// A copy of the log, as returned by `SimHandle::request_log()` and `GET /_sim/log`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -48,108 +40,59 @@ pub struct RequestLogSnapshot {
 impl RequestLogSnapshot {
     /// Calls to an endpoint path such as `/api/v2/product/update_stock`.
     pub fn calls(&self, path: &str) -> u64 {
-        self.per_endpoint.get(path).copied().unwrap_or(0)
+        count(&self.per_endpoint, path)
     }
 
     pub fn calls_for_shop(&self, shop_id: i64, path: &str) -> u64 {
-        self.per_shop
-            .get(&shop_id)
-            .and_then(|s| s.per_endpoint.get(path))
-            .copied()
-            .unwrap_or(0)
+        account_count(&self.per_shop, &shop_id, |s| count(&s.per_endpoint, path))
     }
 
     pub fn rejections(&self, reason: Rejection) -> u64 {
-        self.rejections.get(&reason).copied().unwrap_or(0)
+        count(&self.rejections, &reason)
     }
 
     pub fn max_calls_in_one_second(&self, shop_id: i64) -> u64 {
-        self.per_shop
-            .get(&shop_id)
-            .map(|s| s.max_calls_in_one_second)
-            .unwrap_or(0)
+        account_count(&self.per_shop, &shop_id, |s| s.max_calls_in_one_second)
     }
 
     pub fn rate_limit_violations(&self, shop_id: i64) -> u64 {
-        self.per_shop
-            .get(&shop_id)
-            .map(|s| s.rate_limit_violations)
-            .unwrap_or(0)
+        account_count(&self.per_shop, &shop_id, |s| s.rate_limit_violations)
     }
 }
 
-/// Cap on kept entries so a long demo run does not grow without bound; counters are never capped.
-const MAX_ENTRIES: usize = 100_000;
+/// The log, keyed by shop id.
+pub(crate) type RequestLog = log::RequestLog<i64, Rejection, LogEntry>;
 
-#[derive(Debug)]
-pub struct RequestLog {
-    started: Instant,
-    snapshot: RequestLogSnapshot,
-    recent: HashMap<i64, VecDeque<Instant>>,
+pub(crate) fn new_log(started: Instant) -> RequestLog {
+    RequestLog::new(started, Rejection::RateLimited)
 }
 
-impl RequestLog {
-    pub fn new(started: Instant) -> Self {
-        Self {
-            started,
-            snapshot: RequestLogSnapshot::default(),
-            recent: HashMap::new(),
-        }
-    }
+/// Records a call's outcome.
+pub(crate) fn finished(
+    log: &mut RequestLog,
+    method: &str,
+    path: &str,
+    shop_id: Option<i64>,
+    rejection: Option<Rejection>,
+    error: &str,
+    now: Instant,
+) {
+    log.finished(path, shop_id.as_ref(), rejection, now, |at_ms| LogEntry {
+        at_ms,
+        method: method.to_owned(),
+        path: path.to_owned(),
+        shop_id,
+        rejection,
+        error: error.to_owned(),
+    });
+}
 
-    /// Records a call's arrival for the per-shop sliding-window maximum. Called once per request, before any check.
-    pub fn arrived(&mut self, shop_id: Option<i64>, now: Instant) {
-        let Some(shop_id) = shop_id else { return };
-        let window = self.recent.entry(shop_id).or_default();
-        prune(window, now);
-        window.push_back(now);
-        let seen = window.len() as u64;
-        let stats = self.snapshot.per_shop.entry(shop_id).or_default();
-        stats.max_calls_in_one_second = stats.max_calls_in_one_second.max(seen);
-    }
-
-    /// Records a call's outcome.
-    pub fn finished(
-        &mut self,
-        method: &str,
-        path: &str,
-        shop_id: Option<i64>,
-        rejection: Option<Rejection>,
-        error: &str,
-        now: Instant,
-    ) {
-        let s = &mut self.snapshot;
-        s.total_calls += 1;
-        *s.per_endpoint.entry(path.to_owned()).or_default() += 1;
-        if let Some(shop_id) = shop_id {
-            let shop = s.per_shop.entry(shop_id).or_default();
-            shop.calls += 1;
-            *shop.per_endpoint.entry(path.to_owned()).or_default() += 1;
-            if rejection == Some(Rejection::RateLimited) {
-                shop.rate_limit_violations += 1;
-            }
-        }
-        if let Some(reason) = rejection {
-            *s.rejections.entry(reason).or_default() += 1;
-        }
-        if s.entries.len() < MAX_ENTRIES {
-            s.entries.push(LogEntry {
-                at_ms: now.saturating_duration_since(self.started).as_millis() as u64,
-                method: method.to_owned(),
-                path: path.to_owned(),
-                shop_id,
-                rejection,
-                error: error.to_owned(),
-            });
-        }
-    }
-
-    pub fn snapshot(&self) -> RequestLogSnapshot {
-        self.snapshot.clone()
-    }
-
-    pub fn reset(&mut self) {
-        self.snapshot = RequestLogSnapshot::default();
-        self.recent.clear();
+pub(crate) fn snapshot(log: &RequestLog) -> RequestLogSnapshot {
+    RequestLogSnapshot {
+        total_calls: log.total_calls,
+        per_endpoint: log.per_endpoint.clone(),
+        per_shop: log.per_account.clone(),
+        rejections: log.rejections.clone(),
+        entries: log.entries.clone(),
     }
 }

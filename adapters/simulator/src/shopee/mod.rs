@@ -24,11 +24,10 @@ mod variations;
 mod world;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
 pub use config::{ErrorStatusMode, FaultConfig, PriceLimit, PushConfig, ShopConfig, SimConfig};
 pub use error::Rejection;
@@ -41,7 +40,7 @@ pub use state::{
 pub use tokens::{TokenAction, TokenPair};
 pub use world::ControlError;
 
-use push::{Outgoing, PushSender};
+use crate::common::push as delivery;
 use world::World;
 
 /// Errors starting or running the simulator.
@@ -57,7 +56,7 @@ pub enum SimError {
 #[derive(Debug)]
 pub struct SimCore {
     world: Mutex<World>,
-    push_tx: PushSender,
+    push_tx: delivery::Queue<push::PushMsg>,
 }
 
 impl SimCore {
@@ -76,12 +75,12 @@ impl SimControl {
     /// Builds the simulator state and starts its push dispatcher. Needs a tokio runtime.
     pub fn new(config: SimConfig) -> Result<Self, SimError> {
         let world = World::new(config)?;
-        let (tx, rx) = mpsc::unbounded_channel::<Outgoing>();
+        let (tx, rx) = delivery::queue();
         let core = Arc::new(SimCore {
             world: Mutex::new(world),
             push_tx: tx,
         });
-        tokio::spawn(push_dispatcher(Arc::downgrade(&core), rx));
+        tokio::spawn(delivery::dispatcher(Arc::downgrade(&core), rx));
         Ok(Self(core))
     }
 
@@ -109,7 +108,7 @@ impl SimControl {
     }
 
     pub fn request_log(&self) -> RequestLogSnapshot {
-        self.0.world().log.snapshot()
+        log::snapshot(&self.0.world().log)
     }
 
     /// Clears the request log and the rate limiter's windows.
@@ -161,7 +160,7 @@ impl SimControl {
     pub fn create_order(&self, order: NewOrder) -> Result<Order, ControlError> {
         let (order, push) = self.0.world().create_order(order)?;
         if let Some(msg) = push {
-            push::emit(&self.0, msg, PushOptions::default());
+            delivery::emit(&self.0, msg, PushOptions::default());
         }
         Ok(order)
     }
@@ -189,7 +188,7 @@ impl SimControl {
             (None, None) => None,
         };
         if let Some(msg) = msg {
-            push::emit(&self.0, msg, push.unwrap_or_default());
+            delivery::emit(&self.0, msg, push.unwrap_or_default());
         }
         Ok(order)
     }
@@ -210,13 +209,13 @@ impl SimControl {
             w.push.order_status_msg(&order)
         };
         let id = msg.id;
-        push::emit(&self.0, msg, options);
+        delivery::emit(&self.0, msg, options);
         Ok(id)
     }
 
     /// Sends held pushes (oldest first, or newest first to reorder them); returns how many.
     pub fn release_held_pushes(&self, reverse: bool) -> usize {
-        push::release_held(&self.0, reverse)
+        delivery::release_held(&self.0, reverse)
     }
 
     /// Every push attempt so far (sent, failed or dropped).
@@ -259,10 +258,6 @@ impl SimControl {
     pub fn issue_auth_code(&self, shop_id: i64) -> Result<String, ControlError> {
         self.0.world().issue_auth_code(shop_id)
     }
-}
-
-async fn push_dispatcher(core: Weak<SimCore>, rx: mpsc::UnboundedReceiver<Outgoing>) {
-    push::dispatcher(core, rx).await;
 }
 
 /// A simulator running in the background on 127.0.0.1. Dereferences to its [`SimControl`].

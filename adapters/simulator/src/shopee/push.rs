@@ -1,21 +1,22 @@
 //! The push emitter (§9): order-status pushes (code 3) POSTed to the App's callback URL with
 //! `Authorization = hex(HMAC-SHA256(partner_key, callback_url + "|" + body))`. A delivery counts as successful only
-//! on a 2xx with an empty body within the timeout (§9.5). Tests can drop, duplicate, delay and hold pushes;
-//! held pushes are released in order or reversed, to reorder them. Pushes are sent one at a time by a single
-//! dispatcher task, so their order is exactly the order they were released in.
+//! on a 2xx with an empty body within the timeout (§9.5); an undelivered push is kept for the lost-push API.
+//! Holding, dropping, duplicating and sending them in order is `common::push`'s job.
 //!
 //! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
-use std::sync::{Arc, Weak};
+use std::sync::MutexGuard;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
 
 use super::SimCore;
 use super::config::PushConfig;
 use super::sign::push_authorization;
 use super::state::{Order, now_unix};
+use super::world::World;
+use crate::common::faults::PushFault;
+use crate::common::push::{Acknowledgement, Attempt, Courier, DeliveryOptions, Queue, Signed};
 
 /// One push body, built once so every copy carries identical bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,18 +29,7 @@ pub struct PushMsg {
 }
 
 /// How to deliver a push (control API / in-process).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PushOptions {
-    /// Do not send it at all (a lost push).
-    pub drop: bool,
-    /// Extra copies to send after the first.
-    pub duplicate: u32,
-    /// Wait this long before sending.
-    pub delay_ms: u64,
-    /// Keep it until `release_held_pushes`.
-    pub hold: bool,
-}
+pub type PushOptions = DeliveryOptions;
 
 /// What happened to one delivery attempt (one copy of a push).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,155 +151,69 @@ impl PushState {
     }
 }
 
-/// Work for the dispatcher.
-#[derive(Debug)]
-pub(crate) struct Outgoing {
-    msg: PushMsg,
-}
+/// A push's request: signed over the callback URL and the body (§9.2); delivered on a 2xx with an empty body.
+impl Courier for SimCore {
+    type World = World;
+    type Msg = PushMsg;
 
-pub(crate) type PushSender = mpsc::UnboundedSender<Outgoing>;
+    const NAME: &'static str = "shopee";
+    const ACKNOWLEDGEMENT: Acknowledgement = Acknowledgement::EmptySuccess;
+    const NO_DESTINATION: &'static str = "no callback_url configured";
+    const CHECK_DESTINATION_ON_EMIT: bool = true;
 
-/// Queues `msg` for delivery, applying the options and the seeded push faults.
-pub(crate) fn emit(core: &Arc<SimCore>, msg: PushMsg, opts: PushOptions) {
-    let mut world = core.world();
-    let fault = world.faults.decide_push();
-    if opts.hold {
-        world.push.held.push(msg);
-        return;
+    fn world(&self) -> MutexGuard<'_, World> {
+        SimCore::world(self)
     }
-    let Some(url) = world.push.callback_url.clone() else {
-        world.push.records.push(record(
-            &msg,
-            "",
-            "",
-            false,
-            Some("no callback_url configured".into()),
-        ));
-        world.push.mark_lost(&msg);
-        return;
-    };
-    if opts.drop || fault.drop {
-        world.push.records.push(record(&msg, &url, "", true, None));
-        world.push.mark_lost(&msg);
-        return;
+    fn queue(&self) -> &Queue<PushMsg> {
+        &self.push_tx
     }
-    drop(world);
-    let copies = 1 + opts.duplicate + u32::from(fault.duplicate);
-    let tx = core.push_tx.clone();
-    if opts.delay_ms == 0 {
-        for _ in 0..copies {
-            let _ = tx.send(Outgoing { msg: msg.clone() });
+    fn push_fault(world: &mut World) -> PushFault {
+        world.faults.decide_push()
+    }
+    fn held(world: &mut World) -> &mut Vec<PushMsg> {
+        &mut world.push.held
+    }
+    fn destination(world: &World, _: &PushMsg) -> Option<String> {
+        world.push.callback_url.clone()
+    }
+    fn prepare(world: &mut World, msg: &mut PushMsg, attempt: u32) -> Result<Signed, Attempt> {
+        let Some(url) = world.push.callback_url.clone() else {
+            let error = Some(Self::NO_DESTINATION.to_owned());
+            return Err(Attempt::not_sent(attempt, "", false, error));
+        };
+        Ok(Signed {
+            authorization: push_authorization(&world.cfg.partner_key, &url, msg.body.as_bytes()),
+            url,
+            body: msg.body.clone(),
+            timeout: Duration::from_millis(world.push.timeout_ms),
+        })
+    }
+    fn note(world: &mut World, msg: &PushMsg, attempt: Attempt) {
+        if attempt.success {
+            world.push.mark_delivered(msg);
+        } else {
+            world.push.mark_lost(msg);
         }
-    } else {
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(opts.delay_ms)).await;
-            for _ in 0..copies {
-                let _ = tx.send(Outgoing { msg: msg.clone() });
-            }
+        world.push.records.push(PushRecord {
+            id: msg.id,
+            order_sn: msg.order_sn.clone(),
+            url: attempt.url,
+            body: msg.body.clone(),
+            authorization: attempt.authorization,
+            status: attempt.status,
+            success: attempt.success,
+            dropped: attempt.dropped,
+            error: attempt.error,
         });
     }
-}
-
-/// Sends every held push, oldest first or (`reverse`) newest first.
-pub(crate) fn release_held(core: &Arc<SimCore>, reverse: bool) -> usize {
-    let mut held = std::mem::take(&mut core.world().push.held);
-    if reverse {
-        held.reverse();
-    }
-    let n = held.len();
-    for msg in held {
-        emit(core, msg, PushOptions::default());
-    }
-    n
-}
-
-fn record(
-    msg: &PushMsg,
-    url: &str,
-    authorization: &str,
-    dropped: bool,
-    error: Option<String>,
-) -> PushRecord {
-    PushRecord {
-        id: msg.id,
-        order_sn: msg.order_sn.clone(),
-        url: url.to_owned(),
-        body: msg.body.clone(),
-        authorization: authorization.to_owned(),
-        status: None,
-        success: false,
-        dropped,
-        error,
-    }
-}
-
-/// Delivers queued pushes one by one until the simulator shuts down.
-/// Holds only a weak reference so the simulator's state (and with it the queue's sender) can be dropped, which
-/// ends this task.
-pub(crate) async fn dispatcher(core: Weak<SimCore>, mut rx: mpsc::UnboundedReceiver<Outgoing>) {
-    let client = reqwest::Client::new();
-    while let Some(Outgoing { msg }) = rx.recv().await {
-        let Some(core) = core.upgrade() else { break };
-        let (url, key, timeout) = {
-            let w = core.world();
-            (
-                w.push.callback_url.clone(),
-                w.cfg.partner_key.clone(),
-                w.push.timeout_ms,
-            )
-        };
-        let Some(url) = url else {
-            let mut w = core.world();
-            let rec = record(
-                &msg,
-                "",
-                "",
-                false,
-                Some("no callback_url configured".into()),
-            );
-            w.push.records.push(rec);
-            w.push.mark_lost(&msg);
-            continue;
-        };
-        let auth = push_authorization(&key, &url, msg.body.as_bytes());
-        let mut rec = record(&msg, &url, &auth, false, None);
-        let sent = client
-            .post(&url)
-            .header("Authorization", &auth)
-            .header("Content-Type", "application/json")
-            .body(msg.body.clone())
-            .timeout(Duration::from_millis(timeout))
-            .send()
-            .await;
-        match sent {
-            Ok(resp) => {
-                let status = resp.status();
-                rec.status = Some(status.as_u16());
-                match resp.bytes().await {
-                    Ok(body) if status.is_success() && body.is_empty() => rec.success = true,
-                    Ok(_) if status.is_success() => {
-                        rec.error = Some("non-empty response body".into())
-                    }
-                    Ok(_) => rec.error = Some(format!("HTTP {status}")),
-                    Err(e) => rec.error = Some(format!("reading answer: {e}")),
-                }
-            }
-            Err(e) => rec.error = Some(e.to_string()),
-        }
-        tracing::debug!(push_id = rec.id, order_sn = %rec.order_sn, success = rec.success, "shopee simulator push");
-        let mut w = core.world();
-        if rec.success {
-            w.push.mark_delivered(&msg);
-        } else {
-            w.push.mark_lost(&msg);
-        }
-        w.push.records.push(rec);
+    fn redeliver_after(_: &World, _: u32) -> Option<Duration> {
+        None
     }
 }
 
 /// `GET /api/v2/push/get_lost_push_message` (§9.6): the earliest 100 lost, unconfirmed pushes.
 pub fn get_lost_push_message(
-    world: &mut super::world::World,
+    world: &mut World,
 ) -> Result<super::api::Payload, super::error::ApiError> {
     const PAGE: usize = 100;
     let push = &world.push;
@@ -341,7 +245,7 @@ struct ConfirmLost {
 
 /// `POST /api/v2/push/confirm_consumed_lost_push_message` (§9.6): acknowledges everything up to the id.
 pub fn confirm_consumed_lost_push_message(
-    world: &mut super::world::World,
+    world: &mut World,
     body: &[u8],
 ) -> Result<super::api::Payload, super::error::ApiError> {
     let req: ConfirmLost = super::params::parse_body(body, super::params::Module::Common)?;

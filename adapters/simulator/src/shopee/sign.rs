@@ -6,7 +6,6 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -70,8 +69,4 @@ pub fn push_authorization(partner_key: &str, callback_url: &str, raw_body: &[u8]
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// Constant-time comparison of a received sign with the expected one. Exact bytes: an upper-case or truncated
-/// sign is wrong, as the docs require lower-case 64-char hex.
-pub fn signs_equal(expected: &str, received: &str) -> bool {
-    expected.len() == received.len() && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
-}
+pub use crate::common::tokens::signs_equal;

@@ -7,8 +7,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, Rejection};
-use super::sign::signs_equal;
-use crate::common::tokens::Issued;
+use crate::common::tokens::{Issued, TokenStore, shown};
 
 /// A 32-hex-char token, like every sample in the docs.
 pub fn new_token() -> String {
@@ -43,11 +42,7 @@ pub struct TokenPair {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct ShopTokens {
-    access: Vec<Issued>,
-    refresh: Option<Issued>,
-    authorization_expired: bool,
-}
+pub struct ShopTokens(TokenStore);
 
 impl ShopTokens {
     pub fn new(
@@ -57,26 +52,15 @@ impl ShopTokens {
         access_ttl_s: u64,
         refresh_ttl_s: u64,
     ) -> Self {
-        Self {
-            access: vec![Issued {
-                token: access,
-                expires_at_ms: now_ms + access_ttl_s as i64 * 1000,
-            }],
-            refresh: Some(Issued {
-                token: refresh,
-                expires_at_ms: now_ms + refresh_ttl_s as i64 * 1000,
-            }),
-            authorization_expired: false,
-        }
+        Self(TokenStore::new(
+            Issued::new(access, now_ms, access_ttl_s as i64 * 1000),
+            Issued::new(refresh, now_ms, refresh_ttl_s as i64 * 1000),
+        ))
     }
 
     /// Whether `token` is a live access token of this shop (constant-time compare of each candidate).
     pub fn access_valid(&self, token: &str, now_ms: i64) -> bool {
-        !self.authorization_expired
-            && self
-                .access
-                .iter()
-                .any(|t| t.expires_at_ms > now_ms && signs_equal(&t.token, token))
+        self.0.access_valid(token, now_ms)
     }
 
     /// Spends `refresh_token` and issues a new pair; previous access tokens keep working for `grace_s`.
@@ -88,7 +72,7 @@ impl ShopTokens {
         refresh_ttl_s: u64,
         grace_s: u64,
     ) -> Result<(String, String), ApiError> {
-        if self.authorization_expired {
+        if self.0.is_lapsed() {
             return Err(ApiError::new(
                 "shop_access_expired",
                 "The shop authorization has expired, please re-authorize.",
@@ -96,10 +80,10 @@ impl ShopTokens {
                 Rejection::InvalidRefresh,
             ));
         }
-        let current = match &self.refresh {
-            Some(t) if signs_equal(&t.token, refresh_token) => t.clone(),
-            _ => return Err(invalid_refresh()),
-        };
+        let current = self
+            .0
+            .find_refresh(refresh_token)
+            .ok_or_else(invalid_refresh)?;
         if current.expires_at_ms <= now_ms {
             return Err(ApiError::new(
                 "refresh_token_expired",
@@ -119,58 +103,38 @@ impl ShopTokens {
         refresh_ttl_s: u64,
         grace_s: u64,
     ) -> (String, String) {
-        let grace_end = now_ms + grace_s as i64 * 1000;
-        self.access.retain(|t| t.expires_at_ms > now_ms);
-        for t in &mut self.access {
-            t.expires_at_ms = t.expires_at_ms.min(grace_end);
-        }
+        self.0.retire_access(now_ms, now_ms + grace_s as i64 * 1000);
         let access = new_token();
         let refresh = new_token();
-        self.access.push(Issued {
-            token: access.clone(),
-            expires_at_ms: now_ms + access_ttl_s as i64 * 1000,
-        });
-        self.refresh = Some(Issued {
-            token: refresh.clone(),
-            expires_at_ms: now_ms + refresh_ttl_s as i64 * 1000,
-        });
-        self.authorization_expired = false;
+        let access_ms = access_ttl_s as i64 * 1000;
+        let refresh_ms = refresh_ttl_s as i64 * 1000;
+        self.0
+            .add_access(Issued::new(access.clone(), now_ms, access_ms));
+        self.0
+            .replace_refresh(Issued::new(refresh.clone(), now_ms, refresh_ms), false);
+        self.0.restore();
         (access, refresh)
     }
 
     pub fn apply(&mut self, action: TokenAction, now_ms: i64) {
         match action {
-            TokenAction::ExpireAccessToken => self
-                .access
-                .iter_mut()
-                .for_each(|t| t.expires_at_ms = now_ms),
-            TokenAction::RevokeAccessToken => self.access.clear(),
-            TokenAction::ExpireRefreshToken => {
-                if let Some(t) = &mut self.refresh {
-                    t.expires_at_ms = now_ms;
-                }
-            }
-            TokenAction::RevokeRefreshToken => self.refresh = None,
-            TokenAction::ExpireAuthorization => self.authorization_expired = true,
+            TokenAction::ExpireAccessToken => self.0.expire_access(now_ms),
+            TokenAction::RevokeAccessToken => self.0.revoke_access(),
+            TokenAction::ExpireRefreshToken => self.0.expire_refresh(now_ms),
+            TokenAction::RevokeRefreshToken => self.0.revoke_refresh(),
+            TokenAction::ExpireAuthorization => self.0.lapse(),
         }
     }
 
     pub fn pair(&self, shop_id: i64) -> TokenPair {
-        let access = self.access.last();
+        let (access_token, access_expires_at) = shown(self.0.current_access());
+        let (refresh_token, refresh_expires_at) = shown(self.0.current_refresh());
         TokenPair {
             shop_id,
-            access_token: access.map(|t| t.token.clone()).unwrap_or_default(),
-            access_expires_at: access.map(|t| t.expires_at_ms / 1000).unwrap_or(0),
-            refresh_token: self
-                .refresh
-                .as_ref()
-                .map(|t| t.token.clone())
-                .unwrap_or_default(),
-            refresh_expires_at: self
-                .refresh
-                .as_ref()
-                .map(|t| t.expires_at_ms / 1000)
-                .unwrap_or(0),
+            access_token,
+            access_expires_at,
+            refresh_token,
+            refresh_expires_at,
         }
     }
 }

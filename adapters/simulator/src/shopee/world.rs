@@ -56,7 +56,7 @@ pub struct World {
     pub images: BTreeSet<String>,
     /// Single-use authorization codes: code → (shop_id, expiry in Unix ms).
     pub auth_codes: HashMap<String, (i64, i64)>,
-    pub log: RequestLog,
+    pub(crate) log: RequestLog,
     pub(crate) limiter: SlidingWindowLimiter<i64>,
     pub(crate) faults: Faults<super::config::FaultConfig>,
     pub push: PushState,
@@ -83,7 +83,7 @@ impl World {
             order_seq: 0,
             images: BTreeSet::new(),
             auth_codes: HashMap::new(),
-            log: RequestLog::new(Instant::now()),
+            log: super::log::new_log(Instant::now()),
             limiter: SlidingWindowLimiter::default(),
             faults: Faults::new(cfg.faults.clone()),
             push: PushState::new(&cfg.push),

@@ -20,7 +20,7 @@ use super::error::{ApiError, FILE_TOO_LARGE, INTERNAL_ERROR, REQUEST_TIMEOUT, Re
 use super::gate::{Endpoint, Scope, Signed, admit, find_route, shop_of_call, validate};
 use super::params::Query;
 use super::state::{civil, now_unix};
-use super::webhook::{self, WebhookMsg, WebhookOptions};
+use super::webhook::{WebhookMsg, WebhookOptions};
 use super::{SimCore, auth, events, media, orders, products};
 use crate::common::server::ConnectionKiller;
 
@@ -93,7 +93,7 @@ pub async fn handle(
     let (shop_key, fault) = {
         let mut w = core.world();
         let key = shop_of_call(&w, scope, &query, token.as_deref());
-        w.log.arrived(key.as_deref(), arrived);
+        w.log.arrived(key.as_ref(), arrived);
         (key, w.faults.decide_request(endpoint_key.as_str()))
     };
     let body = match to_bytes(body, MAX_BODY).await {
@@ -197,7 +197,7 @@ pub async fn handle(
     };
     let result = result.map(|mut outcome| {
         for msg in std::mem::take(&mut outcome.webhooks) {
-            webhook::emit(&core, msg, WebhookOptions::default());
+            crate::common::push::emit(&core, msg, WebhookOptions::default());
         }
         outcome
     });
@@ -218,7 +218,8 @@ struct Call<'a> {
 
 impl Call<'_> {
     fn log(&self, shop: Option<&str>, rej: Option<Rejection>, code: i64) {
-        self.core.world().log.finished(
+        super::log::finished(
+            &mut self.core.world().log,
             self.method.as_str(),
             self.endpoint,
             shop,

@@ -29,11 +29,10 @@ mod world;
 mod tests;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
 pub use config::{
     ErrorStatusMode, FaultConfig, ShopConfig, SimConfig, WarehouseConfig, WebhookConfig,
@@ -49,7 +48,8 @@ pub use tokens::{TokenAction, TokenPair};
 pub use webhook::{WebhookOptions, WebhookRecord, WebhookType};
 pub use world::{ControlError, NewCancellation, NewReturn};
 
-use webhook::{Outgoing, WebhookMsg, WebhookSender};
+use crate::common::push as delivery;
+use webhook::WebhookMsg;
 use world::World;
 
 /// Errors starting or running the simulator.
@@ -65,7 +65,7 @@ pub enum SimError {
 #[derive(Debug)]
 pub struct SimCore {
     world: Mutex<World>,
-    webhook_tx: WebhookSender,
+    webhook_tx: delivery::Queue<WebhookMsg>,
 }
 
 impl SimCore {
@@ -84,12 +84,12 @@ impl SimControl {
     /// Builds the simulator state and starts its webhook dispatcher. Needs a tokio runtime.
     pub fn new(config: SimConfig) -> Result<Self, SimError> {
         let world = World::new(config)?;
-        let (tx, rx) = mpsc::unbounded_channel::<Outgoing>();
+        let (tx, rx) = delivery::queue();
         let core = Arc::new(SimCore {
             world: Mutex::new(world),
             webhook_tx: tx,
         });
-        tokio::spawn(webhook_dispatcher(Arc::downgrade(&core), rx));
+        tokio::spawn(delivery::dispatcher(Arc::downgrade(&core), rx));
         Ok(Self(core))
     }
 
@@ -119,7 +119,7 @@ impl SimControl {
     }
 
     pub fn request_log(&self) -> RequestLogSnapshot {
-        self.0.world().log.snapshot()
+        log::snapshot(&self.0.world().log)
     }
 
     /// Clears the request log and the rate limiter's windows.
@@ -222,7 +222,7 @@ impl SimControl {
             w.webhooks.order_status(&order)
         };
         let id = msg.notification_id.clone();
-        webhook::emit(&self.0, msg, options);
+        delivery::emit(&self.0, msg, options);
         Ok(id)
     }
 
@@ -283,7 +283,7 @@ impl SimControl {
     ) -> Result<String, ControlError> {
         let msg = self.0.world().deauthorize(shop_id)?;
         let id = msg.notification_id.clone();
-        webhook::emit(&self.0, msg, options);
+        delivery::emit(&self.0, msg, options);
         Ok(id)
     }
 
@@ -295,13 +295,13 @@ impl SimControl {
     ) -> Result<String, ControlError> {
         let msg = self.0.world().authorization_expiring(shop_id)?;
         let id = msg.notification_id.clone();
-        webhook::emit(&self.0, msg, options);
+        delivery::emit(&self.0, msg, options);
         Ok(id)
     }
 
     /// Sends held webhooks (oldest first, or newest first to reorder them); returns how many.
     pub fn release_held_webhooks(&self, reverse: bool) -> usize {
-        webhook::release_held(&self.0, reverse)
+        delivery::release_held(&self.0, reverse)
     }
 
     /// Every webhook delivery attempt so far (sent, failed or dropped).
@@ -367,13 +367,9 @@ impl SimControl {
 
     fn emit_all(&self, msgs: Vec<WebhookMsg>, options: WebhookOptions) {
         for msg in msgs {
-            webhook::emit(&self.0, msg, options);
+            delivery::emit(&self.0, msg, options);
         }
     }
-}
-
-async fn webhook_dispatcher(core: Weak<SimCore>, rx: mpsc::UnboundedReceiver<Outgoing>) {
-    webhook::dispatcher(core, rx).await;
 }
 
 /// A simulator running in the background on 127.0.0.1. Dereferences to its [`SimControl`].

@@ -6,7 +6,6 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -79,8 +78,4 @@ pub fn webhook_authorization(app_key: &str, app_secret: &str, raw_body: &[u8]) -
     hmac_sha256_hex(app_secret, &msg)
 }
 
-/// Constant-time comparison of a received sign or token with the expected one. Exact bytes: an upper-case or
-/// truncated sign is wrong (trap 1).
-pub fn signs_equal(expected: &str, received: &str) -> bool {
-    expected.len() == received.len() && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
-}
+pub use crate::common::tokens::signs_equal;

@@ -7,8 +7,8 @@
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::sign::signs_equal;
-use crate::common::tokens::Issued;
+pub use crate::common::tokens::AccessCheck;
+use crate::common::tokens::{Issued, TokenStore, shown};
 
 /// A token in TikTok's visible style (`ROW_` + random), never derived from anything secret.
 pub fn new_token() -> String {
@@ -40,14 +40,6 @@ pub struct TokenPair {
     pub refresh_token_expire_in: i64,
 }
 
-/// Outcome of looking up an access token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccessCheck {
-    Valid,
-    Expired,
-    Unknown,
-}
-
 /// Why a refresh failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefreshFailure {
@@ -55,15 +47,9 @@ pub enum RefreshFailure {
     Expired,
 }
 
+/// A shop's tokens; a deauthorised shop's are gone until a new authorization.
 #[derive(Debug, Clone, Default)]
-pub struct ShopTokens {
-    access: Vec<Issued>,
-    /// The current refresh token last; earlier ones only when they stay valid after rotation.
-    refresh: Vec<Issued>,
-    /// Expired or superseded access tokens are remembered so they answer "expired", not "unknown".
-    expired: Vec<String>,
-    deauthorized: bool,
-}
+pub struct ShopTokens(TokenStore);
 
 /// Lifetimes applied when issuing tokens.
 #[derive(Debug, Clone, Copy)]
@@ -76,36 +62,20 @@ pub struct Lifetimes {
 
 impl ShopTokens {
     pub fn new(access: String, refresh: String, now_ms: i64, life: Lifetimes) -> Self {
-        Self {
-            access: vec![Issued {
-                token: access,
-                expires_at_ms: now_ms + life.access_ms,
-            }],
-            refresh: vec![Issued {
-                token: refresh,
-                expires_at_ms: now_ms + life.refresh_ms,
-            }],
-            expired: Vec::new(),
-            deauthorized: false,
-        }
+        Self(TokenStore::new(
+            Issued::new(access, now_ms, life.access_ms),
+            Issued::new(refresh, now_ms, life.refresh_ms),
+        ))
     }
 
     /// Looks up an access token (constant-time compare of each candidate).
     pub fn check_access(&self, token: &str, now_ms: i64) -> AccessCheck {
-        if self.deauthorized {
-            return AccessCheck::Unknown;
-        }
-        match self.access.iter().find(|t| signs_equal(&t.token, token)) {
-            Some(t) if t.expires_at_ms > now_ms => AccessCheck::Valid,
-            Some(_) => AccessCheck::Expired,
-            None if self.expired.iter().any(|t| signs_equal(t, token)) => AccessCheck::Expired,
-            None => AccessCheck::Unknown,
-        }
+        self.0.check_access(token, now_ms)
     }
 
     /// Whether `token` is a refresh token of this shop (for attributing a refresh call).
     pub fn knows_refresh(&self, token: &str) -> bool {
-        self.refresh.iter().any(|t| signs_equal(&t.token, token))
+        self.0.find_refresh(token).is_some()
     }
 
     /// Spends `refresh_token` and issues a new pair.
@@ -115,14 +85,12 @@ impl ShopTokens {
         now_ms: i64,
         life: Lifetimes,
     ) -> Result<(String, String), RefreshFailure> {
-        if self.deauthorized {
+        if self.0.is_lapsed() {
             return Err(RefreshFailure::Unknown);
         }
         let current = self
-            .refresh
-            .iter()
-            .find(|t| signs_equal(&t.token, refresh_token))
-            .cloned()
+            .0
+            .find_refresh(refresh_token)
             .ok_or(RefreshFailure::Unknown)?;
         if current.expires_at_ms <= now_ms {
             return Err(RefreshFailure::Expired);
@@ -132,72 +100,54 @@ impl ShopTokens {
 
     /// Issues a fresh pair (refresh or a new authorization), retiring the old ones as configured.
     pub fn issue(&mut self, now_ms: i64, life: Lifetimes) -> (String, String) {
-        let grace_end = now_ms + life.old_access_grace_ms;
-        for t in &mut self.access {
-            t.expires_at_ms = t.expires_at_ms.min(grace_end);
-        }
-        let (live, dead): (Vec<Issued>, Vec<Issued>) = std::mem::take(&mut self.access)
-            .into_iter()
-            .partition(|t| t.expires_at_ms > now_ms);
-        self.expired.extend(dead.into_iter().map(|t| t.token));
-        self.access = live;
-        if !life.old_refresh_stays_valid {
-            self.refresh.clear();
-        }
+        self.0
+            .retire_access(now_ms, now_ms + life.old_access_grace_ms);
         let access = new_token();
         let refresh = new_token();
-        self.access.push(Issued {
-            token: access.clone(),
-            expires_at_ms: now_ms + life.access_ms,
-        });
-        self.refresh.push(Issued {
-            token: refresh.clone(),
-            expires_at_ms: now_ms + life.refresh_ms,
-        });
-        self.deauthorized = false;
+        self.0
+            .add_access(Issued::new(access.clone(), now_ms, life.access_ms));
+        self.0.replace_refresh(
+            Issued::new(refresh.clone(), now_ms, life.refresh_ms),
+            life.old_refresh_stays_valid,
+        );
+        self.0.restore();
         (access, refresh)
     }
 
     pub fn apply(&mut self, action: TokenAction, now_ms: i64) {
         match action {
-            TokenAction::ExpireAccessToken => self
-                .access
-                .iter_mut()
-                .for_each(|t| t.expires_at_ms = now_ms),
-            TokenAction::RevokeAccessToken => self.access.clear(),
-            TokenAction::ExpireRefreshToken => self
-                .refresh
-                .iter_mut()
-                .for_each(|t| t.expires_at_ms = now_ms),
-            TokenAction::RevokeRefreshToken => self.refresh.clear(),
+            TokenAction::ExpireAccessToken => self.0.expire_access(now_ms),
+            TokenAction::RevokeAccessToken => self.0.revoke_access(),
+            TokenAction::ExpireRefreshToken => self.0.expire_refresh(now_ms),
+            TokenAction::RevokeRefreshToken => self.0.revoke_refresh(),
         }
     }
 
     /// The seller removed the App: every token stops working until a new authorization.
     pub fn deauthorize(&mut self) {
-        self.deauthorized = true;
-        self.access.clear();
-        self.refresh.clear();
+        self.0.lapse();
+        self.0.revoke_access();
+        self.0.revoke_refresh();
     }
 
     pub fn is_deauthorized(&self) -> bool {
-        self.deauthorized
+        self.0.is_lapsed()
     }
 
     /// Expiry of the current refresh token (Unix seconds): when the authorization lapses.
     pub fn refresh_expires_at(&self) -> i64 {
-        self.refresh.last().map_or(0, |t| t.expires_at_ms / 1000)
+        shown(self.0.current_refresh()).1
     }
 
     pub fn pair(&self, shop_id: &str) -> TokenPair {
-        let access = self.access.last();
-        let refresh = self.refresh.last();
+        let (access_token, access_token_expire_in) = shown(self.0.current_access());
+        let (refresh_token, refresh_token_expire_in) = shown(self.0.current_refresh());
         TokenPair {
             shop_id: shop_id.to_owned(),
-            access_token: access.map(|t| t.token.clone()).unwrap_or_default(),
-            access_token_expire_in: access.map_or(0, |t| t.expires_at_ms / 1000),
-            refresh_token: refresh.map(|t| t.token.clone()).unwrap_or_default(),
-            refresh_token_expire_in: refresh.map_or(0, |t| t.expires_at_ms / 1000),
+            access_token,
+            access_token_expire_in,
+            refresh_token,
+            refresh_token_expire_in,
         }
     }
 }

@@ -1,22 +1,23 @@
 //! Webhooks (§9): JSON POSTed to the registered address (or the configured callback URL) with
 //! `Authorization = hex(HMAC-SHA256(app_secret, app_key + raw_body))` (§9.3). Each notification has a unique
 //! `tts_notification_id`; a duplicate copy carries the same id, because that is what clients must dedupe on.
-//! Tests can drop, duplicate, delay and hold webhooks; held ones are released in order or reversed, to reorder
-//! them. A single dispatcher task sends them one at a time, so delivery order is exactly release order.
+//! Holding, dropping, duplicating and sending them in order is `common::push`'s job.
 //!
 //! Section numbers (§) refer to `docs/src/channels/tiktok.md`.
 
-use std::sync::{Arc, Weak};
+use std::sync::MutexGuard;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 use super::SimCore;
 use super::config::WebhookConfig;
 use super::sign::webhook_authorization;
 use super::state::{Cancellation, Order, Product, Return, now_unix};
+use super::world::World;
+use crate::common::faults::PushFault;
+use crate::common::push::{Acknowledgement, Attempt, Courier, DeliveryOptions, Queue, Signed};
 
 /// Webhook types the simulator sends (§9.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -81,19 +82,8 @@ pub struct WebhookMsg {
     pub body: String,
 }
 
-/// How to deliver a webhook (control API / in-process).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WebhookOptions {
-    /// Do not send it at all (a lost notification).
-    pub drop: bool,
-    /// Extra copies to send after the first (same `tts_notification_id`).
-    pub duplicate: u32,
-    /// Wait this long before sending.
-    pub delay_ms: u64,
-    /// Keep it until `release_held_webhooks`.
-    pub hold: bool,
-}
+/// How to deliver a webhook (control API / in-process); duplicate copies carry the same `tts_notification_id`.
+pub type WebhookOptions = DeliveryOptions;
 
 /// What happened to one delivery attempt (one copy of a webhook).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,129 +233,63 @@ impl WebhookState {
     }
 }
 
-/// Work for the dispatcher.
-#[derive(Debug)]
-pub(crate) struct Outgoing {
-    msg: WebhookMsg,
-}
+/// A webhook's request: signed over the App key and the body (§9.3); delivered on any 2xx.
+impl Courier for SimCore {
+    type World = World;
+    type Msg = WebhookMsg;
 
-pub(crate) type WebhookSender = mpsc::UnboundedSender<Outgoing>;
+    const NAME: &'static str = "tiktok";
+    const ACKNOWLEDGEMENT: Acknowledgement = Acknowledgement::Success;
+    const NO_DESTINATION: &'static str =
+        "no webhook address registered and no callback_url configured";
+    const CHECK_DESTINATION_ON_EMIT: bool = false;
 
-/// Queues `msg` for delivery, applying the options and the seeded webhook faults.
-pub(crate) fn emit(core: &Arc<SimCore>, msg: WebhookMsg, opts: WebhookOptions) {
-    let mut world = core.world();
-    let fault = world.faults.decide_push();
-    if opts.hold {
-        world.webhooks.held.push(msg);
-        return;
+    fn world(&self) -> MutexGuard<'_, World> {
+        SimCore::world(self)
     }
-    if opts.drop || fault.drop {
-        let url = world.webhook_url(&msg).unwrap_or_default();
-        world
-            .webhooks
-            .records
-            .push(record(&msg, &url, "", true, None));
-        return;
+    fn queue(&self) -> &Queue<WebhookMsg> {
+        &self.webhook_tx
     }
-    drop(world);
-    let copies = 1 + opts.duplicate + u32::from(fault.duplicate);
-    let tx = core.webhook_tx.clone();
-    if opts.delay_ms == 0 {
-        for _ in 0..copies {
-            let _ = tx.send(Outgoing { msg: msg.clone() });
-        }
-    } else {
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(opts.delay_ms)).await;
-            for _ in 0..copies {
-                let _ = tx.send(Outgoing { msg: msg.clone() });
-            }
+    fn push_fault(world: &mut World) -> PushFault {
+        world.faults.decide_push()
+    }
+    fn held(world: &mut World) -> &mut Vec<WebhookMsg> {
+        &mut world.webhooks.held
+    }
+    fn destination(world: &World, msg: &WebhookMsg) -> Option<String> {
+        world.webhook_url(msg)
+    }
+    fn prepare(world: &mut World, msg: &mut WebhookMsg, attempt: u32) -> Result<Signed, Attempt> {
+        let Some(url) = world.webhook_url(msg) else {
+            let error = Some(Self::NO_DESTINATION.to_owned());
+            return Err(Attempt::not_sent(attempt, "", false, error));
+        };
+        Ok(Signed {
+            authorization: webhook_authorization(
+                &world.cfg.app_key,
+                &world.cfg.app_secret,
+                msg.body.as_bytes(),
+            ),
+            url,
+            body: msg.body.clone(),
+            timeout: Duration::from_millis(world.webhooks.timeout_ms),
+        })
+    }
+    fn note(world: &mut World, msg: &WebhookMsg, attempt: Attempt) {
+        world.webhooks.records.push(WebhookRecord {
+            notification_id: msg.notification_id.clone(),
+            event: msg.event,
+            shop_id: msg.shop_id.clone(),
+            url: attempt.url,
+            body: msg.body.clone(),
+            authorization: attempt.authorization,
+            status: attempt.status,
+            success: attempt.success,
+            dropped: attempt.dropped,
+            error: attempt.error,
         });
     }
-}
-
-/// Sends every held webhook, oldest first or (`reverse`) newest first.
-pub(crate) fn release_held(core: &Arc<SimCore>, reverse: bool) -> usize {
-    let mut held = std::mem::take(&mut core.world().webhooks.held);
-    if reverse {
-        held.reverse();
-    }
-    let n = held.len();
-    for msg in held {
-        emit(core, msg, WebhookOptions::default());
-    }
-    n
-}
-
-fn record(
-    msg: &WebhookMsg,
-    url: &str,
-    authorization: &str,
-    dropped: bool,
-    error: Option<String>,
-) -> WebhookRecord {
-    WebhookRecord {
-        notification_id: msg.notification_id.clone(),
-        event: msg.event,
-        shop_id: msg.shop_id.clone(),
-        url: url.to_owned(),
-        body: msg.body.clone(),
-        authorization: authorization.to_owned(),
-        status: None,
-        success: false,
-        dropped,
-        error,
-    }
-}
-
-/// Delivers queued webhooks one by one until the simulator shuts down. Holds only a weak reference so the
-/// simulator's state (and with it the queue's sender) can be dropped, which ends this task.
-pub(crate) async fn dispatcher(core: Weak<SimCore>, mut rx: mpsc::UnboundedReceiver<Outgoing>) {
-    let client = reqwest::Client::new();
-    while let Some(Outgoing { msg }) = rx.recv().await {
-        let Some(core) = core.upgrade() else { break };
-        let (url, key, secret, timeout) = {
-            let w = core.world();
-            (
-                w.webhook_url(&msg),
-                w.cfg.app_key.clone(),
-                w.cfg.app_secret.clone(),
-                w.webhooks.timeout_ms,
-            )
-        };
-        let Some(url) = url else {
-            let rec = record(
-                &msg,
-                "",
-                "",
-                false,
-                Some("no webhook address registered and no callback_url configured".into()),
-            );
-            core.world().webhooks.records.push(rec);
-            continue;
-        };
-        let auth = webhook_authorization(&key, &secret, msg.body.as_bytes());
-        let mut rec = record(&msg, &url, &auth, false, None);
-        let sent = client
-            .post(&url)
-            .header("Authorization", &auth)
-            .header("Content-Type", "application/json")
-            .body(msg.body.clone())
-            .timeout(Duration::from_millis(timeout))
-            .send()
-            .await;
-        match sent {
-            Ok(resp) => {
-                let status = resp.status();
-                rec.status = Some(status.as_u16());
-                rec.success = status.is_success();
-                if !rec.success {
-                    rec.error = Some(format!("HTTP {status}"));
-                }
-            }
-            Err(e) => rec.error = Some(e.to_string()),
-        }
-        tracing::debug!(notification_id = %rec.notification_id, event = rec.event.name(), success = rec.success, "tiktok simulator webhook");
-        core.world().webhooks.records.push(rec);
+    fn redeliver_after(_: &World, _: u32) -> Option<Duration> {
+        None
     }
 }

@@ -149,7 +149,7 @@ impl World {
     pub fn new(cfg: SimConfig) -> Result<Self, ControlError> {
         let shops = cfg.shops.clone();
         let mut world = Self {
-            log: RequestLog::new(Instant::now()),
+            log: super::log::new_log(Instant::now()),
             limiter: SlidingWindowLimiter::default(),
             faults: Faults::new(cfg.faults.clone()),
             webhooks: WebhookState::new(&cfg.webhooks),
