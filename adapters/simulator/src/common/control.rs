@@ -1,15 +1,17 @@
 //! The part of the control API (`/_sim/...`) every simulator offers the same
 //! way: state and request log, accounts and their tokens, authorisation codes,
-//! per-account rate limits, held pushes and the callback URL, faults. Each
-//! marketplace's `control` module adds its own routes (listings, orders,
-//! returns) and names its accounts ("shops", "sellers").
+//! per-account rate limits, seeding, editing and deleting listings, placing
+//! orders, held pushes and the callback URL, faults. Each marketplace's
+//! `control` module adds its own routes (order status changes, pushes of one
+//! order, returns) and names its accounts ("shops", "sellers") and listings
+//! ("items", "products").
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -29,12 +31,23 @@ pub(crate) trait ControlApi: Sized + 'static {
     type Pushes: Serialize;
     type Faults: Serialize + DeserializeOwned + Send + 'static;
     type Error: IntoResponse;
+    /// A listing's id as it appears in paths.
+    type ListingId: DeserializeOwned + Send + 'static;
+    type Seed: DeserializeOwned + Send + 'static;
+    type ListingEdit: DeserializeOwned + Send + 'static;
+    type Listing: Serialize;
+    type NewOrder: DeserializeOwned + Send + 'static;
+    type Order: Serialize;
 
     /// The accounts' path segment ("shops", "sellers").
     const ACCOUNTS: &'static str;
     /// The name of an account's id in paths ("shop_id"); the marketplace's
     /// own routes under the same segment must use the same name.
     const ACCOUNT_PARAM: &'static str;
+    /// An account's listings' path segment ("items", "products").
+    const LISTINGS: &'static str;
+    /// The name of a listing's id in paths ("item_id").
+    const LISTING_PARAM: &'static str;
     /// Where pushes are listed and released ("pushes", "webhooks").
     const PUSHES: &'static str;
     /// Where the callback URL is set ("push/callback", "webhooks/callback").
@@ -57,6 +70,26 @@ pub(crate) trait ControlApi: Sized + 'static {
         id: &Self::AccountId,
         per_second: Option<u32>,
     ) -> Result<(), Self::Error>;
+    fn seed_listing(
+        &self,
+        id: &Self::AccountId,
+        seed: Self::Seed,
+    ) -> Result<Self::Listing, Self::Error>;
+    fn edit_listing(
+        &self,
+        id: &Self::AccountId,
+        listing: &Self::ListingId,
+        edit: Self::ListingEdit,
+    ) -> Result<Self::Listing, Self::Error>;
+    /// Deletes a listing as the seller would, or (`purge`) makes it vanish
+    /// without a trace, as if it had never existed.
+    fn delete_listing(
+        &self,
+        id: &Self::AccountId,
+        listing: &Self::ListingId,
+        purge: bool,
+    ) -> Result<(), Self::Error>;
+    fn create_order(&self, order: Self::NewOrder) -> Result<Self::Order, Self::Error>;
     fn pushes(&self) -> Self::Pushes;
     /// Delivers the pushes held back so far (newest first with `reverse`);
     /// returns how many.
@@ -98,6 +131,12 @@ pub(crate) fn routes<C: ControlApi>() -> Router<Arc<C::Core>> {
         )
         .route(&format!("{one}/auth_code"), post(auth_code::<C>))
         .route(&format!("{one}/rate_limit"), put(rate_limit::<C>))
+        .route(&format!("{one}/{}", C::LISTINGS), post(seed_listing::<C>))
+        .route(
+            &format!("{one}/{}/{{{}}}", C::LISTINGS, C::LISTING_PARAM),
+            patch(edit_listing::<C>).delete(delete_listing::<C>),
+        )
+        .route("/orders", post(create_order::<C>))
         .route(
             &format!("/{pushes}"),
             get(|c: Core<C>| async move { Json(ctl::<C>(c).pushes()) }),
@@ -110,11 +149,62 @@ pub(crate) fn routes<C: ControlApi>() -> Router<Arc<C::Core>> {
         )
 }
 
-async fn add_account<C: ControlApi>(c: Core<C>, Json(config): Json<C::AccountConfig>) -> Response {
-    match ctl::<C>(c).add_account(config) {
-        Ok(t) => (StatusCode::CREATED, Json(t)).into_response(),
+/// 201 with the created thing, or the error.
+pub(crate) fn created<T: Serialize, E: IntoResponse>(r: Result<T, E>) -> Response {
+    match r {
+        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// A control error as every simulator answers it: the status the
+/// marketplace module chose and `{"error": message}`.
+pub(crate) fn error_response(status: StatusCode, error: &impl std::fmt::Display) -> Response {
+    (status, Json(json!({"error": error.to_string()}))).into_response()
+}
+
+async fn add_account<C: ControlApi>(c: Core<C>, Json(config): Json<C::AccountConfig>) -> Response {
+    created(ctl::<C>(c).add_account(config))
+}
+
+async fn seed_listing<C: ControlApi>(
+    c: Core<C>,
+    Path(id): Path<C::AccountId>,
+    Json(seed): Json<C::Seed>,
+) -> Response {
+    created(ctl::<C>(c).seed_listing(&id, seed))
+}
+
+async fn edit_listing<C: ControlApi>(
+    c: Core<C>,
+    Path((id, listing)): Path<(C::AccountId, C::ListingId)>,
+    Json(edit): Json<C::ListingEdit>,
+) -> Response {
+    ctl::<C>(c)
+        .edit_listing(&id, &listing, edit)
+        .map(Json)
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct DeleteQuery {
+    #[serde(default)]
+    purge: bool,
+}
+
+async fn delete_listing<C: ControlApi>(
+    c: Core<C>,
+    Path((id, listing)): Path<(C::AccountId, C::ListingId)>,
+    Query(q): Query<DeleteQuery>,
+) -> Response {
+    ctl::<C>(c)
+        .delete_listing(&id, &listing, q.purge)
+        .map(|_| StatusCode::NO_CONTENT)
+        .into_response()
+}
+
+async fn create_order<C: ControlApi>(c: Core<C>, Json(order): Json<C::NewOrder>) -> Response {
+    created(ctl::<C>(c).create_order(order))
 }
 
 async fn get_tokens<C: ControlApi>(c: Core<C>, Path(id): Path<C::AccountId>) -> Response {
@@ -198,6 +288,11 @@ macro_rules! control_api {
         id: |$id:ident: $id_ty:ty| $pass:expr,
         config: $config:ty => $add:ident,
         rate_limit: $rate:ident,
+        listings: $listings:literal / $lparam:literal,
+        listing_id: |$lid:ident: $lid_ty:ty| $lpass:expr,
+        seed: $seed_ty:ty => $seed:ident -> $listing:ty,
+        edit: $edit_ty:ty => $edit:ident,
+        delete: $delete:ident / $purge:ident,
         pushes: $pushes:literal, $log:ident -> $record:ty, $release:ident,
         callback: $callback:literal $(,)?
     ) => {
@@ -212,9 +307,17 @@ macro_rules! control_api {
             type Pushes = Vec<$record>;
             type Faults = FaultConfig;
             type Error = ControlError;
+            type ListingId = $lid_ty;
+            type Seed = $seed_ty;
+            type ListingEdit = $edit_ty;
+            type Listing = $listing;
+            type NewOrder = NewOrder;
+            type Order = Order;
 
             const ACCOUNTS: &'static str = $accounts;
             const ACCOUNT_PARAM: &'static str = $param;
+            const LISTINGS: &'static str = $listings;
+            const LISTING_PARAM: &'static str = $lparam;
             const PUSHES: &'static str = $pushes;
             const CALLBACK: &'static str = $callback;
 
@@ -252,6 +355,32 @@ macro_rules! control_api {
                 per_second: Option<u32>,
             ) -> Result<(), ControlError> {
                 self.$rate($pass, per_second)
+            }
+            fn seed_listing(&self, $id: &$id_ty, seed: $seed_ty) -> Result<$listing, ControlError> {
+                SimControl::$seed(self, $pass, seed)
+            }
+            fn edit_listing(
+                &self,
+                $id: &$id_ty,
+                $lid: &$lid_ty,
+                edit: $edit_ty,
+            ) -> Result<$listing, ControlError> {
+                SimControl::$edit(self, $pass, $lpass, edit)
+            }
+            fn delete_listing(
+                &self,
+                $id: &$id_ty,
+                $lid: &$lid_ty,
+                purge: bool,
+            ) -> Result<(), ControlError> {
+                if purge {
+                    SimControl::$purge(self, $pass, $lpass)
+                } else {
+                    SimControl::$delete(self, $pass, $lpass)
+                }
+            }
+            fn create_order(&self, order: NewOrder) -> Result<Order, ControlError> {
+                SimControl::create_order(self, order)
             }
             fn pushes(&self) -> Vec<$record> {
                 self.$log()

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::config::{FaultConfig, RateLimits, SellerConfig};
 use super::push::PushOptions;
-use super::state::{NewOrder, ProductEdit, SeedProduct, SkuEdit};
+use super::state::{NewOrder, Order, Product, ProductEdit, SeedProduct, SkuEdit};
 use super::tokens::TokenAction;
 use super::world::ControlError;
 use super::{
@@ -34,7 +34,7 @@ impl IntoResponse for ControlError {
             ControlError::Conflict(_) | ControlError::InsufficientStock(_) => StatusCode::CONFLICT,
             ControlError::Invalid(_) => StatusCode::BAD_REQUEST,
         };
-        (status, Json(json!({"error": self.to_string()}))).into_response()
+        control::error_response(status, &self)
     }
 }
 
@@ -44,17 +44,11 @@ fn ctl(core: &Arc<SimCore>) -> SimControl {
 
 pub(crate) fn routes() -> Router<Arc<SimCore>> {
     control::routes::<SimControl>()
-        .route("/sellers/{seller_id}/products", post(seed_product))
-        .route(
-            "/sellers/{seller_id}/products/{item_id}",
-            patch(edit_product).delete(delete_product),
-        )
         .route("/sellers/{seller_id}/skus/{seller_sku}", patch(edit_sku))
         .route(
             "/rate_limits",
             get(|State(c): Core| async move { Json(ctl(&c).rate_limits()) }).put(set_rate_limits),
         )
-        .route("/orders", post(create_order))
         .route("/orders/{order_id}/status", post(order_status))
         .route("/orders/{order_id}/push", post(order_push))
 }
@@ -62,48 +56,6 @@ pub(crate) fn routes() -> Router<Arc<SimCore>> {
 async fn set_rate_limits(State(c): Core, Json(limits): Json<RateLimits>) -> Response {
     ctl(&c).set_rate_limits(limits);
     StatusCode::NO_CONTENT.into_response()
-}
-
-async fn seed_product(
-    State(c): Core,
-    Path(seller_id): Path<i64>,
-    Json(seed): Json<SeedProduct>,
-) -> Response {
-    match ctl(&c).seed_product(seller_id, seed) {
-        Ok(p) => (StatusCode::CREATED, Json(p)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn edit_product(
-    State(c): Core,
-    Path((seller_id, item_id)): Path<(i64, i64)>,
-    Json(edit): Json<ProductEdit>,
-) -> Response {
-    ctl(&c)
-        .edit_product(seller_id, item_id, edit)
-        .map(Json)
-        .into_response()
-}
-
-#[derive(Deserialize)]
-struct DeleteQuery {
-    #[serde(default)]
-    purge: bool,
-}
-
-async fn delete_product(
-    State(c): Core,
-    Path((seller_id, item_id)): Path<(i64, i64)>,
-    Query(q): Query<DeleteQuery>,
-) -> Response {
-    let c = ctl(&c);
-    let r = if q.purge {
-        c.purge_product(seller_id, item_id)
-    } else {
-        c.delete_product(seller_id, item_id)
-    };
-    r.map(|_| StatusCode::NO_CONTENT).into_response()
 }
 
 async fn edit_sku(
@@ -115,13 +67,6 @@ async fn edit_sku(
         .edit_sku(seller_id, &seller_sku, edit)
         .map(Json)
         .into_response()
-}
-
-async fn create_order(State(c): Core, Json(order): Json<NewOrder>) -> Response {
-    match ctl(&c).create_order(order) {
-        Ok(o) => (StatusCode::CREATED, Json(o)).into_response(),
-        Err(e) => e.into_response(),
-    }
 }
 
 async fn order_status(
@@ -169,6 +114,11 @@ control::control_api! {
     id: |id: i64| *id,
     config: SellerConfig => add_seller,
     rate_limit: set_seller_rate_limit,
+    listings: "products" / "item_id",
+    listing_id: |item: i64| *item,
+    seed: SeedProduct => seed_product -> Product,
+    edit: ProductEdit => edit_product,
+    delete: delete_product / purge_product,
     pushes: "pushes", push_log -> PushRecord, release_held_pushes,
     callback: "push/callback",
 }

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{patch, post};
+use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -15,7 +15,7 @@ use serde_json::json;
 use super::config::{FaultConfig, ShopConfig};
 use super::log::RequestLogSnapshot;
 use super::push::{PushOptions, PushRecord};
-use super::state::{ListingEdit, NewOrder, OrderStatus, SeedItem, SimState};
+use super::state::{Item, ListingEdit, NewOrder, Order, OrderStatus, SeedItem, SimState};
 use super::tokens::{TokenAction, TokenPair};
 use super::world::ControlError;
 use super::{SimControl, SimCore};
@@ -33,7 +33,7 @@ impl IntoResponse for ControlError {
             ControlError::Conflict(_) | ControlError::InsufficientStock(_) => StatusCode::CONFLICT,
             ControlError::Invalid(_) => StatusCode::BAD_REQUEST,
         };
-        (status, Json(json!({"error": self.to_string()}))).into_response()
+        control::error_response(status, &self)
     }
 }
 
@@ -43,63 +43,8 @@ fn ctl(core: &Arc<SimCore>) -> SimControl {
 
 pub(crate) fn routes() -> Router<Arc<SimCore>> {
     control::routes::<SimControl>()
-        .route("/shops/{shop_id}/items", post(seed_item))
-        .route(
-            "/shops/{shop_id}/items/{item_id}",
-            patch(edit_item).delete(delete_item),
-        )
-        .route("/orders", post(create_order))
         .route("/orders/{order_sn}/status", post(order_status))
         .route("/orders/{order_sn}/push", post(order_push))
-}
-
-async fn seed_item(
-    State(c): Core,
-    Path(shop_id): Path<i64>,
-    Json(seed): Json<SeedItem>,
-) -> Response {
-    match ctl(&c).seed_item(shop_id, seed) {
-        Ok(item) => (StatusCode::CREATED, Json(item)).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn edit_item(
-    State(c): Core,
-    Path((shop_id, item_id)): Path<(i64, i64)>,
-    Json(edit): Json<ListingEdit>,
-) -> Response {
-    ctl(&c)
-        .edit_listing(shop_id, item_id, edit)
-        .map(Json)
-        .into_response()
-}
-
-#[derive(Deserialize)]
-struct DeleteQuery {
-    #[serde(default)]
-    purge: bool,
-}
-
-async fn delete_item(
-    State(c): Core,
-    Path((shop_id, item_id)): Path<(i64, i64)>,
-    Query(q): Query<DeleteQuery>,
-) -> Response {
-    let c = ctl(&c);
-    let r = if q.purge {
-        c.purge_listing(shop_id, item_id)
-    } else {
-        c.delete_listing(shop_id, item_id)
-    };
-    r.map(|_| StatusCode::NO_CONTENT).into_response()
-}
-
-async fn create_order(State(c): Core, Json(order): Json<NewOrder>) -> Response {
-    match ctl(&c).create_order(order) {
-        Ok(o) => (StatusCode::CREATED, Json(o)).into_response(),
-        Err(e) => e.into_response(),
-    }
 }
 
 #[derive(Deserialize)]
@@ -138,6 +83,11 @@ control::control_api! {
     id: |id: i64| *id,
     config: ShopConfig => add_shop,
     rate_limit: set_rate_limit,
+    listings: "items" / "item_id",
+    listing_id: |item: i64| *item,
+    seed: SeedItem => seed_item -> Item,
+    edit: ListingEdit => edit_listing,
+    delete: delete_listing / purge_listing,
     pushes: "pushes", push_log -> PushRecord, release_held_pushes,
     callback: "push/callback",
 }

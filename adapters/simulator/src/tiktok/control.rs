@@ -4,16 +4,18 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{patch, post, put};
+use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::config::{FaultConfig, ShopConfig};
-use super::state::{CancelStatus, ListingEdit, NewOrder, OrderStatus, ReturnStatus, SeedProduct};
+use super::state::{
+    CancelStatus, ListingEdit, NewOrder, Order, OrderStatus, Product, ReturnStatus, SeedProduct,
+};
 use super::tokens::TokenAction;
 use super::webhook::WebhookOptions;
 use super::world::{ControlError, NewCancellation, NewReturn};
@@ -35,19 +37,12 @@ impl IntoResponse for ControlError {
             ControlError::Conflict(_) | ControlError::InsufficientStock(_) => StatusCode::CONFLICT,
             ControlError::Invalid(_) => StatusCode::BAD_REQUEST,
         };
-        (status, Json(json!({"error": self.to_string()}))).into_response()
+        control::error_response(status, &self)
     }
 }
 
 fn ctl(core: &Arc<SimCore>) -> SimControl {
     SimControl(core.clone())
-}
-
-fn created<T: serde::Serialize>(r: Result<T, ControlError>) -> Response {
-    match r {
-        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
-        Err(e) => e.into_response(),
-    }
 }
 
 pub(crate) fn routes() -> Router<Arc<SimCore>> {
@@ -58,12 +53,6 @@ pub(crate) fn routes() -> Router<Arc<SimCore>> {
             post(authorization_expiring),
         )
         .route("/shops/{shop_id}/scopes", put(scopes))
-        .route("/shops/{shop_id}/products", post(seed_product))
-        .route(
-            "/shops/{shop_id}/products/{product_id}",
-            patch(edit_product).delete(delete_product),
-        )
-        .route("/orders", post(create_order))
         .route("/orders/{order_id}/status", post(order_status))
         .route("/orders/{order_id}/webhook", post(order_webhook))
         .route(
@@ -118,49 +107,6 @@ async fn scopes(State(c): Core, Path(shop_id): Path<String>, Json(b): Json<Scope
         .into_response()
 }
 
-async fn seed_product(
-    State(c): Core,
-    Path(shop_id): Path<String>,
-    Json(seed): Json<SeedProduct>,
-) -> Response {
-    created(ctl(&c).seed_product(&shop_id, seed))
-}
-
-async fn edit_product(
-    State(c): Core,
-    Path((shop_id, product_id)): Path<(String, String)>,
-    Json(edit): Json<ListingEdit>,
-) -> Response {
-    ctl(&c)
-        .edit_listing(&shop_id, &product_id, edit)
-        .map(Json)
-        .into_response()
-}
-
-#[derive(Deserialize)]
-struct DeleteQuery {
-    #[serde(default)]
-    purge: bool,
-}
-
-async fn delete_product(
-    State(c): Core,
-    Path((shop_id, product_id)): Path<(String, String)>,
-    Query(q): Query<DeleteQuery>,
-) -> Response {
-    let c = ctl(&c);
-    let r = if q.purge {
-        c.purge_listing(&shop_id, &product_id)
-    } else {
-        c.delete_listing(&shop_id, &product_id)
-    };
-    r.map(|_| StatusCode::NO_CONTENT).into_response()
-}
-
-async fn create_order(State(c): Core, Json(order): Json<NewOrder>) -> Response {
-    created(ctl(&c).create_order(order))
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OrderStatusBody {
@@ -197,7 +143,7 @@ async fn create_cancellation(
     body: Option<Json<NewCancellation>>,
 ) -> Response {
     let req = body.map(|Json(b)| b).unwrap_or_default();
-    created(ctl(&c).create_cancellation(&id, req))
+    control::created(ctl(&c).create_cancellation(&id, req))
 }
 
 #[derive(Deserialize)]
@@ -223,7 +169,7 @@ async fn create_return(
     body: Option<Json<NewReturn>>,
 ) -> Response {
     let req = body.map(|Json(b)| b).unwrap_or_default();
-    created(ctl(&c).create_return(&id, req))
+    control::created(ctl(&c).create_return(&id, req))
 }
 
 #[derive(Deserialize)]
@@ -250,6 +196,11 @@ control::control_api! {
     id: |id: String| id,
     config: ShopConfig => add_shop,
     rate_limit: set_rate_limit,
+    listings: "products" / "product_id",
+    listing_id: |product: String| product,
+    seed: SeedProduct => seed_product -> Product,
+    edit: ListingEdit => edit_listing,
+    delete: delete_listing / purge_listing,
     pushes: "webhooks", webhook_log -> WebhookRecord, release_held_webhooks,
     callback: "webhooks/callback",
 }
