@@ -136,3 +136,43 @@ pub(crate) fn account_count<K: Ord + Borrow<Q>, Q: Ord + ?Sized>(
 ) -> u64 {
     per_account.get(account).map(counter).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn counts_calls_windows_and_rate_limit_violations_per_account_and_overall() {
+        let t0 = Instant::now();
+        let mut log: RequestLog<i64, u8, u64> = RequestLog::new(t0, 9);
+        for i in 0..3 {
+            log.arrived(Some(&1), t0 + Duration::from_millis(i * 100));
+        }
+        log.arrived(None, t0 + Duration::from_millis(300));
+        log.arrived(Some(&1), t0 + Duration::from_millis(1_500));
+        log.finished("/a", Some(&1), None, t0, |ms| ms);
+        log.finished(
+            "/a",
+            Some(&1),
+            Some(9),
+            t0 + Duration::from_millis(20),
+            |ms| ms,
+        );
+        log.finished("/b", None, Some(9), t0, |ms| ms);
+        assert_eq!(log.per_account[&1].max_calls_in_one_second, 3);
+        assert_eq!(log.max_calls_in_one_second, 4);
+        assert_eq!(count(&log.per_endpoint, "/a"), 2);
+        assert_eq!(account_count(&log.per_account, &1, |a| a.calls), 2);
+        assert_eq!(
+            account_count(&log.per_account, &1, |a| a.rate_limit_violations),
+            1
+        );
+        assert_eq!(log.rate_limit_violations, 2);
+        assert_eq!(count(&log.rejections, &9), 2);
+        assert_eq!(log.entries, vec![0, 20, 0]);
+        log.reset();
+        assert_eq!(log.total_calls, 0);
+        assert!(log.entries.is_empty() && log.per_account.is_empty());
+    }
+}

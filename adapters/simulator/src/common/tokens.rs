@@ -176,3 +176,51 @@ pub(crate) fn shown(token: Option<&Issued>) -> (String, i64) {
         (t.token.clone(), t.expires_at_ms / 1000)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> TokenStore {
+        TokenStore::new(
+            Issued::new("a1".into(), 0, 1_000),
+            Issued::new("r1".into(), 0, 10_000),
+        )
+    }
+
+    #[test]
+    fn retired_access_tokens_live_out_their_grace_then_answer_expired() {
+        let mut s = store();
+        s.retire_access(100, 600);
+        s.add_access(Issued::new("a2".into(), 100, 1_000));
+        assert_eq!(s.check_access("a1", 500), AccessCheck::Valid);
+        assert_eq!(s.check_access("a1", 600), AccessCheck::Expired);
+        s.retire_access(700, 1_700);
+        assert_eq!(s.check_access("a1", 700), AccessCheck::Expired);
+        assert_eq!(s.check_access("nope", 700), AccessCheck::Unknown);
+        assert_eq!(shown(s.current_access()), ("a2".to_owned(), 1));
+    }
+
+    #[test]
+    fn a_lapsed_authorisation_keeps_its_tokens_listed_but_none_works() {
+        let mut s = store();
+        s.lapse();
+        assert!(!s.access_valid("a1", 0));
+        assert_eq!(s.check_access("a1", 0), AccessCheck::Unknown);
+        assert!(s.find_refresh("r1").is_some());
+        assert_eq!(shown(s.current_refresh()).0, "r1");
+        s.restore();
+        assert!(s.access_valid("a1", 0));
+    }
+
+    #[test]
+    fn refresh_rotation_keeps_old_tokens_only_when_asked() {
+        let mut s = store();
+        s.replace_refresh(Issued::new("r2".into(), 0, 10_000), true);
+        assert!(s.find_refresh("r1").is_some());
+        s.replace_refresh(Issued::new("r3".into(), 0, 10_000), false);
+        assert!(s.find_refresh("r1").is_none() && s.find_refresh("r2").is_none());
+        s.expire_refresh(50);
+        assert_eq!(s.find_refresh("r3").map(|t| t.expires_at_ms), Some(50));
+    }
+}
