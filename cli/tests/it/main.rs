@@ -6,6 +6,7 @@
 mod support;
 
 mod api;
+mod backup;
 mod benches;
 mod browser;
 mod catalog_import;
