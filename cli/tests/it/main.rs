@@ -11,6 +11,7 @@ mod benches;
 mod browser;
 mod catalog_import;
 mod config_cli;
+mod deploy_kit;
 mod engine;
 mod hostile;
 mod hostile_text;
