@@ -11,6 +11,8 @@ use kho_channel::Channel;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+mod gauges;
+
 use crate::config::{CertificateExpiry, Config};
 use crate::store::{Pool, Store};
 use crate::sync::engine::{EngineSettings, Mode, Worker, instance_name};
@@ -286,35 +288,20 @@ async fn certificate_check(store: Store, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Queue figures for `/metrics`.
+/// Store figures for `/metrics` (see `gauges`).
 async fn gauges(
     store: Store,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        if let Ok(stats) = store.queue_stats().await {
-            let now = chrono::Utc::now();
-            for s in stats {
-                metrics::gauge!("kho_queue_depth", "account" => s.account.clone())
-                    .set(s.pending as f64);
-                metrics::gauge!("kho_dead_letters", "account" => s.account.clone())
-                    .set(s.dead as f64);
-                let age = s
-                    .oldest_pending
-                    .map(|t| (now - t).num_milliseconds() as f64 / 1000.0)
-                    .unwrap_or(0.0);
-                metrics::gauge!("kho_oldest_pending_seconds", "account" => s.account).set(age);
-            }
-        }
-        if let Ok(accounts) = store.accounts(None).await {
-            for a in accounts {
-                if let Some(exp) = a.access_expires_at {
-                    let left = (exp - chrono::Utc::now()).num_seconds() as f64;
-                    metrics::gauge!("kho_token_expires_in_seconds", "account" => a.name).set(left);
-                }
-            }
-        }
+        let samples = gauges::collect(
+            &store,
+            chrono::Utc::now(),
+            crate::outbox::certificate_today(),
+        )
+        .await;
+        gauges::record(samples);
         // Tasks alive in the runtime: a number that only grows under steady
         // load is a leak (the soak benchmark watches it).
         let alive = tokio::runtime::Handle::current()

@@ -81,16 +81,24 @@ async fn run_in(
     let listen = listener
         .local_addr()
         .map_err(setup("cannot read the listening address"))?;
+    // Listening on every interface (`--listen 0.0.0.0:8080`, as in a
+    // container) still reaches itself, and is shown, through loopback: the
+    // simulators run in this process and a browser cannot open 0.0.0.0.
+    let local = if listen.ip().is_unspecified() {
+        std::net::SocketAddr::from(([127, 0, 0, 1], listen.port()))
+    } else {
+        listen
+    };
     // A throw-away sealing key beside the throw-away database, so the
     // commands printed below work with the demo's configuration file.
     let key_path = dir.join("secret.key");
     write_private(&key_path, &kho::secrets::generate_key())
         .map_err(setup("cannot write the demo's secret key"))?;
     let mut toml = format!(
-        "[database]\nurl = \"{db_url}\"\n\n[server]\nlisten = \"{listen}\"\npublic_url = \"http://{listen}\"\n\n[sync]\norder_poll_interval = \"30s\"\n\n[secrets]\nkey = \"file:{}\"\n\n",
+        "[database]\nurl = \"{db_url}\"\n\n[server]\nlisten = \"{listen}\"\npublic_url = \"http://{local}\"\n\n[sync]\norder_poll_interval = \"30s\"\n\n[secrets]\nkey = \"file:{}\"\n\n",
         key_path.display()
     );
-    world.send_webhooks_to(listen);
+    world.send_webhooks_to(local);
     toml.push_str(&world.accounts_toml().map_err(DemoError::Setup)?);
     let config_path: PathBuf = dir.join("kho.toml");
     std::fs::write(&config_path, &toml).map_err(setup("cannot write the demo configuration"))?;
@@ -145,7 +153,7 @@ async fn run_in(
         )
         .await
         .map_err(setup("dashboard token"))?;
-    println!("dashboard: http://{listen}/ — sign in with a token:");
+    println!("dashboard: http://{local}/ — sign in with a token:");
     println!("  admin (every cooperative): {admin_token}");
     println!("  {coop} only:  {coop_token}");
     println!("look around while it runs:");
@@ -210,7 +218,7 @@ async fn run_in(
         store.clone(),
         None,
         listener,
-        |addr| println!("daemon: http://{addr}/metrics · http://{addr}/readyz · Ctrl-C stops"),
+        move |_| println!("daemon: http://{local}/metrics · http://{local}/readyz · Ctrl-C stops"),
         kho::daemon::signal(),
     )
     .await;

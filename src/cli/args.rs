@@ -39,8 +39,10 @@ pub enum LogFormatArg {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply database migrations.
-    Migrate,
+    /// Apply database migrations (or, with --dry-run, list the pending ones).
+    Migrate(MigrateArgs),
+    /// A consistent copy of the SQLite store, safe while the daemon runs.
+    Backup(BackupArgs),
     /// Validate the configuration and print the effective values, secrets redacted.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -93,6 +95,19 @@ pub enum Command {
     /// Admin API tokens: create (printed once), list, revoke.
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// List the migrations this kho would apply, and apply none.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy; it must not exist yet.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 mod args;
 mod catalog;
 mod channels;
+mod maintenance;
 mod orders;
 pub mod output;
 mod reconcile;
@@ -220,16 +221,8 @@ pub async fn run(cli: Cli, lab: &dyn Lab) -> Result<u8, Failure> {
 
     match cli.command {
         Command::Config(ConfigCommand::Check) => config_check(&config, &out).await,
-        Command::Migrate => {
-            let store =
-                Store::connect(&config.database.url, config.database.max_connections).await?;
-            let applied = store.migrate().await?;
-            out.doc(
-                &json!({ "database": config.database.url.to_string(), "applied": applied }),
-                || format!("{applied} migration(s) applied to {}", config.database.url),
-            );
-            Ok(exit::OK)
-        }
+        Command::Migrate(args) => maintenance::migrate(&config, &args, &out).await,
+        Command::Backup(args) => maintenance::backup(&config, &args, &out).await,
         Command::Import(args) => {
             let store = open(&config).await?;
             catalog::import(&store, &args, &out).await

@@ -26,6 +26,11 @@ use sqlx::sqlite::{
 pub use crate::config::StockPolicy;
 use crate::config::{Backend, DatabaseUrl};
 
+mod backup;
+mod migrations;
+pub use backup::{BackupReport, sqlite_file};
+pub use migrations::{MigrationInfo, MigrationStatus, all_pending};
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -6,10 +6,12 @@
 mod support;
 
 mod api;
+mod backup;
 mod benches;
 mod browser;
 mod catalog_import;
 mod config_cli;
+mod deploy_kit;
 mod engine;
 mod hostile;
 mod hostile_text;
