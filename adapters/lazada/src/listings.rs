@@ -5,6 +5,7 @@
 //! `offset` is capped at 10 000 (Lazada suggests scrolling by date past that). Paging stops there with a
 //! warning: a cooperative with more than 10 000 products is not a case kho serves today.
 
+use kho_channel::kit::units::whole_vnd;
 use kho_channel::{
     ChannelError, ErrorKind, ListingStatus, Page, PageToken, RemoteId, RemoteListing,
 };
@@ -12,7 +13,7 @@ use reqwest::Method;
 
 use crate::api::Call;
 use crate::client::LazadaChannel;
-use crate::wire::{Product, ProductsResponse, Sku, whole_vnd};
+use crate::wire::{Product, ProductsResponse, Sku};
 
 pub const PRODUCTS_GET: &str = "/products/get";
 

@@ -18,9 +18,9 @@ use crate::wire::{Push, ReverseOrderPush, TradeOrderPush};
 /// `message_type` 8: `{app_key, seller_id, auth_expiry_time}`.
 #[derive(Debug, Default, serde::Deserialize)]
 struct TokenExpiringPush {
-    #[serde(default, deserialize_with = "crate::wire::lenient::opt_string")]
+    #[serde(default, deserialize_with = "kho_channel::kit::serde_ids::opt_string")]
     seller_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::wire::lenient::opt_i64")]
+    #[serde(default, deserialize_with = "kho_channel::kit::serde_ids::opt_i64")]
     auth_expiry_time: Option<i64>,
 }
 
@@ -30,7 +30,7 @@ struct ProductPush {
     #[serde(
         default,
         alias = "itemId",
-        deserialize_with = "crate::wire::lenient::opt_string"
+        deserialize_with = "kho_channel::kit::serde_ids::opt_string"
     )]
     item_id: Option<String>,
     #[serde(default)]
@@ -144,6 +144,7 @@ pub fn parse_push(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::test_support::{assert_malformed_pushes, assert_other_push};
 
     /// Found by the `webhook_lazada` fuzz target (long run): a push whose
     /// timestamp is `i64::MIN` overflowed `abs()` in the epoch conversion.
@@ -221,24 +222,12 @@ mod tests {
             WebhookEvent::ListingStatusChanged { item_id, raw_status, .. } if item_id == "42" && raw_status == "DELETED"
         ));
         let stock = br#"{"seller_id":"1","message_type":6,"data":{"seller_sku":"A"},"timestamp":1603766859}"#;
-        assert_eq!(
-            parse_push(stock).unwrap(),
-            vec![WebhookEvent::Other {
-                code: "6".into(),
-                shop_id: Some("1".into())
-            }]
-        );
-        assert!(matches!(
-            parse_push(b"not json"),
-            Err(WebhookError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse_push(br#"{"message_type":0,"data":{"trade_order_id":"1"}}"#),
-            Err(WebhookError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse_push(br#"{"seller_id":"1","data":{}}"#),
-            Err(WebhookError::Malformed(_))
-        ));
+        assert_other_push(parse_push, stock, "6", Some("1"));
+        // An order push without its seller, and a push without a type.
+        let malformed: [&[u8]; 2] = [
+            br#"{"message_type":0,"data":{"trade_order_id":"1"}}"#,
+            br#"{"seller_id":"1","data":{}}"#,
+        ];
+        assert_malformed_pushes(parse_push, &malformed);
     }
 }

@@ -2,6 +2,7 @@
 //! `get_item_base_info` (≤ 50 ids) → `get_model_list` for each item that has models.
 //! The seller SKU is `model_sku`, or `item_sku` for an item without models.
 
+use kho_channel::kit::units::whole_vnd;
 use kho_channel::{
     ChannelError, ErrorKind, ListingStatus, Page, PageToken, RemoteId, RemoteListing,
 };
@@ -9,9 +10,7 @@ use reqwest::Method;
 
 use crate::api::Call;
 use crate::client::ShopeeChannel;
-use crate::wire::{
-    ItemBaseInfo, ItemBaseInfoResponse, ItemListResponse, ModelListResponse, whole_vnd,
-};
+use crate::wire::{ItemBaseInfo, ItemBaseInfoResponse, ItemListResponse, ModelListResponse};
 
 pub const ITEM_LIST: &str = "/api/v2/product/get_item_list";
 pub const ITEM_BASE_INFO: &str = "/api/v2/product/get_item_base_info";

@@ -53,6 +53,7 @@ pub fn parse_push(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
 mod tests {
     use super::*;
     use kho_channel::OrderStatus;
+    use kho_channel::test_support::{assert_malformed_pushes, assert_other_push};
 
     #[test]
     fn order_status_push_uses_ordersn() {
@@ -83,21 +84,12 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let auth = br#"{"shop_id": 123, "code": 1, "success": 1, "extra": "shop_id 123 is authorized successfully", "data": {"more_info": "more info"}, "timestamp": 1470198856}"#;
-        assert_eq!(
-            parse_push(auth).unwrap(),
-            vec![WebhookEvent::Other {
-                code: "1".into(),
-                shop_id: Some("123".into())
-            }]
-        );
+        assert_other_push(parse_push, auth, "1", Some("123"));
         let verify = br#"{"code":0,"data":{"verify_info":"This is a Verification message.Please respond in the certain format."}}"#;
         assert_eq!(
             parse_push(verify).unwrap(),
             vec![WebhookEvent::Verification]
         );
-        assert!(matches!(
-            parse_push(b"not json"),
-            Err(WebhookError::Malformed(_))
-        ));
+        assert_malformed_pushes(parse_push, &[]);
     }
 }

@@ -354,23 +354,26 @@ impl TikTokChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::test_support::assert_order_statuses;
 
     #[test]
     fn status_mapping_covers_documented_statuses() {
-        for (s, want) in [
-            ("UNPAID", OrderStatus::Unpaid),
-            ("ON_HOLD", OrderStatus::Ready),
-            ("AWAITING_SHIPMENT", OrderStatus::Ready),
-            ("PARTIALLY_SHIPPING", OrderStatus::Ready),
-            ("AWAITING_COLLECTION", OrderStatus::Ready),
-            ("IN_TRANSIT", OrderStatus::Shipped),
-            ("DELIVERED", OrderStatus::Delivered),
-            ("COMPLETED", OrderStatus::Delivered),
-            ("CANCELLED", OrderStatus::Cancelled),
-        ] {
-            assert_eq!(canonical_status(s), Some(want), "{s}");
-        }
-        assert_eq!(canonical_status("SOMETHING_NEW"), None);
+        let documented: [(OrderStatus, &[&str]); 5] = [
+            (OrderStatus::Unpaid, &["UNPAID"]),
+            (
+                OrderStatus::Ready,
+                &[
+                    "ON_HOLD",
+                    "AWAITING_SHIPMENT",
+                    "PARTIALLY_SHIPPING",
+                    "AWAITING_COLLECTION",
+                ],
+            ),
+            (OrderStatus::Shipped, &["IN_TRANSIT"]),
+            (OrderStatus::Delivered, &["DELIVERED", "COMPLETED"]),
+            (OrderStatus::Cancelled, &["CANCELLED"]),
+        ];
+        assert_order_statuses(canonical_status, &documented, "SOMETHING_NEW");
     }
 
     fn order(value: serde_json::Value) -> Order {

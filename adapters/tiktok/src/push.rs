@@ -145,6 +145,7 @@ pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
 mod tests {
     use super::*;
     use kho_channel::OrderStatus;
+    use kho_channel::test_support::{assert_malformed_pushes, assert_other_push};
 
     #[test]
     fn order_status_change() {
@@ -192,20 +193,10 @@ mod tests {
         assert!(matches!(&parse_webhook(ret).unwrap()[0],
             WebhookEvent::OrderStatusChanged { order_id, raw_status, .. } if order_id == "O2" && raw_status == "RETURN_OR_REFUND_REQUEST_PENDING"));
         let package = br#"{"type":4,"shop_id":"1","timestamp":5,"data":{}}"#;
-        assert_eq!(
-            parse_webhook(package).unwrap(),
-            vec![WebhookEvent::Other {
-                code: "PACKAGE_UPDATE".into(),
-                shop_id: Some("1".into())
-            }]
+        assert_other_push(parse_webhook, package, "PACKAGE_UPDATE", Some("1"));
+        assert_malformed_pushes(
+            parse_webhook,
+            &[b"nope", br#"{"type":1,"shop_id":"1","data":{}}"#],
         );
-        assert!(matches!(
-            parse_webhook(b"nope"),
-            Err(WebhookError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse_webhook(br#"{"type":1,"shop_id":"1","data":{}}"#),
-            Err(WebhookError::Malformed(_))
-        ));
     }
 }

@@ -12,7 +12,9 @@ pub mod draft;
 pub mod image;
 pub mod orders;
 pub mod push;
+pub mod serde_ids;
 pub mod tokens;
+pub mod units;
 pub mod writes;
 
 pub use account::Account;
