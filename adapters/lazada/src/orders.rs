@@ -313,11 +313,7 @@ impl LazadaChannel {
     async fn items_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         let bracketed = format!("[{}]", ids.join(","));
         let entries: OrderItemsList = self
-            .kit
-            .call(|token| {
-                Call::seller(&self.creds, Method::GET, ORDERS_ITEMS_GET, token)
-                    .param("order_ids", &bracketed)
-            })
+            .seller_call(Method::GET, ORDERS_ITEMS_GET, ("order_ids", &bracketed))
             .await?;
         Ok(entries
             .into_vec()

@@ -60,11 +60,7 @@ impl LazadaChannel {
         }
         let payload = self.create_payload(draft, &images)?;
         let created: CreateProductResponse = self
-            .kit
-            .call(|token| {
-                Call::seller(&self.creds, Method::POST, PRODUCT_CREATE, token)
-                    .param("payload", &payload)
-            })
+            .seller_call(Method::POST, PRODUCT_CREATE, ("payload", &payload))
             .await?;
         let mut variants = Vec::with_capacity(draft.variants.len());
         for v in &draft.variants {
@@ -181,11 +177,7 @@ impl LazadaChannel {
             DraftImage::Url(url) if is_lazada_hosted(url) => return Ok(url.clone()),
             DraftImage::Url(url) => {
                 let payload = migrate_payload(url);
-                self.kit
-                    .call(|token| {
-                        Call::seller(&self.creds, Method::POST, IMAGE_MIGRATE, token)
-                            .param("payload", &payload)
-                    })
+                self.seller_call(Method::POST, IMAGE_MIGRATE, ("payload", &payload))
                     .await?
             }
             DraftImage::Bytes { .. } => {

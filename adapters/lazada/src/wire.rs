@@ -125,7 +125,6 @@ pub struct CreateProductResponse {
     pub item_id: String,
     #[serde(default)]
     pub sku_list: Vec<CreatedSku>,
-    #[serde(default)]
     pub item_status: Option<String>,
 }
 
@@ -268,7 +267,6 @@ pub struct Push {
     /// Milliseconds in the order samples, seconds in others.
     #[serde(default, deserialize_with = "serde_ids::opt_i64")]
     pub timestamp: Option<i64>,
-    #[serde(default)]
     pub site: Option<String>,
 }
 

@@ -54,7 +54,6 @@ pub struct ItemBaseInfo {
     pub price_info: Vec<PriceInfo>,
     #[serde(default)]
     pub has_model: bool,
-    #[serde(default)]
     pub stock_info_v2: Option<StockInfoV2>,
 }
 
@@ -136,7 +135,6 @@ pub struct Model {
     pub model_status: String,
     #[serde(default)]
     pub price_info: Vec<PriceInfo>,
-    #[serde(default)]
     pub stock_info_v2: Option<StockInfoV2>,
 }
 
@@ -225,7 +223,6 @@ pub struct OrderListResponse {
 #[derive(Debug, Deserialize)]
 pub struct OrderListEntry {
     pub order_sn: String,
-    #[serde(default)]
     pub order_status: Option<String>,
 }
 
@@ -242,9 +239,7 @@ pub struct OrderDetail {
     pub currency: String,
     #[serde(default)]
     pub order_status: String,
-    #[serde(default)]
     pub create_time: Option<i64>,
-    #[serde(default)]
     pub update_time: Option<i64>,
     #[serde(default)]
     pub item_list: Vec<OrderItem>,
@@ -273,9 +268,7 @@ pub struct OrderItem {
 #[derive(Debug, Deserialize)]
 pub struct Push {
     pub code: i64,
-    #[serde(default)]
     pub shop_id: Option<i64>,
-    #[serde(default)]
     pub timestamp: Option<i64>,
     /// An object; in lost-push listings it may be JSON text (§9.6), so kept raw.
     #[serde(default)]
@@ -289,6 +282,5 @@ pub struct OrderStatusPush {
     pub ordersn: String,
     #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub update_time: Option<i64>,
 }

@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::DateTime;
+use kho_channel::kit::paging;
 use kho_channel::{
     ChannelError, ErrorKind, OrderLine, OrderQuery, OrderRef, OrderStatus, OrderTimeField, Page,
     PageToken, RemoteId, RemoteOrder,
@@ -204,7 +205,7 @@ impl TikTokChannel {
                 },
             ),
         };
-        let token = page.map(|p| p.0.clone()).unwrap_or_default();
+        let token = paging::cursor(page);
         let request = Request::new(Method::POST, ORDER_SEARCH)
             .query("page_size", PAGE_SIZE)
             .query("page_token", &token)

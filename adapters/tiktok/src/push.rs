@@ -5,6 +5,7 @@
 //! or listing.
 
 use chrono::DateTime;
+use kho_channel::kit::push_body;
 use kho_channel::{WebhookError, WebhookEvent};
 use serde_json::Value;
 
@@ -67,11 +68,8 @@ fn int(data: &Value, key: &str) -> Option<i64> {
 
 /// Parse a verified webhook body into events.
 pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
-    let env: WebhookEnvelope =
-        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
-    let kind = env
-        .kind
-        .ok_or_else(|| WebhookError::Malformed("webhook without a numeric type".into()))?;
+    let env: WebhookEnvelope = push_body::envelope(body)?;
+    let kind = push_body::required(env.kind, "webhook without a numeric type")?;
     let shop_id = Some(env.shop_id.clone()).filter(|s| !s.is_empty());
     let data = &env.data;
     let order_id = || {
@@ -145,7 +143,9 @@ pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
 mod tests {
     use super::*;
     use kho_channel::OrderStatus;
-    use kho_channel::test_support::{assert_malformed_pushes, assert_other_push};
+    use kho_channel::test_support::{
+        assert_listing_push, assert_malformed_pushes, assert_other_push,
+    };
 
     #[test]
     fn order_status_change() {
@@ -169,14 +169,8 @@ mod tests {
     #[test]
     fn other_types() {
         let product = br#"{"type":5,"shop_id":"1","timestamp":5,"data":{"product_id":1729592969712207008,"status":"PRODUCT_FIRST_PASS_REVIEW","suspended_reason":"","update_time":5}}"#;
-        assert_eq!(
-            parse_webhook(product).unwrap(),
-            vec![WebhookEvent::ListingStatusChanged {
-                shop_id: Some("1".into()),
-                item_id: "1729592969712207008".into(),
-                raw_status: "PRODUCT_FIRST_PASS_REVIEW".into(),
-            }]
-        );
+        let (item, status) = ("1729592969712207008", "PRODUCT_FIRST_PASS_REVIEW");
+        assert_listing_push(parse_webhook, product, Some("1"), item, status);
         assert_eq!(notification_id(product), None);
         let deauth =
             br#"{"type":6,"shop_id":"1","timestamp":5,"data":{"message":"seller deauthorized"}}"#;

@@ -109,7 +109,6 @@ pub struct Sku {
     pub id: String,
     #[serde(default)]
     pub seller_sku: String,
-    #[serde(default)]
     pub price: Option<SkuPrice>,
     #[serde(default)]
     pub inventory: Vec<SkuInventory>,
@@ -305,7 +304,6 @@ pub struct Order {
     pub create_time: Option<i64>,
     #[serde(default, deserialize_with = "serde_ids::opt_i64")]
     pub update_time: Option<i64>,
-    #[serde(default)]
     pub payment: Option<Payment>,
     #[serde(default)]
     pub cancel_reason: String,

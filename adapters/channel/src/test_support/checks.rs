@@ -37,6 +37,26 @@ pub fn assert_malformed_pushes<T: std::fmt::Debug>(
     }
 }
 
+/// A push about a listing becomes `ListingStatusChanged` for `item_id`, carrying the marketplace's status
+/// as `raw_status`, so the core re-reads the listing.
+pub fn assert_listing_push(
+    parse: impl Fn(&[u8]) -> Result<Vec<WebhookEvent>, WebhookError>,
+    body: &[u8],
+    shop_id: Option<&str>,
+    item_id: &str,
+    raw_status: &str,
+) {
+    let want = WebhookEvent::ListingStatusChanged {
+        shop_id: shop_id.map(str::to_owned),
+        item_id: item_id.into(),
+        raw_status: raw_status.into(),
+    };
+    match parse(body) {
+        Ok(events) => assert_eq!(events, vec![want]),
+        Err(e) => panic!("{}: {e}", String::from_utf8_lossy(body)),
+    }
+}
+
 /// A push kho does not act on is still passed on, as `Other` with the marketplace's `code` and shop, so it
 /// is logged and counted rather than dropped.
 pub fn assert_other_push(
