@@ -104,7 +104,7 @@ impl TikTokChannel {
         let token = paging::cursor(page);
         let request = Request::new(Method::POST, PRODUCT_SEARCH)
             .query("page_size", PAGE_SIZE)
-            .query("page_token", &token)
+            .query("page_token", token)
             .json(&SearchFilter { status: "ALL" })
             .map_err(|k| self.kit.error(PRODUCT_SEARCH, k))?;
         let found: ProductSearchData = self.api(&request).await?;

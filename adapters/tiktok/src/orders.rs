@@ -208,7 +208,7 @@ impl TikTokChannel {
         let token = paging::cursor(page);
         let request = Request::new(Method::POST, ORDER_SEARCH)
             .query("page_size", PAGE_SIZE)
-            .query("page_token", &token)
+            .query("page_token", token)
             .query("sort_field", field)
             .query("sort_order", "ASC")
             .json(&body)
