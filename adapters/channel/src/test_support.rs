@@ -13,6 +13,11 @@ use crate::error::ErrorKind;
 use crate::token::{TokenSet, TokenStore, TokenStoreError};
 use crate::transport::RawResponse;
 
+pub mod checks;
+pub use checks::{
+    assert_listing_push, assert_malformed_pushes, assert_order_statuses, assert_other_push,
+};
+
 /// A response as an adapter's classifier would receive it, for classification tests: no headers, because
 /// every adapter's envelope handling must work without them (rate-limit hints are optional).
 ///

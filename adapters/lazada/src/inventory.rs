@@ -232,12 +232,7 @@ impl LazadaChannel {
             };
             run.send(&[i], call).await;
         }
-        Ok(run.finish(changes.iter().map(|c| c.item_id.clone()), || {
-            self.kit.error(
-                PRODUCT_DEACTIVATE,
-                ErrorKind::invalid_request("not_sent", "change was not sent"),
-            )
-        }))
+        Ok(run.finish_changes(changes, &self.kit.http, PRODUCT_DEACTIVATE))
     }
 
     /// `/product/deactivate` takes the product in `apiRequestBody`; without `Skus` the whole product goes
@@ -247,11 +242,7 @@ impl LazadaChannel {
             numeric_id("item", item_id).map_err(|k| self.kit.error(PRODUCT_DEACTIVATE, k))?;
         let body = format!("<Request><Product><ItemId>{item}</ItemId></Product></Request>");
         let _: Ignored = self
-            .kit
-            .call(|token| {
-                Call::seller(&self.creds, Method::POST, PRODUCT_DEACTIVATE, token)
-                    .param("apiRequestBody", &body)
-            })
+            .seller_call(Method::POST, PRODUCT_DEACTIVATE, ("apiRequestBody", &body))
             .await?;
         Ok(())
     }
@@ -261,11 +252,7 @@ impl LazadaChannel {
     async fn activate(&self, item_id: &str) -> Result<(), ChannelError> {
         let item = numeric_id("item", item_id).map_err(|k| self.kit.error(PRODUCT_UPDATE, k))?;
         let product: Product = self
-            .kit
-            .call(|token| {
-                Call::seller(&self.creds, Method::GET, PRODUCT_ITEM_GET, token)
-                    .param("item_id", &item)
-            })
+            .seller_call(Method::GET, PRODUCT_ITEM_GET, ("item_id", &item))
             .await?;
         if product.skus.is_empty() {
             return Err(self.kit.error(
@@ -284,11 +271,7 @@ impl LazadaChannel {
         let payload =
             json!({"Request": {"Product": {"ItemId": item, "Skus": {"Sku": skus}}}}).to_string();
         let _: Ignored = self
-            .kit
-            .call(|token| {
-                Call::seller(&self.creds, Method::POST, PRODUCT_UPDATE, token)
-                    .param("payload", &payload)
-            })
+            .seller_call(Method::POST, PRODUCT_UPDATE, ("payload", &payload))
             .await?;
         Ok(())
     }

@@ -32,6 +32,7 @@ pub mod orders;
 pub mod publish;
 pub mod push;
 pub mod reauth;
+mod seller;
 pub mod sign;
 pub mod wire;
 

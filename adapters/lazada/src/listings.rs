@@ -5,14 +5,14 @@
 //! `offset` is capped at 10 000 (Lazada suggests scrolling by date past that). Paging stops there with a
 //! warning: a cooperative with more than 10 000 products is not a case kho serves today.
 
-use kho_channel::{
-    ChannelError, ErrorKind, ListingStatus, Page, PageToken, RemoteId, RemoteListing,
-};
+use kho_channel::kit::paging;
+use kho_channel::kit::units::whole_vnd;
+use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
 
 use crate::api::Call;
 use crate::client::LazadaChannel;
-use crate::wire::{Product, ProductsResponse, Sku, whole_vnd};
+use crate::wire::{Product, ProductsResponse, Sku};
 
 pub const PRODUCTS_GET: &str = "/products/get";
 
@@ -118,15 +118,7 @@ impl LazadaChannel {
         &self,
         page: Option<&PageToken>,
     ) -> Result<Page<RemoteListing>, ChannelError> {
-        let offset: i64 = match page {
-            None => 0,
-            Some(PageToken(t)) => t.parse().ok().filter(|o| *o >= 0).ok_or_else(|| {
-                self.kit.error(
-                    PRODUCTS_GET,
-                    ErrorKind::invalid_request("bad_page_token", format!("not an offset: {t:?}")),
-                )
-            })?,
-        };
+        let offset = paging::offset(page).map_err(|k| self.kit.error(PRODUCTS_GET, k))?;
         let list: ProductsResponse = self
             .kit
             .call(|token| {

@@ -14,6 +14,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use kho_channel::kit::orders::details_in_batches;
+use kho_channel::kit::units::whole_vnd;
 use kho_channel::{
     ChannelError, ErrorKind, OrderLine, OrderQuery, OrderRef, OrderStatus, OrderTimeField, Page,
     PageToken, RemoteId, RemoteOrder,
@@ -23,7 +24,7 @@ use reqwest::Method;
 use crate::api::Call;
 use crate::client::LazadaChannel;
 use crate::inventory::numeric_id;
-use crate::wire::{OrderItem, OrderItems, OrderItemsList, OrdersResponse, whole_vnd};
+use crate::wire::{OrderItem, OrderItems, OrderItemsList, OrdersResponse};
 
 pub const ORDERS_GET: &str = "/orders/get";
 pub const ORDERS_ITEMS_GET: &str = "/orders/items/get";
@@ -312,11 +313,7 @@ impl LazadaChannel {
     async fn items_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         let bracketed = format!("[{}]", ids.join(","));
         let entries: OrderItemsList = self
-            .kit
-            .call(|token| {
-                Call::seller(&self.creds, Method::GET, ORDERS_ITEMS_GET, token)
-                    .param("order_ids", &bracketed)
-            })
+            .seller_call(Method::GET, ORDERS_ITEMS_GET, ("order_ids", &bracketed))
             .await?;
         Ok(entries
             .into_vec()
@@ -330,28 +327,25 @@ impl LazadaChannel {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use kho_channel::test_support::assert_order_statuses;
 
     #[test]
     fn item_statuses() {
-        for (s, want) in [
-            ("unpaid", OrderStatus::Unpaid),
-            ("pending", OrderStatus::Ready),
-            ("topack", OrderStatus::Ready),
-            ("packed", OrderStatus::Ready),
-            ("ready_to_ship", OrderStatus::Ready),
-            ("toship", OrderStatus::Ready),
-            ("shipped", OrderStatus::Shipped),
-            ("shipping", OrderStatus::Shipped),
-            ("failed", OrderStatus::Shipped),
-            ("lost_by_3pl", OrderStatus::Shipped),
-            ("delivered", OrderStatus::Delivered),
-            ("canceled", OrderStatus::Cancelled),
-            ("returned", OrderStatus::Returned),
-            ("shipped_back_success", OrderStatus::Returned),
-        ] {
-            assert_eq!(item_status(s), Some(want), "{s}");
-        }
-        assert_eq!(item_status("something_new"), None);
+        let documented: [(OrderStatus, &[&str]); 6] = [
+            (OrderStatus::Unpaid, &["unpaid"]),
+            (
+                OrderStatus::Ready,
+                &["pending", "topack", "packed", "ready_to_ship", "toship"],
+            ),
+            (
+                OrderStatus::Shipped,
+                &["shipped", "shipping", "failed", "lost_by_3pl"],
+            ),
+            (OrderStatus::Delivered, &["delivered"]),
+            (OrderStatus::Cancelled, &["canceled"]),
+            (OrderStatus::Returned, &["returned", "shipped_back_success"]),
+        ];
+        assert_order_statuses(item_status, &documented, "something_new");
     }
 
     #[test]

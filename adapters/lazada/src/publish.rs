@@ -7,6 +7,7 @@
 //! [`crate::config::LazadaMapping`].
 
 use kho_channel::kit::draft::refuse;
+use kho_channel::kit::units::kilograms;
 use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
@@ -23,16 +24,10 @@ pub const IMAGE_MIGRATE: &str = "/image/migrate";
 pub const IMAGE_UPLOAD: &str = "/image/upload";
 
 /// At most 8 images per `Image` list (§6.3).
-const DRAFT_RULES: DraftRules = DraftRules {
-    marketplace: "Lazada",
-    max_images: 8,
-    max_variants: None,
-};
+/// No documented cap on SKUs.
+const DRAFT_RULES: DraftRules = DraftRules::new("Lazada", 8);
 /// The documented upload cap (3 145 728 B in the newer error text; the older docs say 1 MB).
-const IMAGE_LIMITS: ImageLimits = ImageLimits {
-    max_bytes: 3_145_728,
-    endpoint: IMAGE_UPLOAD,
-};
+const IMAGE_LIMITS: ImageLimits = ImageLimits::new(3_145_728, IMAGE_UPLOAD);
 
 /// Already on Lazada's CDN: no migration needed.
 fn is_lazada_hosted(url: &str) -> bool {
@@ -52,13 +47,6 @@ pub(crate) fn migrate_payload(url: &str) -> String {
     format!("<Request><Image><Url>{inner}</Url></Image></Request>")
 }
 
-/// Grams → kilograms as Lazada's `package_weight` text ("0.5").
-fn kilograms(grams: u32) -> String {
-    let kg = f64::from(grams) / 1000.0;
-    let text = format!("{kg:.3}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
 impl LazadaChannel {
     pub(crate) async fn publish_listing(
         &self,
@@ -72,11 +60,7 @@ impl LazadaChannel {
         }
         let payload = self.create_payload(draft, &images)?;
         let created: CreateProductResponse = self
-            .kit
-            .call(|token| {
-                Call::seller(&self.creds, Method::POST, PRODUCT_CREATE, token)
-                    .param("payload", &payload)
-            })
+            .seller_call(Method::POST, PRODUCT_CREATE, ("payload", &payload))
             .await?;
         let mut variants = Vec::with_capacity(draft.variants.len());
         for v in &draft.variants {
@@ -193,11 +177,7 @@ impl LazadaChannel {
             DraftImage::Url(url) if is_lazada_hosted(url) => return Ok(url.clone()),
             DraftImage::Url(url) => {
                 let payload = migrate_payload(url);
-                self.kit
-                    .call(|token| {
-                        Call::seller(&self.creds, Method::POST, IMAGE_MIGRATE, token)
-                            .param("payload", &payload)
-                    })
+                self.seller_call(Method::POST, IMAGE_MIGRATE, ("payload", &payload))
                     .await?
             }
             DraftImage::Bytes { .. } => {
@@ -224,9 +204,6 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(kilograms(500), "0.5");
-        assert_eq!(kilograms(1000), "1");
-        assert_eq!(kilograms(1250), "1.25");
         assert_eq!(
             migrate_payload("https://x.vn/a.jpg?w=1&h=2"),
             "<Request><Image><Url><![CDATA[https://x.vn/a.jpg?w=1&h=2]]></Url></Image></Request>"

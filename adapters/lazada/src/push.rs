@@ -11,6 +11,7 @@
 //! Deliveries are at-least-once and retried up to 12 × 30 min, so consumers must be idempotent.
 
 use chrono::DateTime;
+use kho_channel::kit::push_body;
 use kho_channel::{WebhookError, WebhookEvent};
 
 use crate::wire::{Push, ReverseOrderPush, TradeOrderPush};
@@ -18,9 +19,9 @@ use crate::wire::{Push, ReverseOrderPush, TradeOrderPush};
 /// `message_type` 8: `{app_key, seller_id, auth_expiry_time}`.
 #[derive(Debug, Default, serde::Deserialize)]
 struct TokenExpiringPush {
-    #[serde(default, deserialize_with = "crate::wire::lenient::opt_string")]
+    #[serde(default, deserialize_with = "kho_channel::kit::serde_ids::opt_string")]
     seller_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::wire::lenient::opt_i64")]
+    #[serde(default, deserialize_with = "kho_channel::kit::serde_ids::opt_i64")]
     auth_expiry_time: Option<i64>,
 }
 
@@ -30,7 +31,7 @@ struct ProductPush {
     #[serde(
         default,
         alias = "itemId",
-        deserialize_with = "crate::wire::lenient::opt_string"
+        deserialize_with = "kho_channel::kit::serde_ids::opt_string"
     )]
     item_id: Option<String>,
     #[serde(default)]
@@ -61,27 +62,15 @@ fn epoch(t: i64) -> Option<DateTime<chrono::Utc>> {
 
 /// Parse a verified push body into events. Pushes only signal a change: re-fetch the order.
 pub fn parse_push(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
-    let push: Push =
-        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
-    let message_type = push
-        .message_type
-        .ok_or_else(|| WebhookError::Malformed("push without message_type".into()))?;
+    let push: Push = push_body::envelope(body)?;
+    let message_type = push_body::required(push.message_type, "push without message_type")?;
     // `data` arrives as an object; accept JSON text too, as some push relays re-wrap it.
-    let data = match &push.data {
-        serde_json::Value::String(text) => {
-            serde_json::from_str(text).map_err(|e| WebhookError::Malformed(e.to_string()))?
-        }
-        other => other.clone(),
-    };
-    let need_seller = || {
-        push.seller_id
-            .clone()
-            .ok_or_else(|| WebhookError::Malformed("order push without seller_id".into()))
-    };
+    let data = push_body::data(&push.data)?;
+    let need_seller =
+        || push_body::required(push.seller_id.clone(), "order push without seller_id");
     let event = match message_type {
         TRADE_ORDER => {
-            let line: TradeOrderPush = serde_json::from_value(data)
-                .map_err(|e| WebhookError::Malformed(format!("trade order push: {e}")))?;
+            let line: TradeOrderPush = push_body::fields(data, "trade order push")?;
             WebhookEvent::OrderStatusChanged {
                 shop_id: need_seller()?,
                 order_id: line.trade_order_id,
@@ -91,8 +80,7 @@ pub fn parse_push(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
             }
         }
         REVERSE_ORDER => {
-            let reverse: ReverseOrderPush = serde_json::from_value(data)
-                .map_err(|e| WebhookError::Malformed(format!("reverse order push: {e}")))?;
+            let reverse: ReverseOrderPush = push_body::fields(data, "reverse order push")?;
             WebhookEvent::OrderStatusChanged {
                 shop_id: need_seller()?,
                 order_id: reverse.trade_order_id,
@@ -144,6 +132,9 @@ pub fn parse_push(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::test_support::{
+        assert_listing_push, assert_malformed_pushes, assert_other_push,
+    };
 
     /// Found by the `webhook_lazada` fuzz target (long run): a push whose
     /// timestamp is `i64::MIN` overflowed `abs()` in the epoch conversion.
@@ -207,38 +198,19 @@ mod tests {
             }]
         );
         let qc = br#"{"seller_id":"1","message_type":1,"data":{"itemId":2100000001,"status":"REJECTED","reason":"image"},"timestamp":1603766859}"#;
-        assert_eq!(
-            parse_push(qc).unwrap(),
-            vec![WebhookEvent::ListingStatusChanged {
-                shop_id: Some("1".into()),
-                item_id: "2100000001".into(),
-                raw_status: "REJECTED".into(),
-            }]
-        );
+        assert_listing_push(parse_push, qc, Some("1"), "2100000001", "REJECTED");
         let deleted = br#"{"seller_id":"1","message_type":5,"data":{"item_id":"42","action":"DELETED","status_update_time":1603766859000},"timestamp":1603766859}"#;
         assert!(matches!(
             &parse_push(deleted).unwrap()[0],
             WebhookEvent::ListingStatusChanged { item_id, raw_status, .. } if item_id == "42" && raw_status == "DELETED"
         ));
         let stock = br#"{"seller_id":"1","message_type":6,"data":{"seller_sku":"A"},"timestamp":1603766859}"#;
-        assert_eq!(
-            parse_push(stock).unwrap(),
-            vec![WebhookEvent::Other {
-                code: "6".into(),
-                shop_id: Some("1".into())
-            }]
-        );
-        assert!(matches!(
-            parse_push(b"not json"),
-            Err(WebhookError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse_push(br#"{"message_type":0,"data":{"trade_order_id":"1"}}"#),
-            Err(WebhookError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse_push(br#"{"seller_id":"1","data":{}}"#),
-            Err(WebhookError::Malformed(_))
-        ));
+        assert_other_push(parse_push, stock, "6", Some("1"));
+        // An order push without its seller, and a push without a type.
+        let malformed: [&[u8]; 2] = [
+            br#"{"message_type":0,"data":{"trade_order_id":"1"}}"#,
+            br#"{"seller_id":"1","data":{}}"#,
+        ];
+        assert_malformed_pushes(parse_push, &malformed);
     }
 }

@@ -3,69 +3,10 @@
 //! numbers in some samples and strings in others (`created_time` is a ms string, `price` may be `"110000.00"`),
 //! so they are read leniently; ids are kept as text because their width is not documented.
 
+use kho_channel::kit::serde_ids;
 use secrecy::SecretString;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
-
-/// Lenient readers for number-or-string fields.
-pub mod lenient {
-    use super::*;
-
-    fn text_of(v: Value) -> Option<String> {
-        match v {
-            Value::String(s) => Some(s.trim().to_owned()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
-        }
-    }
-
-    /// A number or a string, as text (`""` when null or absent).
-    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        Ok(text_of(Value::deserialize(d)?).unwrap_or_default())
-    }
-
-    /// A number or a string, as text; `None` when null, absent or empty.
-    pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        Ok(text_of(Value::deserialize(d)?).filter(|s| !s.is_empty()))
-    }
-
-    /// A number or a numeric string; `None` when null, absent or not a number.
-    pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-        .filter(|f: &f64| f.is_finite()))
-    }
-
-    /// A whole number given as a number or a string (decimals truncated).
-    pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        Ok(match Value::deserialize(d)? {
-            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-            Value::String(s) => {
-                let s = s.trim();
-                s.parse::<i64>().ok().or_else(|| {
-                    s.parse::<f64>()
-                        .ok()
-                        .filter(|f| f.is_finite())
-                        .map(|f| f as i64)
-                })
-            }
-            _ => None,
-        })
-    }
-
-    pub fn i64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-        Ok(opt_i64(d)?.unwrap_or(0))
-    }
-}
-
-/// A price in VND (no minor unit) → whole đồng.
-pub fn whole_vnd(price: f64) -> i64 {
-    price.round() as i64
-}
 
 // ---- auth (flat, no `data` wrapper, §2.2) ------------------------------------------------------------
 
@@ -75,10 +16,10 @@ pub struct TokenResponse {
     pub access_token: SecretString,
     pub refresh_token: SecretString,
     /// Seconds.
-    #[serde(default, deserialize_with = "lenient::i64_or_zero")]
+    #[serde(default, deserialize_with = "serde_ids::i64_or_zero")]
     pub expires_in: i64,
     /// Seconds left on the refresh token; refreshing does not reset it. `0` means it cannot be refreshed.
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(default, deserialize_with = "serde_ids::opt_i64")]
     pub refresh_expires_in: Option<i64>,
     #[serde(default)]
     pub country: String,
@@ -105,109 +46,94 @@ impl TokenResponse {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CountryUserInfo {
-    #[serde(default)]
     pub country: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub seller_id: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub user_id: String,
-    #[serde(default)]
     pub short_code: String,
 }
 
 // ---- products (§6) -------------------------------------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ProductsResponse {
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub total_products: Option<i64>,
-    #[serde(default)]
     pub products: Vec<Product>,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Product {
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub item_id: String,
-    #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub attributes: ProductAttributes,
-    #[serde(default)]
     pub skus: Vec<Sku>,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ProductAttributes {
-    #[serde(default)]
     pub name: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Sku {
-    #[serde(rename = "SkuId", default, deserialize_with = "lenient::string")]
+    #[serde(rename = "SkuId", deserialize_with = "serde_ids::string")]
     pub sku_id: String,
-    #[serde(rename = "SellerSku", default)]
+    #[serde(rename = "SellerSku")]
     pub seller_sku: String,
-    #[serde(rename = "Status", default)]
+    #[serde(rename = "Status")]
     pub status: String,
     /// Total (warehouse) stock.
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub quantity: Option<i64>,
     /// Sellable stock.
-    #[serde(rename = "Available", default, deserialize_with = "lenient::opt_i64")]
+    #[serde(rename = "Available", deserialize_with = "serde_ids::opt_i64")]
     pub available: Option<i64>,
-    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    #[serde(deserialize_with = "serde_ids::opt_f64")]
     pub price: Option<f64>,
-    #[serde(rename = "multiWarehouseInventories", default)]
+    #[serde(rename = "multiWarehouseInventories")]
     pub warehouses: Vec<WarehouseInventory>,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct WarehouseInventory {
-    #[serde(rename = "warehouseCode", default)]
+    #[serde(rename = "warehouseCode")]
     pub warehouse_code: String,
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub quantity: Option<i64>,
-    #[serde(
-        rename = "sellableQuantity",
-        default,
-        deserialize_with = "lenient::opt_i64"
-    )]
+    #[serde(rename = "sellableQuantity", deserialize_with = "serde_ids::opt_i64")]
     pub sellable_quantity: Option<i64>,
-    #[serde(
-        rename = "withholdQuantity",
-        default,
-        deserialize_with = "lenient::opt_i64"
-    )]
+    #[serde(rename = "withholdQuantity", deserialize_with = "serde_ids::opt_i64")]
     pub withhold_quantity: Option<i64>,
-    #[serde(
-        rename = "occupyQuantity",
-        default,
-        deserialize_with = "lenient::opt_i64"
-    )]
+    #[serde(rename = "occupyQuantity", deserialize_with = "serde_ids::opt_i64")]
     pub occupy_quantity: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct CreateProductResponse {
-    #[serde(deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub item_id: String,
     #[serde(default)]
     pub sku_list: Vec<CreatedSku>,
-    #[serde(default)]
     pub item_status: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CreatedSku {
-    #[serde(default)]
     pub seller_sku: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub sku_id: String,
-    #[serde(default)]
     pub shop_sku: String,
 }
 
@@ -226,30 +152,28 @@ pub struct ImageInfo {
 // ---- batch writes (§4, §7) ------------------------------------------------------------------------------
 
 /// The whole envelope of a stock/price write: `code` `"0"`, or a roll-up (`501`) with per-item `detail`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct BatchReply {
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub code: String,
-    #[serde(default)]
     pub message: String,
-    #[serde(default)]
     pub detail: Vec<Detail>,
 }
 
 /// One failed element. Which ids are present varies (the documented example names only `item_id`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Detail {
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub code: String,
-    #[serde(default)]
     pub field: String,
-    #[serde(default)]
     pub message: String,
-    #[serde(default, alias = "ItemId", deserialize_with = "lenient::opt_string")]
+    #[serde(alias = "ItemId", deserialize_with = "serde_ids::opt_string")]
     pub item_id: Option<String>,
-    #[serde(default, alias = "SkuId", deserialize_with = "lenient::opt_string")]
+    #[serde(alias = "SkuId", deserialize_with = "serde_ids::opt_string")]
     pub sku_id: Option<String>,
-    #[serde(default, alias = "SellerSku", deserialize_with = "lenient::opt_string")]
+    #[serde(alias = "SellerSku", deserialize_with = "serde_ids::opt_string")]
     pub seller_sku: Option<String>,
 }
 
@@ -260,18 +184,18 @@ pub struct Ignored {}
 // ---- orders (§8) ----------------------------------------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct OrdersResponse {
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub count: Option<i64>,
-    #[serde(rename = "countTotal", default, deserialize_with = "lenient::opt_i64")]
+    #[serde(rename = "countTotal", deserialize_with = "serde_ids::opt_i64")]
     pub count_total: Option<i64>,
-    #[serde(default)]
     pub orders: Vec<OrderSummary>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct OrderSummary {
-    #[serde(deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub order_id: String,
     #[serde(default)]
     pub created_at: String,
@@ -302,35 +226,31 @@ impl OrderItemsList {
 
 #[derive(Debug, Deserialize)]
 pub struct OrderItems {
-    #[serde(deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub order_id: String,
     #[serde(default)]
     pub order_items: Vec<OrderItem>,
 }
 
 /// One unit of one SKU: Lazada has no quantity field, two units are two order items (§8.2).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct OrderItem {
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub order_item_id: String,
     /// The seller SKU.
-    #[serde(default)]
     pub sku: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub sku_id: String,
-    #[serde(default, deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub product_id: String,
-    #[serde(default)]
     pub status: String,
-    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    #[serde(deserialize_with = "serde_ids::opt_f64")]
     pub item_price: Option<f64>,
-    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    #[serde(deserialize_with = "serde_ids::opt_f64")]
     pub paid_price: Option<f64>,
-    #[serde(default)]
     pub currency: String,
-    #[serde(default)]
     pub created_at: String,
-    #[serde(default)]
     pub updated_at: String,
 }
 
@@ -338,16 +258,15 @@ pub struct OrderItem {
 
 #[derive(Debug, Deserialize)]
 pub struct Push {
-    #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[serde(default, deserialize_with = "serde_ids::opt_string")]
     pub seller_id: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub message_type: Option<i64>,
     #[serde(default)]
     pub data: Value,
     /// Milliseconds in the order samples, seconds in others.
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(default, deserialize_with = "serde_ids::opt_i64")]
     pub timestamp: Option<i64>,
-    #[serde(default)]
     pub site: Option<String>,
 }
 
@@ -356,11 +275,11 @@ pub struct Push {
 pub struct TradeOrderPush {
     #[serde(default)]
     pub order_status: String,
-    #[serde(deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub trade_order_id: String,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[serde(default, deserialize_with = "serde_ids::opt_string")]
     pub trade_order_line_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(default, deserialize_with = "serde_ids::opt_i64")]
     pub status_update_time: Option<i64>,
 }
 
@@ -369,15 +288,16 @@ pub struct TradeOrderPush {
 pub struct ReverseOrderPush {
     #[serde(default)]
     pub reverse_status: String,
-    #[serde(deserialize_with = "lenient::string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub trade_order_id: String,
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(default, deserialize_with = "serde_ids::opt_i64")]
     pub status_update_time: Option<i64>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::kit::units::whole_vnd;
     use secrecy::ExposeSecret;
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use kho_channel::kit::{BatchRun, CallResults, Chunk, WriteKind, Writes};
+use kho_channel::kit::{BatchRun, CallResults, WriteCall, WriteKind, Writes};
 use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
 use reqwest::Method;
 use serde_json::json;
@@ -61,55 +61,50 @@ pub fn failure_kind(reason: &str) -> ErrorKind {
 impl ShopeeChannel {
     /// Stock or prices: all changed models of an item per call, at most 50.
     pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
-        let send = |endpoint, chunk| self.write_chunk(&writes, endpoint, chunk);
-        let endpoints = (UPDATE_STOCK, UPDATE_PRICE);
-        self.kit.send_writes(&writes, endpoints, send).await
+        let send = |endpoint, chunk| self.write_chunk(writes.call(endpoint, chunk));
+        self.kit
+            .send_writes(&writes, (UPDATE_STOCK, UPDATE_PRICE), send)
+            .await
     }
 
-    /// One call; returns a result per index of the chunk.
-    async fn write_chunk(
-        &self,
-        writes: &Writes<'_>,
-        endpoint: &'static str,
-        chunk: Chunk,
-    ) -> Result<CallResults, ChannelError> {
-        let (ids, values) = (&writes.ids, &writes.values);
-        let item = chunk.item_id.as_deref().unwrap_or_default();
-        let item = item_id(item).map_err(|k| self.kit.error(endpoint, k))?;
-        let mut models = Vec::with_capacity(chunk.indices.len());
+    /// One call; returns a result per entry of the call.
+    async fn write_chunk(&self, call: WriteCall<'_>) -> Result<CallResults, ChannelError> {
+        let item = item_id(call.item_id()).map_err(|k| self.kit.error(call.endpoint, k))?;
+        // (index, model id, value) of the models that go on the wire.
+        let mut models = Vec::with_capacity(call.len());
         let mut out = Vec::new();
-        for &i in &chunk.indices {
-            match model_id(ids[i]) {
-                Ok(m) => models.push((i, m)),
-                Err(k) => out.push((i, Err(self.kit.error(endpoint, k)))),
+        for (i, id, value) in call.entries() {
+            match model_id(id) {
+                Ok(m) => models.push((i, m, value)),
+                Err(k) => out.push((i, Err(self.kit.error(call.endpoint, k)))),
             }
         }
         if models.is_empty() {
             return Ok(out);
         }
-        let body = match writes.kind {
+        let body = match call.kind {
             WriteKind::Stock => json!({
                 "item_id": item,
-                "stock_list": models.iter().map(|&(i, m)| StockListEntry {
+                "stock_list": models.iter().map(|&(_, m, stock)| StockListEntry {
                     model_id: m,
                     seller_stock: vec![SellerStockWrite {
                         location_id: self.location_id.clone(),
-                        stock: values[i],
+                        stock,
                     }],
                 }).collect::<Vec<_>>(),
             }),
             WriteKind::Price => json!({
                 "item_id": item,
-                "price_list": models.iter().map(|&(i, m)| PriceListEntry {
+                "price_list": models.iter().map(|&(_, m, original_price)| PriceListEntry {
                     model_id: m,
-                    original_price: values[i],
+                    original_price,
                 }).collect::<Vec<_>>(),
             }),
         };
         let reply: BatchReply = self
             .kit
             .call(|token| {
-                Call::shop(&self.creds, Method::POST, endpoint, token)
+                Call::shop(&self.creds, Method::POST, call.endpoint, token)
                     .json(body.clone())
                     .shape(Shape::Batch)
             })
@@ -124,13 +119,13 @@ impl ShopeeChannel {
             .iter()
             .map(|s| s.model_id.unwrap_or(0))
             .collect();
-        for (i, m) in models {
+        for (i, m, _) in models {
             let result = if let Some(reason) = failed.get(&m) {
-                Err(self.kit.error(endpoint, failure_kind(reason)))
+                Err(self.kit.error(call.endpoint, failure_kind(reason)))
             } else if !reply.error.is_empty() && !succeeded.contains(&m) {
                 // The call as a whole failed and this model is in neither list.
                 Err(self.kit.error(
-                    endpoint,
+                    call.endpoint,
                     ErrorKind::Permanent {
                         code: reply.error.clone(),
                         message: reply.message.clone(),
@@ -172,12 +167,7 @@ impl ShopeeChannel {
             )
             .await;
         }
-        Ok(run.finish(changes.iter().map(|c| c.item_id.clone()), || {
-            self.kit.error(
-                UNLIST_ITEM,
-                ErrorKind::invalid_request("not_sent", "change was not sent"),
-            )
-        }))
+        Ok(run.finish_changes(changes, &self.kit.http, UNLIST_ITEM))
     }
 
     /// One `unlist_item` call; a result per change it carried.

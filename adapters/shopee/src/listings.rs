@@ -2,16 +2,14 @@
 //! `get_item_base_info` (≤ 50 ids) → `get_model_list` for each item that has models.
 //! The seller SKU is `model_sku`, or `item_sku` for an item without models.
 
-use kho_channel::{
-    ChannelError, ErrorKind, ListingStatus, Page, PageToken, RemoteId, RemoteListing,
-};
+use kho_channel::kit::paging;
+use kho_channel::kit::units::whole_vnd;
+use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
 
 use crate::api::Call;
 use crate::client::ShopeeChannel;
-use crate::wire::{
-    ItemBaseInfo, ItemBaseInfoResponse, ItemListResponse, ModelListResponse, whole_vnd,
-};
+use crate::wire::{ItemBaseInfo, ItemBaseInfoResponse, ItemListResponse, ModelListResponse};
 
 pub const ITEM_LIST: &str = "/api/v2/product/get_item_list";
 pub const ITEM_BASE_INFO: &str = "/api/v2/product/get_item_base_info";
@@ -103,15 +101,7 @@ impl ShopeeChannel {
         &self,
         page: Option<&PageToken>,
     ) -> Result<Page<RemoteListing>, ChannelError> {
-        let offset: u64 = match page {
-            None => 0,
-            Some(PageToken(t)) => t.parse().map_err(|_| {
-                self.kit.error(
-                    ITEM_LIST,
-                    ErrorKind::invalid_request("bad_page_token", format!("not an offset: {t:?}")),
-                )
-            })?,
-        };
+        let offset = paging::offset(page).map_err(|k| self.kit.error(ITEM_LIST, k))?;
         let list: ItemListResponse = self
             .kit
             .call(|token| {
@@ -124,7 +114,7 @@ impl ShopeeChannel {
                 call
             })
             .await?;
-        let next = (list.has_next_page && list.next_offset > offset as i64)
+        let next = (list.has_next_page && list.next_offset > offset)
             .then(|| PageToken(list.next_offset.to_string()));
         if list.item.is_empty() {
             return Ok(Page {

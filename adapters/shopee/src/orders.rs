@@ -4,6 +4,7 @@
 
 use chrono::DateTime;
 use kho_channel::kit::orders::details_in_batches;
+use kho_channel::kit::units::whole_vnd;
 use kho_channel::{
     ChannelError, ErrorKind, OrderLine, OrderQuery, OrderRef, OrderStatus, OrderTimeField, Page,
     PageToken, RemoteId, RemoteOrder,
@@ -12,7 +13,7 @@ use reqwest::Method;
 
 use crate::api::Call;
 use crate::client::{MAX_ORDER_WINDOW_SECS, ShopeeChannel};
-use crate::wire::{OrderDetail, OrderDetailResponse, OrderListResponse, whole_vnd};
+use crate::wire::{OrderDetail, OrderDetailResponse, OrderListResponse};
 
 pub const ORDER_LIST: &str = "/api/v2/order/get_order_list";
 pub const ORDER_DETAIL: &str = "/api/v2/order/get_order_detail";
@@ -175,26 +176,25 @@ impl ShopeeChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::test_support::assert_order_statuses;
 
     #[test]
     fn status_mapping_covers_documented_statuses() {
-        for (s, want) in [
-            ("UNPAID", OrderStatus::Unpaid),
-            ("PENDING", OrderStatus::Unpaid),
-            ("INVOICE_PENDING", OrderStatus::Unpaid),
-            ("READY_TO_SHIP", OrderStatus::Ready),
-            ("PROCESSED", OrderStatus::Ready),
-            ("RETRY_SHIP", OrderStatus::Ready),
-            ("IN_CANCEL", OrderStatus::Ready),
-            ("SHIPPED", OrderStatus::Shipped),
-            ("TO_CONFIRM_RECEIVE", OrderStatus::Shipped),
-            ("COMPLETED", OrderStatus::Delivered),
-            ("CANCELLED", OrderStatus::Cancelled),
-            ("TO_RETURN", OrderStatus::Returned),
-        ] {
-            assert_eq!(canonical_status(s), Some(want), "{s}");
-        }
-        assert_eq!(canonical_status("SOMETHING_NEW"), None);
+        let documented: [(OrderStatus, &[&str]); 6] = [
+            (
+                OrderStatus::Unpaid,
+                &["UNPAID", "PENDING", "INVOICE_PENDING"],
+            ),
+            (
+                OrderStatus::Ready,
+                &["READY_TO_SHIP", "PROCESSED", "RETRY_SHIP", "IN_CANCEL"],
+            ),
+            (OrderStatus::Shipped, &["SHIPPED", "TO_CONFIRM_RECEIVE"]),
+            (OrderStatus::Delivered, &["COMPLETED"]),
+            (OrderStatus::Cancelled, &["CANCELLED"]),
+            (OrderStatus::Returned, &["TO_RETURN"]),
+        ];
+        assert_order_statuses(canonical_status, &documented, "SOMETHING_NEW");
     }
 
     #[test]

@@ -23,15 +23,8 @@ pub const INIT_TIER_VARIATION: &str = "/api/v2/product/init_tier_variation";
 pub const ADD_MODEL: &str = "/api/v2/product/add_model";
 
 /// One tier of options: a tier holds at most 20 options (and `add_model` at most 50 models).
-const DRAFT_RULES: DraftRules = DraftRules {
-    marketplace: "Shopee",
-    max_images: 9,
-    max_variants: Some(20),
-};
-const IMAGE_LIMITS: ImageLimits = ImageLimits {
-    max_bytes: 10 * 1024 * 1024,
-    endpoint: UPLOAD_IMAGE,
-};
+const DRAFT_RULES: DraftRules = DraftRules::new("Shopee", 9).max_variants(20);
+const IMAGE_LIMITS: ImageLimits = ImageLimits::new(10 * 1024 * 1024, UPLOAD_IMAGE);
 
 impl ShopeeChannel {
     pub(crate) async fn publish_listing(

@@ -1,8 +1,8 @@
 //! Push (webhook) parsing (docs/src/channels/shopee.md §9). Verification is in [`crate::sign::verify_push`] and must run first.
 
 use chrono::DateTime;
+use kho_channel::kit::push_body;
 use kho_channel::{WebhookError, WebhookEvent};
-use serde_json::Value;
 
 use crate::orders::canonical_status;
 use crate::wire::{OrderStatusPush, Push};
@@ -12,24 +12,15 @@ const ORDER_STATUS: i64 = 3;
 
 /// Parse a verified push body into events. Pushes only signal a change: re-fetch the order.
 pub fn parse_push(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
-    let push: Push =
-        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let push: Push = push_body::envelope(body)?;
     // Lost-push listings give `data` as JSON text (§9.6): accept both forms.
-    let data = match &push.data {
-        Value::String(text) => {
-            serde_json::from_str(text).map_err(|e| WebhookError::Malformed(e.to_string()))?
-        }
-        other => other.clone(),
-    };
+    let data = push_body::data(&push.data)?;
     let shop_id = push.shop_id.map(|s| s.to_string());
     let event = match push.code {
         0 if data.get("verify_info").is_some() => WebhookEvent::Verification,
         ORDER_STATUS => {
-            let order: OrderStatusPush = serde_json::from_value(data)
-                .map_err(|e| WebhookError::Malformed(format!("order status push: {e}")))?;
-            let shop_id = shop_id.ok_or_else(|| {
-                WebhookError::Malformed("order status push without shop_id".into())
-            })?;
+            let order: OrderStatusPush = push_body::fields(data, "order status push")?;
+            let shop_id = push_body::required(shop_id, "order status push without shop_id")?;
             WebhookEvent::OrderStatusChanged {
                 shop_id,
                 order_id: order.ordersn,
@@ -53,6 +44,7 @@ pub fn parse_push(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
 mod tests {
     use super::*;
     use kho_channel::OrderStatus;
+    use kho_channel::test_support::{assert_malformed_pushes, assert_other_push};
 
     #[test]
     fn order_status_push_uses_ordersn() {
@@ -83,21 +75,12 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let auth = br#"{"shop_id": 123, "code": 1, "success": 1, "extra": "shop_id 123 is authorized successfully", "data": {"more_info": "more info"}, "timestamp": 1470198856}"#;
-        assert_eq!(
-            parse_push(auth).unwrap(),
-            vec![WebhookEvent::Other {
-                code: "1".into(),
-                shop_id: Some("123".into())
-            }]
-        );
+        assert_other_push(parse_push, auth, "1", Some("123"));
         let verify = br#"{"code":0,"data":{"verify_info":"This is a Verification message.Please respond in the certain format."}}"#;
         assert_eq!(
             parse_push(verify).unwrap(),
             vec![WebhookEvent::Verification]
         );
-        assert!(matches!(
-            parse_push(b"not json"),
-            Err(WebhookError::Malformed(_))
-        ));
+        assert_malformed_pushes(parse_push, &[]);
     }
 }

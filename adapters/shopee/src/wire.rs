@@ -18,15 +18,12 @@ pub struct TokenResponse {
 
 // ---- products ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ItemListResponse {
-    #[serde(default)]
     pub item: Vec<ItemListEntry>,
-    #[serde(default)]
     pub total_count: i64,
-    #[serde(default)]
     pub has_next_page: bool,
-    #[serde(default)]
     pub next_offset: i64,
 }
 
@@ -37,9 +34,9 @@ pub struct ItemListEntry {
     pub item_status: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ItemBaseInfoResponse {
-    #[serde(default)]
     pub item_list: Vec<ItemBaseInfo>,
 }
 
@@ -57,25 +54,21 @@ pub struct ItemBaseInfo {
     pub price_info: Vec<PriceInfo>,
     #[serde(default)]
     pub has_model: bool,
-    #[serde(default)]
     pub stock_info_v2: Option<StockInfoV2>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct PriceInfo {
-    #[serde(default)]
     pub currency: String,
-    #[serde(default)]
     pub original_price: f64,
-    #[serde(default)]
     pub current_price: f64,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct StockInfoV2 {
-    #[serde(default)]
     pub summary_info: Option<StockSummary>,
-    #[serde(default)]
     pub seller_stock: Vec<SellerStockEntry>,
 }
 
@@ -97,41 +90,37 @@ impl StockInfoV2 {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct StockSummary {
-    #[serde(default)]
     pub total_reserved_stock: i64,
-    #[serde(default)]
     pub total_available_stock: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SellerStockEntry {
-    #[serde(default)]
     pub location_id: Option<String>,
-    #[serde(default)]
     pub stock: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ModelListResponse {
-    #[serde(default)]
     pub tier_variation: Vec<TierVariation>,
-    #[serde(default)]
     pub model: Vec<Model>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct TierVariation {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub option_list: Vec<TierOption>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct TierOption {
-    #[serde(default)]
     pub option: String,
 }
 
@@ -146,7 +135,6 @@ pub struct Model {
     pub model_status: String,
     #[serde(default)]
     pub price_info: Vec<PriceInfo>,
-    #[serde(default)]
     pub stock_info_v2: Option<StockInfoV2>,
 }
 
@@ -155,32 +143,28 @@ pub struct Model {
 /// `update_stock` / `update_price` / `unlist_item` answers. `_error`/`_message` carry the envelope's error
 /// when Shopee reports a failed batch together with its `failure_list` (see `classify::Shape::Batch`).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct BatchReply {
-    #[serde(rename = "_error", default)]
+    #[serde(rename = "_error")]
     pub error: String,
-    #[serde(rename = "_message", default)]
+    #[serde(rename = "_message")]
     pub message: String,
-    #[serde(default)]
     pub failure_list: Vec<BatchFailure>,
-    #[serde(default)]
     pub success_list: Vec<BatchSuccess>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct BatchFailure {
-    #[serde(default)]
     pub model_id: Option<i64>,
-    #[serde(default)]
     pub item_id: Option<i64>,
-    #[serde(default)]
     pub failed_reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct BatchSuccess {
-    #[serde(default)]
     pub model_id: Option<i64>,
-    #[serde(default)]
     pub item_id: Option<i64>,
 }
 
@@ -206,9 +190,9 @@ pub struct PriceListEntry {
 
 // ---- publishing ------------------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct UploadImageResponse {
-    #[serde(default)]
     pub image_info: Option<ImageInfo>,
 }
 
@@ -228,26 +212,23 @@ pub struct Ignored {}
 
 // ---- orders ----------------------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct OrderListResponse {
-    #[serde(default)]
     pub more: bool,
-    #[serde(default)]
     pub next_cursor: String,
-    #[serde(default)]
     pub order_list: Vec<OrderListEntry>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct OrderListEntry {
     pub order_sn: String,
-    #[serde(default)]
     pub order_status: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct OrderDetailResponse {
-    #[serde(default)]
     pub order_list: Vec<OrderDetail>,
 }
 
@@ -258,9 +239,7 @@ pub struct OrderDetail {
     pub currency: String,
     #[serde(default)]
     pub order_status: String,
-    #[serde(default)]
     pub create_time: Option<i64>,
-    #[serde(default)]
     pub update_time: Option<i64>,
     #[serde(default)]
     pub item_list: Vec<OrderItem>,
@@ -289,9 +268,7 @@ pub struct OrderItem {
 #[derive(Debug, Deserialize)]
 pub struct Push {
     pub code: i64,
-    #[serde(default)]
     pub shop_id: Option<i64>,
-    #[serde(default)]
     pub timestamp: Option<i64>,
     /// An object; in lost-push listings it may be JSON text (§9.6), so kept raw.
     #[serde(default)]
@@ -305,15 +282,5 @@ pub struct OrderStatusPush {
     pub ordersn: String,
     #[serde(default)]
     pub status: String,
-    #[serde(default)]
     pub update_time: Option<i64>,
-}
-
-/// Round a JSON price to whole đồng.
-pub fn whole_vnd(price: f64) -> i64 {
-    if price.is_finite() {
-        price.round() as i64
-    } else {
-        0
-    }
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use kho_channel::kit::{BatchRun, CallResults, Chunk, WriteKind, Writes};
+use kho_channel::kit::{BatchRun, CallResults, WriteCall, WriteKind, Writes};
 use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
 use reqwest::Method;
 use reqwest::StatusCode;
@@ -51,49 +51,42 @@ fn valid_id(id: &str) -> bool {
 impl TikTokChannel {
     /// Stock or prices: one product per call, with all its changed SKUs.
     pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
-        let send = |endpoint, chunk| self.write_chunk(&writes, endpoint, chunk);
-        let endpoints = (UPDATE_INVENTORY, UPDATE_PRICE);
-        self.kit.send_writes(&writes, endpoints, send).await
+        let send = |endpoint, chunk| self.write_chunk(writes.call(endpoint, chunk));
+        self.kit
+            .send_writes(&writes, (UPDATE_INVENTORY, UPDATE_PRICE), send)
+            .await
     }
 
-    /// One call for one product; returns a result per index of the chunk.
-    async fn write_chunk(
-        &self,
-        writes: &Writes<'_>,
-        endpoint: &'static str,
-        chunk: Chunk,
-    ) -> Result<CallResults, ChannelError> {
-        let (write, ids, values) = (writes.kind, &writes.ids, &writes.values);
-        let product_id = chunk.item_id.as_deref().unwrap_or_default();
-        let indices = &chunk.indices;
+    /// One call for one product; returns a result per entry of the call.
+    async fn write_chunk(&self, call: WriteCall<'_>) -> Result<CallResults, ChannelError> {
+        let (write, endpoint, product_id) = (call.kind, call.endpoint, call.item_id());
         let mut out = Vec::new();
         if !valid_id(product_id) {
             let kind =
                 ErrorKind::invalid_request("bad_remote_id", format!("product id {:?}", product_id));
-            return Ok(indices
-                .iter()
-                .map(|&i| (i, Err(self.kit.error(endpoint, kind.clone()))))
+            return Ok(call
+                .entries()
+                .map(|(i, _, _)| (i, Err(self.kit.error(endpoint, kind.clone()))))
                 .collect());
         }
-        // (index, sku id) of the SKUs that go on the wire.
-        let mut skus: Vec<(usize, &str)> = Vec::with_capacity(indices.len());
-        for &i in indices {
-            let problem = match (&ids[i].variant_id, write) {
+        // (index, sku id, value) of the SKUs that go on the wire.
+        let mut skus: Vec<(usize, &str, i64)> = Vec::with_capacity(call.len());
+        for (i, id, value) in call.entries() {
+            let problem = match (&id.variant_id, write) {
                 (None, _) => Some((
                     "bad_remote_id",
                     "a TikTok listing is addressed by its SKU id".to_owned(),
                 )),
                 (Some(v), _) if !valid_id(v) => Some(("bad_remote_id", format!("SKU id {v:?}"))),
-                (Some(_), WriteKind::Stock) if values[i] < 0 => Some((
-                    "stock_out_of_range",
-                    format!("stock {} is negative", values[i]),
-                )),
-                (Some(_), WriteKind::Price) if values[i] < 1 => Some((
+                (Some(_), WriteKind::Stock) if value < 0 => {
+                    Some(("stock_out_of_range", format!("stock {value} is negative")))
+                }
+                (Some(_), WriteKind::Price) if value < 1 => Some((
                     "price_out_of_range",
-                    format!("price {} VND is below 1 VND", values[i]),
+                    format!("price {value} VND is below 1 VND"),
                 )),
                 (Some(v), _) => {
-                    skus.push((i, v.as_str()));
+                    skus.push((i, v.as_str(), value));
                     None
                 }
             };
@@ -118,11 +111,11 @@ impl TikTokChannel {
             WriteKind::Stock => request.json(&InventoryUpdate {
                 skus: skus
                     .iter()
-                    .map(|&(i, id)| InventorySku {
+                    .map(|&(_, id, quantity)| InventorySku {
                         id,
                         inventory: vec![InventoryEntry {
                             warehouse_id: self.warehouse_id.as_deref(),
-                            quantity: values[i],
+                            quantity,
                         }],
                     })
                     .collect(),
@@ -130,9 +123,9 @@ impl TikTokChannel {
             WriteKind::Price => request.json(&PriceUpdateBody {
                 skus: skus
                     .iter()
-                    .map(|&(i, id)| PriceSku {
+                    .map(|&(_, id, price)| PriceSku {
                         id,
-                        price: Money::vnd(values[i]),
+                        price: Money::vnd(price),
                     })
                     .collect(),
             }),
@@ -154,7 +147,7 @@ impl TikTokChannel {
                 None => unattributed = unattributed.or(Some(e)),
             }
         }
-        for (i, sku) in skus {
+        for (i, sku, _) in skus {
             let result = match by_sku.get(sku).copied().or(unattributed) {
                 Some(e) => Err(self.kit.error(endpoint, write_error_kind(e))),
                 None => Ok(()),
@@ -191,12 +184,7 @@ impl TikTokChannel {
                     .await;
             }
         }
-        Ok(run.finish(changes.iter().map(|c| c.item_id.clone()), || {
-            self.kit.error(
-                ACTIVATE,
-                ErrorKind::invalid_request("not_sent", "change was not sent"),
-            )
-        }))
+        Ok(run.finish_changes(changes, &self.kit.http, ACTIVATE))
     }
 
     /// One activate/deactivate call for `chunk` (indices into `changes`).

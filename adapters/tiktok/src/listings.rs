@@ -2,6 +2,7 @@
 //! `page_token`) → `GET /product/202309/products/{id}` per product → one [`RemoteListing`] per SKU. The
 //! seller SKU is the SKU's `seller_sku`; read prices are `sale_price` strings in VND.
 
+use kho_channel::kit::paging;
 use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
 use serde::Serialize;
@@ -100,10 +101,10 @@ impl TikTokChannel {
         &self,
         page: Option<&PageToken>,
     ) -> Result<Page<RemoteListing>, ChannelError> {
-        let token = page.map(|p| p.0.clone()).unwrap_or_default();
+        let token = paging::cursor(page);
         let request = Request::new(Method::POST, PRODUCT_SEARCH)
             .query("page_size", PAGE_SIZE)
-            .query("page_token", &token)
+            .query("page_token", token)
             .json(&SearchFilter { status: "ALL" })
             .map_err(|k| self.kit.error(PRODUCT_SEARCH, k))?;
         let found: ProductSearchData = self.api(&request).await?;

@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::DateTime;
+use kho_channel::kit::paging;
 use kho_channel::{
     ChannelError, ErrorKind, OrderLine, OrderQuery, OrderRef, OrderStatus, OrderTimeField, Page,
     PageToken, RemoteId, RemoteOrder,
@@ -204,10 +205,10 @@ impl TikTokChannel {
                 },
             ),
         };
-        let token = page.map(|p| p.0.clone()).unwrap_or_default();
+        let token = paging::cursor(page);
         let request = Request::new(Method::POST, ORDER_SEARCH)
             .query("page_size", PAGE_SIZE)
-            .query("page_token", &token)
+            .query("page_token", token)
             .query("sort_field", field)
             .query("sort_order", "ASC")
             .json(&body)
@@ -354,23 +355,26 @@ impl TikTokChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::test_support::assert_order_statuses;
 
     #[test]
     fn status_mapping_covers_documented_statuses() {
-        for (s, want) in [
-            ("UNPAID", OrderStatus::Unpaid),
-            ("ON_HOLD", OrderStatus::Ready),
-            ("AWAITING_SHIPMENT", OrderStatus::Ready),
-            ("PARTIALLY_SHIPPING", OrderStatus::Ready),
-            ("AWAITING_COLLECTION", OrderStatus::Ready),
-            ("IN_TRANSIT", OrderStatus::Shipped),
-            ("DELIVERED", OrderStatus::Delivered),
-            ("COMPLETED", OrderStatus::Delivered),
-            ("CANCELLED", OrderStatus::Cancelled),
-        ] {
-            assert_eq!(canonical_status(s), Some(want), "{s}");
-        }
-        assert_eq!(canonical_status("SOMETHING_NEW"), None);
+        let documented: [(OrderStatus, &[&str]); 5] = [
+            (OrderStatus::Unpaid, &["UNPAID"]),
+            (
+                OrderStatus::Ready,
+                &[
+                    "ON_HOLD",
+                    "AWAITING_SHIPMENT",
+                    "PARTIALLY_SHIPPING",
+                    "AWAITING_COLLECTION",
+                ],
+            ),
+            (OrderStatus::Shipped, &["IN_TRANSIT"]),
+            (OrderStatus::Delivered, &["DELIVERED", "COMPLETED"]),
+            (OrderStatus::Cancelled, &["CANCELLED"]),
+        ];
+        assert_order_statuses(canonical_status, &documented, "SOMETHING_NEW");
     }
 
     fn order(value: serde_json::Value) -> Order {

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use kho_channel::kit::draft::refuse;
+use kho_channel::kit::units::kilograms;
 use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
@@ -24,16 +25,9 @@ pub const UPLOAD_IMAGE: &str = "/product/202309/images/upload";
 pub const CREATE_PRODUCT: &str = "/product/202309/products";
 
 /// Up to 9 images; more than 100 SKUs is refused with 12052050.
-const DRAFT_RULES: DraftRules = DraftRules {
-    marketplace: "TikTok",
-    max_images: 9,
-    max_variants: Some(100),
-};
+const DRAFT_RULES: DraftRules = DraftRules::new("TikTok", 9).max_variants(100);
 /// JPG/JPEG/PNG up to 5 MB (§6.5).
-const IMAGE_LIMITS: ImageLimits = ImageLimits {
-    max_bytes: 5 * 1024 * 1024,
-    endpoint: UPLOAD_IMAGE,
-};
+const IMAGE_LIMITS: ImageLimits = ImageLimits::new(5 * 1024 * 1024, UPLOAD_IMAGE);
 
 #[derive(Serialize)]
 struct CreateProduct<'a> {
@@ -96,18 +90,6 @@ struct AttributeValue<'a> {
 struct PackageWeight {
     value: String,
     unit: &'static str,
-}
-
-/// Grams → TikTok's kilogram string (`500` → `"0.5"`).
-pub fn kilograms(weight_g: u32) -> String {
-    let whole = weight_g / 1000;
-    let frac = weight_g % 1000;
-    if frac == 0 {
-        whole.to_string()
-    } else {
-        let s = format!("{whole}.{frac:03}");
-        s.trim_end_matches('0').to_owned()
-    }
 }
 
 /// TikTok wants HTML; kho descriptions are plain text. Escape it and keep its line structure.
@@ -318,14 +300,6 @@ impl TikTokChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn weights_in_kilograms() {
-        assert_eq!(kilograms(500), "0.5");
-        assert_eq!(kilograms(1000), "1");
-        assert_eq!(kilograms(1250), "1.25");
-        assert_eq!(kilograms(5), "0.005");
-    }
 
     #[test]
     fn descriptions_become_escaped_paragraphs() {

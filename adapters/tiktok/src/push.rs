@@ -5,6 +5,7 @@
 //! or listing.
 
 use chrono::DateTime;
+use kho_channel::kit::push_body;
 use kho_channel::{WebhookError, WebhookEvent};
 use serde_json::Value;
 
@@ -67,11 +68,8 @@ fn int(data: &Value, key: &str) -> Option<i64> {
 
 /// Parse a verified webhook body into events.
 pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
-    let env: WebhookEnvelope =
-        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
-    let kind = env
-        .kind
-        .ok_or_else(|| WebhookError::Malformed("webhook without a numeric type".into()))?;
+    let env: WebhookEnvelope = push_body::envelope(body)?;
+    let kind = push_body::required(env.kind, "webhook without a numeric type")?;
     let shop_id = Some(env.shop_id.clone()).filter(|s| !s.is_empty());
     let data = &env.data;
     let order_id = || {
@@ -145,6 +143,9 @@ pub fn parse_webhook(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
 mod tests {
     use super::*;
     use kho_channel::OrderStatus;
+    use kho_channel::test_support::{
+        assert_listing_push, assert_malformed_pushes, assert_other_push,
+    };
 
     #[test]
     fn order_status_change() {
@@ -168,14 +169,8 @@ mod tests {
     #[test]
     fn other_types() {
         let product = br#"{"type":5,"shop_id":"1","timestamp":5,"data":{"product_id":1729592969712207008,"status":"PRODUCT_FIRST_PASS_REVIEW","suspended_reason":"","update_time":5}}"#;
-        assert_eq!(
-            parse_webhook(product).unwrap(),
-            vec![WebhookEvent::ListingStatusChanged {
-                shop_id: Some("1".into()),
-                item_id: "1729592969712207008".into(),
-                raw_status: "PRODUCT_FIRST_PASS_REVIEW".into(),
-            }]
-        );
+        let (item, status) = ("1729592969712207008", "PRODUCT_FIRST_PASS_REVIEW");
+        assert_listing_push(parse_webhook, product, Some("1"), item, status);
         assert_eq!(notification_id(product), None);
         let deauth =
             br#"{"type":6,"shop_id":"1","timestamp":5,"data":{"message":"seller deauthorized"}}"#;
@@ -192,20 +187,10 @@ mod tests {
         assert!(matches!(&parse_webhook(ret).unwrap()[0],
             WebhookEvent::OrderStatusChanged { order_id, raw_status, .. } if order_id == "O2" && raw_status == "RETURN_OR_REFUND_REQUEST_PENDING"));
         let package = br#"{"type":4,"shop_id":"1","timestamp":5,"data":{}}"#;
-        assert_eq!(
-            parse_webhook(package).unwrap(),
-            vec![WebhookEvent::Other {
-                code: "PACKAGE_UPDATE".into(),
-                shop_id: Some("1".into())
-            }]
+        assert_other_push(parse_webhook, package, "PACKAGE_UPDATE", Some("1"));
+        assert_malformed_pushes(
+            parse_webhook,
+            &[b"nope", br#"{"type":1,"shop_id":"1","data":{}}"#],
         );
-        assert!(matches!(
-            parse_webhook(b"nope"),
-            Err(WebhookError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse_webhook(br#"{"type":1,"shop_id":"1","data":{}}"#),
-            Err(WebhookError::Malformed(_))
-        ));
     }
 }

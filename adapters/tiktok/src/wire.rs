@@ -4,36 +4,9 @@
 //! webhook sample) is accepted too (trap 10). Request bodies are typed structs so the field order on the wire
 //! is the documented one, whatever serde_json's map features are.
 
+use kho_channel::kit::serde_ids;
 use secrecy::SecretString;
-use serde::{Deserialize, Deserializer, Serialize};
-
-/// A string, or a number rendered as one (`null` → empty).
-pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Any {
-        S(String),
-        I(i64),
-        U(u64),
-        F(f64),
-        B(bool),
-        N(()),
-    }
-    Ok(match Any::deserialize(d)? {
-        Any::S(s) => s,
-        Any::I(i) => i.to_string(),
-        Any::U(u) => u.to_string(),
-        Any::F(f) => f.to_string(),
-        Any::B(b) => b.to_string(),
-        Any::N(()) => String::new(),
-    })
-}
-
-/// An integer, or a numeric string (`null`/garbage → `None`).
-pub(crate) fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let s = lenient_string(d)?;
-    Ok(s.trim().parse::<i64>().ok())
-}
+use serde::{Deserialize, Serialize};
 
 // ---- auth (auth host; `data` of the envelope) ------------------------------------------------------------
 
@@ -42,10 +15,10 @@ pub(crate) fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>
 pub struct TokenData {
     pub access_token: SecretString,
     /// An absolute Unix timestamp, not a duration (docs/src/channels/tiktok.md §2, trap 7).
-    #[serde(deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub access_token_expire_in: Option<i64>,
     pub refresh_token: SecretString,
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(default, deserialize_with = "serde_ids::opt_i64")]
     pub refresh_token_expire_in: Option<i64>,
     #[serde(default)]
     pub seller_name: String,
@@ -56,69 +29,60 @@ pub struct TokenData {
 // ---- shops and warehouses ------------------------------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ShopsData {
-    #[serde(default)]
     pub shops: Vec<Shop>,
 }
 
 /// An authorised shop (`/authorization/202309/shops`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct Shop {
-    #[serde(default)]
     pub cipher: String,
-    #[serde(default)]
     pub code: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub id: String,
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub region: String,
     /// `LOCAL` or `CROSS_BORDER`.
-    #[serde(default)]
     pub seller_type: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct WarehousesData {
-    #[serde(default)]
     pub warehouses: Vec<Warehouse>,
 }
 
 /// A warehouse (`/logistics/202309/warehouses`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct Warehouse {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub id: String,
-    #[serde(default)]
     pub name: String,
     /// `ENABLED` …
-    #[serde(default)]
     pub effect_status: String,
     /// `SALES_WAREHOUSE` | `RETURN_WAREHOUSE`.
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default)]
     pub sub_type: String,
-    #[serde(default)]
     pub is_default: bool,
 }
 
 // ---- products ------------------------------------------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ProductSearchData {
-    #[serde(default)]
     pub products: Vec<ProductSummary>,
-    #[serde(default)]
     pub next_page_token: String,
-    #[serde(default)]
     pub total_count: i64,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct ProductSummary {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub id: String,
     #[serde(default)]
     pub title: String,
@@ -129,7 +93,7 @@ pub struct ProductSummary {
 /// `GET /product/202309/products/{id}`.
 #[derive(Debug, Deserialize)]
 pub struct ProductDetail {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub id: String,
     #[serde(default)]
     pub title: String,
@@ -141,11 +105,10 @@ pub struct ProductDetail {
 
 #[derive(Debug, Deserialize)]
 pub struct Sku {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub id: String,
     #[serde(default)]
     pub seller_sku: String,
-    #[serde(default)]
     pub price: Option<SkuPrice>,
     #[serde(default)]
     pub inventory: Vec<SkuInventory>,
@@ -155,71 +118,70 @@ pub struct Sku {
 
 /// Read prices come as `sale_price` / `tax_exclusive_price`, not `amount` (docs/src/channels/tiktok.md §6.2).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SkuPrice {
-    #[serde(default)]
     pub currency: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub sale_price: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub tax_exclusive_price: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub amount: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SkuInventory {
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub quantity: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub warehouse_id: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SalesAttribute {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub id: String,
-    #[serde(default)]
     pub name: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub value_id: String,
-    #[serde(default)]
     pub value_name: String,
 }
 
 /// `data.errors[]` of a batch write that answered `code 0` (docs/src/channels/tiktok.md §6.3, §7.1). Empty = all succeeded.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct WriteErrors {
-    #[serde(default)]
     pub errors: Vec<WriteError>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct WriteError {
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub code: Option<i64>,
-    #[serde(default)]
     pub message: String,
-    #[serde(default)]
     pub detail: Option<WriteErrorDetail>,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct WriteErrorDetail {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub sku_id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub product_id: String,
-    #[serde(default)]
     pub extra_errors: Vec<ExtraError>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ExtraError {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub warehouse_id: String,
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub code: Option<i64>,
-    #[serde(default)]
     pub message: String,
 }
 
@@ -286,7 +248,7 @@ pub struct UploadImageData {
 /// `POST /product/202309/products`.
 #[derive(Debug, Deserialize)]
 pub struct CreateProductData {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub product_id: String,
     #[serde(default)]
     pub skus: Vec<CreatedSku>,
@@ -296,55 +258,52 @@ pub struct CreateProductData {
 
 #[derive(Debug, Deserialize)]
 pub struct CreatedSku {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub id: String,
     #[serde(default)]
     pub seller_sku: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Warning {
-    #[serde(default)]
     pub message: String,
 }
 
 // ---- orders --------------------------------------------------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct OrderSearchData {
-    #[serde(default)]
     pub orders: Vec<OrderSummary>,
-    #[serde(default)]
     pub next_page_token: String,
-    #[serde(default)]
     pub total_count: i64,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct OrderSummary {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub id: String,
     #[serde(default)]
     pub status: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct OrderDetailData {
-    #[serde(default)]
     pub orders: Vec<Order>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct Order {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub id: String,
     #[serde(default)]
     pub status: String,
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(default, deserialize_with = "serde_ids::opt_i64")]
     pub create_time: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(default, deserialize_with = "serde_ids::opt_i64")]
     pub update_time: Option<i64>,
-    #[serde(default)]
     pub payment: Option<Payment>,
     #[serde(default)]
     pub cancel_reason: String,
@@ -353,127 +312,116 @@ pub struct Order {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Payment {
-    #[serde(default)]
     pub currency: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub total_amount: String,
 }
 
 /// One line item = **one unit** (no quantity field; docs/src/channels/tiktok.md §8.5).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LineItem {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub sku_id: String,
-    #[serde(default)]
     pub seller_sku: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub product_id: String,
-    #[serde(default)]
     pub product_name: String,
-    #[serde(default)]
     pub sku_name: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub sale_price: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub original_price: String,
-    #[serde(default)]
     pub currency: String,
-    #[serde(default)]
     pub display_status: String,
-    #[serde(default)]
     pub is_gift: bool,
-    #[serde(default)]
     pub combined_listing_skus: Vec<CombinedListingSku>,
 }
 
 /// A component of a combined listing: `sku_count` units of `sku_id` per line item.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CombinedListingSku {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub sku_id: String,
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub sku_count: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub product_id: String,
-    #[serde(default)]
     pub seller_sku: String,
 }
 
 // ---- cancellations and returns (docs/src/channels/tiktok.md §8.6, §8.7) ---------------------------------------------------
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CancellationSearchData {
-    #[serde(default)]
     pub cancellations: Vec<Cancellation>,
-    #[serde(default)]
     pub next_page_token: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct Cancellation {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub cancel_id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub order_id: String,
     /// `CANCELLATION_REQUEST_PENDING`, `CANCELLATION_REQUEST_COMPLETE` …
-    #[serde(default)]
     pub cancel_status: String,
-    #[serde(default)]
     pub cancel_type: String,
-    #[serde(default)]
     pub should_replenish_stock: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ReturnSearchData {
-    #[serde(default, rename = "return_orders", alias = "returns")]
+    #[serde(rename = "return_orders", alias = "returns")]
     pub returns: Vec<ReturnRecord>,
-    #[serde(default)]
     pub next_page_token: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct ReturnRecord {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub return_id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub order_id: String,
     /// `RETURN_OR_REFUND_REQUEST_PENDING`, `…_COMPLETE`, `…_CANCEL` …
-    #[serde(default)]
     pub return_status: String,
     /// `REFUND` (money only) | `RETURN_AND_REFUND` (goods come back).
-    #[serde(default)]
     pub return_type: String,
-    #[serde(default)]
     pub return_line_items: Vec<ReturnLineItem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct ReturnLineItem {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub order_line_item_id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub sku_id: String,
-    #[serde(default)]
     pub seller_sku: String,
 }
 
 // ---- webhooks (docs/src/channels/tiktok.md §9.2) ---------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct WebhookEnvelope {
-    #[serde(default, rename = "type", deserialize_with = "lenient_i64")]
+    #[serde(rename = "type", deserialize_with = "serde_ids::opt_i64")]
     pub kind: Option<i64>,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub tts_notification_id: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "serde_ids::string")]
     pub shop_id: String,
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(deserialize_with = "serde_ids::opt_i64")]
     pub timestamp: Option<i64>,
-    #[serde(default)]
     pub data: serde_json::Value,
 }
 

@@ -22,6 +22,24 @@ pub struct DraftRules {
 }
 
 impl DraftRules {
+    /// A marketplace's rules with no cap on variants (add one with [`Self::max_variants`]); `const`, so an
+    /// adapter states its limits once as a constant.
+    pub const fn new(marketplace: &'static str, max_images: usize) -> Self {
+        Self {
+            marketplace,
+            max_images,
+            max_variants: None,
+        }
+    }
+
+    /// The same rules with at most `max` variants per listing.
+    pub const fn max_variants(self, max: usize) -> Self {
+        Self {
+            max_variants: Some(max),
+            ..self
+        }
+    }
+
     /// The draft's category mapping, once the draft is within the limits.
     pub fn check<'m, C>(
         &self,

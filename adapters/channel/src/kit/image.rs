@@ -40,6 +40,14 @@ impl ImageFile {
 const FETCH: &str = "image_download";
 
 impl ImageLimits {
+    /// Files of at most `max_bytes`, refused in the name of the upload `endpoint`.
+    pub const fn new(max_bytes: usize, endpoint: &'static str) -> Self {
+        Self {
+            max_bytes,
+            endpoint,
+        }
+    }
+
     /// The draft image as a file within the limits: its bytes, or downloaded from its URL.
     pub async fn file(
         &self,
