@@ -37,6 +37,29 @@ pub fn assert_permanent_without<T: std::fmt::Debug>(result: Result<T, ErrorKind>
     }
 }
 
+/// The hex case a marketplace's signatures use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HexCase {
+    Lower,
+    Upper,
+}
+
+/// Assert that `signature` is a whole HMAC-SHA256 in the marketplace's hex case: 64 characters, never
+/// shortened by a dropped leading zero, never in the other case (which the marketplace would refuse).
+pub fn assert_sha256_hex(signature: &str, case: HexCase) {
+    let letters = match case {
+        HexCase::Lower => 'a'..='f',
+        HexCase::Upper => 'A'..='F',
+    };
+    assert_eq!(signature.len(), 64, "{signature}");
+    assert!(
+        signature
+            .chars()
+            .all(|c| c.is_ascii_digit() || letters.contains(&c)),
+        "{signature}"
+    );
+}
+
 /// A token store that records saves and can be read synchronously (e.g. from a mock server's responder,
 /// to check that a token was persisted before it was used).
 #[derive(Debug, Default)]

@@ -5,7 +5,7 @@ use kho_channel::{WebhookError, WebhookEvent, WebhookRequest};
 
 use crate::client::LazadaChannel;
 use crate::push::parse_push;
-use crate::sign::verify_push;
+use crate::verify_push;
 
 kho_channel::kit_channel!(LazadaChannel);
 

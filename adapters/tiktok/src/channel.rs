@@ -5,7 +5,7 @@ use kho_channel::{WebhookError, WebhookEvent, WebhookRequest};
 
 use crate::client::TikTokChannel;
 use crate::push::{notification_id, parse_webhook};
-use crate::sign::verify_webhook;
+use crate::verify_webhook;
 
 kho_channel::kit_channel!(TikTokChannel);
 

@@ -9,6 +9,7 @@ pub mod channel;
 pub mod chunks;
 pub mod decode;
 pub mod draft;
+pub mod hmac;
 pub mod image;
 pub mod orders;
 pub mod push;
