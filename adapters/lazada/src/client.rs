@@ -112,16 +112,11 @@ impl LazadaChannel {
 
     /// Finish a seller authorisation: exchange the callback's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<Authorized, ChannelError> {
-        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
-        let (tokens, (seller_id, country)) = self
-            .kit
-            .tokens
-            .install(crate::auth::TOKEN_CREATE, exchange)
-            .await?;
+        let (tokens, response) = self.kit.authorize(code).await?;
         let authorized = Authorized {
             tokens,
-            seller_id,
-            country,
+            seller_id: response.seller_id(),
+            country: response.country,
         };
         if let (Some(configured), Some(got)) = (&self.seller_id, &authorized.seller_id)
             && configured != got

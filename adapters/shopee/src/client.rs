@@ -14,7 +14,6 @@ use kho_channel::{
 use secrecy::SecretString;
 
 use crate::api::Credentials;
-use crate::auth::ShopeeGrant;
 use crate::config::{ShopeeAccountConfig, ShopeeMapping};
 
 /// Channel label in logs and metrics.
@@ -33,7 +32,7 @@ pub struct ShopeeChannel {
     pub(crate) push_key: Option<SecretString>,
     pub(crate) location_id: Option<String>,
     pub(crate) mapping: ShopeeMapping,
-    pub(crate) kit: Account<ShopeeGrant>,
+    pub(crate) kit: Account<Credentials>,
 }
 
 impl std::fmt::Debug for ShopeeChannel {
@@ -83,16 +82,13 @@ impl ShopeeChannel {
             partner_key: config.partner_key,
             shop_id: config.shop_id,
         };
-        let grant = ShopeeGrant {
-            creds: creds.clone(),
-        };
         Ok(Self {
             kit: Account::new(
                 transport,
                 config.name,
                 config.rate_limit,
                 store,
-                grant,
+                creds.clone(),
                 capabilities(),
             )?,
             creds,
@@ -108,13 +104,7 @@ impl ShopeeChannel {
 
     /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
-        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
-        let (tokens, ()) = self
-            .kit
-            .tokens
-            .install(crate::auth::TOKEN_GET_PATH, exchange)
-            .await?;
-        Ok(tokens)
+        Ok(self.kit.authorize(code).await?.0)
     }
 
     /// The (legacy, signed) shop authorisation link (docs/src/channels/shopee.md §2.1), valid 5 minutes.

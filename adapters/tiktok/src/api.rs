@@ -4,6 +4,7 @@
 //! A `Request` is built once per operation, with its JSON body **serialised once** into bytes; every
 //! attempt (transport retries, the repeat after a token refresh) signs and sends that same buffer.
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use kho_channel::kit::ImageFile;
@@ -128,7 +129,8 @@ pub(crate) enum Host {
 /// One attempt's worth of context around a [`Request`].
 pub(crate) struct Call<'a, T> {
     creds: &'a Credentials,
-    request: &'a Request,
+    /// Borrowed from the operation, which may repeat it; a token call owns its own.
+    request: Cow<'a, Request>,
     host: Host,
     shop_cipher: Option<&'a str>,
     access_token: Option<SecretString>,
@@ -146,7 +148,7 @@ impl<'a, T> Call<'a, T> {
     ) -> Self {
         Self {
             creds,
-            request,
+            request: Cow::Borrowed(request),
             host: Host::Api,
             shop_cipher,
             access_token: Some(access_token),
@@ -155,10 +157,10 @@ impl<'a, T> Call<'a, T> {
     }
 
     /// A token call on the auth host.
-    pub fn auth(creds: &'a Credentials, request: &'a Request) -> Self {
+    pub fn auth(creds: &'a Credentials, request: Request) -> Self {
         Self {
             creds,
-            request,
+            request: Cow::Owned(request),
             host: Host::Auth,
             shop_cipher: None,
             access_token: None,
@@ -169,7 +171,7 @@ impl<'a, T> Call<'a, T> {
     /// The full URL, signed at `timestamp` (Open API) or with the auth parameters (auth host).
     pub(crate) fn url(&self, timestamp: i64) -> Result<Url, ErrorKind> {
         let creds = self.creds;
-        let req = self.request;
+        let req = &*self.request;
         let mut params: Vec<(&str, String)> = Vec::with_capacity(req.query.len() + 4);
         let base = match self.host {
             Host::Api => {
@@ -366,7 +368,7 @@ mod tests {
         let request = Request::new(Method::GET, "/api/v2/token/refresh")
             .query("refresh_token", "R")
             .query("grant_type", "refresh_token");
-        let url = Call::<serde_json::Value>::auth(&creds, &request)
+        let url = Call::<serde_json::Value>::auth(&creds, request.clone())
             .url(1)
             .unwrap();
         assert_eq!(
@@ -379,7 +381,7 @@ mod tests {
         assert!(!q.contains_key("sign") && !q.contains_key("timestamp"));
 
         creds.auth_url = Url::parse("https://auth-sandbox.tiktok-shops.com/api/v2").unwrap();
-        let url = Call::<serde_json::Value>::auth(&creds, &request)
+        let url = Call::<serde_json::Value>::auth(&creds, request.clone())
             .url(1)
             .unwrap();
         assert_eq!(
