@@ -7,6 +7,7 @@
 pub mod account;
 pub mod channel;
 pub mod chunks;
+pub mod config;
 pub mod decode;
 pub mod draft;
 pub mod grant;
