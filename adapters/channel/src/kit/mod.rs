@@ -10,6 +10,7 @@ pub mod chunks;
 pub mod config;
 pub mod decode;
 pub mod draft;
+pub mod envelope;
 pub mod grant;
 pub mod hmac;
 pub mod image;
