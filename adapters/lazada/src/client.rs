@@ -31,6 +31,9 @@ pub struct LazadaChannel {
     pub(crate) kit: Account<LazadaGrant>,
 }
 
+// `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`.
+kho_channel::kit_channel!(LazadaChannel);
+
 impl std::fmt::Debug for LazadaChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LazadaChannel")

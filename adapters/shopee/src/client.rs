@@ -35,6 +35,9 @@ pub struct ShopeeChannel {
     pub(crate) kit: Account<Credentials>,
 }
 
+// `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`.
+kho_channel::kit_channel!(ShopeeChannel);
+
 impl std::fmt::Debug for ShopeeChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ShopeeChannel")

@@ -39,6 +39,9 @@ pub struct TikTokChannel {
     pub(crate) kit: Account<Credentials>,
 }
 
+// `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`.
+kho_channel::kit_channel!(TikTokChannel);
+
 impl std::fmt::Debug for TikTokChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TikTokChannel")

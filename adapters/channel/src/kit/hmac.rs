@@ -8,6 +8,7 @@ use sha2::Sha256;
 
 use crate::error::WebhookError;
 use crate::kit::push::check_signature;
+use crate::webhook::WebhookRequest;
 
 /// HMAC-SHA256 of the concatenated `parts`. HMAC accepts keys of any length, so the key cannot be refused;
 /// were it ever, the result is empty rather than a panic in the daemon, and an empty signature is simply
@@ -48,6 +49,15 @@ pub fn verify_app_key_body(
         &app_key_body_signature(app_secret, app_key, raw_body),
         authorization,
     )
+}
+
+/// [`verify_app_key_body`] for a received push: its raw body and its `Authorization` header.
+pub fn verify_app_key_body_push(
+    app_secret: &SecretString,
+    app_key: &str,
+    request: &WebhookRequest<'_>,
+) -> Result<(), WebhookError> {
+    verify_app_key_body(app_secret, app_key, request.body, request.authorization())
 }
 
 #[cfg(test)]

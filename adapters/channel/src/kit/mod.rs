@@ -16,6 +16,7 @@ pub mod hmac;
 pub mod image;
 pub mod orders;
 pub mod push;
+pub mod pushes;
 pub mod tokens;
 pub mod writes;
 
