@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kho_channel::kit::Account;
+use kho_channel::kit::url::endpoint_url;
 use kho_channel::transport::TransportError;
 use kho_channel::{
-    BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet, TokenStore, Transport,
+    BatchScope, Capabilities, ChannelError, TokenModel, TokenSet, TokenStore, Transport,
 };
 use secrecy::SecretString;
 
@@ -118,17 +119,8 @@ impl ShopeeChannel {
             &self.creds.partner_key,
             &crate::sign::public_base_string(self.creds.partner_id, path, ts),
         );
-        let joined = format!(
-            "{}{}",
-            self.creds.base_url.as_str().trim_end_matches('/'),
-            path
-        );
-        let mut url = url::Url::parse(&joined).map_err(|e| {
-            self.kit.http.error(
-                path,
-                ErrorKind::invalid_request("bad_base_url", e.to_string()),
-            )
-        })?;
+        let mut url =
+            endpoint_url(&self.creds.base_url, path).map_err(|kind| self.kit.error(path, kind))?;
         url.query_pairs_mut()
             .append_pair("partner_id", &self.creds.partner_id.to_string())
             .append_pair("timestamp", &ts.to_string())

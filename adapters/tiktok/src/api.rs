@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use kho_channel::kit::ImageFile;
+use kho_channel::kit::url::endpoint_url;
 use kho_channel::{Classified, ErrorKind, Exchange, RawResponse};
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
@@ -191,15 +192,14 @@ impl<'a, T> Call<'a, T> {
         params.extend(req.query.iter().map(|(k, v)| (*k, v.clone())));
         // Empty values are neither sent nor signed (SKIT's interceptor; trap 11).
         params.retain(|(_, v)| !v.is_empty());
-        // Append rather than `join`, so a base URL with a path prefix (a simulator mounted under one, or an
-        // auth URL given as `…/api/v2`) works.
-        let root = base.as_str().trim_end_matches('/');
+        // An auth URL given as `…/api/v2` (SKIT's sandbox host) already holds the paths' prefix.
         let path = match self.host {
-            Host::Auth if root.ends_with("/api/v2") => req.path.trim_start_matches("/api/v2"),
+            Host::Auth if base.as_str().trim_end_matches('/').ends_with("/api/v2") => {
+                req.path.trim_start_matches("/api/v2")
+            }
             _ => req.path.as_str(),
         };
-        let mut url = Url::parse(&format!("{root}{path}"))
-            .map_err(|e| ErrorKind::invalid_request("bad_base_url", e.to_string()))?;
+        let mut url = endpoint_url(base, path)?;
         let signature = match (self.host, &req.body) {
             (Host::Auth, _) => None,
             (Host::Api, Body::Json(bytes)) => Some(sign(

@@ -18,6 +18,7 @@ pub mod orders;
 pub mod push;
 pub mod pushes;
 pub mod tokens;
+pub mod url;
 pub mod writes;
 
 pub use account::Account;
