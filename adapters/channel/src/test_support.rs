@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::channel::Channel;
 use crate::error::ErrorKind;
 use crate::token::{TokenSet, TokenStore, TokenStoreError};
-use crate::transport::RawResponse;
+use crate::transport::{Classified, RawResponse};
 
 pub mod checks;
 pub use checks::{
@@ -40,6 +40,64 @@ pub fn assert_permanent_without<T: std::fmt::Debug>(result: Result<T, ErrorKind>
         }
         other => panic!("expected a permanent error, got {other:?}"),
     }
+}
+
+/// The payload of the shared classification checks: `{"x": …}` wherever the marketplace puts payloads.
+#[derive(Debug, serde::Deserialize)]
+pub struct Probe {
+    pub x: i64,
+}
+
+/// What every adapter's classifier must do whatever its envelope. `ok` is the marketplace's success
+/// envelope carrying the payload `{"x": 1}` and the request id `r1`. A body that is not JSON is a gateway's
+/// or proxy's page: transient, with a 503 as with a 200.
+pub fn assert_classifies_envelope(classify: impl Fn(&RawResponse) -> Classified<Probe>, ok: &str) {
+    let decoded = classify(&raw_response(200, ok));
+    assert_eq!(decoded.request_id.as_deref(), Some("r1"), "{ok}");
+    match decoded.result {
+        Ok(Probe { x }) => assert_eq!(x, 1, "{ok}"),
+        Err(e) => panic!("{ok}: {e:?}"),
+    }
+    for status in [503, 200] {
+        let page = classify(&raw_response(status, "<html>busy</html>"));
+        assert!(
+            matches!(page.result, Err(ErrorKind::Transient { .. })),
+            "HTTP {status}: {:?}",
+            page.result
+        );
+    }
+}
+
+/// A sensitive answer (tokens) whose payload does not decode must become a permanent error that does not
+/// quote it: decode errors end up in logs. `body` is a success envelope whose `x` is `"SECRETVALUE"`.
+pub fn assert_sensitive_mismatch_is_quiet(
+    classify: impl Fn(&RawResponse) -> Classified<Probe>,
+    body: &str,
+) {
+    assert_permanent_without(classify(&raw_response(200, body)).result, "SECRETVALUE");
+}
+
+/// The hex case a marketplace's signatures use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HexCase {
+    Lower,
+    Upper,
+}
+
+/// Assert that `signature` is a whole HMAC-SHA256 in the marketplace's hex case: 64 characters, never
+/// shortened by a dropped leading zero, never in the other case (which the marketplace would refuse).
+pub fn assert_sha256_hex(signature: &str, case: HexCase) {
+    let letters = match case {
+        HexCase::Lower => 'a'..='f',
+        HexCase::Upper => 'A'..='F',
+    };
+    assert_eq!(signature.len(), 64, "{signature}");
+    assert!(
+        signature
+            .chars()
+            .all(|c| c.is_ascii_digit() || letters.contains(&c)),
+        "{signature}"
+    );
 }
 
 /// A token store that records saves and can be read synchronously (e.g. from a mock server's responder,

@@ -9,6 +9,7 @@
 use std::marker::PhantomData;
 
 use kho_channel::kit::ImageFile;
+use kho_channel::kit::url::endpoint_url;
 use kho_channel::{Classified, ErrorKind, Exchange, RawResponse};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -133,8 +134,7 @@ impl<'a, T> Call<'a, T> {
             Host::Api => &self.creds.base_url,
             Host::Auth => &self.creds.auth_url,
         };
-        let joined = format!("{}{}", base.as_str().trim_end_matches('/'), self.path);
-        Url::parse(&joined).map_err(|e| ErrorKind::invalid_request("bad_base_url", e.to_string()))
+        endpoint_url(base, self.path)
     }
 
     fn request(

@@ -8,9 +8,9 @@
 //! valid is undocumented, so the kit's rotation rules (serialised, persisted before use) apply.
 
 use chrono::{DateTime, Utc};
-use kho_channel::kit::TokenGrant;
-use kho_channel::{AccountClient, ChannelError, TokenSet};
-use secrecy::{ExposeSecret, SecretString};
+use kho_channel::kit::{TokenGrant, TokenRequest};
+use kho_channel::{Exchange, TokenSet};
+use secrecy::ExposeSecret;
 
 use crate::api::{Call, Credentials};
 use crate::reauth::ReauthWarning;
@@ -36,19 +36,30 @@ pub(crate) struct LazadaGrant {
     pub warning: ReauthWarning,
 }
 
-#[async_trait::async_trait]
 impl TokenGrant for LazadaGrant {
-    const REFRESH_ENDPOINT: &'static str = TOKEN_REFRESH;
+    type Response = TokenResponse;
 
-    async fn refresh(
-        &self,
-        http: &AccountClient,
-        current: &TokenSet,
-    ) -> Result<TokenSet, ChannelError> {
-        let call: Call<'_, TokenResponse> = Call::auth(&self.creds, TOKEN_REFRESH)
-            .param("refresh_token", current.refresh_token.expose_secret());
-        let response = http.execute(&call).await?;
-        Ok(token_set(response, Utc::now(), current.refresh_expires_at))
+    /// A signed POST to the auth gateway with the refresh token, or the code (valid 30 minutes, single use).
+    fn call(&self, request: TokenRequest<'_>) -> impl Exchange<Output = TokenResponse> {
+        let (path, field) =
+            request.either((TOKEN_REFRESH, "refresh_token"), (TOKEN_CREATE, "code"));
+        Call::auth(&self.creds, path).param(field, request.secret().expose_secret())
+    }
+
+    /// `refresh_expires_in` is the refresh token's *remaining* life (refreshing does not reset it); `0`
+    /// means it cannot be refreshed at all. When Lazada leaves it out, the refreshed pair's end is kept.
+    fn token_set(r: &TokenResponse, request: TokenRequest<'_>, now: DateTime<Utc>) -> TokenSet {
+        let refresh_expires_at = match r.refresh_expires_in {
+            Some(secs) if secs <= 0 => Some(now),
+            Some(secs) => Some(now + chrono::Duration::seconds(secs)),
+            None => request.current().and_then(|c| c.refresh_expires_at),
+        };
+        TokenSet {
+            access_token: r.access_token.clone(),
+            refresh_token: r.refresh_token.clone(),
+            access_expires_at: now + chrono::Duration::seconds(r.expires_in.max(0)),
+            refresh_expires_at,
+        }
     }
 
     fn observe(&self, account: &str, tokens: &TokenSet) {
@@ -56,47 +67,11 @@ impl TokenGrant for LazadaGrant {
     }
 }
 
-impl LazadaGrant {
-    /// Exchange an authorisation `code` (valid 30 minutes, single use) for tokens, with the seller and
-    /// country they are for.
-    pub async fn exchange_code(
-        &self,
-        http: &AccountClient,
-        code: &SecretString,
-    ) -> Result<(TokenSet, (Option<String>, String)), ChannelError> {
-        let call: Call<'_, TokenResponse> =
-            Call::auth(&self.creds, TOKEN_CREATE).param("code", code.expose_secret());
-        let response = http.execute(&call).await?;
-        let seller_id = response.seller_id();
-        let country = response.country.clone();
-        Ok((token_set(response, Utc::now(), None), (seller_id, country)))
-    }
-}
-
-/// Build the stored pair. `refresh_expires_in` is the refresh token's *remaining* life (refreshing does not
-/// reset it); `0` means it cannot be refreshed at all. When Lazada leaves it out, the previous end is kept.
-pub(crate) fn token_set(
-    r: TokenResponse,
-    now: DateTime<Utc>,
-    previous_refresh_end: Option<DateTime<Utc>>,
-) -> TokenSet {
-    let refresh_expires_at = match r.refresh_expires_in {
-        Some(secs) if secs <= 0 => Some(now),
-        Some(secs) => Some(now + chrono::Duration::seconds(secs)),
-        None => previous_refresh_end,
-    };
-    TokenSet {
-        access_token: r.access_token,
-        refresh_token: r.refresh_token,
-        access_expires_at: now + chrono::Duration::seconds(r.expires_in.max(0)),
-        refresh_expires_at,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use secrecy::SecretString;
 
     fn response(expires_in: i64, refresh_expires_in: Option<i64>) -> TokenResponse {
         TokenResponse {
@@ -113,15 +88,25 @@ mod tests {
     #[test]
     fn refresh_lifetime_is_read_not_assumed() {
         let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let t = token_set(response(2_592_000, Some(86_400)), now, None);
+        let code = SecretString::from("c");
+        let exchange = TokenRequest::Code(&code);
+        let t = LazadaGrant::token_set(&response(2_592_000, Some(86_400)), exchange, now);
         assert_eq!(t.access_expires_at, now + chrono::Duration::days(30));
         assert_eq!(t.refresh_expires_at, Some(now + chrono::Duration::days(1)));
         // 0: cannot be refreshed.
-        let t = token_set(response(604_800, Some(0)), now, None);
+        let t = LazadaGrant::token_set(&response(604_800, Some(0)), exchange, now);
         assert_eq!(t.refresh_expires_at, Some(now));
-        // Missing: keep the previous end (a refresh never extends it).
+        // Missing: keep the refreshed pair's end (a refresh never extends it).
         let prev = now + chrono::Duration::days(3);
-        let t = token_set(response(604_800, None), now, Some(prev));
+        let current = TokenSet {
+            refresh_expires_at: Some(prev),
+            ..LazadaGrant::token_set(&response(60, None), exchange, now)
+        };
+        let refresh = TokenRequest::Refresh(&current);
+        let t = LazadaGrant::token_set(&response(604_800, None), refresh, now);
         assert_eq!(t.refresh_expires_at, Some(prev));
+        // A code exchange has no earlier end to keep.
+        let t = LazadaGrant::token_set(&response(604_800, None), exchange, now);
+        assert_eq!(t.refresh_expires_at, None);
     }
 }

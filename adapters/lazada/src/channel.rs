@@ -1,27 +1,21 @@
-//! [`kho_channel::Channel`] for [`LazadaChannel`] comes from the kit; what is Lazada's here is how its pushes
-//! are checked and read.
+//! How Lazada's pushes are checked and read, for the [`kho_channel::Channel`] implementation the kit gives
+//! [`LazadaChannel`] (see `client.rs`).
 
+use kho_channel::kit::hmac::verify_app_key_body_push;
+use kho_channel::kit::pushes::Pushes;
 use kho_channel::{WebhookError, WebhookEvent, WebhookRequest};
 
 use crate::client::LazadaChannel;
 use crate::push::parse_push;
-use crate::sign::verify_push;
 
-kho_channel::kit_channel!(LazadaChannel);
-
-impl LazadaChannel {
-    /// Signed with the app secret over the app key and the body.
-    fn verify_push_request(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
-        let (secret, key) = (&self.creds.app_secret, &self.creds.app_key);
-        verify_push(secret, key, request.body, request.authorization())
+/// Signed with the app secret over the app key and the body; Lazada gives no delivery id, so the core
+/// dedupes on the events.
+impl Pushes for LazadaChannel {
+    fn verify_push(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
+        verify_app_key_body_push(&self.creds.app_secret, &self.creds.app_key, request)
     }
 
-    fn parse_push_body(&self, body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
+    fn parse_push(&self, body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
         parse_push(body)
-    }
-
-    /// Lazada gives no delivery id: the core dedupes on the events.
-    fn push_notification_id(&self, _body: &[u8]) -> Option<String> {
-        None
     }
 }

@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use kho_channel::kit::decode::{decode_payload, non_json};
-use kho_channel::transport::classify_http_status;
+use kho_channel::kit::decode::decode_payload;
+use kho_channel::kit::envelope::{classify_json, text, unexplained};
 use kho_channel::{Classified, ErrorKind, RawResponse};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -36,41 +36,13 @@ pub fn envelope_code(v: &Value) -> Option<String> {
     }
 }
 
-fn text(v: &Value, k: &str) -> String {
-    match v.get(k) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
 pub fn classify<T: DeserializeOwned>(raw: &RawResponse, shape: Shape) -> Classified<T> {
-    let json: Option<Value> = serde_json::from_slice(&raw.body).ok();
-    let request_id = json
-        .as_ref()
-        .map(|v| text(v, "request_id"))
-        .filter(|s| !s.is_empty());
-    let result = match json {
-        None => Err(non_json(raw.status, &raw.headers)),
-        Some(v) => match envelope_code(&v) {
-            Some(code) if code == "0" => decode(v, shape),
-            Some(_) if shape == Shape::Batch && has_detail(&v) => decode(v, shape),
-            Some(code) => Err(error_kind(&code, &text(&v, "type"), &text(&v, "message"))),
-            None => Err(
-                classify_http_status(raw.status, &raw.headers).unwrap_or_else(|| {
-                    ErrorKind::Permanent {
-                        code: if raw.status.is_success() {
-                            "kho.unexpected_response".into()
-                        } else {
-                            format!("http_{}", raw.status.as_u16())
-                        },
-                        message: "response has no `code`".into(),
-                    }
-                }),
-            ),
-        },
-    };
-    Classified { request_id, result }
+    classify_json(raw, |v| match envelope_code(&v) {
+        Some(code) if code == "0" => decode(v, shape),
+        Some(_) if shape == Shape::Batch && has_detail(&v) => decode(v, shape),
+        Some(code) => Err(error_kind(&code, &text(&v, "type"), &text(&v, "message"))),
+        None => Err(unexplained(raw, "response has no `code`")),
+    })
 }
 
 fn has_detail(v: &Value) -> bool {
@@ -193,7 +165,9 @@ pub fn error_kind(code: &str, error_type: &str, message: &str) -> ErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kho_channel::test_support::{assert_permanent_without, raw_response as raw};
+    use kho_channel::test_support::{
+        Probe, assert_classifies_envelope, assert_sensitive_mismatch_is_quiet, raw_response as raw,
+    };
 
     fn kind(code: &str, t: &str, m: &str) -> ErrorKind {
         error_kind(code, t, m)
@@ -320,25 +294,23 @@ mod tests {
         );
     }
 
-    #[derive(serde::Deserialize, Debug)]
-    struct P {
-        x: i64,
-    }
-
     #[test]
     fn envelope_handling() {
-        let ok: Classified<P> = classify(
-            &raw(200, r#"{"code":"0","data":{"x":1},"request_id":"r1"}"#),
-            Shape::Data,
+        assert_classifies_envelope(
+            |raw| classify(raw, Shape::Data),
+            r#"{"code":"0","data":{"x":1},"request_id":"r1"}"#,
         );
-        assert_eq!(ok.request_id.as_deref(), Some("r1"));
-        assert_eq!(ok.result.unwrap().x, 1);
+        assert_sensitive_mismatch_is_quiet(
+            |raw| classify(raw, Shape::TopLevel { sensitive: true }),
+            r#"{"code":"0","x":"SECRETVALUE"}"#,
+        );
 
         // A numeric 0 is a success too; a numeric non-zero an error.
-        let num: Classified<P> = classify(&raw(200, r#"{"code":0,"data":{"x":2}}"#), Shape::Data);
+        let num: Classified<Probe> =
+            classify(&raw(200, r#"{"code":0,"data":{"x":2}}"#), Shape::Data);
         assert_eq!(num.result.unwrap().x, 2);
 
-        let err: Classified<P> = classify(
+        let err: Classified<Probe> = classify(
             &raw(
                 200,
                 r#"{"type":"ISV","code":"IllegalAccessToken","message":"The specified access token is invalid or expired","request_id":"r2"}"#,
@@ -349,7 +321,7 @@ mod tests {
         assert_eq!(err.request_id.as_deref(), Some("r2"));
 
         // HTTP status is ignored when the body speaks.
-        let e500: Classified<P> = classify(
+        let e500: Classified<Probe> = classify(
             &raw(
                 500,
                 r#"{"type":"ISV","code":"MissingParameter","message":"m"}"#,
@@ -358,27 +330,17 @@ mod tests {
         );
         assert!(matches!(e500.result, Err(ErrorKind::Permanent { .. })));
 
-        let busy: Classified<P> = classify(&raw(503, "<html>busy</html>"), Shape::Data);
-        assert!(matches!(busy.result, Err(ErrorKind::Transient { .. })));
-        let proxy: Classified<P> = classify(&raw(200, "<html>"), Shape::Data);
-        assert!(matches!(proxy.result, Err(ErrorKind::Transient { .. })));
-        let throttled: Classified<P> = classify(&raw(429, "{}"), Shape::Data);
+        let throttled: Classified<Probe> = classify(&raw(429, "{}"), Shape::Data);
         assert!(matches!(
             throttled.result,
             Err(ErrorKind::RateLimited { .. })
         ));
 
-        let top: Classified<P> = classify(
+        let top: Classified<Probe> = classify(
             &raw(200, r#"{"x":7,"code":"0","request_id":"r3"}"#),
             Shape::TopLevel { sensitive: true },
         );
         assert_eq!(top.result.unwrap().x, 7);
-
-        let bad_shape: Classified<P> = classify(
-            &raw(200, r#"{"code":"0","x":"SECRETVALUE"}"#),
-            Shape::TopLevel { sensitive: true },
-        );
-        assert_permanent_without(bad_shape.result, "SECRETVALUE");
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct LazadaChannel {
     pub(crate) kit: Account<LazadaGrant>,
 }
 
+// `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`.
+kho_channel::kit_channel!(LazadaChannel);
+
 impl std::fmt::Debug for LazadaChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LazadaChannel")
@@ -112,16 +115,11 @@ impl LazadaChannel {
 
     /// Finish a seller authorisation: exchange the callback's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<Authorized, ChannelError> {
-        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
-        let (tokens, (seller_id, country)) = self
-            .kit
-            .tokens
-            .install(crate::auth::TOKEN_CREATE, exchange)
-            .await?;
+        let (tokens, response) = self.kit.authorize(code).await?;
         let authorized = Authorized {
             tokens,
-            seller_id,
-            country,
+            seller_id: response.seller_id(),
+            country: response.country,
         };
         if let (Some(configured), Some(got)) = (&self.seller_id, &authorized.seller_id)
             && configured != got

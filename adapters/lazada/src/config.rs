@@ -2,7 +2,6 @@
 //! Lazada's category/attribute names (which only the seller's shop knows, so they are configured, not guessed).
 
 use std::collections::BTreeMap;
-use std::num::NonZeroU32;
 
 use kho_channel::RateLimit;
 use secrecy::SecretString;
@@ -31,9 +30,10 @@ pub struct LazadaAccountConfig {
     pub app_secret: SecretString,
     /// The seller id Lazada reports (token response `country_user_info`, push `seller_id`); lets the core
     /// route pushes to this account.
-    #[serde(default)]
     pub seller_id: Option<String>,
-    #[serde(default = "default_rate_limit")]
+    /// Only the inventory APIs publish a limit (50/s per seller, docs/src/channels/lazada.md §5); product and
+    /// order QPS are unconfirmed, so the kit's conservative 10/s for the account as a whole unless set.
+    #[serde(default = "kho_channel::kit::config::default_rate_limit")]
     pub rate_limit: RateLimit,
     /// SKUs per sellable-stock call (1–50; default 20, Lazada's recommendation).
     #[serde(default)]
@@ -43,16 +43,9 @@ pub struct LazadaAccountConfig {
     pub price_batch_size: BatchSize,
     /// Multi-warehouse sellers must name the warehouse in stock writes; single-warehouse sellers must not
     /// (docs/src/channels/lazada.md §7.1). Leave out for a single warehouse.
-    #[serde(default)]
     pub warehouse_code: Option<String>,
     #[serde(default)]
     pub mapping: LazadaMapping,
-}
-
-fn default_rate_limit() -> RateLimit {
-    // Only the inventory APIs publish a limit (50/s per seller, docs/src/channels/lazada.md §5); product and order QPS are
-    // unconfirmed, so stay conservative for the account as a whole.
-    RateLimit::per_second(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN))
 }
 
 /// SKUs per stock/price call, validated to 1..=50 when the config is read so a bad value fails at start-up,
@@ -92,21 +85,17 @@ impl TryFrom<u64> for BatchSize {
 }
 
 /// How kho's catalog maps onto Lazada, for publishing (`/product/create`, docs/src/channels/lazada.md §6.3).
+/// Every key is optional: what is left out comes from [`Default`].
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct LazadaMapping {
     /// kho category name → Lazada primary category and its mandatory attributes.
-    #[serde(default)]
     pub categories: BTreeMap<String, CategoryMapping>,
     /// `Attributes.brand` for new products (Lazada's generic brand is "No Brand").
-    #[serde(default = "default_brand")]
     pub brand: String,
     /// Package dimensions in cm for every SKU (Lazada requires them; kho's catalog only knows weight).
-    #[serde(default = "default_dimension")]
     pub package_length_cm: u32,
-    #[serde(default = "default_dimension")]
     pub package_width_cm: u32,
-    #[serde(default = "default_dimension")]
     pub package_height_cm: u32,
 }
 
@@ -114,21 +103,16 @@ impl Default for LazadaMapping {
     fn default() -> Self {
         Self {
             categories: BTreeMap::new(),
-            brand: default_brand(),
-            package_length_cm: default_dimension(),
-            package_width_cm: default_dimension(),
-            package_height_cm: default_dimension(),
+            brand: "No Brand".to_owned(),
+            package_length_cm: DEFAULT_DIMENSION_CM,
+            package_width_cm: DEFAULT_DIMENSION_CM,
+            package_height_cm: DEFAULT_DIMENSION_CM,
         }
     }
 }
 
-fn default_brand() -> String {
-    "No Brand".to_owned()
-}
-
-fn default_dimension() -> u32 {
-    10
-}
+/// Package side when the mapping gives none.
+const DEFAULT_DIMENSION_CM: u32 = 10;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,7 +125,6 @@ pub struct CategoryMapping {
     /// The SKU-level sale property that carries each variant's name (`"size"`, `"color_family"` …) when a
     /// product has several variants. Lazada requires one for multi-SKU products; which one depends on the
     /// category.
-    #[serde(default)]
     pub variation_attribute: Option<String>,
     /// Extra SKU-level attributes for every SKU.
     #[serde(default)]

@@ -40,7 +40,11 @@ pub use auth::Authorized;
 pub use classify::error_kind;
 pub use client::{CHANNEL, LazadaChannel, capabilities};
 pub use config::{BatchSize, CategoryMapping, LazadaAccountConfig, LazadaMapping};
+/// Lazada signs pushes with the scheme TikTok shares, kept in the kit.
+pub use kho_channel::kit::hmac::{
+    app_key_body_signature as push_authorization, verify_app_key_body as verify_push,
+};
 pub use orders::{item_status, order_status, to_remote_order};
 pub use push::parse_push;
 pub use reauth::{REAUTH_WARNING_DAYS, RefreshTokenStatus};
-pub use sign::{push_authorization, sign, string_to_sign, verify_push};
+pub use sign::{sign, string_to_sign};

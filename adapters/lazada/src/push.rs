@@ -1,4 +1,4 @@
-//! Push (webhook) parsing (docs/src/channels/lazada.md §9.4). Verification is in [`crate::sign::verify_push`] and must run
+//! Push (webhook) parsing (docs/src/channels/lazada.md §9.4). Verification is in [`crate::verify_push`] and must run
 //! first, over the raw bytes.
 //!
 //! A trade-order push (`message_type` 0) is about **one order line** (`trade_order_line_id`), not the order:

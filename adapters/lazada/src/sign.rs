@@ -9,14 +9,9 @@
 //! Pushes: `Authorization = lower-hex(HMAC-SHA256(app_secret, app_key + raw_body))` — note the different hex
 //! case, a classic trap (docs/src/channels/lazada.md §11).
 
-use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
-use sha2::Sha256;
 
-use kho_channel::WebhookError;
-use kho_channel::kit::push::check_signature;
-
-type HmacSha256 = Hmac<Sha256>;
+use kho_channel::kit::hmac::hmac_sha256;
 
 /// The string the request signature covers: the API path, then `key + value` for each parameter sorted by
 /// name (byte order: `foo` < `foo_bar` < `foobar`). `sign` itself is skipped if present.
@@ -39,16 +34,6 @@ pub fn string_to_sign<K: AsRef<str>, V: AsRef<str>>(api_path: &str, params: &[(K
     out
 }
 
-fn hmac_bytes(key: &[u8], parts: &[&[u8]]) -> Option<Vec<u8>> {
-    // HMAC accepts keys of any length, so `new_from_slice` cannot fail; `None` is kept total rather than
-    // panicking the daemon.
-    let mut mac = HmacSha256::new_from_slice(key).ok()?;
-    for p in parts {
-        mac.update(p);
-    }
-    Some(mac.finalize().into_bytes().to_vec())
-}
-
 /// The request `sign` parameter: 64 UPPER-case hex characters.
 pub fn sign<K: AsRef<str>, V: AsRef<str>>(
     app_secret: &SecretString,
@@ -56,52 +41,22 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
     params: &[(K, V)],
 ) -> String {
     let base = string_to_sign(api_path, params);
-    hmac_bytes(app_secret.expose_secret().as_bytes(), &[base.as_bytes()])
-        .map(hex::encode_upper)
-        // An empty sign makes Lazada answer `IncompleteSignature` instead of crashing.
-        .unwrap_or_default()
-}
-
-/// The push `Authorization` value: lower-case hex HMAC-SHA256 over `app_key + raw_body`.
-pub fn push_authorization(app_secret: &SecretString, app_key: &str, raw_body: &[u8]) -> String {
-    hmac_bytes(
+    // Empty only if HMAC refused the key (it cannot): Lazada then answers `IncompleteSignature`.
+    hex::encode_upper(hmac_sha256(
         app_secret.expose_secret().as_bytes(),
-        &[app_key.as_bytes(), raw_body],
-    )
-    .map(hex::encode)
-    .unwrap_or_default()
-}
-
-/// Verify a push before anything parses it: recompute over the raw bytes exactly as received (re-serialised
-/// JSON would not match) and compare in constant time. The documented case is lower; upper is tolerated
-/// because the comparison is case-insensitive on hex without weakening it.
-pub fn verify_push(
-    app_secret: &SecretString,
-    app_key: &str,
-    raw_body: &[u8],
-    authorization: Option<&str>,
-) -> Result<(), WebhookError> {
-    check_signature(
-        &push_authorization(app_secret, app_key, raw_body),
-        authorization,
-    )
+        &[base.as_bytes()],
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{push_authorization, verify_push};
+    use kho_channel::WebhookError;
+    use kho_channel::test_support::{HexCase, assert_sha256_hex};
 
     fn secret(s: &str) -> SecretString {
         SecretString::from(s)
-    }
-
-    fn assert_upper_hex_64(s: &str) {
-        assert_eq!(s.len(), 64, "{s}");
-        assert!(
-            s.chars()
-                .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)),
-            "{s}"
-        );
     }
 
     // docs/src/channels/lazada.md §3.4 L1 — published vector (ALITRIP 108069).
@@ -119,7 +74,7 @@ mod tests {
             "/order/getaccess_tokentestapp_key123456order_id1234sign_methodsha256timestamp1517820392000"
         );
         let s = sign(&secret("helloworld"), "/order/get", &params);
-        assert_upper_hex_64(&s);
+        assert_sha256_hex(&s, HexCase::Upper);
         assert_eq!(
             s,
             "4190D32361CFB9581350222F345CB77F3B19F0E31D162316848A2C1FFD5FAB4A"
@@ -192,7 +147,10 @@ mod tests {
     fn signs_are_always_64_upper_hex() {
         for ts in 0..500 {
             let ts = ts.to_string();
-            assert_upper_hex_64(&sign(&secret("helloworld"), "/x", &[("timestamp", ts)]));
+            assert_sha256_hex(
+                &sign(&secret("helloworld"), "/x", &[("timestamp", ts)]),
+                HexCase::Upper,
+            );
         }
     }
 

@@ -4,6 +4,7 @@
 use std::marker::PhantomData;
 
 use kho_channel::kit::ImageFile;
+use kho_channel::kit::url::endpoint_url;
 use kho_channel::{Classified, ErrorKind, Exchange, RawResponse};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -122,14 +123,7 @@ impl<'a, T> Call<'a, T> {
             }
         };
         let signature = sign(&creds.partner_key, &base);
-        // Append rather than `join`, so a base URL with a path prefix (a simulator mounted under one) works.
-        let joined = format!(
-            "{}{}",
-            creds.base_url.as_str().trim_end_matches('/'),
-            self.path
-        );
-        let mut url = Url::parse(&joined)
-            .map_err(|e| ErrorKind::invalid_request("bad_base_url", e.to_string()))?;
+        let mut url = endpoint_url(&creds.base_url, self.path)?;
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("partner_id", &creds.partner_id.to_string());

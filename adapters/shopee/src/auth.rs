@@ -5,11 +5,11 @@
 //! token and returns a new one, which is why the kit persists each new pair before it is used.
 
 use chrono::{DateTime, Utc};
-use kho_channel::kit::TokenGrant;
 use kho_channel::kit::tokens::expiry_from;
-use kho_channel::{AccountClient, ChannelError, TokenSet};
+use kho_channel::kit::{TokenGrant, TokenRequest};
+use kho_channel::{Exchange, TokenSet};
 use reqwest::Method;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::api::{Call, Credentials};
@@ -22,60 +22,29 @@ pub const TOKEN_GET_PATH: &str = "/api/v2/auth/token/get";
 /// Documented refresh-token lifetime (§2.4); Shopee does not return it.
 const REFRESH_TTL_DAYS: i64 = 30;
 
-/// Shopee's token endpoints for one shop.
-pub(crate) struct ShopeeGrant {
-    pub creds: Credentials,
-}
+/// Token requests need nothing but the credentials every call is signed with.
+impl TokenGrant for Credentials {
+    type Response = TokenResponse;
 
-#[async_trait::async_trait]
-impl TokenGrant for ShopeeGrant {
-    const REFRESH_ENDPOINT: &'static str = REFRESH_PATH;
-
-    async fn refresh(
-        &self,
-        http: &AccountClient,
-        current: &TokenSet,
-    ) -> Result<TokenSet, ChannelError> {
-        let call: Call<'_, TokenResponse> = self.token_call(REFRESH_PATH).json(json!({
-            "refresh_token": current.refresh_token.expose_secret(),
-            "partner_id": self.creds.partner_id,
-            "shop_id": self.creds.shop_id,
-        }));
-        Ok(token_set(http.execute(&call).await?, Utc::now()))
-    }
-}
-
-impl ShopeeGrant {
-    fn token_call<T>(&self, path: &'static str) -> Call<'_, T> {
-        Call::public(
-            &self.creds,
-            Method::POST,
-            path,
-            Shape::TopLevel { sensitive: true },
-        )
+    /// A signed Public API POST with the refresh token or the code, and the partner and shop it is for.
+    fn call(&self, request: TokenRequest<'_>) -> impl Exchange<Output = TokenResponse> {
+        let (path, field) =
+            request.either((REFRESH_PATH, "refresh_token"), (TOKEN_GET_PATH, "code"));
+        let sensitive = Shape::TopLevel { sensitive: true };
+        Call::public(self, Method::POST, path, sensitive).json(json!({
+            field: request.secret().expose_secret(),
+            "partner_id": self.partner_id,
+            "shop_id": self.shop_id,
+        }))
     }
 
-    /// Exchange an authorisation `code` (from the redirect after the seller authorised) for tokens.
-    pub async fn exchange_code(
-        &self,
-        http: &AccountClient,
-        code: &SecretString,
-    ) -> Result<(TokenSet, ()), ChannelError> {
-        let call: Call<'_, TokenResponse> = self.token_call(TOKEN_GET_PATH).json(json!({
-            "code": code.expose_secret(),
-            "partner_id": self.creds.partner_id,
-            "shop_id": self.creds.shop_id,
-        }));
-        Ok((token_set(http.execute(&call).await?, Utc::now()), ()))
-    }
-}
-
-fn token_set(r: TokenResponse, now: DateTime<Utc>) -> TokenSet {
-    TokenSet {
-        access_token: r.access_token,
-        refresh_token: r.refresh_token,
-        access_expires_at: expiry_from(r.expire_in, now),
-        refresh_expires_at: Some(now + chrono::Duration::days(REFRESH_TTL_DAYS)),
+    fn token_set(r: &TokenResponse, _: TokenRequest<'_>, now: DateTime<Utc>) -> TokenSet {
+        TokenSet {
+            access_token: r.access_token.clone(),
+            refresh_token: r.refresh_token.clone(),
+            access_expires_at: expiry_from(r.expire_in, now),
+            refresh_expires_at: Some(now + chrono::Duration::days(REFRESH_TTL_DAYS)),
+        }
     }
 }
 

@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use chrono::{FixedOffset, TimeZone, Utc};
-use kho_channel::kit::decode::{decode_payload, non_json};
-use kho_channel::transport::{classify_http_status, retry::retry_after};
+use kho_channel::kit::decode::decode_payload;
+use kho_channel::kit::envelope::{classify_json, text, unexplained};
+use kho_channel::transport::retry::retry_after;
 use kho_channel::{Classified, ErrorKind, RawResponse};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -29,34 +30,17 @@ pub enum Shape {
 }
 
 pub fn classify<T: DeserializeOwned>(raw: &RawResponse, shape: Shape) -> Classified<T> {
-    let json: Option<Value> = serde_json::from_slice(&raw.body).ok();
-    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-    let request_id = json
-        .as_ref()
-        .map(|v| text(v, "request_id"))
-        .filter(|s| !s.is_empty());
-    let result = match json {
-        None => Err(non_json(raw.status, &raw.headers)),
-        Some(v) => {
-            let error = text(&v, "error");
-            let message = text(&v, "message");
-            if error.is_empty() && !raw.status.is_success() {
-                Err(
-                    classify_http_status(raw.status, &raw.headers).unwrap_or_else(|| {
-                        ErrorKind::Permanent {
-                            code: format!("http_{}", raw.status.as_u16()),
-                            message,
-                        }
-                    }),
-                )
-            } else if !(error.is_empty() || shape == Shape::Batch && has_failures(&v)) {
-                Err(error_kind(&error, &message, &raw.headers))
-            } else {
-                decode(v, shape, error, message)
-            }
+    classify_json(raw, |v| {
+        let error = text(&v, "error");
+        let message = text(&v, "message");
+        if error.is_empty() && !raw.status.is_success() {
+            Err(unexplained(raw, message))
+        } else if !(error.is_empty() || shape == Shape::Batch && has_failures(&v)) {
+            Err(error_kind(&error, &message, &raw.headers))
+        } else {
+            decode(v, shape, error, message)
         }
-    };
-    Classified { request_id, result }
+    })
 }
 
 fn has_failures(v: &Value) -> bool {
@@ -180,7 +164,9 @@ fn until_next_midnight_utc8(now: chrono::DateTime<Utc>) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kho_channel::test_support::{assert_permanent_without, raw_response as raw};
+    use kho_channel::test_support::{
+        Probe, assert_classifies_envelope, assert_sensitive_mismatch_is_quiet, raw_response as raw,
+    };
 
     fn kind(code: &str, message: &str) -> ErrorKind {
         error_kind(code, message, &HeaderMap::new())
@@ -300,21 +286,16 @@ mod tests {
 
     #[test]
     fn envelope_handling() {
-        #[derive(serde::Deserialize, Debug)]
-        struct P {
-            x: i64,
-        }
-        let ok: Classified<P> = classify(
-            &raw(
-                200,
-                r#"{"request_id":"r1","error":"","message":"","response":{"x":1}}"#,
-            ),
-            Shape::Wrapped,
+        assert_classifies_envelope(
+            |raw| classify(raw, Shape::Wrapped),
+            r#"{"request_id":"r1","error":"","message":"","response":{"x":1}}"#,
         );
-        assert_eq!(ok.request_id.as_deref(), Some("r1"));
-        assert_eq!(ok.result.unwrap().x, 1);
+        assert_sensitive_mismatch_is_quiet(
+            |raw| classify(raw, Shape::TopLevel { sensitive: true }),
+            r#"{"error":"","response":{"x":"SECRETVALUE"}}"#,
+        );
 
-        let err: Classified<P> = classify(
+        let err: Classified<Probe> = classify(
             &raw(
                 200,
                 r#"{"request_id":"r2","error":"error_param","message":"Wrong model_id."}"#,
@@ -323,16 +304,13 @@ mod tests {
         );
         assert!(matches!(err.result, Err(ErrorKind::Permanent { .. })));
 
-        let top: Classified<P> = classify(
+        let top: Classified<Probe> = classify(
             &raw(200, r#"{"x":7,"error":"","request_id":"r3"}"#),
             Shape::TopLevel { sensitive: true },
         );
         assert_eq!(top.result.unwrap().x, 7);
 
-        let busy: Classified<P> = classify(&raw(503, "<html>busy</html>"), Shape::Wrapped);
-        assert!(matches!(busy.result, Err(ErrorKind::Transient { .. })));
-
-        let status_only: Classified<P> = classify(
+        let status_only: Classified<Probe> = classify(
             &raw(429, r#"{"error":"","request_id":"r4"}"#),
             Shape::Wrapped,
         );
@@ -340,12 +318,6 @@ mod tests {
             status_only.result,
             Err(ErrorKind::RateLimited { .. })
         ));
-
-        let bad_shape: Classified<P> = classify(
-            &raw(200, r#"{"error":"","response":{"x":"SECRETVALUE"}}"#),
-            Shape::TopLevel { sensitive: true },
-        );
-        assert_permanent_without(bad_shape.result, "SECRETVALUE");
     }
 
     #[test]

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kho_channel::kit::Account;
+use kho_channel::kit::url::endpoint_url;
 use kho_channel::transport::TransportError;
 use kho_channel::{
-    BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet, TokenStore, Transport,
+    BatchScope, Capabilities, ChannelError, TokenModel, TokenSet, TokenStore, Transport,
 };
 use secrecy::SecretString;
 
 use crate::api::Credentials;
-use crate::auth::ShopeeGrant;
 use crate::config::{ShopeeAccountConfig, ShopeeMapping};
 
 /// Channel label in logs and metrics.
@@ -33,8 +33,11 @@ pub struct ShopeeChannel {
     pub(crate) push_key: Option<SecretString>,
     pub(crate) location_id: Option<String>,
     pub(crate) mapping: ShopeeMapping,
-    pub(crate) kit: Account<ShopeeGrant>,
+    pub(crate) kit: Account<Credentials>,
 }
+
+// `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`.
+kho_channel::kit_channel!(ShopeeChannel);
 
 impl std::fmt::Debug for ShopeeChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,16 +86,13 @@ impl ShopeeChannel {
             partner_key: config.partner_key,
             shop_id: config.shop_id,
         };
-        let grant = ShopeeGrant {
-            creds: creds.clone(),
-        };
         Ok(Self {
             kit: Account::new(
                 transport,
                 config.name,
                 config.rate_limit,
                 store,
-                grant,
+                creds.clone(),
                 capabilities(),
             )?,
             creds,
@@ -108,13 +108,7 @@ impl ShopeeChannel {
 
     /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
-        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
-        let (tokens, ()) = self
-            .kit
-            .tokens
-            .install(crate::auth::TOKEN_GET_PATH, exchange)
-            .await?;
-        Ok(tokens)
+        Ok(self.kit.authorize(code).await?.0)
     }
 
     /// The (legacy, signed) shop authorisation link (docs/src/channels/shopee.md §2.1), valid 5 minutes.
@@ -125,17 +119,8 @@ impl ShopeeChannel {
             &self.creds.partner_key,
             &crate::sign::public_base_string(self.creds.partner_id, path, ts),
         );
-        let joined = format!(
-            "{}{}",
-            self.creds.base_url.as_str().trim_end_matches('/'),
-            path
-        );
-        let mut url = url::Url::parse(&joined).map_err(|e| {
-            self.kit.http.error(
-                path,
-                ErrorKind::invalid_request("bad_base_url", e.to_string()),
-            )
-        })?;
+        let mut url =
+            endpoint_url(&self.creds.base_url, path).map_err(|kind| self.kit.error(path, kind))?;
         url.query_pairs_mut()
             .append_pair("partner_id", &self.creds.partner_id.to_string())
             .append_pair("timestamp", &ts.to_string())

@@ -2,7 +2,6 @@
 //! category/attribute/logistics ids (which only the seller's shop knows, so they are configured, not guessed).
 
 use std::collections::BTreeMap;
-use std::num::NonZeroU32;
 
 use kho_channel::RateLimit;
 use secrecy::SecretString;
@@ -22,45 +21,43 @@ pub struct ShopeeAccountConfig {
     pub shop_id: u64,
     /// Key for push signatures when it differs from `partner_key` (the Console's "Live Push Partner Key";
     /// which key production uses is unconfirmed, docs/src/channels/shopee.md §9.4).
-    #[serde(default)]
     pub push_key: Option<SecretString>,
-    #[serde(default = "default_rate_limit")]
+    /// Shopee publishes no QPS (docs/src/channels/shopee.md §5): the kit's conservative 10/s unless set.
+    #[serde(default = "kho_channel::kit::config::default_rate_limit")]
     pub rate_limit: RateLimit,
     /// Warehouse `location_id` for stock writes; leave out for shops without warehouses (docs/src/channels/shopee.md §7.1).
-    #[serde(default)]
     pub location_id: Option<String>,
     #[serde(default)]
     pub mapping: ShopeeMapping,
 }
 
-fn default_rate_limit() -> RateLimit {
-    // Shopee publishes no QPS (docs/src/channels/shopee.md §5); 10/s per shop is a conservative default.
-    RateLimit::per_second(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN))
-}
-
-/// How kho's catalog maps onto this shop's Shopee ids, for publishing.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// How kho's catalog maps onto this shop's Shopee ids, for publishing. Every key is optional: what is left
+/// out comes from [`Default`] (also when the whole mapping is).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ShopeeMapping {
     /// kho category name → Shopee leaf category and its mandatory attributes.
-    #[serde(default)]
     pub categories: BTreeMap<String, CategoryMapping>,
     /// Logistics channels enabled on every new item (from `logistics/get_channel_list`).
-    #[serde(default)]
     pub logistics: Vec<LogisticMapping>,
     /// Brand for new items; Shopee's "No brand" is id 0.
-    #[serde(default)]
     pub brand: Option<BrandMapping>,
     /// Name of the variation tier shown to buyers ("Phân loại", "Khối lượng" …).
-    #[serde(default = "default_variation_name")]
     pub variation_name: String,
     /// Publish as `NORMAL` (live) or `UNLIST` (hidden until reviewed by the seller).
-    #[serde(default)]
     pub publish_unlisted: bool,
 }
 
-fn default_variation_name() -> String {
-    "Phân loại".to_owned()
+impl Default for ShopeeMapping {
+    fn default() -> Self {
+        Self {
+            categories: BTreeMap::new(),
+            logistics: Vec::new(),
+            brand: None,
+            variation_name: "Phân loại".to_owned(),
+            publish_unlisted: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -84,9 +81,7 @@ pub struct AttributeMapping {
 pub struct AttributeValueMapping {
     #[serde(default)]
     pub value_id: u64,
-    #[serde(default)]
     pub original_value_name: Option<String>,
-    #[serde(default)]
     pub value_unit: Option<String>,
 }
 
@@ -96,11 +91,8 @@ pub struct LogisticMapping {
     pub logistic_id: u64,
     #[serde(default = "yes")]
     pub enabled: bool,
-    #[serde(default)]
     pub shipping_fee: Option<f64>,
-    #[serde(default)]
     pub size_id: Option<u64>,
-    #[serde(default)]
     pub is_free: Option<bool>,
 }
 

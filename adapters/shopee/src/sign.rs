@@ -5,14 +5,11 @@
 //! plain concatenation, no separator, of `partner_id + api_path + timestamp`, plus `access_token + shop_id`
 //! for Shop APIs. Query parameters and bodies are not signed.
 
-use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
-use sha2::Sha256;
 
 use kho_channel::WebhookError;
+use kho_channel::kit::hmac::hmac_sha256_hex;
 use kho_channel::kit::push::check_signature;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// Which base string an endpoint uses (its `api_type` in the reference). Merchant APIs are for
 /// cross-border sellers only; local VN shops never need them, but the base string is here for completeness.
@@ -49,21 +46,9 @@ pub fn merchant_base_string(
     format!("{partner_id}{api_path}{timestamp}{access_token}{merchant_id}")
 }
 
-fn hmac_hex(key: &[u8], parts: &[&[u8]]) -> String {
-    let Ok(mut mac) = HmacSha256::new_from_slice(key) else {
-        // HMAC accepts keys of any length, so this cannot happen; an empty sign makes the marketplace
-        // answer `error_sign` instead of panicking the daemon.
-        return String::new();
-    };
-    for p in parts {
-        mac.update(p);
-    }
-    hex::encode(mac.finalize().into_bytes())
-}
-
 /// Sign a base string with the partner key (used as UTF-8 text, not hex-decoded).
 pub fn sign(partner_key: &SecretString, base_string: &str) -> String {
-    hmac_hex(
+    hmac_sha256_hex(
         partner_key.expose_secret().as_bytes(),
         &[base_string.as_bytes()],
     )
@@ -75,7 +60,7 @@ pub fn push_authorization(
     callback_url: &str,
     raw_body: &[u8],
 ) -> String {
-    hmac_hex(
+    hmac_sha256_hex(
         partner_key.expose_secret().as_bytes(),
         &[callback_url.as_bytes(), b"|", raw_body],
     )
@@ -98,6 +83,7 @@ pub fn verify_push(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::test_support::{HexCase, assert_sha256_hex};
 
     /// The demo key printed in the official Go sample [G20], used as UTF-8 text (docs/src/channels/shopee.md §3.6).
     const KEY: &str = "1391fd986fe8ec7569bebed75b0c33ee35eb5a305bed7038657a5cd5f75b1c88";
@@ -112,11 +98,7 @@ mod tests {
 
     fn assert_sign(base: &str, expected: &str) {
         let got = sign(&key(), base);
-        assert_eq!(got.len(), 64);
-        assert!(
-            got.chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-        );
+        assert_sha256_hex(&got, HexCase::Lower);
         assert_eq!(got, expected, "base string {base}");
     }
 
@@ -271,8 +253,7 @@ mod tests {
         // Many inputs: any leading zero byte must still give 64 chars.
         for ts in 0..2000 {
             let s = sign(&key(), &public_base_string(PARTNER, "/api/v2/x", ts));
-            assert_eq!(s.len(), 64);
-            assert_eq!(s, s.to_ascii_lowercase());
+            assert_sha256_hex(&s, HexCase::Lower);
         }
     }
 }

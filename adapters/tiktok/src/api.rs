@@ -4,9 +4,11 @@
 //! A `Request` is built once per operation, with its JSON body **serialised once** into bytes; every
 //! attempt (transport retries, the repeat after a token refresh) signs and sends that same buffer.
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use kho_channel::kit::ImageFile;
+use kho_channel::kit::url::endpoint_url;
 use kho_channel::{Classified, ErrorKind, Exchange, RawResponse};
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
@@ -128,7 +130,8 @@ pub(crate) enum Host {
 /// One attempt's worth of context around a [`Request`].
 pub(crate) struct Call<'a, T> {
     creds: &'a Credentials,
-    request: &'a Request,
+    /// Borrowed from the operation, which may repeat it; a token call owns its own.
+    request: Cow<'a, Request>,
     host: Host,
     shop_cipher: Option<&'a str>,
     access_token: Option<SecretString>,
@@ -146,7 +149,7 @@ impl<'a, T> Call<'a, T> {
     ) -> Self {
         Self {
             creds,
-            request,
+            request: Cow::Borrowed(request),
             host: Host::Api,
             shop_cipher,
             access_token: Some(access_token),
@@ -155,10 +158,10 @@ impl<'a, T> Call<'a, T> {
     }
 
     /// A token call on the auth host.
-    pub fn auth(creds: &'a Credentials, request: &'a Request) -> Self {
+    pub fn auth(creds: &'a Credentials, request: Request) -> Self {
         Self {
             creds,
-            request,
+            request: Cow::Owned(request),
             host: Host::Auth,
             shop_cipher: None,
             access_token: None,
@@ -169,7 +172,7 @@ impl<'a, T> Call<'a, T> {
     /// The full URL, signed at `timestamp` (Open API) or with the auth parameters (auth host).
     pub(crate) fn url(&self, timestamp: i64) -> Result<Url, ErrorKind> {
         let creds = self.creds;
-        let req = self.request;
+        let req = &*self.request;
         let mut params: Vec<(&str, String)> = Vec::with_capacity(req.query.len() + 4);
         let base = match self.host {
             Host::Api => {
@@ -189,15 +192,14 @@ impl<'a, T> Call<'a, T> {
         params.extend(req.query.iter().map(|(k, v)| (*k, v.clone())));
         // Empty values are neither sent nor signed (SKIT's interceptor; trap 11).
         params.retain(|(_, v)| !v.is_empty());
-        // Append rather than `join`, so a base URL with a path prefix (a simulator mounted under one, or an
-        // auth URL given as `…/api/v2`) works.
-        let root = base.as_str().trim_end_matches('/');
+        // An auth URL given as `…/api/v2` (SKIT's sandbox host) already holds the paths' prefix.
         let path = match self.host {
-            Host::Auth if root.ends_with("/api/v2") => req.path.trim_start_matches("/api/v2"),
+            Host::Auth if base.as_str().trim_end_matches('/').ends_with("/api/v2") => {
+                req.path.trim_start_matches("/api/v2")
+            }
             _ => req.path.as_str(),
         };
-        let mut url = Url::parse(&format!("{root}{path}"))
-            .map_err(|e| ErrorKind::invalid_request("bad_base_url", e.to_string()))?;
+        let mut url = endpoint_url(base, path)?;
         let signature = match (self.host, &req.body) {
             (Host::Auth, _) => None,
             (Host::Api, Body::Json(bytes)) => Some(sign(
@@ -366,7 +368,7 @@ mod tests {
         let request = Request::new(Method::GET, "/api/v2/token/refresh")
             .query("refresh_token", "R")
             .query("grant_type", "refresh_token");
-        let url = Call::<serde_json::Value>::auth(&creds, &request)
+        let url = Call::<serde_json::Value>::auth(&creds, request.clone())
             .url(1)
             .unwrap();
         assert_eq!(
@@ -379,7 +381,7 @@ mod tests {
         assert!(!q.contains_key("sign") && !q.contains_key("timestamp"));
 
         creds.auth_url = Url::parse("https://auth-sandbox.tiktok-shops.com/api/v2").unwrap();
-        let url = Call::<serde_json::Value>::auth(&creds, &request)
+        let url = Call::<serde_json::Value>::auth(&creds, request.clone())
             .url(1)
             .unwrap();
         assert_eq!(

@@ -8,11 +8,11 @@
 //!   rules (serialised, persisted before use) apply.
 
 use chrono::{DateTime, Utc};
-use kho_channel::kit::TokenGrant;
 use kho_channel::kit::tokens::expiry_from;
-use kho_channel::{AccountClient, ChannelError, TokenSet};
+use kho_channel::kit::{TokenGrant, TokenRequest};
+use kho_channel::{Exchange, TokenSet};
 use reqwest::Method;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use crate::api::{Call, Credentials, Request};
 use crate::wire::TokenData;
@@ -20,51 +20,31 @@ use crate::wire::TokenData;
 pub const REFRESH_PATH: &str = "/api/v2/token/refresh";
 pub const TOKEN_GET_PATH: &str = "/api/v2/token/get";
 
-/// TikTok's token endpoints for one app.
-pub(crate) struct TikTokGrant {
-    pub creds: Credentials,
-}
+/// Token requests need nothing but the credentials every call is signed with.
+impl TokenGrant for Credentials {
+    type Response = TokenData;
 
-#[async_trait::async_trait]
-impl TokenGrant for TikTokGrant {
-    const REFRESH_ENDPOINT: &'static str = REFRESH_PATH;
-
-    async fn refresh(
-        &self,
-        http: &AccountClient,
-        current: &TokenSet,
-    ) -> Result<TokenSet, ChannelError> {
-        let request = Request::new(Method::GET, REFRESH_PATH)
-            .query("refresh_token", current.refresh_token.expose_secret())
-            .query("grant_type", "refresh_token");
-        let call: Call<'_, TokenData> = Call::auth(&self.creds, &request);
-        Ok(token_set(http.execute(&call).await?, Utc::now()))
+    /// An unsigned GET on the auth host, the secret and its `grant_type` in the query.
+    fn call(&self, request: TokenRequest<'_>) -> impl Exchange<Output = TokenData> {
+        let (path, field, grant_type) = request.either(
+            (REFRESH_PATH, "refresh_token", "refresh_token"),
+            (TOKEN_GET_PATH, "auth_code", "authorized_code"),
+        );
+        let query = Request::new(Method::GET, path)
+            .query(field, request.secret().expose_secret())
+            .query("grant_type", grant_type);
+        Call::auth(self, query)
     }
-}
 
-impl TikTokGrant {
-    /// Exchange an authorisation `code` (from the redirect after the seller authorised) for tokens.
-    pub async fn exchange_code(
-        &self,
-        http: &AccountClient,
-        code: &SecretString,
-    ) -> Result<(TokenSet, ()), ChannelError> {
-        let request = Request::new(Method::GET, TOKEN_GET_PATH)
-            .query("auth_code", code.expose_secret())
-            .query("grant_type", "authorized_code");
-        let call: Call<'_, TokenData> = Call::auth(&self.creds, &request);
-        Ok((token_set(http.execute(&call).await?, Utc::now()), ()))
-    }
-}
-
-fn token_set(d: TokenData, now: DateTime<Utc>) -> TokenSet {
-    TokenSet {
-        access_expires_at: d
-            .access_token_expire_in
-            .map_or(now, |v| expiry_from(v, now)),
-        refresh_expires_at: d.refresh_token_expire_in.map(|v| expiry_from(v, now)),
-        access_token: d.access_token,
-        refresh_token: d.refresh_token,
+    fn token_set(d: &TokenData, _: TokenRequest<'_>, now: DateTime<Utc>) -> TokenSet {
+        TokenSet {
+            access_expires_at: d
+                .access_token_expire_in
+                .map_or(now, |v| expiry_from(v, now)),
+            refresh_expires_at: d.refresh_token_expire_in.map(|v| expiry_from(v, now)),
+            access_token: d.access_token.clone(),
+            refresh_token: d.refresh_token.clone(),
+        }
     }
 }
 
@@ -93,7 +73,8 @@ mod tests {
             r#"{"access_token":"A","access_token_expire_in":1660556783,"refresh_token":"R","refresh_token_expire_in":1691487031,"open_id":"o","seller_name":"s","seller_base_region":"VN","user_type":0}"#,
         )
         .unwrap();
-        let t = token_set(d, Utc::now());
+        let code = secrecy::SecretString::from("c");
+        let t = Credentials::token_set(&d, TokenRequest::Code(&code), Utc::now());
         assert_eq!(t.access_token.expose_secret(), "A");
         assert_eq!(t.access_expires_at.timestamp(), 1660556783);
         assert_eq!(

@@ -1,26 +1,24 @@
-//! [`kho_channel::Channel`] for [`TikTokChannel`] comes from the kit; what is TikTok's here is how its
-//! webhooks are checked and read.
+//! How TikTok's webhooks are checked and read, for the [`kho_channel::Channel`] implementation the kit gives
+//! [`TikTokChannel`] (see `client.rs`).
 
+use kho_channel::kit::hmac::verify_app_key_body_push;
+use kho_channel::kit::pushes::Pushes;
 use kho_channel::{WebhookError, WebhookEvent, WebhookRequest};
 
 use crate::client::TikTokChannel;
 use crate::push::{notification_id, parse_webhook};
-use crate::sign::verify_webhook;
 
-kho_channel::kit_channel!(TikTokChannel);
-
-impl TikTokChannel {
-    fn verify_push_request(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
-        let (secret, key) = (&self.creds.app_secret, &self.creds.app_key);
-        verify_webhook(secret, key, request.body, request.authorization())
+impl Pushes for TikTokChannel {
+    fn verify_push(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
+        verify_app_key_body_push(&self.creds.app_secret, &self.creds.app_key, request)
     }
 
-    fn parse_push_body(&self, body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
+    fn parse_push(&self, body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
         parse_webhook(body)
     }
 
     /// `tts_notification_id`, so the core drops repeats of at-least-once deliveries.
-    fn push_notification_id(&self, body: &[u8]) -> Option<String> {
+    fn push_id(&self, body: &[u8]) -> Option<String> {
         notification_id(body)
     }
 }

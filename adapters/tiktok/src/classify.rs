@@ -6,8 +6,9 @@
 //! limited, 5xx → transient), then to permanent. Batch writes can succeed as a whole (`code 0`) and still
 //! fail per element in `data.errors` — callers inspect that themselves (see [`crate::wire::WriteErrors`]).
 
-use kho_channel::kit::decode::{decode_payload, non_json};
-use kho_channel::transport::{classify_http_status, retry::retry_after};
+use kho_channel::kit::decode::decode_payload;
+use kho_channel::kit::envelope::{classify_json, text, unexplained};
+use kho_channel::transport::retry::retry_after;
 use kho_channel::{Classified, ErrorKind, RawResponse};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -166,41 +167,15 @@ pub(crate) fn code_of(v: &Value) -> Option<i64> {
 
 /// Classify a response. `sensitive` responses carry tokens: decode errors then omit serde's excerpt.
 pub fn classify<T: DeserializeOwned>(raw: &RawResponse, sensitive: bool) -> Classified<T> {
-    let json: Option<Value> = serde_json::from_slice(&raw.body).ok();
-    let request_id = json
-        .as_ref()
-        .and_then(|v| v.get("request_id"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
-    let result = match json {
-        None => Err(non_json(raw.status, &raw.headers)),
-        Some(mut v) => {
-            let message = v
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
-            match v.get("code").and_then(code_of) {
-                Some(0) if raw.status.is_success() => decode(v["data"].take(), sensitive),
-                Some(0) | None => Err(classify_http_status(raw.status, &raw.headers)
-                    .unwrap_or_else(|| ErrorKind::Permanent {
-                        code: if raw.status.is_success() {
-                            "kho.unexpected_response".into()
-                        } else {
-                            format!("http_{}", raw.status.as_u16())
-                        },
-                        message: if message.is_empty() {
-                            "response has no code".into()
-                        } else {
-                            message
-                        },
-                    })),
-                Some(code) => Err(error_kind(code, &message, raw.status, &raw.headers)),
-            }
+    classify_json(raw, |mut v| {
+        let message = text(&v, "message");
+        match v.get("code").and_then(code_of) {
+            Some(0) if raw.status.is_success() => decode(v["data"].take(), sensitive),
+            Some(0) | None if message.is_empty() => Err(unexplained(raw, "response has no code")),
+            Some(0) | None => Err(unexplained(raw, message)),
+            Some(code) => Err(error_kind(code, &message, raw.status, &raw.headers)),
         }
-    };
-    Classified { request_id, result }
+    })
 }
 
 fn decode<T: DeserializeOwned>(data: Value, sensitive: bool) -> Result<T, ErrorKind> {
@@ -216,7 +191,9 @@ fn decode<T: DeserializeOwned>(data: Value, sensitive: bool) -> Result<T, ErrorK
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kho_channel::test_support::{assert_permanent_without, raw_response as raw};
+    use kho_channel::test_support::{
+        Probe, assert_classifies_envelope, assert_sensitive_mismatch_is_quiet, raw_response as raw,
+    };
 
     fn kind(code: i64, message: &str) -> ErrorKind {
         error_kind(code, message, StatusCode::OK, &HeaderMap::new())
@@ -339,23 +316,17 @@ mod tests {
 
     #[test]
     fn envelope() {
-        #[derive(serde::Deserialize, Debug)]
-        struct P {
-            x: i64,
-        }
-        let ok: Classified<P> = classify(
-            &raw(
-                200,
-                r#"{"code":0,"message":"Success","request_id":"r1","data":{"x":1}}"#,
-            ),
-            false,
+        assert_classifies_envelope(
+            |raw| classify(raw, false),
+            r#"{"code":0,"message":"Success","request_id":"r1","data":{"x":1}}"#,
         );
-        assert_eq!(ok.request_id.as_deref(), Some("r1"));
-        assert_eq!(ok.result.unwrap().x, 1);
+        assert_sensitive_mismatch_is_quiet(
+            |raw| classify(raw, true),
+            r#"{"code":0,"data":{"x":"SECRETVALUE"}}"#,
+        );
 
         #[derive(serde::Deserialize, Debug)]
         struct E {
-            #[serde(default)]
             y: Option<i64>,
         }
         let bare: Classified<E> = classify(
@@ -370,7 +341,7 @@ mod tests {
             classify(&raw(200, r#"{"code":0,"message":"Success"}"#), false);
         assert!(no_data.result.is_ok());
 
-        let err: Classified<P> = classify(
+        let err: Classified<Probe> = classify(
             &raw(
                 401,
                 r#"{"code":106001,"message":"Invalid credentials.","request_id":"r2"}"#,
@@ -382,7 +353,7 @@ mod tests {
             matches!(err.result, Err(ErrorKind::Permanent { ref code, .. }) if code == "106001")
         );
 
-        let string_code: Classified<P> = classify(
+        let string_code: Classified<Probe> = classify(
             &raw(200, r#"{"code":"36009002","message":"Too many"}"#),
             false,
         );
@@ -391,27 +362,16 @@ mod tests {
             Err(ErrorKind::RateLimited { .. })
         ));
 
-        let busy: Classified<P> = classify(&raw(503, "<html>busy</html>"), false);
-        assert!(matches!(busy.result, Err(ErrorKind::Transient { .. })));
-        let gateway_ok: Classified<P> = classify(&raw(200, "<html>hi</html>"), false);
-        assert!(matches!(
-            gateway_ok.result,
-            Err(ErrorKind::Transient { .. })
-        ));
-        let zero_but_500: Classified<P> =
+        let zero_but_500: Classified<Probe> =
             classify(&raw(500, r#"{"code":0,"data":{"x":1}}"#), false);
         assert!(matches!(
             zero_but_500.result,
             Err(ErrorKind::Transient { .. })
         ));
-        let plain_429: Classified<P> = classify(&raw(429, r#"{"message":"slow down"}"#), false);
+        let plain_429: Classified<Probe> = classify(&raw(429, r#"{"message":"slow down"}"#), false);
         assert!(matches!(
             plain_429.result,
             Err(ErrorKind::RateLimited { .. })
         ));
-
-        let bad_shape: Classified<P> =
-            classify(&raw(200, r#"{"code":0,"data":{"x":"SECRETVALUE"}}"#), true);
-        assert_permanent_without(bad_shape.result, "SECRETVALUE");
     }
 }

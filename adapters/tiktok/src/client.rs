@@ -15,7 +15,6 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use crate::api::{Call, Credentials, Request, is_shop_scoped};
-use crate::auth::TikTokGrant;
 use crate::config::{TikTokAccountConfig, TikTokMapping};
 use crate::wire::{Shop, ShopsData, Warehouse, WarehousesData};
 
@@ -37,8 +36,11 @@ pub struct TikTokChannel {
     pub(crate) shop_cipher: tokio::sync::OnceCell<String>,
     pub(crate) warehouse_id: Option<String>,
     pub(crate) mapping: TikTokMapping,
-    pub(crate) kit: Account<TikTokGrant>,
+    pub(crate) kit: Account<Credentials>,
 }
+
+// `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`.
+kho_channel::kit_channel!(TikTokChannel);
 
 impl std::fmt::Debug for TikTokChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,16 +93,13 @@ impl TikTokChannel {
             app_key: config.app_key,
             app_secret: config.app_secret,
         };
-        let grant = TikTokGrant {
-            creds: creds.clone(),
-        };
         Ok(Self {
             kit: Account::new(
                 transport,
                 config.name,
                 config.rate_limit,
                 store,
-                grant,
+                creds.clone(),
                 capabilities(),
             )?,
             creds,
@@ -113,13 +112,7 @@ impl TikTokChannel {
 
     /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
     pub async fn authorize(&self, code: &SecretString) -> Result<TokenSet, ChannelError> {
-        let exchange = self.kit.tokens.grant().exchange_code(&self.kit.http, code);
-        let (tokens, ()) = self
-            .kit
-            .tokens
-            .install(crate::auth::TOKEN_GET_PATH, exchange)
-            .await?;
-        Ok(tokens)
+        Ok(self.kit.authorize(code).await?.0)
     }
 
     /// The shops this authorisation covers, with their ciphers (`GET /authorization/202309/shops`).

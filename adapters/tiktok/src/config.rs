@@ -2,7 +2,6 @@
 //! category/attribute/brand ids (which only the seller's shop knows, so they are configured, not guessed).
 
 use std::collections::BTreeMap;
-use std::num::NonZeroU32;
 
 use kho_channel::RateLimit;
 use secrecy::SecretString;
@@ -25,41 +24,32 @@ pub struct TikTokAccountConfig {
     /// Selects the shop on shop-scoped endpoints. Leave it out to learn it from
     /// `/authorization/202309/shops` on first use (then `shop_id` picks the shop when the token covers
     /// several).
-    #[serde(default)]
     pub shop_cipher: Option<String>,
     /// TikTok's shop id (as in webhooks' `shop_id`), used to pick the shop during discovery.
-    #[serde(default)]
     pub shop_id: Option<String>,
-    #[serde(default = "default_rate_limit")]
+    /// TikTok's numeric limits are all unconfirmed (docs/src/channels/tiktok.md §5): the kit's conservative
+    /// 10/s unless set.
+    #[serde(default = "kho_channel::kit::config::default_rate_limit")]
     pub rate_limit: RateLimit,
     /// Warehouse for stock writes and new listings. Optional for shops with one default warehouse
     /// (docs/src/channels/tiktok.md §7.1: TikTok then accepts stock writes without it); mandatory with several (12019028).
-    #[serde(default)]
     pub warehouse_id: Option<String>,
     #[serde(default)]
     pub mapping: TikTokMapping,
 }
 
-fn default_rate_limit() -> RateLimit {
-    // TikTok's numeric limits are all unconfirmed (docs/src/channels/tiktok.md §5); 10/s per shop is the conservative default.
-    RateLimit::per_second(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN))
-}
-
-/// How kho's catalog maps onto this shop's TikTok ids, for publishing.
+/// How kho's catalog maps onto this shop's TikTok ids, for publishing. Every key is optional: what is left
+/// out comes from [`Default`].
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct TikTokMapping {
     /// kho category name → TikTok leaf category and its mandatory attributes.
-    #[serde(default)]
     pub categories: BTreeMap<String, CategoryMapping>,
     /// Brand for new products when the category mapping names none; leave out for "no brand".
-    #[serde(default)]
     pub brand_id: Option<String>,
     /// Name of the sales attribute shown to buyers on multi-variant products ("Phân loại", "Khối lượng" …).
-    #[serde(default = "default_sales_attribute_name")]
     pub sales_attribute_name: String,
     /// `is_cod_allowed` on new products (COD is common in VN); left to TikTok's default when unset.
-    #[serde(default)]
     pub is_cod_allowed: Option<bool>,
 }
 
@@ -68,14 +58,10 @@ impl Default for TikTokMapping {
         Self {
             categories: BTreeMap::new(),
             brand_id: None,
-            sales_attribute_name: default_sales_attribute_name(),
+            sales_attribute_name: "Phân loại".to_owned(),
             is_cod_allowed: None,
         }
     }
-}
-
-fn default_sales_attribute_name() -> String {
-    "Phân loại".to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -87,7 +73,6 @@ pub struct CategoryMapping {
     #[serde(default = "default_category_version")]
     pub category_version: String,
     /// Overrides the account-wide brand.
-    #[serde(default)]
     pub brand_id: Option<String>,
     #[serde(default)]
     pub attributes: Vec<AttributeMapping>,
@@ -109,9 +94,7 @@ pub struct AttributeMapping {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttributeValueMapping {
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
 }
 

@@ -38,7 +38,11 @@ pub use client::{CHANNEL, SHOPS_PATH, TikTokChannel, WAREHOUSES_PATH, capabiliti
 pub use config::{
     AttributeMapping, AttributeValueMapping, CategoryMapping, TikTokAccountConfig, TikTokMapping,
 };
+/// TikTok signs webhooks with the scheme Lazada shares, kept in the kit.
+pub use kho_channel::kit::hmac::{
+    app_key_body_signature as webhook_authorization, verify_app_key_body as verify_webhook,
+};
 pub use orders::{canonical_status, to_remote_order};
 pub use push::{notification_id, parse_webhook};
-pub use sign::{sign, verify_webhook, webhook_authorization};
+pub use sign::sign;
 pub use wire::{Cancellation, ReturnRecord, Shop, Warehouse};

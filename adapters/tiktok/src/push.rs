@@ -1,4 +1,4 @@
-//! Webhook parsing (docs/src/channels/tiktok.md §9.2). Verification is [`crate::sign::verify_webhook`] and must run first.
+//! Webhook parsing (docs/src/channels/tiktok.md §9.2). Verification is [`crate::verify_webhook`] and must run first.
 //!
 //! Deliveries are at-least-once: [`notification_id`] exposes `tts_notification_id` for deduplication (also
 //! through `Channel::webhook_notification_id`). Pushes only signal a change; the core re-fetches the order

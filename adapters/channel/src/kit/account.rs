@@ -10,7 +10,7 @@ use crate::kit::chunks::{CallResults, Chunk};
 use crate::kit::tokens::{TokenGrant, TokenManager};
 use crate::kit::writes::Writes;
 use crate::listing::RemoteId;
-use crate::token::TokenStore;
+use crate::token::{TokenSet, TokenStore};
 use crate::transport::{AccountClient, Exchange, RateLimit, Transport, TransportError};
 
 use secrecy::SecretString;
@@ -81,6 +81,14 @@ impl<G: TokenGrant> Account<G> {
         writes
             .send(&self.capabilities, &self.http, endpoints, send)
             .await
+    }
+
+    /// Complete an authorisation with the `code` from the seller's redirect (see [`TokenManager::authorize`]).
+    pub async fn authorize(
+        &self,
+        code: &SecretString,
+    ) -> Result<(TokenSet, G::Response), ChannelError> {
+        self.tokens.authorize(&self.http, code).await
     }
 
     /// An error of this account at `endpoint`.

@@ -5,9 +5,8 @@
 ///
 /// The type must have the field `kit: Account<_>` and these inherent methods (the adapter's modules provide them):
 /// `listings_page`, `write_batch(Writes) -> BatchOutcome<RemoteId>`, `write_status`, `publish_listing`, `orders_page`,
-/// `order_details` (same arguments and results as the [`crate::Channel`] methods they serve), and for
-/// pushes `verify_push_request(&WebhookRequest)`, `parse_push_body(&[u8])` and
-/// `push_notification_id(&[u8]) -> Option<String>`.
+/// `order_details` (same arguments and results as the [`crate::Channel`] methods they serve), and must
+/// implement [`crate::kit::pushes::Pushes`].
 #[macro_export]
 macro_rules! kit_channel {
     ($ty:ty) => {
@@ -79,18 +78,18 @@ macro_rules! kit_channel {
                 &self,
                 request: &$crate::WebhookRequest<'_>,
             ) -> Result<(), $crate::WebhookError> {
-                self.verify_push_request(request)
+                $crate::kit::pushes::Pushes::verify_push(self, request)
             }
 
             fn parse_webhook(
                 &self,
                 body: &[u8],
             ) -> Result<Vec<$crate::WebhookEvent>, $crate::WebhookError> {
-                self.parse_push_body(body)
+                $crate::kit::pushes::Pushes::parse_push(self, body)
             }
 
             fn webhook_notification_id(&self, body: &[u8]) -> Option<String> {
-                self.push_notification_id(body)
+                $crate::kit::pushes::Pushes::push_id(self, body)
             }
         }
     };

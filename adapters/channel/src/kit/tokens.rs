@@ -1,5 +1,5 @@
 //! The token manager every adapter uses; an adapter supplies only its marketplace's token request and
-//! response mapping (a [`TokenGrant`]).
+//! response mapping (a [`TokenGrant`], for refreshes and code exchanges alike).
 //!
 //! Refresh tokens are treated as **single-use and rotating** (Shopee's are; TikTok's and Lazada's may be —
 //! it is undocumented, and treating them so is safe either way). Hence:
@@ -23,8 +23,9 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::error::{ChannelError, ErrorKind};
+pub use crate::kit::grant::{TokenGrant, TokenRequest};
 use crate::token::{TokenSet, TokenStore};
-use crate::transport::AccountClient;
+use crate::transport::{AccountClient, Exchange};
 
 /// After a successful refresh, do not refresh *ahead of expiry* again for this long: a marketplace that
 /// hands back a token still inside the refresh-ahead margin would otherwise cause a refresh on every call.
@@ -38,25 +39,6 @@ const AHEAD_RETRY: Duration = Duration::from_secs(60);
 /// An access token with less life than this left is treated as expired: a call started with it could see it
 /// expire on the way.
 const STILL_VALID_MARGIN: chrono::Duration = chrono::Duration::minutes(1);
-
-/// What a marketplace adds to the shared token manager: how to ask it for a new pair.
-#[async_trait::async_trait]
-pub trait TokenGrant: Send + Sync {
-    /// The refresh endpoint, named in errors and logs.
-    const REFRESH_ENDPOINT: &'static str;
-
-    /// Ask the marketplace for a new pair with `current`'s refresh token, mapped to a [`TokenSet`]. An
-    /// auth-expired answer here means the refresh token itself is refused; the manager turns it into
-    /// [`ErrorKind::ReauthRequired`].
-    async fn refresh(
-        &self,
-        http: &AccountClient,
-        current: &TokenSet,
-    ) -> Result<TokenSet, ChannelError>;
-
-    /// Sees every pair the manager is about to use, e.g. to warn that the seller must re-authorise soon.
-    fn observe(&self, _account: &str, _tokens: &TokenSet) {}
-}
 
 /// One account's tokens: cached, refreshed and persisted as the module docs describe.
 pub struct TokenManager<G> {
@@ -217,7 +199,6 @@ impl<G: TokenGrant> TokenManager<G> {
         http: &AccountClient,
         stale: &TokenSet,
     ) -> Result<TokenSet, ChannelError> {
-        let endpoint = G::REFRESH_ENDPOINT;
         let mut unsaved = self.refresh.lock().await;
         if let Some(cur) = self.cached()
             && !cur.same_access_token(stale)
@@ -243,7 +224,8 @@ impl<G: TokenGrant> TokenManager<G> {
         if let Err(e) = self.store.save(&self.account, &fresh).await {
             // Never use a pair that is not stored; keep it to persist on the next attempt.
             *unsaved = Some(fresh);
-            return Err(self.store_error(endpoint, e));
+            let call = self.grant.call(TokenRequest::Refresh(&latest));
+            return Err(self.store_error(call.endpoint(), e));
         }
         tracing::info!(
             account = %self.account,
@@ -263,7 +245,8 @@ impl<G: TokenGrant> TokenManager<G> {
         http: &AccountClient,
         latest: &TokenSet,
     ) -> Result<TokenSet, ChannelError> {
-        let endpoint = G::REFRESH_ENDPOINT;
+        let request = TokenRequest::Refresh(latest);
+        let call = self.grant.call(request);
         if let Some(ended) = latest.refresh_expires_at.filter(|at| *at <= Utc::now()) {
             self.grant.observe(&self.account, latest);
             return Err(ErrorKind::ReauthRequired {
@@ -272,33 +255,37 @@ impl<G: TokenGrant> TokenManager<G> {
                     "the refresh token ended at {ended}: the seller must re-authorise the shop"
                 ),
             }
-            .at(self.account.clone(), endpoint));
+            .at(self.account.clone(), call.endpoint()));
         }
-        self.grant.refresh(http, latest).await.map_err(|mut e| {
+        let response = http.execute(&call).await.map_err(|mut e| {
             // On the refresh endpoint an auth answer means the refresh token itself is refused: only
             // re-authorisation helps.
             if let ErrorKind::AuthExpired { code, message } = e.kind {
                 e.kind = ErrorKind::ReauthRequired { code, message };
             }
             e
-        })
+        })?;
+        Ok(G::token_set(&response, request, Utc::now()))
     }
 
-    /// Complete an authorisation: `obtain` exchanges the seller's code for tokens (plus whatever else the
-    /// marketplace returns), and the pair is persisted before it is used.
-    pub async fn install<X>(
+    /// Complete an authorisation: exchange the seller's `code` for a first pair and persist it before it is
+    /// used. The marketplace's whole answer comes back too, for whatever else it says about the account.
+    pub async fn authorize(
         &self,
-        endpoint: &'static str,
-        obtain: impl Future<Output = Result<(TokenSet, X), ChannelError>>,
-    ) -> Result<(TokenSet, X), ChannelError> {
+        http: &AccountClient,
+        code: &SecretString,
+    ) -> Result<(TokenSet, G::Response), ChannelError> {
         let _guard = self.refresh.lock().await;
-        let (tokens, extra) = obtain.await?;
+        let request = TokenRequest::Code(code);
+        let call = self.grant.call(request);
+        let response = http.execute(&call).await?;
+        let tokens = G::token_set(&response, request, Utc::now());
         self.store
             .save(&self.account, &tokens)
             .await
-            .map_err(|e| self.store_error(endpoint, e))?;
+            .map_err(|e| self.store_error(call.endpoint(), e))?;
         self.set_cached(tokens.clone());
-        Ok((tokens, extra))
+        Ok((tokens, response))
     }
 }
 
