@@ -692,7 +692,7 @@ both_backends!(every_endpoint_for_every_role, |db| {
         )
         .await;
     assert_eq!(v["run"]["outcome"], "drift", "{v}");
-    assert_eq!(v["items"][0]["remote_value"], "3", "{v}");
+    assert_eq!(v["items"][0]["remote_value"], 3, "{v}");
     assert!(
         store
             .authenticate_token(&spare)
