@@ -6,6 +6,7 @@
 mod support;
 
 mod api;
+mod attention;
 mod benches;
 mod browser;
 mod catalog_import;
