@@ -160,6 +160,20 @@ pub const EXPIRING_WARN: Advice = advice(
     "Apply for renewal before the expiry date, then enter the new date in the catalog (kho import).",
 );
 
+pub const EXPIRED_UNLISTED: Advice = advice(
+    "Chứng nhận OCOP đã hết hạn (sản phẩm chưa được bán trên sàn nào).",
+    "The OCOP certificate has expired (the product is not sold on any marketplace).",
+    "Gia hạn chứng nhận rồi cập nhật ngày hết hạn mới trong danh mục (kho import) trước khi đăng bán.",
+    "Renew the certificate, then enter the new expiry date in the catalog (kho import) before listing it.",
+);
+
+pub const EXPIRING_UNLISTED: Advice = advice(
+    "Chứng nhận OCOP sắp hết hạn (sản phẩm chưa được bán trên sàn nào).",
+    "The OCOP certificate expires soon (the product is not sold on any marketplace).",
+    "Nộp hồ sơ gia hạn trước ngày hết hạn, rồi cập nhật ngày mới trong danh mục (kho import).",
+    "Apply for renewal before the expiry date, then enter the new date in the catalog (kho import).",
+);
+
 pub const OUT_OF_STOCK: Advice = advice(
     "Hết hàng: các sàn đang hiển thị 0, khách không mua được.",
     "Out of stock: the marketplaces show 0 and buyers cannot order.",
@@ -253,6 +267,8 @@ mod tests {
             EXPIRED_WARNED,
             EXPIRING_DELIST,
             EXPIRING_WARN,
+            EXPIRED_UNLISTED,
+            EXPIRING_UNLISTED,
             OUT_OF_STOCK,
         ];
         for a in all.iter().chain(fixed.iter()) {

@@ -320,10 +320,20 @@ async fn certificates(
             Some(_) => ListingOutcome::Warned,
         };
         let (kind, advice) = match (expired, listings) {
+            (true, ListingOutcome::Delisted) => {
+                (Kind::CertificateExpired, advice::EXPIRED_DELISTED)
+            }
             (true, ListingOutcome::Warned) => (Kind::CertificateExpired, advice::EXPIRED_WARNED),
-            (true, _) => (Kind::CertificateExpired, advice::EXPIRED_DELISTED),
+            (true, ListingOutcome::NotListed) => {
+                (Kind::CertificateExpired, advice::EXPIRED_UNLISTED)
+            }
+            (false, ListingOutcome::Delisted) => {
+                (Kind::CertificateExpiring, advice::EXPIRING_DELIST)
+            }
             (false, ListingOutcome::Warned) => (Kind::CertificateExpiring, advice::EXPIRING_WARN),
-            (false, _) => (Kind::CertificateExpiring, advice::EXPIRING_DELIST),
+            (false, ListingOutcome::NotListed) => {
+                (Kind::CertificateExpiring, advice::EXPIRING_UNLISTED)
+            }
         };
         let mut item = Item::new(kind, Some(c.producer_code), advice);
         item.product_code = Some(c.product_code);
@@ -335,4 +345,19 @@ async fn certificates(
         items.push(item);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_with_failing_pushes_is_not_ok() {
+        assert_eq!(health(AccountState::Ok, 0, 0), Health::Ok);
+        assert_eq!(health(AccountState::Ok, 1, 0), Health::FailingPushes);
+        assert_eq!(health(AccountState::Ok, 0, 2), Health::FailingPushes);
+        assert_eq!(health(AccountState::Paused, 0, 0), Health::Paused);
+        assert_eq!(health(AccountState::Paused, 0, 1), Health::FailingPushes);
+        assert_eq!(health(AccountState::NeedsReauth, 3, 0), Health::NeedsReauth);
+    }
 }
