@@ -289,6 +289,14 @@ both_backends!(the_overview_and_status_list_what_needs_a_person, |db| {
         .expect("row");
     let row = &row[..row.find("</tr>").unwrap_or(row.len())];
     assert!(!row.contains(">Ổn<"), "{row}");
+    // The failed change's English message is explained in Vietnamese there too.
+    let failed = accounts
+        .split("A-QUYT-1")
+        .nth(1)
+        .expect("the failed change on the accounts page");
+    assert!(failed.contains("Sàn từ chối dữ liệu"), "{failed}");
+    assert!(failed.contains("Cách xử lý"), "{failed}");
+    assert!(accounts.contains("Asia/Ho_Chi_Minh"));
 
     // The API agrees, and a cooperative sees only its own.
     let get = |token: String| {

@@ -635,10 +635,10 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                         th { (ctx.t(Msg::State)) }
                         th class="num" { (ctx.t(Msg::QueueDepth)) }
                         th { (ctx.t(Msg::OldestPending)) }
-                        th { (ctx.t(Msg::LastPush)) }
+                        th { (ctx.t(Msg::LastPush)) br; small { (ctx.tz.name()) } }
                         th class="num" { (ctx.t(Msg::DeadLetters)) }
                         th { (ctx.t(Msg::LastError)) }
-                        th { (ctx.t(Msg::TokenExpires)) }
+                        th { (ctx.t(Msg::TokenExpires)) br; small { (ctx.tz.name()) } }
                     } }
                     tbody {
                         @for a in &accounts {
@@ -685,7 +685,7 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                             thead { tr { th { (ctx.t(Msg::Sku)) } th { (ctx.t(Msg::Kind)) } th { (ctx.t(Msg::Errors)) } } }
                             tbody {
                                 @for d in letters {
-                                    tr { td { code { (d.sku) } } td { (super::i18n::code(ctx.lang, &d.kind)) } td class="error" { (d.last_error.as_deref().unwrap_or("—")) } }
+                                    tr { td { code { (d.sku) } } td { (super::i18n::code(ctx.lang, &d.kind)) } td { span class="error" { (d.last_error.as_deref().unwrap_or("—")) } (attention::explained(ctx, d.last_error.as_deref())) } }
                                 }
                             }
                         }

@@ -152,3 +152,18 @@ pub async fn healths(
         })
         .collect())
 }
+
+/// A stored marketplace error explained in the viewer's language by its
+/// class, with what to do (the accounts page's failed changes).
+pub fn explained(ctx: &Ctx, message: Option<&str>) -> Markup {
+    let class = crate::attention::ErrorClass::of_message(message.unwrap_or_default());
+    let advice = crate::attention::advice::for_error(class);
+    let (what, todo) = match ctx.lang {
+        Lang::Vi => (advice.what_vi, advice.do_vi),
+        Lang::En => (advice.what_en, advice.do_en),
+    };
+    html! {
+        p class="explain" { (what) }
+        p class="todo" { strong { (ctx.t(Msg::WhatToDo)) ": " } (todo) }
+    }
+}
