@@ -1,6 +1,8 @@
 //! Logging: tracing to stderr, filtered by `KHO_LOG` (or `RUST_LOG`), as text
 //! for people or JSON for log shippers. Set up once, at the binary's edge.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -22,6 +24,10 @@ pub fn init(format: LogFormat, verbosity: i8) {
         .unwrap_or_else(|| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(crate::terminal::colour(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .with_writer(std::io::stderr);
     // A second initialisation (tests) is harmless; ignore it.
     let _ = match format {

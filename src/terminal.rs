@@ -23,6 +23,13 @@ pub(crate) fn is_unsafe(c: char) -> bool {
         )
 }
 
+/// Whether to colour a stream: only a terminal, and never when `NO_COLOR`
+/// is set to anything but the empty string (<https://no-color.org>). Logs
+/// piped to a file or a log shipper must not carry escape codes.
+pub fn colour(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 /// `keep_newlines` leaves LF alone: the line breaks of a rendered layout.
 fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     let escaped = |c: char| is_unsafe(c) && !(keep_newlines && c == '\n');
@@ -83,4 +90,19 @@ pub fn json_for_terminal(json: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some(OsStr::new(""))));
+        assert!(!colour(true, Some(OsStr::new("1"))));
+        assert!(!colour(false, None));
+        assert!(!colour(false, Some(OsStr::new(""))));
+    }
 }

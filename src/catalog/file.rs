@@ -186,7 +186,7 @@ fn csv_records(
     bytes: &[u8],
     mut visit: impl FnMut(usize, Vec<String>, Option<RowError>) -> Visit,
 ) -> Result<Option<usize>, Problems> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(file_error("the file is empty: expected a header line"));
     }
@@ -527,7 +527,13 @@ pub enum WriteError {
     Io(#[from] std::io::Error),
 }
 
-pub fn write_csv<W: Write>(out: W, entries: &[CatalogEntry]) -> Result<(), WriteError> {
+/// The UTF-8 byte-order mark. Excel on Windows reads a CSV without it in
+/// the machine's legacy code page and garbles every Vietnamese letter; with
+/// it, as UTF-8. Readers strip it ([`read_csv`]).
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+pub fn write_csv<W: Write>(mut out: W, entries: &[CatalogEntry]) -> Result<(), WriteError> {
+    out.write_all(UTF8_BOM)?;
     // CRLF line ends, as RFC 4180 and spreadsheet programs write them.
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -649,6 +655,21 @@ mod tests {
             crate::catalog::read_entries(&xlsx).expect("read back"),
             entries
         );
+    }
+
+    #[test]
+    fn a_written_csv_starts_with_a_byte_order_mark_and_reads_back() {
+        let csv = include_bytes!("../../data/ocop-catalog.csv");
+        let entries = crate::catalog::read_entries(csv).expect("the sample catalog reads");
+        let mut written = Vec::new();
+        write_csv(&mut written, &entries).expect("written");
+        assert!(written.starts_with(UTF8_BOM));
+        assert_eq!(&written[UTF8_BOM.len()..], csv.as_slice());
+        assert_eq!(
+            crate::catalog::read_entries(&written).expect("read back"),
+            entries
+        );
+        assert_eq!(read_rows(&written).expect("rows").len(), entries.len());
     }
 
     #[test]

@@ -156,36 +156,52 @@ pub async fn products(store: &Store, cmd: ProductsCommand, out: &Output) -> Resu
     {
         return Err(Failure::usage(format!("unknown producer {code:?}")));
     }
-    out.doc(&entries, || {
-        let mut t = table(&[
-            "PRODUCER",
-            "SKU",
-            "PRODUCT",
-            "VARIANT",
-            "PRICE",
-            "ON HAND",
-            "RESERVED",
-            "AVAILABLE",
-            "OCOP",
-            "CERT EXPIRES",
-        ]);
-        for e in &entries {
-            t.add_row(vec![
-                e.producer_code.clone(),
-                e.variant_sku.clone(),
-                e.product_name.clone(),
-                e.variant_name.clone(),
-                vnd(e.price_vnd),
-                e.stock.to_string(),
-                e.reserved.to_string(),
-                (e.stock - e.reserved).to_string(),
-                e.ocop_stars.map(|s| format!("{s}★")).unwrap_or_default(),
-                e.ocop_cert_expires
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
+    out.doc(
+        &entries.iter().map(product_json).collect::<Vec<_>>(),
+        || {
+            let mut t = table(&[
+                "PRODUCER",
+                "SKU",
+                "PRODUCT",
+                "VARIANT",
+                "PRICE",
+                "ON HAND",
+                "RESERVED",
+                "AVAILABLE",
+                "OCOP",
+                "CERT EXPIRES",
             ]);
-        }
-        format!("{t}\n{} variant(s)", entries.len())
-    });
+            for e in &entries {
+                t.add_row(vec![
+                    e.producer_code.clone(),
+                    e.variant_sku.clone(),
+                    e.product_name.clone(),
+                    e.variant_name.clone(),
+                    vnd(e.price_vnd),
+                    e.stock.to_string(),
+                    e.reserved.to_string(),
+                    (e.stock - e.reserved).to_string(),
+                    e.ocop_stars.map(|s| format!("{s}★")).unwrap_or_default(),
+                    e.ocop_cert_expires
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                ]);
+            }
+            format!("{t}\n{} variant(s)", entries.len())
+        },
+    );
     Ok(exit::OK)
+}
+
+/// A variant in `kho products list --json`, in the vocabulary of every
+/// `--json` output: `on_hand`, `reserved`, `available` (docs/src/reference/cli.md).
+/// The catalog file's `stock` column is the same on-hand figure.
+fn product_json(e: &crate::catalog::CatalogEntry) -> serde_json::Value {
+    let mut v = json!(e);
+    if let Some(map) = v.as_object_mut() {
+        map.remove("stock");
+        map.insert("on_hand".into(), json!(e.stock));
+        map.insert("available".into(), json!(e.stock - e.reserved));
+    }
+    v
 }

@@ -389,7 +389,9 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
     let orders = store.order_stats(midnight).await?;
     let reconciled = store.latest_reconcile_runs().await?;
     let awaiting = store.awaiting_items(None).await?;
+    let attention = crate::attention::build(store, None, today).await?;
     let doc = json!({
+        "attention": attention,
         "orders_today": orders,
         "reconciliation": reconciled,
         "awaiting_a_person": awaiting,
@@ -408,7 +410,8 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
         "certificates": certificates,
     });
     out.doc(&doc, || {
-        let mut s = String::from("ACCOUNTS\n");
+        let mut s = attention_text(&attention);
+        s.push_str("\nACCOUNTS\n");
         let mut t = table(&[
             "NAME",
             "CHANNEL",
@@ -531,7 +534,8 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
         }
         s
     });
-    let problems = !dead.is_empty()
+    let problems = !attention.is_empty()
+        || !dead.is_empty()
         || reconciled
             .iter()
             .any(|r| r.outcome == "drift" || r.outcome == "failed")
@@ -539,4 +543,31 @@ pub async fn status(store: &Store, config: &Config, out: &Output) -> Result<u8, 
             .iter()
             .any(|a| a.state != crate::store::accounts::AccountState::Ok);
     Ok(if problems { exit::PROBLEMS } else { exit::OK })
+}
+
+/// The "needs attention" list as `kho status` prints it first: one line per
+/// item, then what it means and what to do.
+fn attention_text(items: &[crate::attention::Item]) -> String {
+    let mut s = format!("NEEDS ATTENTION ({})\n", items.len());
+    if items.is_empty() {
+        s.push_str("  nothing\n");
+    }
+    for i in items {
+        let mut what = vec![i.kind.as_str().to_owned()];
+        what.extend(i.producer.clone());
+        what.extend(i.account.clone());
+        what.extend(i.sku.clone().or_else(|| i.product_code.clone()));
+        what.extend(i.field.clone());
+        if let (Some(k), Some(r)) = (&i.kho_value, &i.remote_value) {
+            what.push(format!("kho {k}, marketplace {r}"));
+        }
+        what.extend(i.cert_expires.map(|d| format!("expires {d}")));
+        what.extend(i.available.map(|n| format!("available {n}")));
+        let _ = writeln!(s, "  {}", esc(&what.join(" ")));
+        if let Some(m) = i.message.as_deref().filter(|m| !m.is_empty()) {
+            let _ = writeln!(s, "    marketplace says: {}", esc(m));
+        }
+        let _ = writeln!(s, "    {} {}", i.advice.what_en, i.advice.do_en);
+    }
+    s
 }

@@ -218,6 +218,12 @@ pub async fn run(cli: Cli, lab: &dyn Lab) -> Result<u8, Failure> {
         return Ok(exit::OK);
     }
     let config = config?;
+    if cli.config.is_none()
+        && opens_store(&cli.command)
+        && let Some(note) = new_database_note(&config, std::path::Path::new("."))
+    {
+        eprintln!("kho: {note}");
+    }
 
     match cli.command {
         Command::Config(ConfigCommand::Check) => config_check(&config, &out).await,
@@ -327,6 +333,40 @@ pub async fn run(cli: Cli, lab: &dyn Lab) -> Result<u8, Failure> {
     }
 }
 
+/// Whether a command opens (and so may create) the database.
+fn opens_store(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Config(_)
+            | Command::Demo { .. }
+            | Command::Sim(_)
+            | Command::Bench(_)
+            | Command::Secrets(SecretsCommand::GenerateKey)
+    )
+}
+
+/// Run without a configuration file, kho falls back to `sqlite://kho.db`:
+/// a SQLite file in the current directory, created on first use. Someone
+/// who forgot `--config` (or ran from the wrong directory) would otherwise
+/// get a silent, empty second database; this says so. `None` when the
+/// database is configured (environment) or the file already exists.
+fn new_database_note(config: &Config, dir: &std::path::Path) -> Option<String> {
+    let file = config.database.url.expose().strip_prefix("sqlite://")?;
+    if file != DEFAULT_SQLITE_FILE || dir.join(file).exists() {
+        return None;
+    }
+    let shown = std::fs::canonicalize(dir)
+        .map(|d| d.join(file).display().to_string())
+        .unwrap_or_else(|_| file.to_owned());
+    Some(format!(
+        "note: no configuration file (--config FILE or KHO_CONFIG); creating a new SQLite \
+         database {shown} in the current directory"
+    ))
+}
+
+/// The database the built-in defaults name (config/default.toml).
+const DEFAULT_SQLITE_FILE: &str = "kho.db";
+
 async fn open(config: &Config) -> Result<Store, Failure> {
     let store = Store::open(&config.database.url, config.database.max_connections).await?;
     store.set_keyring(config.secrets.keyring());
@@ -427,6 +467,34 @@ mod tests {
         assert_eq!(failure.code, exit::USAGE);
         assert_eq!(failure.message, "cannot import: catalog.csv is unreadable");
         assert_eq!(failure.causes, ["permission denied"]);
+    }
+
+    #[test]
+    fn a_new_default_database_is_announced_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(Sources {
+            file: None,
+            env: Some(Default::default()),
+        })
+        .unwrap();
+        let note = new_database_note(&config, dir.path()).expect("a note");
+        assert!(note.contains("no configuration file"), "{note}");
+        assert!(note.contains("kho.db"), "{note}");
+        std::fs::write(dir.path().join("kho.db"), b"").unwrap();
+        assert_eq!(new_database_note(&config, dir.path()), None);
+
+        let elsewhere = Config::load(Sources {
+            file: None,
+            env: Some(
+                [(
+                    "KHO__DATABASE__URL".to_owned(),
+                    "sqlite://other.db".to_owned(),
+                )]
+                .into(),
+            ),
+        })
+        .unwrap();
+        assert_eq!(new_database_note(&elsewhere, dir.path()), None);
     }
 
     #[test]

@@ -194,7 +194,10 @@ pub async fn sales(
     let total_units: i64 = rows.iter().map(|r| r.units).sum();
     let total_revenue: i64 = rows.iter().map(|r| r.revenue_vnd).sum();
     if csv {
-        let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+        let mut stdout = std::io::stdout().lock();
+        std::io::Write::write_all(&mut stdout, crate::catalog::file::UTF8_BOM)
+            .map_err(|e| Failure::runtime_error(&e))?;
+        let mut w = csv::Writer::from_writer(stdout);
         let header = [
             format!("{by:?}").to_lowercase(),
             "orders".into(),

@@ -1,6 +1,6 @@
 //! Sales figures: units and revenue (whole VND) of orders that were not
 //! cancelled or returned, grouped by day (in the configured time zone),
-//! channel, producer or product.
+//! channel, producer, product or the producer's district.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,6 +16,9 @@ pub enum GroupBy {
     Channel,
     Producer,
     Product,
+    /// The producer's district, as the catalog names it (unknown SKUs:
+    /// an empty key, like their producer).
+    District,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,6 +37,7 @@ pub fn aggregate(lines: &[SaleLine], by: GroupBy, tz: Tz) -> Vec<ReportRow> {
             GroupBy::Channel => l.channel.clone(),
             GroupBy::Producer => l.producer.clone(),
             GroupBy::Product => l.product.clone(),
+            GroupBy::District => l.district.clone(),
         };
         let g = groups.entry(key).or_default();
         g.0.insert(l.order_id);
@@ -65,6 +69,7 @@ mod tests {
             channel: channel.into(),
             account: "a".into(),
             producer: "htx".into(),
+            district: "Chi Lăng".into(),
             product: "Na".into(),
             sku: "NA-1".into(),
             quantity: qty,

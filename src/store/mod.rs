@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod attention;
 pub mod catalog;
 pub mod dashboard;
 pub mod inventory;

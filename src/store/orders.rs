@@ -88,6 +88,8 @@ pub struct SaleLine {
     pub channel: String,
     pub account: String,
     pub producer: String,
+    /// The producer's district (empty for an SKU kho does not know).
+    pub district: String,
     pub product: String,
     pub sku: String,
     pub quantity: i64,
@@ -645,7 +647,7 @@ impl Store {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT o.id AS order_id, o.ordered_at, a.channel, a.name AS account, COALESCE(pr.code, '') AS producer, \
-                 COALESCE(p.name, l.seller_sku) AS product, l.seller_sku AS sku, l.quantity, l.unit_price_vnd \
+                 COALESCE(pr.district, '') AS district, COALESCE(p.name, l.seller_sku) AS product, l.seller_sku AS sku, l.quantity, l.unit_price_vnd \
                  FROM order_lines l JOIN orders o ON o.id = l.order_id \
                  JOIN channel_accounts a ON a.id = o.account_id \
                  LEFT JOIN variants v ON v.id = l.variant_id LEFT JOIN products p ON p.id = v.product_id \

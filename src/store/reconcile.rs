@@ -25,7 +25,10 @@ pub struct ReconcileRun {
 }
 
 /// One difference between kho and a marketplace, with its likely cause.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Values are stored as text (a field may hold a seller SKU or a status);
+/// in JSON a stock or price value is a number, as everywhere else
+/// ([`value_json`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReconcileItem {
     /// Zero until stored.
     pub id: i64,
@@ -41,6 +44,53 @@ pub struct ReconcileItem {
     pub remote_value: Option<String>,
     pub cause: String,
     pub detail: Option<String>,
+}
+
+/// A drift item's value as JSON: a stock or price as a number, anything
+/// else (a seller SKU, even one made of digits, a status, a list of
+/// listings) as text.
+pub fn value_json(field: Option<&str>, value: Option<&str>) -> Option<serde_json::Value> {
+    let value = value?;
+    Some(match value.parse::<i64>() {
+        Ok(n) if matches!(field, Some("stock" | "price")) => serde_json::Value::from(n),
+        _ => serde_json::Value::from(value),
+    })
+}
+
+impl Serialize for ReconcileItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            id: i64,
+            run_id: i64,
+            kind: &'a str,
+            sku: Option<&'a str>,
+            remote_item_id: Option<&'a str>,
+            remote_variant_id: Option<&'a str>,
+            field: Option<&'a str>,
+            kho_value: Option<serde_json::Value>,
+            pushed_value: Option<serde_json::Value>,
+            remote_value: Option<serde_json::Value>,
+            cause: &'a str,
+            detail: Option<&'a str>,
+        }
+        let field = self.field.as_deref();
+        Shown {
+            id: self.id,
+            run_id: self.run_id,
+            kind: &self.kind,
+            sku: self.sku.as_deref(),
+            remote_item_id: self.remote_item_id.as_deref(),
+            remote_variant_id: self.remote_variant_id.as_deref(),
+            field,
+            kho_value: value_json(field, self.kho_value.as_deref()),
+            pushed_value: value_json(field, self.pushed_value.as_deref()),
+            remote_value: value_json(field, self.remote_value.as_deref()),
+            cause: &self.cause,
+            detail: self.detail.as_deref(),
+        }
+        .serialize(s)
+    }
 }
 
 /// An unknown or duplicated seller SKU handed to a person by `--fix`.
@@ -440,5 +490,43 @@ impl Store {
                 .await?;
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(field: &str, kho: &str, remote: &str) -> ReconcileItem {
+        ReconcileItem {
+            id: 1,
+            run_id: 1,
+            kind: "value_mismatch".into(),
+            sku: Some("NA-1KG".into()),
+            remote_item_id: Some("9".into()),
+            remote_variant_id: None,
+            field: Some(field.into()),
+            kho_value: Some(kho.into()),
+            pushed_value: None,
+            remote_value: Some(remote.into()),
+            cause: "edited_on_marketplace".into(),
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn stock_and_price_values_are_json_numbers_and_the_rest_text() {
+        let v = serde_json::to_value(item("stock", "50", "10")).unwrap();
+        assert_eq!(v["kho_value"], 50);
+        assert_eq!(v["remote_value"], 10);
+        assert!(v["pushed_value"].is_null());
+        let v = serde_json::to_value(item("price", "85000", "90000")).unwrap();
+        assert_eq!(v["remote_value"], 90_000);
+        // A seller SKU of digits is still a seller SKU.
+        let v = serde_json::to_value(item("seller_sku", "0042", "42")).unwrap();
+        assert_eq!(v["kho_value"], "0042");
+        assert_eq!(v["remote_value"], "42");
+        assert_eq!(v["field"], "seller_sku");
+        assert_eq!(v["cause"], "edited_on_marketplace");
     }
 }

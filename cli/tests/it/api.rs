@@ -348,6 +348,7 @@ fn endpoints() -> Vec<Endpoint> {
             .json(json!({ "account": "shopee-own" })),
         ep(M::GET, "/orders", "/orders?account=shopee-own", Some("/orders?account=shopee-other")),
         ep(M::GET, "/reports/sales", "/reports/sales?by=producer", None),
+        ep(M::GET, "/attention", "/attention", None),
         ep(M::GET, "/reconciliation/runs", "/reconciliation/runs", Some("/reconciliation/runs?account=shopee-other")),
         ep(M::GET, "/reconciliation/runs/{id}", "/reconciliation/runs/{own_run}", Some("/reconciliation/runs/{other_run}")),
         ep(M::GET, "/tokens", "/tokens", None),
@@ -692,7 +693,7 @@ both_backends!(every_endpoint_for_every_role, |db| {
         )
         .await;
     assert_eq!(v["run"]["outcome"], "drift", "{v}");
-    assert_eq!(v["items"][0]["remote_value"], "3", "{v}");
+    assert_eq!(v["items"][0]["remote_value"], 3, "{v}");
     assert!(
         store
             .authenticate_token(&spare)

@@ -300,6 +300,7 @@ fn report(db: &TestDb, day: NaiveDate) -> (HashMap<String, (i64, i64, i64)>, i64
 
 /// The date in the overview's "today" heading (`— 29/11/2026`).
 fn shown_day(html: &str) -> NaiveDate {
+    let html = html.find("id=\"today\"").map_or(html, |i| &html[i..]);
     let at = html.find("— ").expect("a dated heading") + "— ".len();
     let text: String = html[at..].chars().take(10).collect();
     NaiveDate::parse_from_str(&text, "%d/%m/%Y").expect("a dd/mm/yyyy date")
@@ -967,6 +968,26 @@ crate::both_backends!(dashboard_in_chromium, |db| {
         width.as_i64().is_some_and(|w| w <= 375),
         "page is {width} px wide"
     );
+    // "Cần xử lý" comes first, each item with what to do, within the screen.
+    let first = phone
+        .execute(
+            "return document.querySelector('main section.card').id;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(first, json!("attention"));
+    let items = phone.find_all(Locator::Css("#attention li")).await.unwrap();
+    assert!(!items.is_empty(), "the seeded faults are not listed");
+    assert_eq!(
+        phone
+            .find_all(Locator::Css("#attention li .todo"))
+            .await
+            .unwrap()
+            .len(),
+        items.len()
+    );
+    assert_eq!(text(&phone, "#attention h2").await, "Cần xử lý");
     shot(&phone, &format!("overview-phone-vi-{backend}.png")).await;
     phone.close().await.unwrap();
     daemon.stop();

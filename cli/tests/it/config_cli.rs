@@ -107,3 +107,57 @@ fn unreachable_database_exits_3() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
+
+/// Without a configuration file kho uses `kho.db` in the current directory:
+/// the first command that creates it says so on stderr (stdout stays the
+/// command's own), and later ones do not repeat it.
+#[test]
+fn a_new_database_in_the_current_directory_is_announced() {
+    let db = TestDb::sqlite();
+    let run = || {
+        db.kho_cmd(&["--json", "products", "list"])
+            .env_remove("KHO__DATABASE__URL")
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    let note = stderr(&first);
+    assert!(first.status.success(), "{note}");
+    assert!(note.contains("no configuration file"), "{note}");
+    assert!(note.contains("kho.db"), "{note}");
+    serde_json::from_str::<serde_json::Value>(&stdout(&first))
+        .expect("stdout is the JSON document");
+    assert!(db.path("kho.db").exists());
+    let second = run();
+    assert!(second.status.success());
+    assert!(
+        !stderr(&second).contains("no configuration file"),
+        "{}",
+        stderr(&second)
+    );
+}
+
+/// Logs and errors written to a pipe carry no ANSI escape codes, whatever
+/// the verbosity (`NO_COLOR` unset).
+#[test]
+fn stderr_to_a_pipe_has_no_colour_codes() {
+    let db = TestDb::sqlite();
+    ok(&db.kho(&["import", sample_catalog().to_str().unwrap()]));
+    let out = db
+        .kho_cmd(&["-vv", "stock", "add", "NA-CHILANG-1KG", "5"])
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert!(!log.is_empty(), "-vv logged nothing to check");
+    assert!(!log.contains('\u{1b}'), "{log:?}");
+    let bad = db
+        .kho_cmd(&["-v", "stock", "add", "NO-SUCH-SKU", "5"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(!stderr(&bad).contains('\u{1b}'), "{:?}", stderr(&bad));
+}

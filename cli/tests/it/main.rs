@@ -6,6 +6,7 @@
 mod support;
 
 mod api;
+mod attention;
 mod backup;
 mod benches;
 mod browser;

@@ -297,6 +297,14 @@ async fn an_order_on_one_shop_is_pushed_to_the_other() {
     .await;
     let text = ok(&w.kho(&["report", "sales", "--by", "channel"]));
     assert!(text.contains("shopee"), "{text}");
+    // By the producer's district, as CSV Excel reads as UTF-8.
+    let csv = ok(&w.kho(&["report", "sales", "--by", "district", "--csv"]));
+    let csv = csv
+        .strip_prefix('\u{feff}')
+        .unwrap_or_else(|| panic!("no byte-order mark: {csv:?}"));
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("district,orders,units,revenue_vnd"));
+    assert_eq!(lines.next(), Some("Chi Lăng,1,5,1950000"), "{csv}");
     drop(daemon);
 }
 

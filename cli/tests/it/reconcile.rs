@@ -233,9 +233,9 @@ async fn injected_drift_is_reported_then_fixed_body(db: TestDb) {
         .iter()
         .find(|i| i["sku"] == "REC-01")
         .unwrap();
-    assert_eq!(rec01["kho_value"], "50");
-    assert_eq!(rec01["pushed_value"], "50");
-    assert_eq!(rec01["remote_value"], "10");
+    assert_eq!(rec01["kho_value"], 50);
+    assert_eq!(rec01["pushed_value"], 50);
+    assert_eq!(rec01["remote_value"], 10);
     // The stock the missed orders took is folded into their items.
     let order = a["items"]
         .as_array()

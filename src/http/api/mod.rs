@@ -9,6 +9,7 @@
 //! its producer, and another producer's object answers 404, exactly as a
 //! missing one does.
 
+pub mod attention;
 pub mod catalog;
 pub mod channels;
 pub mod orders;
@@ -64,6 +65,7 @@ pub const MAX_PAGE: i64 = 500;
     security(("token" = [])),
     components(schemas(ErrorBody)),
     tags(
+        (name = "attention", description = "What needs a person, with what to do"),
         (name = "catalog", description = "Producers, products, variants, import, certificates"),
         (name = "stock", description = "Stock levels and the ledger"),
         (name = "channels", description = "Marketplace accounts, listings, sync queue"),
@@ -88,6 +90,7 @@ impl Modify for BearerAuth {
 /// Every documented route, before it is split into router and document.
 fn api() -> OpenApiRouter<AppState> {
     let json = OpenApiRouter::<AppState>::new()
+        .merge(attention::router())
         .merge(catalog::router())
         .merge(stock::router())
         .merge(channels::router())

@@ -107,7 +107,7 @@ pub struct SalesParams {
     pub from: Option<NaiveDate>,
     /// Last day, included; today by default.
     pub to: Option<NaiveDate>,
-    /// day (default), channel, producer or product.
+    /// day (default), channel, producer, product or district.
     pub by: Option<String>,
     /// Time zone days are counted in (default Asia/Ho_Chi_Minh).
     pub tz: Option<String>,
@@ -151,9 +151,10 @@ async fn sales_report(
         "channel" => (GroupBy::Channel, "channel"),
         "producer" => (GroupBy::Producer, "producer"),
         "product" => (GroupBy::Product, "product"),
+        "district" => (GroupBy::District, "district"),
         other => {
             return Err(ApiError::bad_request(format!(
-                "by {other:?} is not one of day, channel, producer, product"
+                "by {other:?} is not one of day, channel, producer, product, district"
             )));
         }
     };

@@ -14,7 +14,7 @@ use super::{Json, Page, PageParams, Path, Query};
 use crate::auth::Principal;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
-use crate::store::reconcile::{ReconcileItem, ReconcileRun};
+use crate::store::reconcile::{ReconcileItem, ReconcileRun, value_json};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -60,12 +60,15 @@ pub struct ItemView {
     pub remote_item_id: Option<String>,
     pub remote_variant_id: Option<String>,
     pub field: Option<String>,
-    /// What kho holds.
-    pub kho_value: Option<String>,
+    /// What kho holds: a number for `stock` and `price`, text otherwise.
+    #[schema(value_type = Option<Object>)]
+    pub kho_value: Option<serde_json::Value>,
     /// What kho last pushed and the marketplace acknowledged.
-    pub pushed_value: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub pushed_value: Option<serde_json::Value>,
     /// What the marketplace shows.
-    pub remote_value: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub remote_value: Option<serde_json::Value>,
     /// The likely cause.
     pub cause: String,
     pub detail: Option<String>,
@@ -79,10 +82,10 @@ impl From<ReconcileItem> for ItemView {
             sku: i.sku,
             remote_item_id: i.remote_item_id,
             remote_variant_id: i.remote_variant_id,
+            kho_value: value_json(i.field.as_deref(), i.kho_value.as_deref()),
+            pushed_value: value_json(i.field.as_deref(), i.pushed_value.as_deref()),
+            remote_value: value_json(i.field.as_deref(), i.remote_value.as_deref()),
             field: i.field,
-            kho_value: i.kho_value,
-            pushed_value: i.pushed_value,
-            remote_value: i.remote_value,
             cause: i.cause,
             detail: i.detail,
         }

@@ -172,6 +172,111 @@ messages! {
     CrossOrigin => "Biểu mẫu phải được gửi từ chính trang này.", "Forms must be sent from this site.";
     BackToOverview => "Về trang tổng quan", "Back to the overview";
     UpdatedAt => "Số liệu lúc", "Figures as of";
+    NeedsAttention => "Cần xử lý", "Needs attention";
+    NothingNeedsAttention => "Không có việc gì cần xử lý.", "Nothing needs attention.";
+    ItemsNeedAttention => "việc cần xử lý", "item(s) need attention";
+    WhatToDo => "Cách xử lý", "What to do";
+    MarketplaceSays => "Sàn báo", "The marketplace says";
+    StateFailing => "Đẩy thay đổi thất bại", "Failing pushes";
+    KindFailedPush => "Thay đổi thất bại", "Failed change";
+    KindFailingPush => "Thay đổi đang lỗi", "Change failing";
+    KindDrift => "Chênh lệch với sàn", "Drift from the marketplace";
+    KindAwaitingPerson => "Tin đăng chờ xử lý", "Listing awaiting a person";
+    KindReconcileFailed => "Đối soát thất bại", "Reconciliation failed";
+    KindNeedsReauth => "Gian hàng cần ủy quyền lại", "Shop needs re-authorisation";
+    KindCertificateExpired => "Chứng nhận OCOP đã hết hạn", "OCOP certificate expired";
+    KindCertificateExpiring => "Chứng nhận OCOP sắp hết hạn", "OCOP certificate expiring";
+    KindOutOfStock => "Hết hàng", "Out of stock";
+    ListingsDelisted => "Tin đăng đã bị gỡ khỏi sàn", "Listings taken off the marketplaces";
+    ListingsWarned => "Vẫn đang bán (chỉ cảnh báo)", "Still on sale (warn only)";
+    ListingsNotListed => "Chưa đăng bán trên sàn", "Not listed on any marketplace";
+    ListingsWillBeDelisted => "Tin đăng sẽ bị gỡ khi hết hạn", "Listings will be taken off when it expires";
+    KhoValue => "Kho", "kho";
+}
+
+/// Codes kho stores (movement kinds, drift kinds and causes, job fields,
+/// location codes) as a Vietnamese or English reader reads them. Unknown
+/// codes are shown as they are.
+const CODES: &[(&str, &str, &str)] = &[
+    ("receipt", "Nhập kho", "Receipt"),
+    ("adjustment", "Điều chỉnh", "Adjustment"),
+    ("count", "Kiểm kê", "Count"),
+    ("sale", "Bán hàng", "Sale"),
+    ("cancellation", "Hủy đơn", "Cancellation"),
+    ("return", "Hàng trả về", "Return"),
+    ("expiry", "Hết hạn sử dụng", "Expiry"),
+    ("main", "Kho chính", "Main"),
+    ("stock", "Tồn kho", "Stock"),
+    ("price", "Giá", "Price"),
+    ("status", "Trạng thái đăng bán", "Listing status"),
+    ("seller_sku", "Mã SKU người bán", "Seller SKU"),
+    ("order", "Đơn hàng", "Order"),
+    (
+        "missing_remote",
+        "Tin đăng không còn trên sàn",
+        "Listing missing on the marketplace",
+    ),
+    (
+        "unknown_sku",
+        "SKU người bán không khớp",
+        "Unknown seller SKU",
+    ),
+    (
+        "duplicate_sku",
+        "SKU người bán bị trùng",
+        "Duplicated seller SKU",
+    ),
+    ("order_missing", "Đơn hàng chưa nhận", "Order not received"),
+    (
+        "push_pending",
+        "Thay đổi đang chờ gửi",
+        "Change waiting to be sent",
+    ),
+    (
+        "push_failed",
+        "Gửi thay đổi thất bại",
+        "Sending the change failed",
+    ),
+    (
+        "edited_on_marketplace",
+        "Bị sửa trực tiếp trên sàn",
+        "Edited on the marketplace",
+    ),
+    (
+        "held_by_marketplace",
+        "Sàn đang giữ hàng (khuyến mãi)",
+        "Held by the marketplace (promotion)",
+    ),
+    (
+        "order_not_ingested",
+        "Đơn hàng chưa được ghi nhận",
+        "Order not yet recorded",
+    ),
+    (
+        "hidden_units",
+        "Sàn hiển thị thiếu hàng",
+        "Units hidden from buyers",
+    ),
+    (
+        "deleted_on_marketplace",
+        "Bị xóa trên sàn",
+        "Deleted on the marketplace",
+    ),
+    ("not_linked", "Chưa liên kết", "Not linked"),
+    ("unknown", "Không rõ", "Unknown"),
+    ("active", "Đang bán", "On sale"),
+    ("inactive", "Ngừng bán", "Not on sale"),
+];
+
+/// A stored code in `lang`, or the code itself when kho has no label for it.
+pub fn code(lang: Lang, code: &str) -> &str {
+    CODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or(code, |(_, vi, en)| match lang {
+            Lang::Vi => vi,
+            Lang::En => en,
+        })
 }
 
 #[cfg(test)]
@@ -202,6 +307,20 @@ mod tests {
                 .all(|m| matches!(m, Msg::Sku | Msg::Ocop | Msg::CertificatesShort)),
             "identical in both languages: {same:?}"
         );
+    }
+
+    #[test]
+    fn stored_codes_read_as_words() {
+        assert_eq!(code(Lang::Vi, "receipt"), "Nhập kho");
+        assert_eq!(
+            code(Lang::En, "edited_on_marketplace"),
+            "Edited on the marketplace"
+        );
+        assert_eq!(code(Lang::Vi, "main"), "Kho chính");
+        assert_eq!(code(Lang::Vi, "kho-2"), "kho-2");
+        for (c, vi, en) in CODES {
+            assert!(!vi.is_empty() && !en.is_empty() && vi != en, "{c}");
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub const DEFAULT_LOW_STOCK: i64 = 20;
 /// Movements shown per variant on a product page.
 const MOVEMENTS_SHOWN: i64 = 10;
 
+mod attention;
 mod watch;
 pub use watch::{certificates, drift};
 
@@ -218,15 +219,6 @@ fn in_scope(
     }
 }
 
-fn state_label(ctx: &Ctx, s: AccountState) -> Markup {
-    let (class, msg) = match s {
-        AccountState::Ok => ("ok", Msg::StateOk),
-        AccountState::Paused => ("warn", Msg::StatePaused),
-        AccountState::NeedsReauth => ("bad", Msg::StateNeedsReauth),
-    };
-    html! { span class={"badge " (class)} { (ctx.t(msg)) } }
-}
-
 pub async fn overview(ctx: &Ctx, store: &Store) -> PageResult {
     let scope = ctx.scope(store).await?;
     let today = ctx.today();
@@ -289,14 +281,17 @@ pub async fn overview(ctx: &Ctx, store: &Store) -> PageResult {
         .into_iter()
         .map(|q| (q.account.clone(), q))
         .collect();
-    let attention = accounts
-        .iter()
-        .filter(|a| a.state != AccountState::Ok || queues.get(&a.name).is_some_and(|q| q.dead > 0))
+    let health = attention::healths(store, &accounts).await?;
+    let unwell = health
+        .values()
+        .filter(|h| **h != crate::attention::Health::Ok)
         .count();
+    let items = crate::attention::build(store, scope.as_deref(), today).await?;
     let filter = producer_filter(ctx, store, scope.as_deref()).await?;
 
     let body = html! {
         (filter)
+        (attention::section(ctx, &items))
         section class="card" id="today" {
             h2 { (ctx.t(Msg::TodayOrders)) " — " (format::date(today)) }
             @if by_channel.is_empty() {
@@ -339,16 +334,16 @@ pub async fn overview(ctx: &Ctx, store: &Store) -> PageResult {
             @if accounts.is_empty() {
                 p class="empty" { (ctx.t(Msg::NoAccounts)) }
             } @else {
-                @if attention == 0 {
+                @if unwell == 0 {
                     p class="good" { (ctx.t(Msg::AllAccountsOk)) }
                 } @else {
-                    p class="alert" { (attention) " " (ctx.t(Msg::NeedAttention)) }
+                    p class="alert" { (unwell) " " (ctx.t(Msg::NeedAttention)) }
                 }
                 ul class="health" {
                     @for a in &accounts {
                         @let q = queues.get(&a.name);
                         li {
-                            (state_label(ctx, a.state)) " "
+                            @if let Some(h) = health.get(&a.name) { (attention::health_label(ctx, *h)) " " }
                             a href="/accounts" { (a.name) }
                             " · " (ctx.t(Msg::QueueDepth)) " " (format::int(q.map_or(0, |q| q.pending)))
                             @if let Some(q) = q.filter(|q| q.dead > 0) {
@@ -567,7 +562,7 @@ pub async fn product(ctx: &Ctx, store: &Store, code: &str) -> PageResult {
                         tbody {
                             @for l in levels {
                                 tr {
-                                    td { (l.location) }
+                                    td { (super::i18n::code(ctx.lang, &l.location)) }
                                     td class="num" { (format::int(l.on_hand)) }
                                     td class="num" { (format::int(l.reserved)) }
                                     td class="num" { (format::int(l.on_hand - l.reserved)) }
@@ -590,7 +585,7 @@ pub async fn product(ctx: &Ctx, store: &Store, code: &str) -> PageResult {
                             @for m in moves {
                                 tr {
                                     td { (format::datetime(m.created_at, ctx.tz)) }
-                                    td { (m.kind) }
+                                    td { (super::i18n::code(ctx.lang, &m.kind)) }
                                     td class="num" { (format::int(m.quantity)) }
                                     td class="num" { (format::int(m.balance_after)) }
                                     td { (m.reason) }
@@ -625,6 +620,7 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
             dead.entry(d.account.clone()).or_default().push(d);
         }
     }
+    let health = attention::healths(store, &accounts).await?;
     let filter = producer_filter(ctx, store, scope.as_deref()).await?;
     let never = ctx.t(Msg::Never);
     let body = html! {
@@ -639,10 +635,10 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                         th { (ctx.t(Msg::State)) }
                         th class="num" { (ctx.t(Msg::QueueDepth)) }
                         th { (ctx.t(Msg::OldestPending)) }
-                        th { (ctx.t(Msg::LastPush)) }
+                        th { (ctx.t(Msg::LastPush)) br; small { (ctx.tz.name()) } }
                         th class="num" { (ctx.t(Msg::DeadLetters)) }
                         th { (ctx.t(Msg::LastError)) }
-                        th { (ctx.t(Msg::TokenExpires)) }
+                        th { (ctx.t(Msg::TokenExpires)) br; small { (ctx.tz.name()) } }
                     } }
                     tbody {
                         @for a in &accounts {
@@ -654,7 +650,7 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                                     strong { (a.name) } br;
                                     small { (a.channel) " · " (a.producer.as_deref().unwrap_or("—")) " · " (format::int(a.listings)) " " (ctx.t(Msg::Listings)) }
                                 }
-                                td { (state_label(ctx, a.state)) }
+                                td { @if let Some(h) = health.get(&a.name) { (attention::health_label(ctx, *h)) } }
                                 td class="num queue" { (format::int(q.map_or(0, |q| q.pending))) }
                                 td {
                                     @match q.and_then(|q| q.oldest_pending) {
@@ -689,7 +685,7 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                             thead { tr { th { (ctx.t(Msg::Sku)) } th { (ctx.t(Msg::Kind)) } th { (ctx.t(Msg::Errors)) } } }
                             tbody {
                                 @for d in letters {
-                                    tr { td { code { (d.sku) } } td { (d.kind) } td class="error" { (d.last_error.as_deref().unwrap_or("—")) } }
+                                    tr { td { code { (d.sku) } } td { (super::i18n::code(ctx.lang, &d.kind)) } td { span class="error" { (d.last_error.as_deref().unwrap_or("—")) } (attention::explained(ctx, d.last_error.as_deref())) } }
                                 }
                             }
                         }

@@ -419,7 +419,18 @@ async fn product_page_shows_locations_and_movements() {
         .into_string();
     assert!(html.contains("Stock by location"));
     assert!(html.contains("NA-CHILANG-1KG"));
-    assert!(html.contains("receipt"));
+    assert!(html.contains("Receipt"), "{html}");
+    let vi = ctx(&seed, Lang::Vi, None, "/products/NA-CHILANG");
+    let page = product(&vi, &seed.store, "NA-CHILANG")
+        .await
+        .unwrap()
+        .into_string();
+    assert!(page.contains("Nhập kho"), "{page}");
+    assert!(page.contains("Kho chính"), "{page}");
+    assert!(
+        !page.contains(">receipt<") && !page.contains(">main<"),
+        "{page}"
+    );
     assert!(html.contains("4 stars"));
     assert!(matches!(
         product(&c, &seed.store, "NO-SUCH").await,
@@ -486,7 +497,7 @@ async fn drift_shows_the_last_reconciliation_per_account() {
     let item = crate::store::reconcile::ReconcileItem {
         id: 0,
         run_id: 0,
-        kind: "stock_mismatch".into(),
+        kind: "stock".into(),
         sku: Some("NA-CHILANG-1KG".into()),
         remote_item_id: Some("1001".into()),
         remote_variant_id: None,
@@ -494,7 +505,7 @@ async fn drift_shows_the_last_reconciliation_per_account() {
         kho_value: Some("238".into()),
         pushed_value: Some("238".into()),
         remote_value: Some("230".into()),
-        cause: "edited on the marketplace".into(),
+        cause: "edited_on_marketplace".into(),
         detail: None,
     };
     seed.store
@@ -517,9 +528,16 @@ async fn drift_shows_the_last_reconciliation_per_account() {
         html.contains(r#"<tr class="low" data-account="shopee-chi-lang">"#),
         "{html}"
     );
-    assert!(html.contains("<code>stock_mismatch</code> 1"));
-    assert!(html.contains("edited on the marketplace"));
+    assert!(html.contains("Stock 1"), "{html}");
+    assert!(html.contains("Edited on the marketplace"));
     assert!(html.contains(r#"<td class="num">230</td>"#));
+    // In Vietnamese no stored code shows through.
+    let vi = ctx(&seed, Lang::Vi, None, "/drift");
+    let page = drift(&vi, &seed.store).await.unwrap().into_string();
+    assert!(page.contains("Bị sửa trực tiếp trên sàn"), "{page}");
+    assert!(page.contains("Tồn kho 1"), "{page}");
+    assert!(!page.contains("edited_on_marketplace"), "{page}");
+    assert!(page.contains("Asia/Ho_Chi_Minh"));
     assert!(html.contains("Clean"));
     // The TikTok shop never ran one.
     assert!(html.contains("Never reconciled"));

@@ -3,6 +3,20 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::http::dashboard::i18n::code;
+
+/// A drift value as people read it: a price in đồng, a count with dots, a
+/// status or code in words.
+fn shown(ctx: &Ctx, field: Option<&str>, value: Option<&str>) -> String {
+    let Some(v) = value else {
+        return "—".to_owned();
+    };
+    match (field, v.parse::<i64>()) {
+        (Some("price"), Ok(n)) => format::vnd(n),
+        (Some("stock"), Ok(n)) => format::int(n),
+        _ => code(ctx.lang, v).to_owned(),
+    }
+}
 
 pub async fn certificates(ctx: &Ctx, store: &Store) -> PageResult {
     let scope = ctx.scope(store).await?;
@@ -111,7 +125,7 @@ pub async fn drift(ctx: &Ctx, store: &Store) -> PageResult {
                 table class="drift" {
                     thead { tr {
                         th { (ctx.t(Msg::Account)) }
-                        th { (ctx.t(Msg::LastReconciliation)) }
+                        th { (ctx.t(Msg::LastReconciliation)) br; small { (ctx.tz.name()) } }
                         th { (ctx.t(Msg::Outcome)) }
                         th { (ctx.t(Msg::Differences)) }
                         th { (ctx.t(Msg::Errors)) }
@@ -138,7 +152,7 @@ pub async fn drift(ctx: &Ctx, store: &Store) -> PageResult {
                                         }
                                         td class="counts" {
                                             @if r.counts.is_empty() { "0" }
-                                            @for (kind, n) in &r.counts { code { (kind) } " " (format::int(*n)) br; }
+                                            @for (kind, n) in &r.counts { (code(ctx.lang, kind)) " " (format::int(*n)) br; }
                                         }
                                         td class="error" { (r.error.as_deref().unwrap_or("—")) }
                                     }
@@ -165,12 +179,12 @@ pub async fn drift(ctx: &Ctx, store: &Store) -> PageResult {
                                 tbody {
                                     @for i in list.iter().take(DRIFT_ITEMS_SHOWN) {
                                         tr {
-                                            td { code { (i.kind) } }
+                                            td { (code(ctx.lang, &i.kind)) }
                                             td { (i.sku.as_deref().unwrap_or("—")) }
-                                            td { (i.field.as_deref().unwrap_or("—")) }
-                                            td class="num" { (i.kho_value.as_deref().unwrap_or("—")) }
-                                            td class="num" { (i.remote_value.as_deref().unwrap_or("—")) }
-                                            td { (i.cause) }
+                                            td { (i.field.as_deref().map_or("—", |f| code(ctx.lang, f))) }
+                                            td class="num" { (shown(ctx, i.field.as_deref(), i.kho_value.as_deref())) }
+                                            td class="num" { (shown(ctx, i.field.as_deref(), i.remote_value.as_deref())) }
+                                            td { (code(ctx.lang, &i.cause)) }
                                         }
                                     }
                                 }
