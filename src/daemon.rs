@@ -51,6 +51,12 @@ pub async fn serve(
             unknown.join(", ")
         )));
     }
+    for a in store.accounts(None).await? {
+        if a.state == crate::store::accounts::AccountState::NeedsReauth {
+            tracing::warn!(account = %a.name, reason = a.last_error.as_deref().unwrap_or(""),
+                "account needs (re-)authorisation: nothing is pushed to it until `kho accounts connect` gives it tokens");
+        }
+    }
     let settings = settings.unwrap_or_else(|| EngineSettings::new(instance_name()));
     let transport = crate::channels::transport().map_err(|e| DaemonError::Config(e.to_string()))?;
     let accounts = store.accounts(None).await?;
@@ -133,6 +139,11 @@ pub async fn serve(
         metrics,
         intake,
         timezone: config.sync.tz(),
+        connect: Some(Arc::new(crate::http::oauth::Connector {
+            accounts: config.accounts.clone(),
+            public_url: config.server.public_url.clone(),
+            transport: transport.clone(),
+        })),
     });
     let mut http_stop = stop_rx.clone();
     let http = tokio::spawn(async move {
@@ -214,6 +225,10 @@ async fn token_refresher(
 ) {
     loop {
         for ch in &channels {
+            // Nothing to refresh until a seller authorises it again.
+            if store.needs_reauth(ch.account()).await.unwrap_or(false) {
+                continue;
+            }
             if let Err(e) = ch.refresh_tokens_if_due().await {
                 tracing::warn!(account = ch.account(), error = %e, "token refresh failed");
                 let _ = crate::sync::push::mark_account(&store, ch.account(), &e).await;
@@ -276,6 +291,11 @@ async fn gauges(
         }
         if let Ok(accounts) = store.accounts(None).await {
             for a in accounts {
+                // 1 while the account waits for a seller to authorise it
+                // (never authorised, or authorisation lost): alert on it.
+                let waiting = a.state == crate::store::accounts::AccountState::NeedsReauth;
+                metrics::gauge!("kho_account_needs_reauth", "account" => a.name.clone())
+                    .set(if waiting { 1.0 } else { 0.0 });
                 if let Some(exp) = a.access_expires_at {
                     let left = (exp - chrono::Utc::now()).num_seconds() as f64;
                     metrics::gauge!("kho_token_expires_in_seconds", "account" => a.name).set(left);

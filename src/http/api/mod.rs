@@ -11,6 +11,7 @@
 
 pub mod catalog;
 pub mod channels;
+pub mod connect;
 pub mod orders;
 pub mod reconcile;
 pub mod stock;
@@ -91,6 +92,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(catalog::router())
         .merge(stock::router())
         .merge(channels::router())
+        .merge(connect::router())
         .merge(orders::router())
         .merge(reconcile::router())
         .merge(tokens::router())

@@ -206,8 +206,26 @@ impl<G: TokenGrant> TokenManager<G> {
                 let fresh = self.refresh(http, &tokens).await?;
                 run(fresh.access_token).await
             }
+            Err(e) if matches!(e.kind, ErrorKind::ReauthRequired { .. }) => {
+                // The seller may have authorised again since these tokens were cached (by another
+                // process, e.g. `kho accounts connect --code`): a newer stored pair gets one try.
+                match self.adopt_newer(&tokens).await {
+                    Some(newer) => run(newer.access_token).await,
+                    None => Err(e),
+                }
+            }
             other => other,
         }
+    }
+
+    /// The stored pair, when it is not `used` (a new authorisation stored since); cached from then on.
+    async fn adopt_newer(&self, used: &TokenSet) -> Option<TokenSet> {
+        let stored = self.load().await.ok().flatten()?;
+        if stored.same_access_token(used) {
+            return None;
+        }
+        self.set_cached(stored.clone());
+        Some(stored)
     }
 
     /// Replace `stale` with a new pair — unless another task (or a re-authorisation stored by the core)

@@ -3,6 +3,7 @@
 //! specifics (error envelopes, ids, default settings) stay in each
 //! marketplace's module; nothing here is shared with the clients.
 
+pub(crate) mod authorize;
 pub(crate) mod control;
 pub(crate) mod faults;
 pub mod handle;

@@ -58,6 +58,7 @@ pub(crate) fn routes() -> Router<Arc<SimCore>> {
             post(authorization_expiring),
         )
         .route("/shops/{shop_id}/scopes", put(scopes))
+        .route("/app/redirect_url", put(redirect_url))
         .route("/shops/{shop_id}/products", post(seed_product))
         .route(
             "/shops/{shop_id}/products/{product_id}",
@@ -102,6 +103,17 @@ async fn authorization_expiring(
         .notify_authorization_expiring(&shop_id, opts(body))
         .map(|id| Json(json!({"tts_notification_id": id})))
         .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RedirectBody {
+    url: Option<String>,
+}
+
+async fn redirect_url(State(c): Core, Json(b): Json<RedirectBody>) -> StatusCode {
+    ctl(&c).set_redirect_url(b.url);
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Deserialize)]

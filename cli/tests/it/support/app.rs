@@ -12,6 +12,7 @@ pub async fn spawn_app(store: &Store) -> String {
         metrics: None,
         intake: None,
         timezone: chrono_tz::Asia::Ho_Chi_Minh,
+        connect: None,
     });
     let (listener, addr) = kho::http::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
