@@ -10,6 +10,7 @@ mod benches;
 mod browser;
 mod catalog_import;
 mod config_cli;
+mod connect;
 mod engine;
 mod hostile;
 mod hostile_text;
