@@ -506,3 +506,56 @@ both_backends!(tiktok_revoked_token_waits_in_needs_reauth, |db| {
     assert!((1..=3).contains(&said), "said {said} times:\n{log}");
     assert!(log.matches("36009004").count() <= 3, "{log}");
 });
+
+// The admin API gives the same link as the CLI, with its own state.
+both_backends!(admin_api_gives_the_link, |db| {
+    use crate::support::{sample_catalog, spawn_app};
+    ok(&db.kho(&["import", sample_catalog().to_str().unwrap()]));
+    std::fs::write(
+        db.path("kho.toml"),
+        "[[accounts]]\nname = \"shopee-own\"\nchannel = \"shopee\"\nproducer = \"htx-chi-lang\"\n\
+         base_url = \"http://127.0.0.1:9\"\n\
+         credentials = { partner_id = 2001887, partner_key = \"k\", shop_id = 14701711 }\n",
+    )
+    .unwrap();
+    let list = ok(&db.kho(&["--config", "kho.toml", "--json", "accounts", "list"]));
+    assert!(list.contains("needs_reauth"), "{list}");
+    let store = db.store().await;
+    let (_, admin) = store
+        .create_token("ops", kho::auth::Role::Admin, None)
+        .await
+        .unwrap();
+    let base = spawn_app(&store).await;
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/accounts/shopee-own/connect"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let doc: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(
+        doc["redirect_uri"],
+        "https://kho.example.org/oauth/shopee/callback"
+    );
+    let link = Url::parse(doc["url"].as_str().unwrap()).unwrap();
+    let q = query(&link);
+    assert_eq!(q["partner_id"], "2001887");
+    let redirect = Url::parse(&q["redirect"]).unwrap();
+    let state = query(&redirect)["state"].clone();
+    assert_eq!(state.len(), 64);
+    assert!(matches!(
+        store.spend_oauth_state("shopee", &state).await.unwrap(),
+        kho::store::oauth::StateCheck::Valid { ref account } if account == "shopee-own"
+    ));
+    assert_eq!(
+        store.spend_oauth_state("shopee", &state).await.unwrap(),
+        kho::store::oauth::StateCheck::Used
+    );
+    // Bound to its marketplace: another channel's callback does not know it.
+    assert_eq!(
+        store.spend_oauth_state("lazada", &state).await.unwrap(),
+        kho::store::oauth::StateCheck::Unknown
+    );
+    store.close().await;
+});
