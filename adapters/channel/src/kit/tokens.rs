@@ -331,3 +331,86 @@ pub fn expiry_from(value: i64, now: DateTime<Utc>) -> DateTime<Utc> {
         now + chrono::Duration::seconds(value.max(0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::MemoryTokenStore;
+    use crate::transport::{Transport, TransportConfig};
+    use secrecy::ExposeSecret;
+
+    /// Never asked: these tests do not refresh.
+    struct NoGrant;
+
+    #[async_trait::async_trait]
+    impl TokenGrant for NoGrant {
+        const REFRESH_ENDPOINT: &'static str = "/refresh";
+        async fn refresh(
+            &self,
+            _http: &AccountClient,
+            _current: &TokenSet,
+        ) -> Result<TokenSet, ChannelError> {
+            Err(ErrorKind::Permanent {
+                code: "test".into(),
+                message: "no refresh in this test".into(),
+            }
+            .at("shop", "/refresh"))
+        }
+    }
+
+    fn pair(access: &str) -> TokenSet {
+        TokenSet {
+            access_token: SecretString::from(access.to_owned()),
+            refresh_token: SecretString::from(format!("r-{access}")),
+            access_expires_at: Utc::now() + chrono::Duration::days(7),
+            refresh_expires_at: None,
+        }
+    }
+
+    fn refused() -> ChannelError {
+        ErrorKind::ReauthRequired {
+            code: "36009004".into(),
+            message: "the access token header is invalid".into(),
+        }
+        .at("shop", "/call")
+    }
+
+    #[tokio::test]
+    async fn a_token_refused_for_good_gives_way_to_a_newer_stored_pair_once() {
+        let store = Arc::new(MemoryTokenStore::new().with("shop", pair("old")));
+        let transport = Transport::new(TransportConfig::default()).unwrap();
+        let http = transport
+            .account(
+                "test",
+                "shop",
+                crate::RateLimit::per_second(std::num::NonZeroU32::MIN),
+            )
+            .unwrap();
+        let tokens = TokenManager::new("shop", store.clone(), NoGrant, Duration::from_secs(60));
+        let seen = Mutex::new(Vec::new());
+        let run = |t: SecretString| {
+            let used = t.expose_secret().to_owned();
+            seen.lock().unwrap().push(used.clone());
+            async move {
+                if used == "new" {
+                    Ok(())
+                } else {
+                    Err(refused())
+                }
+            }
+        };
+
+        // Nothing newer stored: the refusal stands, and the call is not repeated.
+        let err = tokens.call(&http, run).await.unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::ReauthRequired { .. }));
+        assert_eq!(*seen.lock().unwrap(), ["old"]);
+
+        // The seller authorised again (stored by another process): one more try, with the new pair.
+        store.save("shop", &pair("new")).await.unwrap();
+        tokens.call(&http, run).await.unwrap();
+        assert_eq!(*seen.lock().unwrap(), ["old", "old", "new"]);
+        // And the new pair is the one in use from then on.
+        tokens.call(&http, run).await.unwrap();
+        assert_eq!(seen.lock().unwrap().last().map(String::as_str), Some("new"));
+    }
+}
