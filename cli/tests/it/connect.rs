@@ -557,5 +557,51 @@ both_backends!(admin_api_gives_the_link, |db| {
         store.spend_oauth_state("lazada", &state).await.unwrap(),
         kho::store::oauth::StateCheck::Unknown
     );
+
+    // The dashboard offers the same to an admin (and the owning
+    // cooperative), not to the department's read-only staff.
+    let (_, dept) = store
+        .create_token("dept", kho::auth::Role::Department, None)
+        .await
+        .unwrap();
+    let root = base.trim_end_matches("/api/v1").to_owned();
+    let page = |token: String| {
+        let root = root.clone();
+        async move {
+            no_redirects()
+                .get(format!("{root}/accounts"))
+                .header("cookie", format!("kho_session={token}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let form = "action=\"/accounts/shopee-own/connect\"";
+    assert!(page(admin.clone()).await.contains(form));
+    assert!(!page(dept.clone()).await.contains(form));
+    let press = |token: String| {
+        let root = root.clone();
+        async move {
+            no_redirects()
+                .post(format!("{root}/accounts/shopee-own/connect"))
+                .header("cookie", format!("kho_session={token}"))
+                .header("origin", &root)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let resp = press(admin).await;
+    assert_eq!(resp.status().as_u16(), 303);
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        to.starts_with("http://127.0.0.1:9/api/v2/shop/auth_partner?partner_id=2001887"),
+        "{to}"
+    );
+    let resp = press(dept).await;
+    assert_eq!(resp.headers()["location"], "/signin");
     store.close().await;
 });

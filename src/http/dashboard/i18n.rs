@@ -103,6 +103,7 @@ messages! {
     StateOk => "Ổn", "OK";
     StatePaused => "Tạm dừng", "Paused";
     StateNeedsReauth => "Cần ủy quyền lại", "Needs re-authorisation";
+    ConnectShop => "Kết nối gian hàng", "Connect the shop";
     ConnectTitle => "Kết nối gian hàng", "Connecting a shop";
     ConnectDone => "Đã kết nối gian hàng. kho sẽ đồng bộ tồn kho và giá với sàn. Bạn có thể đóng trang này.", "The shop is connected. kho will now keep its stock and prices in step. You may close this page.";
     ConnectStateMissing => "Liên kết thiếu mã trạng thái (state). Hãy mở lại liên kết mà kho in ra.", "The link carries no state. Open the link kho printed again.";
