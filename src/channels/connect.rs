@@ -7,7 +7,9 @@
 //! bound to the account and spent by the callback. Shopee's signed link has
 //! no state of its own (docs/src/channels/shopee.md §2.1), so kho puts it in
 //! the redirect URL, which Shopee calls back with `code` and `shop_id`
-//! appended. A failed exchange stores nothing: the account stays as it was.
+//! appended (that a redirect's own query survives is not documented; the
+//! callback page then asks for `--code`). A failed exchange stores nothing:
+//! the account stays as it was.
 
 use std::sync::Arc;
 

@@ -106,7 +106,7 @@ messages! {
     ConnectShop => "Kết nối gian hàng", "Connect the shop";
     ConnectTitle => "Kết nối gian hàng", "Connecting a shop";
     ConnectDone => "Đã kết nối gian hàng. kho sẽ đồng bộ tồn kho và giá với sàn. Bạn có thể đóng trang này.", "The shop is connected. kho will now keep its stock and prices in step. You may close this page.";
-    ConnectStateMissing => "Liên kết thiếu mã trạng thái (state). Hãy mở lại liên kết mà kho in ra.", "The link carries no state. Open the link kho printed again.";
+    ConnectStateMissing => "Địa chỉ này thiếu mã trạng thái (state). Hãy chép mã code trên thanh địa chỉ và chạy kho accounts connect với --code.", "This address carries no state. Copy the code from the address bar and run kho accounts connect with --code.";
     ConnectStateUnknown => "Liên kết này không phải do kho tạo ra cho gian hàng này.", "This link was not issued by kho for this shop.";
     ConnectStateExpired => "Liên kết đã hết hạn. Hãy tạo liên kết mới bằng kho accounts connect.", "The link has expired. Create a new one with kho accounts connect.";
     ConnectStateUsed => "Liên kết đã được dùng. Hãy tạo liên kết mới bằng kho accounts connect.", "The link has already been used. Create a new one with kho accounts connect.";
