@@ -79,6 +79,12 @@ async fn run(
             unknown.join(", ")
         )));
     }
+    for a in store.accounts(None).await? {
+        if a.state == crate::store::accounts::AccountState::NeedsReauth {
+            tracing::warn!(account = %a.name, reason = a.last_error.as_deref().unwrap_or(""),
+                "account needs (re-)authorisation: nothing is pushed to it until `kho accounts connect` gives it tokens");
+        }
+    }
     let settings = settings.unwrap_or_else(|| EngineSettings::new(instance_name()));
     let transport = crate::channels::transport().map_err(|e| DaemonError::Config(e.to_string()))?;
     let accounts = store.accounts(None).await?;
@@ -168,6 +174,11 @@ async fn run(
         metrics,
         intake,
         timezone: config.sync.tz(),
+        connect: Some(Arc::new(crate::http::oauth::Connector {
+            accounts: config.accounts.clone(),
+            public_url: config.server.public_url.clone(),
+            transport: transport.clone(),
+        })),
     });
     let mut http_stop = stop_rx.clone();
     let http = tokio::spawn(async move {
@@ -249,6 +260,10 @@ async fn token_refresher(
 ) {
     loop {
         for ch in &channels {
+            // Nothing to refresh until a seller authorises it again.
+            if store.needs_reauth(ch.account()).await.unwrap_or(false) {
+                continue;
+            }
             if let Err(e) = ch.refresh_tokens_if_due().await {
                 tracing::warn!(account = ch.account(), error = %e, "token refresh failed");
                 let _ = crate::sync::push::mark_account(&store, ch.account(), &e).await;

@@ -3,6 +3,7 @@
 //! adapters persist rotated tokens through. The adapters never see the
 //! database; the core never sees a wire format.
 
+pub mod connect;
 mod tokens;
 
 use std::sync::Arc;
@@ -42,6 +43,26 @@ pub fn build(
     transport: &Arc<Transport>,
     store: &Store,
 ) -> Result<Arc<dyn Channel>, SetupError> {
+    Ok(match build_concrete(account, transport, store)? {
+        Adapter::Shopee(c) => c,
+        Adapter::Tiktok(c) => c,
+        Adapter::Lazada(c) => c,
+    })
+}
+
+/// One account's adapter as its own type, for what only that marketplace
+/// offers (its authorisation link and code exchange).
+pub(crate) enum Adapter {
+    Shopee(Arc<kho_shopee::ShopeeChannel>),
+    Tiktok(Arc<kho_tiktok::TikTokChannel>),
+    Lazada(Arc<kho_lazada::LazadaChannel>),
+}
+
+pub(crate) fn build_concrete(
+    account: &AccountConfig,
+    transport: &Arc<Transport>,
+    store: &Store,
+) -> Result<Adapter, SetupError> {
     let fail = |message: String| SetupError::Account {
         account: account.name.clone(),
         message,
@@ -63,7 +84,7 @@ pub fn build(
             };
             let channel = kho_shopee::ShopeeChannel::new(config, transport, tokens)
                 .map_err(|e| fail(e.to_string()))?;
-            Ok(Arc::new(channel))
+            Ok(Adapter::Shopee(Arc::new(channel)))
         }
         Credentials::Tiktok(c) => {
             let config = kho_tiktok::TikTokAccountConfig {
@@ -80,7 +101,7 @@ pub fn build(
             };
             let channel = kho_tiktok::TikTokChannel::new(config, transport, tokens)
                 .map_err(|e| fail(e.to_string()))?;
-            Ok(Arc::new(channel))
+            Ok(Adapter::Tiktok(Arc::new(channel)))
         }
         Credentials::Lazada(c) => {
             // One knob for both writes: they share Lazada's 50-SKU cap and
@@ -104,7 +125,7 @@ pub fn build(
             };
             let channel = kho_lazada::LazadaChannel::new(config, transport, tokens)
                 .map_err(|e| fail(e.to_string()))?;
-            Ok(Arc::new(channel))
+            Ok(Adapter::Lazada(Arc::new(channel)))
         }
     }
 }

@@ -148,6 +148,23 @@ pub enum TokenCommand {
 pub enum AccountsCommand {
     /// State, token expiry, listings, last push and last error of each account.
     List,
+    /// Authorise a shop: print the marketplace's authorisation link, or
+    /// exchange a code for the shop's first tokens.
+    Connect(ConnectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The account's name.
+    pub account: String,
+    /// The authorisation code the marketplace gave (from the redirect URL
+    /// the seller landed on): exchange it now instead of printing a link.
+    #[arg(long)]
+    pub code: Option<String>,
+    /// Shopee: the shop_id that came back with the code (checked against
+    /// the account's).
+    #[arg(long, value_name = "ID", requires = "code")]
+    pub shop_id: Option<String>,
 }
 
 #[derive(Debug, Args)]

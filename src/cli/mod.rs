@@ -4,6 +4,7 @@
 mod args;
 mod catalog;
 mod channels;
+mod connect;
 mod maintenance;
 mod orders;
 pub mod output;
@@ -248,6 +249,10 @@ pub async fn run(cli: Cli, lab: &dyn Lab) -> Result<u8, Failure> {
         Command::Accounts(AccountsCommand::List) => {
             let store = open(&config).await?;
             channels::accounts(&store, &config, &out).await
+        }
+        Command::Accounts(AccountsCommand::Connect(args)) => {
+            let store = open(&config).await?;
+            connect::run(&store, &config, &args, &out).await
         }
         Command::Link(args) => {
             let store = open(&config).await?;

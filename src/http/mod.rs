@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod oauth;
 pub mod serve;
 
 use std::net::SocketAddr;
@@ -29,6 +30,9 @@ pub struct AppState {
     pub intake: Option<Arc<crate::orders::webhook::Intake>>,
     /// Days of reports and dates on the dashboard (`sync.timezone`).
     pub timezone: chrono_tz::Tz,
+    /// Connecting shops (`/oauth/{channel}/callback`, `POST /api/v1/accounts/{name}/connect`);
+    /// absent where no account is configured.
+    pub connect: Option<Arc<oauth::Connector>>,
 }
 
 /// Marketplace pushes are small; anything larger is not one.
@@ -54,6 +58,7 @@ pub fn router(state: AppState) -> Router {
                     ),
                 ),
         )
+        .route("/oauth/{channel}/callback", get(oauth::callback))
         .merge(dashboard::router())
         .with_state(state)
 }

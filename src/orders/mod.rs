@@ -75,16 +75,25 @@ async fn poller(
 ) {
     let overlap = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::minutes(1));
     loop {
-        match intake::poll_once(
-            &store,
-            account.channel.as_ref(),
-            account.id,
-            overlap,
-            chrono::Duration::days(1),
-            restock,
-        )
-        .await
-        {
+        // An account waiting for authorisation has nothing to poll with.
+        let waiting = store
+            .needs_reauth(&account.config.name)
+            .await
+            .unwrap_or(false);
+        let polled = if waiting {
+            Ok(intake::PullReport::default())
+        } else {
+            intake::poll_once(
+                &store,
+                account.channel.as_ref(),
+                account.id,
+                overlap,
+                chrono::Duration::days(1),
+                restock,
+            )
+            .await
+        };
+        match polled {
             Ok(r) if r.created + r.updated > 0 => {
                 tracing::info!(
                     account = account.config.name,
@@ -94,6 +103,12 @@ async fn poller(
                 );
             }
             Ok(_) => {}
+            Err(intake::IntakeError::Channel(e))
+                if matches!(e.kind, kho_channel::ErrorKind::ReauthRequired { .. }) =>
+            {
+                let _ =
+                    crate::sync::push::mark_needs_reauth(&store, &account.config.name, &e).await;
+            }
             Err(e) => {
                 tracing::warn!(account = account.config.name, error = %e, "order polling failed")
             }

@@ -66,6 +66,10 @@ pub async fn run(
             if *stop.borrow() {
                 return;
             }
+            // Nothing can be read from a shop that waits for authorisation.
+            if store.needs_reauth(&a.account.name).await.unwrap_or(false) {
+                continue;
+            }
             let run = run_account(
                 &store,
                 a.channel.clone(),

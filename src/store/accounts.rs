@@ -192,6 +192,8 @@ impl Store {
             }
             self.rebalance(&variants).await?;
         }
+        // An account configured without tokens waits for `kho accounts connect`.
+        self.flag_tokenless_accounts().await?;
         Ok(unknown)
     }
 

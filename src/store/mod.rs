@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod dashboard;
 pub mod inventory;
 pub mod listings;
+pub mod oauth;
 pub mod orders;
 pub mod reconcile;
 pub mod tokens;

@@ -529,13 +529,10 @@ impl Worker {
                 None
             }
             ErrorKind::ReauthRequired { .. } => {
-                self.store
-                    .set_account_state(self.name(), AccountState::NeedsReauth, Some(&message))
-                    .await?;
+                crate::sync::push::mark_needs_reauth(&self.store, self.name(), e).await?;
                 self.store
                     .retry_job(job.id, owner, Utc::now(), &message, false)
                     .await?;
-                tracing::error!(account = self.name(), error = %message, "account needs re-authorisation; paused");
                 None
             }
             ErrorKind::Permanent { .. } | ErrorKind::NotFound { .. } => {

@@ -13,11 +13,25 @@ pub async fn mark_account(
     account: &str,
     e: &ChannelError,
 ) -> Result<(), StoreError> {
-    let state = match e.kind {
-        ErrorKind::ReauthRequired { .. } => AccountState::NeedsReauth,
-        _ => AccountState::Ok,
-    };
+    if let ErrorKind::ReauthRequired { .. } = e.kind {
+        return mark_needs_reauth(store, account, e).await;
+    }
     store
-        .set_account_state(account, state, Some(&e.to_string()))
+        .set_account_state(account, AccountState::Ok, Some(&e.to_string()))
         .await
+}
+
+/// Marks the account `needs_reauth` and says so in the log once, when it
+/// changes: every later failure of the same lost authorisation is quiet.
+pub async fn mark_needs_reauth(
+    store: &Store,
+    account: &str,
+    e: &ChannelError,
+) -> Result<(), StoreError> {
+    let message = e.to_string();
+    if store.mark_needs_reauth(account, &message).await? {
+        tracing::error!(account, error = %message,
+            "the shop's authorisation is gone: account needs re-authorisation (kho accounts connect); its changes wait");
+    }
+    Ok(())
 }

@@ -113,6 +113,13 @@ pub fn error_kind(code: i64, message: &str, status: StatusCode, headers: &Header
         }
         INVALID_PARAMETER => {
             let cause = InvalidParameter::from_message(message);
+            if cause == InvalidParameter::AccessToken {
+                // The token itself is refused, not a parameter: refreshing cannot mend a token TikTok
+                // no longer recognises, only the seller authorising again can (§4.1, trap 14). The
+                // core logs the account's change of state once, so nothing is logged here per call.
+                let (code, message) = owned();
+                return ErrorKind::ReauthRequired { code, message };
+            }
             tracing::warn!(
                 code,
                 ?cause,
@@ -279,6 +286,29 @@ mod tests {
             error_kind(99999, "", StatusCode::BAD_GATEWAY, &HeaderMap::new()),
             ErrorKind::Transient { .. }
         ));
+    }
+
+    #[test]
+    fn an_invalid_access_token_header_needs_reauthorisation_other_causes_stay_permanent() {
+        for msg in [
+            "Invalid credentials. The `x-tts-access-token` header is invalid.",
+            "Invalid credentials. The 'x-tts-access-token' header is invalid. access_token format",
+        ] {
+            assert!(
+                matches!(kind(INVALID_PARAMETER, msg), ErrorKind::ReauthRequired { ref code, .. } if code == "36009004"),
+                "{msg}"
+            );
+        }
+        for msg in [
+            "Invalid app_key. The `app_key` query parameter is invalid.",
+            "Invalid timestamp. The 'timestamp' query parameter has expired.",
+            "Unexpected identifier. The `shop_cipher` query parameter is not required for this request.",
+        ] {
+            assert!(
+                matches!(kind(INVALID_PARAMETER, msg), ErrorKind::Permanent { .. }),
+                "{msg}"
+            );
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod channel;
 pub mod classify;
 mod client;
 pub mod config;
+pub mod connect;
 pub mod inventory;
 pub mod listings;
 pub mod orders;

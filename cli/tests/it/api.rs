@@ -344,6 +344,7 @@ fn endpoints() -> Vec<Endpoint> {
         ep(M::GET, "/accounts/{name}/listings", "/accounts/shopee-own/listings", Some("/accounts/shopee-other/listings")),
         ep(M::GET, "/sync/jobs", "/sync/jobs", None),
         ep(M::GET, "/sync/dead-letters", "/sync/dead-letters", Some("/sync/dead-letters?account=shopee-other")),
+        ep(M::POST, "/accounts/{name}/connect", "/accounts/shopee-own/connect", Some("/accounts/shopee-other/connect")),
         ep(M::POST, "/sync/dead-letters/retry", "/sync/dead-letters/retry", None)
             .json(json!({ "account": "shopee-own" })),
         ep(M::GET, "/orders", "/orders?account=shopee-own", Some("/orders?account=shopee-other")),

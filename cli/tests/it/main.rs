@@ -12,6 +12,7 @@ mod benches;
 mod browser;
 mod catalog_import;
 mod config_cli;
+mod connect;
 mod deploy_kit;
 mod engine;
 mod hostile;

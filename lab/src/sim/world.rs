@@ -140,6 +140,10 @@ impl SimWorld {
         self.tiktok
             .set_callback_url(Some(format!("http://{listen}/webhooks/tiktok")));
         self.tiktok.set_auto_webhooks(true);
+        // The App's redirect URL in Partner Center: where the authorisation
+        // page sends a seller (`kho accounts connect`).
+        self.tiktok
+            .set_redirect_url(Some(format!("http://{listen}/oauth/tiktok/callback")));
         self.lazada
             .set_callback_url(Some(format!("http://{listen}/webhooks/lazada")));
         self.lazada.set_auto_push(true);

@@ -12,6 +12,7 @@
 pub mod attention;
 pub mod catalog;
 pub mod channels;
+pub mod connect;
 pub mod orders;
 pub mod reconcile;
 pub mod stock;
@@ -94,6 +95,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(catalog::router())
         .merge(stock::router())
         .merge(channels::router())
+        .merge(connect::router())
         .merge(orders::router())
         .merge(reconcile::router())
         .merge(tokens::router())

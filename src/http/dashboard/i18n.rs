@@ -103,6 +103,17 @@ messages! {
     StateOk => "Ổn", "OK";
     StatePaused => "Tạm dừng", "Paused";
     StateNeedsReauth => "Cần ủy quyền lại", "Needs re-authorisation";
+    ConnectShop => "Kết nối gian hàng", "Connect the shop";
+    ConnectTitle => "Kết nối gian hàng", "Connecting a shop";
+    ConnectDone => "Đã kết nối gian hàng. kho sẽ đồng bộ tồn kho và giá với sàn. Bạn có thể đóng trang này.", "The shop is connected. kho will now keep its stock and prices in step. You may close this page.";
+    ConnectStateMissing => "Địa chỉ này thiếu mã trạng thái (state). Hãy chép mã code trên thanh địa chỉ và chạy kho accounts connect với --code.", "This address carries no state. Copy the code from the address bar and run kho accounts connect with --code.";
+    ConnectStateUnknown => "Liên kết này không phải do kho tạo ra cho gian hàng này.", "This link was not issued by kho for this shop.";
+    ConnectStateExpired => "Liên kết đã hết hạn. Hãy tạo liên kết mới bằng kho accounts connect.", "The link has expired. Create a new one with kho accounts connect.";
+    ConnectStateUsed => "Liên kết đã được dùng. Hãy tạo liên kết mới bằng kho accounts connect.", "The link has already been used. Create a new one with kho accounts connect.";
+    ConnectDeclined => "Người bán đã không đồng ý ủy quyền. Gian hàng chưa được kết nối.", "The seller did not agree to the authorisation. The shop is not connected.";
+    ConnectNoCode => "Sàn không gửi mã ủy quyền (code). Gian hàng chưa được kết nối.", "The marketplace sent no authorisation code. The shop is not connected.";
+    ConnectRefused => "Sàn từ chối mã ủy quyền. Gian hàng vẫn như trước; hãy thử lại với liên kết mới.", "The marketplace refused the authorisation code. The shop is unchanged; try again with a new link.";
+    ConnectUnavailable => "Máy chủ kho này không kết nối được gian hàng (tài khoản không có trong cấu hình).", "This kho server cannot connect the shop (the account is not in its configuration).";
     QueueDepth => "Hàng chờ", "Queue";
     OldestPending => "Thay đổi chờ lâu nhất", "Oldest pending change";
     LastPush => "Lần đẩy gần nhất", "Last push";

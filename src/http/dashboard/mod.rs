@@ -10,6 +10,7 @@
 //! (no inline script or style; the stylesheet is served from `/assets`).
 
 mod chart;
+mod connect;
 pub mod format;
 pub mod i18n;
 mod pages;
@@ -48,6 +49,10 @@ pub fn router() -> Router<AppState> {
         .route("/products", get(products))
         .route("/products/{code}", get(product))
         .route("/accounts", get(accounts))
+        .route(
+            "/accounts/{name}/connect",
+            axum::routing::post(connect::start),
+        )
         .route("/drift", get(drift))
         .route("/certificates", get(certificates))
         .route("/signin", get(signin_form).post(signin))
@@ -163,6 +168,7 @@ async fn authenticate(
     Ok(store.authenticate_token(token).await?.map(|p| Checked {
         token_id: p.token_id,
         viewer: Viewer {
+            writer: p.can_write(),
             name: p.name,
             producer: match p.role {
                 crate::auth::Role::Cooperative => p.producer,

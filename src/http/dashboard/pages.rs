@@ -36,6 +36,8 @@ pub struct Viewer {
     pub name: String,
     /// The one producer a cooperative is bound to; `None` sees every producer.
     pub producer: Option<String>,
+    /// Admin or cooperative: may change things (e.g. connect its shops); department may not.
+    pub writer: bool,
 }
 
 impl Viewer {
@@ -650,7 +652,10 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                                     strong { (a.name) } br;
                                     small { (a.channel) " · " (a.producer.as_deref().unwrap_or("—")) " · " (format::int(a.listings)) " " (ctx.t(Msg::Listings)) }
                                 }
-                                td { @if let Some(h) = health.get(&a.name) { (attention::health_label(ctx, *h)) } }
+                                td { @if let Some(h) = health.get(&a.name) { (attention::health_label(ctx, *h)) }
+                                    @if a.state == AccountState::NeedsReauth && ctx.viewer.writer {
+                                        form method="post" action={"/accounts/" (a.name) "/connect"} { button type="submit" { (ctx.t(Msg::ConnectShop)) } }
+                                    } }
                                 td class="num queue" { (format::int(q.map_or(0, |q| q.pending))) }
                                 td {
                                     @match q.and_then(|q| q.oldest_pending) {

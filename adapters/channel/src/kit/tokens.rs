@@ -188,8 +188,26 @@ impl<G: TokenGrant> TokenManager<G> {
                 let fresh = self.refresh(http, &tokens).await?;
                 run(fresh.access_token).await
             }
+            Err(e) if matches!(e.kind, ErrorKind::ReauthRequired { .. }) => {
+                // The seller may have authorised again since these tokens were cached (by another
+                // process, e.g. `kho accounts connect --code`): a newer stored pair gets one try.
+                match self.adopt_newer(&tokens).await {
+                    Some(newer) => run(newer.access_token).await,
+                    None => Err(e),
+                }
+            }
             other => other,
         }
+    }
+
+    /// The stored pair, when it is not `used` (a new authorisation stored since); cached from then on.
+    async fn adopt_newer(&self, used: &TokenSet) -> Option<TokenSet> {
+        let stored = self.load().await.ok().flatten()?;
+        if stored.same_access_token(used) {
+            return None;
+        }
+        self.set_cached(stored.clone());
+        Some(stored)
     }
 
     /// Replace `stale` with a new pair — unless another task (or a re-authorisation stored by the core)
@@ -298,5 +316,106 @@ pub fn expiry_from(value: i64, now: DateTime<Utc>) -> DateTime<Utc> {
         DateTime::from_timestamp(value, 0).unwrap_or(now)
     } else {
         now + chrono::Duration::seconds(value.max(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::MemoryTokenStore;
+    use crate::transport::{Transport, TransportConfig};
+    use secrecy::ExposeSecret;
+
+    /// Never asked: these tests do not refresh.
+    struct NoGrant;
+
+    /// A token call that cannot be built, so any refresh would fail loudly.
+    struct NoCall;
+
+    impl crate::transport::Exchange for NoCall {
+        type Output = ();
+
+        fn endpoint(&self) -> &str {
+            "/refresh"
+        }
+
+        fn build(&self, _: &reqwest::Client) -> Result<reqwest::RequestBuilder, ErrorKind> {
+            Err(ErrorKind::Permanent {
+                code: "test".into(),
+                message: "no refresh in this test".into(),
+            })
+        }
+
+        fn classify(&self, _: crate::transport::RawResponse) -> crate::transport::Classified<()> {
+            unreachable!("never built")
+        }
+    }
+
+    impl TokenGrant for NoGrant {
+        type Response = ();
+
+        fn call(&self, _: TokenRequest<'_>) -> impl crate::transport::Exchange<Output = ()> {
+            NoCall
+        }
+
+        fn token_set(_: &(), _: TokenRequest<'_>, _: DateTime<Utc>) -> TokenSet {
+            pair("never")
+        }
+    }
+
+    fn pair(access: &str) -> TokenSet {
+        TokenSet {
+            access_token: SecretString::from(access.to_owned()),
+            refresh_token: SecretString::from(format!("r-{access}")),
+            access_expires_at: Utc::now() + chrono::Duration::days(7),
+            refresh_expires_at: None,
+        }
+    }
+
+    fn refused() -> ChannelError {
+        ErrorKind::ReauthRequired {
+            code: "36009004".into(),
+            message: "the access token header is invalid".into(),
+        }
+        .at("shop", "/call")
+    }
+
+    #[tokio::test]
+    async fn a_token_refused_for_good_gives_way_to_a_newer_stored_pair_once() {
+        let store = Arc::new(MemoryTokenStore::new().with("shop", pair("old")));
+        let transport = Transport::new(TransportConfig::default()).unwrap();
+        let http = transport
+            .account(
+                "test",
+                "shop",
+                crate::RateLimit::per_second(std::num::NonZeroU32::MIN),
+            )
+            .unwrap();
+        let tokens = TokenManager::new("shop", store.clone(), NoGrant, Duration::from_secs(60));
+        let seen = Mutex::new(Vec::new());
+        let run = |t: SecretString| {
+            let used = t.expose_secret().to_owned();
+            seen.lock().unwrap().push(used.clone());
+            async move {
+                if used == "new" {
+                    Ok(())
+                } else {
+                    Err(refused())
+                }
+            }
+        };
+
+        // Nothing newer stored: the refusal stands, and the call is not repeated.
+        let err = tokens.call(&http, run).await.unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::ReauthRequired { .. }));
+        assert_eq!(*seen.lock().unwrap(), ["old"]);
+
+        // The seller authorised again (stored by another process): one more try, with the new pair.
+        store.save("shop", &pair("new")).await.unwrap();
+        tokens.call(&http, run).await.unwrap();
+        assert_eq!(*seen.lock().unwrap(), ["old", "old", "new"]);
+        // And the new pair is the one in use from then on.
+        tokens.call(&http, run).await.unwrap();
+        assert_eq!(seen.lock().unwrap().last().map(String::as_str), Some("new"));
     }
 }

@@ -3,6 +3,7 @@
 //! handle. Marketplace specifics (paths, JSON shapes, signing, error codes, token formats and lifetimes) stay in
 //! each marketplace's module and are passed in; nothing here is shared with the clients.
 
+pub(crate) mod authorize;
 pub(crate) mod control;
 pub(crate) mod faults;
 pub mod handle;

@@ -16,6 +16,7 @@ pub mod tokens;
 
 mod api;
 mod auth;
+mod authorize;
 mod control;
 mod gate;
 mod limits;
@@ -117,6 +118,10 @@ impl SimControl {
     pub fn router(&self) -> Router {
         Router::new()
             .nest("/_sim", control::routes())
+            .route(
+                authorize::AUTHORIZE_PATH,
+                axum::routing::get(authorize::page),
+            )
             .fallback(api::handle)
             .with_state(self.0.clone())
     }

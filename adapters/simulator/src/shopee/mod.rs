@@ -14,6 +14,7 @@ pub mod tokens;
 
 mod api;
 mod auth;
+mod authorize;
 mod control;
 mod gate;
 mod media;
@@ -94,6 +95,10 @@ impl SimControl {
     pub fn router(&self) -> Router {
         Router::new()
             .nest("/_sim", control::routes())
+            .route(
+                authorize::AUTH_PARTNER_PATH,
+                axum::routing::get(authorize::page),
+            )
             .fallback(api::handle)
             .with_state(self.0.clone())
     }

@@ -48,6 +48,9 @@ pub struct SimConfig {
     pub faults: FaultConfig,
     /// Webhook delivery.
     pub webhooks: WebhookConfig,
+    /// The redirect URL registered for the App in Partner Center (§2): where the authorisation page sends
+    /// the seller with `code` and `state`. `None`: the page refuses, as TikTok does for an App without one.
+    pub redirect_url: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -68,6 +71,7 @@ impl Default for SimConfig {
             created_product_status: ProductStatus::Pending,
             faults: FaultConfig::default(),
             webhooks: WebhookConfig::default(),
+            redirect_url: None,
         }
     }
 }
@@ -257,6 +261,7 @@ impl fmt::Debug for SimConfig {
             .field("created_product_status", &self.created_product_status)
             .field("faults", &self.faults)
             .field("webhooks", &self.webhooks)
+            .field("redirect_url", &self.redirect_url)
             .finish()
     }
 }

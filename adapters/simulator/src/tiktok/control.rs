@@ -53,6 +53,7 @@ pub(crate) fn routes() -> Router<Arc<SimCore>> {
             post(authorization_expiring),
         )
         .route("/shops/{shop_id}/scopes", put(scopes))
+        .route("/app/redirect_url", put(redirect_url))
         .route("/orders/{order_id}/status", post(order_status))
         .route("/orders/{order_id}/webhook", post(order_webhook))
         .route(
@@ -91,6 +92,17 @@ async fn authorization_expiring(
         .notify_authorization_expiring(&shop_id, opts(body))
         .map(|id| Json(json!({"tts_notification_id": id})))
         .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RedirectBody {
+    url: Option<String>,
+}
+
+async fn redirect_url(State(c): Core, Json(b): Json<RedirectBody>) -> StatusCode {
+    ctl(&c).set_redirect_url(b.url);
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Deserialize)]

@@ -15,6 +15,7 @@ pub mod webhook;
 
 mod api;
 mod auth;
+mod authorize;
 mod control;
 mod create;
 mod events;
@@ -104,6 +105,10 @@ impl SimControl {
     pub fn router(&self) -> Router {
         Router::new()
             .nest("/_sim", control::routes())
+            .route(
+                authorize::AUTHORIZE_PATH,
+                axum::routing::get(authorize::page),
+            )
             .fallback(api::handle)
             .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY))
             .with_state(self.0.clone())
@@ -358,6 +363,11 @@ impl SimControl {
     /// The shop's current token pair.
     pub fn tokens(&self, shop_id: &str) -> Result<TokenPair, ControlError> {
         self.0.world().tokens(shop_id)
+    }
+
+    /// The App's redirect URL as registered in Partner Center: where the authorisation page sends the seller.
+    pub fn set_redirect_url(&self, url: Option<String>) {
+        self.0.world().cfg.redirect_url = url;
     }
 
     /// A fresh single-use auth code for `token/get` (what the redirect after seller consent carries).

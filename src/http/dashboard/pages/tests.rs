@@ -181,6 +181,7 @@ pub fn ctx(seed: &Seeded, lang: Lang, producer: Option<&str>, path: &str) -> Ctx
         viewer: Viewer {
             name: "test".into(),
             producer: producer.map(str::to_owned),
+            writer: true,
         },
         tz: seed.tz,
         now: crate::store::now(),

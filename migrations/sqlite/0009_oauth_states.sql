@@ -1,0 +1,12 @@
+-- Authorisation states (SQLite dialect): the `state` of a marketplace
+-- authorisation link that `kho accounts connect` printed, bound to the
+-- account it is for. Only a SHA-256 hash is kept, it expires, and the
+-- callback spends it once (`used_at`), so a link cannot be replayed.
+CREATE TABLE oauth_states (
+    state_hash TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES channel_accounts (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at    TEXT
+);
+CREATE INDEX oauth_states_expiry ON oauth_states (expires_at);
