@@ -37,6 +37,8 @@ pub struct TikTokChannel {
     pub(crate) warehouse_id: Option<String>,
     pub(crate) mapping: TikTokMapping,
     pub(crate) kit: Account<Credentials>,
+    /// Set with a service id: the seller is sent to TikTok's current consent page.
+    pub(crate) consent: Option<crate::connect::ServiceConsent>,
 }
 
 // `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`.
@@ -107,6 +109,7 @@ impl TikTokChannel {
             shop_cipher,
             warehouse_id: config.warehouse_id,
             mapping: config.mapping,
+            consent: crate::connect::ServiceConsent::new(config.service_id, config.consent_url),
         })
     }
 

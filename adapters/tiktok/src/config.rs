@@ -21,6 +21,16 @@ pub struct TikTokAccountConfig {
     pub auth_url: Url,
     pub app_key: String,
     pub app_secret: SecretString,
+    /// The app's service id from Partner Center (apps registered there now get one). With it the seller
+    /// opens TikTok's current consent page, `{consent_url}/open/authorize?service_id=…`; without it the
+    /// older `{auth_url}/oauth/authorize?app_key=…` (docs/src/channels/tiktok.md §2).
+    #[serde(default)]
+    pub service_id: Option<String>,
+    /// Host of the current consent page: [`crate::connect::DEFAULT_CONSENT_URL`] (ROW, VN included) when
+    /// unset, `https://services.us.tiktokshop.com` for US shops, a simulator's address in tests. Only used
+    /// with `service_id`.
+    #[serde(default)]
+    pub consent_url: Option<Url>,
     /// Selects the shop on shop-scoped endpoints. Leave it out to learn it from
     /// `/authorization/202309/shops` on first use (then `shop_id` picks the shop when the token covers
     /// several).
@@ -111,6 +121,8 @@ mod tests {
             "auth_url": "https://auth.tiktok-shops.com",
             "app_key": "68xu9ks5p4i8",
             "app_secret": "SECRET-VALUE",
+            "service_id": "7310000000000000001",
+            "consent_url": "https://services.us.tiktokshop.com",
             "shop_cipher": "ROW_aiVo7gAAAAB2vvlFyfTxbVr4ZFHoDbhK",
             "shop_id": "7495274531001436791",
             "rate_limit": {"per_second": 5},
@@ -126,6 +138,11 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.app_secret.expose_secret(), "SECRET-VALUE");
         assert_eq!(cfg.rate_limit.per_second.get(), 5);
+        assert_eq!(cfg.service_id.as_deref(), Some("7310000000000000001"));
+        assert_eq!(
+            cfg.consent_url.as_ref().map(Url::as_str),
+            Some("https://services.us.tiktokshop.com/")
+        );
         let honey = &cfg.mapping.categories["honey"];
         assert_eq!(honey.category_id, "700645");
         assert_eq!(honey.category_version, "v1");
@@ -141,6 +158,7 @@ mod tests {
         });
         let cfg: TikTokAccountConfig = serde_json::from_value(minimal.clone()).unwrap();
         assert!(cfg.shop_cipher.is_none() && cfg.warehouse_id.is_none());
+        assert!(cfg.service_id.is_none() && cfg.consent_url.is_none());
         assert_eq!(cfg.rate_limit.per_second.get(), 10);
 
         let mut typo = minimal;

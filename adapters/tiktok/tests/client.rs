@@ -165,6 +165,8 @@ fn config(s: &Servers) -> TikTokAccountConfig {
         auth_url: s.auth.uri().parse().unwrap(),
         app_key: APP_KEY.into(),
         app_secret: SecretString::from(SECRET),
+        service_id: None,
+        consent_url: None,
         shop_cipher: Some(CIPHER.into()),
         shop_id: None,
         rate_limit: RateLimit::per_second(NonZeroU32::new(200).unwrap()),

@@ -26,6 +26,8 @@ async fn refresh_tokens_rotate_and_are_persisted_before_use() {
                 auth_url: sim.base_url().parse().unwrap(),
                 app_key: config.app_key.clone(),
                 app_secret: SecretString::from(config.app_secret.clone()),
+                service_id: None,
+                consent_url: None,
                 shop_cipher: Some(shop.cipher.clone()),
                 shop_id: None,
                 rate_limit: RateLimit::per_second(NonZeroU32::new(100).unwrap()),
