@@ -126,6 +126,67 @@ async fn tiktok_page_sends_the_seller_to_the_registered_redirect() {
 }
 
 #[tokio::test]
+async fn tiktok_current_consent_page_knows_the_app_by_its_service_id() {
+    use kho_simulator::tiktok::{SimConfig, Simulator};
+    let cfg = SimConfig::default();
+    let sim = Simulator::start(cfg.clone()).await.expect("simulator");
+    assert_eq!(sim.service_id(), cfg.service_id);
+    let link = |query: &str| format!("{}/open/authorize?{query}", sim.base_url());
+    let page = link(&format!("service_id={}&state=st7", cfg.service_id));
+    // No redirect URL registered for the App: nowhere to send the seller.
+    let (status, _, text) = open(&page).await;
+    assert_eq!(status, 400, "{text}");
+    sim.set_redirect_url(Some("https://kho.test/oauth/tiktok/callback?k=1".into()));
+    let (status, q, text) = open(&page).await;
+    assert_eq!(status, 302, "{text}");
+    assert_eq!((q["state"].as_str(), q["k"].as_str()), ("st7", "1"));
+
+    // An unknown or missing service id, or the app key in its place: a plain refusal (the notes give no error).
+    for bad in [
+        "service_id=7310000000000000999&state=st7".to_owned(),
+        "state=st7".to_owned(),
+        format!("app_key={}&state=st7", cfg.app_key),
+    ] {
+        let (status, q, text) = open(&link(&bad)).await;
+        assert_eq!(status, 400, "{bad}: {text}");
+        assert!(text.contains("service_id is not a known App"), "{text}");
+        assert!(q.is_empty(), "{bad}");
+    }
+
+    let exchange = format!(
+        "{}/api/v2/token/get?app_key={}&app_secret={}&auth_code={}&grant_type=authorized_code",
+        sim.base_url(),
+        cfg.app_key,
+        cfg.app_secret,
+        q["code"]
+    );
+    let tokens: serde_json::Value = browser()
+        .get(&exchange)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tokens["code"], 0, "{tokens}");
+}
+
+#[tokio::test]
+async fn tiktok_app_without_a_service_id_has_no_current_consent_page() {
+    use kho_simulator::tiktok::{SimConfig, Simulator};
+    let cfg = SimConfig {
+        service_id: String::new(),
+        redirect_url: Some("https://kho.test/oauth/tiktok/callback".into()),
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(cfg).await.expect("simulator");
+    for query in ["service_id=", "state=st7"] {
+        let (status, _, text) = open(&format!("{}/open/authorize?{query}", sim.base_url())).await;
+        assert_eq!(status, 400, "{text}");
+    }
+}
+
+#[tokio::test]
 async fn lazada_page_redirects_with_code_and_state() {
     use kho_simulator::lazada::{SimConfig, Simulator};
     let cfg = SimConfig::default();

@@ -51,6 +51,9 @@ pub struct SimConfig {
     /// The redirect URL registered for the App in Partner Center (§2): where the authorisation page sends
     /// the seller with `code` and `state`. `None`: the page refuses, as TikTok does for an App without one.
     pub redirect_url: Option<String>,
+    /// The App's service id in Partner Center (§2): names the App on the current consent page,
+    /// `/open/authorize?service_id=…`. Empty: the App has none, and that page refuses every link.
+    pub service_id: String,
 }
 
 impl Default for SimConfig {
@@ -72,6 +75,7 @@ impl Default for SimConfig {
             faults: FaultConfig::default(),
             webhooks: WebhookConfig::default(),
             redirect_url: None,
+            service_id: "7310000000000000001".to_owned(),
         }
     }
 }
@@ -262,6 +266,7 @@ impl fmt::Debug for SimConfig {
             .field("faults", &self.faults)
             .field("webhooks", &self.webhooks)
             .field("redirect_url", &self.redirect_url)
+            .field("service_id", &self.service_id)
             .finish()
     }
 }

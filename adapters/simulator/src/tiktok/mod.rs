@@ -109,6 +109,10 @@ impl SimControl {
                 authorize::AUTHORIZE_PATH,
                 axum::routing::get(authorize::page),
             )
+            .route(
+                authorize::CONSENT_PATH,
+                axum::routing::get(authorize::service_page),
+            )
             .fallback(api::handle)
             .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY))
             .with_state(self.0.clone())
@@ -116,6 +120,11 @@ impl SimControl {
 
     pub fn app_key(&self) -> String {
         self.0.world().cfg.app_key.clone()
+    }
+
+    /// The App's service id in Partner Center, which the current consent link carries.
+    pub fn service_id(&self) -> String {
+        self.0.world().cfg.service_id.clone()
     }
 
     /// The whole state: shops, products, orders, cancellations, returns.
