@@ -95,6 +95,8 @@ pub(crate) fn build_concrete(
                 app_secret: SecretString::from(c.app_secret.expose().to_owned()),
                 shop_cipher: Some(c.shop_cipher.clone()),
                 shop_id: c.shop_id.clone(),
+                service_id: c.service_id.clone(),
+                consent_url: account.consent_url.clone(),
                 rate_limit: limit(account.rate_limit),
                 warehouse_id: account.warehouse.clone(),
                 mapping: mapping(account).map_err(fail)?,

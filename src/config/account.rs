@@ -119,6 +119,9 @@ pub struct TikTokCredentials {
     pub shop_cipher: String,
     /// The shop id TikTok names in webhooks (to route them to this account).
     pub shop_id: Option<String>,
+    /// The app's Partner Center service id: with it the seller is sent to
+    /// TikTok's current consent page, without it to the older one.
+    pub service_id: Option<String>,
     pub access_token: Option<Secret>,
     pub refresh_token: Option<Secret>,
 }
@@ -149,6 +152,11 @@ pub struct AccountConfig {
     pub base_url: Url,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_url: Option<Url>,
+    /// TikTok only: the host of the current seller consent page (default
+    /// `https://services.tiktokshop.com`; US shops use
+    /// `https://services.us.tiktokshop.com`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_url: Option<Url>,
     pub rate_limit: RateLimit,
     pub allocation: Allocation,
     pub credentials: Credentials,
@@ -186,6 +194,8 @@ pub(super) struct RawAccount {
     base_url: Url,
     #[serde(default)]
     auth_url: Option<Url>,
+    #[serde(default)]
+    consent_url: Option<Url>,
     #[serde(default)]
     rate_limit: RateLimit,
     #[serde(default)]
@@ -233,6 +243,7 @@ pub(super) fn resolve_all(
         for (key, url) in [
             ("base_url", Some(&acc.base_url)),
             ("auth_url", acc.auth_url.as_ref()),
+            ("consent_url", acc.consent_url.as_ref()),
         ] {
             if let Some(url) = url
                 && !matches!(url.scheme(), "http" | "https")
@@ -244,6 +255,15 @@ pub(super) fn resolve_all(
             push(
                 "auth_url",
                 "shopee accounts take their tokens from base_url; remove auth_url".into(),
+            );
+        }
+        if acc.consent_url.is_some() && acc.channel != ChannelKind::Tiktok {
+            push(
+                "consent_url",
+                format!(
+                    "only tiktok accounts have a consent host; remove consent_url from this {} account",
+                    acc.channel.as_str()
+                ),
             );
         }
         // Never defaulted to the production token host: a test or demo
@@ -354,6 +374,7 @@ pub(super) fn resolve_all(
                 app_secret: creds.secret("app_secret"),
                 shop_cipher: creds.text("shop_cipher"),
                 shop_id: creds.optional_text("shop_id"),
+                service_id: creds.optional_text("service_id"),
                 access_token: creds.optional_secret("access_token"),
                 refresh_token: creds.optional_secret("refresh_token"),
             }),
@@ -386,6 +407,7 @@ pub(super) fn resolve_all(
             producer: acc.producer,
             base_url: acc.base_url,
             auth_url: acc.auth_url,
+            consent_url: acc.consent_url,
             rate_limit: acc.rate_limit,
             allocation: acc.allocation,
             credentials,

@@ -279,3 +279,62 @@ fn rate_limit_margin_has_a_default_and_a_bound() {
     assert_eq!(p.path, "accounts[0].rate_limit.margin_ms");
     assert!(p.message.contains("at most 1000"), "{}", p.message);
 }
+
+const TIKTOK: &str = r#"
+[[accounts]]
+name = "tiktok-chi-lang"
+channel = "tiktok"
+producer = "htx-chi-lang"
+base_url = "https://open-api.tiktokglobalshop.com"
+auth_url = "https://auth.tiktok-shops.com"
+credentials = { app_key = "68xu9ks5p4i8", app_secret = "s", shop_cipher = "ROW_x" }
+
+[secrets]
+key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+"#;
+
+#[test]
+fn tiktok_service_id_and_consent_host_are_optional_and_checked() {
+    let cfg = load_str(TIKTOK, &[]).unwrap();
+    let Credentials::Tiktok(c) = &cfg.accounts[0].credentials else {
+        panic!("not tiktok")
+    };
+    assert!(c.service_id.is_none() && cfg.accounts[0].consent_url.is_none());
+
+    // A numeric service id written as a TOML integer reads like the text.
+    let toml = TIKTOK
+        .replace(
+            "shop_cipher",
+            "service_id = 7310000000000000001, shop_cipher",
+        )
+        .replace(
+            "credentials",
+            "consent_url = \"https://services.us.tiktokshop.com\"\ncredentials",
+        );
+    let cfg = load_str(&toml, &[]).unwrap();
+    let Credentials::Tiktok(c) = &cfg.accounts[0].credentials else {
+        panic!("not tiktok")
+    };
+    assert_eq!(c.service_id.as_deref(), Some("7310000000000000001"));
+    assert_eq!(
+        cfg.accounts[0].consent_url.as_ref().map(|u| u.as_str()),
+        Some("https://services.us.tiktokshop.com/")
+    );
+
+    let p = only_problem(
+        load_str(
+            &TIKTOK.replace("credentials", "consent_url = \"ftp://x\"\ncredentials"),
+            &[],
+        )
+        .unwrap_err(),
+    );
+    assert_eq!(p.path, "accounts[0].consent_url");
+
+    let toml = SHOPEE.replace(
+        "credentials",
+        "consent_url = \"https://services.tiktokshop.com\"\ncredentials",
+    );
+    let p = only_problem(load_str(&toml, &[("PK", "k")]).unwrap_err());
+    assert_eq!(p.path, "accounts[0].consent_url");
+    assert!(p.message.contains("only tiktok"), "{}", p.message);
+}
