@@ -383,6 +383,63 @@ both_backends!(lazada_code_by_hand_works_once, |db| {
     code_by_hand_works_once(db, "lazada").await;
 });
 
+// An app registered in Partner Center has a service id: with it in the
+// credentials (and the consent host pointed at the simulator), the seller
+// is sent to TikTok's current consent page, `/open/authorize?service_id=…`,
+// and comes back to the callback like through the older page
+// (docs/src/channels/tiktok.md §2).
+both_backends!(tiktok_current_consent_link_connects, |db| {
+    let w = World::start(db, "tiktok").await;
+    let World::Tiktok(t) = &w else {
+        unreachable!("a tiktok world")
+    };
+    let path = w.db().path("kho.toml");
+    let toml = std::fs::read_to_string(&path).unwrap();
+    let service_id = t.sim.service_id();
+    let toml = toml.replace(
+        "credentials = { app_key",
+        &format!(
+            "consent_url = \"{}\"\ncredentials = {{ service_id = \"{service_id}\", app_key",
+            t.sim.base_url()
+        ),
+    );
+    assert!(toml.contains("service_id"), "{toml}");
+    std::fs::write(&path, toml).unwrap();
+    let daemon = w.daemon();
+    let callback = format!("{}/oauth/tiktok/callback", daemon.url);
+    t.sim.set_redirect_url(Some(callback.clone()));
+
+    let out = ok(&w.kho(
+        &["--json", "accounts", "connect", "shop"],
+        Some(&daemon.url),
+    ));
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let link = Url::parse(doc["url"].as_str().unwrap()).unwrap();
+    assert!(link.as_str().starts_with(&t.sim.base_url()), "{link}");
+    assert_eq!(link.path(), "/open/authorize");
+    let q = query(&link);
+    assert_eq!(q.len(), 2, "{link}");
+    assert_eq!(q["service_id"], service_id);
+    assert_eq!(q["state"].len(), 64);
+
+    let resp = no_redirects().get(link).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 302);
+    let back = Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+    assert!(back.as_str().starts_with(&callback), "{back}");
+    let bq = query(&back);
+    assert_eq!(bq["state"], q["state"]);
+    assert!(bq.contains_key("code"), "{back}");
+    assert_eq!(account(w.db()).await, (AccountState::NeedsReauth, None));
+
+    let (status, page) = get(&back).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("The shop is connected"), "{page}");
+    let (state, token) = account(w.db()).await;
+    assert_eq!(state, AccountState::Ok);
+    assert!(token.is_some());
+    drop(daemon);
+});
+
 // Shopee says which shop authorised: another shop's code is refused
 // before any exchange.
 both_backends!(shopee_code_for_another_shop_is_refused, |db| {
