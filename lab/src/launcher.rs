@@ -105,8 +105,9 @@ async fn run_shopee(args: &SimArgs, out: &Output) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
-/// `kho sim tiktok`: one listener is both the Open API host and the auth
-/// host, so `base_url` and `auth_url` are the same URL. The app secret is
+/// `kho sim tiktok`: one listener is the Open API host, the auth host and
+/// the consent host, so `base_url`, `auth_url` and `consent_url` are the
+/// same URL. The app secret is
 /// not printed (it is the simulator's, or the one in `--settings`).
 async fn run_tiktok(args: &SimArgs, out: &Output) -> Result<u8, Failure> {
     use kho_simulator::tiktok::{SimConfig, SimControl};
@@ -131,14 +132,17 @@ async fn run_tiktok(args: &SimArgs, out: &Output) -> Result<u8, Failure> {
         .tokens(&shop.shop_id)
         .map_err(|e| Failure::runtime(e.to_string()))?;
     let app_key = control.app_key();
+    let service_id = control.service_id();
     out.doc(
-        &json!({ "channel": "tiktok", "base_url": base, "auth_url": base, "app_key": app_key,
+        &json!({ "channel": "tiktok", "base_url": base, "auth_url": base, "consent_url": base,
+                 "app_key": app_key, "service_id": service_id,
                  "shop_id": shop.shop_id, "shop_cipher": shop.cipher, "warehouse_id": warehouse,
                  "products_seeded": seeded, "access_token": tokens.access_token,
                  "refresh_token": tokens.refresh_token }),
         || {
             format!(
-                "TikTok Shop simulator on {base} (API and auth host; app_key {app_key}, shop_id {}, \
+                "TikTok Shop simulator on {base} (API, auth and consent host; app_key {app_key}, \
+                 service_id {service_id}, shop_id {}, \
                  shop_cipher {}, warehouse {}, {seeded} product(s) seeded)\n\
                  tokens: access {} refresh {}\ncontrol API: {base}/_sim/state · Ctrl-C stops it",
                 shop.shop_id,

@@ -180,10 +180,13 @@ impl SimWorld {
         let (account, producer) = TIKTOK_SHOP;
         toml.push_str(&format!(
             "[[accounts]]\nname = \"{account}\"\nchannel = \"tiktok\"\nproducer = \"{producer}\"\n\
-             base_url = \"{url}\"\nauth_url = \"{url}\"\nrate_limit = {{ per_second = {rate} }}\n\
+             base_url = \"{url}\"\nauth_url = \"{url}\"\nconsent_url = \"{url}\"\n\
+             rate_limit = {{ per_second = {rate} }}\n\
              allocation = {{ mode = \"shared\", buffer = 2, percent = 100 }}\n\
              credentials = {{ app_key = \"{TIKTOK_APP_KEY}\", app_secret = \"{TIKTOK_APP_SECRET}\", \
-             shop_cipher = \"{}\", shop_id = \"{}\", access_token = \"{}\", refresh_token = \"{}\" }}\n\n",
+             service_id = \"{}\", shop_cipher = \"{}\", shop_id = \"{}\", access_token = \"{}\", \
+             refresh_token = \"{}\" }}\n\n",
+            self.tiktok.service_id(),
             shop.cipher,
             shop.shop_id,
             tokens.access_token,
