@@ -13,6 +13,8 @@
 //!   absolute, so reporting a SKU that in fact succeeded as failed only costs a harmless repeat.
 //! * Payloads are XML, the only form documented for the sellable APIs (§7.2).
 
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::BatchWrites;
 use kho_channel::kit::{BatchRun, CallResults, WriteKind, Writes};
 use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
 use reqwest::Method;
@@ -66,9 +68,10 @@ struct Line {
     value: i64,
 }
 
-impl LazadaChannel {
-    /// Stock or prices: SKUs of any products packed in input order, at the configured batch size.
-    pub(crate) async fn write_batch(&self, mut writes: Writes<'_>) -> BatchOutcome<RemoteId> {
+/// Stock or prices: SKUs of any products packed in input order, at the configured batch size.
+#[async_trait]
+impl BatchWrites for LazadaChannel {
+    async fn write_batch(&self, mut writes: Writes<'_>) -> BatchOutcome<RemoteId> {
         let (endpoint, write) = match writes.kind {
             WriteKind::Stock => {
                 // Sellable stock cannot go below zero (error 212); an oversold SKU simply has nothing to sell.
@@ -113,7 +116,9 @@ impl LazadaChannel {
         }
         writes.finish(run, &self.kit.http, endpoint)
     }
+}
 
+impl LazadaChannel {
     fn payload(&self, write: WriteKind, chunk: &[&Line]) -> String {
         let mut xml = String::from("<Request><Product><Skus>");
         for l in chunk {

@@ -5,7 +5,8 @@
 //! `offset` is capped at 10 000 (Lazada suggests scrolling by date past that). Paging stops there with a
 //! warning: a cooperative with more than 10 000 products is not a case kho serves today.
 
-use kho_channel::kit::paging;
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::ListingPages;
 use kho_channel::kit::units::whole_vnd;
 use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
@@ -113,12 +114,12 @@ pub fn listings_from(product: &Product, warehouse: Option<&str>) -> Vec<RemoteLi
         .collect()
 }
 
-impl LazadaChannel {
-    pub(crate) async fn listings_page(
-        &self,
-        page: Option<&PageToken>,
-    ) -> Result<Page<RemoteListing>, ChannelError> {
-        let offset = paging::offset(page).map_err(|k| self.kit.error(PRODUCTS_GET, k))?;
+#[async_trait]
+impl ListingPages for LazadaChannel {
+    type Position = i64;
+    const LISTINGS_ENDPOINT: &'static str = PRODUCTS_GET;
+
+    async fn listings_at(&self, offset: i64) -> Result<Page<RemoteListing>, ChannelError> {
         let list: ProductsResponse = self
             .kit
             .call(|token| {

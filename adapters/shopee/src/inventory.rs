@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use kho_channel::kit::{BatchRun, CallResults, WriteCall, WriteKind, Writes};
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::ChunkedWrites;
+use kho_channel::kit::{BatchRun, CallResults, WriteCall, WriteKind};
 use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
 use reqwest::Method;
 use serde_json::json;
@@ -58,14 +60,10 @@ pub fn failure_kind(reason: &str) -> ErrorKind {
     }
 }
 
-impl ShopeeChannel {
-    /// Stock or prices: all changed models of an item per call, at most 50.
-    pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
-        let send = |endpoint, chunk| self.write_chunk(writes.call(endpoint, chunk));
-        self.kit
-            .send_writes(&writes, (UPDATE_STOCK, UPDATE_PRICE), send)
-            .await
-    }
+/// Stock or prices: all changed models of an item per call, at most 50.
+#[async_trait]
+impl ChunkedWrites for ShopeeChannel {
+    const WRITE_ENDPOINTS: (&'static str, &'static str) = (UPDATE_STOCK, UPDATE_PRICE);
 
     /// One call; returns a result per entry of the call.
     async fn write_chunk(&self, call: WriteCall<'_>) -> Result<CallResults, ChannelError> {
@@ -138,7 +136,9 @@ impl ShopeeChannel {
         }
         Ok(out)
     }
+}
 
+impl ShopeeChannel {
     pub(crate) async fn write_status(
         &self,
         changes: &[StatusChange],

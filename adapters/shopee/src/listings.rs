@@ -2,7 +2,8 @@
 //! `get_item_base_info` (≤ 50 ids) → `get_model_list` for each item that has models.
 //! The seller SKU is `model_sku`, or `item_sku` for an item without models.
 
-use kho_channel::kit::paging;
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::ListingPages;
 use kho_channel::kit::units::whole_vnd;
 use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
@@ -96,12 +97,12 @@ pub fn listings_from(
     }
 }
 
-impl ShopeeChannel {
-    pub(crate) async fn listings_page(
-        &self,
-        page: Option<&PageToken>,
-    ) -> Result<Page<RemoteListing>, ChannelError> {
-        let offset = paging::offset(page).map_err(|k| self.kit.error(ITEM_LIST, k))?;
+#[async_trait]
+impl ListingPages for ShopeeChannel {
+    type Position = i64;
+    const LISTINGS_ENDPOINT: &'static str = ITEM_LIST;
+
+    async fn listings_at(&self, offset: i64) -> Result<Page<RemoteListing>, ChannelError> {
         let list: ItemListResponse = self
             .kit
             .call(|token| {

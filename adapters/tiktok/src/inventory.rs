@@ -8,8 +8,10 @@
 
 use std::collections::HashMap;
 
-use kho_channel::kit::{BatchRun, CallResults, WriteCall, WriteKind, Writes};
-use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::ChunkedWrites;
+use kho_channel::kit::{BatchRun, CallResults, WriteCall, WriteKind};
+use kho_channel::{BatchOutcome, ChannelError, ErrorKind, StatusChange};
 use reqwest::Method;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -48,14 +50,10 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-impl TikTokChannel {
-    /// Stock or prices: one product per call, with all its changed SKUs.
-    pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
-        let send = |endpoint, chunk| self.write_chunk(writes.call(endpoint, chunk));
-        self.kit
-            .send_writes(&writes, (UPDATE_INVENTORY, UPDATE_PRICE), send)
-            .await
-    }
+/// Stock or prices: one product per call, with all its changed SKUs.
+#[async_trait]
+impl ChunkedWrites for TikTokChannel {
+    const WRITE_ENDPOINTS: (&'static str, &'static str) = (UPDATE_INVENTORY, UPDATE_PRICE);
 
     /// One call for one product; returns a result per entry of the call.
     async fn write_chunk(&self, call: WriteCall<'_>) -> Result<CallResults, ChannelError> {
@@ -156,7 +154,9 @@ impl TikTokChannel {
         }
         Ok(out)
     }
+}
 
+impl TikTokChannel {
     pub(crate) async fn write_status(
         &self,
         changes: &[StatusChange],
@@ -236,6 +236,7 @@ impl TikTokChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::RemoteId;
 
     #[test]
     fn tiktok_writes_one_product_per_call_without_a_sku_cap() {

@@ -1,0 +1,99 @@
+//! The operations whose entry points every adapter shares. [`crate::kit_channel!`] routes the
+//! [`crate::Channel`] methods here; an adapter implements only the marketplace-specific step: one chunk of a
+//! write, one page of listings from an already-decoded position. Decoding page tokens (and refusing foreign
+//! ones) and cutting a write batch into chunks are the kit's, written once.
+
+use async_trait::async_trait;
+
+use crate::batch::BatchOutcome;
+use crate::capabilities::Capabilities;
+use crate::error::{ChannelError, ErrorKind};
+use crate::kit::chunks::CallResults;
+use crate::kit::paging;
+use crate::kit::write_call::WriteCall;
+use crate::kit::writes::Writes;
+use crate::listing::{RemoteId, RemoteListing};
+use crate::paging::{Page, PageToken};
+use crate::transport::AccountClient;
+
+/// What the kit's shared operation bodies need of an adapter's account. [`crate::kit_channel!`] implements it
+/// from the adapter's `kit` field, so adapters never write it.
+pub trait KitAccount {
+    fn kit_http(&self) -> &AccountClient;
+    fn kit_capabilities(&self) -> &Capabilities;
+}
+
+/// A stock or price batch write: what [`crate::kit_channel!`] calls for `update_stock`/`update_price`.
+/// Adapters whose calls each carry one chunk of the account's [`crate::BatchScope`] get it from
+/// [`ChunkedWrites`]; one that packs its calls itself (Lazada) implements it directly.
+#[async_trait]
+pub trait BatchWrites {
+    async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId>;
+}
+
+/// Writes sent one chunk per call, chunked by the kit (see [`Writes::send`]).
+#[async_trait]
+pub trait ChunkedWrites: KitAccount + Sync {
+    /// The `(stock, price)` endpoints, named in the errors of updates no call reported on.
+    const WRITE_ENDPOINTS: (&'static str, &'static str);
+
+    /// Make one call for one chunk; returns a result per entry of the call.
+    async fn write_chunk(&self, call: WriteCall<'_>) -> Result<CallResults, ChannelError>;
+}
+
+#[async_trait]
+impl<T: ChunkedWrites> BatchWrites for T {
+    async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
+        let send = |endpoint, chunk| self.write_chunk(writes.call(endpoint, chunk));
+        writes
+            .send(
+                self.kit_capabilities(),
+                self.kit_http(),
+                T::WRITE_ENDPOINTS,
+                send,
+            )
+            .await
+    }
+}
+
+/// Where a listings page starts, decoded from the page token the adapter handed out before.
+pub trait PagePosition: Sized + Send {
+    /// The first page's position for `None`; a token that is not one of this kind is refused.
+    fn from_token(page: Option<&PageToken>) -> Result<Self, ErrorKind>;
+}
+
+/// A plain offset into the list (Shopee, Lazada).
+impl PagePosition for i64 {
+    fn from_token(page: Option<&PageToken>) -> Result<Self, ErrorKind> {
+        paging::offset(page)
+    }
+}
+
+/// The marketplace's own cursor, passed back verbatim; `""` for the first page (TikTok).
+impl PagePosition for String {
+    fn from_token(page: Option<&PageToken>) -> Result<Self, ErrorKind> {
+        Ok(paging::cursor(page).to_owned())
+    }
+}
+
+/// The product list, one page at a time: what [`crate::kit_channel!`] calls for `list_listings`.
+#[async_trait]
+pub trait ListingPages: KitAccount + Sync {
+    /// How this marketplace pages its product list.
+    type Position: PagePosition;
+    /// The endpoint a refused page token is reported against.
+    const LISTINGS_ENDPOINT: &'static str;
+
+    /// One page of listings from `at`, with the token of the next page if there is one.
+    async fn listings_at(&self, at: Self::Position) -> Result<Page<RemoteListing>, ChannelError>;
+
+    /// Decode the token (refusing a foreign one against [`Self::LISTINGS_ENDPOINT`]) and fetch that page.
+    async fn listings_page(
+        &self,
+        page: Option<&PageToken>,
+    ) -> Result<Page<RemoteListing>, ChannelError> {
+        let at = Self::Position::from_token(page)
+            .map_err(|kind| self.kit_http().error(Self::LISTINGS_ENDPOINT, kind))?;
+        self.listings_at(at).await
+    }
+}
