@@ -14,7 +14,7 @@
 //! * Payloads are XML, the only form documented for the sellable APIs (§7.2).
 
 use kho_channel::async_trait::async_trait;
-use kho_channel::kit::ops::BatchWrites;
+use kho_channel::kit::ops::{BatchWrites, StatusWrites};
 use kho_channel::kit::{BatchRun, CallResults, WriteKind, Writes};
 use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
 use reqwest::Method;
@@ -219,8 +219,12 @@ impl LazadaChannel {
             .map(|(l, f)| (l.index, f.map_or(Ok(()), Err)))
             .collect()
     }
+}
 
-    pub(crate) async fn write_status(
+/// Activate/deactivate: one product per call, each change in input order.
+#[async_trait]
+impl StatusWrites for LazadaChannel {
+    async fn write_status(
         &self,
         changes: &[StatusChange],
     ) -> Result<BatchOutcome<String>, ChannelError> {
@@ -239,7 +243,9 @@ impl LazadaChannel {
         }
         Ok(run.finish_changes(changes, &self.kit.http, PRODUCT_DEACTIVATE))
     }
+}
 
+impl LazadaChannel {
     /// `/product/deactivate` takes the product in `apiRequestBody`; without `Skus` the whole product goes
     /// offline. (Not covered by docs/src/channels/lazada.md beyond its JSON-support note; shape from Lazada's API reference.)
     async fn deactivate(&self, item_id: &str) -> Result<(), ChannelError> {

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 
 use kho_channel::async_trait::async_trait;
-use kho_channel::kit::ops::ChunkedWrites;
-use kho_channel::kit::{BatchRun, CallResults, WriteCall, WriteKind};
-use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
+use kho_channel::kit::ops::{ChunkedStatus, ChunkedWrites, StatusItem};
+use kho_channel::kit::{CallResults, WriteCall, WriteKind};
+use kho_channel::{ChannelError, ErrorKind, RemoteId};
 use reqwest::Method;
 use serde_json::json;
 
@@ -138,44 +138,30 @@ impl ChunkedWrites for ShopeeChannel {
     }
 }
 
-impl ShopeeChannel {
-    pub(crate) async fn write_status(
-        &self,
-        changes: &[StatusChange],
-    ) -> Result<BatchOutcome<String>, ChannelError> {
-        let mut run = BatchRun::new(changes.len());
-        let indices: Vec<usize> = (0..changes.len()).collect();
-        for chunk in indices.chunks(self.kit.capabilities.max_status_items.max(1)) {
-            let mut list = Vec::new();
-            let mut parsed = Vec::new();
-            for &i in chunk {
-                match item_id(&changes[i].item_id) {
-                    Ok(id) => {
-                        list.push(json!({"item_id": id, "unlist": !changes[i].active}));
-                        parsed.push((i, id));
-                    }
-                    Err(k) => run.set(i, Err(self.kit.error(UNLIST_ITEM, k))),
-                }
-            }
-            if list.is_empty() {
-                continue;
-            }
-            let sent: Vec<usize> = parsed.iter().map(|&(i, _)| i).collect();
-            run.send(
-                &sent,
-                self.status_call(json!({ "item_list": list }), parsed),
-            )
-            .await;
-        }
-        Ok(run.finish_changes(changes, &self.kit.http, UNLIST_ITEM))
+/// List/unlist: one `unlist_item` call carries either for up to 50 items.
+#[async_trait]
+impl ChunkedStatus for ShopeeChannel {
+    type Id = i64;
+
+    fn status_endpoint(_active: bool) -> &'static str {
+        UNLIST_ITEM
+    }
+
+    fn status_id(id: &str) -> Result<i64, ErrorKind> {
+        item_id(id)
     }
 
     /// One `unlist_item` call; a result per change it carried.
     async fn status_call(
         &self,
-        body: serde_json::Value,
-        parsed: Vec<(usize, i64)>,
+        _endpoint: &'static str,
+        items: &[StatusItem<'_, i64>],
     ) -> Result<CallResults, ChannelError> {
+        let list: Vec<_> = items
+            .iter()
+            .map(|it| json!({"item_id": it.id, "unlist": !it.change.active}))
+            .collect();
+        let body = json!({ "item_list": list });
         let reply: BatchReply = self
             .kit
             .call(|token| {
@@ -194,9 +180,9 @@ impl ShopeeChannel {
             .iter()
             .filter_map(|s| s.item_id)
             .collect();
-        Ok(parsed
-            .into_iter()
-            .map(|(i, id)| {
+        Ok(items
+            .iter()
+            .map(|&StatusItem { index: i, id, .. }| {
                 let result = if let Some(reason) = failed.get(&id) {
                     Err(self.kit.error(UNLIST_ITEM, failure_kind(reason)))
                 } else if !reply.error.is_empty() && !succeeded.contains(&id) {

@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 
 use kho_channel::async_trait::async_trait;
-use kho_channel::kit::ops::ChunkedWrites;
-use kho_channel::kit::{BatchRun, CallResults, WriteCall, WriteKind};
-use kho_channel::{BatchOutcome, ChannelError, ErrorKind, StatusChange};
+use kho_channel::kit::ops::{ChunkedStatus, ChunkedWrites, StatusItem};
+use kho_channel::kit::{CallResults, WriteCall, WriteKind};
+use kho_channel::{ChannelError, ErrorKind};
 use reqwest::Method;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -156,46 +156,32 @@ impl ChunkedWrites for TikTokChannel {
     }
 }
 
-impl TikTokChannel {
-    pub(crate) async fn write_status(
-        &self,
-        changes: &[StatusChange],
-    ) -> Result<BatchOutcome<String>, ChannelError> {
-        let mut run = BatchRun::new(changes.len());
-        for (active, endpoint) in [(true, ACTIVATE), (false, DEACTIVATE)] {
-            let mut wanted: Vec<usize> = Vec::new();
-            for (i, c) in changes
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.active == active)
-            {
-                if valid_id(&c.item_id) {
-                    wanted.push(i);
-                } else {
-                    let kind = ErrorKind::invalid_request(
-                        "bad_remote_id",
-                        format!("product id {:?}", c.item_id),
-                    );
-                    run.set(i, Err(self.kit.error(endpoint, kind)));
-                }
-            }
-            for chunk in wanted.chunks(self.kit.capabilities.max_status_items.max(1)) {
-                run.send(chunk, self.status_call(endpoint, changes, chunk))
-                    .await;
-            }
-        }
-        Ok(run.finish_changes(changes, &self.kit.http, ACTIVATE))
+/// Activate/deactivate: separate endpoints, several products per call.
+#[async_trait]
+impl ChunkedStatus for TikTokChannel {
+    type Id = ();
+
+    fn status_endpoint(active: bool) -> &'static str {
+        if active { ACTIVATE } else { DEACTIVATE }
     }
 
-    /// One activate/deactivate call for `chunk` (indices into `changes`).
+    fn status_id(id: &str) -> Result<(), ErrorKind> {
+        if valid_id(id) {
+            Ok(())
+        } else {
+            let message = format!("product id {id:?}");
+            Err(ErrorKind::invalid_request("bad_remote_id", message))
+        }
+    }
+
+    /// One activate/deactivate call for `items`.
     async fn status_call(
         &self,
         endpoint: &'static str,
-        changes: &[StatusChange],
-        chunk: &[usize],
+        items: &[StatusItem<'_, ()>],
     ) -> Result<CallResults, ChannelError> {
         let body = ProductIds {
-            product_ids: chunk.iter().map(|&i| changes[i].item_id.as_str()).collect(),
+            product_ids: items.iter().map(|it| it.change.item_id.as_str()).collect(),
         };
         let request = Request::new(Method::POST, endpoint)
             .json(&body)
@@ -216,18 +202,18 @@ impl TikTokChannel {
                 None => unattributed = unattributed.or(Some(e)),
             }
         }
-        Ok(chunk
+        Ok(items
             .iter()
-            .map(|&i| {
+            .map(|it| {
                 let found = by_product
-                    .get(changes[i].item_id.as_str())
+                    .get(it.change.item_id.as_str())
                     .copied()
                     .or(unattributed);
                 let result = match found {
                     Some(e) => Err(self.kit.error(endpoint, write_error_kind(e))),
                     None => Ok(()),
                 };
-                (i, result)
+                (it.index, result)
             })
             .collect())
     }

@@ -5,9 +5,10 @@
 ///
 /// The type must have the field `kit: Account<_>` (the macro implements [`crate::kit::ops::KitAccount`] from it),
 /// implement [`crate::kit::ops::ListingPages`], [`crate::kit::ops::BatchWrites`] (usually through
-/// [`crate::kit::ops::ChunkedWrites`]) and [`crate::kit::pushes::Pushes`], and have these inherent methods (the
-/// adapter's modules provide them): `write_status`, `publish_listing`, `orders_page`, `order_details` (same
-/// arguments and results as the [`crate::Channel`] methods they serve).
+/// [`crate::kit::ops::ChunkedWrites`]), [`crate::kit::ops::StatusWrites`] (usually through
+/// [`crate::kit::ops::ChunkedStatus`]) and [`crate::kit::pushes::Pushes`], and have these inherent methods (the
+/// adapter's modules provide them): `publish_listing`, `orders_page`, `order_details` (same arguments and
+/// results as the [`crate::Channel`] methods they serve).
 #[macro_export]
 macro_rules! kit_channel {
     ($ty:ty) => {
@@ -58,7 +59,7 @@ macro_rules! kit_channel {
                 &self,
                 changes: &[$crate::StatusChange],
             ) -> Result<$crate::BatchOutcome<String>, $crate::ChannelError> {
-                self.write_status(changes).await
+                $crate::kit::ops::StatusWrites::write_status(self, changes).await
             }
 
             async fn publish(

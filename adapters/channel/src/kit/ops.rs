@@ -8,11 +8,11 @@ use async_trait::async_trait;
 use crate::batch::BatchOutcome;
 use crate::capabilities::Capabilities;
 use crate::error::{ChannelError, ErrorKind};
-use crate::kit::chunks::CallResults;
+use crate::kit::chunks::{BatchRun, CallResults};
 use crate::kit::paging;
 use crate::kit::write_call::WriteCall;
 use crate::kit::writes::Writes;
-use crate::listing::{RemoteId, RemoteListing};
+use crate::listing::{RemoteId, RemoteListing, StatusChange};
 use crate::paging::{Page, PageToken};
 use crate::transport::AccountClient;
 
@@ -53,6 +53,77 @@ impl<T: ChunkedWrites> BatchWrites for T {
                 send,
             )
             .await
+    }
+}
+
+/// Listing status changes: what [`crate::kit_channel!`] calls for `set_status`. Adapters whose calls carry
+/// several items of one endpoint get it from [`ChunkedStatus`]; one that sends each change its own way
+/// (Lazada: one product per call, in input order) implements it directly.
+#[async_trait]
+pub trait StatusWrites {
+    async fn write_status(
+        &self,
+        changes: &[StatusChange],
+    ) -> Result<BatchOutcome<String>, ChannelError>;
+}
+
+/// One status change bound for a call: its index in the batch, the change, and its item id as the
+/// marketplace's calls carry it.
+pub struct StatusItem<'a, I> {
+    pub index: usize,
+    pub change: &'a StatusChange,
+    pub id: I,
+}
+
+/// Status changes grouped by endpoint, their ids checked before anything is sent, and sent at most
+/// `max_status_items` per call, activations first.
+#[async_trait]
+pub trait ChunkedStatus: KitAccount + Sync {
+    /// An item id as the marketplace's calls carry it.
+    type Id: Send + Sync;
+
+    /// The endpoint that makes an item active (`true`) or inactive; the same one for both where one call
+    /// carries either (Shopee). Unsent changes are reported against the activation endpoint.
+    fn status_endpoint(active: bool) -> &'static str;
+
+    /// The id of `item_id`, or why it cannot be one (the change then fails without a call).
+    fn status_id(item_id: &str) -> Result<Self::Id, ErrorKind>;
+
+    /// One call for `items` (all bound for `endpoint`); a result per item.
+    async fn status_call(
+        &self,
+        endpoint: &'static str,
+        items: &[StatusItem<'_, Self::Id>],
+    ) -> Result<CallResults, ChannelError>;
+}
+
+#[async_trait]
+impl<T: ChunkedStatus> StatusWrites for T {
+    async fn write_status(
+        &self,
+        changes: &[StatusChange],
+    ) -> Result<BatchOutcome<String>, ChannelError> {
+        let mut run = BatchRun::new(changes.len());
+        let per_call = self.kit_capabilities().max_status_items.max(1);
+        let (on, off) = (T::status_endpoint(true), T::status_endpoint(false));
+        let endpoints = if on == off { vec![on] } else { vec![on, off] };
+        for endpoint in endpoints {
+            let mut items = Vec::new();
+            for (index, change) in changes.iter().enumerate() {
+                if T::status_endpoint(change.active) != endpoint {
+                    continue;
+                }
+                match T::status_id(&change.item_id) {
+                    Ok(id) => items.push(StatusItem { index, change, id }),
+                    Err(kind) => run.set(index, Err(self.kit_http().error(endpoint, kind))),
+                }
+            }
+            for chunk in items.chunks(per_call) {
+                let indices: Vec<usize> = chunk.iter().map(|item| item.index).collect();
+                run.send(&indices, self.status_call(endpoint, chunk)).await;
+            }
+        }
+        Ok(run.finish_changes(changes, self.kit_http(), on))
     }
 }
 
