@@ -4,11 +4,10 @@
 /// Implement [`crate::Channel`] for an adapter type built on the kit.
 ///
 /// The type must have the field `kit: Account<_>` (the macro implements [`crate::kit::ops::KitAccount`] from it),
-/// implement [`crate::kit::ops::ListingPages`], [`crate::kit::ops::BatchWrites`] (usually through
-/// [`crate::kit::ops::ChunkedWrites`]), [`crate::kit::ops::StatusWrites`] (usually through
-/// [`crate::kit::ops::ChunkedStatus`]) and [`crate::kit::pushes::Pushes`], and have these inherent methods (the
-/// adapter's modules provide them): `publish_listing`, `orders_page`, `order_details` (same arguments and
-/// results as the [`crate::Channel`] methods they serve).
+/// and implement the [`crate::kit::ops`] traits — [`crate::kit::ops::ListingPages`],
+/// [`crate::kit::ops::BatchWrites`] (usually through [`crate::kit::ops::ChunkedWrites`]),
+/// [`crate::kit::ops::StatusWrites`] (usually through [`crate::kit::ops::ChunkedStatus`]),
+/// [`crate::kit::ops::Publishing`], [`crate::kit::ops::Orders`] — and [`crate::kit::pushes::Pushes`].
 #[macro_export]
 macro_rules! kit_channel {
     ($ty:ty) => {
@@ -66,7 +65,7 @@ macro_rules! kit_channel {
                 &self,
                 draft: &$crate::ListingDraft,
             ) -> Result<$crate::PublishedListing, $crate::ChannelError> {
-                self.publish_listing(draft).await
+                $crate::kit::ops::Publishing::publish_listing(self, draft).await
             }
 
             async fn list_orders(
@@ -74,14 +73,14 @@ macro_rules! kit_channel {
                 query: &$crate::OrderQuery,
                 page: Option<&$crate::PageToken>,
             ) -> Result<$crate::Page<$crate::OrderRef>, $crate::ChannelError> {
-                self.orders_page(query, page).await
+                $crate::kit::ops::Orders::orders_page(self, query, page).await
             }
 
             async fn get_orders(
                 &self,
                 order_ids: &[String],
             ) -> Result<Vec<$crate::RemoteOrder>, $crate::ChannelError> {
-                self.order_details(order_ids).await
+                $crate::kit::ops::Orders::order_details(self, order_ids).await
             }
 
             async fn refresh_tokens_if_due(&self) -> Result<(), $crate::ChannelError> {

@@ -12,8 +12,9 @@ use crate::kit::chunks::{BatchRun, CallResults};
 use crate::kit::paging;
 use crate::kit::write_call::WriteCall;
 use crate::kit::writes::Writes;
-use crate::listing::{RemoteId, RemoteListing, StatusChange};
-use crate::paging::{Page, PageToken};
+use crate::listing::{ListingDraft, PublishedListing, RemoteId, RemoteListing, StatusChange};
+use crate::order::{OrderRef, RemoteOrder};
+use crate::paging::{OrderQuery, Page, PageToken};
 use crate::transport::AccountClient;
 
 /// What the kit's shared operation bodies need of an adapter's account. [`crate::kit_channel!`] implements it
@@ -167,4 +168,25 @@ pub trait ListingPages: KitAccount + Sync {
             .map_err(|kind| self.kit_http().error(Self::LISTINGS_ENDPOINT, kind))?;
         self.listings_at(at).await
     }
+}
+
+/// A published listing, or why publishing failed.
+pub type Published = Result<PublishedListing, ChannelError>;
+
+/// One page of order references.
+pub type OrderPage = Result<Page<OrderRef>, ChannelError>;
+
+/// Publishing a new listing: what [`crate::kit_channel!`] calls for `publish`. Drafts are checked against
+/// the marketplace's [`crate::kit::DraftRules`] before any image is uploaded.
+#[async_trait]
+pub trait Publishing {
+    async fn publish_listing(&self, draft: &ListingDraft) -> Published;
+}
+
+/// Orders: what [`crate::kit_channel!`] calls for `list_orders` and `get_orders` (same contracts).
+#[async_trait]
+pub trait Orders {
+    async fn orders_page(&self, query: &OrderQuery, page: Option<&PageToken>) -> OrderPage;
+
+    async fn order_details(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError>;
 }
