@@ -6,9 +6,9 @@
 //! warning: a cooperative with more than 10 000 products is not a case kho serves today.
 
 use kho_channel::async_trait::async_trait;
-use kho_channel::kit::ops::ListingPages;
+use kho_channel::kit::ops::{ListingPage, OffsetListings};
 use kho_channel::kit::units::whole_vnd;
-use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
+use kho_channel::{ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
 
 use crate::api::Call;
@@ -115,11 +115,10 @@ pub fn listings_from(product: &Product, warehouse: Option<&str>) -> Vec<RemoteLi
 }
 
 #[async_trait]
-impl ListingPages for LazadaChannel {
-    type Position = i64;
+impl OffsetListings for LazadaChannel {
     const LISTINGS_ENDPOINT: &'static str = PRODUCTS_GET;
 
-    async fn listings_at(&self, offset: i64) -> Result<Page<RemoteListing>, ChannelError> {
+    async fn listings_at(&self, offset: i64) -> ListingPage {
         let list: ProductsResponse = self
             .kit
             .call(|token| {

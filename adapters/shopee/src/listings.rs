@@ -3,9 +3,9 @@
 //! The seller SKU is `model_sku`, or `item_sku` for an item without models.
 
 use kho_channel::async_trait::async_trait;
-use kho_channel::kit::ops::ListingPages;
+use kho_channel::kit::ops::{ListingPage, OffsetListings};
 use kho_channel::kit::units::whole_vnd;
-use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
+use kho_channel::{ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
 
 use crate::api::Call;
@@ -98,11 +98,10 @@ pub fn listings_from(
 }
 
 #[async_trait]
-impl ListingPages for ShopeeChannel {
-    type Position = i64;
+impl OffsetListings for ShopeeChannel {
     const LISTINGS_ENDPOINT: &'static str = ITEM_LIST;
 
-    async fn listings_at(&self, offset: i64) -> Result<Page<RemoteListing>, ChannelError> {
+    async fn listings_at(&self, offset: i64) -> ListingPage {
         let list: ItemListResponse = self
             .kit
             .call(|token| {

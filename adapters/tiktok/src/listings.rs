@@ -3,8 +3,9 @@
 //! seller SKU is the SKU's `seller_sku`; read prices are `sale_price` strings in VND.
 
 use kho_channel::async_trait::async_trait;
-use kho_channel::kit::ops::ListingPages;
-use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
+use kho_channel::kit::ops::{ListingPage, ListingPages};
+use kho_channel::kit::paging;
+use kho_channel::{ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
 use serde::Serialize;
 
@@ -100,13 +101,11 @@ pub fn listings_from(product: &ProductDetail, warehouse_id: Option<&str>) -> Vec
 /// TikTok pages its product search with its own cursor.
 #[async_trait]
 impl ListingPages for TikTokChannel {
-    type Position = String;
-    const LISTINGS_ENDPOINT: &'static str = PRODUCT_SEARCH;
-
-    async fn listings_at(&self, token: String) -> Result<Page<RemoteListing>, ChannelError> {
+    async fn listings_page(&self, page: Option<&PageToken>) -> ListingPage {
+        let token = paging::cursor(page);
         let request = Request::new(Method::POST, PRODUCT_SEARCH)
             .query("page_size", PAGE_SIZE)
-            .query("page_token", &token)
+            .query("page_token", token)
             .json(&SearchFilter { status: "ALL" })
             .map_err(|k| self.kit.error(PRODUCT_SEARCH, k))?;
         let found: ProductSearchData = self.api(&request).await?;

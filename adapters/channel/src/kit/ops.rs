@@ -128,45 +128,33 @@ impl<T: ChunkedStatus> StatusWrites for T {
     }
 }
 
-/// Where a listings page starts, decoded from the page token the adapter handed out before.
-pub trait PagePosition: Sized + Send {
-    /// The first page's position for `None`; a token that is not one of this kind is refused.
-    fn from_token(page: Option<&PageToken>) -> Result<Self, ErrorKind>;
-}
+/// One page of listings.
+pub type ListingPage = Result<Page<RemoteListing>, ChannelError>;
 
-/// A plain offset into the list (Shopee, Lazada).
-impl PagePosition for i64 {
-    fn from_token(page: Option<&PageToken>) -> Result<Self, ErrorKind> {
-        paging::offset(page)
-    }
-}
-
-/// The marketplace's own cursor, passed back verbatim; `""` for the first page (TikTok).
-impl PagePosition for String {
-    fn from_token(page: Option<&PageToken>) -> Result<Self, ErrorKind> {
-        Ok(paging::cursor(page).to_owned())
-    }
-}
-
-/// The product list, one page at a time: what [`crate::kit_channel!`] calls for `list_listings`.
+/// The product list, one page at a time: what [`crate::kit_channel!`] calls for `list_listings`. Offset-paged
+/// lists get it from [`OffsetListings`]; one paged by the marketplace's own cursor (TikTok) implements it
+/// directly, passing the token back with [`paging::cursor`].
 #[async_trait]
-pub trait ListingPages: KitAccount + Sync {
-    /// How this marketplace pages its product list.
-    type Position: PagePosition;
+pub trait ListingPages {
+    async fn listings_page(&self, page: Option<&PageToken>) -> ListingPage;
+}
+
+/// A product list paged by offset (Shopee, Lazada): the kit decodes the page token and refuses a foreign one.
+#[async_trait]
+pub trait OffsetListings: KitAccount + Sync {
     /// The endpoint a refused page token is reported against.
     const LISTINGS_ENDPOINT: &'static str;
 
-    /// One page of listings from `at`, with the token of the next page if there is one.
-    async fn listings_at(&self, at: Self::Position) -> Result<Page<RemoteListing>, ChannelError>;
+    /// One page of listings from `offset`, with the token of the next page if there is one.
+    async fn listings_at(&self, offset: i64) -> ListingPage;
+}
 
-    /// Decode the token (refusing a foreign one against [`Self::LISTINGS_ENDPOINT`]) and fetch that page.
-    async fn listings_page(
-        &self,
-        page: Option<&PageToken>,
-    ) -> Result<Page<RemoteListing>, ChannelError> {
-        let at = Self::Position::from_token(page)
-            .map_err(|kind| self.kit_http().error(Self::LISTINGS_ENDPOINT, kind))?;
-        self.listings_at(at).await
+#[async_trait]
+impl<T: OffsetListings> ListingPages for T {
+    async fn listings_page(&self, page: Option<&PageToken>) -> ListingPage {
+        let offset = paging::offset(page)
+            .map_err(|kind| self.kit_http().error(T::LISTINGS_ENDPOINT, kind))?;
+        self.listings_at(offset).await
     }
 }
 
