@@ -178,3 +178,100 @@ pub trait Orders {
 
     async fn order_details(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU32;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::capabilities::{BatchScope, TokenModel};
+    use crate::transport::{RateLimit, Transport, TransportConfig};
+
+    /// A marketplace with separate activate/deactivate endpoints, two items per call and numeric ids.
+    struct Fake {
+        http: AccountClient,
+        capabilities: Capabilities,
+        calls: Mutex<Vec<(&'static str, Vec<u32>)>>,
+    }
+
+    impl KitAccount for Fake {
+        fn kit_http(&self) -> &AccountClient {
+            &self.http
+        }
+
+        fn kit_capabilities(&self) -> &Capabilities {
+            &self.capabilities
+        }
+    }
+
+    #[async_trait]
+    impl ChunkedStatus for Fake {
+        type Id = u32;
+
+        fn status_endpoint(active: bool) -> &'static str {
+            if active { "/on" } else { "/off" }
+        }
+
+        fn status_id(item_id: &str) -> Result<u32, ErrorKind> {
+            item_id
+                .parse()
+                .map_err(|_| ErrorKind::invalid_request("bad_remote_id", item_id.to_owned()))
+        }
+
+        async fn status_call(
+            &self,
+            endpoint: &'static str,
+            items: &[StatusItem<'_, u32>],
+        ) -> Result<CallResults, ChannelError> {
+            let ids = items.iter().map(|item| item.id).collect();
+            self.calls.lock().unwrap().push((endpoint, ids));
+            Ok(items.iter().map(|item| (item.index, Ok(()))).collect())
+        }
+    }
+
+    fn fake() -> Fake {
+        let transport = Transport::new(TransportConfig::default()).unwrap();
+        let rate = RateLimit::per_second(NonZeroU32::new(100).unwrap());
+        let capabilities = Capabilities {
+            channel: "fake",
+            stock_batch: BatchScope::PerItem { max_variants: None },
+            price_batch: BatchScope::PerItem { max_variants: None },
+            max_status_items: 2,
+            max_order_details: 1,
+            max_order_window: None,
+            webhooks: false,
+            tokens: TokenModel::rotating(Duration::from_secs(60), Duration::from_secs(1)),
+        };
+        Fake {
+            http: transport.account("fake", "acct".to_owned(), rate).unwrap(),
+            capabilities,
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+
+    #[tokio::test]
+    async fn status_changes_go_per_endpoint_in_chunks_and_bad_ids_fail_unsent() {
+        let fake = fake();
+        let changes: Vec<StatusChange> = [("1", true), ("2", false), ("x", true), ("3", true)]
+            .into_iter()
+            .chain([("4", false), ("5", true)])
+            .map(|(id, active)| StatusChange {
+                item_id: id.into(),
+                active,
+            })
+            .collect();
+        let outcome = fake.write_status(&changes).await.unwrap();
+        assert_eq!(
+            *fake.calls.lock().unwrap(),
+            vec![("/on", vec![1, 3]), ("/on", vec![5]), ("/off", vec![2, 4])]
+        );
+        let keys: Vec<&str> = outcome.results.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["1", "2", "x", "3", "4", "5"]);
+        let failed: Vec<&String> = outcome.failures().map(|(k, _)| k).collect();
+        assert_eq!(failed, [&"x".to_owned()]);
+        let err = outcome.results[2].outcome.as_ref().unwrap_err();
+        assert!(format!("{err:?}").contains("/on"), "{err:?}");
+    }
+}
