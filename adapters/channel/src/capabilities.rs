@@ -29,6 +29,28 @@ pub struct TokenModel {
     pub refresh_ahead: Duration,
 }
 
+impl TokenModel {
+    /// Tokens whose every refresh returns a new refresh token (burning the old one) and restarts its
+    /// lifetime — what Shopee and TikTok document, and the safe assumption where a marketplace is silent.
+    pub const fn rotating(access_ttl: Duration, refresh_ahead: Duration) -> Self {
+        Self {
+            refresh_rotates: true,
+            refresh_extends_refresh_lifetime: true,
+            access_ttl,
+            refresh_ahead,
+        }
+    }
+
+    /// The same, but a refresh leaves the refresh token's own expiry where it was (Lazada), so the seller
+    /// must re-authorise when it ends.
+    pub const fn refresh_lifetime_fixed(self) -> Self {
+        Self {
+            refresh_extends_refresh_lifetime: false,
+            ..self
+        }
+    }
+}
+
 /// Static facts about a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capabilities {
@@ -73,5 +95,16 @@ mod tests {
             BatchScope::AcrossItems { max_variants: 50 }.calls_for(&ids),
             3
         );
+    }
+
+    #[test]
+    fn rotating_token_models() {
+        let (ttl, ahead) = (Duration::from_secs(3600), Duration::from_secs(60));
+        let rotating = TokenModel::rotating(ttl, ahead);
+        assert!(rotating.refresh_rotates && rotating.refresh_extends_refresh_lifetime);
+        assert_eq!((rotating.access_ttl, rotating.refresh_ahead), (ttl, ahead));
+        let fixed = rotating.refresh_lifetime_fixed();
+        assert!(fixed.refresh_rotates && !fixed.refresh_extends_refresh_lifetime);
+        assert_eq!((fixed.access_ttl, fixed.refresh_ahead), (ttl, ahead));
     }
 }

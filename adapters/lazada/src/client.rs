@@ -61,14 +61,10 @@ pub fn capabilities(stock_batch: usize, price_batch: usize) -> Capabilities {
         // `/orders/get` documents no window cap (only the offset cap, handled by paging).
         max_order_window: None,
         webhooks: true,
-        tokens: TokenModel {
-            // Whether the old refresh token survives a refresh is undocumented; it is handled as if it did
-            // not (serialised, persisted before use), which is safe either way.
-            refresh_rotates: true,
-            refresh_extends_refresh_lifetime: false,
-            access_ttl: Duration::from_secs(30 * 24 * 3600),
-            refresh_ahead: REFRESH_AHEAD,
-        },
+        // Whether the old refresh token survives a refresh is undocumented; it is handled as if it did not
+        // (serialised, persisted before use), which is safe either way. A refresh never extends it.
+        tokens: TokenModel::rotating(Duration::from_secs(30 * 24 * 3600), REFRESH_AHEAD)
+            .refresh_lifetime_fixed(),
     }
 }
 

@@ -13,6 +13,8 @@
 //!   absolute, so reporting a SKU that in fact succeeded as failed only costs a harmless repeat.
 //! * Payloads are XML, the only form documented for the sellable APIs (§7.2).
 
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::{BatchWrites, StatusWrites};
 use kho_channel::kit::{BatchRun, CallResults, WriteKind, Writes};
 use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
 use reqwest::Method;
@@ -66,9 +68,10 @@ struct Line {
     value: i64,
 }
 
-impl LazadaChannel {
-    /// Stock or prices: SKUs of any products packed in input order, at the configured batch size.
-    pub(crate) async fn write_batch(&self, mut writes: Writes<'_>) -> BatchOutcome<RemoteId> {
+/// Stock or prices: SKUs of any products packed in input order, at the configured batch size.
+#[async_trait]
+impl BatchWrites for LazadaChannel {
+    async fn write_batch(&self, mut writes: Writes<'_>) -> BatchOutcome<RemoteId> {
         let (endpoint, write) = match writes.kind {
             WriteKind::Stock => {
                 // Sellable stock cannot go below zero (error 212); an oversold SKU simply has nothing to sell.
@@ -113,7 +116,9 @@ impl LazadaChannel {
         }
         writes.finish(run, &self.kit.http, endpoint)
     }
+}
 
+impl LazadaChannel {
     fn payload(&self, write: WriteKind, chunk: &[&Line]) -> String {
         let mut xml = String::from("<Request><Product><Skus>");
         for l in chunk {
@@ -214,8 +219,12 @@ impl LazadaChannel {
             .map(|(l, f)| (l.index, f.map_or(Ok(()), Err)))
             .collect()
     }
+}
 
-    pub(crate) async fn write_status(
+/// Activate/deactivate: one product per call, each change in input order.
+#[async_trait]
+impl StatusWrites for LazadaChannel {
+    async fn write_status(
         &self,
         changes: &[StatusChange],
     ) -> Result<BatchOutcome<String>, ChannelError> {
@@ -234,7 +243,9 @@ impl LazadaChannel {
         }
         Ok(run.finish_changes(changes, &self.kit.http, PRODUCT_DEACTIVATE))
     }
+}
 
+impl LazadaChannel {
     /// `/product/deactivate` takes the product in `apiRequestBody`; without `Skus` the whole product goes
     /// offline. (Not covered by docs/src/channels/lazada.md beyond its JSON-support note; shape from Lazada's API reference.)
     async fn deactivate(&self, item_id: &str) -> Result<(), ChannelError> {

@@ -5,9 +5,10 @@
 //! `offset` is capped at 10 000 (Lazada suggests scrolling by date past that). Paging stops there with a
 //! warning: a cooperative with more than 10 000 products is not a case kho serves today.
 
-use kho_channel::kit::paging;
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::{ListingPage, OffsetListings};
 use kho_channel::kit::units::whole_vnd;
-use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
+use kho_channel::{ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
 
 use crate::api::Call;
@@ -113,12 +114,11 @@ pub fn listings_from(product: &Product, warehouse: Option<&str>) -> Vec<RemoteLi
         .collect()
 }
 
-impl LazadaChannel {
-    pub(crate) async fn listings_page(
-        &self,
-        page: Option<&PageToken>,
-    ) -> Result<Page<RemoteListing>, ChannelError> {
-        let offset = paging::offset(page).map_err(|k| self.kit.error(PRODUCTS_GET, k))?;
+#[async_trait]
+impl OffsetListings for LazadaChannel {
+    const LISTINGS_ENDPOINT: &'static str = PRODUCTS_GET;
+
+    async fn listings_at(&self, offset: i64) -> ListingPage {
         let list: ProductsResponse = self
             .kit
             .call(|token| {

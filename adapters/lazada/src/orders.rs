@@ -13,6 +13,8 @@
 //! sold, so their stock comes back exactly as for a cancelled order.
 
 use chrono::{DateTime, FixedOffset, Utc};
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::{OrderPage, Orders};
 use kho_channel::kit::orders::details_in_batches;
 use kho_channel::kit::units::whole_vnd;
 use kho_channel::{
@@ -215,12 +217,9 @@ fn parse_token(token: Option<&PageToken>, from: DateTime<Utc>) -> Option<(DateTi
     }
 }
 
-impl LazadaChannel {
-    pub(crate) async fn orders_page(
-        &self,
-        query: &OrderQuery,
-        page: Option<&PageToken>,
-    ) -> Result<Page<OrderRef>, ChannelError> {
+#[async_trait]
+impl Orders for LazadaChannel {
+    async fn orders_page(&self, query: &OrderQuery, page: Option<&PageToken>) -> OrderPage {
         let (start, offset) = parse_token(page, query.window.from).ok_or_else(|| {
             self.kit.error(
                 ORDERS_GET,
@@ -295,10 +294,7 @@ impl LazadaChannel {
         Ok(Page { items, next })
     }
 
-    pub(crate) async fn order_details(
-        &self,
-        ids: &[String],
-    ) -> Result<Vec<RemoteOrder>, ChannelError> {
+    async fn order_details(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         // Ids Lazada could not know are left out, as the contract asks.
         let valid: Vec<String> = ids
             .iter()
@@ -309,7 +305,9 @@ impl LazadaChannel {
         })
         .await
     }
+}
 
+impl LazadaChannel {
     async fn items_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         let bracketed = format!("[{}]", ids.join(","));
         let entries: OrderItemsList = self

@@ -6,7 +6,9 @@
 //! `SellerSku` to its `SkuId`. Category, attributes, brand and package dimensions come from the account's
 //! [`crate::config::LazadaMapping`].
 
+use kho_channel::async_trait::async_trait;
 use kho_channel::kit::draft::refuse;
+use kho_channel::kit::ops::{Published, Publishing};
 use kho_channel::kit::units::kilograms;
 use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
@@ -47,11 +49,9 @@ pub(crate) fn migrate_payload(url: &str) -> String {
     format!("<Request><Image><Url>{inner}</Url></Image></Request>")
 }
 
-impl LazadaChannel {
-    pub(crate) async fn publish_listing(
-        &self,
-        draft: &ListingDraft,
-    ) -> Result<PublishedListing, ChannelError> {
+#[async_trait]
+impl Publishing for LazadaChannel {
+    async fn publish_listing(&self, draft: &ListingDraft) -> Published {
         // A bad draft fails before any image is migrated.
         self.validate_draft(draft)?;
         let mut images = Vec::with_capacity(draft.images.len());
@@ -95,7 +95,9 @@ impl LazadaChannel {
             variants,
         })
     }
+}
 
+impl LazadaChannel {
     /// Check the draft against Lazada's limits and the account's mapping; returns the category mapping.
     fn validate_draft(&self, draft: &ListingDraft) -> Result<&CategoryMapping, ChannelError> {
         let category = DRAFT_RULES.check(&self.kit.http, draft, &self.mapping.categories)?;

@@ -63,12 +63,7 @@ pub fn capabilities() -> Capabilities {
         max_order_details: 50,
         max_order_window: Some(chrono::Duration::seconds(MAX_ORDER_WINDOW_SECS)),
         webhooks: true,
-        tokens: TokenModel {
-            refresh_rotates: true,
-            refresh_extends_refresh_lifetime: true,
-            access_ttl: Duration::from_secs(4 * 3600),
-            refresh_ahead: REFRESH_AHEAD,
-        },
+        tokens: TokenModel::rotating(Duration::from_secs(4 * 3600), REFRESH_AHEAD),
     }
 }
 

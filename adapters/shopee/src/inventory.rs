@@ -7,8 +7,10 @@
 
 use std::collections::HashMap;
 
-use kho_channel::kit::{BatchRun, CallResults, WriteCall, WriteKind, Writes};
-use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::{ChunkedStatus, ChunkedWrites, StatusItem};
+use kho_channel::kit::{CallResults, WriteCall, WriteKind};
+use kho_channel::{ChannelError, ErrorKind, RemoteId};
 use reqwest::Method;
 use serde_json::json;
 
@@ -58,14 +60,10 @@ pub fn failure_kind(reason: &str) -> ErrorKind {
     }
 }
 
-impl ShopeeChannel {
-    /// Stock or prices: all changed models of an item per call, at most 50.
-    pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
-        let send = |endpoint, chunk| self.write_chunk(writes.call(endpoint, chunk));
-        self.kit
-            .send_writes(&writes, (UPDATE_STOCK, UPDATE_PRICE), send)
-            .await
-    }
+/// Stock or prices: all changed models of an item per call, at most 50.
+#[async_trait]
+impl ChunkedWrites for ShopeeChannel {
+    const WRITE_ENDPOINTS: (&'static str, &'static str) = (UPDATE_STOCK, UPDATE_PRICE);
 
     /// One call; returns a result per entry of the call.
     async fn write_chunk(&self, call: WriteCall<'_>) -> Result<CallResults, ChannelError> {
@@ -138,44 +136,32 @@ impl ShopeeChannel {
         }
         Ok(out)
     }
+}
 
-    pub(crate) async fn write_status(
-        &self,
-        changes: &[StatusChange],
-    ) -> Result<BatchOutcome<String>, ChannelError> {
-        let mut run = BatchRun::new(changes.len());
-        let indices: Vec<usize> = (0..changes.len()).collect();
-        for chunk in indices.chunks(self.kit.capabilities.max_status_items.max(1)) {
-            let mut list = Vec::new();
-            let mut parsed = Vec::new();
-            for &i in chunk {
-                match item_id(&changes[i].item_id) {
-                    Ok(id) => {
-                        list.push(json!({"item_id": id, "unlist": !changes[i].active}));
-                        parsed.push((i, id));
-                    }
-                    Err(k) => run.set(i, Err(self.kit.error(UNLIST_ITEM, k))),
-                }
-            }
-            if list.is_empty() {
-                continue;
-            }
-            let sent: Vec<usize> = parsed.iter().map(|&(i, _)| i).collect();
-            run.send(
-                &sent,
-                self.status_call(json!({ "item_list": list }), parsed),
-            )
-            .await;
-        }
-        Ok(run.finish_changes(changes, &self.kit.http, UNLIST_ITEM))
+/// List/unlist: one `unlist_item` call carries either for up to 50 items.
+#[async_trait]
+impl ChunkedStatus for ShopeeChannel {
+    type Id = i64;
+
+    fn status_endpoint(_active: bool) -> &'static str {
+        UNLIST_ITEM
+    }
+
+    fn status_id(id: &str) -> Result<i64, ErrorKind> {
+        item_id(id)
     }
 
     /// One `unlist_item` call; a result per change it carried.
     async fn status_call(
         &self,
-        body: serde_json::Value,
-        parsed: Vec<(usize, i64)>,
+        _endpoint: &'static str,
+        items: &[StatusItem<'_, i64>],
     ) -> Result<CallResults, ChannelError> {
+        let list: Vec<_> = items
+            .iter()
+            .map(|it| json!({"item_id": it.id, "unlist": !it.change.active}))
+            .collect();
+        let body = json!({ "item_list": list });
         let reply: BatchReply = self
             .kit
             .call(|token| {
@@ -194,9 +180,9 @@ impl ShopeeChannel {
             .iter()
             .filter_map(|s| s.item_id)
             .collect();
-        Ok(parsed
-            .into_iter()
-            .map(|(i, id)| {
+        Ok(items
+            .iter()
+            .map(|&StatusItem { index: i, id, .. }| {
                 let result = if let Some(reason) = failed.get(&id) {
                     Err(self.kit.error(UNLIST_ITEM, failure_kind(reason)))
                 } else if !reply.error.is_empty() && !succeeded.contains(&id) {

@@ -3,6 +3,8 @@
 //! otherwise). Order lines carry `model_quantity_purchased` units each.
 
 use chrono::DateTime;
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::{OrderPage, Orders};
 use kho_channel::kit::orders::details_in_batches;
 use kho_channel::kit::units::whole_vnd;
 use kho_channel::{
@@ -93,12 +95,9 @@ fn parse_token(token: Option<&PageToken>) -> Option<(usize, String)> {
     }
 }
 
-impl ShopeeChannel {
-    pub(crate) async fn orders_page(
-        &self,
-        query: &OrderQuery,
-        page: Option<&PageToken>,
-    ) -> Result<Page<OrderRef>, ChannelError> {
+#[async_trait]
+impl Orders for ShopeeChannel {
+    async fn orders_page(&self, query: &OrderQuery, page: Option<&PageToken>) -> OrderPage {
         let windows = query
             .window
             .split(chrono::Duration::seconds(MAX_ORDER_WINDOW_SECS));
@@ -149,16 +148,15 @@ impl ShopeeChannel {
         Ok(Page { items, next })
     }
 
-    pub(crate) async fn order_details(
-        &self,
-        ids: &[String],
-    ) -> Result<Vec<RemoteOrder>, ChannelError> {
+    async fn order_details(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         details_in_batches(ids, MAX_DETAILS, |chunk| async move {
             self.detail_call(&chunk).await
         })
         .await
     }
+}
 
+impl ShopeeChannel {
     async fn detail_call(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         let joined = ids.join(",");
         let detail: OrderDetailResponse = self

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
+use kho_channel::async_trait::async_trait;
 use kho_channel::kit::draft::refuse;
+use kho_channel::kit::ops::{Published, Publishing};
 use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
 use reqwest::Method;
@@ -26,11 +28,9 @@ pub const ADD_MODEL: &str = "/api/v2/product/add_model";
 const DRAFT_RULES: DraftRules = DraftRules::new("Shopee", 9).max_variants(20);
 const IMAGE_LIMITS: ImageLimits = ImageLimits::new(10 * 1024 * 1024, UPLOAD_IMAGE);
 
-impl ShopeeChannel {
-    pub(crate) async fn publish_listing(
-        &self,
-        draft: &ListingDraft,
-    ) -> Result<PublishedListing, ChannelError> {
+#[async_trait]
+impl Publishing for ShopeeChannel {
+    async fn publish_listing(&self, draft: &ListingDraft) -> Published {
         let category = DRAFT_RULES.check(&self.kit.http, draft, &self.mapping.categories)?;
         let invalid = |code: &str, msg: String| refuse(&self.kit.http, code, msg);
         if self.mapping.logistics.is_empty() {
@@ -107,7 +107,9 @@ impl ShopeeChannel {
                 "item created but its variants could not be added; fix or delete it on Shopee");
         })
     }
+}
 
+impl ShopeeChannel {
     fn seller_stock(&self, stock: i64) -> Value {
         match &self.location_id {
             Some(loc) => json!({ "location_id": loc, "stock": stock }),

@@ -68,12 +68,7 @@ pub fn capabilities() -> Capabilities {
         // No documented cap on the search window.
         max_order_window: None,
         webhooks: true,
-        tokens: TokenModel {
-            refresh_rotates: true,
-            refresh_extends_refresh_lifetime: true,
-            access_ttl: Duration::from_secs(7 * 24 * 3600),
-            refresh_ahead: REFRESH_AHEAD,
-        },
+        tokens: TokenModel::rotating(Duration::from_secs(7 * 24 * 3600), REFRESH_AHEAD),
     }
 }
 

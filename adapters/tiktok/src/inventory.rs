@@ -8,8 +8,10 @@
 
 use std::collections::HashMap;
 
-use kho_channel::kit::{BatchRun, CallResults, WriteCall, WriteKind, Writes};
-use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange};
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::{ChunkedStatus, ChunkedWrites, StatusItem};
+use kho_channel::kit::{CallResults, WriteCall, WriteKind};
+use kho_channel::{ChannelError, ErrorKind};
 use reqwest::Method;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -48,14 +50,10 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-impl TikTokChannel {
-    /// Stock or prices: one product per call, with all its changed SKUs.
-    pub(crate) async fn write_batch(&self, writes: Writes<'_>) -> BatchOutcome<RemoteId> {
-        let send = |endpoint, chunk| self.write_chunk(writes.call(endpoint, chunk));
-        self.kit
-            .send_writes(&writes, (UPDATE_INVENTORY, UPDATE_PRICE), send)
-            .await
-    }
+/// Stock or prices: one product per call, with all its changed SKUs.
+#[async_trait]
+impl ChunkedWrites for TikTokChannel {
+    const WRITE_ENDPOINTS: (&'static str, &'static str) = (UPDATE_INVENTORY, UPDATE_PRICE);
 
     /// One call for one product; returns a result per entry of the call.
     async fn write_chunk(&self, call: WriteCall<'_>) -> Result<CallResults, ChannelError> {
@@ -156,46 +154,34 @@ impl TikTokChannel {
         }
         Ok(out)
     }
+}
 
-    pub(crate) async fn write_status(
-        &self,
-        changes: &[StatusChange],
-    ) -> Result<BatchOutcome<String>, ChannelError> {
-        let mut run = BatchRun::new(changes.len());
-        for (active, endpoint) in [(true, ACTIVATE), (false, DEACTIVATE)] {
-            let mut wanted: Vec<usize> = Vec::new();
-            for (i, c) in changes
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.active == active)
-            {
-                if valid_id(&c.item_id) {
-                    wanted.push(i);
-                } else {
-                    let kind = ErrorKind::invalid_request(
-                        "bad_remote_id",
-                        format!("product id {:?}", c.item_id),
-                    );
-                    run.set(i, Err(self.kit.error(endpoint, kind)));
-                }
-            }
-            for chunk in wanted.chunks(self.kit.capabilities.max_status_items.max(1)) {
-                run.send(chunk, self.status_call(endpoint, changes, chunk))
-                    .await;
-            }
-        }
-        Ok(run.finish_changes(changes, &self.kit.http, ACTIVATE))
+/// Activate/deactivate: separate endpoints, several products per call.
+#[async_trait]
+impl ChunkedStatus for TikTokChannel {
+    type Id = ();
+
+    fn status_endpoint(active: bool) -> &'static str {
+        if active { ACTIVATE } else { DEACTIVATE }
     }
 
-    /// One activate/deactivate call for `chunk` (indices into `changes`).
+    fn status_id(id: &str) -> Result<(), ErrorKind> {
+        if valid_id(id) {
+            Ok(())
+        } else {
+            let message = format!("product id {id:?}");
+            Err(ErrorKind::invalid_request("bad_remote_id", message))
+        }
+    }
+
+    /// One activate/deactivate call for `items`.
     async fn status_call(
         &self,
         endpoint: &'static str,
-        changes: &[StatusChange],
-        chunk: &[usize],
+        items: &[StatusItem<'_, ()>],
     ) -> Result<CallResults, ChannelError> {
         let body = ProductIds {
-            product_ids: chunk.iter().map(|&i| changes[i].item_id.as_str()).collect(),
+            product_ids: items.iter().map(|it| it.change.item_id.as_str()).collect(),
         };
         let request = Request::new(Method::POST, endpoint)
             .json(&body)
@@ -216,18 +202,18 @@ impl TikTokChannel {
                 None => unattributed = unattributed.or(Some(e)),
             }
         }
-        Ok(chunk
+        Ok(items
             .iter()
-            .map(|&i| {
+            .map(|it| {
                 let found = by_product
-                    .get(changes[i].item_id.as_str())
+                    .get(it.change.item_id.as_str())
                     .copied()
                     .or(unattributed);
                 let result = match found {
                     Some(e) => Err(self.kit.error(endpoint, write_error_kind(e))),
                     None => Ok(()),
                 };
-                (i, result)
+                (it.index, result)
             })
             .collect())
     }
@@ -236,6 +222,7 @@ impl TikTokChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::RemoteId;
 
     #[test]
     fn tiktok_writes_one_product_per_call_without_a_sku_cap() {

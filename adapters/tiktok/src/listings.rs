@@ -2,8 +2,10 @@
 //! `page_token`) → `GET /product/202309/products/{id}` per product → one [`RemoteListing`] per SKU. The
 //! seller SKU is the SKU's `seller_sku`; read prices are `sale_price` strings in VND.
 
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::{ListingPage, ListingPages};
 use kho_channel::kit::paging;
-use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
+use kho_channel::{ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
 use serde::Serialize;
 
@@ -96,11 +98,10 @@ pub fn listings_from(product: &ProductDetail, warehouse_id: Option<&str>) -> Vec
         .collect()
 }
 
-impl TikTokChannel {
-    pub(crate) async fn listings_page(
-        &self,
-        page: Option<&PageToken>,
-    ) -> Result<Page<RemoteListing>, ChannelError> {
+/// TikTok pages its product search with its own cursor.
+#[async_trait]
+impl ListingPages for TikTokChannel {
+    async fn listings_page(&self, page: Option<&PageToken>) -> ListingPage {
         let token = paging::cursor(page);
         let request = Request::new(Method::POST, PRODUCT_SEARCH)
             .query("page_size", PAGE_SIZE)

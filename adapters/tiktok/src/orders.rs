@@ -11,6 +11,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::DateTime;
+use kho_channel::async_trait::async_trait;
+use kho_channel::kit::ops::{OrderPage, Orders};
 use kho_channel::kit::paging;
 use kho_channel::{
     ChannelError, ErrorKind, OrderLine, OrderQuery, OrderRef, OrderStatus, OrderTimeField, Page,
@@ -172,12 +174,9 @@ struct ByOrderIds<'a> {
     order_ids: &'a [String],
 }
 
-impl TikTokChannel {
-    pub(crate) async fn orders_page(
-        &self,
-        query: &OrderQuery,
-        page: Option<&PageToken>,
-    ) -> Result<Page<OrderRef>, ChannelError> {
+#[async_trait]
+impl Orders for TikTokChannel {
+    async fn orders_page(&self, query: &OrderQuery, page: Option<&PageToken>) -> OrderPage {
         let (from, to) = (query.window.from.timestamp(), query.window.to.timestamp());
         if from >= to {
             return Ok(Page {
@@ -228,10 +227,7 @@ impl TikTokChannel {
         Ok(Page { items, next })
     }
 
-    pub(crate) async fn order_details(
-        &self,
-        ids: &[String],
-    ) -> Result<Vec<RemoteOrder>, ChannelError> {
+    async fn order_details(&self, ids: &[String]) -> Result<Vec<RemoteOrder>, ChannelError> {
         let mut orders = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(MAX_DETAILS) {
             let request = Request::new(Method::GET, ORDER_DETAIL).query("ids", chunk.join(","));
@@ -259,7 +255,9 @@ impl TikTokChannel {
         }
         Ok(orders)
     }
+}
 
+impl TikTokChannel {
     /// Mark delivered/shipped orders whose goods are coming back as `Returned`. Without the return scope
     /// (a permanent answer) orders keep their status and a warning is logged: order sync must not depend
     /// on an optional permission.

@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
+use kho_channel::async_trait::async_trait;
 use kho_channel::kit::draft::refuse;
+use kho_channel::kit::ops::{Published, Publishing};
 use kho_channel::kit::units::kilograms;
 use kho_channel::kit::{DraftRules, ImageLimits};
 use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedListing, RemoteId};
@@ -140,11 +142,9 @@ pub(crate) fn default_warehouse(warehouses: &[Warehouse]) -> Option<&Warehouse> 
         .copied()
 }
 
-impl TikTokChannel {
-    pub(crate) async fn publish_listing(
-        &self,
-        draft: &ListingDraft,
-    ) -> Result<PublishedListing, ChannelError> {
+#[async_trait]
+impl Publishing for TikTokChannel {
+    async fn publish_listing(&self, draft: &ListingDraft) -> Published {
         let category = DRAFT_RULES.check(&self.kit.http, draft, &self.mapping.categories)?;
         let invalid = |code: &str, msg: String| refuse(&self.kit.http, code, msg);
         if let Some(v) = draft
@@ -276,7 +276,9 @@ impl TikTokChannel {
             variants,
         })
     }
+}
 
+impl TikTokChannel {
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
         let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
         let request = Request::new(Method::POST, UPLOAD_IMAGE).body(Body::Image {

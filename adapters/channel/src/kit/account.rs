@@ -1,15 +1,10 @@
 //! What every adapter's channel holds for its account, built the same way for every marketplace.
 
-use std::future::Future;
 use std::sync::Arc;
 
-use crate::batch::BatchOutcome;
 use crate::capabilities::Capabilities;
 use crate::error::{ChannelError, ErrorKind};
-use crate::kit::chunks::{CallResults, Chunk};
 use crate::kit::tokens::{TokenGrant, TokenManager};
-use crate::kit::writes::Writes;
-use crate::listing::RemoteId;
 use crate::token::{TokenSet, TokenStore};
 use crate::transport::{AccountClient, Exchange, RateLimit, Transport, TransportError};
 
@@ -63,23 +58,6 @@ impl<G: TokenGrant> Account<G> {
                 let call = make(token);
                 async move { self.http.execute(&call).await }
             })
-            .await
-    }
-
-    /// Send a stock or price batch in the chunks this account's capabilities allow (see [`Writes::send`]);
-    /// `endpoints` are the `(stock, price)` ones and `send` makes one call for one chunk.
-    pub async fn send_writes<F, Fut>(
-        &self,
-        writes: &Writes<'_>,
-        endpoints: (&'static str, &'static str),
-        send: F,
-    ) -> BatchOutcome<RemoteId>
-    where
-        F: Fn(&'static str, Chunk) -> Fut,
-        Fut: Future<Output = Result<CallResults, ChannelError>>,
-    {
-        writes
-            .send(&self.capabilities, &self.http, endpoints, send)
             .await
     }
 

@@ -3,13 +3,24 @@
 
 /// Implement [`crate::Channel`] for an adapter type built on the kit.
 ///
-/// The type must have the field `kit: Account<_>` and these inherent methods (the adapter's modules provide them):
-/// `listings_page`, `write_batch(Writes) -> BatchOutcome<RemoteId>`, `write_status`, `publish_listing`, `orders_page`,
-/// `order_details` (same arguments and results as the [`crate::Channel`] methods they serve), and must
-/// implement [`crate::kit::pushes::Pushes`].
+/// The type must have the field `kit: Account<_>` (the macro implements [`crate::kit::ops::KitAccount`] from it),
+/// and implement the [`crate::kit::ops`] traits — [`crate::kit::ops::ListingPages`],
+/// [`crate::kit::ops::BatchWrites`] (usually through [`crate::kit::ops::ChunkedWrites`]),
+/// [`crate::kit::ops::StatusWrites`] (usually through [`crate::kit::ops::ChunkedStatus`]),
+/// [`crate::kit::ops::Publishing`], [`crate::kit::ops::Orders`] — and [`crate::kit::pushes::Pushes`].
 #[macro_export]
 macro_rules! kit_channel {
     ($ty:ty) => {
+        impl $crate::kit::ops::KitAccount for $ty {
+            fn kit_http(&self) -> &$crate::transport::AccountClient {
+                &self.kit.http
+            }
+
+            fn kit_capabilities(&self) -> &$crate::Capabilities {
+                &self.kit.capabilities
+            }
+        }
+
         #[$crate::async_trait::async_trait]
         impl $crate::Channel for $ty {
             fn account(&self) -> &str {
@@ -24,35 +35,37 @@ macro_rules! kit_channel {
                 &self,
                 page: Option<&$crate::PageToken>,
             ) -> Result<$crate::Page<$crate::RemoteListing>, $crate::ChannelError> {
-                self.listings_page(page).await
+                $crate::kit::ops::ListingPages::listings_page(self, page).await
             }
 
             async fn update_stock(
                 &self,
                 updates: &[$crate::StockUpdate],
             ) -> Result<$crate::BatchOutcome<$crate::RemoteId>, $crate::ChannelError> {
-                Ok(self.write_batch($crate::kit::Writes::stock(updates)).await)
+                let writes = $crate::kit::Writes::stock(updates);
+                Ok($crate::kit::ops::BatchWrites::write_batch(self, writes).await)
             }
 
             async fn update_price(
                 &self,
                 updates: &[$crate::PriceUpdate],
             ) -> Result<$crate::BatchOutcome<$crate::RemoteId>, $crate::ChannelError> {
-                Ok(self.write_batch($crate::kit::Writes::price(updates)).await)
+                let writes = $crate::kit::Writes::price(updates);
+                Ok($crate::kit::ops::BatchWrites::write_batch(self, writes).await)
             }
 
             async fn set_status(
                 &self,
                 changes: &[$crate::StatusChange],
             ) -> Result<$crate::BatchOutcome<String>, $crate::ChannelError> {
-                self.write_status(changes).await
+                $crate::kit::ops::StatusWrites::write_status(self, changes).await
             }
 
             async fn publish(
                 &self,
                 draft: &$crate::ListingDraft,
             ) -> Result<$crate::PublishedListing, $crate::ChannelError> {
-                self.publish_listing(draft).await
+                $crate::kit::ops::Publishing::publish_listing(self, draft).await
             }
 
             async fn list_orders(
@@ -60,14 +73,14 @@ macro_rules! kit_channel {
                 query: &$crate::OrderQuery,
                 page: Option<&$crate::PageToken>,
             ) -> Result<$crate::Page<$crate::OrderRef>, $crate::ChannelError> {
-                self.orders_page(query, page).await
+                $crate::kit::ops::Orders::orders_page(self, query, page).await
             }
 
             async fn get_orders(
                 &self,
                 order_ids: &[String],
             ) -> Result<Vec<$crate::RemoteOrder>, $crate::ChannelError> {
-                self.order_details(order_ids).await
+                $crate::kit::ops::Orders::order_details(self, order_ids).await
             }
 
             async fn refresh_tokens_if_due(&self) -> Result<(), $crate::ChannelError> {

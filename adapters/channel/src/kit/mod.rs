@@ -14,6 +14,7 @@ pub mod envelope;
 pub mod grant;
 pub mod hmac;
 pub mod image;
+pub mod ops;
 pub mod orders;
 pub mod paging;
 pub mod push;
