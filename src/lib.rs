@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod orders;
 pub mod outbox;
 pub mod reconcile;
+pub mod reports;
 pub mod secrets;
 pub mod store;
 pub mod sync;

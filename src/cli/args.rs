@@ -81,6 +81,9 @@ pub enum Command {
     /// Reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// The province's OCOP register: import, compare with the catalog, export sales.
+    #[command(subcommand)]
+    Ocop(OcopCommand),
     /// One screen: accounts, queues, failures, dead letters, expiring certificates.
     Status,
     /// Run one marketplace simulator standalone.
@@ -459,7 +462,39 @@ pub enum ReportCommand {
         to: Option<chrono::NaiveDate>,
         #[arg(long, value_enum, default_value = "day")]
         by: crate::orders::report::GroupBy,
-        /// CSV on stdout.
+        /// CSV on stdout (UTF-8 with a byte-order mark), with the previous period's columns.
+        #[arg(long, conflicts_with = "xlsx")]
+        csv: bool,
+        /// Write the report as an XLSX workbook to FILE (rows, best sellers, period).
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<PathBuf>,
+        /// Best sellers listed.
+        #[arg(long, default_value_t = crate::reports::sales::DEFAULT_TOP)]
+        top: usize,
+    },
+}
+
+/// The province's OCOP register, as the department's own system exports it.
+#[derive(Debug, Subcommand)]
+pub enum OcopCommand {
+    /// Replace the stored register with a certificate list (CSV or XLSX).
+    Import {
+        file: PathBuf,
+        /// Check the file and show what it holds; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Every difference between the register and the catalog (exit 1 when there is one).
+    Compare,
+    /// Sales of one month per product, producer and district, for the register's system.
+    ExportSales {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Write an XLSX workbook to FILE.
+        #[arg(long, value_name = "FILE", conflicts_with = "csv")]
+        xlsx: Option<PathBuf>,
+        /// CSV on stdout (UTF-8 with a byte-order mark).
         #[arg(long)]
         csv: bool,
     },

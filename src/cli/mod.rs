@@ -9,6 +9,7 @@ mod maintenance;
 mod orders;
 pub mod output;
 mod reconcile;
+mod reports;
 mod stock;
 mod token;
 
@@ -304,9 +305,28 @@ pub async fn run(cli: Cli, lab: &dyn Lab) -> Result<u8, Failure> {
             let store = open(&config).await?;
             orders::run(&store, &config, cmd, &out).await
         }
-        Command::Report(args::ReportCommand::Sales { from, to, by, csv }) => {
+        Command::Report(args::ReportCommand::Sales {
+            from,
+            to,
+            by,
+            csv,
+            xlsx,
+            top,
+        }) => {
             let store = open(&config).await?;
-            orders::sales(&store, &config, from, to, by, csv, &out).await
+            let ask = reports::SalesArgs {
+                from,
+                to,
+                by,
+                csv,
+                xlsx,
+                top,
+            };
+            reports::sales(&store, &config, ask, &out).await
+        }
+        Command::Ocop(cmd) => {
+            let store = open(&config).await?;
+            reports::ocop(&store, &config, cmd, &out).await
         }
         Command::Status => {
             let store = open(&config).await?;

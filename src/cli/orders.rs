@@ -1,18 +1,17 @@
-//! `kho orders pull|list|return-received`, `kho report sales`.
+//! `kho orders pull|list|return-received`.
 
 use std::fmt::Write as _;
 
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use kho_channel::TimeWindow;
 use serde_json::json;
 
 use super::args::OrdersCommand;
 use super::channels::{account, account_id, channel, prepare};
-use super::output::{Output, esc, spreadsheet_text, table, vnd};
+use super::output::{Output, esc, table, vnd};
 use super::{Failure, exit};
 use crate::config::{AccountConfig, Config};
 use crate::orders::intake::{self, IntakeError};
-use crate::orders::report::{self, GroupBy};
 use crate::store::{Store, StoreError};
 
 pub async fn run(
@@ -163,72 +162,4 @@ pub async fn run(
             Ok(exit::OK)
         }
     }
-}
-
-pub async fn sales(
-    store: &Store,
-    config: &Config,
-    from: Option<chrono::NaiveDate>,
-    to: Option<chrono::NaiveDate>,
-    by: GroupBy,
-    csv: bool,
-    out: &Output,
-) -> Result<u8, Failure> {
-    let tz = config.sync.tz();
-    let today = Utc::now().with_timezone(&tz).date_naive();
-    let to = to.unwrap_or(today);
-    let from = from.unwrap_or(to - chrono::Duration::days(29));
-    if from > to {
-        return Err(Failure::usage(format!("--from {from} is after --to {to}")));
-    }
-    let start = |d: chrono::NaiveDate| {
-        tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| Failure::usage(format!("{d} does not exist in {tz}")))
-    };
-    let lines = store
-        .sale_lines(start(from)?, start(to + chrono::Duration::days(1))?)
-        .await?;
-    let rows = report::aggregate(&lines, by, tz);
-    let total_units: i64 = rows.iter().map(|r| r.units).sum();
-    let total_revenue: i64 = rows.iter().map(|r| r.revenue_vnd).sum();
-    if csv {
-        let mut stdout = std::io::stdout().lock();
-        std::io::Write::write_all(&mut stdout, crate::catalog::file::UTF8_BOM)
-            .map_err(|e| Failure::runtime_error(&e))?;
-        let mut w = csv::Writer::from_writer(stdout);
-        let header = [
-            format!("{by:?}").to_lowercase(),
-            "orders".into(),
-            "units".into(),
-            "revenue_vnd".into(),
-        ];
-        let mut write = || -> Result<(), csv::Error> {
-            w.write_record(&header)?;
-            for r in &rows {
-                w.write_record([
-                    spreadsheet_text(&r.key).into_owned(),
-                    r.orders.to_string(),
-                    r.units.to_string(),
-                    r.revenue_vnd.to_string(),
-                ])?;
-            }
-            w.flush()?;
-            Ok(())
-        };
-        write().map_err(|e| Failure::runtime_error(&e))?;
-        return Ok(exit::OK);
-    }
-    out.doc(
-        &json!({ "from": from, "to": to, "by": by, "rows": rows, "units": total_units, "revenue_vnd": total_revenue }),
-        || {
-            let mut t = table(&[&format!("{by:?}").to_uppercase(), "ORDERS", "UNITS", "REVENUE"]);
-            for r in &rows {
-                t.add_row(vec![r.key.clone(), r.orders.to_string(), r.units.to_string(), vnd(r.revenue_vnd)]);
-            }
-            format!("sales {from} – {to} ({tz})\n{t}\ntotal: {total_units} unit(s), {}", vnd(total_revenue))
-        },
-    );
-    Ok(exit::OK)
 }

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod inventory;
 pub mod listings;
 pub mod oauth;
+pub mod ocop_register;
 pub mod orders;
 pub mod reconcile;
 pub mod tokens;

@@ -88,9 +88,13 @@ pub struct SaleLine {
     pub channel: String,
     pub account: String,
     pub producer: String,
+    /// The producer's name, for reports people read (empty like `producer`).
+    pub producer_name: String,
     /// The producer's district (empty for an SKU kho does not know).
     pub district: String,
     pub product: String,
+    /// The product's OCOP stars in the catalog now (not at the sale).
+    pub ocop_stars: Option<i64>,
     pub sku: String,
     pub quantity: i64,
     pub unit_price_vnd: i64,
@@ -647,7 +651,8 @@ impl Store {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT o.id AS order_id, o.ordered_at, a.channel, a.name AS account, COALESCE(pr.code, '') AS producer, \
-                 COALESCE(pr.district, '') AS district, COALESCE(p.name, l.seller_sku) AS product, l.seller_sku AS sku, l.quantity, l.unit_price_vnd \
+                 COALESCE(pr.name, '') AS producer_name, COALESCE(pr.district, '') AS district, \
+                 COALESCE(p.name, l.seller_sku) AS product, p.ocop_stars, l.seller_sku AS sku, l.quantity, l.unit_price_vnd \
                  FROM order_lines l JOIN orders o ON o.id = l.order_id \
                  JOIN channel_accounts a ON a.id = o.account_id \
                  LEFT JOIN variants v ON v.id = l.variant_id LEFT JOIN products p ON p.id = v.product_id \
