@@ -224,7 +224,7 @@ fn numbers_row(
 
 #[cfg(test)]
 mod tests {
-    use calamine::{Reader, Xlsx};
+    use calamine::{DataType, Reader, Xlsx};
 
     use super::*;
     use crate::orders::report::GroupBy;

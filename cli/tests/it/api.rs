@@ -260,6 +260,8 @@ struct Endpoint {
     body: Option<Body>,
     /// Refused to cooperatives too (403).
     admin_only: bool,
+    /// A write the department may make (and a cooperative may not).
+    department_writes: bool,
 }
 
 #[derive(Clone)]
@@ -276,6 +278,7 @@ fn ep(method: Method, template: &'static str, own: &str, other: Option<&str>) ->
         other: other.map(str::to_owned),
         body: None,
         admin_only: false,
+        department_writes: false,
     }
 }
 
@@ -290,6 +293,10 @@ impl Endpoint {
     }
     fn admin_only(mut self) -> Self {
         self.admin_only = true;
+        self
+    }
+    fn department_writes(mut self) -> Self {
+        self.department_writes = true;
         self
     }
 }
@@ -350,6 +357,11 @@ fn endpoints() -> Vec<Endpoint> {
         ep(M::GET, "/orders", "/orders?account=shopee-own", Some("/orders?account=shopee-other")),
         ep(M::GET, "/reports/sales", "/reports/sales?by=producer", None),
         ep(M::GET, "/attention", "/attention", None),
+        ep(M::POST, "/ocop/register", "/ocop/register?dry_run=true", None)
+            .csv("Tên sản phẩm,Chủ thể,Số sao,Số giấy chứng nhận,Ngày hết hạn\nNa dai,HTX,4,C-1,31/12/2030\n".into())
+            .department_writes(),
+        ep(M::GET, "/ocop/compare", "/ocop/compare", None),
+        ep(M::GET, "/ocop/sales", "/ocop/sales?month=2026-11", None),
         ep(M::GET, "/reconciliation/runs", "/reconciliation/runs", Some("/reconciliation/runs?account=shopee-other")),
         ep(M::GET, "/reconciliation/runs/{id}", "/reconciliation/runs/{own_run}", Some("/reconciliation/runs/{other_run}")),
         ep(M::GET, "/tokens", "/tokens", None),
@@ -488,8 +500,8 @@ both_backends!(every_endpoint_for_every_role, |db| {
                 .await;
             let expected = match who {
                 Who::Nobody | Who::Revoked => Some(StatusCode::UNAUTHORIZED),
-                Who::Department if !read => Some(StatusCode::FORBIDDEN),
-                Who::Coop if e.admin_only => Some(StatusCode::FORBIDDEN),
+                Who::Department if !read && !e.department_writes => Some(StatusCode::FORBIDDEN),
+                Who::Coop if e.admin_only || e.department_writes => Some(StatusCode::FORBIDDEN),
                 _ => None,
             };
             match expected {

@@ -13,6 +13,7 @@ pub mod attention;
 pub mod catalog;
 pub mod channels;
 pub mod connect;
+pub mod ocop;
 pub mod orders;
 pub mod reconcile;
 pub mod stock;
@@ -97,6 +98,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(channels::router())
         .merge(connect::router())
         .merge(orders::router())
+        .merge(ocop::router())
         .merge(reconcile::router())
         .merge(tokens::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
@@ -104,6 +106,7 @@ fn api() -> OpenApiRouter<AppState> {
             deadline(REQUEST_TIMEOUT, req, next)
         }));
     let import = catalog::import_router()
+        .merge(ocop::import_router())
         .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT))
         .layer(middleware::from_fn(|req, next| {
             deadline(IMPORT_TIMEOUT, req, next)

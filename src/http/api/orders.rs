@@ -2,7 +2,9 @@
 //! sees the orders of its producer's shops and the sales of its products.
 
 use axum::extract::State;
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +15,8 @@ use super::{Json, Page, PageParams, Query};
 use crate::auth::Principal;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
-use crate::orders::report::{self, GroupBy};
+use crate::orders::report::GroupBy;
+use crate::reports::{self, Period, ReportError, SalesQuery};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -107,15 +110,39 @@ pub struct SalesParams {
     pub from: Option<NaiveDate>,
     /// Last day, included; today by default.
     pub to: Option<NaiveDate>,
-    /// day (default), channel, producer, product or district.
+    /// day (default), channel, producer, product, district or stars.
     pub by: Option<String>,
-    /// Time zone days are counted in (default Asia/Ho_Chi_Minh).
+    /// Time zone days are counted in (default: the configured `sync.timezone`).
     pub tz: Option<String>,
+    /// json (default), csv (UTF-8 with a byte-order mark) or xlsx.
+    pub format: Option<String>,
+    /// Best sellers listed (default 10, at most 100).
+    pub top: Option<usize>,
+    /// Column titles of the XLSX file: vi (default) or en.
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SalesRow {
     pub key: String,
+    /// The producer's name when grouped by producer; else the key.
+    pub label: String,
+    pub orders: usize,
+    pub units: i64,
+    pub revenue_vnd: i64,
+    pub previous_orders: usize,
+    pub previous_units: i64,
+    pub previous_revenue_vnd: i64,
+    pub change_vnd: i64,
+    /// Per cent of the previous revenue; absent when there was none.
+    pub change_pct: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BestSellerView {
+    pub product: String,
+    pub producer: String,
+    pub producer_name: String,
     pub orders: usize,
     pub units: i64,
     pub revenue_vnd: i64,
@@ -125,81 +152,157 @@ pub struct SalesRow {
 pub struct SalesReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// The previous period of equal length, beside which the rows sit.
+    pub previous_from: NaiveDate,
+    pub previous_to: NaiveDate,
+    pub timezone: String,
     pub by: String,
     pub rows: Vec<SalesRow>,
+    pub total_orders: usize,
     pub total_units: i64,
     pub total_revenue_vnd: i64,
+    pub previous_revenue_vnd: i64,
+    pub change_vnd: i64,
+    pub change_pct: Option<f64>,
+    pub best_sellers: Vec<BestSellerView>,
 }
 
-/// Units and revenue (whole VND) of orders not cancelled or returned, as
-/// `kho report sales` computes them.
+/// Units and revenue (whole VND) of orders not cancelled or returned, with
+/// the previous period of equal length beside each row, as
+/// `kho report sales` computes them; as JSON, CSV or XLSX. A cooperative
+/// gets its own producer's sales only.
 #[utoipa::path(get, path = "/reports/sales", tag = "orders", params(SalesParams),
-    responses((status = 200, body = SalesReport), (status = 400, body = crate::http::error::ErrorBody)))]
+    responses((status = 200, body = SalesReport,
+               description = "JSON; with format=csv text/csv, with format=xlsx a workbook"),
+              (status = 400, body = crate::http::error::ErrorBody)))]
 async fn sales_report(
     State(state): State<AppState>,
     who: Principal,
     Query(params): Query<SalesParams>,
-) -> ApiResult<Json<SalesReport>> {
+) -> ApiResult<Response> {
     let tz: Tz = match params.tz.as_deref() {
-        None => chrono_tz::Asia::Ho_Chi_Minh,
+        None => state.timezone,
         Some(name) => name
             .parse()
             .map_err(|_| ApiError::bad_request(format!("unknown time zone {name:?}")))?,
     };
-    let (by, by_name) = match params.by.as_deref().unwrap_or("day") {
-        "day" => (GroupBy::Day, "day"),
-        "channel" => (GroupBy::Channel, "channel"),
-        "producer" => (GroupBy::Producer, "producer"),
-        "product" => (GroupBy::Product, "product"),
-        "district" => (GroupBy::District, "district"),
+    let by_name = params.by.as_deref().unwrap_or("day");
+    let by = GroupBy::parse(by_name).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "by {by_name:?} is not one of day, channel, producer, product, district, stars"
+        ))
+    })?;
+    let format = params.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "csv" | "xlsx") {
+        return Err(ApiError::bad_request(format!(
+            "format {format:?} is not one of json, csv, xlsx"
+        )));
+    }
+    let vi = match params.lang.as_deref().unwrap_or("vi") {
+        "vi" => true,
+        "en" => false,
         other => {
             return Err(ApiError::bad_request(format!(
-                "by {other:?} is not one of day, channel, producer, product, district"
+                "lang {other:?} is not vi or en"
             )));
         }
     };
     let today = Utc::now().with_timezone(&tz).date_naive();
-    let to = params.to.unwrap_or(today);
-    let from = params.from.unwrap_or(to - chrono::Duration::days(29));
-    if from > to {
-        return Err(ApiError::bad_request(format!(
-            "from {from} is after to {to}"
-        )));
-    }
-    if (to - from).num_days() > 3660 {
-        return Err(ApiError::bad_request("a report covers at most ten years"));
-    }
-    let start = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| ApiError::bad_request(format!("{d} does not exist in {tz}")))
+    let period = Period::or_default(params.from, params.to, today).map_err(report_error)?;
+    let q = SalesQuery {
+        period,
+        by,
+        producer: who.producer_scope().map(str::to_owned),
+        top: params.top.unwrap_or(reports::sales::DEFAULT_TOP).min(100),
     };
-    let end = to
-        .succ_opt()
-        .ok_or_else(|| ApiError::bad_request(format!("to {to} is out of range")))?;
-    let lines: Vec<_> = state
-        .store
-        .sale_lines(start(from)?, start(end)?)
-        .await?
-        .into_iter()
-        .filter(|l| who.sees_producer(&l.producer))
-        .collect();
-    let rows = report::aggregate(&lines, by, tz);
-    Ok(Json(SalesReport {
-        from,
-        to,
-        by: by_name.to_owned(),
-        total_units: rows.iter().map(|r| r.units).sum(),
-        total_revenue_vnd: rows.iter().map(|r| r.revenue_vnd).sum(),
-        rows: rows
+    let r = reports::sales_report(&state.store, tz, &q)
+        .await
+        .map_err(report_error)?;
+    let stem = format!("kho-sales-{}-{}-{}", by.as_str(), r.from, r.to);
+    match format {
+        "csv" => {
+            let mut out = Vec::new();
+            reports::export::write_csv(&mut out, &r).map_err(report_error)?;
+            Ok(download(
+                out,
+                "text/csv; charset=utf-8",
+                &format!("{stem}.csv"),
+            ))
+        }
+        "xlsx" => {
+            let out = reports::export::write_xlsx(&r, vi).map_err(report_error)?;
+            Ok(download(out, XLSX_TYPE, &format!("{stem}.xlsx")))
+        }
+        _ => Ok(Json(view(r)).into_response()),
+    }
+}
+
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file the browser saves under `name` (ASCII: every name kho makes is).
+pub fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub fn report_error(e: ReportError) -> ApiError {
+    match e {
+        ReportError::Invalid(m) => ApiError::bad_request(m),
+        ReportError::Store(e) => e.into(),
+        ReportError::Write(e) => ApiError::internal(e),
+    }
+}
+
+fn view(r: reports::SalesReport) -> SalesReport {
+    SalesReport {
+        from: r.from,
+        to: r.to,
+        previous_from: r.previous_from,
+        previous_to: r.previous_to,
+        timezone: r.timezone,
+        by: r.by.as_str().to_owned(),
+        total_orders: r.orders,
+        total_units: r.units,
+        total_revenue_vnd: r.revenue_vnd,
+        previous_revenue_vnd: r.previous_revenue_vnd,
+        change_vnd: r.change_vnd,
+        change_pct: r.change_pct,
+        rows: r
+            .rows
             .into_iter()
             .map(|r| SalesRow {
                 key: r.key,
+                label: r.label,
                 orders: r.orders,
                 units: r.units,
                 revenue_vnd: r.revenue_vnd,
+                previous_orders: r.previous_orders,
+                previous_units: r.previous_units,
+                previous_revenue_vnd: r.previous_revenue_vnd,
+                change_vnd: r.change_vnd,
+                change_pct: r.change_pct,
             })
             .collect(),
-    }))
+        best_sellers: r
+            .best_sellers
+            .into_iter()
+            .map(|b| BestSellerView {
+                product: b.product,
+                producer: b.producer,
+                producer_name: b.producer_name,
+                orders: b.orders,
+                units: b.units,
+                revenue_vnd: b.revenue_vnd,
+            })
+            .collect(),
+    }
 }

@@ -73,6 +73,7 @@ messages! {
     Drift => "Đối soát", "Drift";
     Certificates => "Chứng nhận OCOP", "OCOP certificates";
     CertificatesShort => "OCOP", "OCOP";
+    Reports => "Báo cáo", "Reports";
     SignIn => "Đăng nhập", "Sign in";
     SignOut => "Đăng xuất", "Sign out";
     Token => "Mã truy cập (token)", "Access token";

@@ -55,6 +55,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/drift", get(drift))
         .route("/certificates", get(certificates))
+        .merge(pages::reports::router())
         .route("/signin", get(signin_form).post(signin))
         .route("/signout", axum::routing::post(signout))
         .route(STYLESHEET_PATH, get(stylesheet))

@@ -27,6 +27,7 @@ pub const DEFAULT_LOW_STOCK: i64 = 20;
 const MOVEMENTS_SHOWN: i64 = 10;
 
 mod attention;
+pub mod reports;
 mod watch;
 pub use watch::{certificates, drift};
 
@@ -140,6 +141,7 @@ pub fn layout(ctx: &Ctx, title: Msg, body: Markup) -> Markup {
         ("/accounts", Msg::AccountsShort),
         ("/drift", Msg::Drift),
         ("/certificates", Msg::CertificatesShort),
+        ("/reports", Msg::Reports),
     ];
     html! {
         (DOCTYPE)

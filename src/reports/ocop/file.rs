@@ -166,14 +166,14 @@ pub fn entries(table: &RawTable) -> Result<Vec<RegisterEntry>, Problems> {
         if folded.is_empty() {
             continue;
         }
-        if let Some((_, col)) = ALIASES.iter().find(|(a, _)| *a == folded) {
-            if columns.insert(*col, i).is_some() {
-                problems.push(RowError::new(
-                    1,
-                    h,
-                    format!("a second {} column", col.name()),
-                ));
-            }
+        if let Some((_, col)) = ALIASES.iter().find(|(a, _)| *a == folded)
+            && columns.insert(*col, i).is_some()
+        {
+            problems.push(RowError::new(
+                1,
+                h,
+                format!("a second {} column", col.name()),
+            ));
         }
     }
     for c in REQUIRED {
@@ -238,13 +238,13 @@ pub fn entries(table: &RawTable) -> Result<Vec<RegisterEntry>, Problems> {
                 format!("{expires_text:?} is not a date like 31/12/2027 or 2027-12-31"),
             );
         }
-        if !cert_no.is_empty() {
-            if let Some(first) = seen.insert(fold(&cert_no), *line) {
-                bad(
-                    Column::CertNo,
-                    format!("certificate {cert_no:?} is listed again (first on line {first})"),
-                );
-            }
+        if !cert_no.is_empty()
+            && let Some(first) = seen.insert(fold(&cert_no), *line)
+        {
+            bad(
+                Column::CertNo,
+                format!("certificate {cert_no:?} is listed again (first on line {first})"),
+            );
         }
         if let (Some(stars), Some(expires)) = (stars, expires) {
             out.push(RegisterEntry {
