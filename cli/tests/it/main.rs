@@ -22,6 +22,7 @@ mod ledger_props;
 mod marketplace_orders;
 mod orders;
 mod reconcile;
+mod reports;
 mod secrets;
 mod shopee_sync;
 mod stock_cli;
