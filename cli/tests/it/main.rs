@@ -20,6 +20,7 @@ mod hostile_text;
 mod lazada_sync;
 mod ledger_props;
 mod marketplace_orders;
+mod ocop_register;
 mod orders;
 mod reconcile;
 mod reports;
