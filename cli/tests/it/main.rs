@@ -24,6 +24,7 @@ mod ocop_register;
 mod orders;
 mod reconcile;
 mod reports;
+mod reports_browser;
 mod secrets;
 mod shopee_sync;
 mod stock_cli;

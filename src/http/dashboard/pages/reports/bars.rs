@@ -53,7 +53,7 @@ pub fn render(lang: Lang, by: GroupBy, r: &SalesReport) -> Markup {
                     @let y = ROW * i as f64;
                     g data-key=(row.key) {
                         text x="0" y=(format!("{:.1}", y + FONT)) font-size=(FONT) fill="#1d2733" {
-                            (row_name(lang, by, row)) " · " (format::vnd_short(row.revenue_vnd, lang))
+                            (row_name(lang, by, row)) " · " (format::vnd(row.revenue_vnd))
                         }
                         rect class="now" x="0" y=(format!("{:.1}", y + FONT + 5.0)) height="11" width=(w(row.revenue_vnd)) fill=(NOW_FILL) {
                             title { (format::vnd(row.revenue_vnd)) }
