@@ -303,8 +303,17 @@ async fn an_order_on_one_shop_is_pushed_to_the_other() {
         .strip_prefix('\u{feff}')
         .unwrap_or_else(|| panic!("no byte-order mark: {csv:?}"));
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("district,orders,units,revenue_vnd"));
-    assert_eq!(lines.next(), Some("Chi Lăng,1,5,1950000"), "{csv}");
+    assert_eq!(
+        lines.next(),
+        Some(
+            "district,name,orders,units,revenue_vnd,previous_orders,previous_units,previous_revenue_vnd,change_vnd,change_pct"
+        )
+    );
+    assert_eq!(
+        lines.next(),
+        Some("Chi Lăng,Chi Lăng,1,5,1950000,0,0,0,1950000,"),
+        "{csv}"
+    );
     drop(daemon);
 }
 
