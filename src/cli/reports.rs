@@ -171,8 +171,12 @@ pub async fn ocop(
                             esc(&d.producer_name).into_owned(),
                             esc(&d.product_name).into_owned(),
                             esc(d.cert_no.as_deref().unwrap_or("")).into_owned(),
-                            side(d.register_stars, d.register_expires),
-                            side(d.kho_stars, d.kho_expires),
+                            side(
+                                d.register_line.is_some(),
+                                d.register_stars,
+                                d.register_expires,
+                            ),
+                            side(d.product_code.is_some(), d.kho_stars, d.kho_expires),
                         ]);
                     }
                     format!(
@@ -233,8 +237,12 @@ pub async fn ocop(
     }
 }
 
-/// Stars and expiry of one side of a difference.
-fn side(stars: Option<i64>, expires: Option<NaiveDate>) -> String {
+/// Stars and expiry of one side of a difference (`—`: that side does not
+/// have the product).
+fn side(present: bool, stars: Option<i64>, expires: Option<NaiveDate>) -> String {
+    if !present {
+        return "—".into();
+    }
     let stars = stars.map_or_else(|| "no stars".to_owned(), |s| format!("{s}★"));
     match expires {
         Some(d) => format!("{stars} until {d}"),

@@ -94,6 +94,17 @@ fn query(ask: &Ask, scope: Option<&str>, extra: &[(&str, &str)]) -> String {
     s.finish()
 }
 
+/// A preset's link, keeping the grouping and the cooperative.
+fn preset_href(preset: &str, by: GroupBy, scope: Option<&str>) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    q.append_pair("preset", preset);
+    q.append_pair("by", by.as_str());
+    if let Some(p) = scope {
+        q.append_pair("producer", p);
+    }
+    format!("/reports?{}", q.finish())
+}
+
 fn by_label(lang: Lang, by: GroupBy) -> &'static str {
     match by {
         GroupBy::Day => tr(lang, "Ngày", "Day"),
@@ -221,9 +232,7 @@ async fn form(
         section class="card" id="period" {
             nav class="tabs" aria-label=(tr(lang, "Kỳ báo cáo", "Report period")) {
                 @for p in PRESETS {
-                    @let mut q = vec![("preset", p), ("by", ask.by.as_str())];
-                    @let _ = scope.map(|s| q.push(("producer", s)));
-                    @let href = format!("/reports?{}", url::form_urlencoded::Serializer::new(String::new()).extend_pairs(q).finish());
+                    @let href = preset_href(p, ask.by, scope);
                     a href=(href) aria-current=[(ask.preset.as_deref() == Some(p)).then_some("page")] { (preset_label(lang, p)) }
                 }
             }
