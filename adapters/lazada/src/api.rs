@@ -19,14 +19,9 @@ use url::Url;
 use crate::classify::{Shape, classify};
 use crate::sign::sign;
 
-/// What every call needs to be signed and addressed.
-#[derive(Debug, Clone)]
-pub(crate) struct Credentials {
-    pub base_url: Url,
-    pub auth_url: Url,
-    pub app_key: String,
-    pub app_secret: SecretString,
-}
+/// What every call needs to be signed and addressed: the app's key and secret, the API gateway and the
+/// auth gateway.
+pub(crate) use kho_channel::kit::AppCredentials as Credentials;
 
 /// Which gateway a call goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

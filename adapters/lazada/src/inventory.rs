@@ -157,7 +157,7 @@ impl LazadaChannel {
         let reply: BatchReply = self
             .kit
             .call(|token| {
-                Call::seller(&self.creds, Method::POST, endpoint, token)
+                Call::seller(&self.kit.creds, Method::POST, endpoint, token)
                     .param("payload", &payload)
                     .shape(Shape::Batch)
             })

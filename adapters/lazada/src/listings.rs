@@ -122,7 +122,7 @@ impl OffsetListings for LazadaChannel {
         let list: ProductsResponse = self
             .kit
             .call(|token| {
-                Call::seller(&self.creds, Method::GET, PRODUCTS_GET, token)
+                Call::seller(&self.kit.creds, Method::GET, PRODUCTS_GET, token)
                     .param("filter", "all")
                     .param("offset", offset)
                     .param("limit", PAGE_SIZE)

@@ -186,7 +186,7 @@ impl LazadaChannel {
                 let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
                 self.kit
                     .call(|token| {
-                        Call::seller(&self.creds, Method::POST, IMAGE_UPLOAD, token).file(
+                        Call::seller(&self.kit.creds, Method::POST, IMAGE_UPLOAD, token).file(
                             FilePart {
                                 field: "image",
                                 file: file.clone(),

@@ -18,7 +18,9 @@ impl LazadaChannel {
         (key, value): (&'static str, &str),
     ) -> Result<T, ChannelError> {
         self.kit
-            .call(|token| Call::seller(&self.creds, method.clone(), path, token).param(key, value))
+            .call(|token| {
+                Call::seller(&self.kit.creds, method.clone(), path, token).param(key, value)
+            })
             .await
     }
 }

@@ -102,7 +102,7 @@ impl ChunkedWrites for ShopeeChannel {
         let reply: BatchReply = self
             .kit
             .call(|token| {
-                Call::shop(&self.creds, Method::POST, call.endpoint, token)
+                Call::shop(&self.kit.creds, Method::POST, call.endpoint, token)
                     .json(body.clone())
                     .shape(Shape::Batch)
             })
@@ -165,7 +165,7 @@ impl ChunkedStatus for ShopeeChannel {
         let reply: BatchReply = self
             .kit
             .call(|token| {
-                Call::shop(&self.creds, Method::POST, UNLIST_ITEM, token)
+                Call::shop(&self.kit.creds, Method::POST, UNLIST_ITEM, token)
                     .json(body.clone())
                     .shape(Shape::Batch)
             })

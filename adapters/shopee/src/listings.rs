@@ -105,7 +105,7 @@ impl OffsetListings for ShopeeChannel {
         let list: ItemListResponse = self
             .kit
             .call(|token| {
-                let mut call = Call::shop(&self.creds, Method::GET, ITEM_LIST, token)
+                let mut call = Call::shop(&self.kit.creds, Method::GET, ITEM_LIST, token)
                     .query("offset", offset)
                     .query("page_size", PAGE_SIZE);
                 for status in ITEM_STATUSES {
@@ -129,7 +129,7 @@ impl OffsetListings for ShopeeChannel {
             let base: ItemBaseInfoResponse = self
                 .kit
                 .call(|token| {
-                    Call::shop(&self.creds, Method::GET, ITEM_BASE_INFO, token)
+                    Call::shop(&self.kit.creds, Method::GET, ITEM_BASE_INFO, token)
                         .query("item_id_list", &joined)
                 })
                 .await?;
@@ -140,7 +140,7 @@ impl OffsetListings for ShopeeChannel {
                         self.kit
                             .call(|token| {
                                 Call::<ModelListResponse>::shop(
-                                    &self.creds,
+                                    &self.kit.creds,
                                     Method::GET,
                                     MODEL_LIST,
                                     token,

@@ -2,7 +2,6 @@
 //! `get_order_detail` for up to 50 orders per call with `item_list` requested explicitly (it is not returned
 //! otherwise). Order lines carry `model_quantity_purchased` units each.
 
-use chrono::DateTime;
 use kho_channel::async_trait::async_trait;
 use kho_channel::kit::ops::{OrderPage, Orders};
 use kho_channel::kit::orders::details_in_batches;
@@ -73,15 +72,8 @@ pub fn to_remote_order(o: &OrderDetail) -> RemoteOrder {
             }
         })
         .collect();
-    RemoteOrder {
-        order_id: o.order_sn.clone(),
-        status,
-        raw_status: o.order_status.clone(),
-        created_at: o.create_time.and_then(|t| DateTime::from_timestamp(t, 0)),
-        updated_at: o.update_time.and_then(|t| DateTime::from_timestamp(t, 0)),
-        currency: o.currency.clone(),
-        lines,
-    }
+    RemoteOrder::new(&o.order_sn, status, &o.order_status, &o.currency, lines)
+        .at_unix(o.create_time, o.update_time)
 }
 
 /// Page token `"<window index>:<cursor>"`.
@@ -120,7 +112,7 @@ impl Orders for ShopeeChannel {
         let list: OrderListResponse = self
             .kit
             .call(|token| {
-                Call::shop(&self.creds, Method::GET, ORDER_LIST, token)
+                Call::shop(&self.kit.creds, Method::GET, ORDER_LIST, token)
                     .query("time_range_field", field)
                     .query("time_from", window.from.timestamp())
                     .query("time_to", window.to.timestamp())
@@ -162,7 +154,7 @@ impl ShopeeChannel {
         let detail: OrderDetailResponse = self
             .kit
             .call(|token| {
-                Call::shop(&self.creds, Method::GET, ORDER_DETAIL, token)
+                Call::shop(&self.kit.creds, Method::GET, ORDER_DETAIL, token)
                     .query("order_sn_list", &joined)
                     .query("response_optional_fields", DETAIL_FIELDS)
             })

@@ -90,7 +90,9 @@ impl Publishing for ShopeeChannel {
         }
         let added: AddItemResponse = self
             .kit
-            .call(|token| Call::shop(&self.creds, Method::POST, ADD_ITEM, token).json(body.clone()))
+            .call(|token| {
+                Call::shop(&self.kit.creds, Method::POST, ADD_ITEM, token).json(body.clone())
+            })
             .await?;
         let item_id = added.item_id;
         if single {
@@ -132,7 +134,7 @@ impl ShopeeChannel {
         let _: Ignored = self
             .kit
             .call(|token| {
-                Call::shop(&self.creds, Method::POST, INIT_TIER_VARIATION, token)
+                Call::shop(&self.kit.creds, Method::POST, INIT_TIER_VARIATION, token)
                     .json(tiers.clone())
             })
             .await?;
@@ -148,13 +150,14 @@ impl ShopeeChannel {
         let _: Ignored = self
             .kit
             .call(|token| {
-                Call::shop(&self.creds, Method::POST, ADD_MODEL, token).json(models.clone())
+                Call::shop(&self.kit.creds, Method::POST, ADD_MODEL, token).json(models.clone())
             })
             .await?;
         let list: ModelListResponse = self
             .kit
             .call(|token| {
-                Call::shop(&self.creds, Method::GET, MODEL_LIST, token).query("item_id", item_id)
+                Call::shop(&self.kit.creds, Method::GET, MODEL_LIST, token)
+                    .query("item_id", item_id)
             })
             .await?;
         let by_sku: HashMap<&str, i64> = list
@@ -190,7 +193,7 @@ impl ShopeeChannel {
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
         let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
         let call: Call<'_, UploadImageResponse> =
-            Call::public(&self.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped)
+            Call::public(&self.kit.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped)
                 .payload(Payload::Image(file));
         let uploaded = self.kit.http.execute(&call).await?;
         uploaded.image_info.map(|i| i.image_id).ok_or_else(|| {

@@ -23,14 +23,9 @@ use crate::sign::sign;
 /// The access-token header (the token is never in the query and never signed).
 pub const ACCESS_TOKEN_HEADER: &str = "x-tts-access-token";
 
-/// What every call needs to be addressed and signed.
-#[derive(Clone)]
-pub(crate) struct Credentials {
-    pub base_url: Url,
-    pub auth_url: Url,
-    pub app_key: String,
-    pub app_secret: SecretString,
-}
+/// What every call needs to be addressed and signed: the app's key and secret, the Open API host and the
+/// auth host.
+pub(crate) use kho_channel::kit::AppCredentials as Credentials;
 
 /// Whether `shop_cipher` goes on this path: required on shop endpoints, rejected (36009004) on the
 /// others — `/authorization/*`, `/seller/*`, `/product/{v}/global_products*`, `/product/{v}/images/upload`,

@@ -8,6 +8,7 @@ pub mod account;
 pub mod channel;
 pub mod chunks;
 pub mod config;
+pub mod credentials;
 pub mod decode;
 pub mod draft;
 pub mod envelope;
@@ -28,8 +29,9 @@ pub mod url;
 pub mod write_call;
 pub mod writes;
 
-pub use account::Account;
+pub use account::{Account, AccountSettings, Setup};
 pub use chunks::{BatchRun, CallResults, Chunk, stops_batch};
+pub use credentials::AppCredentials;
 pub use draft::DraftRules;
 pub use image::{ImageFile, ImageLimits};
 pub use tokens::{TokenGrant, TokenManager, TokenRequest};
