@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use kho_channel::kit::Envelope;
 use kho_channel::kit::decode::decode_payload;
 use kho_channel::kit::envelope::{classify_json, text, unexplained};
 use kho_channel::{Classified, ErrorKind, RawResponse};
@@ -33,6 +34,13 @@ pub fn envelope_code(v: &Value) -> Option<String> {
         Value::String(s) => Some(s.trim().to_owned()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+/// The kit's calls classify through the shape each call carries.
+impl Envelope for Shape {
+    fn classify<T: DeserializeOwned>(self, response: &RawResponse) -> Classified<T> {
+        classify(response, self)
     }
 }
 

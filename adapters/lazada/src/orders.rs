@@ -23,7 +23,6 @@ use kho_channel::{
 };
 use reqwest::Method;
 
-use crate::api::Call;
 use crate::client::LazadaChannel;
 use crate::inventory::numeric_id;
 use crate::wire::{OrderItem, OrderItems, OrderItemsList, OrdersResponse};
@@ -233,9 +232,8 @@ impl Orders for LazadaChannel {
         };
         let list: OrdersResponse = self
             .kit
-            .call(|token| {
-                Call::seller(&self.kit.creds, Method::GET, ORDERS_GET, token)
-                    .param(after, format_time(start))
+            .send(Method::GET, ORDERS_GET, |call| {
+                call.param(after, format_time(start))
                     .param(before, format_time(query.window.to))
                     .param("sort_by", sort_by)
                     .param("sort_direction", "ASC")

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use chrono::{FixedOffset, TimeZone, Utc};
+use kho_channel::kit::Envelope;
 use kho_channel::kit::decode::decode_payload;
 use kho_channel::kit::envelope::{classify_json, text, unexplained};
 use kho_channel::transport::retry::retry_after;
@@ -27,6 +28,13 @@ pub enum Shape {
     /// At the top level (auth and public endpoints). `sensitive` responses carry tokens, so decode errors
     /// are reported without serde's excerpt of the offending value.
     TopLevel { sensitive: bool },
+}
+
+/// The kit's calls classify through the shape each call carries.
+impl Envelope for Shape {
+    fn classify<T: DeserializeOwned>(self, response: &RawResponse) -> Classified<T> {
+        classify(response, self)
+    }
 }
 
 pub fn classify<T: DeserializeOwned>(raw: &RawResponse, shape: Shape) -> Classified<T> {

@@ -104,12 +104,10 @@ impl OffsetListings for ShopeeChannel {
     async fn listings_at(&self, offset: i64) -> ListingPage {
         let list: ItemListResponse = self
             .kit
-            .call(|token| {
-                let mut call = Call::shop(&self.kit.creds, Method::GET, ITEM_LIST, token)
-                    .query("offset", offset)
-                    .query("page_size", PAGE_SIZE);
+            .send(Method::GET, ITEM_LIST, |call| {
+                let mut call = call.param("offset", offset).param("page_size", PAGE_SIZE);
                 for status in ITEM_STATUSES {
-                    call = call.query("item_status", status);
+                    call = call.param("item_status", status);
                 }
                 call
             })
@@ -128,9 +126,8 @@ impl OffsetListings for ShopeeChannel {
             let joined = chunk.join(",");
             let base: ItemBaseInfoResponse = self
                 .kit
-                .call(|token| {
-                    Call::shop(&self.kit.creds, Method::GET, ITEM_BASE_INFO, token)
-                        .query("item_id_list", &joined)
+                .send(Method::GET, ITEM_BASE_INFO, |call| {
+                    call.param("item_id_list", &joined)
                 })
                 .await?;
             for item in &base.item_list {
@@ -138,15 +135,11 @@ impl OffsetListings for ShopeeChannel {
                     let item_id = item.item_id;
                     Some(
                         self.kit
-                            .call(|token| {
-                                Call::<ModelListResponse>::shop(
-                                    &self.kit.creds,
-                                    Method::GET,
-                                    MODEL_LIST,
-                                    token,
-                                )
-                                .query("item_id", item_id)
-                            })
+                            .send(
+                                Method::GET,
+                                MODEL_LIST,
+                                |call: Call<'_, ModelListResponse>| call.param("item_id", item_id),
+                            )
                             .await?,
                     )
                 } else {

@@ -12,7 +12,6 @@ use kho_channel::{
 };
 use reqwest::Method;
 
-use crate::api::Call;
 use crate::client::{MAX_ORDER_WINDOW_SECS, ShopeeChannel};
 use crate::wire::{OrderDetail, OrderDetailResponse, OrderListResponse};
 
@@ -111,14 +110,13 @@ impl Orders for ShopeeChannel {
         };
         let list: OrderListResponse = self
             .kit
-            .call(|token| {
-                Call::shop(&self.kit.creds, Method::GET, ORDER_LIST, token)
-                    .query("time_range_field", field)
-                    .query("time_from", window.from.timestamp())
-                    .query("time_to", window.to.timestamp())
-                    .query("page_size", PAGE_SIZE)
-                    .query("cursor", &cursor)
-                    .query("response_optional_fields", "order_status")
+            .send(Method::GET, ORDER_LIST, |call| {
+                call.param("time_range_field", field)
+                    .param("time_from", window.from.timestamp())
+                    .param("time_to", window.to.timestamp())
+                    .param("page_size", PAGE_SIZE)
+                    .param("cursor", &cursor)
+                    .param("response_optional_fields", "order_status")
             })
             .await?;
         let items = list
@@ -153,10 +151,9 @@ impl ShopeeChannel {
         let joined = ids.join(",");
         let detail: OrderDetailResponse = self
             .kit
-            .call(|token| {
-                Call::shop(&self.kit.creds, Method::GET, ORDER_DETAIL, token)
-                    .query("order_sn_list", &joined)
-                    .query("response_optional_fields", DETAIL_FIELDS)
+            .send(Method::GET, ORDER_DETAIL, |call| {
+                call.param("order_sn_list", &joined)
+                    .param("response_optional_fields", DETAIL_FIELDS)
             })
             .await?;
         Ok(detail.order_list.iter().map(to_remote_order).collect())

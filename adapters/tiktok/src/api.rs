@@ -267,15 +267,15 @@ impl<T: DeserializeOwned + Send> Exchange for Call<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::test_support::app_credentials;
     use std::collections::HashMap;
 
     fn creds() -> Credentials {
-        Credentials {
-            base_url: Url::parse("https://open-api.tiktokglobalshop.com").unwrap(),
-            auth_url: Url::parse("https://auth.tiktok-shops.com").unwrap(),
-            app_key: "68xu9ks5p4i8".into(),
-            app_secret: SecretString::from("e59af819cc"),
-        }
+        let hosts = [
+            "https://open-api.tiktokglobalshop.com",
+            "https://auth.tiktok-shops.com",
+        ];
+        app_credentials("68xu9ks5p4i8", "e59af819cc", hosts)
     }
 
     fn query(url: &Url) -> HashMap<String, String> {

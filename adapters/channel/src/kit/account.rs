@@ -5,8 +5,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
 use crate::capabilities::Capabilities;
 use crate::error::{ChannelError, ErrorKind};
+use crate::kit::call::{Call, Signing};
 use crate::kit::tokens::{TokenGrant, TokenManager};
 use crate::token::{TokenSet, TokenStore};
 use crate::transport::{AccountClient, Exchange, RateLimit, Transport, TransportError};
@@ -118,6 +122,24 @@ impl<G: TokenGrant, C> Account<G, C> {
     /// An error of this account at `endpoint`.
     pub fn error(&self, endpoint: &str, kind: ErrorKind) -> ChannelError {
         self.http.error(endpoint, kind)
+    }
+}
+
+impl<G: TokenGrant + Signing<Credentials = C>, C> Account<G, C> {
+    /// Run a call to `path` made with the account's token — refresh once and repeat once on an
+    /// auth-expired answer; `add` adds its parameters and body to the [`Call`].
+    pub async fn send<'a, T, F>(
+        &'a self,
+        method: Method,
+        path: &'static str,
+        add: F,
+    ) -> Result<T, ChannelError>
+    where
+        T: DeserializeOwned + Send,
+        F: Fn(Call<'a, G, T>) -> Call<'a, G, T>,
+    {
+        self.call(|token| add(Call::with_token(&self.creds, method.clone(), path, token)))
+            .await
     }
 }
 

@@ -5,6 +5,7 @@
 //! what is its marketplace's: the token request and response mapping, the payloads, the classification.
 
 pub mod account;
+pub mod call;
 pub mod channel;
 pub mod chunks;
 pub mod config;
@@ -30,6 +31,7 @@ pub mod write_call;
 pub mod writes;
 
 pub use account::{Account, AccountSettings, Setup};
+pub use call::{Body, Built, Call, Envelope, Signing};
 pub use chunks::{BatchRun, CallResults, Chunk, stops_batch};
 pub use credentials::AppCredentials;
 pub use draft::DraftRules;
