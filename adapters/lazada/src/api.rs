@@ -21,15 +21,6 @@ use crate::sign::sign;
 /// auth gateway.
 pub(crate) use kho_channel::kit::AppCredentials as Credentials;
 
-/// Which gateway a call goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Host {
-    /// The venture's API gateway (`https://api.lazada.vn/rest`).
-    Api,
-    /// The shared auth gateway (`https://auth.lazada.com/rest`): token create and refresh.
-    Auth,
-}
-
 /// One Lazada call: the kit's [`kit::Call`] with Lazada's signing.
 pub(crate) type Call<'a, T> = kit::Call<'a, LazadaGrant, T>;
 
@@ -39,7 +30,6 @@ pub(crate) fn auth_call<'a, T>(creds: &'a Credentials, path: &'static str) -> Ca
         creds,
         Method::POST,
         path,
-        Host::Auth,
         Shape::TopLevel { sensitive: true },
     )
 }
@@ -64,12 +54,13 @@ pub(crate) fn signed_params<T>(
     params
 }
 
-/// Gateway + API path. Appended rather than `join`ed, so the gateway's `/rest` prefix (or a simulator's
-/// mount point) is kept; the signature covers the API path only.
+/// Gateway + API path: a call with the seller's token goes to the venture's API gateway, a token call
+/// (without one) to the shared auth gateway. Appended rather than `join`ed, so the gateway's `/rest` prefix
+/// (or a simulator's mount point) is kept; the signature covers the API path only.
 pub(crate) fn url<T>(call: &Call<'_, T>) -> Result<Url, ErrorKind> {
-    let base = match call.scope {
-        Host::Api => &call.creds.base_url,
-        Host::Auth => &call.creds.auth_url,
+    let base = match call.access_token {
+        Some(_) => &call.creds.base_url,
+        None => &call.creds.auth_url,
     };
     endpoint_url(base, call.path)
 }
@@ -115,9 +106,8 @@ fn request<T>(
 
 impl Signing for LazadaGrant {
     type Credentials = Credentials;
-    type Scope = Host;
     type Shape = Shape;
-    const TOKEN_CALL: (Host, Shape) = (Host::Api, Shape::Data);
+    const TOKEN_SHAPE: Shape = Shape::Data;
 
     fn build<T>(call: &Call<'_, T>, client: &reqwest::Client) -> Built {
         request(call, client, chrono::Utc::now().timestamp_millis())

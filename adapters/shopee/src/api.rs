@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::classify::Shape;
-use crate::sign::{ApiType, public_base_string, shop_base_string, sign};
+use crate::sign::{public_base_string, shop_base_string, sign};
 
 /// What every call needs to be signed and addressed.
 #[derive(Debug, Clone)]
@@ -26,16 +26,11 @@ pub(crate) type Call<'a, T> = kit::Call<'a, Credentials, T>;
 pub(crate) fn url<T>(call: &Call<'_, T>, timestamp: i64) -> Result<Url, ErrorKind> {
     let creds = call.creds;
     let token = call.access_token.as_ref().map(|t| t.expose_secret());
-    let base = match (call.scope, token) {
-        (ApiType::Public, _) => public_base_string(creds.partner_id, call.path, timestamp),
-        (ApiType::Shop, Some(token)) => {
+    // A call with the shop's token is a Shop API call; one without, a Public API call (§3.4).
+    let base = match token {
+        None => public_base_string(creds.partner_id, call.path, timestamp),
+        Some(token) => {
             shop_base_string(creds.partner_id, call.path, timestamp, token, creds.shop_id)
-        }
-        (ApiType::Shop, None) => {
-            return Err(ErrorKind::invalid_request(
-                "missing_token",
-                "shop API call without an access token",
-            ));
         }
     };
     let signature = sign(&creds.partner_key, &base);
@@ -45,7 +40,7 @@ pub(crate) fn url<T>(call: &Call<'_, T>, timestamp: i64) -> Result<Url, ErrorKin
         q.append_pair("partner_id", &creds.partner_id.to_string());
         q.append_pair("timestamp", &timestamp.to_string());
         q.append_pair("sign", &signature);
-        if let (ApiType::Shop, Some(token)) = (call.scope, token) {
+        if let Some(token) = token {
             q.append_pair("access_token", token);
             q.append_pair("shop_id", &creds.shop_id.to_string());
         }
@@ -60,9 +55,8 @@ pub(crate) fn url<T>(call: &Call<'_, T>, timestamp: i64) -> Result<Url, ErrorKin
 /// JSON, or multipart for `upload_image` (with `scene`). Shop API calls carry the token and shop id.
 impl Signing for Credentials {
     type Credentials = Credentials;
-    type Scope = ApiType;
     type Shape = Shape;
-    const TOKEN_CALL: (ApiType, Shape) = (ApiType::Shop, Shape::Wrapped);
+    const TOKEN_SHAPE: Shape = Shape::Wrapped;
 
     fn build<T>(call: &Call<'_, T>, client: &reqwest::Client) -> Built {
         let url = url(call, chrono::Utc::now().timestamp())?;
@@ -120,7 +114,6 @@ mod tests {
             &creds,
             Method::POST,
             "/api/v2/auth/token/get",
-            ApiType::Public,
             Shape::TopLevel { sensitive: true },
         );
         let url = super::url(&public, 1655714431).unwrap();

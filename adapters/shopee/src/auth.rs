@@ -14,7 +14,6 @@ use serde_json::json;
 
 use crate::api::{Call, Credentials};
 use crate::classify::Shape;
-use crate::sign::ApiType;
 use crate::wire::TokenResponse;
 
 pub const REFRESH_PATH: &str = "/api/v2/auth/access_token/get";
@@ -32,7 +31,7 @@ impl TokenGrant for Credentials {
         let (path, field) =
             request.either((REFRESH_PATH, "refresh_token"), (TOKEN_GET_PATH, "code"));
         let sensitive = Shape::TopLevel { sensitive: true };
-        Call::without_token(self, Method::POST, path, ApiType::Public, sensitive).json(json!({
+        Call::without_token(self, Method::POST, path, sensitive).json(json!({
             field: request.secret().expose_secret(),
             "partner_id": self.partner_id,
             "shop_id": self.shop_id,

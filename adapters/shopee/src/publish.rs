@@ -17,7 +17,6 @@ use crate::api::Call;
 use crate::classify::Shape;
 use crate::client::ShopeeChannel;
 use crate::listings::MODEL_LIST;
-use crate::sign::ApiType;
 use crate::wire::{AddItemResponse, Ignored, ModelListResponse, UploadImageResponse};
 
 pub const UPLOAD_IMAGE: &str = "/api/v2/media_space/upload_image";
@@ -187,14 +186,9 @@ impl ShopeeChannel {
 
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
         let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
-        let call: Call<'_, UploadImageResponse> = Call::without_token(
-            &self.kit.creds,
-            Method::POST,
-            UPLOAD_IMAGE,
-            ApiType::Public,
-            Shape::Wrapped,
-        )
-        .file("image", file);
+        let call: Call<'_, UploadImageResponse> =
+            Call::without_token(&self.kit.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped)
+                .file("image", file);
         let uploaded = self.kit.http.execute(&call).await?;
         uploaded.image_info.map(|i| i.image_id).ok_or_else(|| {
             self.kit.error(

@@ -44,13 +44,11 @@ pub type Built = Result<reqwest::RequestBuilder, ErrorKind>;
 pub trait Signing: Send + Sync + Sized {
     /// What calls are signed and addressed with.
     type Credentials: Send + Sync;
-    /// Which host or API family a call goes to (Shopee's Shop or Public API, Lazada's API or auth gateway).
-    type Scope: Copy + PartialEq + Send + Sync;
     /// How an answer is enveloped, for classification.
     type Shape: Envelope;
 
-    /// Scope and shape of a call made with the account's access token.
-    const TOKEN_CALL: (Self::Scope, Self::Shape);
+    /// The envelope of the answers to calls made with the account's access token.
+    const TOKEN_SHAPE: Self::Shape;
 
     /// One attempt, signed now.
     fn build<T>(call: &Call<'_, Self, T>, client: &reqwest::Client) -> Built;
@@ -62,7 +60,8 @@ pub struct Call<'a, M: Signing, T> {
     pub method: Method,
     /// The API path, also the call's endpoint in logs, metrics and errors.
     pub path: &'static str,
-    pub scope: M::Scope,
+    /// With it, a call of the account's API; without, of the marketplace's public or token side (Shopee's
+    /// Public API, Lazada's auth gateway) — the signing tells them apart by it.
     pub access_token: Option<SecretString>,
     /// Business parameters, in the order they were added.
     pub params: Vec<(&'static str, String)>,
@@ -72,33 +71,30 @@ pub struct Call<'a, M: Signing, T> {
 }
 
 impl<'a, M: Signing, T> Call<'a, M, T> {
-    /// A call made with the account's access token ([`Signing::TOKEN_CALL`]).
+    /// A call of the account's API, made with its access token and answered as [`Signing::TOKEN_SHAPE`].
     pub fn with_token(
         creds: &'a M::Credentials,
         method: Method,
         path: &'static str,
         access_token: SecretString,
     ) -> Self {
-        let (scope, shape) = M::TOKEN_CALL;
         Self {
             access_token: Some(access_token),
-            ..Self::without_token(creds, method, path, scope, shape)
+            ..Self::without_token(creds, method, path, M::TOKEN_SHAPE)
         }
     }
 
-    /// A call made without a token (token requests, public APIs), to `scope`, answered as `shape`.
+    /// A call without a token (token requests, public APIs), answered as `shape`.
     pub fn without_token(
         creds: &'a M::Credentials,
         method: Method,
         path: &'static str,
-        scope: M::Scope,
         shape: M::Shape,
     ) -> Self {
         Self {
             creds,
             method,
             path,
-            scope,
             access_token: None,
             params: Vec::new(),
             body: Body::None,
@@ -166,9 +162,8 @@ mod tests {
 
     impl Signing for Plain {
         type Credentials = url::Url;
-        type Scope = bool;
         type Shape = Bare;
-        const TOKEN_CALL: (bool, Bare) = (true, Bare);
+        const TOKEN_SHAPE: Bare = Bare;
 
         fn build<T>(call: &Call<'_, Self, T>, client: &reqwest::Client) -> Built {
             let mut url = call
@@ -187,7 +182,7 @@ mod tests {
             Call::with_token(&base, Method::GET, "/items", SecretString::from("t"))
                 .param("offset", 20)
                 .param("status", "NORMAL");
-        assert!(call.scope && call.access_token.is_some());
+        assert!(call.access_token.is_some());
         assert_eq!(call.endpoint(), "/items");
         let request = call
             .build(&reqwest::Client::new())
@@ -201,8 +196,7 @@ mod tests {
             body: b"7".to_vec(),
         };
         assert_eq!(call.classify(answer).result.unwrap(), 7);
-        let public: Call<'_, Plain, u32> =
-            Call::without_token(&base, Method::POST, "/auth", false, Bare);
-        assert!(!public.scope && public.access_token.is_none());
+        let public: Call<'_, Plain, u32> = Call::without_token(&base, Method::POST, "/auth", Bare);
+        assert!(public.access_token.is_none());
     }
 }
