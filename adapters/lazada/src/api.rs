@@ -49,7 +49,7 @@ pub(crate) fn signed_params<T>(
         params.push(("access_token", token.expose_secret().to_owned()));
     }
     params.extend(call.params.iter().filter(|(_, v)| !v.is_empty()).cloned());
-    let signature = sign(&call.creds.app_secret, call.path, &params);
+    let signature = sign(&call.creds.app_secret, call.path(), &params);
     params.push(("sign", signature));
     params
 }
@@ -62,7 +62,7 @@ pub(crate) fn url<T>(call: &Call<'_, T>) -> Result<Url, ErrorKind> {
         Some(_) => &call.creds.base_url,
         None => &call.creds.auth_url,
     };
-    endpoint_url(base, call.path)
+    endpoint_url(base, call.path())
 }
 
 fn request<T>(
@@ -73,8 +73,8 @@ fn request<T>(
     let mut url = url(call)?;
     let params = signed_params(call, timestamp_ms);
     let file = match &call.body {
-        Body::File { field, file } => Some((*field, file)),
-        Body::None | Body::Json(_) => None,
+        Body::File { field, file, .. } => Some((*field, file)),
+        Body::None | Body::Json(_) | Body::JsonBytes(_) => None,
     };
     if call.method == Method::GET && file.is_none() {
         url.query_pairs_mut().extend_pairs(params.iter());
@@ -107,7 +107,6 @@ fn request<T>(
 impl Signing for LazadaGrant {
     type Credentials = Credentials;
     type Shape = Shape;
-    const TOKEN_SHAPE: Shape = Shape::Data;
 
     fn build<T>(call: &Call<'_, T>, client: &reqwest::Client) -> Built {
         request(call, client, chrono::Utc::now().timestamp_millis())

@@ -14,10 +14,11 @@ use kho_channel::{Classified, ErrorKind, RawResponse};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Where the payload is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the payload is; by default where the account's calls have it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Shape {
     /// Inside `data` (an absent or null `data` decodes from an empty object).
+    #[default]
     Data,
     /// A batch write: the whole envelope is the result when `code` is `"0"` or when `detail` lists per-item
     /// failures, so the caller can read `code`, `message` and `detail`.

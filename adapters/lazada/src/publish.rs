@@ -185,7 +185,7 @@ impl LazadaChannel {
                 let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
                 self.kit
                     .send(Method::POST, IMAGE_UPLOAD, |call| {
-                        call.file("image", file.clone())
+                        call.file("image", file.clone(), Vec::new())
                     })
                     .await?
             }

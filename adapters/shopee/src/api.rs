@@ -3,7 +3,7 @@
 
 use kho_channel::ErrorKind;
 use kho_channel::kit::url::endpoint_url;
-use kho_channel::kit::{self, Body, Built, Signing};
+use kho_channel::kit::{self, Built, Signing};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -28,13 +28,17 @@ pub(crate) fn url<T>(call: &Call<'_, T>, timestamp: i64) -> Result<Url, ErrorKin
     let token = call.access_token.as_ref().map(|t| t.expose_secret());
     // A call with the shop's token is a Shop API call; one without, a Public API call (§3.4).
     let base = match token {
-        None => public_base_string(creds.partner_id, call.path, timestamp),
-        Some(token) => {
-            shop_base_string(creds.partner_id, call.path, timestamp, token, creds.shop_id)
-        }
+        None => public_base_string(creds.partner_id, call.path(), timestamp),
+        Some(token) => shop_base_string(
+            creds.partner_id,
+            call.path(),
+            timestamp,
+            token,
+            creds.shop_id,
+        ),
     };
     let signature = sign(&creds.partner_key, &base);
-    let mut url = endpoint_url(&creds.base_url, call.path)?;
+    let mut url = endpoint_url(&creds.base_url, call.path())?;
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("partner_id", &creds.partner_id.to_string());
@@ -56,22 +60,9 @@ pub(crate) fn url<T>(call: &Call<'_, T>, timestamp: i64) -> Result<Url, ErrorKin
 impl Signing for Credentials {
     type Credentials = Credentials;
     type Shape = Shape;
-    const TOKEN_SHAPE: Shape = Shape::Wrapped;
 
     fn build<T>(call: &Call<'_, T>, client: &reqwest::Client) -> Built {
-        let url = url(call, chrono::Utc::now().timestamp())?;
-        let request = client.request(call.method.clone(), url);
-        Ok(match &call.body {
-            Body::None => request,
-            Body::Json(body) => request.json(body),
-            Body::File { field, file } => {
-                let part = file.part()?;
-                let form = reqwest::multipart::Form::new()
-                    .part(*field, part)
-                    .text("scene", "normal");
-                request.multipart(form)
-            }
-        })
+        call.body_onto(call.request_to(client, url(call, chrono::Utc::now().timestamp())?))
     }
 }
 

@@ -17,10 +17,11 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Where the payload is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the payload is; by default where the account's calls have it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Shape {
     /// Inside `response`.
+    #[default]
     Wrapped,
     /// A batch write: inside `response`, and still a result (not an error) when `failure_list` is
     /// non-empty even if `error` is set. The envelope's error is injected as `_error`/`_message`.

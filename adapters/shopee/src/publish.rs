@@ -187,8 +187,11 @@ impl ShopeeChannel {
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
         let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
         let call: Call<'_, UploadImageResponse> =
-            Call::without_token(&self.kit.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped)
-                .file("image", file);
+            Call::without_token(&self.kit.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped).file(
+                "image",
+                file,
+                vec![("scene", "normal".to_owned())],
+            );
         let uploaded = self.kit.http.execute(&call).await?;
         uploaded.image_info.map(|i| i.image_id).ok_or_else(|| {
             self.kit.error(

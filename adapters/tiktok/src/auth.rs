@@ -14,7 +14,7 @@ use kho_channel::{Exchange, TokenSet};
 use reqwest::Method;
 use secrecy::ExposeSecret;
 
-use crate::api::{Call, Credentials, Request};
+use crate::api::{Credentials, Request};
 use crate::wire::TokenData;
 
 pub const REFRESH_PATH: &str = "/api/v2/token/refresh";
@@ -35,7 +35,7 @@ impl TokenGrant for TikTokGrant {
         let query = Request::new(Method::GET, path)
             .query(field, request.secret().expose_secret())
             .query("grant_type", grant_type);
-        Call::auth(&self.0, query)
+        query.auth_call(&self.0)
     }
 
     fn token_set(d: &TokenData, _: TokenRequest<'_>, now: DateTime<Utc>) -> TokenSet {

@@ -11,7 +11,7 @@ use reqwest::Method;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
-use crate::api::{Call, Credentials, Request, is_shop_scoped};
+use crate::api::{Credentials, Request, is_shop_scoped};
 use crate::auth::TikTokGrant;
 use crate::config::{TikTokAccountConfig, TikTokMapping};
 use crate::wire::{Shop, ShopsData, Warehouse, WarehousesData};
@@ -142,11 +142,7 @@ impl TikTokChannel {
         T: DeserializeOwned + Send,
     {
         self.kit
-            .tokens
-            .call(&self.kit.http, |token| async move {
-                let call: Call<'_, T> = Call::api(&self.kit.creds, request, cipher, token);
-                self.kit.http.execute(&call).await
-            })
+            .call(|token| request.api_call(&self.kit.creds, cipher, token))
             .await
     }
 }

@@ -22,10 +22,14 @@ use crate::transport::{Classified, Exchange, RawResponse};
 pub enum Body {
     None,
     Json(Value),
-    /// A multipart file part named `field`; where the other parameters go is the marketplace's signing.
+    /// JSON already serialised: the marketplace signs these exact bytes, so they are what is sent.
+    JsonBytes(Vec<u8>),
+    /// A multipart file part named `field`, with the form's text `fields`; where the call's parameters go is
+    /// the marketplace's signing.
     File {
         field: &'static str,
         file: ImageFile,
+        fields: Vec<(&'static str, String)>,
     },
 }
 
@@ -44,11 +48,9 @@ pub type Built = Result<reqwest::RequestBuilder, ErrorKind>;
 pub trait Signing: Send + Sync + Sized {
     /// What calls are signed and addressed with.
     type Credentials: Send + Sync;
-    /// How an answer is enveloped, for classification.
-    type Shape: Envelope;
-
-    /// The envelope of the answers to calls made with the account's access token.
-    const TOKEN_SHAPE: Self::Shape;
+    /// How an answer is enveloped, for classification; the default is that of the calls made with the
+    /// account's access token.
+    type Shape: Envelope + Default;
 
     /// One attempt, signed now.
     fn build<T>(call: &Call<'_, Self, T>, client: &reqwest::Client) -> Built;
@@ -58,8 +60,10 @@ pub trait Signing: Send + Sync + Sized {
 pub struct Call<'a, M: Signing, T> {
     pub creds: &'a M::Credentials,
     pub method: Method,
-    /// The API path, also the call's endpoint in logs, metrics and errors.
-    pub path: &'static str,
+    /// The API path, also the call's endpoint in logs, metrics and errors; see [`Self::path`].
+    pub endpoint: &'static str,
+    /// The concrete path when it differs from `endpoint` (ids inside a path template).
+    at: Option<String>,
     /// With it, a call of the account's API; without, of the marketplace's public or token side (Shopee's
     /// Public API, Lazada's auth gateway) — the signing tells them apart by it.
     pub access_token: Option<SecretString>,
@@ -71,16 +75,16 @@ pub struct Call<'a, M: Signing, T> {
 }
 
 impl<'a, M: Signing, T> Call<'a, M, T> {
-    /// A call of the account's API, made with its access token and answered as [`Signing::TOKEN_SHAPE`].
+    /// A call of the account's API, made with its access token and answered in the default shape.
     pub fn with_token(
         creds: &'a M::Credentials,
         method: Method,
-        path: &'static str,
+        endpoint: &'static str,
         access_token: SecretString,
     ) -> Self {
         Self {
             access_token: Some(access_token),
-            ..Self::without_token(creds, method, path, M::TOKEN_SHAPE)
+            ..Self::without_token(creds, method, endpoint, M::Shape::default())
         }
     }
 
@@ -88,19 +92,61 @@ impl<'a, M: Signing, T> Call<'a, M, T> {
     pub fn without_token(
         creds: &'a M::Credentials,
         method: Method,
-        path: &'static str,
+        endpoint: &'static str,
         shape: M::Shape,
     ) -> Self {
         Self {
             creds,
             method,
-            path,
+            endpoint,
+            at: None,
             access_token: None,
             params: Vec::new(),
             body: Body::None,
             shape,
             _out: PhantomData,
         }
+    }
+
+    /// The path the call goes to: the concrete one given with [`Self::at`], else the endpoint.
+    pub fn path(&self) -> &str {
+        self.at.as_deref().unwrap_or(self.endpoint)
+    }
+
+    /// Send the call to `path`, a concrete instance of the endpoint's template; logs and metrics keep the
+    /// endpoint.
+    pub fn at(mut self, path: String) -> Self {
+        self.at = Some(path);
+        self
+    }
+
+    /// The attempt's request to `url` (signed by the marketplace), with this call's method.
+    pub fn request_to(&self, client: &reqwest::Client, url: url::Url) -> reqwest::RequestBuilder {
+        client.request(self.method.clone(), url)
+    }
+
+    /// `request` with this call's body: JSON, the serialised JSON bytes, or a multipart form of the file
+    /// and its text fields. A marketplace that sends its parameters in the body (Lazada) attaches them
+    /// itself.
+    pub fn body_onto(&self, request: reqwest::RequestBuilder) -> Built {
+        Ok(match &self.body {
+            Body::None => request,
+            Body::Json(body) => request.json(body),
+            Body::JsonBytes(bytes) => request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes.clone()),
+            Body::File {
+                field,
+                file,
+                fields,
+            } => {
+                let mut form = reqwest::multipart::Form::new().part(*field, file.part()?);
+                for (k, v) in fields {
+                    form = form.text(*k, v.clone());
+                }
+                request.multipart(form)
+            }
+        })
     }
 
     pub fn param(mut self, key: &'static str, value: impl ToString) -> Self {
@@ -113,8 +159,24 @@ impl<'a, M: Signing, T> Call<'a, M, T> {
         self
     }
 
-    pub fn file(mut self, field: &'static str, file: ImageFile) -> Self {
-        self.body = Body::File { field, file };
+    /// JSON the caller serialised once, for a marketplace that signs the body's bytes.
+    pub fn json_bytes(mut self, bytes: Vec<u8>) -> Self {
+        self.body = Body::JsonBytes(bytes);
+        self
+    }
+
+    /// A file upload; `fields` are the form's text fields.
+    pub fn file(
+        mut self,
+        field: &'static str,
+        file: ImageFile,
+        fields: Vec<(&'static str, String)>,
+    ) -> Self {
+        self.body = Body::File {
+            field,
+            file,
+            fields,
+        };
         self
     }
 
@@ -128,7 +190,7 @@ impl<M: Signing, T: DeserializeOwned + Send> Exchange for Call<'_, M, T> {
     type Output = T;
 
     fn endpoint(&self) -> &str {
-        self.path
+        self.endpoint
     }
 
     fn build(&self, client: &reqwest::Client) -> Result<reqwest::RequestBuilder, ErrorKind> {
@@ -147,7 +209,7 @@ mod tests {
     /// Signs by putting the parameters in the query; answers are the bare payload.
     struct Plain;
 
-    #[derive(Clone, Copy)]
+    #[derive(Clone, Copy, Default)]
     struct Bare;
 
     impl Envelope for Bare {
@@ -163,15 +225,14 @@ mod tests {
     impl Signing for Plain {
         type Credentials = url::Url;
         type Shape = Bare;
-        const TOKEN_SHAPE: Bare = Bare;
 
         fn build<T>(call: &Call<'_, Self, T>, client: &reqwest::Client) -> Built {
             let mut url = call
                 .creds
-                .join(call.path)
+                .join(call.path())
                 .map_err(|e| ErrorKind::invalid_request("url", e.to_string()))?;
             url.query_pairs_mut().extend_pairs(call.params.iter());
-            Ok(client.request(call.method.clone(), url))
+            call.body_onto(call.request_to(client, url))
         }
     }
 
@@ -184,6 +245,14 @@ mod tests {
                 .param("status", "NORMAL");
         assert!(call.access_token.is_some());
         assert_eq!(call.endpoint(), "/items");
+        let one = Call::<'_, Plain, u32>::with_token(
+            &base,
+            Method::GET,
+            "/items/{id}",
+            SecretString::from("t"),
+        )
+        .at("/items/7".to_owned());
+        assert_eq!((one.endpoint(), one.path()), ("/items/{id}", "/items/7"));
         let request = call
             .build(&reqwest::Client::new())
             .unwrap()
@@ -196,7 +265,18 @@ mod tests {
             body: b"7".to_vec(),
         };
         assert_eq!(call.classify(answer).result.unwrap(), 7);
-        let public: Call<'_, Plain, u32> = Call::without_token(&base, Method::POST, "/auth", Bare);
+        let public: Call<'_, Plain, u32> = Call::without_token(&base, Method::POST, "/auth", Bare)
+            .json(serde_json::json!({"code": "c"}));
         assert!(public.access_token.is_none());
+        let request = public
+            .build(&reqwest::Client::new())
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(request.method(), Method::POST);
+        assert_eq!(
+            request.body().and_then(|b| b.as_bytes()),
+            Some(&br#"{"code":"c"}"#[..])
+        );
     }
 }
