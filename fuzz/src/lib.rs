@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use http::StatusCode;
 use http::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use kho_channel::kit::Setup;
 use kho_channel::{
     Channel, MemoryTokenStore, RawResponse, Transport, TransportConfig, WebhookEvent,
     WebhookRequest,
@@ -75,7 +76,7 @@ pub fn shopee_channel() -> kho_shopee::ShopeeChannel {
         "shop_id": 14701711,
     }))
     .expect("fixed Shopee config");
-    kho_shopee::ShopeeChannel::new(config, &transport(), Arc::new(MemoryTokenStore::new()))
+    kho_shopee::ShopeeChannel::new(config, Setup::new(&transport(), Arc::new(MemoryTokenStore::new())))
         .expect("Shopee channel")
 }
 
@@ -89,7 +90,7 @@ pub fn tiktok_channel() -> kho_tiktok::TikTokChannel {
         "shop_id": "7494049642642441621",
     }))
     .expect("fixed TikTok config");
-    kho_tiktok::TikTokChannel::new(config, &transport(), Arc::new(MemoryTokenStore::new()))
+    kho_tiktok::TikTokChannel::new(config, Setup::new(&transport(), Arc::new(MemoryTokenStore::new())))
         .expect("TikTok channel")
 }
 
@@ -103,7 +104,7 @@ pub fn lazada_channel() -> kho_lazada::LazadaChannel {
         "seller_id": "100010001",
     }))
     .expect("fixed Lazada config");
-    kho_lazada::LazadaChannel::new(config, &transport(), Arc::new(MemoryTokenStore::new()))
+    kho_lazada::LazadaChannel::new(config, Setup::new(&transport(), Arc::new(MemoryTokenStore::new())))
         .expect("Lazada channel")
 }
 

@@ -82,8 +82,11 @@ pub(crate) fn build_concrete(
                 location_id: account.warehouse.clone(),
                 mapping,
             };
-            let channel = kho_shopee::ShopeeChannel::new(config, transport, tokens)
-                .map_err(|e| fail(e.to_string()))?;
+            let channel = kho_shopee::ShopeeChannel::new(
+                config,
+                kho_channel::kit::Setup::new(transport, tokens),
+            )
+            .map_err(|e| fail(e.to_string()))?;
             Ok(Adapter::Shopee(Arc::new(channel)))
         }
         Credentials::Tiktok(c) => {
@@ -101,8 +104,11 @@ pub(crate) fn build_concrete(
                 warehouse_id: account.warehouse.clone(),
                 mapping: mapping(account).map_err(fail)?,
             };
-            let channel = kho_tiktok::TikTokChannel::new(config, transport, tokens)
-                .map_err(|e| fail(e.to_string()))?;
+            let channel = kho_tiktok::TikTokChannel::new(
+                config,
+                kho_channel::kit::Setup::new(transport, tokens),
+            )
+            .map_err(|e| fail(e.to_string()))?;
             Ok(Adapter::Tiktok(Arc::new(channel)))
         }
         Credentials::Lazada(c) => {
@@ -125,8 +131,11 @@ pub(crate) fn build_concrete(
                 warehouse_code: account.warehouse.clone(),
                 mapping: mapping(account).map_err(fail)?,
             };
-            let channel = kho_lazada::LazadaChannel::new(config, transport, tokens)
-                .map_err(|e| fail(e.to_string()))?;
+            let channel = kho_lazada::LazadaChannel::new(
+                config,
+                kho_channel::kit::Setup::new(transport, tokens),
+            )
+            .map_err(|e| fail(e.to_string()))?;
             Ok(Adapter::Lazada(Arc::new(channel)))
         }
     }

@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::channel::Channel;
 use crate::error::ErrorKind;
+use crate::kit::AppCredentials;
 use crate::token::{TokenSet, TokenStore, TokenStoreError};
 use crate::transport::{Classified, RawResponse};
 
@@ -17,6 +18,24 @@ pub mod checks;
 pub use checks::{
     assert_listing_push, assert_malformed_pushes, assert_order_statuses, assert_other_push,
 };
+
+/// Credentials for an app-key marketplace's signing tests: the app key and secret its documentation signs
+/// examples with, and its `[API host, auth host]`.
+///
+/// Panics on a host that is not a URL, which is a mistake in the test itself.
+pub fn app_credentials(
+    app_key: &str,
+    app_secret: &str,
+    [base_url, auth_url]: [&str; 2],
+) -> AppCredentials {
+    let url = |u: &str| url::Url::parse(u).unwrap_or_else(|e| panic!("test host {u}: {e}"));
+    AppCredentials::new(
+        url(base_url),
+        url(auth_url),
+        app_key.to_owned(),
+        SecretString::from(app_secret),
+    )
+}
 
 /// A response as an adapter's classifier would receive it, for classification tests: no headers, because
 /// every adapter's envelope handling must work without them (rate-limit hints are optional).

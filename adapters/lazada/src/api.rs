@@ -1,4 +1,4 @@
-//! One Lazada API call as a transport [`Exchange`]: system parameters, signing with a fresh millisecond
+//! One Lazada API call as the kit's [`kit::Call`]: system parameters, signing with a fresh millisecond
 //! timestamp on every attempt (docs/src/channels/lazada.md §3), where the parameters go (§3.3) and classification (§4).
 //!
 //! GET sends every parameter, `sign` included, in the query string. POST sends them as a urlencoded form body
@@ -6,214 +6,140 @@
 //! attached (the file part is not signed). Empty parameters are never sent: SDKs disagree on whether they are
 //! signed (§3.1).
 
-use std::marker::PhantomData;
-
-use kho_channel::kit::ImageFile;
+use kho_channel::ErrorKind;
 use kho_channel::kit::url::endpoint_url;
-use kho_channel::{Classified, ErrorKind, Exchange, RawResponse};
+use kho_channel::kit::{self, Body, Built, Signing};
 use reqwest::Method;
-use secrecy::{ExposeSecret, SecretString};
-use serde::de::DeserializeOwned;
+use secrecy::ExposeSecret;
 use url::Url;
 
-use crate::classify::{Shape, classify};
+use crate::auth::LazadaGrant;
+use crate::classify::Shape;
 use crate::sign::sign;
 
-/// What every call needs to be signed and addressed.
-#[derive(Debug, Clone)]
-pub(crate) struct Credentials {
-    pub base_url: Url,
-    pub auth_url: Url,
-    pub app_key: String,
-    pub app_secret: SecretString,
+/// What every call needs to be signed and addressed: the app's key and secret, the API gateway and the
+/// auth gateway.
+pub(crate) use kho_channel::kit::AppCredentials as Credentials;
+
+/// One Lazada call: the kit's [`kit::Call`] with Lazada's signing.
+pub(crate) type Call<'a, T> = kit::Call<'a, LazadaGrant, T>;
+
+/// A token call on the auth gateway: POST, no access token, flat answer carrying secrets.
+pub(crate) fn auth_call<'a, T>(creds: &'a Credentials, path: &'static str) -> Call<'a, T> {
+    Call::without_token(
+        creds,
+        Method::POST,
+        path,
+        Shape::TopLevel { sensitive: true },
+    )
 }
 
-/// Which gateway a call goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Host {
-    /// The venture's API gateway (`https://api.lazada.vn/rest`).
-    Api,
-    /// The shared auth gateway (`https://auth.lazada.com/rest`): token create and refresh.
-    Auth,
+/// Every parameter to send at `timestamp_ms`, `sign` last. Empty business parameters are left out, signed
+/// or sent (§3.1).
+pub(crate) fn signed_params<T>(
+    call: &Call<'_, T>,
+    timestamp_ms: i64,
+) -> Vec<(&'static str, String)> {
+    let mut params: Vec<(&'static str, String)> = vec![
+        ("app_key", call.creds.app_key.clone()),
+        ("timestamp", timestamp_ms.to_string()),
+        ("sign_method", "sha256".to_owned()),
+    ];
+    if let Some(token) = &call.access_token {
+        params.push(("access_token", token.expose_secret().to_owned()));
+    }
+    params.extend(call.params.iter().filter(|(_, v)| !v.is_empty()).cloned());
+    let signature = sign(&call.creds.app_secret, call.path(), &params);
+    params.push(("sign", signature));
+    params
 }
 
-/// A file parameter (multipart, never signed).
-pub(crate) struct FilePart {
-    pub field: &'static str,
-    pub file: ImageFile,
+/// Gateway + API path: a call with the seller's token goes to the venture's API gateway, a token call
+/// (without one) to the shared auth gateway. Appended rather than `join`ed, so the gateway's `/rest` prefix
+/// (or a simulator's mount point) is kept; the signature covers the API path only.
+pub(crate) fn url<T>(call: &Call<'_, T>) -> Result<Url, ErrorKind> {
+    let base = match call.access_token {
+        Some(_) => &call.creds.base_url,
+        None => &call.creds.auth_url,
+    };
+    endpoint_url(base, call.path())
 }
 
-/// One call, generic over the decoded payload type.
-pub(crate) struct Call<'a, T> {
-    creds: &'a Credentials,
-    host: Host,
-    method: Method,
-    path: &'static str,
-    access_token: Option<SecretString>,
-    params: Vec<(&'static str, String)>,
-    file: Option<FilePart>,
-    shape: Shape,
-    _out: PhantomData<fn() -> T>,
-}
-
-impl<'a, T> Call<'a, T> {
-    /// A seller-scoped call on the API gateway, signed with the access token.
-    pub fn seller(
-        creds: &'a Credentials,
-        method: Method,
-        path: &'static str,
-        access_token: SecretString,
-    ) -> Self {
-        Self {
-            creds,
-            host: Host::Api,
-            method,
-            path,
-            access_token: Some(access_token),
-            params: Vec::new(),
-            file: None,
-            shape: Shape::Data,
-            _out: PhantomData,
+fn request<T>(
+    call: &Call<'_, T>,
+    client: &reqwest::Client,
+    timestamp_ms: i64,
+) -> Result<reqwest::RequestBuilder, ErrorKind> {
+    let mut url = url(call)?;
+    let params = signed_params(call, timestamp_ms);
+    let file = match &call.body {
+        Body::File { field, file, .. } => Some((*field, file)),
+        Body::None | Body::Json(_) | Body::JsonBytes(_) => None,
+    };
+    if call.method == Method::GET && file.is_none() {
+        url.query_pairs_mut().extend_pairs(params.iter());
+        return Ok(client.get(url));
+    }
+    let request = client.request(call.method.clone(), url);
+    match file {
+        None => {
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(params.iter())
+                .finish();
+            Ok(request
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded;charset=utf-8",
+                )
+                .body(body))
         }
-    }
-
-    /// A token call on the auth gateway: POST, no access token, flat answer carrying secrets.
-    pub fn auth(creds: &'a Credentials, path: &'static str) -> Self {
-        Self {
-            creds,
-            host: Host::Auth,
-            method: Method::POST,
-            path,
-            access_token: None,
-            params: Vec::new(),
-            file: None,
-            shape: Shape::TopLevel { sensitive: true },
-            _out: PhantomData,
-        }
-    }
-
-    /// Add a business parameter; an empty value is left out (never send empty parameters, §3.1).
-    pub fn param(mut self, key: &'static str, value: impl ToString) -> Self {
-        let value = value.to_string();
-        if !value.is_empty() {
-            self.params.push((key, value));
-        }
-        self
-    }
-
-    pub fn file(mut self, file: FilePart) -> Self {
-        self.file = Some(file);
-        self
-    }
-
-    pub fn shape(mut self, shape: Shape) -> Self {
-        self.shape = shape;
-        self
-    }
-
-    /// Every parameter to send at `timestamp_ms`, `sign` last.
-    pub(crate) fn signed_params(&self, timestamp_ms: i64) -> Vec<(&'static str, String)> {
-        let mut params: Vec<(&'static str, String)> = vec![
-            ("app_key", self.creds.app_key.clone()),
-            ("timestamp", timestamp_ms.to_string()),
-            ("sign_method", "sha256".to_owned()),
-        ];
-        if let Some(token) = &self.access_token {
-            params.push(("access_token", token.expose_secret().to_owned()));
-        }
-        params.extend(self.params.iter().cloned());
-        let signature = sign(&self.creds.app_secret, self.path, &params);
-        params.push(("sign", signature));
-        params
-    }
-
-    /// Gateway + API path. Appended rather than `join`ed, so the gateway's `/rest` prefix (or a simulator's
-    /// mount point) is kept; the signature covers the API path only.
-    pub(crate) fn url(&self) -> Result<Url, ErrorKind> {
-        let base = match self.host {
-            Host::Api => &self.creds.base_url,
-            Host::Auth => &self.creds.auth_url,
-        };
-        endpoint_url(base, self.path)
-    }
-
-    fn request(
-        &self,
-        client: &reqwest::Client,
-        timestamp_ms: i64,
-    ) -> Result<reqwest::RequestBuilder, ErrorKind> {
-        let mut url = self.url()?;
-        let params = self.signed_params(timestamp_ms);
-        if self.method == Method::GET && self.file.is_none() {
-            url.query_pairs_mut().extend_pairs(params.iter());
-            return Ok(client.get(url));
-        }
-        let request = client.request(self.method.clone(), url);
-        match &self.file {
-            None => {
-                let body = url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(params.iter())
-                    .finish();
-                Ok(request
-                    .header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded;charset=utf-8",
-                    )
-                    .body(body))
+        Some((field, file)) => {
+            let part = file.part()?;
+            let mut form = reqwest::multipart::Form::new();
+            for (k, v) in params {
+                form = form.text(k, v);
             }
-            Some(file) => {
-                let part = file.file.part()?;
-                let mut form = reqwest::multipart::Form::new();
-                for (k, v) in params {
-                    form = form.text(k, v);
-                }
-                Ok(request.multipart(form.part(file.field, part)))
-            }
+            Ok(request.multipart(form.part(field, part)))
         }
     }
 }
 
-impl<T: DeserializeOwned + Send> Exchange for Call<'_, T> {
-    type Output = T;
+impl Signing for LazadaGrant {
+    type Credentials = Credentials;
+    type Shape = Shape;
 
-    fn endpoint(&self) -> &str {
-        self.path
-    }
-
-    fn build(&self, client: &reqwest::Client) -> Result<reqwest::RequestBuilder, ErrorKind> {
-        self.request(client, chrono::Utc::now().timestamp_millis())
-    }
-
-    fn classify(&self, response: RawResponse) -> Classified<T> {
-        classify(&response, self.shape)
+    fn build<T>(call: &Call<'_, T>, client: &reqwest::Client) -> Built {
+        request(call, client, chrono::Utc::now().timestamp_millis())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::test_support::app_credentials;
+    use secrecy::SecretString;
     use serde_json::Value;
 
+    /// The app key and secret of Lazada's published signing examples.
     fn creds() -> Credentials {
-        Credentials {
-            base_url: Url::parse("https://api.lazada.vn/rest").unwrap(),
-            auth_url: Url::parse("https://auth.lazada.com/rest/").unwrap(),
-            app_key: "123456".into(),
-            app_secret: SecretString::from("helloworld"),
-        }
+        let hosts = [
+            "https://api.lazada.vn/rest",
+            "https://auth.lazada.com/rest/",
+        ];
+        app_credentials("123456", "helloworld", hosts)
     }
 
     #[test]
     fn reproduces_the_published_order_get_request() {
         let creds = creds();
-        let call: Call<'_, Value> = Call::seller(
+        let call: Call<'_, Value> = Call::with_token(
             &creds,
             Method::GET,
             "/order/get",
             SecretString::from("test"),
         )
         .param("order_id", 1234);
-        let params = call.signed_params(1517820392000);
+        let params = signed_params(&call, 1517820392000);
         let sign = params
             .iter()
             .find(|(k, _)| *k == "sign")
@@ -223,8 +149,7 @@ mod tests {
             sign,
             Some("4190D32361CFB9581350222F345CB77F3B19F0E31D162316848A2C1FFD5FAB4A")
         );
-        let request = call
-            .request(&reqwest::Client::new(), 1517820392000)
+        let request = request(&call, &reqwest::Client::new(), 1517820392000)
             .unwrap()
             .build()
             .unwrap();
@@ -241,9 +166,8 @@ mod tests {
     fn token_calls_go_to_the_auth_host_as_a_signed_form_without_access_token() {
         let creds = creds();
         let call: Call<'_, Value> =
-            Call::auth(&creds, "/auth/token/create").param("code", "0_TryzT8Vd9T1pwS7VWZ2qlMOS5");
-        let request = call
-            .request(&reqwest::Client::new(), 1517820392000)
+            auth_call(&creds, "/auth/token/create").param("code", "0_TryzT8Vd9T1pwS7VWZ2qlMOS5");
+        let request = request(&call, &reqwest::Client::new(), 1517820392000)
             .unwrap()
             .build()
             .unwrap();
@@ -267,7 +191,7 @@ mod tests {
     fn post_payload_is_form_encoded_and_signed_raw() {
         let creds = creds();
         let payload = "<Request><Product><Skus><Sku><ItemId>234234234</ItemId><SkuId>234</SkuId><SellableQuantity>20</SellableQuantity></Sku></Skus></Product></Request>";
-        let call: Call<'_, Value> = Call::seller(
+        let call: Call<'_, Value> = Call::with_token(
             &creds,
             Method::POST,
             "/product/stock/sellable/update",
@@ -275,8 +199,7 @@ mod tests {
         )
         .param("payload", payload)
         .param("empty", "");
-        let request = call
-            .request(&reqwest::Client::new(), 1517820392000)
+        let request = request(&call, &reqwest::Client::new(), 1517820392000)
             .unwrap()
             .build()
             .unwrap();

@@ -12,7 +12,7 @@ use kho_channel::kit::{TokenGrant, TokenRequest};
 use kho_channel::{Exchange, TokenSet};
 use secrecy::ExposeSecret;
 
-use crate::api::{Call, Credentials};
+use crate::api::{Credentials, auth_call};
 use crate::reauth::ReauthWarning;
 use crate::wire::TokenResponse;
 
@@ -43,7 +43,7 @@ impl TokenGrant for LazadaGrant {
     fn call(&self, request: TokenRequest<'_>) -> impl Exchange<Output = TokenResponse> {
         let (path, field) =
             request.either((TOKEN_REFRESH, "refresh_token"), (TOKEN_CREATE, "code"));
-        Call::auth(&self.creds, path).param(field, request.secret().expose_secret())
+        auth_call(&self.creds, path).param(field, request.secret().expose_secret())
     }
 
     /// `refresh_expires_in` is the refresh token's *remaining* life (refreshing does not reset it); `0`

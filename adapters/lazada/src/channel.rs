@@ -12,7 +12,7 @@ use crate::push::parse_push;
 /// dedupes on the events.
 impl Pushes for LazadaChannel {
     fn verify_push(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
-        verify_app_key_body_push(&self.creds.app_secret, &self.creds.app_key, request)
+        verify_app_key_body_push(&self.kit.creds.app_secret, &self.kit.creds.app_key, request)
     }
 
     fn parse_push(&self, body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {

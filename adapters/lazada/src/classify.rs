@@ -7,16 +7,18 @@
 
 use std::time::Duration;
 
+use kho_channel::kit::Envelope;
 use kho_channel::kit::decode::decode_payload;
 use kho_channel::kit::envelope::{classify_json, text, unexplained};
 use kho_channel::{Classified, ErrorKind, RawResponse};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Where the payload is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the payload is; by default where the account's calls have it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Shape {
     /// Inside `data` (an absent or null `data` decodes from an empty object).
+    #[default]
     Data,
     /// A batch write: the whole envelope is the result when `code` is `"0"` or when `detail` lists per-item
     /// failures, so the caller can read `code`, `message` and `detail`.
@@ -33,6 +35,13 @@ pub fn envelope_code(v: &Value) -> Option<String> {
         Value::String(s) => Some(s.trim().to_owned()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+/// The kit's calls classify through the shape each call carries.
+impl Envelope for Shape {
+    fn classify<T: DeserializeOwned>(self, response: &RawResponse) -> Classified<T> {
+        classify(response, self)
     }
 }
 

@@ -1,12 +1,11 @@
 //! The Lazada channel for one seller: construction from account config. Every call goes through the kit's `Account::call`
 //! (fresh token → call → on `IllegalAccessToken` refresh once and repeat once).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use kho_channel::kit::Account;
+use kho_channel::kit::{Account, AccountSettings, Setup};
 use kho_channel::transport::TransportError;
-use kho_channel::{BatchScope, Capabilities, ChannelError, TokenModel, TokenStore, Transport};
+use kho_channel::{BatchScope, Capabilities, ChannelError, TokenModel};
 use secrecy::SecretString;
 
 use crate::api::Credentials;
@@ -24,26 +23,14 @@ const REFRESH_AHEAD: Duration = Duration::from_secs(24 * 3600);
 
 /// A Lazada seller account, implementing [`kho_channel::Channel`].
 pub struct LazadaChannel {
-    pub(crate) creds: Credentials,
+    pub(crate) kit: Account<LazadaGrant, Credentials>,
     pub(crate) seller_id: Option<String>,
     pub(crate) warehouse_code: Option<String>,
     pub(crate) mapping: LazadaMapping,
-    pub(crate) kit: Account<LazadaGrant>,
 }
 
 // `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`.
-kho_channel::kit_channel!(LazadaChannel);
-
-impl std::fmt::Debug for LazadaChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LazadaChannel")
-            .field("name", &self.kit.name)
-            .field("seller_id", &self.seller_id)
-            .field("base_url", &self.creds.base_url.as_str())
-            .field("auth_url", &self.creds.auth_url.as_str())
-            .finish_non_exhaustive()
-    }
-}
+kho_channel::kit_channel!(LazadaChannel, seller_id);
 
 /// Lazada's capabilities for the given batch sizes (docs/src/channels/lazada.md §2.3, §7, §8, §9).
 pub fn capabilities(stock_batch: usize, price_batch: usize) -> Capabilities {
@@ -69,35 +56,24 @@ pub fn capabilities(stock_batch: usize, price_batch: usize) -> Capabilities {
 }
 
 impl LazadaChannel {
-    /// Build the channel for one seller. `transport` is the process-wide transport; `store` is the core's
-    /// token store (seeded by the core, then updated by every refresh).
-    pub fn new(
-        config: LazadaAccountConfig,
-        transport: &Arc<Transport>,
-        store: Arc<dyn TokenStore>,
-    ) -> Result<Self, TransportError> {
-        let stock_batch = config.stock_batch_size.get();
-        let price_batch = config.price_batch_size.get();
-        let creds = Credentials {
-            base_url: config.base_url,
-            auth_url: config.auth_url,
-            app_key: config.app_key,
-            app_secret: config.app_secret,
-        };
+    /// Build the channel for one seller on the core's transport and token store. No network call happens
+    /// here.
+    pub fn new(config: LazadaAccountConfig, setup: Setup<'_>) -> Result<Self, TransportError> {
+        let capabilities =
+            capabilities(config.stock_batch_size.get(), config.price_batch_size.get());
+        let creds = Credentials::new(
+            config.base_url,
+            config.auth_url,
+            config.app_key,
+            config.app_secret,
+        );
         let grant = LazadaGrant {
             creds: creds.clone(),
             warning: ReauthWarning::default(),
         };
+        let settings = AccountSettings::new(config.name, config.rate_limit, capabilities);
         Ok(Self {
-            kit: Account::new(
-                transport,
-                config.name,
-                config.rate_limit,
-                store,
-                grant,
-                capabilities(stock_batch, price_batch),
-            )?,
-            creds,
+            kit: Account::new(setup, settings, grant, creds)?,
             seller_id: config.seller_id,
             warehouse_code: config.warehouse_code,
             mapping: config.mapping,
@@ -132,7 +108,7 @@ impl LazadaChannel {
         redirect_uri: &str,
         state: Option<&str>,
     ) -> Result<url::Url, ChannelError> {
-        let mut url = self.creds.auth_url.clone();
+        let mut url = self.kit.creds.auth_url.clone();
         url.set_path("/oauth/authorize");
         url.set_query(None);
         {
@@ -140,7 +116,7 @@ impl LazadaChannel {
             q.append_pair("response_type", "code")
                 .append_pair("force_auth", "true")
                 .append_pair("redirect_uri", redirect_uri)
-                .append_pair("client_id", &self.creds.app_key);
+                .append_pair("client_id", &self.kit.creds.app_key);
             if let Some(state) = state {
                 q.append_pair("state", state);
             }

@@ -20,7 +20,6 @@ use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId, StatusChange}
 use reqwest::Method;
 use serde_json::json;
 
-use crate::api::Call;
 use crate::classify::{Shape, error_kind};
 use crate::client::LazadaChannel;
 use crate::wire::{BatchReply, Detail, Ignored, Product};
@@ -156,10 +155,8 @@ impl LazadaChannel {
         let payload = self.payload(write, chunk);
         let reply: BatchReply = self
             .kit
-            .call(|token| {
-                Call::seller(&self.creds, Method::POST, endpoint, token)
-                    .param("payload", &payload)
-                    .shape(Shape::Batch)
+            .send(Method::POST, endpoint, |call| {
+                call.param("payload", &payload).shape(Shape::Batch)
             })
             .await?;
         Ok(self.read_detail(endpoint, chunk, &reply))

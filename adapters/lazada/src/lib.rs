@@ -13,9 +13,10 @@
 //! # use std::sync::Arc;
 //! # async fn demo(config: kho_lazada::LazadaAccountConfig, store: Arc<dyn kho_channel::TokenStore>)
 //! # -> Result<(), Box<dyn std::error::Error>> {
+//! use kho_channel::kit::Setup;
 //! use kho_channel::{Channel, Transport, TransportConfig};
 //! let transport = Transport::new(TransportConfig::default())?;
-//! let seller: Arc<dyn Channel> = Arc::new(kho_lazada::LazadaChannel::new(config, &transport, store)?);
+//! let seller: Arc<dyn Channel> = Arc::new(kho_lazada::LazadaChannel::new(config, Setup::new(&transport, store))?);
 //! let first_page = seller.list_listings(None).await?;
 //! # let _ = first_page; Ok(()) }
 //! ```

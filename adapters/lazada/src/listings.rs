@@ -11,7 +11,6 @@ use kho_channel::kit::units::whole_vnd;
 use kho_channel::{ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
 
-use crate::api::Call;
 use crate::client::LazadaChannel;
 use crate::wire::{Product, ProductsResponse, Sku};
 
@@ -121,9 +120,8 @@ impl OffsetListings for LazadaChannel {
     async fn listings_at(&self, offset: i64) -> ListingPage {
         let list: ProductsResponse = self
             .kit
-            .call(|token| {
-                Call::seller(&self.creds, Method::GET, PRODUCTS_GET, token)
-                    .param("filter", "all")
+            .send(Method::GET, PRODUCTS_GET, |call| {
+                call.param("filter", "all")
                     .param("offset", offset)
                     .param("limit", PAGE_SIZE)
                     .param("options", 1)

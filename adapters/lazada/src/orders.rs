@@ -23,7 +23,6 @@ use kho_channel::{
 };
 use reqwest::Method;
 
-use crate::api::Call;
 use crate::client::LazadaChannel;
 use crate::inventory::numeric_id;
 use crate::wire::{OrderItem, OrderItems, OrderItemsList, OrdersResponse};
@@ -192,15 +191,10 @@ pub fn to_remote_order(entry: &OrderItems) -> Option<RemoteOrder> {
         .find(|c| !c.is_empty())
         .unwrap_or("VND")
         .to_owned();
-    Some(RemoteOrder {
-        order_id: entry.order_id.clone(),
-        status,
-        raw_status: raw.join(","),
-        created_at,
-        updated_at,
-        currency,
-        lines,
-    })
+    Some(
+        RemoteOrder::new(&entry.order_id, status, raw.join(","), currency, lines)
+            .at(created_at, updated_at),
+    )
 }
 
 /// Page token `"<filter start, epoch seconds>:<offset>"`: the start moves forward when the offset cap is
@@ -238,9 +232,8 @@ impl Orders for LazadaChannel {
         };
         let list: OrdersResponse = self
             .kit
-            .call(|token| {
-                Call::seller(&self.creds, Method::GET, ORDERS_GET, token)
-                    .param(after, format_time(start))
+            .send(Method::GET, ORDERS_GET, |call| {
+                call.param(after, format_time(start))
                     .param(before, format_time(query.window.to))
                     .param("sort_by", sort_by)
                     .param("sort_direction", "ASC")

@@ -15,7 +15,6 @@ use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedLi
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use crate::api::{Call, FilePart};
 use crate::client::LazadaChannel;
 use crate::config::CategoryMapping;
 use crate::inventory::xml_escape;
@@ -185,13 +184,8 @@ impl LazadaChannel {
             DraftImage::Bytes { .. } => {
                 let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
                 self.kit
-                    .call(|token| {
-                        Call::seller(&self.creds, Method::POST, IMAGE_UPLOAD, token).file(
-                            FilePart {
-                                field: "image",
-                                file: file.clone(),
-                            },
-                        )
+                    .send(Method::POST, IMAGE_UPLOAD, |call| {
+                        call.file("image", file.clone(), Vec::new())
                     })
                     .await?
             }

@@ -6,7 +6,6 @@ use kho_channel::ChannelError;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
-use crate::api::Call;
 use crate::client::LazadaChannel;
 
 impl LazadaChannel {
@@ -18,7 +17,7 @@ impl LazadaChannel {
         (key, value): (&'static str, &str),
     ) -> Result<T, ChannelError> {
         self.kit
-            .call(|token| Call::seller(&self.creds, method.clone(), path, token).param(key, value))
+            .send(method.clone(), path, |call| call.param(key, value))
             .await
     }
 }

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, TimeZone, Utc};
+use kho_channel::kit::Setup;
 use kho_channel::test_support::RecordingStore;
 use kho_channel::{
     BatchScope, Channel, DraftImage, ErrorKind, ListingDraft, ListingStatus, OrderQuery,
@@ -209,7 +210,7 @@ fn channel_with(s: &Servers, store: Arc<dyn TokenStore>, batch: usize) -> Lazada
         ..TransportConfig::default()
     })
     .unwrap();
-    LazadaChannel::new(config(s, batch), &transport, store).unwrap()
+    LazadaChannel::new(config(s, batch), Setup::new(&transport, store)).unwrap()
 }
 
 fn channel(s: &Servers, store: Arc<RecordingStore>) -> LazadaChannel {
@@ -1213,7 +1214,7 @@ async fn multi_warehouse_sellers_name_their_warehouse_in_stock_writes() {
     let mut cfg = config(&s, 20);
     cfg.warehouse_code = Some("dropshipping".into());
     let transport = Transport::new(TransportConfig::default()).unwrap();
-    let seller = LazadaChannel::new(cfg, &transport, fresh()).unwrap();
+    let seller = LazadaChannel::new(cfg, Setup::new(&transport, fresh())).unwrap();
     // An oversold SKU (negative stock) is written as 0: sellable stock cannot go below zero.
     let outcome = seller
         .update_stock(&[StockUpdate {
@@ -1249,7 +1250,7 @@ async fn the_signature_check_itself_rejects_a_wrong_secret() {
     let mut cfg = config(&s, 20);
     cfg.app_secret = SecretString::from("not-the-secret");
     let transport = Transport::new(TransportConfig::default()).unwrap();
-    let seller = LazadaChannel::new(cfg, &transport, fresh()).unwrap();
+    let seller = LazadaChannel::new(cfg, Setup::new(&transport, fresh())).unwrap();
     let err = seller.list_listings(None).await.unwrap_err();
     assert!(
         matches!(err.kind, ErrorKind::Permanent { ref code, .. } if code == "IncompleteSignature"),

@@ -5,6 +5,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use chrono::DateTime;
+use kho_channel::kit::Setup;
 use kho_channel::test_support::token_rotation_contract;
 use kho_channel::{Channel, RateLimit, TokenSet, TokenStore, Transport, TransportConfig};
 use kho_lazada::{BatchSize, LazadaAccountConfig, LazadaChannel, LazadaMapping};
@@ -33,7 +34,7 @@ async fn refresh_tokens_rotate_and_are_persisted_before_use() {
                 warehouse_code: None,
                 mapping: LazadaMapping::default(),
             };
-            let channel = LazadaChannel::new(account, transport, store).unwrap();
+            let channel = LazadaChannel::new(account, Setup::new(transport, store)).unwrap();
             let pair = sim.tokens(seller).unwrap();
             let tokens = TokenSet {
                 access_token: SecretString::from(pair.access_token),

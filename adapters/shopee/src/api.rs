@@ -1,19 +1,14 @@
-//! One Shopee API call as a transport [`Exchange`]: where the parameters go (docs/src/channels/shopee.md §3.3), signing with a
+//! One Shopee API call as the kit's [`kit::Call`]: where the parameters go (docs/src/channels/shopee.md §3.3), signing with a
 //! fresh timestamp on every attempt (§3.4), and classification (§4).
 
-use std::marker::PhantomData;
-
-use kho_channel::kit::ImageFile;
+use kho_channel::ErrorKind;
 use kho_channel::kit::url::endpoint_url;
-use kho_channel::{Classified, ErrorKind, Exchange, RawResponse};
-use reqwest::Method;
+use kho_channel::kit::{self, Built, Signing};
 use secrecy::{ExposeSecret, SecretString};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 use url::Url;
 
-use crate::classify::{Shape, classify};
-use crate::sign::{ApiType, public_base_string, shop_base_string, sign};
+use crate::classify::Shape;
+use crate::sign::{public_base_string, shop_base_string, sign};
 
 /// What every call needs to be signed and addressed.
 #[derive(Debug, Clone)]
@@ -24,154 +19,58 @@ pub(crate) struct Credentials {
     pub shop_id: u64,
 }
 
-/// A request body.
-pub(crate) enum Payload {
-    None,
-    Json(Value),
-    /// `upload_image`: multipart field `image` plus `scene`.
-    Image(ImageFile),
-}
+/// One Shopee call: the kit's [`kit::Call`] with Shopee's signing.
+pub(crate) type Call<'a, T> = kit::Call<'a, Credentials, T>;
 
-/// One call. Generic over the decoded payload type.
-pub(crate) struct Call<'a, T> {
-    creds: &'a Credentials,
-    method: Method,
-    path: &'static str,
-    api: ApiType,
-    access_token: Option<SecretString>,
-    query: Vec<(&'static str, String)>,
-    payload: Payload,
-    shape: Shape,
-    _out: PhantomData<fn() -> T>,
-}
-
-impl<'a, T> Call<'a, T> {
-    /// A Shop API call (signed with the access token and shop id).
-    pub fn shop(
-        creds: &'a Credentials,
-        method: Method,
-        path: &'static str,
-        access_token: SecretString,
-    ) -> Self {
-        Self {
-            creds,
-            method,
-            path,
-            api: ApiType::Shop,
-            access_token: Some(access_token),
-            query: Vec::new(),
-            payload: Payload::None,
-            shape: Shape::Wrapped,
-            _out: PhantomData,
+/// The full URL with the common parameters, signed at `timestamp`.
+pub(crate) fn url<T>(call: &Call<'_, T>, timestamp: i64) -> Result<Url, ErrorKind> {
+    let creds = call.creds;
+    let token = call.access_token.as_ref().map(|t| t.expose_secret());
+    // A call with the shop's token is a Shop API call; one without, a Public API call (§3.4).
+    let base = match token {
+        None => public_base_string(creds.partner_id, call.path(), timestamp),
+        Some(token) => shop_base_string(
+            creds.partner_id,
+            call.path(),
+            timestamp,
+            token,
+            creds.shop_id,
+        ),
+    };
+    let signature = sign(&creds.partner_key, &base);
+    let mut url = endpoint_url(&creds.base_url, call.path())?;
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("partner_id", &creds.partner_id.to_string());
+        q.append_pair("timestamp", &timestamp.to_string());
+        q.append_pair("sign", &signature);
+        if let Some(token) = token {
+            q.append_pair("access_token", token);
+            q.append_pair("shop_id", &creds.shop_id.to_string());
+        }
+        for (k, v) in &call.params {
+            q.append_pair(k, v);
         }
     }
-
-    /// A Public API call (auth, media upload, push config).
-    pub fn public(
-        creds: &'a Credentials,
-        method: Method,
-        path: &'static str,
-        shape: Shape,
-    ) -> Self {
-        Self {
-            creds,
-            method,
-            path,
-            api: ApiType::Public,
-            access_token: None,
-            query: Vec::new(),
-            payload: Payload::None,
-            shape,
-            _out: PhantomData,
-        }
-    }
-
-    pub fn query(mut self, key: &'static str, value: impl ToString) -> Self {
-        self.query.push((key, value.to_string()));
-        self
-    }
-
-    pub fn json(mut self, body: Value) -> Self {
-        self.payload = Payload::Json(body);
-        self
-    }
-
-    pub fn payload(mut self, payload: Payload) -> Self {
-        self.payload = payload;
-        self
-    }
-
-    pub fn shape(mut self, shape: Shape) -> Self {
-        self.shape = shape;
-        self
-    }
-
-    /// The full URL with the common parameters, signed at `timestamp`.
-    pub(crate) fn url(&self, timestamp: i64) -> Result<Url, ErrorKind> {
-        let creds = self.creds;
-        let token = self.access_token.as_ref().map(|t| t.expose_secret());
-        let base = match (self.api, token) {
-            (ApiType::Public, _) => public_base_string(creds.partner_id, self.path, timestamp),
-            (ApiType::Shop, Some(token)) => {
-                shop_base_string(creds.partner_id, self.path, timestamp, token, creds.shop_id)
-            }
-            (ApiType::Shop, None) => {
-                return Err(ErrorKind::invalid_request(
-                    "missing_token",
-                    "shop API call without an access token",
-                ));
-            }
-        };
-        let signature = sign(&creds.partner_key, &base);
-        let mut url = endpoint_url(&creds.base_url, self.path)?;
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("partner_id", &creds.partner_id.to_string());
-            q.append_pair("timestamp", &timestamp.to_string());
-            q.append_pair("sign", &signature);
-            if let (ApiType::Shop, Some(token)) = (self.api, token) {
-                q.append_pair("access_token", token);
-                q.append_pair("shop_id", &creds.shop_id.to_string());
-            }
-            for (k, v) in &self.query {
-                q.append_pair(k, v);
-            }
-        }
-        Ok(url)
-    }
+    Ok(url)
 }
 
-impl<T: DeserializeOwned + Send> Exchange for Call<'_, T> {
-    type Output = T;
+/// Shopee's signing (§3.3, §3.4): every parameter in the query, signed with a fresh timestamp; a body is
+/// JSON, or multipart for `upload_image` (with `scene`). Shop API calls carry the token and shop id.
+impl Signing for Credentials {
+    type Credentials = Credentials;
+    type Shape = Shape;
 
-    fn endpoint(&self) -> &str {
-        self.path
-    }
-
-    fn build(&self, client: &reqwest::Client) -> Result<reqwest::RequestBuilder, ErrorKind> {
-        let url = self.url(chrono::Utc::now().timestamp())?;
-        let request = client.request(self.method.clone(), url);
-        Ok(match &self.payload {
-            Payload::None => request,
-            Payload::Json(body) => request.json(body),
-            Payload::Image(file) => {
-                let part = file.part()?;
-                let form = reqwest::multipart::Form::new()
-                    .part("image", part)
-                    .text("scene", "normal");
-                request.multipart(form)
-            }
-        })
-    }
-
-    fn classify(&self, response: RawResponse) -> Classified<T> {
-        classify(&response, self.shape)
+    fn build<T>(call: &Call<'_, T>, client: &reqwest::Client) -> Built {
+        call.body_onto(call.request_to(client, url(call, chrono::Utc::now().timestamp())?))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::Method;
+    use serde_json::Value;
 
     #[test]
     fn url_carries_common_params_and_signs_the_documented_base_string() {
@@ -183,13 +82,13 @@ mod tests {
             ),
             shop_id: 14701711,
         };
-        let call: Call<'_, Value> = Call::shop(
+        let call: Call<'_, Value> = Call::with_token(
             &creds,
             Method::POST,
             "/api/v2/product/update_stock",
             SecretString::from("59777174636562737266615546704c6d"),
         );
-        let url = call.url(1655714431).unwrap();
+        let url = url(&call, 1655714431).unwrap();
         let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
         assert_eq!(url.path(), "/api/v2/product/update_stock");
         assert_eq!(q["partner_id"], "2001887");
@@ -202,13 +101,13 @@ mod tests {
             "5ddf42c3b82694bb7a6404e557d9ce2a33cdaeb900e26c5d6ba134c5aeec5141"
         );
 
-        let public: Call<'_, Value> = Call::public(
+        let public: Call<'_, Value> = Call::without_token(
             &creds,
             Method::POST,
             "/api/v2/auth/token/get",
             Shape::TopLevel { sensitive: true },
         );
-        let url = public.url(1655714431).unwrap();
+        let url = super::url(&public, 1655714431).unwrap();
         let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
         assert!(!q.contains_key("access_token") && !q.contains_key("shop_id"));
         assert_eq!(

@@ -31,7 +31,7 @@ impl TokenGrant for Credentials {
         let (path, field) =
             request.either((REFRESH_PATH, "refresh_token"), (TOKEN_GET_PATH, "code"));
         let sensitive = Shape::TopLevel { sensitive: true };
-        Call::public(self, Method::POST, path, sensitive).json(json!({
+        Call::without_token(self, Method::POST, path, sensitive).json(json!({
             field: request.secret().expose_secret(),
             "partner_id": self.partner_id,
             "shop_id": self.shop_id,

@@ -12,7 +12,10 @@ use crate::sign::verify_push;
 impl Pushes for ShopeeChannel {
     /// Signed with the push key when one is configured, else with the partner key.
     fn verify_push(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
-        let key = self.push_key.as_ref().unwrap_or(&self.creds.partner_key);
+        let key = self
+            .push_key
+            .as_ref()
+            .unwrap_or(&self.kit.creds.partner_key);
         verify_push(key, request.url, request.body, request.authorization())
     }
 

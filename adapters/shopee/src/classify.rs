@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use chrono::{FixedOffset, TimeZone, Utc};
+use kho_channel::kit::Envelope;
 use kho_channel::kit::decode::decode_payload;
 use kho_channel::kit::envelope::{classify_json, text, unexplained};
 use kho_channel::transport::retry::retry_after;
@@ -16,10 +17,11 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Where the payload is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the payload is; by default where the account's calls have it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Shape {
     /// Inside `response`.
+    #[default]
     Wrapped,
     /// A batch write: inside `response`, and still a result (not an error) when `failure_list` is
     /// non-empty even if `error` is set. The envelope's error is injected as `_error`/`_message`.
@@ -27,6 +29,13 @@ pub enum Shape {
     /// At the top level (auth and public endpoints). `sensitive` responses carry tokens, so decode errors
     /// are reported without serde's excerpt of the offending value.
     TopLevel { sensitive: bool },
+}
+
+/// The kit's calls classify through the shape each call carries.
+impl Envelope for Shape {
+    fn classify<T: DeserializeOwned>(self, response: &RawResponse) -> Classified<T> {
+        classify(response, self)
+    }
 }
 
 pub fn classify<T: DeserializeOwned>(raw: &RawResponse, shape: Shape) -> Classified<T> {

@@ -3,15 +3,12 @@
 //!
 //! Section numbers (§) refer to `docs/src/channels/shopee.md`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use kho_channel::kit::Account;
 use kho_channel::kit::url::endpoint_url;
+use kho_channel::kit::{Account, AccountSettings, Setup};
 use kho_channel::transport::TransportError;
-use kho_channel::{
-    BatchScope, Capabilities, ChannelError, TokenModel, TokenSet, TokenStore, Transport,
-};
+use kho_channel::{BatchScope, Capabilities, ChannelError, TokenModel, TokenSet};
 use secrecy::SecretString;
 
 use crate::api::Credentials;
@@ -29,25 +26,15 @@ pub(crate) const MAX_ORDER_WINDOW_SECS: i64 = 15 * 24 * 3600 - 1;
 
 /// A Shopee shop, implementing [`kho_channel::Channel`].
 pub struct ShopeeChannel {
-    pub(crate) creds: Credentials,
+    pub(crate) kit: Account<Credentials>,
     pub(crate) push_key: Option<SecretString>,
     pub(crate) location_id: Option<String>,
     pub(crate) mapping: ShopeeMapping,
-    pub(crate) kit: Account<Credentials>,
 }
 
-// `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`.
+// `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`. The shop id is
+// in the credentials, which the account's `Debug` shows.
 kho_channel::kit_channel!(ShopeeChannel);
-
-impl std::fmt::Debug for ShopeeChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShopeeChannel")
-            .field("name", &self.kit.name)
-            .field("shop_id", &self.creds.shop_id)
-            .field("base_url", &self.creds.base_url.as_str())
-            .finish_non_exhaustive()
-    }
-}
 
 /// Shopee's capabilities (docs/src/channels/shopee.md §6.10, §2.4, §9).
 pub fn capabilities() -> Capabilities {
@@ -68,29 +55,17 @@ pub fn capabilities() -> Capabilities {
 }
 
 impl ShopeeChannel {
-    /// Build the channel for one shop. `transport` is the process-wide transport; `store` is the core's
-    /// token store (seeded with the config's tokens by the core, then updated by every refresh).
-    pub fn new(
-        config: ShopeeAccountConfig,
-        transport: &Arc<Transport>,
-        store: Arc<dyn TokenStore>,
-    ) -> Result<Self, TransportError> {
+    /// Build the channel for one shop on the core's transport and token store. No network call happens here.
+    pub fn new(config: ShopeeAccountConfig, setup: Setup<'_>) -> Result<Self, TransportError> {
         let creds = Credentials {
             base_url: config.base_url,
             partner_id: config.partner_id,
             partner_key: config.partner_key,
             shop_id: config.shop_id,
         };
+        let settings = AccountSettings::new(config.name, config.rate_limit, capabilities());
         Ok(Self {
-            kit: Account::new(
-                transport,
-                config.name,
-                config.rate_limit,
-                store,
-                creds.clone(),
-                capabilities(),
-            )?,
-            creds,
+            kit: Account::own_grant(setup, settings, creds)?,
             push_key: config.push_key,
             location_id: config.location_id,
             mapping: config.mapping,
@@ -98,7 +73,7 @@ impl ShopeeChannel {
     }
 
     pub fn shop_id(&self) -> u64 {
-        self.creds.shop_id
+        self.kit.creds.shop_id
     }
 
     /// Finish a shop authorisation: exchange the redirect's `code` for tokens and store them.
@@ -111,13 +86,13 @@ impl ShopeeChannel {
         let path = "/api/v2/shop/auth_partner";
         let ts = chrono::Utc::now().timestamp();
         let sign = crate::sign::sign(
-            &self.creds.partner_key,
-            &crate::sign::public_base_string(self.creds.partner_id, path, ts),
+            &self.kit.creds.partner_key,
+            &crate::sign::public_base_string(self.kit.creds.partner_id, path, ts),
         );
-        let mut url =
-            endpoint_url(&self.creds.base_url, path).map_err(|kind| self.kit.error(path, kind))?;
+        let mut url = endpoint_url(&self.kit.creds.base_url, path)
+            .map_err(|kind| self.kit.error(path, kind))?;
         url.query_pairs_mut()
-            .append_pair("partner_id", &self.creds.partner_id.to_string())
+            .append_pair("partner_id", &self.kit.creds.partner_id.to_string())
             .append_pair("timestamp", &ts.to_string())
             .append_pair("sign", &sign)
             .append_pair("redirect", redirect);

@@ -14,7 +14,6 @@ use kho_channel::{ChannelError, ErrorKind, RemoteId};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::api::Call;
 use crate::classify::Shape;
 use crate::client::ShopeeChannel;
 use crate::wire::{BatchReply, PriceListEntry, SellerStockWrite, StockListEntry};
@@ -101,10 +100,8 @@ impl ChunkedWrites for ShopeeChannel {
         };
         let reply: BatchReply = self
             .kit
-            .call(|token| {
-                Call::shop(&self.creds, Method::POST, call.endpoint, token)
-                    .json(body.clone())
-                    .shape(Shape::Batch)
+            .send(Method::POST, call.endpoint, |call| {
+                call.json(body.clone()).shape(Shape::Batch)
             })
             .await?;
         let failed: HashMap<i64, &str> = reply
@@ -164,10 +161,8 @@ impl ChunkedStatus for ShopeeChannel {
         let body = json!({ "item_list": list });
         let reply: BatchReply = self
             .kit
-            .call(|token| {
-                Call::shop(&self.creds, Method::POST, UNLIST_ITEM, token)
-                    .json(body.clone())
-                    .shape(Shape::Batch)
+            .send(Method::POST, UNLIST_ITEM, |call| {
+                call.json(body.clone()).shape(Shape::Batch)
             })
             .await?;
         let failed: HashMap<i64, &str> = reply

@@ -5,10 +5,9 @@
 use kho_channel::async_trait::async_trait;
 use kho_channel::kit::ops::{ListingPage, OffsetListings};
 use kho_channel::kit::units::whole_vnd;
-use kho_channel::{ListingStatus, Page, PageToken, RemoteId, RemoteListing};
+use kho_channel::{ChannelError, ListingStatus, Page, PageToken, RemoteId, RemoteListing};
 use reqwest::Method;
 
-use crate::api::Call;
 use crate::client::ShopeeChannel;
 use crate::wire::{ItemBaseInfo, ItemBaseInfoResponse, ItemListResponse, ModelListResponse};
 
@@ -102,59 +101,57 @@ impl OffsetListings for ShopeeChannel {
     const LISTINGS_ENDPOINT: &'static str = ITEM_LIST;
 
     async fn listings_at(&self, offset: i64) -> ListingPage {
-        let list: ItemListResponse = self
-            .kit
-            .call(|token| {
-                let mut call = Call::shop(&self.creds, Method::GET, ITEM_LIST, token)
-                    .query("offset", offset)
-                    .query("page_size", PAGE_SIZE);
-                for status in ITEM_STATUSES {
-                    call = call.query("item_status", status);
-                }
-                call
-            })
-            .await?;
+        let list = self.item_list(offset).await?;
         let next = (list.has_next_page && list.next_offset > offset)
             .then(|| PageToken(list.next_offset.to_string()));
-        if list.item.is_empty() {
-            return Ok(Page {
-                items: Vec::new(),
-                next,
-            });
-        }
         let ids: Vec<String> = list.item.iter().map(|i| i.item_id.to_string()).collect();
         let mut items = Vec::new();
         for chunk in ids.chunks(50) {
-            let joined = chunk.join(",");
-            let base: ItemBaseInfoResponse = self
-                .kit
-                .call(|token| {
-                    Call::shop(&self.creds, Method::GET, ITEM_BASE_INFO, token)
-                        .query("item_id_list", &joined)
-                })
-                .await?;
-            for item in &base.item_list {
-                let models = if item.has_model {
-                    let item_id = item.item_id;
-                    Some(
-                        self.kit
-                            .call(|token| {
-                                Call::<ModelListResponse>::shop(
-                                    &self.creds,
-                                    Method::GET,
-                                    MODEL_LIST,
-                                    token,
-                                )
-                                .query("item_id", item_id)
-                            })
-                            .await?,
-                    )
-                } else {
-                    None
-                };
-                items.extend(listings_from(item, models.as_ref()));
-            }
+            items.extend(self.listings_of(chunk).await?);
         }
         Ok(Page { items, next })
+    }
+}
+
+impl ShopeeChannel {
+    /// One page of the shop's item ids (`get_item_list`), in every status a seller may want to see.
+    async fn item_list(&self, offset: i64) -> Result<ItemListResponse, ChannelError> {
+        self.kit
+            .send(Method::GET, ITEM_LIST, |call| {
+                let first = call.param("offset", offset).param("page_size", PAGE_SIZE);
+                ITEM_STATUSES
+                    .iter()
+                    .fold(first, |call, status| call.param("item_status", status))
+            })
+            .await
+    }
+
+    /// The listings of at most 50 items: their base info in one call, then the models of each item that
+    /// has them.
+    async fn listings_of(&self, ids: &[String]) -> Result<Vec<RemoteListing>, ChannelError> {
+        let joined = ids.join(",");
+        let base: ItemBaseInfoResponse = self
+            .kit
+            .send(Method::GET, ITEM_BASE_INFO, |call| {
+                call.param("item_id_list", &joined)
+            })
+            .await?;
+        let mut listings = Vec::new();
+        for item in &base.item_list {
+            let models = match item.has_model {
+                true => Some(self.models(item.item_id).await?),
+                false => None,
+            };
+            listings.extend(listings_from(item, models.as_ref()));
+        }
+        Ok(listings)
+    }
+
+    async fn models(&self, item_id: i64) -> Result<ModelListResponse, ChannelError> {
+        self.kit
+            .send(Method::GET, MODEL_LIST, |call| {
+                call.param("item_id", item_id)
+            })
+            .await
     }
 }

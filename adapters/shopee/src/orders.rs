@@ -2,7 +2,6 @@
 //! `get_order_detail` for up to 50 orders per call with `item_list` requested explicitly (it is not returned
 //! otherwise). Order lines carry `model_quantity_purchased` units each.
 
-use chrono::DateTime;
 use kho_channel::async_trait::async_trait;
 use kho_channel::kit::ops::{OrderPage, Orders};
 use kho_channel::kit::orders::details_in_batches;
@@ -13,7 +12,6 @@ use kho_channel::{
 };
 use reqwest::Method;
 
-use crate::api::Call;
 use crate::client::{MAX_ORDER_WINDOW_SECS, ShopeeChannel};
 use crate::wire::{OrderDetail, OrderDetailResponse, OrderListResponse};
 
@@ -73,15 +71,8 @@ pub fn to_remote_order(o: &OrderDetail) -> RemoteOrder {
             }
         })
         .collect();
-    RemoteOrder {
-        order_id: o.order_sn.clone(),
-        status,
-        raw_status: o.order_status.clone(),
-        created_at: o.create_time.and_then(|t| DateTime::from_timestamp(t, 0)),
-        updated_at: o.update_time.and_then(|t| DateTime::from_timestamp(t, 0)),
-        currency: o.currency.clone(),
-        lines,
-    }
+    RemoteOrder::new(&o.order_sn, status, &o.order_status, &o.currency, lines)
+        .at_unix(o.create_time, o.update_time)
 }
 
 /// Page token `"<window index>:<cursor>"`.
@@ -119,14 +110,13 @@ impl Orders for ShopeeChannel {
         };
         let list: OrderListResponse = self
             .kit
-            .call(|token| {
-                Call::shop(&self.creds, Method::GET, ORDER_LIST, token)
-                    .query("time_range_field", field)
-                    .query("time_from", window.from.timestamp())
-                    .query("time_to", window.to.timestamp())
-                    .query("page_size", PAGE_SIZE)
-                    .query("cursor", &cursor)
-                    .query("response_optional_fields", "order_status")
+            .send(Method::GET, ORDER_LIST, |call| {
+                call.param("time_range_field", field)
+                    .param("time_from", window.from.timestamp())
+                    .param("time_to", window.to.timestamp())
+                    .param("page_size", PAGE_SIZE)
+                    .param("cursor", &cursor)
+                    .param("response_optional_fields", "order_status")
             })
             .await?;
         let items = list
@@ -161,10 +151,9 @@ impl ShopeeChannel {
         let joined = ids.join(",");
         let detail: OrderDetailResponse = self
             .kit
-            .call(|token| {
-                Call::shop(&self.creds, Method::GET, ORDER_DETAIL, token)
-                    .query("order_sn_list", &joined)
-                    .query("response_optional_fields", DETAIL_FIELDS)
+            .send(Method::GET, ORDER_DETAIL, |call| {
+                call.param("order_sn_list", &joined)
+                    .param("response_optional_fields", DETAIL_FIELDS)
             })
             .await?;
         Ok(detail.order_list.iter().map(to_remote_order).collect())

@@ -13,7 +13,7 @@ use kho_channel::{ChannelError, DraftImage, ErrorKind, ListingDraft, PublishedLi
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::api::{Call, Payload};
+use crate::api::Call;
 use crate::classify::Shape;
 use crate::client::ShopeeChannel;
 use crate::listings::MODEL_LIST;
@@ -90,7 +90,7 @@ impl Publishing for ShopeeChannel {
         }
         let added: AddItemResponse = self
             .kit
-            .call(|token| Call::shop(&self.creds, Method::POST, ADD_ITEM, token).json(body.clone()))
+            .send(Method::POST, ADD_ITEM, |call| call.json(body.clone()))
             .await?;
         let item_id = added.item_id;
         if single {
@@ -131,9 +131,8 @@ impl ShopeeChannel {
         });
         let _: Ignored = self
             .kit
-            .call(|token| {
-                Call::shop(&self.creds, Method::POST, INIT_TIER_VARIATION, token)
-                    .json(tiers.clone())
+            .send(Method::POST, INIT_TIER_VARIATION, |call| {
+                call.json(tiers.clone())
             })
             .await?;
         let models = json!({
@@ -147,14 +146,12 @@ impl ShopeeChannel {
         });
         let _: Ignored = self
             .kit
-            .call(|token| {
-                Call::shop(&self.creds, Method::POST, ADD_MODEL, token).json(models.clone())
-            })
+            .send(Method::POST, ADD_MODEL, |call| call.json(models.clone()))
             .await?;
         let list: ModelListResponse = self
             .kit
-            .call(|token| {
-                Call::shop(&self.creds, Method::GET, MODEL_LIST, token).query("item_id", item_id)
+            .send(Method::GET, MODEL_LIST, |call| {
+                call.param("item_id", item_id)
             })
             .await?;
         let by_sku: HashMap<&str, i64> = list
@@ -190,8 +187,11 @@ impl ShopeeChannel {
     async fn upload_image(&self, image: &DraftImage) -> Result<String, ChannelError> {
         let file = IMAGE_LIMITS.file(&self.kit.http, image).await?;
         let call: Call<'_, UploadImageResponse> =
-            Call::public(&self.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped)
-                .payload(Payload::Image(file));
+            Call::without_token(&self.kit.creds, Method::POST, UPLOAD_IMAGE, Shape::Wrapped).file(
+                "image",
+                file,
+                vec![("scene", "normal".to_owned())],
+            );
         let uploaded = self.kit.http.execute(&call).await?;
         uploaded.image_info.map(|i| i.image_id).ok_or_else(|| {
             self.kit.error(

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
+use kho_channel::kit::Setup;
 use kho_channel::test_support::RecordingStore;
 use kho_channel::{
     Channel, DraftImage, ErrorKind, ListingDraft, OrderQuery, OrderStatus, OrderTimeField,
@@ -123,7 +124,7 @@ fn channel(server: &MockServer, store: Arc<RecordingStore>) -> ShopeeChannel {
         ..TransportConfig::default()
     })
     .unwrap();
-    ShopeeChannel::new(config(server), &transport, store).unwrap()
+    ShopeeChannel::new(config(server), Setup::new(&transport, store)).unwrap()
 }
 
 fn refresh_mock() -> Mock {
@@ -748,7 +749,7 @@ async fn a_pair_that_could_not_be_persisted_is_never_used_nor_refreshed_again() 
         .mount(&server)
         .await;
     let transport = Transport::new(TransportConfig::default()).unwrap();
-    let shop = ShopeeChannel::new(config(&server), &transport, store).unwrap();
+    let shop = ShopeeChannel::new(config(&server), Setup::new(&transport, store)).unwrap();
     let update = [StockUpdate {
         id: RemoteId::item("7"),
         stock: 3,

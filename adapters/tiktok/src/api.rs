@@ -1,36 +1,30 @@
-//! One TikTok API call as a transport [`Exchange`]: where things go (docs/src/channels/tiktok.md §3.2), signing with a fresh
+//! One TikTok API call as the kit's [`kit::Call`]: where things go (docs/src/channels/tiktok.md §3.2), signing with a fresh
 //! timestamp on every attempt (§3.3), and classification (§4).
 //!
 //! A `Request` is built once per operation, with its JSON body **serialised once** into bytes; every
 //! attempt (transport retries, the repeat after a token refresh) signs and sends that same buffer.
 
 use std::borrow::Cow;
-use std::marker::PhantomData;
 
-use kho_channel::kit::ImageFile;
+use kho_channel::ErrorKind;
 use kho_channel::kit::url::endpoint_url;
-use kho_channel::{Classified, ErrorKind, Exchange, RawResponse};
+use kho_channel::kit::{self, Built, ImageFile, Signing};
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::classify::classify;
+use crate::auth::TikTokGrant;
+use crate::classify::Shape;
 use crate::sign::sign;
 
 /// The access-token header (the token is never in the query and never signed).
 pub const ACCESS_TOKEN_HEADER: &str = "x-tts-access-token";
 
-/// What every call needs to be addressed and signed.
-#[derive(Clone)]
-pub(crate) struct Credentials {
-    pub base_url: Url,
-    pub auth_url: Url,
-    pub app_key: String,
-    pub app_secret: SecretString,
-}
+/// What every call needs to be addressed and signed: the app's key and secret, the Open API host and the
+/// auth host.
+pub(crate) use kho_channel::kit::AppCredentials as Credentials;
 
 /// Whether `shop_cipher` goes on this path: required on shop endpoints, rejected (36009004) on the
 /// others — `/authorization/*`, `/seller/*`, `/product/{v}/global_products*`, `/product/{v}/images/upload`,
@@ -117,128 +111,119 @@ impl Request {
     }
 }
 
-/// Which host and which rules.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Host {
-    /// Open API: signed, token header, `shop_cipher` on shop endpoints.
-    Api,
-    /// Auth host: unsigned; `app_secret` travels in the query (docs/src/channels/tiktok.md §2), so the response is
-    /// treated as sensitive and no URL is ever formatted into an error (the transport guarantees that).
-    Auth,
-}
+/// One TikTok call: the kit's [`kit::Call`] with TikTok's signing. With the shop's token it is an Open API
+/// call: signed, token header, `shop_cipher` on shop endpoints. Without, it goes to the auth host: unsigned,
+/// `app_secret` in the query (docs/src/channels/tiktok.md §2), so its answer is treated as sensitive and no
+/// URL is ever formatted into an error (the transport guarantees that).
+pub(crate) type Call<'a, T> = kit::Call<'a, TikTokGrant, T>;
 
-/// One attempt's worth of context around a [`Request`].
-pub(crate) struct Call<'a, T> {
-    creds: &'a Credentials,
-    /// Borrowed from the operation, which may repeat it; a token call owns its own.
-    request: Cow<'a, Request>,
-    host: Host,
-    shop_cipher: Option<&'a str>,
-    access_token: Option<SecretString>,
-    _out: PhantomData<fn() -> T>,
-}
-
-impl<'a, T> Call<'a, T> {
-    /// An Open API call. `shop_cipher` is sent only when given (the caller passes it exactly for
-    /// [`is_shop_scoped`] paths).
-    pub fn api(
+impl Request {
+    /// The Open API call for one attempt. `shop_cipher` is sent only when given (the caller passes it
+    /// exactly for [`is_shop_scoped`] paths).
+    pub fn api_call<'a, T>(
+        &self,
         creds: &'a Credentials,
-        request: &'a Request,
-        shop_cipher: Option<&'a str>,
+        shop_cipher: Option<&str>,
         access_token: SecretString,
-    ) -> Self {
-        Self {
-            creds,
-            request: Cow::Borrowed(request),
-            host: Host::Api,
-            shop_cipher,
-            access_token: Some(access_token),
-            _out: PhantomData,
-        }
+    ) -> Call<'a, T> {
+        let call = Call::with_token(creds, self.method.clone(), self.endpoint, access_token);
+        self.onto(match shop_cipher {
+            Some(cipher) => call.param("shop_cipher", cipher),
+            None => call,
+        })
     }
 
-    /// A token call on the auth host.
-    pub fn auth(creds: &'a Credentials, request: Request) -> Self {
-        Self {
+    /// The token call on the auth host.
+    pub fn auth_call<'a, T>(&self, creds: &'a Credentials) -> Call<'a, T> {
+        self.onto(Call::without_token(
             creds,
-            request: Cow::Owned(request),
-            host: Host::Auth,
-            shop_cipher: None,
-            access_token: None,
-            _out: PhantomData,
-        }
+            self.method.clone(),
+            self.endpoint,
+            Shape::Token,
+        ))
     }
 
-    /// The full URL, signed at `timestamp` (Open API) or with the auth parameters (auth host).
-    pub(crate) fn url(&self, timestamp: i64) -> Result<Url, ErrorKind> {
-        let creds = self.creds;
-        let req = &*self.request;
-        let mut params: Vec<(&str, String)> = Vec::with_capacity(req.query.len() + 4);
-        let base = match self.host {
-            Host::Api => {
-                params.push(("app_key", creds.app_key.clone()));
-                params.push(("timestamp", timestamp.to_string()));
-                if let Some(cipher) = self.shop_cipher {
-                    params.push(("shop_cipher", cipher.to_owned()));
-                }
-                &creds.base_url
-            }
-            Host::Auth => {
-                params.push(("app_key", creds.app_key.clone()));
-                params.push(("app_secret", creds.app_secret.expose_secret().to_owned()));
-                &creds.auth_url
-            }
-        };
-        params.extend(req.query.iter().map(|(k, v)| (*k, v.clone())));
-        // Empty values are neither sent nor signed (SKIT's interceptor; trap 11).
-        params.retain(|(_, v)| !v.is_empty());
-        // An auth URL given as `…/api/v2` (SKIT's sandbox host) already holds the paths' prefix.
-        let path = match self.host {
-            Host::Auth if base.as_str().trim_end_matches('/').ends_with("/api/v2") => {
-                req.path.trim_start_matches("/api/v2")
-            }
-            _ => req.path.as_str(),
-        };
-        let mut url = endpoint_url(base, path)?;
-        let signature = match (self.host, &req.body) {
-            (Host::Auth, _) => None,
-            (Host::Api, Body::Json(bytes)) => Some(sign(
-                &creds.app_secret,
-                &req.path,
-                params.iter().map(|(k, v)| (*k, v.as_str())),
-                Some(bytes),
-            )),
-            (Host::Api, Body::None | Body::Image { .. }) => Some(sign(
-                &creds.app_secret,
-                &req.path,
-                params.iter().map(|(k, v)| (*k, v.as_str())),
-                None,
-            )),
-        };
-        {
-            let mut q = url.query_pairs_mut();
-            for (k, v) in &params {
-                q.append_pair(k, v);
-            }
-            if let Some(s) = &signature {
-                q.append_pair("sign", s);
-            }
+    /// This request's path, query and body on `call`; the body's bytes are the ones serialised once.
+    fn onto<'a, T>(&self, call: Call<'a, T>) -> Call<'a, T> {
+        let call = self
+            .query
+            .iter()
+            .fold(call.at(self.path.clone()), |call, (k, v)| call.param(k, v));
+        match &self.body {
+            Body::None => call,
+            Body::Json(bytes) => call.json_bytes(bytes.clone()),
+            Body::Image { file, use_case } => call.file(
+                "data",
+                file.clone(),
+                vec![("use_case", (*use_case).to_owned())],
+            ),
         }
-        Ok(url)
     }
 }
 
-impl<T: DeserializeOwned + Send> Exchange for Call<'_, T> {
-    type Output = T;
-
-    fn endpoint(&self) -> &str {
-        self.request.endpoint
+/// The JSON bytes a call signs and sends.
+fn json_body(body: &kit::Body) -> Result<Option<Cow<'_, [u8]>>, ErrorKind> {
+    match body {
+        kit::Body::JsonBytes(bytes) => Ok(Some(Cow::Borrowed(bytes))),
+        kit::Body::Json(value) => serde_json::to_vec(value)
+            .map(|bytes| Some(Cow::Owned(bytes)))
+            .map_err(|e| ErrorKind::invalid_request("unserialisable_body", e.to_string())),
+        kit::Body::None | kit::Body::File { .. } => Ok(None),
     }
+}
 
-    fn build(&self, client: &reqwest::Client) -> Result<reqwest::RequestBuilder, ErrorKind> {
-        let url = self.url(chrono::Utc::now().timestamp())?;
-        let mut request = client.request(self.request.method.clone(), url);
-        if let Some(token) = &self.access_token {
+/// The full URL, signed at `timestamp` (Open API) or with the auth parameters (auth host).
+pub(crate) fn signed_url<T>(call: &Call<'_, T>, timestamp: i64) -> Result<Url, ErrorKind> {
+    let creds = call.creds;
+    let auth = call.access_token.is_none();
+    let mut params: Vec<(&str, String)> = Vec::with_capacity(call.params.len() + 3);
+    params.push(("app_key", creds.app_key.clone()));
+    let base = if auth {
+        params.push(("app_secret", creds.app_secret.expose_secret().to_owned()));
+        &creds.auth_url
+    } else {
+        params.push(("timestamp", timestamp.to_string()));
+        &creds.base_url
+    };
+    params.extend(call.params.iter().map(|(k, v)| (*k, v.clone())));
+    // Empty values are neither sent nor signed (SKIT's interceptor; trap 11).
+    params.retain(|(_, v)| !v.is_empty());
+    // An auth URL given as `…/api/v2` (SKIT's sandbox host) already holds the paths' prefix.
+    let path = if auth && base.as_str().trim_end_matches('/').ends_with("/api/v2") {
+        call.path().trim_start_matches("/api/v2")
+    } else {
+        call.path()
+    };
+    let mut url = endpoint_url(base, path)?;
+    let signature = match auth {
+        true => None,
+        false => Some(sign(
+            &creds.app_secret,
+            call.path(),
+            params.iter().map(|(k, v)| (*k, v.as_str())),
+            json_body(&call.body)?.as_deref(),
+        )),
+    };
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in &params {
+            q.append_pair(k, v);
+        }
+        if let Some(s) = &signature {
+            q.append_pair("sign", s);
+        }
+    }
+    Ok(url)
+}
+
+impl Signing for TikTokGrant {
+    type Credentials = Credentials;
+    type Shape = Shape;
+
+    fn build<T>(call: &Call<'_, T>, client: &reqwest::Client) -> Built {
+        let mut request =
+            call.request_to(client, signed_url(call, chrono::Utc::now().timestamp())?);
+        if let Some(token) = &call.access_token {
             let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
                 ErrorKind::ReauthRequired {
                     code: "kho.bad_access_token".into(),
@@ -248,39 +233,26 @@ impl<T: DeserializeOwned + Send> Exchange for Call<'_, T> {
             value.set_sensitive(true);
             request = request.header(ACCESS_TOKEN_HEADER, value);
         }
-        Ok(match &self.request.body {
-            // SKIT sets the JSON content type on GET too ("GET requests also need the Content-Type header").
-            Body::None => request.header(CONTENT_TYPE, "application/json"),
-            Body::Json(bytes) => request
-                .header(CONTENT_TYPE, "application/json")
-                .body(bytes.clone()),
-            Body::Image { file, use_case } => {
-                let part = file.part()?;
-                let form = reqwest::multipart::Form::new()
-                    .part("data", part)
-                    .text("use_case", *use_case);
-                request.multipart(form)
-            }
-        })
-    }
-
-    fn classify(&self, response: RawResponse) -> Classified<T> {
-        classify(&response, self.host == Host::Auth)
+        // SKIT sets the JSON content type on GET too ("GET requests also need the Content-Type header").
+        if let kit::Body::None = call.body {
+            request = request.header(CONTENT_TYPE, "application/json");
+        }
+        call.body_onto(request)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kho_channel::test_support::app_credentials;
     use std::collections::HashMap;
 
     fn creds() -> Credentials {
-        Credentials {
-            base_url: Url::parse("https://open-api.tiktokglobalshop.com").unwrap(),
-            auth_url: Url::parse("https://auth.tiktok-shops.com").unwrap(),
-            app_key: "68xu9ks5p4i8".into(),
-            app_secret: SecretString::from("e59af819cc"),
-        }
+        let hosts = [
+            "https://open-api.tiktokglobalshop.com",
+            "https://auth.tiktok-shops.com",
+        ];
+        app_credentials("68xu9ks5p4i8", "e59af819cc", hosts)
     }
 
     fn query(url: &Url) -> HashMap<String, String> {
@@ -334,13 +306,12 @@ mod tests {
             .body(Body::Json(
                 br#"{"update_time_ge":1696900000,"update_time_lt":1696909648}"#.to_vec(),
             ));
-        let call: Call<'_, serde_json::Value> = Call::api(
+        let call: Call<'_, serde_json::Value> = request.api_call(
             &creds,
-            &request,
             Some("ROW_xkMbgAAAeVAQra0eZWebFQq5aIK"),
             SecretString::from("TTP_token"),
         );
-        let url = call.url(1696909648).unwrap();
+        let url = signed_url(&call, 1696909648).unwrap();
         let q = query(&url);
         assert_eq!(url.path(), "/order/202309/orders/search");
         assert_eq!(q["app_key"], "68xu9ks5p4i8");
@@ -356,8 +327,8 @@ mod tests {
         // Vector V1 shape: no shop_cipher on /authorization.
         let shops = Request::new(Method::GET, "/authorization/202309/shops");
         let call: Call<'_, serde_json::Value> =
-            Call::api(&creds, &shops, None, SecretString::from("t"));
-        let q = query(&call.url(1623812664).unwrap());
+            shops.api_call(&creds, None, SecretString::from("t"));
+        let q = query(&signed_url(&call, 1623812664).unwrap());
         assert!(!q.contains_key("shop_cipher"));
         assert_eq!(q.len(), 3);
     }
@@ -368,9 +339,7 @@ mod tests {
         let request = Request::new(Method::GET, "/api/v2/token/refresh")
             .query("refresh_token", "R")
             .query("grant_type", "refresh_token");
-        let url = Call::<serde_json::Value>::auth(&creds, request.clone())
-            .url(1)
-            .unwrap();
+        let url = signed_url(&request.auth_call::<serde_json::Value>(&creds), 1).unwrap();
         assert_eq!(
             url.as_str().split('?').next().unwrap(),
             "https://auth.tiktok-shops.com/api/v2/token/refresh"
@@ -381,9 +350,7 @@ mod tests {
         assert!(!q.contains_key("sign") && !q.contains_key("timestamp"));
 
         creds.auth_url = Url::parse("https://auth-sandbox.tiktok-shops.com/api/v2").unwrap();
-        let url = Call::<serde_json::Value>::auth(&creds, request.clone())
-            .url(1)
-            .unwrap();
+        let url = signed_url(&request.auth_call::<serde_json::Value>(&creds), 1).unwrap();
         assert_eq!(
             url.as_str().split('?').next().unwrap(),
             "https://auth-sandbox.tiktok-shops.com/api/v2/token/refresh"

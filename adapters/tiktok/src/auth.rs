@@ -14,14 +14,16 @@ use kho_channel::{Exchange, TokenSet};
 use reqwest::Method;
 use secrecy::ExposeSecret;
 
-use crate::api::{Call, Credentials, Request};
+use crate::api::{Credentials, Request};
 use crate::wire::TokenData;
 
 pub const REFRESH_PATH: &str = "/api/v2/token/refresh";
 pub const TOKEN_GET_PATH: &str = "/api/v2/token/get";
 
-/// Token requests need nothing but the credentials every call is signed with.
-impl TokenGrant for Credentials {
+/// TikTok's token endpoints for one app: they need nothing but the credentials every call is signed with.
+pub(crate) struct TikTokGrant(pub Credentials);
+
+impl TokenGrant for TikTokGrant {
     type Response = TokenData;
 
     /// An unsigned GET on the auth host, the secret and its `grant_type` in the query.
@@ -33,7 +35,7 @@ impl TokenGrant for Credentials {
         let query = Request::new(Method::GET, path)
             .query(field, request.secret().expose_secret())
             .query("grant_type", grant_type);
-        Call::auth(self, query)
+        query.auth_call(&self.0)
     }
 
     fn token_set(d: &TokenData, _: TokenRequest<'_>, now: DateTime<Utc>) -> TokenSet {
@@ -74,7 +76,7 @@ mod tests {
         )
         .unwrap();
         let code = secrecy::SecretString::from("c");
-        let t = Credentials::token_set(&d, TokenRequest::Code(&code), Utc::now());
+        let t = TikTokGrant::token_set(&d, TokenRequest::Code(&code), Utc::now());
         assert_eq!(t.access_token.expose_secret(), "A");
         assert_eq!(t.access_expires_at.timestamp(), 1660556783);
         assert_eq!(

@@ -10,7 +10,7 @@ use crate::push::{notification_id, parse_webhook};
 
 impl Pushes for TikTokChannel {
     fn verify_push(&self, request: &WebhookRequest<'_>) -> Result<(), WebhookError> {
-        verify_app_key_body_push(&self.creds.app_secret, &self.creds.app_key, request)
+        verify_app_key_body_push(&self.kit.creds.app_secret, &self.kit.creds.app_key, request)
     }
 
     fn parse_push(&self, body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {

@@ -6,6 +6,7 @@
 //! limited, 5xx → transient), then to permanent. Batch writes can succeed as a whole (`code 0`) and still
 //! fail per element in `data.errors` — callers inspect that themselves (see [`crate::wire::WriteErrors`]).
 
+use kho_channel::kit::Envelope;
 use kho_channel::kit::decode::decode_payload;
 use kho_channel::kit::envelope::{classify_json, text, unexplained};
 use kho_channel::transport::retry::retry_after;
@@ -169,6 +170,22 @@ pub(crate) fn code_of(v: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
+    }
+}
+
+/// Which answer a call gets: an Open API one (the default), or the auth host's, which carries tokens
+/// (sensitive).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Shape {
+    #[default]
+    Api,
+    Token,
+}
+
+/// The kit's calls classify through the shape each call carries.
+impl Envelope for Shape {
+    fn classify<T: DeserializeOwned>(self, response: &RawResponse) -> Classified<T> {
+        classify(response, self == Shape::Token)
     }
 }
 

@@ -2,19 +2,17 @@
 //! warehouses, and the call helper every operation uses (fresh token → call → on 105002 refresh once and
 //! repeat once).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use kho_channel::kit::Account;
+use kho_channel::kit::{Account, AccountSettings, Setup};
 use kho_channel::transport::TransportError;
-use kho_channel::{
-    BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet, TokenStore, Transport,
-};
+use kho_channel::{BatchScope, Capabilities, ChannelError, ErrorKind, TokenModel, TokenSet};
 use reqwest::Method;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
-use crate::api::{Call, Credentials, Request, is_shop_scoped};
+use crate::api::{Credentials, Request, is_shop_scoped};
+use crate::auth::TikTokGrant;
 use crate::config::{TikTokAccountConfig, TikTokMapping};
 use crate::wire::{Shop, ShopsData, Warehouse, WarehousesData};
 
@@ -30,30 +28,18 @@ const REFRESH_AHEAD: Duration = Duration::from_secs(60 * 60);
 
 /// A TikTok shop, implementing [`kho_channel::Channel`].
 pub struct TikTokChannel {
-    pub(crate) creds: Credentials,
+    pub(crate) kit: Account<TikTokGrant, Credentials>,
     pub(crate) shop_id: Option<String>,
     /// The configured cipher, or the one learnt from `/authorization/202309/shops` on first use.
     pub(crate) shop_cipher: tokio::sync::OnceCell<String>,
     pub(crate) warehouse_id: Option<String>,
     pub(crate) mapping: TikTokMapping,
-    pub(crate) kit: Account<Credentials>,
     /// Set with a service id: the seller is sent to TikTok's current consent page.
     pub(crate) consent: Option<crate::connect::ServiceConsent>,
 }
 
 // `Channel` routes each operation to this adapter's module for it; pushes are `channel.rs`.
-kho_channel::kit_channel!(TikTokChannel);
-
-impl std::fmt::Debug for TikTokChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TikTokChannel")
-            .field("name", &self.kit.name)
-            .field("shop_id", &self.shop_id)
-            .field("shop_cipher", &self.shop_cipher.get())
-            .field("base_url", &self.creds.base_url.as_str())
-            .finish_non_exhaustive()
-    }
-}
+kho_channel::kit_channel!(TikTokChannel, shop_id, shop_cipher);
 
 /// TikTok's capabilities (docs/src/channels/tiktok.md §6.4, §7, §8, §9).
 pub fn capabilities() -> Capabilities {
@@ -73,33 +59,21 @@ pub fn capabilities() -> Capabilities {
 }
 
 impl TikTokChannel {
-    /// Build the channel for one shop. `transport` is the process-wide transport; `store` is the core's
-    /// token store (seeded by the core, then updated by every refresh). No network call happens here.
-    pub fn new(
-        config: TikTokAccountConfig,
-        transport: &Arc<Transport>,
-        store: Arc<dyn TokenStore>,
-    ) -> Result<Self, TransportError> {
+    /// Build the channel for one shop on the core's transport and token store. No network call happens here.
+    pub fn new(config: TikTokAccountConfig, setup: Setup<'_>) -> Result<Self, TransportError> {
         let shop_cipher = match config.shop_cipher.filter(|c| !c.trim().is_empty()) {
             Some(c) => tokio::sync::OnceCell::new_with(Some(c)),
             None => tokio::sync::OnceCell::new(),
         };
-        let creds = Credentials {
-            base_url: config.base_url,
-            auth_url: config.auth_url,
-            app_key: config.app_key,
-            app_secret: config.app_secret,
-        };
+        let creds = Credentials::new(
+            config.base_url,
+            config.auth_url,
+            config.app_key,
+            config.app_secret,
+        );
+        let settings = AccountSettings::new(config.name, config.rate_limit, capabilities());
         Ok(Self {
-            kit: Account::new(
-                transport,
-                config.name,
-                config.rate_limit,
-                store,
-                creds.clone(),
-                capabilities(),
-            )?,
-            creds,
+            kit: Account::new(setup, settings, TikTokGrant(creds.clone()), creds)?,
             shop_id: config.shop_id,
             shop_cipher,
             warehouse_id: config.warehouse_id,
@@ -168,11 +142,7 @@ impl TikTokChannel {
         T: DeserializeOwned + Send,
     {
         self.kit
-            .tokens
-            .call(&self.kit.http, |token| async move {
-                let call: Call<'_, T> = Call::api(&self.creds, request, cipher, token);
-                self.kit.http.execute(&call).await
-            })
+            .call(|token| request.api_call(&self.kit.creds, cipher, token))
             .await
     }
 }

@@ -56,10 +56,10 @@ impl TikTokChannel {
                 )
             }
             None => self.link(
-                self.creds.auth_url.clone(),
+                self.kit.creds.auth_url.clone(),
                 AUTHORIZE_PATH,
                 "auth_url",
-                ("app_key", &self.creds.app_key),
+                ("app_key", &self.kit.creds.app_key),
                 state,
             ),
         }
@@ -114,8 +114,7 @@ mod tests {
         let transport = Transport::new(TransportConfig::default()).unwrap();
         TikTokChannel::new(
             serde_json::from_value(cfg).unwrap(),
-            &transport,
-            Arc::new(MemoryTokenStore::default()),
+            kho_channel::kit::Setup::new(&transport, Arc::new(MemoryTokenStore::default())),
         )
         .unwrap()
     }

@@ -12,9 +12,10 @@
 //! # use std::sync::Arc;
 //! # async fn demo(config: kho_tiktok::TikTokAccountConfig, store: Arc<dyn kho_channel::TokenStore>)
 //! # -> Result<(), Box<dyn std::error::Error>> {
+//! use kho_channel::kit::Setup;
 //! use kho_channel::{Channel, Transport, TransportConfig};
 //! let transport = Transport::new(TransportConfig::default())?;
-//! let shop: Arc<dyn Channel> = Arc::new(kho_tiktok::TikTokChannel::new(config, &transport, store)?);
+//! let shop: Arc<dyn Channel> = Arc::new(kho_tiktok::TikTokChannel::new(config, Setup::new(&transport, store))?);
 //! let first_page = shop.list_listings(None).await?;
 //! # let _ = first_page; Ok(()) }
 //! ```

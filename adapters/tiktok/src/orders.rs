@@ -10,7 +10,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::DateTime;
 use kho_channel::async_trait::async_trait;
 use kho_channel::kit::ops::{OrderPage, Orders};
 use kho_channel::kit::paging;
@@ -145,15 +144,8 @@ pub fn to_remote_order(o: &Order) -> RemoteOrder {
                 .find(|c| !c.is_empty())
         })
         .unwrap_or_else(|| "VND".to_owned());
-    RemoteOrder {
-        order_id: o.id.clone(),
-        status,
-        raw_status: o.status.clone(),
-        created_at: o.create_time.and_then(|t| DateTime::from_timestamp(t, 0)),
-        updated_at: o.update_time.and_then(|t| DateTime::from_timestamp(t, 0)),
-        currency,
-        lines,
-    }
+    RemoteOrder::new(&o.id, status, &o.status, currency, lines)
+        .at_unix(o.create_time, o.update_time)
 }
 
 /// The order search body, in the documented field order (Unix seconds, `[ge, lt)`).

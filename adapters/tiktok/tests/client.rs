@@ -9,6 +9,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
+use kho_channel::kit::Setup;
 use kho_channel::test_support::RecordingStore;
 use kho_channel::{
     Channel, DraftImage, ErrorKind, ListingDraft, ListingStatus, OrderQuery, OrderStatus,
@@ -193,7 +194,7 @@ fn transport() -> Arc<Transport> {
 }
 
 fn channel_with(cfg: TikTokAccountConfig, store: Arc<dyn TokenStore>) -> TikTokChannel {
-    TikTokChannel::new(cfg, &transport(), store).unwrap()
+    TikTokChannel::new(cfg, Setup::new(&transport(), store)).unwrap()
 }
 
 fn channel(s: &Servers, store: Arc<RecordingStore>) -> TikTokChannel {

@@ -5,6 +5,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use chrono::DateTime;
+use kho_channel::kit::Setup;
 use kho_channel::test_support::token_rotation_contract;
 use kho_channel::{Channel, RateLimit, TokenSet, TokenStore, Transport, TransportConfig};
 use kho_simulator::tiktok::{SimConfig, Simulator};
@@ -39,7 +40,7 @@ async fn refresh_tokens_rotate_and_are_persisted_before_use() {
                     is_cod_allowed: None,
                 },
             };
-            let channel = TikTokChannel::new(account, transport, store).unwrap();
+            let channel = TikTokChannel::new(account, Setup::new(transport, store)).unwrap();
             let pair = sim.tokens(&shop.shop_id).unwrap();
             let tokens = TokenSet {
                 access_token: SecretString::from(pair.access_token),

@@ -8,9 +8,21 @@
 /// [`crate::kit::ops::BatchWrites`] (usually through [`crate::kit::ops::ChunkedWrites`]),
 /// [`crate::kit::ops::StatusWrites`] (usually through [`crate::kit::ops::ChunkedStatus`]),
 /// [`crate::kit::ops::Publishing`], [`crate::kit::ops::Orders`] — and [`crate::kit::pushes::Pushes`].
+///
+/// It also writes the type's `Debug`: the account (name, channel, credentials with their secrets redacted)
+/// and the fields named after the type, e.g. `kit_channel!(LazadaChannel, seller_id)`.
 #[macro_export]
 macro_rules! kit_channel {
-    ($ty:ty) => {
+    ($ty:ident $(, $field:ident)* $(,)?) => {
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("account", &self.kit)
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+
         impl $crate::kit::ops::KitAccount for $ty {
             fn kit_http(&self) -> &$crate::transport::AccountClient {
                 &self.kit.http

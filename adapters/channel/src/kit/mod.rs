@@ -5,9 +5,11 @@
 //! what is its marketplace's: the token request and response mapping, the payloads, the classification.
 
 pub mod account;
+pub mod call;
 pub mod channel;
 pub mod chunks;
 pub mod config;
+pub mod credentials;
 pub mod decode;
 pub mod draft;
 pub mod envelope;
@@ -28,8 +30,10 @@ pub mod url;
 pub mod write_call;
 pub mod writes;
 
-pub use account::Account;
+pub use account::{Account, AccountSettings, Setup};
+pub use call::{Body, Built, Call, Envelope, Signing};
 pub use chunks::{BatchRun, CallResults, Chunk, stops_batch};
+pub use credentials::AppCredentials;
 pub use draft::DraftRules;
 pub use image::{ImageFile, ImageLimits};
 pub use tokens::{TokenGrant, TokenManager, TokenRequest};

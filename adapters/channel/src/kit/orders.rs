@@ -4,8 +4,46 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
+
 use crate::error::{ChannelError, ErrorKind};
-use crate::order::RemoteOrder;
+use crate::order::{OrderLine, OrderStatus, RemoteOrder};
+
+impl RemoteOrder {
+    /// An order from fields its adapter already mapped, times unknown until [`Self::at`] or
+    /// [`Self::at_unix`] sets them: the adapter maps, the kit assembles.
+    pub fn new(
+        order_id: impl Into<String>,
+        status: OrderStatus,
+        raw_status: impl Into<String>,
+        currency: impl Into<String>,
+        lines: Vec<OrderLine>,
+    ) -> Self {
+        Self {
+            order_id: order_id.into(),
+            status,
+            raw_status: raw_status.into(),
+            created_at: None,
+            updated_at: None,
+            currency: currency.into(),
+            lines,
+        }
+    }
+
+    /// When the order was created and last updated.
+    pub fn at(mut self, created: Option<DateTime<Utc>>, updated: Option<DateTime<Utc>>) -> Self {
+        self.created_at = created;
+        self.updated_at = updated;
+        self
+    }
+
+    /// Times a marketplace gives in Unix seconds; one out of range stays unknown rather than failing the
+    /// order.
+    pub fn at_unix(self, created: Option<i64>, updated: Option<i64>) -> Self {
+        let time = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
+        self.at(time(created), time(updated))
+    }
+}
 
 /// Details of `ids` in calls of at most `max` ids; `fetch` makes one call.
 pub async fn details_in_batches<F, Fut>(
@@ -43,18 +81,24 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::order::OrderStatus;
 
     fn order(id: &str) -> RemoteOrder {
-        RemoteOrder {
-            order_id: id.into(),
-            status: OrderStatus::Ready,
-            raw_status: "READY".into(),
-            created_at: None,
-            updated_at: None,
-            currency: "VND".into(),
-            lines: vec![],
-        }
+        RemoteOrder::new(id, OrderStatus::Ready, "READY", "VND", vec![])
+    }
+
+    #[test]
+    fn unix_times_out_of_range_stay_unknown() {
+        let o = order("1").at_unix(Some(1_700_000_000), Some(i64::MAX));
+        assert_eq!(o.created_at.map(|t| t.timestamp()), Some(1_700_000_000));
+        assert_eq!(o.updated_at, None);
+        assert_eq!(
+            (
+                o.order_id.as_str(),
+                o.raw_status.as_str(),
+                o.currency.as_str()
+            ),
+            ("1", "READY", "VND")
+        );
     }
 
     #[tokio::test]
