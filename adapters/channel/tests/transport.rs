@@ -192,9 +192,9 @@ async fn limiter_keeps_sliding_window_promise() {
         worst <= N as usize,
         "{worst} requests in one sliding second"
     );
-    // 30 requests spaced 102 ms: ≈ 2.96 s. Throughput within a few % of N/s.
+    // 30 requests at N/s cannot take less than 2 s. How close to N/s the
+    // limiter runs is a speed figure (`kho bench sync`), not asserted here.
     assert!(took >= Duration::from_secs(2), "{took:?}");
-    assert!(took < Duration::from_millis(3500), "{took:?}");
 }
 
 #[tokio::test]

@@ -665,9 +665,11 @@ async fn two_daemons_hand_over_accounts_without_overlap() {
         if owners.len() == 3 && owners.values().all(|o| *o != owner_a) {
             break owners.values().next().unwrap().clone();
         }
-        // The account lease is 15 s.
+        // The account lease is 15 s and B retries every third of it; the
+        // margin is for a loaded machine (how fast a takeover is, is a
+        // benchmark figure, not this test's subject).
         assert!(
-            killed.elapsed() < Duration::from_secs(25),
+            killed.elapsed() < Duration::from_secs(45),
             "not taken over: {owners:?}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -819,8 +821,10 @@ both_backends!(sigterm_stops_cleanly_and_releases_leases, |db| {
         if owners.get("shopee-stop").is_some_and(|o| *o != owner_a) {
             break;
         }
+        // At once: well inside the 15 s lease a killed owner would leave,
+        // with room for B's start-up on a loaded machine.
         assert!(
-            taking.elapsed() < Duration::from_secs(3),
+            taking.elapsed() < Duration::from_secs(8),
             "not taken over at once"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -232,14 +232,12 @@ async fn two_hundred_skus_at_five_calls_a_second_stay_within_the_limit() {
     assert_eq!(log.rejections(Rejection::RateLimited), 0);
     assert_eq!(log.rate_limit_violations(&shop), 0);
     assert!(log.max_calls_in_one_second(&shop) <= 5);
+    // How close a sync comes to this bound is a speed figure, measured by
+    // `kho bench sync` (ideal ÷ actual), not asserted on a loaded machine.
     let bound = log.total_calls as f64 / 5.0;
     eprintln!(
         "tiktok: {} calls in {elapsed:.2} s (bound {bound:.1} s)",
         log.total_calls
-    );
-    assert!(
-        elapsed <= bound * 1.1 + 1.0,
-        "{elapsed:.2} s for a {bound:.1} s bound"
     );
     assert_eq!(w.remote(&w.shops[0]), w.canonical(&w.shops[0]).await);
 }
