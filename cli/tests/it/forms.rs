@@ -15,11 +15,17 @@ use crate::both_backends;
 use crate::support::ok;
 use crate::support::worlds::shopee::World;
 
-const A: &str = "htx-a";
-const B: &str = "htx-b";
-const PERSON_A: &str = "Chị Lan (HTX A)";
+pub(crate) const A: &str = "htx-a";
+pub(crate) const B: &str = "htx-b";
+pub(crate) const PERSON_A: &str = "Chị Lan (HTX A)";
 
-fn entry(producer: &str, product: &str, sku: &str, price: i64, stock: i64) -> CatalogEntry {
+pub(crate) fn entry(
+    producer: &str,
+    product: &str,
+    sku: &str,
+    price: i64,
+    stock: i64,
+) -> CatalogEntry {
     CatalogEntry {
         producer_code: producer.into(),
         producer_name: format!("HTX {producer}"),
@@ -43,7 +49,7 @@ fn entry(producer: &str, product: &str, sku: &str, price: i64, stock: i64) -> Ca
     }
 }
 
-fn catalog() -> Vec<CatalogEntry> {
+pub(crate) fn catalog() -> Vec<CatalogEntry> {
     vec![
         entry(A, "A-NA", "A-NA-1", 85_000, 50),
         entry(A, "A-QUYT", "A-QUYT-1", 60_000, 40),
@@ -51,7 +57,7 @@ fn catalog() -> Vec<CatalogEntry> {
     ]
 }
 
-fn csv(entries: &[CatalogEntry]) -> Vec<u8> {
+pub(crate) fn csv(entries: &[CatalogEntry]) -> Vec<u8> {
     let mut bytes = Vec::new();
     kho::catalog::file::write_csv(&mut bytes, entries).expect("csv");
     bytes

@@ -608,11 +608,11 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                 section class="card" {
                     h2 { (ctx.t(Msg::DeadLetters)) " — " (account) }
                     div class="scroll" {
-                        table {
+                        table class="cards" {
                             thead { tr { th { (ctx.t(Msg::Sku)) } th { (ctx.t(Msg::Kind)) } th { (ctx.t(Msg::Errors)) } } }
                             tbody {
                                 @for d in letters {
-                                    tr data-job=(d.id) { td { code { (d.sku) } } td { (super::i18n::code(ctx.lang, &d.kind)) } td { span class="error" { (d.last_error.as_deref().unwrap_or("—")) } (attention::explained(ctx, d.last_error.as_deref())) (super::forms::sync::retry_button(ctx, account, d.id)) } }
+                                    tr data-job=(d.id) { td data-label=(ctx.t(Msg::Sku)) { code { (d.sku) } } td data-label=(ctx.t(Msg::Kind)) { (super::i18n::code(ctx.lang, &d.kind)) } td { span class="error" { (d.last_error.as_deref().unwrap_or("—")) } (attention::explained(ctx, d.last_error.as_deref())) (super::forms::sync::retry_button(ctx, account, d.id)) } }
                                 }
                             }
                         }
