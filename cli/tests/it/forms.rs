@@ -259,6 +259,15 @@ both_backends!(dashboard_forms_are_checked_on_the_server, |db| {
         assert!(res.text().await.unwrap().contains("chỉ được xem"), "{path}");
     }
     assert_eq!(d.upload("x.csv", csv(&catalog())).await.status(), 403);
+    // The overview reloads itself, without a script.
+    let res =
+        d.c.get(format!("{base}/"))
+            .header("cookie", &d.cookie)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["refresh"], "120");
     assert!(!d.get("/products/A-NA", None).await.contains("stock-forms"));
     // Another cooperative: as if nothing were there.
     for (path, form) in [

@@ -11,6 +11,8 @@
 
 mod chart;
 mod connect;
+#[cfg(test)]
+mod contrast;
 pub mod format;
 mod forms;
 pub mod i18n;
