@@ -333,6 +333,25 @@ crate::both_backends!(dashboard_forms_in_chromium, |db| {
             );
         }
         flows(&b, &base, &store, width, &w.db.path("")).await;
+        // The forms in English too, no wider than the screen.
+        for (path, css, expect) in [
+            (
+                "/products/A-NA",
+                "details.stock-forms summary",
+                "Receive / remove / count",
+            ),
+            ("/catalog/import", "h1", "Upload the catalog"),
+            (
+                "/accounts",
+                "form[action='/accounts/shopee-a/link'] button",
+                "Re-link the shop",
+            ),
+        ] {
+            b.goto(&format!("{base}{path}?lang=en")).await.unwrap();
+            assert_eq!(text(&b, css).await, expect, "{path}");
+            fits(&b, path).await;
+        }
+        b.goto(&format!("{base}/?lang=vi")).await.unwrap();
         for path in [
             "/",
             "/products",
