@@ -571,6 +571,29 @@ impl Store {
         }
         Ok(n)
     }
+    /// Puts one dead letter of `account` back in the queue; 0 when it is not
+    /// a dead letter of that account (already retried, or someone else's).
+    pub async fn retry_dead_job(&self, account: &str, job_id: i64) -> Result<u64> {
+        let at = now();
+        let n = with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE sync_jobs SET state = 'pending', attempts = 0, due_at = $3, lease_owner = NULL, \
+                 lease_until = NULL WHERE state = 'dead' AND id = $2 AND account_id = \
+                 (SELECT id FROM channel_accounts WHERE name = $1)",
+            )
+            .bind(account)
+            .bind(job_id)
+            .bind(at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if n > 0 {
+            self.wake();
+        }
+        Ok(n)
+    }
+
     /// Pending jobs of an account (for draining).
     pub async fn pending_jobs(&self, account_id: i64) -> Result<i64> {
         Ok(with_pool!(self, |pool| {

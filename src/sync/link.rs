@@ -70,7 +70,7 @@ pub async fn link(
     account_id: i64,
     producer: &str,
     dry_run: bool,
-    progress: &dyn Fn(usize),
+    progress: &(dyn Fn(usize) + Sync),
 ) -> Result<LinkReport, LinkError> {
     let mut remote = Vec::new();
     let mut page: Option<PageToken> = None;

@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use crate::support::Daemon;
 use crate::support::{TestDb, ok, sample_catalog};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const TZ: chrono_tz::Tz = chrono_tz::Asia::Ho_Chi_Minh;
 
@@ -626,7 +626,7 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// Debian's chromium and chromedriver, or why the test cannot run.
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
         .into_iter()
         .filter(|p| !Path::new(p).exists())
@@ -648,13 +648,13 @@ fn browser_available() -> bool {
 }
 
 /// A chromedriver child process, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    pub(crate) async fn start() -> Driver {
         // Port 0: chromedriver binds a free port and says which.
         let mut child = Command::new(CHROMEDRIVER)
             .arg("--port=0")
@@ -727,7 +727,7 @@ impl Drop for Driver {
     }
 }
 
-async fn sign_in(b: &Client, base: &str, token: &str) {
+pub(crate) async fn sign_in(b: &Client, base: &str, token: &str) {
     b.goto(&format!("{base}/")).await.unwrap();
     assert_eq!(b.current_url().await.unwrap().path(), "/signin");
     b.find(Locator::Css("#token"))
@@ -745,7 +745,7 @@ async fn sign_in(b: &Client, base: &str, token: &str) {
     wait_for_path(b, "/").await;
 }
 
-async fn wait_for_path(b: &Client, path: &str) {
+pub(crate) async fn wait_for_path(b: &Client, path: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while b.current_url().await.unwrap().path() != path {
         assert!(Instant::now() < deadline, "never reached {path}");
@@ -753,7 +753,7 @@ async fn wait_for_path(b: &Client, path: &str) {
     }
 }
 
-async fn text(b: &Client, css: &str) -> String {
+pub(crate) async fn text(b: &Client, css: &str) -> String {
     b.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))

@@ -30,7 +30,7 @@ use crate::store::catalog::{ImportError, Provenance};
 mod certificates;
 mod import;
 mod variants;
-pub use import::{ImportForm, ImportParams, ImportReport, import_router};
+pub use import::{ImportForm, ImportParams, ImportReport, import_file, import_router};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

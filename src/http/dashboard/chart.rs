@@ -18,10 +18,11 @@ pub struct Series {
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 240.0;
-const LEFT: f64 = 58.0;
+/// Room for the amounts, also at the larger size phones get.
+const LEFT: f64 = 80.0;
 const RIGHT: f64 = 10.0;
 const TOP: f64 = 12.0;
-const BOTTOM: f64 = 26.0;
+const BOTTOM: f64 = 32.0;
 const GRID_LINES: i64 = 4;
 
 /// The CSS class that colours a marketplace (unknown ones share one colour).

@@ -11,7 +11,10 @@
 
 mod chart;
 mod connect;
+#[cfg(test)]
+mod contrast;
 pub mod format;
+mod forms;
 pub mod i18n;
 mod pages;
 
@@ -59,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/signin", get(signin_form).post(signin))
         .route("/signout", axum::routing::post(signout))
         .route(STYLESHEET_PATH, get(stylesheet))
+        .merge(forms::router())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(security_headers))
 }
@@ -226,9 +230,12 @@ where
             return html_response(status, markup, set_lang);
         }
     };
+    let flash = forms::flash(&headers);
+    let had_flash = flash.is_some();
     let ctx = Ctx {
         lang,
         viewer,
+        flash,
         tz: state.timezone,
         now: crate::store::now(),
         path: uri.path().to_owned(),
@@ -243,22 +250,35 @@ where
             keep
         },
     };
-    match render(&ctx, &state.store).await {
+    let mut res = match render(&ctx, &state.store).await {
         Ok(markup) => html_response(200, markup, set_lang),
         Err(e) => {
             let (status, markup) = pages::error_page(Some(&ctx), lang, &e);
             html_response(status, markup, set_lang)
         }
+    };
+    if had_flash {
+        forms::clear_flash(&mut res);
     }
+    res
 }
 
 type Q = Query<HashMap<String, String>>;
 
+/// The overview reloads itself (a `Refresh` header: no script) so a
+/// screen left open keeps up with orders and failures.
+const OVERVIEW_REFRESH_SECS: u32 = 120;
+
 async fn overview(State(s): State<AppState>, h: HeaderMap, uri: Uri, Query(q): Q) -> Response {
-    page(s, h, uri, q, async |ctx, store| {
+    let mut res = page(s, h, uri, q, async |ctx, store| {
         pages::overview(ctx, store).await
     })
-    .await
+    .await;
+    if res.status() == StatusCode::OK {
+        res.headers_mut()
+            .insert("refresh", HeaderValue::from(OVERVIEW_REFRESH_SECS));
+    }
+    res
 }
 
 /// The products page's options from the query string, or what is wrong

@@ -23,12 +23,12 @@ pub const CHART_DAYS: i64 = 30;
 pub const CERTIFICATE_WINDOW_DAYS: i64 = 60;
 /// Default "low stock" bound: at most this many units available.
 pub const DEFAULT_LOW_STOCK: i64 = 20;
-/// Movements shown per variant on a product page.
-const MOVEMENTS_SHOWN: i64 = 10;
 
 mod attention;
+pub mod product_page;
 pub mod reports;
 mod watch;
+pub use product_page::product;
 pub use watch::{certificates, drift};
 
 /// Who is looking, as far as the pages care.
@@ -60,6 +60,8 @@ pub struct Ctx {
     /// The page's other query parameters (paging, views), kept by the
     /// language switch.
     pub keep: Vec<(String, String)>,
+    /// What the last form did (POST-redirect-GET), shown once.
+    pub flash: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -173,6 +175,7 @@ pub fn layout(ctx: &Ctx, title: Msg, body: Markup) -> Markup {
                 }
                 main {
                     h1 { (ctx.t(title)) }
+                    @if let Some(f) = &ctx.flash { p class="flash" role="status" { (f) } }
                     (body)
                     p class="asof" { (ctx.t(Msg::UpdatedAt)) " " (format::datetime(ctx.now, ctx.tz)) " (" (ctx.tz.name()) ")" }
                 }
@@ -466,12 +469,13 @@ pub async fn products(ctx: &Ctx, store: &Store, view: StockView) -> PageResult {
             a href=(short_href) aria-current=[view.only_short.then_some("page")] {
                 (ctx.t(Msg::OnlyShort)) " (" (format::int(summary.out_of_stock + summary.low)) ")"
             }
+            @if ctx.viewer.writer { a class="upload" href="/catalog/import" { (ctx.t(Msg::ImportCatalog)) } }
         }
         @if rows.is_empty() {
             p class="empty" { (ctx.t(Msg::NoProducts)) }
         } @else {
             div class="scroll" {
-                table class="stock" {
+                table class="stock cards" {
                     thead { tr {
                         @if scope.is_none() { th { (ctx.t(Msg::Cooperative)) } }
                         th { (ctx.t(Msg::Product)) }
@@ -486,16 +490,16 @@ pub async fn products(ctx: &Ctx, store: &Store, view: StockView) -> PageResult {
                             @let avail = r.available();
                             @let class = if avail <= 0 { "zero" } else if avail <= low { "low" } else { "" };
                             tr class=(class) data-sku=(r.sku) {
-                                @if scope.is_none() { td { (r.producer_code) } }
-                                td {
+                                @if scope.is_none() { td data-label=(ctx.t(Msg::Cooperative)) { (r.producer_code) } }
+                                td class="name" {
                                     a href={"/products/" (r.product_code)} { (r.product_name) }
                                     br; small { (r.variant_name) }
                                 }
-                                td { code { (r.sku) } }
-                                td class="num" { (format::vnd(r.price_vnd)) }
-                                td class="num" { (format::int(r.on_hand)) }
-                                td class="num" { (format::int(r.reserved)) }
-                                td class="num avail" {
+                                td data-label=(ctx.t(Msg::Sku)) { code { (r.sku) } }
+                                td class="num" data-label=(ctx.t(Msg::Price)) { (format::vnd(r.price_vnd)) }
+                                td class="num" data-label=(ctx.t(Msg::OnHand)) { (format::int(r.on_hand)) }
+                                td class="num" data-label=(ctx.t(Msg::Reserved)) { (format::int(r.reserved)) }
+                                td class="num avail" data-label=(ctx.t(Msg::Available)) {
                                     (format::int(avail))
                                     @if avail <= 0 { " " span class="badge bad" { (ctx.t(Msg::OutOfStock)) } }
                                     @else if avail <= low { " " span class="badge warn" { (ctx.t(Msg::LowStock)) } }
@@ -513,89 +517,6 @@ pub async fn products(ctx: &Ctx, store: &Store, view: StockView) -> PageResult {
                     span { (ctx.t(Msg::Page)) " " (view.page) "/" (pages) }
                     @if view.page < pages {
                         a rel="next" href=(ctx.products_href(StockView { page: view.page + 1, ..view })) { (ctx.t(Msg::Next)) " →" }
-                    }
-                }
-            }
-        }
-    };
-    Ok(layout(ctx, Msg::Products, body))
-}
-
-/// One product: its variants, stock per location and recent movements. A
-/// product of another producer answers 404, exactly like one that does not
-/// exist, so a cooperative learns nothing about others' catalogues.
-pub async fn product(ctx: &Ctx, store: &Store, code: &str) -> PageResult {
-    let rows = store.stock_rows(None, Some(code)).await?;
-    let Some(first) = rows.first().filter(|r| ctx.viewer.sees(&r.producer_code)) else {
-        return Err(PageError::NotFound(
-            Msg::NotFoundProduct,
-            Some(code.to_owned()),
-        ));
-    };
-    let mut sections = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let levels = store.stock_levels(r.variant_id).await?;
-        let moves = store.stock_history(r.variant_id, MOVEMENTS_SHOWN).await?;
-        sections.push((r, levels, moves));
-    }
-    let body = html! {
-        section class="card" {
-            h2 { (first.product_name) }
-            dl class="facts" {
-                dt { (ctx.t(Msg::Cooperative)) } dd { (first.producer_name) " (" (first.producer_code) ")" }
-                dt { (ctx.t(Msg::Category)) } dd { (first.category) }
-                dt { (ctx.t(Msg::Ocop)) }
-                dd {
-                    @if let Some(stars) = first.ocop_stars { (stars) " " (ctx.t(Msg::Stars)) } @else { "—" }
-                    @if let Some(d) = first.ocop_cert_expires { " · " (ctx.t(Msg::CertExpires)) " " (format::date(d)) }
-                }
-            }
-        }
-        @for (r, levels, moves) in &sections {
-            section class="card" data-sku=(r.sku) {
-                h2 { (r.variant_name) " " code { (r.sku) } " · " (format::vnd(r.price_vnd)) }
-                h3 { (ctx.t(Msg::StockByLocation)) }
-                div class="scroll" {
-                    table {
-                        thead { tr {
-                            th { (ctx.t(Msg::Location)) }
-                            th class="num" { (ctx.t(Msg::OnHand)) }
-                            th class="num" { (ctx.t(Msg::Reserved)) }
-                            th class="num" { (ctx.t(Msg::Available)) }
-                        } }
-                        tbody {
-                            @for l in levels {
-                                tr {
-                                    td { (super::i18n::code(ctx.lang, &l.location)) }
-                                    td class="num" { (format::int(l.on_hand)) }
-                                    td class="num" { (format::int(l.reserved)) }
-                                    td class="num" { (format::int(l.on_hand - l.reserved)) }
-                                }
-                            }
-                        }
-                    }
-                }
-                h3 { (ctx.t(Msg::RecentMovements)) }
-                div class="scroll" {
-                    table {
-                        thead { tr {
-                            th { (ctx.t(Msg::When)) }
-                            th { (ctx.t(Msg::Kind)) }
-                            th class="num" { (ctx.t(Msg::Quantity)) }
-                            th class="num" { (ctx.t(Msg::Balance)) }
-                            th { (ctx.t(Msg::Reason)) }
-                        } }
-                        tbody {
-                            @for m in moves {
-                                tr {
-                                    td { (format::datetime(m.created_at, ctx.tz)) }
-                                    td { (super::i18n::code(ctx.lang, &m.kind)) }
-                                    td class="num" { (format::int(m.quantity)) }
-                                    td class="num" { (format::int(m.balance_after)) }
-                                    td { (m.reason) }
-                                }
-                            }
-                        }
                     }
                 }
             }
@@ -633,7 +554,7 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
             p class="empty" { (ctx.t(Msg::NoAccounts)) }
         } @else {
             div class="scroll" {
-                table class="accounts" {
+                table class="accounts cards" {
                     thead { tr {
                         th { (ctx.t(Msg::Account)) }
                         th { (ctx.t(Msg::State)) }
@@ -649,7 +570,7 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                             @let q = queues.get(&a.name);
                             @let class = match a.state { AccountState::NeedsReauth => "zero", AccountState::Paused => "low", AccountState::Ok => "" };
                             tr class=(class) data-account=(a.name) {
-                                td {
+                                td class="name" {
                                     span class={"swatch " (chart::channel_class(&a.channel))} {}
                                     strong { (a.name) } br;
                                     small { (a.channel) " · " (a.producer.as_deref().unwrap_or("—")) " · " (format::int(a.listings)) " " (ctx.t(Msg::Listings)) }
@@ -657,23 +578,24 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                                 td { @if let Some(h) = health.get(&a.name) { (attention::health_label(ctx, *h)) }
                                     @if a.state == AccountState::NeedsReauth && ctx.viewer.writer {
                                         form method="post" action={"/accounts/" (a.name) "/connect"} { button type="submit" { (ctx.t(Msg::ConnectShop)) } }
-                                    } }
-                                td class="num queue" { (format::int(q.map_or(0, |q| q.pending))) }
-                                td {
+                                    }
+                                    (super::forms::sync::account_actions(ctx, &a.name, q.map_or(0, |q| q.dead))) }
+                                td class="num queue" data-label=(ctx.t(Msg::QueueDepth)) { (format::int(q.map_or(0, |q| q.pending))) }
+                                td data-label=(ctx.t(Msg::OldestPending)) {
                                     @match q.and_then(|q| q.oldest_pending) {
                                         Some(t) => { (format::age(t, ctx.now, ctx.lang)) }
                                         None => { "—" }
                                     }
                                 }
-                                td {
+                                td data-label=(ctx.t(Msg::LastPush)) {
                                     @match a.last_push_at {
                                         Some(t) => { (format::datetime(t, ctx.tz)) br; small { (format::age(t, ctx.now, ctx.lang)) } }
                                         None => { (never) }
                                     }
                                 }
-                                td class="num dead" { (format::int(q.map_or(0, |q| q.dead))) }
-                                td class="error" { (a.last_error.as_deref().unwrap_or("—")) }
-                                td {
+                                td class="num dead" data-label=(ctx.t(Msg::DeadLetters)) { (format::int(q.map_or(0, |q| q.dead))) }
+                                td class="error" data-label=(ctx.t(Msg::LastError)) { (a.last_error.as_deref().unwrap_or("—")) }
+                                td data-label=(ctx.t(Msg::TokenExpires)) {
                                     @match a.refresh_expires_at.or(a.access_expires_at) {
                                         Some(t) => { (format::datetime(t, ctx.tz)) }
                                         None => { "—" }
@@ -688,11 +610,11 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                 section class="card" {
                     h2 { (ctx.t(Msg::DeadLetters)) " — " (account) }
                     div class="scroll" {
-                        table {
+                        table class="cards" {
                             thead { tr { th { (ctx.t(Msg::Sku)) } th { (ctx.t(Msg::Kind)) } th { (ctx.t(Msg::Errors)) } } }
                             tbody {
                                 @for d in letters {
-                                    tr { td { code { (d.sku) } } td { (super::i18n::code(ctx.lang, &d.kind)) } td { span class="error" { (d.last_error.as_deref().unwrap_or("—")) } (attention::explained(ctx, d.last_error.as_deref())) } }
+                                    tr data-job=(d.id) { td data-label=(ctx.t(Msg::Sku)) { code { (d.sku) } } td data-label=(ctx.t(Msg::Kind)) { (super::i18n::code(ctx.lang, &d.kind)) } td { span class="error" { (d.last_error.as_deref().unwrap_or("—")) } (attention::explained(ctx, d.last_error.as_deref())) (super::forms::sync::retry_button(ctx, account, d.id)) } }
                                 }
                             }
                         }

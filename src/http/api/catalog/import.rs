@@ -81,48 +81,19 @@ async fn import(
             "send the catalog file (CSV or XLSX) as the request body or a form's \"file\" field",
         ));
     }
-    let rows = file::read_rows(&bytes).map_err(rejected)?;
-    if let Some(own) = who.producer_scope() {
-        let mut foreign = Problems::new();
-        for r in rows.iter().filter(|r| r.producer_code != own) {
-            foreign.push(RowError::new(
-                r.line,
-                "producer_code",
-                format!(
-                    "this token may import only producer {own:?}, not {:?}",
-                    r.producer_code
-                ),
-            ));
-        }
-        if !foreign.is_empty() {
-            return Err(rejected(foreign));
-        }
-    }
-    let name: String = upload
-        .file_name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .unwrap_or("upload")
-        .chars()
-        .take(200)
-        .collect();
-    let plan = match state
-        .store
-        .import_catalog(
-            &rows,
-            params.dry_run,
-            &provenance(&who, format!("import:{name}")),
-        )
-        .await
+    let name = upload.file_name.as_deref().unwrap_or_default();
+    let plan = match import_file(
+        &state.store,
+        who.producer_scope(),
+        &bytes,
+        name,
+        params.dry_run,
+        actor(&who),
+    )
+    .await
     {
         Ok(plan) => plan,
-        Err(ImportError::Rejected(errors)) => {
-            return Err(rejected(if who.producer_scope().is_some() {
-                errors.map(without_owner)
-            } else {
-                errors
-            }));
-        }
+        Err(ImportError::Rejected(errors)) => return Err(rejected(errors)),
         Err(ImportError::Store(e)) => return Err(e.into()),
     };
     Ok(Json(ImportReport {
@@ -137,4 +108,52 @@ async fn import(
         unchanged: plan.unchanged,
         plan: serde_json::to_value(&plan).map_err(ApiError::internal)?,
     }))
+}
+
+/// A catalog file read and imported (or, with `dry_run`, planned) for a
+/// caller bound to `scope` (a cooperative's producer; `None` for an admin):
+/// the one path the API and the dashboard's upload share. Rows of another
+/// producer are refused line by line, and a cooperative is never told who
+/// holds a code it cannot use.
+pub async fn import_file(
+    store: &Store,
+    scope: Option<&str>,
+    bytes: &[u8],
+    file_name: &str,
+    dry_run: bool,
+    actor: String,
+) -> Result<crate::catalog::plan::Plan, ImportError> {
+    let rows = file::read_rows(bytes).map_err(ImportError::Rejected)?;
+    if let Some(own) = scope {
+        let mut foreign = Problems::new();
+        for r in rows.iter().filter(|r| r.producer_code != own) {
+            foreign.push(RowError::new(
+                r.line,
+                "producer_code",
+                format!(
+                    "this token may import only producer {own:?}, not {:?}",
+                    r.producer_code
+                ),
+            ));
+        }
+        if !foreign.is_empty() {
+            return Err(ImportError::Rejected(foreign));
+        }
+    }
+    let name: String = Some(file_name)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("upload")
+        .chars()
+        .take(200)
+        .collect();
+    let provenance = Provenance {
+        actor,
+        reference: Some(format!("import:{name}")),
+    };
+    match store.import_catalog(&rows, dry_run, &provenance).await {
+        Err(ImportError::Rejected(errors)) if scope.is_some() => {
+            Err(ImportError::Rejected(errors.map(without_owner)))
+        }
+        other => other,
+    }
 }

@@ -188,6 +188,7 @@ pub fn ctx(seed: &Seeded, lang: Lang, producer: Option<&str>, path: &str) -> Ctx
         path: path.into(),
         filter: None,
         keep: Vec::new(),
+        flash: None,
     }
 }
 
@@ -287,7 +288,7 @@ async fn products_highlight_low_and_zero_stock_and_filter_by_cooperative() {
     assert!(html.contains(r#"<tr class="" data-sku="NA-CHILANG-2KG">"#));
     // NA-CHILANG-1KG: 250 received, 10 sold by S0 (delivered), 2
     // reserved by S1.
-    assert!(html.contains("<td class=\"num\">85.000 ₫</td><td class=\"num\">240</td><td class=\"num\">2</td><td class=\"num avail\">238</td>"), "{html}");
+    assert!(html.contains("<td class=\"num\" data-label=\"Giá\">85.000 ₫</td><td class=\"num\" data-label=\"Tồn kho\">240</td><td class=\"num\" data-label=\"Đang giữ\">2</td><td class=\"num avail\" data-label=\"Có thể bán\">238</td>"), "{html}");
     assert!(html.contains("Hết hàng"));
     assert!(
         html.contains(r#"name="producer""#),

@@ -70,6 +70,7 @@ where
     let ctx = Ctx {
         lang,
         viewer,
+        flash: None,
         tz: s.timezone,
         now: crate::store::now(),
         path: uri.path().to_owned(),
