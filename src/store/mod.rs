@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod alerts;
 pub mod attention;
 pub mod catalog;
 pub mod dashboard;
@@ -14,6 +15,7 @@ pub mod listings;
 pub mod oauth;
 pub mod orders;
 pub mod reconcile;
+pub mod sessions;
 pub mod tokens;
 
 pub use crate::db::{Pool, Result, StockPolicy, Store, StoreError, now};

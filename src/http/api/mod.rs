@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod channels;
 pub mod connect;
 pub mod orders;
+pub mod people;
 pub mod reconcile;
 pub mod stock;
 pub mod tokens;
@@ -99,6 +100,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(orders::router())
         .merge(reconcile::router())
         .merge(tokens::router())
+        .merge(people::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(middleware::from_fn(|req, next| {
             deadline(REQUEST_TIMEOUT, req, next)
