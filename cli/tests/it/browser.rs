@@ -616,7 +616,7 @@ crate::both_backends!(dashboard_over_http, |db| {
 });
 
 /// Where screenshots are kept: `target/test-artifacts/screenshots/`.
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
@@ -626,7 +626,7 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// Debian's chromium and chromedriver, or why the test cannot run.
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
         .into_iter()
         .filter(|p| !Path::new(p).exists())
@@ -648,13 +648,13 @@ fn browser_available() -> bool {
 }
 
 /// A chromedriver child process, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    pub(crate) async fn start() -> Driver {
         // Port 0: chromedriver binds a free port and says which.
         let mut child = Command::new(CHROMEDRIVER)
             .arg("--port=0")
@@ -745,7 +745,7 @@ async fn sign_in(b: &Client, base: &str, token: &str) {
     wait_for_path(b, "/").await;
 }
 
-async fn wait_for_path(b: &Client, path: &str) {
+pub(crate) async fn wait_for_path(b: &Client, path: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while b.current_url().await.unwrap().path() != path {
         assert!(Instant::now() < deadline, "never reached {path}");
@@ -753,7 +753,7 @@ async fn wait_for_path(b: &Client, path: &str) {
     }
 }
 
-async fn text(b: &Client, css: &str) -> String {
+pub(crate) async fn text(b: &Client, css: &str) -> String {
     b.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -762,7 +762,7 @@ async fn text(b: &Client, css: &str) -> String {
         .unwrap()
 }
 
-async fn shot(b: &Client, name: &str) -> PathBuf {
+pub(crate) async fn shot(b: &Client, name: &str) -> PathBuf {
     let png = b.screenshot().await.expect("screenshot");
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
     let path = screenshot_dir().join(name);

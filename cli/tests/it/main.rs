@@ -5,6 +5,7 @@
 
 mod support;
 
+mod alerts;
 mod api;
 mod attention;
 mod backup;
@@ -24,6 +25,8 @@ mod orders;
 mod reconcile;
 mod secrets;
 mod shopee_sync;
+mod signin;
+mod signin_browser;
 mod stock_cli;
 mod stock_truth;
 mod store_contract;
