@@ -101,15 +101,27 @@ fn both(b: &Both) -> Markup {
     html! { span lang="vi" { (b.0) } " / " span lang="en" { (b.1) } }
 }
 
-fn role_text(grant: &Grant) -> String {
+/// The role, and a cooperative by its name (its code only when the name
+/// cannot be read).
+async fn role_text(state: &AppState, grant: &Grant) -> String {
     match (grant.role, grant.producer.as_deref()) {
         (Role::Admin, _) => "quản trị / admin".into(),
         (Role::Department, _) => "Sở / department".into(),
-        (Role::Cooperative, p) => format!("HTX / cooperative {}", p.unwrap_or_default()),
+        (Role::Cooperative, code) => {
+            let code = code.unwrap_or_default();
+            let name = state
+                .store
+                .producers()
+                .await
+                .ok()
+                .and_then(|all| all.into_iter().find(|p| p.code == code))
+                .map_or_else(|| code.to_owned(), |p| p.name);
+            format!("HTX / cooperative: {name}")
+        }
     }
 }
 
-fn link_form(
+async fn link_form(
     state: &AppState,
     secret: &str,
     grant: &Grant,
@@ -117,11 +129,12 @@ fn link_form(
     expires_at: DateTime<Utc>,
     problem: Option<&Both>,
 ) -> Markup {
+    let role = role_text(state, grant).await;
     let body = html! {
         section class="card signin" {
             h1 { "kho" }
             @if let Some(p) = problem { p class="alert" role="alert" { (both(p)) } }
-            p { (both(&FOR)) ": " strong class="person" { (person.unwrap_or("—")) } " (" (role_text(grant)) ")" }
+            p { (both(&FOR)) ": " strong class="person" { (person.unwrap_or("—")) } " (" (role) ")" }
             form method="post" action=(format!("/login/{secret}")) {
                 @if person.is_none() {
                     label for="name" { (both(&ASK_NAME)) }
@@ -185,7 +198,7 @@ pub(super) async fn show(State(state): State<AppState>, Path(secret): Path<Strin
     // Origin the button's POST is checked by.
     html_response(
         200,
-        link_form(&state, &secret, &grant, person.as_deref(), expires_at, None),
+        link_form(&state, &secret, &grant, person.as_deref(), expires_at, None).await,
         None,
     )
 }
@@ -227,7 +240,8 @@ pub(super) async fn spend(
                         person.as_deref(),
                         expires_at,
                         Some(&NAME_NEEDED),
-                    ),
+                    )
+                    .await,
                     None,
                 ),
                 Ok(other) => not_usable(&other)
