@@ -99,11 +99,17 @@ pub async fn send(store: &Store, config: &Config, dry_run: bool) -> Result<Repor
                 continue;
             }
             let name = record_name(r, via);
-            let sent = store.alerts_sent(&name, today, &keys).await?;
+            // A dry run only looks; a real one claims what it will send.
+            let fresh_keys = if dry_run {
+                let sent = store.alerts_sent(&name, today, &keys).await?;
+                keys.iter().filter(|k| !sent.contains(k)).cloned().collect()
+            } else {
+                store.claim_alerts(&name, today, &keys).await?
+            };
             let fresh: Vec<(&Item, &String)> = items
                 .iter()
                 .zip(&keys)
-                .filter(|(_, k)| !sent.contains(k))
+                .filter(|(_, k)| fresh_keys.contains(k))
                 .collect();
             let to = match via {
                 "email" => r.emails.join(", "),
@@ -155,12 +161,16 @@ pub async fn send(store: &Store, config: &Config, dry_run: bool) -> Result<Repor
             };
             match outcome {
                 Ok(()) => {
-                    let done: Vec<String> = fresh.iter().map(|(_, k)| (*k).clone()).collect();
-                    store.record_alerts_sent(&name, today, &done).await?;
                     delivery.sent = true;
-                    tracing::info!(recipient = r.name(), via, items = done.len(), "alert sent");
+                    tracing::info!(
+                        recipient = r.name(),
+                        via,
+                        items = fresh_keys.len(),
+                        "alert sent"
+                    );
                 }
                 Err(e) => {
+                    store.release_alerts(&name, today, &fresh_keys).await?;
                     tracing::warn!(recipient = r.name(), via, error = %e, "alert not sent; retried at the next run");
                     delivery.error = Some(e);
                 }
