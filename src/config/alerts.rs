@@ -293,3 +293,79 @@ pub(super) fn resolve(
         recipients,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use crate::config::Config;
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, Vec<String>> {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        Config::from_toml_str(text, env)
+            .map_err(|e| e.problems.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn no_section_means_no_alerts() {
+        let c = load("", &[]).unwrap();
+        assert!(!c.alerts.enabled());
+        assert_eq!(c.alerts.interval.as_secs(), 3600);
+    }
+
+    #[test]
+    fn recipients_ports_and_secrets_resolve() {
+        let c = load(
+            "[alerts.smtp]\nhost = \"smtp.example.org\"\nsecurity = \"tls\"\nusername = \"u\"\n\
+             password = \"env:PW\"\nfrom = \"kho <kho@example.org>\"\n\
+             [alerts.webhook]\nsecret = \"env:HOOK\"\n\
+             [alerts.department]\nemails = [\"so@example.org\"]\n\
+             [alerts.producers.htx-a]\nwebhook_url = \"https://bot.example.org/a\"\n",
+            &[("PW", "pw-1"), ("HOOK", "hook-2")],
+        )
+        .unwrap();
+        let a = &c.alerts;
+        let smtp = a.smtp.as_ref().unwrap();
+        assert_eq!(smtp.port, 465);
+        assert_eq!(smtp.password.as_ref().unwrap().expose(), "pw-1");
+        assert_eq!(a.webhook_secret.as_ref().unwrap().expose(), "hook-2");
+        let names: Vec<&str> = a.recipients.iter().map(|r| r.name()).collect();
+        assert_eq!(names, ["department", "htx-a"]);
+        let shown = c.to_redacted_toml();
+        assert!(
+            !shown.contains("pw-1") && !shown.contains("hook-2"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_named_by_its_path() {
+        let problems = load(
+            "[alerts]\ninterval = \"2d\"\n[alerts.webhook]\nsecret = \"in-the-file\"\n\
+             [alerts.department]\nemails = [\"nobody\"]\nwebhook_url = \"ftp://x.example\"\n\
+             [alerts.producers.htx-a]\n",
+            &[],
+        )
+        .unwrap_err();
+        for path in [
+            "alerts.interval",
+            "alerts.webhook.secret",
+            "alerts.department.emails[0]",
+            "alerts.department.webhook_url",
+            "alerts.producers.htx-a",
+            "alerts.smtp",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(&format!("{path}:"))),
+                "{path} not in {problems:?}"
+            );
+        }
+        assert!(
+            !problems.iter().any(|p| p.contains("in-the-file")),
+            "{problems:?}"
+        );
+    }
+}
