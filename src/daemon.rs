@@ -138,6 +138,13 @@ async fn run(
     ));
     tasks.spawn(certificate_check(store.clone(), stop_rx.clone()));
     tasks.spawn(settle_bursts(store.clone(), stop_rx.clone()));
+    if config.alerts.enabled() {
+        tasks.spawn(crate::alerts::run_scheduled(
+            config.clone(),
+            store.clone(),
+            stop_rx.clone(),
+        ));
+    }
     tasks.spawn(gauges(store.clone(), metrics.clone(), stop_rx.clone()));
     if let Pool::Postgres(pool) = store.pool() {
         tasks.spawn(crate::outbox::wake::listen_for_jobs(
@@ -179,6 +186,7 @@ async fn run(
             public_url: config.server.public_url.clone(),
             transport: transport.clone(),
         })),
+        public_url: config.server.public_url.clone(),
     });
     let mut http_stop = stop_rx.clone();
     let http = tokio::spawn(async move {

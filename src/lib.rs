@@ -6,6 +6,7 @@
 //! variants and the catalog file format), `inventory` (the append-only stock
 //! ledger), `cli` (the `kho` command).
 
+pub mod alerts;
 pub mod attention;
 pub mod auth;
 pub mod catalog;

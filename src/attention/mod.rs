@@ -110,7 +110,7 @@ pub struct Item {
 }
 
 impl Item {
-    fn new(kind: Kind, producer: Option<String>, advice: Advice) -> Item {
+    pub(crate) fn new(kind: Kind, producer: Option<String>, advice: Advice) -> Item {
         Item {
             kind,
             producer,

@@ -7,6 +7,8 @@
 //! SHA-256 hash (see `store::tokens`), so the comparison that matters is of
 //! hashes, done in constant time.
 
+pub mod people;
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -98,6 +98,53 @@ pub enum Command {
     /// Admin API tokens: create (printed once), list, revoke.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print a one-time sign-in URL for a person (a QR code too on a terminal).
+    LoginLink(LoginLinkArgs),
+    /// Dashboard sessions: list, revoke.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+    /// Send what needs attention by e-mail and webhook (`[alerts]`).
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginLinkArgs {
+    /// admin or department (a cooperative's link takes --producer instead).
+    #[arg(long, required_unless_present = "producer")]
+    pub role: Option<crate::auth::Role>,
+    /// The producer a cooperative's person may see and act for.
+    #[arg(long)]
+    pub producer: Option<String>,
+    /// The person's name, recorded with everything they do; without it the
+    /// person types it when opening the link.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// How long the link works (at most 7 days).
+    #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
+    pub valid: std::time::Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// Every dashboard session: person, role, producer, last seen, expiry.
+    List,
+    /// End a session now; its browser is sent to sign in again.
+    Revoke {
+        /// The session's id (from `kho sessions list`).
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Send what needs attention now to every recipient that has not had it
+    /// today (for cron; the daemon does it on its own too).
+    Send {
+        /// Show what would be sent, send nothing, record nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Args)]

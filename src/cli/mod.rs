@@ -1,6 +1,8 @@
 //! The `kho` command: parses arguments, loads configuration, opens the store,
 //! runs one command and turns its outcome into docs/src/reference/contract.md's exit codes.
 
+mod actor;
+mod alerts;
 mod args;
 mod catalog;
 mod channels;
@@ -8,6 +10,7 @@ mod connect;
 mod maintenance;
 mod orders;
 pub mod output;
+mod people;
 mod reconcile;
 mod reports;
 mod stock;
@@ -18,9 +21,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use serde_json::json;
 
+pub use actor::actor;
 use args::{AccountsCommand, Command, ConfigCommand, LogFormatArg, SecretsCommand};
 pub use args::{BenchCommand, Cli, SimArgs, SimCommand};
 pub use output::Output;
+pub use people::link_url as login_link_url;
 
 use crate::config::{Config, ConfigError, LogFormat, Sources};
 use crate::store::{Store, StoreError};
@@ -355,6 +360,18 @@ pub async fn run(cli: Cli, lab: &dyn Lab) -> Result<u8, Failure> {
             let store = open(&config).await?;
             token::run(&store, cmd, &out).await
         }
+        Command::LoginLink(args) => {
+            let store = open(&config).await?;
+            people::login_link(&store, &config, args, &out).await
+        }
+        Command::Sessions(cmd) => {
+            let store = open(&config).await?;
+            people::sessions(&store, cmd, &out).await
+        }
+        Command::Alerts(args::AlertsCommand::Send { dry_run }) => {
+            let store = open(&config).await?;
+            alerts::send(&store, &config, dry_run, &out).await
+        }
     }
 }
 
@@ -434,12 +451,6 @@ async fn config_check(config: &Config, out: &output::Output) -> Result<u8, Failu
     }
     out.doc(config, || config.to_redacted_toml());
     Ok(exit::OK)
-}
-
-/// Who is acting, for the ledger.
-pub fn actor() -> String {
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
 }
 
 #[cfg(test)]

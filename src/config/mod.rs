@@ -4,6 +4,7 @@
 //! surfacing hours later in a worker.
 
 mod account;
+mod alerts;
 mod database_url;
 mod duration;
 mod secrets;
@@ -23,6 +24,7 @@ pub use account::{
     AccountConfig, Allocation, ChannelKind, Credentials, LazadaCredentials, RateLimit,
     ShopeeCredentials, TikTokCredentials,
 };
+pub use alerts::{AlertsConfig, Recipient, SmtpConfig, SmtpSecurity};
 pub use database_url::{Backend, DatabaseUrl};
 pub use secrets::SecretsConfig;
 
@@ -38,6 +40,7 @@ pub struct Config {
     pub log: LogConfig,
     pub secrets: SecretsConfig,
     pub accounts: Vec<AccountConfig>,
+    pub alerts: AlertsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -136,6 +139,8 @@ struct RawConfig {
     secrets: secrets::RawSecrets,
     #[serde(default)]
     accounts: Vec<account::RawAccount>,
+    #[serde(default)]
+    alerts: alerts::RawAlerts,
 }
 
 /// One problem with the configuration, at a key path such as
@@ -339,6 +344,7 @@ impl Config {
         }
         let accounts = account::resolve_all(raw.accounts, env, &mut problems);
         let secrets = secrets::resolve(raw.secrets, env, &mut problems);
+        let alerts = alerts::resolve(raw.alerts, env, &mut problems);
         if secrets.key.is_none()
             && !accounts.is_empty()
             && !problems.iter().any(|p| p.path.starts_with("secrets."))
@@ -359,6 +365,7 @@ impl Config {
                 log: raw.log,
                 secrets,
                 accounts,
+                alerts,
             })
         } else {
             Err(problems)

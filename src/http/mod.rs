@@ -33,6 +33,9 @@ pub struct AppState {
     /// Connecting shops (`/oauth/{channel}/callback`, `POST /api/v1/accounts/{name}/connect`);
     /// absent where no account is configured.
     pub connect: Option<Arc<oauth::Connector>>,
+    /// `server.public_url`: where sign-in links point, and whether the
+    /// session cookie is `Secure` (https).
+    pub public_url: url::Url,
 }
 
 /// Marketplace pushes are small; anything larger is not one.

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod alerts;
 pub mod attention;
 pub mod catalog;
 pub mod dashboard;
@@ -15,6 +16,7 @@ pub mod oauth;
 pub mod ocop_register;
 pub mod orders;
 pub mod reconcile;
+pub mod sessions;
 pub mod tokens;
 
 pub use crate::db::{Pool, Result, StockPolicy, Store, StoreError, now};

@@ -366,6 +366,9 @@ fn endpoints() -> Vec<Endpoint> {
         ep(M::GET, "/reconciliation/runs/{id}", "/reconciliation/runs/{own_run}", Some("/reconciliation/runs/{other_run}")),
         ep(M::GET, "/tokens", "/tokens", None),
         ep(M::DELETE, "/tokens/{id}", "/tokens/{spare_token}", None).admin_only(),
+        ep(M::POST, "/login-links", "/login-links", None)
+            .json(json!({ "role": "department", "name": "Nguyễn {who}" }))
+            .admin_only(),
     ]
 }
 

@@ -616,7 +616,7 @@ crate::both_backends!(dashboard_over_http, |db| {
 });
 
 /// Where screenshots are kept: `target/test-artifacts/screenshots/`.
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
@@ -762,7 +762,7 @@ pub(crate) async fn text(b: &Client, css: &str) -> String {
         .unwrap()
 }
 
-async fn shot(b: &Client, name: &str) -> PathBuf {
+pub(crate) async fn shot(b: &Client, name: &str) -> PathBuf {
     let png = b.screenshot().await.expect("screenshot");
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
     let path = screenshot_dir().join(name);

@@ -406,7 +406,7 @@ both_backends!(dashboard_forms_are_checked_on_the_server, |db| {
     let moves = ledger(&store, "A-NA-1").await;
     let mine: Vec<(&str, i64, &str)> = moves
         .iter()
-        .filter(|m| m.actor == format!("dashboard:{PERSON_A}"))
+        .filter(|m| m.actor == format!("web:{PERSON_A}"))
         .map(|m| (m.kind.as_str(), m.quantity, m.reason.as_str()))
         .collect();
     assert_eq!(

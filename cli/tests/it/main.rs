@@ -5,6 +5,7 @@
 
 mod support;
 
+mod alerts;
 mod api;
 mod attention;
 mod backup;
@@ -29,6 +30,8 @@ mod reports;
 mod reports_browser;
 mod secrets;
 mod shopee_sync;
+mod signin;
+mod signin_browser;
 mod stock_cli;
 mod stock_truth;
 mod store_contract;

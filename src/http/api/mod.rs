@@ -15,6 +15,7 @@ pub mod channels;
 pub mod connect;
 pub mod ocop;
 pub mod orders;
+pub mod people;
 pub mod reconcile;
 pub mod stock;
 pub mod tokens;
@@ -101,6 +102,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(ocop::router())
         .merge(reconcile::router())
         .merge(tokens::router())
+        .merge(people::router())
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(middleware::from_fn(|req, next| {
             deadline(REQUEST_TIMEOUT, req, next)

@@ -53,7 +53,11 @@ pub(super) async fn start(
     )
     .await
     {
-        Ok(link) => Redirect::to(link.as_str()).into_response(),
+        Ok(link) => {
+            // The log is the record of who started it: the person, by name.
+            tracing::info!(account = %name, actor = %who.actor(), "shop authorisation started from the dashboard");
+            Redirect::to(link.as_str()).into_response()
+        }
         Err(e) => fail(PageError::BadRequest(e.to_string())),
     }
 }

@@ -1,10 +1,11 @@
 //! The dashboard at `/`: server-rendered HTML (maud), Vietnamese by default
 //! with an English switch, no JavaScript at all.
 //!
-//! Sign-in takes an API token (see `kho token create`), checks it with the
-//! store and keeps it in an HttpOnly, SameSite=Strict cookie; every page
-//! checks it again, so a revoked token signs its holder out at the next
-//! click. Forms are CSRF-safe twice over: the cookie is never sent on a
+//! People sign in with a one-time link (`kho login-link`, see [`login`]) or
+//! by pasting an API token; either opens a server-side session whose
+//! secret is the HttpOnly, SameSite=Strict cookie. Every page checks the
+//! session again, so a revoked session (or the token it was opened with)
+//! signs its holder out at the next click. Forms are CSRF-safe twice over: the cookie is never sent on a
 //! cross-site request, and a POST whose Origin (or Referer) names another
 //! site is refused. Every response carries a strict Content-Security-Policy
 //! (no inline script or style; the stylesheet is served from `/assets`).
@@ -16,6 +17,7 @@ mod contrast;
 pub mod format;
 mod forms;
 pub mod i18n;
+mod login;
 mod pages;
 
 use std::collections::HashMap;
@@ -40,8 +42,6 @@ const STYLESHEET_PATH: &str = "/assets/dashboard.css";
 const STYLESHEET: &str = include_str!("dashboard.css");
 /// A language choice is remembered for a year.
 const LANG_MAX_AGE: u32 = 365 * 24 * 3600;
-/// A session lasts a working week; the token itself may be revoked sooner.
-const SESSION_MAX_AGE: u32 = 7 * 24 * 3600;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
@@ -61,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(pages::reports::router())
         .route("/signin", get(signin_form).post(signin))
         .route("/signout", axum::routing::post(signout))
+        .route("/login/{secret}", get(login::show).post(login::spend))
         .route(STYLESHEET_PATH, get(stylesheet))
         .merge(forms::router())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
@@ -151,17 +152,26 @@ fn lang_cookie(lang: Lang) -> String {
     )
 }
 
-/// The signed-in viewer, or `None` for no, unknown or revoked token.
+/// The signed-in viewer, or `None` for no, unknown, expired or revoked
+/// session.
 async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, PageError> {
-    let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
+    let Some(secret) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    Ok(authenticate(&state.store, token).await?.map(|p| p.viewer))
+    // A cookie set before sessions existed holds the API token itself; it
+    // still signs its holder in (as the token's name, checked on every
+    // page like a session) so that an upgrade signs nobody out. Every new
+    // sign-in gets a session.
+    if secret.starts_with(crate::auth::TOKEN_PREFIX) {
+        return Ok(authenticate(&state.store, secret).await?.map(|p| p.viewer));
+    }
+    Ok(login::viewer(state, secret).await?)
 }
 
-/// A checked token: its id (for the log) and what it may see.
+/// A checked token: its id (for the log), role and what it may see.
 struct Checked {
     token_id: i64,
+    role: crate::auth::Role,
     viewer: Viewer,
 }
 
@@ -172,6 +182,7 @@ async fn authenticate(
 ) -> Result<Option<Checked>, crate::store::StoreError> {
     Ok(store.authenticate_token(token).await?.map(|p| Checked {
         token_id: p.token_id,
+        role: p.role,
         viewer: Viewer {
             writer: p.can_write(),
             name: p.name,
@@ -461,29 +472,42 @@ async fn signin(State(s): State<AppState>, h: HeaderMap, Form(form): Form<SignIn
     }
     match authenticate(&s.store, token).await {
         Ok(Some(p)) => {
-            tracing::info!(token_id = p.token_id, name = %p.viewer.name, "dashboard sign-in");
-            let secure = h
-                .get(header::ORIGIN)
-                .and_then(|o| o.to_str().ok())
-                .is_some_and(|o| o.starts_with("https://"));
-            let cookie = format!(
-                "{SESSION_COOKIE}={token}; Path=/; Max-Age={SESSION_MAX_AGE}; HttpOnly; SameSite=Strict{}",
-                if secure { "; Secure" } else { "" }
-            );
-            let mut res = Redirect::to(next.unwrap_or("/")).into_response();
-            match HeaderValue::from_str(&cookie) {
-                Ok(v) => {
-                    res.headers_mut().append(header::SET_COOKIE, v);
-                    res
+            // The session is named after the token: its name is what the
+            // ledger records for everything done in it.
+            let grant = crate::store::sessions::Grant {
+                role: p.role,
+                producer: p.viewer.producer.clone(),
+            };
+            let opened = s
+                .store
+                .open_session(
+                    &grant,
+                    &p.viewer.name,
+                    &format!("token:{}", p.token_id),
+                    Some(p.token_id),
+                )
+                .await;
+            let session = match opened {
+                Ok(session) => session,
+                Err(crate::store::sessions::SignInError::Store(e)) => {
+                    let (status, markup) = pages::error_page(None, lang, &PageError::Store(e));
+                    return html_response(status, markup, None);
                 }
-                // A token with characters a cookie cannot carry is no token
-                // of ours.
-                Err(_) => html_response(
-                    401,
-                    pages::signin(lang, Some(Msg::TokenInvalid), next),
-                    None,
-                ),
+                Err(e) => {
+                    tracing::warn!(token_id = p.token_id, error = %e, "a token cannot open a session");
+                    return html_response(
+                        401,
+                        pages::signin(lang, Some(Msg::TokenInvalid), next),
+                        None,
+                    );
+                }
+            };
+            tracing::info!(token_id = p.token_id, session = session.id, name = %p.viewer.name, "dashboard sign-in");
+            let mut res = Redirect::to(next.unwrap_or("/")).into_response();
+            if let Some(v) = login::session_cookie(&s, &session) {
+                res.headers_mut().append(header::SET_COOKIE, v);
             }
+            res
         }
         Ok(None) => {
             tracing::info!("dashboard sign-in refused: unknown or revoked token");
@@ -500,18 +524,24 @@ async fn signin(State(s): State<AppState>, h: HeaderMap, Form(form): Form<SignIn
     }
 }
 
-async fn signout(h: HeaderMap) -> Response {
+async fn signout(State(s): State<AppState>, h: HeaderMap) -> Response {
     let lang = cookie(&h, LANG_COOKIE)
         .and_then(Lang::parse)
         .unwrap_or(Lang::Vi);
     if !same_origin(&h) {
         return refused(lang);
     }
+    // The session ends on the server, not only in this browser.
+    if let Some(secret) = cookie(&h, SESSION_COOKIE)
+        && let Err(e) = s.store.end_session(secret).await
+    {
+        let (status, markup) = pages::error_page(None, lang, &PageError::Store(e));
+        return html_response(status, markup, None);
+    }
     let mut res = Redirect::to("/signin").into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_static("kho_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
-    );
+    if let Some(v) = login::cleared_cookie(&s) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
     res
 }
 

@@ -45,6 +45,12 @@ impl Viewer {
     pub fn sees(&self, producer: &str) -> bool {
         self.producer.as_deref().is_none_or(|p| p == producer)
     }
+
+    /// Who is acting, for the ledger and other audit fields: the person
+    /// signed in to the dashboard, by name (`web:Nguyễn Văn A`).
+    pub fn actor(&self) -> String {
+        format!("web:{}", self.name)
+    }
 }
 
 /// Everything a page needs besides its data.

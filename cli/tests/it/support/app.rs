@@ -55,6 +55,7 @@ pub async fn spawn_app(store: &Store) -> String {
         intake: None,
         timezone: chrono_tz::Asia::Ho_Chi_Minh,
         connect: Some(connector()),
+        public_url: "https://kho.example.org".parse().expect("a URL"),
     });
     let (listener, addr) = kho::http::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

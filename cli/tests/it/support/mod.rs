@@ -7,6 +7,7 @@
 pub mod app;
 pub mod daemon;
 pub mod db;
+pub mod receivers;
 pub mod worlds;
 
 pub use app::spawn_app;

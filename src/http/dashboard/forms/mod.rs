@@ -48,16 +48,15 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// Who a change is recorded against in the ledger and the catalog's
-/// provenance. The one place to change when viewers carry a person's own
-/// name instead of their token's.
+/// provenance: the signed-in person (`web:Name`, see [`Viewer::actor`]).
 pub fn actor(v: &Viewer) -> String {
-    format!("dashboard:{}", v.name)
+    v.actor()
 }
 
-/// The person in a ledger's `actor` (`dashboard:Name`, `api:7:Name`), for
+/// The person in a ledger's `actor` (`web:Name`, `api:7:Name`), for
 /// showing; other actors (`cli:…`, the sync engine) are shown as they are.
 pub fn person(actor: &str) -> &str {
-    if let Some(name) = actor.strip_prefix("dashboard:") {
+    if let Some(name) = actor.strip_prefix("web:") {
         return name;
     }
     if let Some(rest) = actor.strip_prefix("api:")
@@ -160,7 +159,7 @@ mod tests {
             producer: Some("htx-bao-lam".into()),
             writer: true,
         };
-        assert_eq!(actor(&v), "dashboard:Chị Lan (HTX Bảo Lâm)");
+        assert_eq!(actor(&v), "web:Chị Lan (HTX Bảo Lâm)");
         assert_eq!(person(&actor(&v)), "Chị Lan (HTX Bảo Lâm)");
         assert_eq!(person("api:12:Kế toán"), "Kế toán");
         assert_eq!(person("api:x:y"), "api:x:y");

@@ -215,11 +215,7 @@ async fn register_upload(
             Ok(entries) => {
                 if !dry_run {
                     store
-                        .replace_ocop_register(
-                            &name,
-                            &format!("dashboard:{}", ctx.viewer.name),
-                            &entries,
-                        )
+                        .replace_ocop_register(&name, &ctx.viewer.actor(), &entries)
                         .await?;
                 }
                 Ok((entries.len(), dry_run))
