@@ -471,8 +471,15 @@ crate::both_backends!(dashboard_over_http, |db| {
         assert_eq!(rows.len(), 3, "{rows:?}");
     }
     for (channel, (orders, units, revenue)) in &rows {
+        // The marketplace's own name, not kho's code.
+        let name = match channel.as_str() {
+            "shopee" => "Shopee",
+            "tiktok" => "TikTok Shop",
+            "lazada" => "Lazada",
+            other => panic!("unexpected channel {other}"),
+        };
         let row = format!(
-            r#"<tr data-channel="{channel}"><td><span class="swatch ch-{channel}"></span>{channel}</td><td class="num orders">{}</td><td class="num units">{}</td><td class="num revenue">{}</td></tr>"#,
+            r#"<tr data-channel="{channel}"><td><span class="swatch ch-{channel}"></span>{name}</td><td class="num orders">{}</td><td class="num units">{}</td><td class="num revenue">{}</td></tr>"#,
             int(*orders),
             int(*units),
             vnd(*revenue)
