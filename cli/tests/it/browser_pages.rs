@@ -24,8 +24,8 @@ use kho::store::{Pool, Store};
 use kho_channel::OrderStatus;
 
 use crate::support::browser::{
-    DESKTOP, Driver, PHONE, browser_available, click, no_sideways_scroll, shot, sign_in, text,
-    visible_text, wait_for, wait_for_path,
+    DESKTOP, Driver, PHONE, artifact, browser_available, click, no_sideways_scroll, shot, sign_in,
+    text, visible_text, wait_for, wait_for_path,
 };
 use crate::support::{Daemon, TestDb, ok, sample_catalog};
 
@@ -386,8 +386,13 @@ async fn check(
         .filter(|q| !q.is_empty())
         .fold(seen.clone(), |text, q| text.replace(q, ""));
     let codes = raw_codes(&own, vietnamese);
-    if vietnamese && book {
-        shot(b, &format!("page-{name}-{width}.png")).await;
+    // The reports page and the upload form have their own pictures in the
+    // book (`reports-*.png`, `import-preview-*.png`).
+    let file = format!("page-{name}-{width}.png");
+    if vietnamese && book && !matches!(name, "reports" | "catalog-import") {
+        shot(b, &file).await;
+    } else if vietnamese {
+        artifact(b, &file).await;
     }
     (!codes.is_empty()).then(|| format!("{what} shows {codes:?}:\n{seen}"))
 }
