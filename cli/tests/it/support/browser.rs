@@ -225,7 +225,7 @@ pub async fn no_sideways_scroll(b: &Client, what: &str) {
         .await
         .expect("widths");
     let (scroll, inner) = (got[0].as_i64(), got[1].as_i64());
-    if !scroll.zip(inner).is_some_and(|(s, i)| s <= i) {
+    if scroll.zip(inner).is_none_or(|(s, i)| s > i) {
         let wide = b.execute(WIDE, vec![]).await.unwrap_or_default();
         panic!("{what}: the page scrolls sideways ({got}); too wide: {wide}");
     }
