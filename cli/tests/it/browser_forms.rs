@@ -12,12 +12,12 @@ use fantoccini::{Client, Locator};
 use kho::auth::Role;
 use kho::store::Store;
 
-use crate::forms::{A, B, PERSON_A, catalog, csv, entry};
 use crate::support::browser::{
     DESKTOP, Driver, PHONE, browser_available, click, no_sideways_scroll, scroll_to, shot, sign_in,
     text, type_into, wait_for, wait_for_path,
 };
 use crate::support::ok;
+use crate::support::worlds::forms::{A, B, PERSON_A, catalog, csv, entry};
 use crate::support::worlds::shopee::World;
 
 /// The dead letters of the shop, once the worker has buried the retried

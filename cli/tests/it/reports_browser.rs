@@ -10,10 +10,10 @@
 
 use fantoccini::{Client, Locator};
 
-use crate::reports::{CHI_LANG, FROM, TO, seed};
 use crate::support::browser::{
     DESKTOP, Driver, PHONE, browser_available, no_sideways_scroll, shot, sign_in_at,
 };
+use crate::support::worlds::reports::{CHI_LANG, FROM, REGISTER_CSV, TO, seed};
 use crate::support::{Daemon, ok};
 
 async fn number(b: &Client, script: &str) -> f64 {
@@ -31,7 +31,7 @@ crate::both_backends!(reports_page_in_chromium, |db| {
     let seeded = seed(&db).await;
     // A register, so that the page lists its differences.
     let register = db.path("so-ocop.csv");
-    std::fs::write(&register, crate::ocop_register::REGISTER_CSV).unwrap();
+    std::fs::write(&register, REGISTER_CSV).unwrap();
     ok(&db.kho(&["ocop", "import", register.to_str().unwrap()]));
     let daemon = Daemon::start_with(&db, &[], "1h");
     let base = daemon.url.clone();
