@@ -275,8 +275,8 @@ pub(super) fn resolve_all(
                     "missing key: {} accounts need their token host (e.g. {})",
                     acc.channel.as_str(),
                     match acc.channel {
-                        ChannelKind::Tiktok => "https://auth.tiktok-shops.com",
-                        _ => "https://auth.lazada.com/rest",
+                        ChannelKind::Tiktok => kho_tiktok::config::PRODUCTION.auth_url,
+                        _ => kho_lazada::config::PRODUCTION.auth_url,
                     }
                 ),
             );

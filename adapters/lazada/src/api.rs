@@ -120,13 +120,10 @@ mod tests {
     use secrecy::SecretString;
     use serde_json::Value;
 
-    /// The app key and secret of Lazada's published signing examples.
+    /// The app key and secret of Lazada's published signing examples, on the production hosts they name.
     fn creds() -> Credentials {
-        let hosts = [
-            "https://api.lazada.vn/rest",
-            "https://auth.lazada.com/rest/",
-        ];
-        app_credentials("123456", "helloworld", hosts)
+        let hosts = crate::config::PRODUCTION;
+        app_credentials("123456", "helloworld", [hosts.base_url, hosts.auth_url])
     }
 
     #[test]

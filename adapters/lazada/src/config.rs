@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use kho_channel::RateLimit;
+use kho_channel::kit::config::ProductionHosts;
 use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
@@ -12,6 +13,12 @@ use url::Url;
 pub const MAX_BATCH_SIZE: usize = 50;
 /// Lazada's recommended batch size (error 513 "reduce to ≤ 20 SKUs" under load, docs/src/channels/lazada.md §7.1).
 pub const DEFAULT_BATCH_SIZE: usize = 20;
+
+/// Vietnam's API gateway; the token host is shared by every venture.
+pub const PRODUCTION: ProductionHosts = ProductionHosts {
+    base_url: "https://api.lazada.vn/rest",
+    auth_url: "https://auth.lazada.com/rest",
+};
 
 /// One Lazada seller account (one venture; kho targets Vietnam).
 #[derive(Debug, Clone, Deserialize)]

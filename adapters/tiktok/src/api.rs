@@ -244,14 +244,13 @@ impl Signing for TikTokGrant {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::PRODUCTION;
     use kho_channel::test_support::app_credentials;
     use std::collections::HashMap;
 
+    /// The app key and secret of TikTok's published signing examples, on the production hosts.
     fn creds() -> Credentials {
-        let hosts = [
-            "https://open-api.tiktokglobalshop.com",
-            "https://auth.tiktok-shops.com",
-        ];
+        let hosts = [PRODUCTION.base_url, PRODUCTION.auth_url];
         app_credentials("68xu9ks5p4i8", "e59af819cc", hosts)
     }
 

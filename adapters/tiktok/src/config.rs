@@ -4,9 +4,16 @@
 use std::collections::BTreeMap;
 
 use kho_channel::RateLimit;
+use kho_channel::kit::config::ProductionHosts;
 use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
+
+/// One API host for every region outside the US, Vietnam included.
+pub const PRODUCTION: ProductionHosts = ProductionHosts {
+    base_url: "https://open-api.tiktokglobalshop.com",
+    auth_url: "https://auth.tiktok-shops.com",
+};
 
 /// One TikTok Shop.
 #[derive(Debug, Clone, Deserialize)]

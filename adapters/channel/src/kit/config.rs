@@ -12,6 +12,15 @@ pub fn default_rate_limit() -> RateLimit {
     RateLimit::per_second(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN))
 }
 
+/// A marketplace's production hosts, named in error hints, examples and signing vectors but never used as
+/// defaults: a test or demo configuration must not reach the real marketplace (or refresh a token
+/// against it) by leaving a key out.
+#[derive(Debug, Clone, Copy)]
+pub struct ProductionHosts {
+    pub base_url: &'static str,
+    pub auth_url: &'static str,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
