@@ -12,14 +12,11 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
 use fantoccini::Locator;
 use kho::auth::Role;
-use kho::config::{Config, Sources};
 use kho::http::dashboard::format::{int, vnd};
-use kho::store::Store;
 use kho::store::accounts::AccountState;
-use kho::store::orders::{IngestLine, IngestOrder};
 use kho_channel::OrderStatus;
 use serde_json::{Value, json};
 
@@ -28,9 +25,8 @@ use crate::support::browser::{
     DESKTOP, Driver, PHONE, artifact, browser_available, no_sideways_scroll, sign_in, text,
     wait_for_path,
 };
+use crate::support::worlds::offline::{TZ, day_start, ingest, store_accounts};
 use crate::support::{TestDb, ok, sample_catalog};
-
-const TZ: chrono_tz::Tz = chrono_tz::Asia::Ho_Chi_Minh;
 
 const ACCOUNTS: &str = r#"
 [[accounts]]
@@ -65,78 +61,13 @@ struct Seeded {
     today: NaiveDate,
 }
 
-fn day_start(d: NaiveDate) -> DateTime<Utc> {
-    TZ.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .expect("midnight exists in Vietnam")
-        .with_timezone(&Utc)
-}
-
-async fn ingest(
-    store: &Store,
-    account: i64,
-    id: &str,
-    at: DateTime<Utc>,
-    status: OrderStatus,
-    lines: &[(&str, i64, i64)],
-) {
-    let order = IngestOrder {
-        remote_order_id: id.into(),
-        status,
-        raw_status: format!("{status:?}"),
-        ordered_at: at,
-        remote_updated_at: Some(at),
-        lines: lines
-            .iter()
-            .enumerate()
-            .map(|(i, (sku, qty, price))| IngestLine {
-                key: format!("{id}-{i}"),
-                seller_sku: (*sku).into(),
-                quantity: *qty,
-                unit_price_vnd: *price,
-            })
-            .collect(),
-    };
-    store
-        .ingest_order(account, &order, true, "test")
-        .await
-        .expect("ingest order");
-}
-
 /// The sample catalog (through the real `kho import`), three shops of two
 /// cooperatives, orders over the last two weeks (one cancelled today), a
 /// shop needing re-authorisation, a reconciliation that found drift, and
 /// tokens for the department and for one cooperative.
 async fn seed(db: &TestDb) -> Seeded {
     ok(&db.kho(&["import", sample_catalog().to_str().expect("path")]));
-    std::fs::write(db.path("accounts.toml"), ACCOUNTS).expect("write accounts");
-    let config = Config::load(Sources {
-        file: Some(&db.path("accounts.toml")),
-        env: Some(crate::support::keyed(Default::default())),
-    })
-    .expect("accounts config");
-    // `kho serve` runs with no account configured (no worker tries to reach
-    // these made-up shops); the accounts stay in the store.
-    std::fs::write(
-        db.path("kho.toml"),
-        "[sync]\norder_poll_interval = \"1h\"\n",
-    )
-    .expect("write kho.toml");
-    let store = db.store().await;
-    assert!(
-        store
-            .sync_accounts(&config.accounts, true)
-            .await
-            .expect("accounts")
-            .is_empty()
-    );
-    let ids: HashMap<String, i64> = store
-        .accounts(None)
-        .await
-        .expect("accounts")
-        .into_iter()
-        .map(|a| (a.name, a.id))
-        .collect();
+    let (store, ids) = store_accounts(db, ACCOUNTS).await;
     let (shopee, tiktok, lazada) = (
         ids["shopee-chi-lang"],
         ids["tiktok-chi-lang"],

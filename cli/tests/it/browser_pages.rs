@@ -11,15 +11,11 @@
 //! `target/test-artifacts/screenshots/` (`page-<name>-<width>.png`) and,
 //! with `KHO_SCREENSHOTS=docs/src/guide/img`, for the book's dashboard tour.
 
-use std::collections::HashMap;
-
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use fantoccini::Client;
 use kho::auth::Role;
-use kho::config::{Config, Sources};
 use kho::store::accounts::AccountState;
 use kho::store::listings::LinkRow;
-use kho::store::orders::{IngestLine, IngestOrder};
 use kho::store::{Pool, Store};
 use kho_channel::OrderStatus;
 
@@ -27,9 +23,8 @@ use crate::support::browser::{
     DESKTOP, Driver, PHONE, artifact, browser_available, click, no_sideways_scroll, shot, sign_in,
     text, visible_text, wait_for, wait_for_path,
 };
+use crate::support::worlds::offline::{TZ, day_start, ingest, store_accounts};
 use crate::support::{Daemon, TestDb, ok, sample_catalog};
-
-const TZ: chrono_tz::Tz = chrono_tz::Asia::Ho_Chi_Minh;
 
 const ACCOUNTS: &str = r#"
 [[accounts]]
@@ -171,36 +166,15 @@ fn raw_codes(text: &str, vietnamese: bool) -> Vec<&'static str> {
         .collect()
 }
 
-fn day_start(d: NaiveDate) -> DateTime<Utc> {
-    TZ.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .expect("midnight exists in Vietnam")
-        .with_timezone(&Utc)
-}
-
-async fn ingest(store: &Store, account: i64, id: &str, at: DateTime<Utc>, status: OrderStatus) {
-    let (sku, qty, price) = if account % 2 == 0 {
+/// One order a day per shop: a kilo of custard apples on odd accounts,
+/// two 2 kg boxes on even ones.
+async fn order(store: &Store, account: i64, id: &str, at: DateTime<Utc>, status: OrderStatus) {
+    let line = if account % 2 == 0 {
         ("NA-CHILANG-2KG", 2, 165_000)
     } else {
         ("NA-CHILANG-1KG", 1, 85_000)
     };
-    let order = IngestOrder {
-        remote_order_id: id.into(),
-        status,
-        raw_status: format!("{status:?}"),
-        ordered_at: at,
-        remote_updated_at: Some(at),
-        lines: vec![IngestLine {
-            key: format!("{id}-0"),
-            seller_sku: sku.into(),
-            quantity: qty,
-            unit_price_vnd: price,
-        }],
-    };
-    store
-        .ingest_order(account, &order, true, "test")
-        .await
-        .expect("ingest order");
+    ingest(store, account, id, at, status, &[line]).await;
 }
 
 /// The sample catalog with Chi Lăng's certificate expiring in three weeks
@@ -226,34 +200,7 @@ async fn seed(db: &TestDb) -> Tokens {
     ok(&db.kho(&["import", "catalog.csv"]));
     ok(&db.kho(&["stock", "set", "HONG-KHONGHAT-1KG", "7"]));
     ok(&db.kho(&["stock", "add", "NA-CHILANG-1KG", "12"]));
-    std::fs::write(db.path("accounts.toml"), ACCOUNTS).expect("write accounts");
-    let config = Config::load(Sources {
-        file: Some(&db.path("accounts.toml")),
-        env: Some(crate::support::keyed(Default::default())),
-    })
-    .expect("accounts config");
-    // `kho serve` runs with no account configured: no worker reaches these
-    // made-up shops, the accounts stay in the store.
-    std::fs::write(
-        db.path("kho.toml"),
-        "[sync]\norder_poll_interval = \"1h\"\n",
-    )
-    .expect("write kho.toml");
-    let store = db.store().await;
-    assert!(
-        store
-            .sync_accounts(&config.accounts, true)
-            .await
-            .expect("accounts")
-            .is_empty()
-    );
-    let ids: HashMap<String, i64> = store
-        .accounts(None)
-        .await
-        .expect("accounts")
-        .into_iter()
-        .map(|a| (a.name, a.id))
-        .collect();
+    let (store, ids) = store_accounts(db, ACCOUNTS).await;
     let (shopee, tiktok) = (ids["shopee-chi-lang"], ids["tiktok-chi-lang"]);
     for d in 0..10 {
         let at = day_start(today - chrono::Duration::days(d)) + chrono::Duration::hours(9);
@@ -262,9 +209,9 @@ async fn seed(db: &TestDb) -> Tokens {
         } else {
             OrderStatus::Delivered
         };
-        ingest(&store, shopee, &format!("S-{d}"), at, status).await;
+        order(&store, shopee, &format!("S-{d}"), at, status).await;
         if d % 3 == 0 {
-            ingest(&store, tiktok, &format!("T-{d}"), at, status).await;
+            order(&store, tiktok, &format!("T-{d}"), at, status).await;
         }
     }
     store

@@ -3,6 +3,7 @@
 
 pub mod forms;
 pub mod lazada;
+pub mod offline;
 pub mod reports;
 pub mod shopee;
 pub mod tiktok;

@@ -4,18 +4,14 @@
 //! the month before, the department's and a cooperative's tokens, and the
 //! province's register as its system exports it.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, TimeZone, Utc};
 use kho::auth::Role;
-use kho::config::{Config, Sources};
-use kho::store::Store;
-use kho::store::orders::{IngestLine, IngestOrder};
 use kho_channel::OrderStatus;
 
+pub use crate::support::worlds::offline::TZ;
+use crate::support::worlds::offline::{ingest, store_accounts};
 use crate::support::{TestDb, ok, sample_catalog};
 
-pub const TZ: chrono_tz::Tz = chrono_tz::Asia::Ho_Chi_Minh;
 /// The period every check asks for; the previous one is 31 days before it.
 pub const FROM: &str = "2026-10-01";
 pub const TO: &str = "2026-10-31";
@@ -51,37 +47,6 @@ pub fn at(y: i32, m: u32, d: u32, hour: u32) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-async fn ingest(
-    store: &Store,
-    account: i64,
-    id: &str,
-    when: DateTime<Utc>,
-    status: OrderStatus,
-    lines: &[(&str, i64, i64)],
-) {
-    let order = IngestOrder {
-        remote_order_id: id.into(),
-        status,
-        raw_status: format!("{status:?}"),
-        ordered_at: when,
-        remote_updated_at: Some(when),
-        lines: lines
-            .iter()
-            .enumerate()
-            .map(|(i, (sku, qty, price))| IngestLine {
-                key: format!("{id}-{i}"),
-                seller_sku: (*sku).into(),
-                quantity: *qty,
-                unit_price_vnd: *price,
-            })
-            .collect(),
-    };
-    store
-        .ingest_order(account, &order, true, "test")
-        .await
-        .expect("ingest order");
-}
-
 /// The sample catalog, a shop of each of two cooperatives, orders in
 /// October 2026 and in the 31 days before (one cancelled, one of an SKU kho
 /// does not know, one just after midnight local time on 1 October, which
@@ -89,32 +54,7 @@ async fn ingest(
 /// htx-bao-lam. `kho serve` runs without accounts; they stay in the store.
 pub async fn seed(db: &TestDb) -> Seeded {
     ok(&db.kho(&["import", sample_catalog().to_str().expect("path")]));
-    std::fs::write(db.path("accounts.toml"), ACCOUNTS).expect("write accounts");
-    let config = Config::load(Sources {
-        file: Some(&db.path("accounts.toml")),
-        env: Some(crate::support::keyed(Default::default())),
-    })
-    .expect("accounts config");
-    std::fs::write(
-        db.path("kho.toml"),
-        "[sync]\norder_poll_interval = \"1h\"\n",
-    )
-    .expect("write kho.toml");
-    let store = db.store().await;
-    assert!(
-        store
-            .sync_accounts(&config.accounts, true)
-            .await
-            .expect("accounts")
-            .is_empty()
-    );
-    let ids: HashMap<String, i64> = store
-        .accounts(None)
-        .await
-        .expect("accounts")
-        .into_iter()
-        .map(|a| (a.name, a.id))
-        .collect();
+    let (store, ids) = store_accounts(db, ACCOUNTS).await;
     let (shopee, lazada) = (ids["shopee-chi-lang"], ids["lazada-bao-lam"]);
     use OrderStatus::*;
     ingest(
