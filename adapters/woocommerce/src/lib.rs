@@ -8,6 +8,7 @@
 
 pub mod classify;
 pub mod config;
+pub mod inventory;
 pub mod listings;
 pub mod push;
 pub mod sign;
