@@ -418,3 +418,65 @@ async fn webhooks_are_signed_base64_hmac_sha256_of_the_raw_body() {
         .expect("base64");
     assert_eq!(sig.len(), 32, "SHA-256");
 }
+
+#[tokio::test]
+async fn orders_move_managed_stock_and_list_by_modification_time() {
+    let sim = Simulator::start(https()).await.expect("start");
+    seed_catalog(&sim).await;
+    let order = sim
+        .create_order(&[("COFFEE-500", 2), ("RICE-01", 1)])
+        .expect("order");
+    assert_eq!(order.status, "processing");
+    assert_eq!(
+        sim.item_by_sku("COFFEE-500").and_then(|i| i.stock_quantity),
+        Some(1)
+    );
+    sim.set_order_status(order.id, "refunded").expect("refund");
+    assert_eq!(
+        sim.item_by_sku("COFFEE-500").and_then(|i| i.stock_quantity),
+        Some(1),
+        "a refund does not restock by itself"
+    );
+    let second = sim.create_order(&[("RICE-02", 3)]).expect("order");
+    sim.set_order_status(second.id, "cancelled")
+        .expect("cancel");
+    assert_eq!(
+        sim.item_by_sku("RICE-02").and_then(|i| i.stock_quantity),
+        Some(5),
+        "cancelling restocks"
+    );
+
+    let http = reqwest::Client::new();
+    let r = basic(
+        &sim,
+        http.get(api(&sim, "/orders?modified_after=2000-01-01T00:00:00")),
+    )
+    .send()
+    .await
+    .expect("send");
+    assert_eq!(r.headers()["X-WP-Total"], "2");
+    let orders: Vec<Value> = r.json().await.expect("json");
+    assert_eq!(orders[0]["id"], json!(second.id), "newest first");
+    let line = &orders[1]["line_items"][0];
+    assert_eq!(
+        (line["sku"].as_str(), line["quantity"].as_i64()),
+        (Some("COFFEE-500"), Some(2))
+    );
+    assert!(line["variation_id"].as_i64().is_some_and(|v| v > 0));
+    assert_eq!(orders[1]["total"], "440000.00", "money is a decimal string");
+
+    let later = basic(
+        &sim,
+        http.get(api(&sim, "/orders?modified_after=2999-01-01T00:00:00")),
+    )
+    .send()
+    .await
+    .expect("send");
+    assert_eq!(later.headers()["X-WP-Total"], "0");
+    let r = basic(&sim, http.get(api(&sim, "/orders?status=paid")))
+        .send()
+        .await
+        .expect("send");
+    let (status, code, _) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (400, "rest_invalid_param"));
+}

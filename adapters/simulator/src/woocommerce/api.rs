@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::auth::{self, Outcome};
 use super::error::WcError;
 use super::list::{self, ListQuery};
+use super::orders;
 use super::{API_PREFIX, LoggedCall, SimCore};
 
 /// At most this many items across `create`, `update` and `delete` of one batch (B6).
@@ -60,6 +61,8 @@ pub(super) fn routes(core: Core) -> Router {
                 .patch(update_variation)
                 .post(update_variation),
         )
+        .route("/orders", get(list_orders))
+        .route("/orders/{id}", get(get_order))
         .route_layer(middleware::from_fn_with_state(core.clone(), gate))
         .fallback(|| async {
             WcError::new(
@@ -335,4 +338,47 @@ async fn batch_products(State(core): State<Core>, body: Bytes) -> Response {
 
 async fn batch_variations(State(core): State<Core>, Path(pid): Path<i64>, body: Bytes) -> Response {
     answer(batch(&core, Some(pid), &body))
+}
+
+async fn list_orders(State(core): State<Core>, Extension(a): Extension<Addressed>) -> Response {
+    answer((|| {
+        let q = ListQuery::parse(&a.query)?;
+        if let Some(s) = &q.status
+            && !orders::STATUSES.contains(&s.as_str())
+        {
+            return Err(WcError::invalid_param(
+                "status",
+                "status is not one of any, pending, processing, on-hold, completed, cancelled, refunded, failed, and trash.",
+            ));
+        }
+        let world = core.world();
+        let all = world
+            .orders
+            .by_id
+            .values()
+            .rev()
+            .filter(|o| {
+                q.status
+                    .as_ref()
+                    .map_or(o.status != "trash", |s| &o.status == s)
+            })
+            .filter(|o| q.modified_after.is_none_or(|t| o.date_modified_gmt > t))
+            .filter(|o| q.modified_before.is_none_or(|t| o.date_modified_gmt < t))
+            .filter(|o| q.after.is_none_or(|t| o.date_created_gmt > t))
+            .map(orders::json)
+            .collect();
+        Ok(list::page(all, &q, &a.url, &a.query))
+    })())
+}
+
+async fn get_order(State(core): State<Core>, Path(id): Path<i64>) -> Response {
+    let world = core.world();
+    match world.orders.by_id.get(&id) {
+        Some(o) => Json(orders::json(o)).into_response(),
+        None => refuse(WcError::new(
+            404,
+            "woocommerce_rest_shop_order_invalid_id",
+            "Invalid ID.",
+        )),
+    }
 }

@@ -19,6 +19,8 @@ pub struct ListQuery {
     pub per_page: usize,
     pub skus: Option<Vec<String>>,
     pub modified_after: Option<DateTime<Utc>>,
+    /// Created after (orders).
+    pub after: Option<DateTime<Utc>>,
     pub modified_before: Option<DateTime<Utc>>,
     pub status: Option<String>,
 }
@@ -74,6 +76,7 @@ impl ListQuery {
             per_page: int(query, "per_page", 10, Some(100))?,
             skus,
             modified_after: date(query, "modified_after")?,
+            after: date(query, "after")?,
             modified_before: date(query, "modified_before")?,
             status: query
                 .iter()

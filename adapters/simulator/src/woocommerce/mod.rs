@@ -13,6 +13,7 @@ pub mod webhook;
 
 mod api;
 mod list;
+pub mod orders;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,6 +22,7 @@ use axum::Router;
 use serde_json::Value;
 
 pub use error::WcError;
+pub use orders::{Order, OrderLine};
 pub use state::{Item, SeedProduct, SeedVariation};
 pub use webhook::Delivery;
 
@@ -71,6 +73,7 @@ pub struct LoggedCall {
 pub(crate) struct World {
     pub cfg: SimConfig,
     pub catalog: state::Catalog,
+    pub orders: orders::Orders,
     pub nonces: HashSet<(i64, String)>,
     pub log: Vec<LoggedCall>,
     pub deliveries: Vec<Delivery>,
@@ -99,6 +102,7 @@ impl SimControl {
             world: Mutex::new(World {
                 cfg,
                 catalog: state::Catalog::default(),
+                orders: orders::Orders::default(),
                 nonces: HashSet::new(),
                 log: Vec::new(),
                 deliveries: Vec::new(),
@@ -141,6 +145,29 @@ impl SimControl {
         let world = self.0.world();
         let item = world.catalog.items.get(&id)?;
         Some(world.catalog.json(item))
+    }
+
+    /// A buyer's paid order (`processing`) of `(sku, quantity)` lines; managed stock goes down.
+    pub fn create_order(&self, lines: &[(&str, i64)]) -> Result<Order, WcError> {
+        let mut world = self.0.world();
+        let World {
+            catalog, orders, ..
+        } = &mut *world;
+        orders.create(catalog, lines)
+    }
+
+    /// The shop admin changes an order's status (`cancelled` restocks, `refunded` does not).
+    pub fn set_order_status(&self, id: i64, status: &str) -> Result<Order, WcError> {
+        let mut world = self.0.world();
+        let World {
+            catalog, orders, ..
+        } = &mut *world;
+        orders.set_status(catalog, id, status)
+    }
+
+    /// The REST JSON of an order, as a webhook payload carries it.
+    pub fn order_json(&self, id: i64) -> Option<Value> {
+        self.0.world().orders.by_id.get(&id).map(orders::json)
     }
 
     pub fn request_log(&self) -> Vec<LoggedCall> {
