@@ -10,6 +10,7 @@ pub mod classify;
 pub mod config;
 pub mod inventory;
 pub mod listings;
+pub mod orders;
 pub mod push;
 pub mod sign;
 

@@ -4,11 +4,12 @@
 
 use std::num::NonZeroU32;
 
-use kho_channel::ErrorKind;
 use kho_channel::transport::{AccountClient, RateLimit, Transport, TransportConfig};
+use kho_channel::{ErrorKind, OrderStatus, RemoteId};
 use kho_simulator::woocommerce::{SeedProduct, SeedVariation, SimConfig, SimHandle, Simulator};
 use kho_woocommerce::inventory::{Write, write_batch};
 use kho_woocommerce::listings::items_by_sku;
+use kho_woocommerce::orders::{modified_after, to_remote_order};
 use kho_woocommerce::{CHANNEL, Credentials};
 use secrecy::SecretString;
 
@@ -144,4 +145,40 @@ async fn a_wrong_secret_needs_a_person() {
     );
     let log = sim.request_log();
     assert_eq!(log[0].status, 401);
+}
+
+#[tokio::test]
+async fn polls_orders_modified_after_a_time() {
+    let (sim, coffee) = site().await;
+    let http = client("web-d");
+    let creds = creds(&sim, None);
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let first = sim.create_order(&[("COFFEE-500", 2)]).expect("order");
+    sim.create_order(&[("TEA-007", 1)]).expect("order");
+    sim.set_order_status(first.id, "cancelled").expect("cancel");
+    let (orders, pages) = modified_after(&http, &creds, before, 1)
+        .await
+        .expect("poll");
+    assert_eq!((orders.len(), pages), (2, 1));
+    let cancelled = orders
+        .iter()
+        .find(|o| o.id == first.id)
+        .and_then(to_remote_order)
+        .expect("known status");
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    let variation = sim.item_by_sku("COFFEE-500").expect("variation");
+    assert_eq!(
+        cancelled.lines[0].remote,
+        RemoteId::variant(coffee.to_string(), variation.id.to_string())
+    );
+    assert_eq!(
+        (
+            cancelled.lines[0].quantity,
+            cancelled.lines[0].unit_price_vnd
+        ),
+        (2, 160000)
+    );
+    let later = chrono::Utc::now() + chrono::Duration::seconds(5);
+    let (none, _) = modified_after(&http, &creds, later, 1).await.expect("poll");
+    assert!(none.is_empty());
 }
