@@ -13,6 +13,7 @@ pub mod listings;
 pub mod orders;
 pub mod push;
 pub mod sign;
+pub mod writes;
 
 pub use config::WooCommerceAccountConfig;
 pub use sign::Credentials;

@@ -10,6 +10,7 @@ use kho_simulator::woocommerce::{SeedProduct, SeedVariation, SimConfig, SimHandl
 use kho_woocommerce::inventory::{Write, write_batch};
 use kho_woocommerce::listings::items_by_sku;
 use kho_woocommerce::orders::{modified_after, to_remote_order};
+use kho_woocommerce::writes::write_by_id;
 use kho_woocommerce::{CHANNEL, Credentials};
 use secrecy::SecretString;
 
@@ -181,4 +182,46 @@ async fn polls_orders_modified_after_a_time() {
     let later = chrono::Utc::now() + chrono::Duration::seconds(5);
     let (none, _) = modified_after(&http, &creds, later, 1).await.expect("poll");
     assert!(none.is_empty());
+}
+
+#[tokio::test]
+async fn updates_by_remote_id_are_grouped_by_parent_and_answered_in_order() {
+    let (sim, coffee) = site().await;
+    let http = client("web-e");
+    let creds = creds(&sim, None);
+    let small = sim.item_by_sku("COFFEE-250").expect("variation");
+    let big = sim.item_by_sku("COFFEE-500").expect("variation");
+    let tea = sim.item_by_sku("TEA-001").expect("product");
+    let writes = vec![
+        (
+            RemoteId::variant(coffee.to_string(), small.id.to_string()),
+            Write::Stock(4),
+        ),
+        (RemoteId::item(tea.id.to_string()), Write::Stock(9)),
+        (RemoteId::item("not-a-number"), Write::Stock(1)),
+        (
+            RemoteId::variant(coffee.to_string(), big.id.to_string()),
+            Write::Stock(0),
+        ),
+    ];
+    let outcome = write_by_id(&http, &creds, "update_stock", writes).await;
+    let oks: Vec<bool> = outcome.results.iter().map(|r| r.outcome.is_ok()).collect();
+    assert_eq!(oks, vec![true, true, false, true]);
+    assert_eq!(
+        sim.item_by_sku("COFFEE-250").and_then(|i| i.stock_quantity),
+        Some(4)
+    );
+    assert_eq!(
+        sim.item_by_sku("TEA-001").and_then(|i| i.stock_quantity),
+        Some(9)
+    );
+    assert_eq!(
+        sim.item_by_sku("COFFEE-500").map(|i| i.stock_status),
+        Some("outofstock".into())
+    );
+    assert_eq!(
+        sim.request_log().len(),
+        2,
+        "one call per batch endpoint, none for the bad id"
+    );
 }

@@ -1,0 +1,76 @@
+//! Stock and price updates keyed by [`RemoteId`], as the `Channel` contract gives them, grouped into
+//! WooCommerce's batch calls: items without a variant into `products/batch`, variations into their parent's
+//! `variations/batch` (in order of first appearance). Results come back in input order; an id that is not a
+//! WooCommerce number is refused before any call.
+
+use kho_channel::transport::AccountClient;
+use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId};
+
+use crate::inventory::{Write, write_batch};
+use crate::sign::Credentials;
+
+/// `(product, variation)` as numbers, or why not.
+fn numeric(id: &RemoteId) -> Result<(i64, Option<i64>), ErrorKind> {
+    let bad =
+        || ErrorKind::invalid_request("kho.bad_remote_id", format!("{id} is not a WooCommerce id"));
+    let item = id.item_id.parse().map_err(|_| bad())?;
+    let variant = match &id.variant_id {
+        None => None,
+        Some(v) => Some(v.parse().map_err(|_| bad())?),
+    };
+    Ok((item, variant))
+}
+
+/// One write waiting for its batch: its input index, the product or variation id, the write.
+type Pending = (usize, i64, Write);
+
+/// Sends `writes` grouped by batch endpoint; one result per write, in input order.
+pub async fn write_by_id(
+    http: &AccountClient,
+    creds: &Credentials,
+    endpoint: &str,
+    writes: Vec<(RemoteId, Write)>,
+) -> BatchOutcome<RemoteId> {
+    let mut results: Vec<Option<Result<(), ChannelError>>> = vec![None; writes.len()];
+    let mut groups: Vec<(Option<i64>, Vec<Pending>)> = Vec::new();
+    for (index, (id, write)) in writes.iter().enumerate() {
+        match numeric(id) {
+            Err(kind) => results[index] = Some(Err(http.error(endpoint, kind))),
+            Ok((item, variant)) => {
+                let (parent, target) = match variant {
+                    Some(v) => (Some(item), v),
+                    None => (None, item),
+                };
+                match groups.iter_mut().find(|(p, _)| *p == parent) {
+                    Some((_, g)) => g.push((index, target, write.clone())),
+                    None => groups.push((parent, vec![(index, target, write.clone())])),
+                }
+            }
+        }
+    }
+    for (parent, group) in groups {
+        let batch: Vec<(i64, Write)> = group.iter().map(|(_, t, w)| (*t, w.clone())).collect();
+        let answers = write_batch(http, creds, parent, &batch).await;
+        for ((index, _, _), answer) in group.iter().zip(answers) {
+            results[*index] = Some(answer);
+        }
+    }
+    let mut outcome = BatchOutcome::default();
+    for ((id, _), result) in writes.into_iter().zip(results) {
+        match result {
+            Some(Ok(())) => outcome.push_ok(id),
+            Some(Err(e)) => outcome.push_err(id, e),
+            None => outcome.push_err(
+                id,
+                http.error(
+                    endpoint,
+                    ErrorKind::Permanent {
+                        code: "kho.not_sent".into(),
+                        message: "no answer for this item".into(),
+                    },
+                ),
+            ),
+        }
+    }
+    outcome
+}
