@@ -74,3 +74,24 @@ pub async fn write_by_id(
     }
     outcome
 }
+
+/// List (`publish`) or unlist (`private`) products, keyed by product id as the contract's `set_status` is.
+pub async fn set_listed(
+    http: &AccountClient,
+    creds: &Credentials,
+    changes: &[kho_channel::StatusChange],
+) -> BatchOutcome<String> {
+    let writes = changes
+        .iter()
+        .map(|c| (RemoteId::item(c.item_id.clone()), Write::Listed(c.active)))
+        .collect();
+    let by_id = write_by_id(http, creds, "/products/batch", writes).await;
+    let mut outcome = BatchOutcome::default();
+    for r in by_id.results {
+        match r.outcome {
+            Ok(()) => outcome.push_ok(r.key.item_id),
+            Err(e) => outcome.push_err(r.key.item_id, e),
+        }
+    }
+    outcome
+}

@@ -10,7 +10,7 @@ use kho_simulator::woocommerce::{SeedProduct, SeedVariation, SimConfig, SimHandl
 use kho_woocommerce::inventory::{Write, write_batch};
 use kho_woocommerce::listings::items_by_sku;
 use kho_woocommerce::orders::{modified_after, to_remote_order};
-use kho_woocommerce::writes::write_by_id;
+use kho_woocommerce::writes::{set_listed, write_by_id};
 use kho_woocommerce::{CHANNEL, Credentials};
 use secrecy::SecretString;
 
@@ -223,5 +223,38 @@ async fn updates_by_remote_id_are_grouped_by_parent_and_answered_in_order() {
         sim.request_log().len(),
         2,
         "one call per batch endpoint, none for the bad id"
+    );
+}
+
+#[tokio::test]
+async fn unlisting_makes_products_private_and_reports_unknown_ones() {
+    let (sim, _) = site().await;
+    let http = client("web-f");
+    let creds = creds(&sim, None);
+    let tea = sim.item_by_sku("TEA-002").expect("product");
+    let changes = vec![
+        kho_channel::StatusChange {
+            item_id: tea.id.to_string(),
+            active: false,
+        },
+        kho_channel::StatusChange {
+            item_id: "424242".into(),
+            active: true,
+        },
+    ];
+    let outcome = set_listed(&http, &creds, &changes).await;
+    assert_eq!(outcome.results[0].key, tea.id.to_string());
+    assert!(outcome.results[0].outcome.is_ok());
+    let missing = outcome.results[1]
+        .outcome
+        .as_ref()
+        .expect_err("unknown product");
+    assert!(
+        matches!(missing.kind, ErrorKind::NotFound { .. }),
+        "{missing:?}"
+    );
+    assert_eq!(
+        sim.item_by_sku("TEA-002").map(|i| i.status),
+        Some("private".into())
     );
 }
