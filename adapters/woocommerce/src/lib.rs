@@ -7,14 +7,17 @@
 //! Reference: `docs/src/channels/tiki-woocommerce.md`, Part B.
 
 pub mod classify;
+mod client;
 pub mod config;
 pub mod inventory;
 pub mod listings;
 pub mod orders;
+pub mod publish;
 pub mod push;
 pub mod sign;
 pub mod writes;
 
+pub use client::{WooCommerceChannel, capabilities};
 pub use config::WooCommerceAccountConfig;
 pub use sign::Credentials;
 

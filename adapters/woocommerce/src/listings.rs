@@ -21,6 +21,8 @@ pub struct WooItem {
     #[serde(default)]
     pub parent_id: i64,
     #[serde(default)]
+    pub name: String,
+    #[serde(default)]
     pub sku: String,
     /// `simple`, `variable`, `variation` …
     #[serde(rename = "type", default)]

@@ -365,6 +365,7 @@ async fn list_orders(State(core): State<Core>, Extension(a): Extension<Addressed
             .filter(|o| q.modified_after.is_none_or(|t| o.date_modified_gmt > t))
             .filter(|o| q.modified_before.is_none_or(|t| o.date_modified_gmt < t))
             .filter(|o| q.after.is_none_or(|t| o.date_created_gmt > t))
+            .filter(|o| q.before.is_none_or(|t| o.date_created_gmt < t))
             .map(orders::json)
             .collect();
         Ok(list::page(all, &q, &a.url, &a.query))

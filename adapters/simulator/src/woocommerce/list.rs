@@ -21,6 +21,8 @@ pub struct ListQuery {
     pub modified_after: Option<DateTime<Utc>>,
     /// Created after (orders).
     pub after: Option<DateTime<Utc>>,
+    /// Created before (orders).
+    pub before: Option<DateTime<Utc>>,
     pub modified_before: Option<DateTime<Utc>>,
     pub status: Option<String>,
 }
@@ -77,6 +79,7 @@ impl ListQuery {
             skus,
             modified_after: date(query, "modified_after")?,
             after: date(query, "after")?,
+            before: date(query, "before")?,
             modified_before: date(query, "modified_before")?,
             status: query
                 .iter()
