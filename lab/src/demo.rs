@@ -12,10 +12,13 @@ use crate::sim::world::{SimWorld, link_accounts, order_traffic};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
+use chrono::TimeDelta;
+use kho::auth::Role;
 use kho::config::{Config, DatabaseUrl, Sources};
 use kho::inventory::{self, MoveOptions};
 use kho::store::Store;
 use kho::store::catalog::import::import_bytes;
+use kho::store::sessions::Grant;
 
 /// The sample catalog, built in so the demo runs from anywhere.
 pub const SAMPLE_CATALOG: &[u8] = include_bytes!("../../data/ocop-catalog.csv");
@@ -153,7 +156,45 @@ async fn run_in(
         )
         .await
         .map_err(setup("dashboard token"))?;
-    println!("dashboard: http://{local}/ — sign in with a token:");
+    // One-time sign-in links, as `kho login-link` makes them: open one in
+    // a browser (or scan it from a phone on the same network) to sign in.
+    let links = [
+        (
+            "admin (every cooperative)",
+            Role::Admin,
+            None,
+            "Quản trị demo",
+        ),
+        (
+            "department (reads everything)",
+            Role::Department,
+            None,
+            "Sở demo",
+        ),
+        (
+            "cooperative",
+            Role::Cooperative,
+            Some(coop),
+            "Hợp tác xã demo",
+        ),
+    ];
+    println!("dashboard: http://{local}/ — one-time sign-in links, valid 8 hours:");
+    for (who, role, producer, person) in links {
+        let grant = Grant {
+            role,
+            producer: producer.map(str::to_owned),
+        };
+        let link = store
+            .create_login_link(&grant, Some(person), TimeDelta::hours(8), "demo")
+            .await
+            .map_err(setup("sign-in link"))?;
+        let who = producer.map_or(who.to_owned(), |p| format!("{who} {p}"));
+        println!(
+            "  {who}: {}",
+            kho::cli::login_link_url(&config.server.public_url, &link.secret)
+        );
+    }
+    println!("or sign in with a token (also for the API: Authorization: Bearer …):");
     println!("  admin (every cooperative): {admin_token}");
     println!("  {coop} only:  {coop_token}");
     println!("look around while it runs:");

@@ -177,8 +177,8 @@ pub const EXPIRING_UNLISTED: Advice = advice(
 pub const OUT_OF_STOCK: Advice = advice(
     "Hết hàng: các sàn đang hiển thị 0, khách không mua được.",
     "Out of stock: the marketplaces show 0 and buyers cannot order.",
-    "Nhập thêm hàng (kho stock add), hoặc kiểm kê lại nếu số liệu sai (kho stock set).",
-    "Receive more stock (kho stock add), or count it again if the figure is wrong (kho stock set).",
+    "Nhập thêm hàng, hoặc kiểm kê lại nếu số liệu sai (trang sản phẩm, mục «Nhập / xuất / kiểm kê»).",
+    "Receive more stock, or count it again if the figure is wrong (the product's page, \"Receive / remove / count\").",
 );
 
 #[cfg(test)]

@@ -10,13 +10,10 @@
 //! downloaded at test time.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use kho::auth::Role;
 use kho::config::{Config, Sources};
 use kho::http::dashboard::format::{int, vnd};
@@ -27,10 +24,12 @@ use kho_channel::OrderStatus;
 use serde_json::{Value, json};
 
 use crate::support::Daemon;
+use crate::support::browser::{
+    DESKTOP, Driver, PHONE, artifact, browser_available, no_sideways_scroll, sign_in, text,
+    wait_for_path,
+};
 use crate::support::{TestDb, ok, sample_catalog};
 
-pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const TZ: chrono_tz::Tz = chrono_tz::Asia::Ho_Chi_Minh;
 
 const ACCOUNTS: &str = r#"
@@ -472,8 +471,15 @@ crate::both_backends!(dashboard_over_http, |db| {
         assert_eq!(rows.len(), 3, "{rows:?}");
     }
     for (channel, (orders, units, revenue)) in &rows {
+        // The marketplace's own name, not kho's code.
+        let name = match channel.as_str() {
+            "shopee" => "Shopee",
+            "tiktok" => "TikTok Shop",
+            "lazada" => "Lazada",
+            other => panic!("unexpected channel {other}"),
+        };
         let row = format!(
-            r#"<tr data-channel="{channel}"><td><span class="swatch ch-{channel}"></span>{channel}</td><td class="num orders">{}</td><td class="num units">{}</td><td class="num revenue">{}</td></tr>"#,
+            r#"<tr data-channel="{channel}"><td><span class="swatch ch-{channel}"></span>{name}</td><td class="num orders">{}</td><td class="num units">{}</td><td class="num revenue">{}</td></tr>"#,
             int(*orders),
             int(*units),
             vnd(*revenue)
@@ -615,162 +621,6 @@ crate::both_backends!(dashboard_over_http, |db| {
     daemon.stop();
 });
 
-/// Where screenshots are kept: `target/test-artifacts/screenshots/`.
-pub(crate) fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let dir = target.join("test-artifacts").join("screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot directory");
-    dir
-}
-
-/// Debian's chromium and chromedriver, or why the test cannot run.
-pub(crate) fn browser_available() -> bool {
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
-        .into_iter()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "CI=true but {} missing: install Debian's chromium and chromium-driver (.ci/run does)",
-            missing.join(" and ")
-        );
-    }
-    eprintln!(
-        "skipping the browser test: {} not installed (apt-get install chromium chromium-driver)",
-        missing.join(" and ")
-    );
-    false
-}
-
-/// A chromedriver child process, killed when dropped.
-pub(crate) struct Driver {
-    child: Child,
-    pub(crate) url: String,
-}
-
-impl Driver {
-    pub(crate) async fn start() -> Driver {
-        // Port 0: chromedriver binds a free port and says which.
-        let mut child = Command::new(CHROMEDRIVER)
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let stdout = child.stdout.take().expect("chromedriver stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(port) = line
-                    .split_once("started successfully on port ")
-                    .and_then(|(_, rest)| rest.trim_end_matches('.').parse::<u16>().ok())
-                {
-                    let _ = tx.send(port);
-                }
-                // Keep draining so chromedriver never blocks on a full pipe.
-            }
-        });
-        let port = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("chromedriver did not say its port");
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(r) = reqwest::get(format!("{url}/status")).await
-                && r.status().is_success()
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Driver { child, url }
-    }
-
-    /// A fresh headless Chromium with its own profile; `phone` emulates a
-    /// 375 px wide screen.
-    async fn session(&self, profile: &Path, phone: bool) -> Client {
-        let mut options = json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-extensions",
-                "--window-size=1280,1400",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        });
-        if phone {
-            options["mobileEmulation"] =
-                json!({ "deviceMetrics": { "width": 375, "height": 812, "pixelRatio": 2.0 } });
-        }
-        let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), options);
-        ClientBuilder::rustls()
-            .expect("TLS roots")
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .expect("a Chromium session")
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub(crate) async fn sign_in(b: &Client, base: &str, token: &str) {
-    b.goto(&format!("{base}/")).await.unwrap();
-    assert_eq!(b.current_url().await.unwrap().path(), "/signin");
-    b.find(Locator::Css("#token"))
-        .await
-        .unwrap()
-        .send_keys(token)
-        .await
-        .unwrap();
-    b.find(Locator::Css("form[action='/signin'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_path(b, "/").await;
-}
-
-pub(crate) async fn wait_for_path(b: &Client, path: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while b.current_url().await.unwrap().path() != path {
-        assert!(Instant::now() < deadline, "never reached {path}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-pub(crate) async fn text(b: &Client, css: &str) -> String {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
-}
-
-pub(crate) async fn shot(b: &Client, name: &str) -> PathBuf {
-    let png = b.screenshot().await.expect("screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
-    let path = screenshot_dir().join(name);
-    std::fs::write(&path, png).expect("write screenshot");
-    println!("screenshot: {}", path.display());
-    path
-}
-
 crate::both_backends!(dashboard_in_chromium, |db| {
     if !browser_available() {
         return;
@@ -780,7 +630,7 @@ crate::both_backends!(dashboard_in_chromium, |db| {
     let base = daemon.url.clone();
     let backend = format!("{:?}", db.backend).to_lowercase();
     let driver = Driver::start().await;
-    let b = driver.session(&db.path("chromium"), false).await;
+    let b = driver.session(&db.path("chromium"), DESKTOP).await;
 
     sign_in(&b, &base, &seeded.department).await;
     assert_eq!(text(&b, "h1").await, "Tổng quan");
@@ -815,7 +665,7 @@ crate::both_backends!(dashboard_in_chromium, |db| {
             .len(),
         3
     );
-    shot(&b, &format!("overview-vi-{backend}.png")).await;
+    artifact(&b, &format!("overview-vi-{backend}.png")).await;
 
     // Every page, through the navigation.
     for (href, heading) in [
@@ -834,7 +684,7 @@ crate::both_backends!(dashboard_in_chromium, |db| {
         wait_for_path(&b, href).await;
         assert_eq!(text(&b, "h1").await, heading);
         if matches!(href, "/drift" | "/certificates") {
-            shot(&b, &format!("{}-vi-{backend}.png", &href[1..])).await;
+            artifact(&b, &format!("{}-vi-{backend}.png", &href[1..])).await;
         }
     }
     b.goto(&format!("{base}/products")).await.unwrap();
@@ -845,7 +695,7 @@ crate::both_backends!(dashboard_in_chromium, |db| {
             .is_empty()
     );
     assert!(!b.find_all(Locator::Css("tr.low")).await.unwrap().is_empty());
-    shot(&b, &format!("products-vi-{backend}.png")).await;
+    artifact(&b, &format!("products-vi-{backend}.png")).await;
     // The department's filter narrows to one cooperative.
     b.find(Locator::Css("select#producer"))
         .await
@@ -879,7 +729,7 @@ crate::both_backends!(dashboard_in_chromium, |db| {
         text(&b, "tr[data-account='tiktok-chi-lang'] .badge").await,
         "Cần ủy quyền lại"
     );
-    shot(&b, &format!("accounts-vi-{backend}.png")).await;
+    artifact(&b, &format!("accounts-vi-{backend}.png")).await;
 
     // Switch language: the switch keeps the page, the choice is remembered.
     b.goto(&format!("{base}/")).await.unwrap();
@@ -904,7 +754,7 @@ crate::both_backends!(dashboard_in_chromium, |db| {
             vnd(*revenue)
         );
     }
-    shot(&b, &format!("overview-en-{backend}.png")).await;
+    artifact(&b, &format!("overview-en-{backend}.png")).await;
     b.goto(&format!("{base}/drift")).await.unwrap();
     assert_eq!(text(&b, "h1").await, "Drift");
     b.goto(&format!("{base}/certificates")).await.unwrap();
@@ -956,18 +806,11 @@ crate::both_backends!(dashboard_in_chromium, |db| {
     wait_for_path(&b, "/signin").await;
     b.close().await.unwrap();
 
-    // A phone, 375 px wide: nothing wider than the screen but the tables'
+    // A phone, 390 px wide: nothing wider than the screen but the tables'
     // own scrolling boxes.
-    let phone = driver.session(&db.path("chromium-phone"), true).await;
+    let phone = driver.session(&db.path("chromium-phone"), PHONE).await;
     sign_in(&phone, &base, &seeded.department).await;
-    let width = phone
-        .execute("return document.documentElement.scrollWidth;", vec![])
-        .await
-        .unwrap();
-    assert!(
-        width.as_i64().is_some_and(|w| w <= 375),
-        "page is {width} px wide"
-    );
+    no_sideways_scroll(&phone, "the overview on a phone").await;
     // "Cần xử lý" comes first, each item with what to do, within the screen.
     let first = phone
         .execute(
@@ -988,7 +831,7 @@ crate::both_backends!(dashboard_in_chromium, |db| {
         items.len()
     );
     assert_eq!(text(&phone, "#attention h2").await, "Cần xử lý");
-    shot(&phone, &format!("overview-phone-vi-{backend}.png")).await;
+    artifact(&phone, &format!("overview-phone-vi-{backend}.png")).await;
     phone.close().await.unwrap();
     daemon.stop();
 });

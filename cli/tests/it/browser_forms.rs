@@ -2,112 +2,23 @@
 //! 1366 px laptop, as a cooperative's staff use them: receive 50 units,
 //! count a SKU, retry a failed push, upload a catalog, look at the preview
 //! and apply it. After every step the page is no wider than the screen and
-//! the ledger names the person. With `KHO_SCREENSHOTS=dir` the forms are
-//! photographed into `dir` (the book's `docs/src/guide/img/`).
+//! the ledger names the person. The forms are photographed under
+//! `target/test-artifacts/screenshots/` and, with `KHO_SCREENSHOTS=dir`,
+//! into `dir` (the book's `docs/src/guide/img/`).
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use kho::auth::Role;
 use kho::store::Store;
-use serde_json::json;
 
-use crate::browser::{CHROMIUM, Driver, browser_available, sign_in, text, wait_for_path};
-use crate::forms::{A, B, PERSON_A, catalog, csv, entry};
+use crate::support::browser::{
+    DESKTOP, Driver, PHONE, browser_available, click, no_sideways_scroll, scroll_to, shot, sign_in,
+    text, type_into, wait_for, wait_for_path,
+};
 use crate::support::ok;
+use crate::support::worlds::forms::{A, B, PERSON_A, catalog, csv, entry};
 use crate::support::worlds::shopee::World;
-
-/// A Chromium `width` CSS pixels wide: a phone (touch, mobile viewport)
-/// below 600, a laptop window otherwise.
-async fn session(driver: &Driver, profile: PathBuf, width: u32) -> Client {
-    let mut options = json!({
-        "binary": CHROMIUM,
-        "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-extensions",
-            "--hide-scrollbars", "--lang=vi",
-            format!("--window-size={width},900"),
-            format!("--user-data-dir={}", profile.display()),
-        ],
-    });
-    if width < 600 {
-        options["mobileEmulation"] =
-            json!({ "deviceMetrics": { "width": width, "height": 844, "pixelRatio": 1.0 } });
-    }
-    let mut caps = serde_json::Map::new();
-    caps.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::rustls()
-        .expect("TLS roots")
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session")
-}
-
-/// Nothing scrolls sideways: the document is no wider than the window.
-async fn fits(b: &Client, what: &str) {
-    let got = b
-        .execute(
-            "return [document.scrollingElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .expect("widths");
-    let (scroll, inner) = (got[0].as_i64(), got[1].as_i64());
-    assert!(
-        scroll.zip(inner).is_some_and(|(s, i)| s <= i),
-        "{what}: the page scrolls sideways ({got})"
-    );
-}
-
-async fn click(b: &Client, css: &str) {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-async fn type_into(b: &Client, css: &str, s: &str) {
-    let e = b
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    e.clear().await.expect("clear");
-    e.send_keys(s).await.expect("type");
-}
-
-/// Waits until `css` is on the page (after a form's redirect).
-async fn wait_for(b: &Client, css: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while b.find_all(Locator::Css(css)).await.map_or(0, |v| v.len()) == 0 {
-        assert!(Instant::now() < deadline, "{css} never appeared");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Brings `css` to the top of the screen (for a screenshot).
-async fn scroll_to(b: &Client, css: &str) {
-    b.execute(
-        "document.querySelector(arguments[0]).scrollIntoView();",
-        vec![json!(css)],
-    )
-    .await
-    .expect("scroll");
-}
-
-async fn shot(b: &Client, name: &str) {
-    let Some(dir) = std::env::var_os("KHO_SCREENSHOTS").map(PathBuf::from) else {
-        return;
-    };
-    std::fs::create_dir_all(&dir).expect("screenshot directory");
-    let png = b.screenshot().await.expect("screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
-    std::fs::write(dir.join(name), png).expect("write screenshot");
-}
 
 /// The dead letters of the shop, once the worker has buried the retried
 /// change again (its price is still above the marketplace's limit).
@@ -130,7 +41,7 @@ async fn flows(b: &Client, base: &str, store: &Store, width: u32, dir: &std::pat
     let at = |name: &str| format!("{name}-{width}.png");
     // Receive 50 units.
     b.goto(&format!("{base}/products/A-NA")).await.unwrap();
-    fits(b, "product").await;
+    no_sideways_scroll(b, "product").await;
     let before = text(b, "section[data-sku='A-NA-1'] .avail-now strong.avail").await;
     let before: i64 = before.replace('.', "").parse().expect("a number");
     click(b, "section[data-sku='A-NA-1'] details.stock-forms summary").await;
@@ -155,7 +66,7 @@ async fn flows(b: &Client, base: &str, store: &Store, width: u32, dir: &std::pat
         .await,
         PERSON_A
     );
-    fits(b, "after a receipt").await;
+    no_sideways_scroll(b, "after a receipt").await;
 
     // A removal without its reason comes back with the typed quantity.
     click(b, "section[data-sku='A-NA-1'] details.stock-forms summary").await;
@@ -180,7 +91,7 @@ async fn flows(b: &Client, base: &str, store: &Store, width: u32, dir: &std::pat
         .await
         .unwrap();
     assert_eq!(kept.as_deref(), Some("4"));
-    fits(b, "a form with a mistake").await;
+    no_sideways_scroll(b, "a form with a mistake").await;
     scroll_to(b, "form.removal").await;
     shot(b, &at("form-stock-error")).await;
 
@@ -215,13 +126,13 @@ async fn flows(b: &Client, base: &str, store: &Store, width: u32, dir: &std::pat
         text(b, "#marketplaces td[data-account='shopee-a'] .badge").await,
         "Chưa khớp với kho"
     );
-    fits(b, "after a count").await;
+    no_sideways_scroll(b, "after a count").await;
     shot(b, &at("product-marketplaces")).await;
 
     // Retry the failed push.
     let job = dead_again(store).await;
     b.goto(&format!("{base}/accounts")).await.unwrap();
-    fits(b, "accounts").await;
+    no_sideways_scroll(b, "accounts").await;
     shot(b, &at("accounts-retry")).await;
     click(
         b,
@@ -233,7 +144,7 @@ async fn flows(b: &Client, base: &str, store: &Store, width: u32, dir: &std::pat
         text(b, "p.flash").await,
         "shopee-a: 1 thay đổi đã được đưa lại hàng đợi. kho sẽ gửi lại trong lần đồng bộ tới."
     );
-    fits(b, "after a retry").await;
+    no_sideways_scroll(b, "after a retry").await;
 
     // Upload, preview, apply.
     let mut next = catalog()[..2].to_vec();
@@ -244,7 +155,7 @@ async fn flows(b: &Client, base: &str, store: &Store, width: u32, dir: &std::pat
     let file = dir.join(format!("mua-moi-{width}.csv"));
     std::fs::write(&file, csv(&next)).expect("write");
     b.goto(&format!("{base}/catalog/import")).await.unwrap();
-    fits(b, "upload").await;
+    no_sideways_scroll(b, "upload").await;
     b.find(Locator::Css("input#file"))
         .await
         .unwrap()
@@ -262,7 +173,7 @@ async fn flows(b: &Client, base: &str, store: &Store, width: u32, dir: &std::pat
             .unwrap()
             .is_none()
     );
-    fits(b, "a preview").await;
+    no_sideways_scroll(b, "a preview").await;
     shot(b, &at("import-preview")).await;
     click(b, "form.apply button").await;
     wait_for(b, "p.flash").await;
@@ -281,7 +192,7 @@ async fn flows(b: &Client, base: &str, store: &Store, width: u32, dir: &std::pat
             .unwrap()
             .is_some()
     );
-    fits(b, "products after an import").await;
+    no_sideways_scroll(b, "products after an import").await;
     shot(b, &at("products")).await;
 }
 
@@ -313,10 +224,12 @@ crate::both_backends!(dashboard_forms_in_chromium, |db| {
     let daemon = w.daemon("1h");
     let base = daemon.url.clone();
     let driver = Driver::start().await;
-    for width in [390, 1366] {
-        let b = session(&driver, w.db.path(&format!("chromium-{width}")), width).await;
+    for width in [PHONE, DESKTOP] {
+        let b = driver
+            .session(&w.db.path(&format!("chromium-{width}")), width)
+            .await;
         sign_in(&b, &base, &coop_a).await;
-        fits(&b, "overview").await;
+        no_sideways_scroll(&b, "overview").await;
         if width < 600 {
             // Chart labels stay readable on a phone: 12 px or more on screen.
             let px = b
@@ -349,7 +262,7 @@ crate::both_backends!(dashboard_forms_in_chromium, |db| {
         ] {
             b.goto(&format!("{base}{path}?lang=en")).await.unwrap();
             assert_eq!(text(&b, css).await, expect, "{path}");
-            fits(&b, path).await;
+            no_sideways_scroll(&b, path).await;
         }
         b.goto(&format!("{base}/?lang=vi")).await.unwrap();
         for path in [
@@ -362,7 +275,7 @@ crate::both_backends!(dashboard_forms_in_chromium, |db| {
         ] {
             b.goto(&format!("{base}{path}")).await.unwrap();
             wait_for_path(&b, path).await;
-            fits(&b, path).await;
+            no_sideways_scroll(&b, path).await;
         }
         b.close().await.unwrap();
     }

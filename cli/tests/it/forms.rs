@@ -5,63 +5,14 @@
 //! the person, and a catalog upload is previewed (nothing changes) before
 //! an explicit Apply imports exactly that file once.
 
-use chrono::NaiveDate;
 use kho::auth::Role;
-use kho::catalog::CatalogEntry;
 use kho::store::Store;
 use reqwest::multipart;
 
 use crate::both_backends;
 use crate::support::ok;
+use crate::support::worlds::forms::{A, B, PERSON_A, catalog, csv, entry};
 use crate::support::worlds::shopee::World;
-
-pub(crate) const A: &str = "htx-a";
-pub(crate) const B: &str = "htx-b";
-pub(crate) const PERSON_A: &str = "Chị Lan (HTX A)";
-
-pub(crate) fn entry(
-    producer: &str,
-    product: &str,
-    sku: &str,
-    price: i64,
-    stock: i64,
-) -> CatalogEntry {
-    CatalogEntry {
-        producer_code: producer.into(),
-        producer_name: format!("HTX {producer}"),
-        district: "Chi Lăng".into(),
-        product_code: product.into(),
-        product_name: format!("Sản phẩm {product}"),
-        variant_sku: sku.into(),
-        variant_name: "Hộp".into(),
-        price_vnd: price,
-        stock,
-        reserved: 0,
-        weight_g: 500,
-        ocop_stars: Some(4),
-        ocop_cert_no: Some(format!("OCOP-{product}")),
-        ocop_cert_expires: NaiveDate::from_ymd_opt(2031, 12, 31),
-        category: "Đặc sản".into(),
-        description: String::new(),
-        image_urls: String::new(),
-        product_active: true,
-        variant_active: true,
-    }
-}
-
-pub(crate) fn catalog() -> Vec<CatalogEntry> {
-    vec![
-        entry(A, "A-NA", "A-NA-1", 85_000, 50),
-        entry(A, "A-QUYT", "A-QUYT-1", 60_000, 40),
-        entry(B, "B-VIT", "B-VIT-1", 250_000, 10),
-    ]
-}
-
-pub(crate) fn csv(entries: &[CatalogEntry]) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    kho::catalog::file::write_csv(&mut bytes, entries).expect("csv");
-    bytes
-}
 
 /// A browser-like client: same-site Origin, a session, no redirects followed.
 struct Browser {

@@ -12,6 +12,7 @@ mod backup;
 mod benches;
 mod browser;
 mod browser_forms;
+mod browser_pages;
 mod catalog_import;
 mod config_cli;
 mod connect;

@@ -8,19 +8,8 @@
 use calamine::{Reader, Xlsx};
 use serde_json::Value;
 
-use crate::reports::{CHI_LANG, get, seed};
+use crate::support::worlds::reports::{CHI_LANG, REGISTER_CSV, get, seed};
 use crate::support::{Daemon, ok, stderr, stdout};
-
-/// As the department's system exports it: Vietnamese headers, its own
-/// column order, dates day first. Na Chi Lăng matches; Na sấy has 4 stars
-/// here (3 in kho); Hồng không hạt's certificate lapsed; Miến dong is
-/// certified but not in kho; the rest of kho's starred products are
-/// unknown to this register.
-pub const REGISTER_CSV: &str = "\u{feff}STT,Số giấy chứng nhận,Tên sản phẩm,Chủ thể,Hạng sao,Ngày hết hạn,Huyện\r\n\
-1,OCOP-LS-2021-100,Na Chi Lăng,HTX Nông nghiệp Chi Lăng,4 sao,31/03/2028,Chi Lăng\r\n\
-2,OCOP-LS-2022-101,Na sấy dẻo Chi Lăng,HTX Nông nghiệp Chi Lăng,4,30/06/2027,Chi Lăng\r\n\
-3,OCOP-LS-2023-102,Hồng không hạt Bảo Lâm,HTX Hồng Bảo Lâm,4,15/11/2025,Cao Lộc\r\n\
-4,OCOP-LS-2025-999,Miến dong Bình Gia,HTX Miến Bình Gia,3,01/01/2029,Bình Gia\r\n";
 
 fn kinds(doc: &Value) -> Vec<(String, String)> {
     doc["differences"]

@@ -119,7 +119,7 @@ pub fn render(days: &[NaiveDate], series: &[Series], lang: Lang) -> Markup {
             @for s in series {
                 li {
                     span class={"swatch " (channel_class(&s.channel))} {}
-                    (s.channel) ": " (format::vnd(s.revenue.iter().sum()))
+                    (super::pages::names::channel(&s.channel)) ": " (format::vnd(s.revenue.iter().sum()))
                 }
             }
         }

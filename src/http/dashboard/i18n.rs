@@ -343,6 +343,20 @@ const CODES: &[(&str, &str, &str)] = &[
     ("unknown", "Không rõ", "Unknown"),
     ("active", "Đang bán", "On sale"),
     ("inactive", "Ngừng bán", "Not on sale"),
+    // The reasons kho itself writes in the ledger for orders.
+    ("marketplace sale", "Bán trên sàn", "Sold on a marketplace"),
+    ("sale cancelled", "Đơn bị hủy", "Order cancelled"),
+    (
+        "return completed",
+        "Khách trả hàng",
+        "Returned by the buyer",
+    ),
+    ("return received", "Đã nhận hàng trả lại", "Return received"),
+    (
+        "opening balance (catalog import)",
+        "Số dư ban đầu (nhập danh mục)",
+        "Opening balance (catalog import)",
+    ),
 ];
 
 /// A stored code in `lang`, or the code itself when kho has no label for it.

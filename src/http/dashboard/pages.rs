@@ -25,6 +25,7 @@ pub const CERTIFICATE_WINDOW_DAYS: i64 = 60;
 pub const DEFAULT_LOW_STOCK: i64 = 20;
 
 mod attention;
+pub mod names;
 pub mod product_page;
 pub mod reports;
 mod watch;
@@ -304,7 +305,7 @@ pub async fn overview(ctx: &Ctx, store: &Store) -> PageResult {
 
     let body = html! {
         (filter)
-        (attention::section(ctx, &items))
+        (attention::section(ctx, &items, &names::Names::load(store).await?))
         section class="card" id="today" {
             h2 { (ctx.t(Msg::TodayOrders)) " — " (format::date(today)) }
             @if by_channel.is_empty() {
@@ -321,7 +322,7 @@ pub async fn overview(ctx: &Ctx, store: &Store) -> PageResult {
                         tbody {
                             @for r in &by_channel {
                                 tr data-channel=(r.key) {
-                                    td { span class={"swatch " (chart::channel_class(&r.key))} {} (r.key) }
+                                    td { span class={"swatch " (chart::channel_class(&r.key))} {} (names::channel(&r.key)) }
                                     td class="num orders" { (format::int(r.orders as i64)) }
                                     td class="num units" { (format::int(r.units)) }
                                     td class="num revenue" { (format::vnd(r.revenue_vnd)) }
@@ -426,6 +427,7 @@ impl Ctx {
 
 pub async fn products(ctx: &Ctx, store: &Store, view: StockView) -> PageResult {
     let scope = ctx.scope(store).await?;
+    let producers = names::Names::load(store).await?;
     let low = view.low;
     let summary = store.stock_summary(scope.as_deref(), low).await?;
     let listed = if view.only_short {
@@ -496,7 +498,7 @@ pub async fn products(ctx: &Ctx, store: &Store, view: StockView) -> PageResult {
                             @let avail = r.available();
                             @let class = if avail <= 0 { "zero" } else if avail <= low { "low" } else { "" };
                             tr class=(class) data-sku=(r.sku) {
-                                @if scope.is_none() { td data-label=(ctx.t(Msg::Cooperative)) { (r.producer_code) } }
+                                @if scope.is_none() { td data-label=(ctx.t(Msg::Cooperative)) { (producers.producer(&r.producer_code)) } }
                                 td class="name" {
                                     a href={"/products/" (r.product_code)} { (r.product_name) }
                                     br; small { (r.variant_name) }
@@ -533,6 +535,7 @@ pub async fn products(ctx: &Ctx, store: &Store, view: StockView) -> PageResult {
 
 pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
     let scope = ctx.scope(store).await?;
+    let producers = names::Names::load(store).await?;
     let accounts: Vec<_> = store
         .accounts(None)
         .await?
@@ -579,7 +582,7 @@ pub async fn accounts(ctx: &Ctx, store: &Store) -> PageResult {
                                 td class="name" {
                                     span class={"swatch " (chart::channel_class(&a.channel))} {}
                                     strong { (a.name) } br;
-                                    small { (a.channel) " · " (a.producer.as_deref().unwrap_or("—")) " · " (format::int(a.listings)) " " (ctx.t(Msg::Listings)) }
+                                    small { (names::channel(&a.channel)) " · " (a.producer.as_deref().map_or("—", |p| producers.producer(p))) " · " (format::int(a.listings)) " " (ctx.t(Msg::Listings)) }
                                 }
                                 td { @if let Some(h) = health.get(&a.name) { (attention::health_label(ctx, *h)) }
                                     @if a.state == AccountState::NeedsReauth && ctx.viewer.writer {

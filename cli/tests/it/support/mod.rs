@@ -1,10 +1,11 @@
 //! What the end-to-end tests share, and the only module they import from
 //! one another: throw-away databases on both backends (`db`), the HTTP API
 //! in process through the production serve path (`app`), `kho serve` as a
-//! child process (`daemon`) and the simulated marketplaces with a kho
+//! child process (`daemon`), headless Chromium (`browser`) and the simulated marketplaces with a kho
 //! configuration in front of them (`worlds`).
 
 pub mod app;
+pub mod browser;
 pub mod daemon;
 pub mod db;
 pub mod receivers;

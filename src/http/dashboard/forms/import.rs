@@ -348,7 +348,7 @@ fn rejected(ctx: &Ctx, problems: &Problems) -> Markup {
         section class="card" id="preview" data-outcome="rejected" {
             h2 { (ctx.t(Msg::ImportPreview)) }
             p class="alert" role="alert" { (ctx.t(Msg::ImportRejected)) }
-            p class="hint" { (problems.count_text()) }
+            p class="hint" { (super::problems::count(ctx.lang, problems)) }
             table class="problems cards" {
                 thead { tr { th class="num" { (ctx.t(Msg::Line)) } th { (ctx.t(Msg::Column)) } th { (ctx.t(Msg::Problem)) } } }
                 tbody {
@@ -356,7 +356,7 @@ fn rejected(ctx: &Ctx, problems: &Problems) -> Markup {
                         tr {
                             td class="num" data-label=(ctx.t(Msg::Line)) { (e.line) }
                             td data-label=(ctx.t(Msg::Column)) { (field(ctx.lang, &e.column)) }
-                            td class="error" data-label=(ctx.t(Msg::Problem)) { (e.message) }
+                            td class="error" data-label=(ctx.t(Msg::Problem)) { (super::problems::message(ctx.lang, e)) }
                         }
                     }
                 }

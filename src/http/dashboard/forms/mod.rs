@@ -10,6 +10,7 @@
 //! form with mistakes is shown again with the typed values and the reasons.
 
 pub(super) mod import;
+mod problems;
 pub(super) mod stock;
 pub(super) mod sync;
 

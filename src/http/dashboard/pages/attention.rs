@@ -40,7 +40,7 @@ fn value(ctx: &Ctx, field: Option<&str>, v: &serde_json::Value) -> String {
     }
 }
 
-fn item(ctx: &Ctx, i: &Item) -> Markup {
+fn item(ctx: &Ctx, i: &Item, names: &super::names::Names) -> Markup {
     let (what, todo) = match ctx.lang {
         Lang::Vi => (i.advice.what_vi, i.advice.do_vi),
         Lang::En => (i.advice.what_en, i.advice.do_en),
@@ -63,7 +63,7 @@ fn item(ctx: &Ctx, i: &Item) -> Markup {
                 @if let Some(sku) = &i.sku { code { (sku) } " " }
                 @if let Some(a) = &i.account { "· " (a) " " }
                 @if ctx.viewer.producer.is_none() {
-                    @if let Some(p) = &i.producer { small { "· " (p) } }
+                    @if let Some(p) = &i.producer { small { "· " (names.producer(p)) } }
                 }
             }
             @if let Some(field) = &i.field {
@@ -97,7 +97,7 @@ fn item(ctx: &Ctx, i: &Item) -> Markup {
 }
 
 /// The section, first on the overview.
-pub fn section(ctx: &Ctx, items: &[Item]) -> Markup {
+pub fn section(ctx: &Ctx, items: &[Item], names: &super::names::Names) -> Markup {
     html! {
         section class="card" id="attention" {
             h2 { (ctx.t(Msg::NeedsAttention)) }
@@ -106,7 +106,7 @@ pub fn section(ctx: &Ctx, items: &[Item]) -> Markup {
             } @else {
                 p class="alert" { (items.len()) " " (ctx.t(Msg::ItemsNeedAttention)) }
                 ul class="attention" {
-                    @for i in items { (item(ctx, i)) }
+                    @for i in items { (item(ctx, i, names)) }
                 }
             }
         }

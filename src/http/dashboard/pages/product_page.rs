@@ -205,8 +205,8 @@ pub async fn page(ctx: &Ctx, store: &Store, code: &str, failed: Option<&Failed>)
                                 td data-label=(ctx.t(Msg::Kind)) { (i18n::code(ctx.lang, &m.kind)) }
                                 td class="num" data-label=(ctx.t(Msg::Quantity)) { (format::int(m.quantity)) }
                                 td class="num" data-label=(ctx.t(Msg::Balance)) { (format::int(m.balance_after)) }
-                                td data-label=(ctx.t(Msg::Reason)) { (m.reason) }
-                                td class="who" data-label=(ctx.t(Msg::Who)) { (forms::person(&m.actor)) }
+                                td data-label=(ctx.t(Msg::Reason)) { (i18n::code(ctx.lang, &m.reason)) }
+                                td class="who" data-label=(ctx.t(Msg::Who)) { (who(ctx.lang, &m.actor)) }
                             }
                         }
                     }
@@ -252,6 +252,25 @@ fn marketplaces(
                 }
             }
         }
+    }
+}
+
+/// Who made a movement: a person by name; a change from the command line
+/// says so (with the system user when known) rather than `cli:…`.
+fn who(lang: i18n::Lang, actor: &str) -> String {
+    let cli = match lang {
+        i18n::Lang::Vi => "dòng lệnh",
+        i18n::Lang::En => "command line",
+    };
+    match actor.strip_prefix("cli:") {
+        Some("unknown") | Some("") => {
+            let mut c = cli.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        }
+        Some(user) => format!("{user} ({cli})"),
+        None => forms::person(actor).to_owned(),
     }
 }
 

@@ -199,14 +199,14 @@ async fn overview_shows_today_per_marketplace_as_the_sales_report_does() {
     let html = overview(&c, &seed.store).await.unwrap().into_string();
     // Shopee today: S1 (2 × 85.000) + S2 (165.000 + 3 × 65.000); the
     // cancelled S3 does not count.
-    assert!(html.contains(r#"<tr data-channel="shopee"><td><span class="swatch ch-shopee"></span>shopee</td><td class="num orders">2</td><td class="num units">6</td><td class="num revenue">530.000 ₫</td></tr>"#), "{html}");
+    assert!(html.contains(r#"<tr data-channel="shopee"><td><span class="swatch ch-shopee"></span>Shopee</td><td class="num orders">2</td><td class="num units">6</td><td class="num revenue">530.000 ₫</td></tr>"#), "{html}");
     assert!(html.contains(r#"<td class="num revenue">390.000 ₫</td>"#));
     assert!(html.contains(r#"<td class="num revenue">480.000 ₫</td>"#));
     assert!(html.contains(r#"<tr data-channel="total"><th>Tổng</th><td class="num orders">4</td><td class="num units">11</td><td class="num revenue">1.400.000 ₫</td></tr>"#), "{html}");
     // The chart: one line per marketplace, totals over 30 days in the legend.
     assert_eq!(html.matches("<polyline").count(), 3);
-    assert!(html.contains("shopee: 1.380.000 ₫"), "{html}");
-    assert!(html.contains("lazada: 780.000 ₫"));
+    assert!(html.contains("Shopee: 1.380.000 ₫"), "{html}");
+    assert!(html.contains("Lazada: 780.000 ₫"));
     assert!(html.contains("Tình trạng đồng bộ"));
     assert!(html.contains("Mọi tài khoản đều ổn."));
 

@@ -20,6 +20,7 @@ fn shown(ctx: &Ctx, field: Option<&str>, value: Option<&str>) -> String {
 
 pub async fn certificates(ctx: &Ctx, store: &Store) -> PageResult {
     let scope = ctx.scope(store).await?;
+    let producers = names::Names::load(store).await?;
     let today = ctx.today();
     let watch: Vec<_> = store
         .certificates_expiring(today + chrono::Duration::days(CERTIFICATE_WINDOW_DAYS + 1))
@@ -45,7 +46,7 @@ pub async fn certificates(ctx: &Ctx, store: &Store) -> PageResult {
                         @for c in rows {
                             @let days = (c.ocop_cert_expires - today).num_days();
                             tr data-product=(c.product_code) {
-                                td { (c.producer_code) }
+                                td { (producers.producer(&c.producer_code)) }
                                 td { a href={"/products/" (c.product_code)} { (c.product_name) } }
                                 td { @if let Some(s) = c.ocop_stars { (s) "★" } @else { "—" } }
                                 td { (c.ocop_cert_no.as_deref().unwrap_or("—")) }
@@ -89,6 +90,7 @@ const DRIFT_ITEMS_SHOWN: usize = 20;
 
 pub async fn drift(ctx: &Ctx, store: &Store) -> PageResult {
     let scope = ctx.scope(store).await?;
+    let producers = names::Names::load(store).await?;
     let accounts: Vec<_> = store
         .accounts(None)
         .await?
@@ -137,7 +139,7 @@ pub async fn drift(ctx: &Ctx, store: &Store) -> PageResult {
                             tr class=(class) data-account=(a.name) {
                                 td {
                                     span class={"swatch " (chart::channel_class(&a.channel))} {}
-                                    strong { (a.name) } br; small { (a.channel) " · " (a.producer.as_deref().unwrap_or("—")) }
+                                    strong { (a.name) } br; small { (names::channel(&a.channel)) " · " (a.producer.as_deref().map_or("—", |p| producers.producer(p))) }
                                 }
                                 @match run {
                                     None => { td colspan="4" class="empty" { (ctx.t(Msg::NotReconciled)) } }

@@ -1,7 +1,9 @@
 //! The simulated marketplaces with a kho configuration in front of them:
 //! one module per marketplace, and the catalogs they are seeded from.
 
+pub mod forms;
 pub mod lazada;
+pub mod reports;
 pub mod shopee;
 pub mod tiktok;
 
