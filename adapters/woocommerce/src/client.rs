@@ -3,7 +3,6 @@
 //! account's [`AccountClient`] (rate limiter, retries) signed as [`crate::sign`] says.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use kho_channel::kit::paging::offset;
@@ -25,24 +24,25 @@ use crate::orders::{WooOrder, canonical_status, to_remote_order};
 use crate::sign::{Call, Credentials};
 use crate::{CHANNEL, WooCommerceAccountConfig, publish, push, writes};
 
-/// What the core plans with. Writes go 100 to a batch call (variations per parent product); WooCommerce has
-/// no tokens, so the token model is one that is never due (no access token is ever stored for the account).
+/// What the core plans with. Writes go 100 to a batch call: variations per parent product, products without
+/// variations together — the writes are cut by this very scope, so `kho sync --dry-run` counts true calls.
 pub fn capabilities() -> Capabilities {
     Capabilities {
         channel: CHANNEL,
-        stock_batch: BatchScope::AcrossItems {
-            max_variants: BATCH_LIMIT,
-        },
-        price_batch: BatchScope::AcrossItems {
-            max_variants: BATCH_LIMIT,
-        },
+        stock_batch: BATCH_SCOPE,
+        price_batch: BATCH_SCOPE,
         max_status_items: BATCH_LIMIT,
         max_order_details: 1,
         max_order_window: None,
         webhooks: true,
-        tokens: TokenModel::rotating(Duration::from_secs(u64::from(u32::MAX)), Duration::ZERO),
+        tokens: TokenModel::none(),
     }
 }
+
+/// How stock, price and status writes are grouped into `products/batch` and `variations/batch` calls.
+pub const BATCH_SCOPE: BatchScope = BatchScope::PerParent {
+    max_variants: BATCH_LIMIT,
+};
 
 /// One cooperative's WooCommerce site.
 pub struct WooCommerceChannel {

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::orders::{WooOrder, canonical_status};
 use kho_channel::kit::hmac::hmac_sha256;
+use kho_channel::kit::push::check_signature;
 use secrecy::{ExposeSecret, SecretString};
-use subtle::ConstantTimeEq;
 
 /// The header WooCommerce signs its deliveries in.
 pub const SIGNATURE_HEADER: &str = "X-WC-Webhook-Signature";
@@ -19,23 +19,13 @@ pub fn webhook_signature(secret: &SecretString, raw_body: &[u8]) -> String {
     B64.encode(hmac_sha256(secret.expose_secret().as_bytes(), &[raw_body]))
 }
 
-/// Checks a delivery before anything reads it, in constant time. Not the kit's `check_signature`: that one
-/// folds hex case, and base64 is case-sensitive.
+/// Checks a delivery before anything reads it, in constant time and case-sensitively (base64).
 pub fn verify_webhook(
     secret: &SecretString,
     raw_body: &[u8],
     signature: Option<&str>,
 ) -> Result<(), WebhookError> {
-    let given = signature
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or(WebhookError::MissingSignature)?;
-    let expected = webhook_signature(secret, raw_body);
-    if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
-        Ok(())
-    } else {
-        Err(WebhookError::BadSignature)
-    }
+    check_signature(&webhook_signature(secret, raw_body), signature)
 }
 
 /// Checks a delivery as the HTTP layer hands it over: the signature is in `X-WC-Webhook-Signature`.

@@ -6,6 +6,7 @@
 use kho_channel::transport::AccountClient;
 use kho_channel::{BatchOutcome, ChannelError, ErrorKind, RemoteId};
 
+use crate::client::BATCH_SCOPE;
 use crate::inventory::{Write, write_batch};
 use crate::sign::Credentials;
 
@@ -21,10 +22,8 @@ fn numeric(id: &RemoteId) -> Result<(i64, Option<i64>), ErrorKind> {
     Ok((item, variant))
 }
 
-/// One write waiting for its batch: its input index, the product or variation id, the write.
-type Pending = (usize, i64, Write);
-
-/// Sends `writes` grouped by batch endpoint; one result per write, in input order.
+/// Sends `writes` cut into calls by [`crate::client::BATCH_SCOPE`] (so the dry-run's estimate is the number
+/// sent); one result per write, in input order.
 pub async fn write_by_id(
     http: &AccountClient,
     creds: &Credentials,
@@ -32,26 +31,27 @@ pub async fn write_by_id(
     writes: Vec<(RemoteId, Write)>,
 ) -> BatchOutcome<RemoteId> {
     let mut results: Vec<Option<Result<(), ChannelError>>> = vec![None; writes.len()];
-    let mut groups: Vec<(Option<i64>, Vec<Pending>)> = Vec::new();
-    for (index, (id, write)) in writes.iter().enumerate() {
-        match numeric(id) {
-            Err(kind) => results[index] = Some(Err(http.error(endpoint, kind))),
-            Ok((item, variant)) => {
-                let (parent, target) = match variant {
-                    Some(v) => (Some(item), v),
-                    None => (None, item),
-                };
-                match groups.iter_mut().find(|(p, _)| *p == parent) {
-                    Some((_, g)) => g.push((index, target, write.clone())),
-                    None => groups.push((parent, vec![(index, target, write.clone())])),
+    let ids: Vec<&RemoteId> = writes.iter().map(|(id, _)| id).collect();
+    for chunk in BATCH_SCOPE.chunks(&ids) {
+        let mut sendable: Vec<(usize, i64, Write)> = Vec::new();
+        let mut parent = None;
+        for &index in &chunk.indices {
+            let (id, write) = &writes[index];
+            match numeric(id) {
+                Err(kind) => results[index] = Some(Err(http.error(endpoint, kind))),
+                Ok((item, Some(variation))) => {
+                    parent = Some(item);
+                    sendable.push((index, variation, write.clone()));
                 }
+                Ok((item, None)) => sendable.push((index, item, write.clone())),
             }
         }
-    }
-    for (parent, group) in groups {
-        let batch: Vec<(i64, Write)> = group.iter().map(|(_, t, w)| (*t, w.clone())).collect();
+        if sendable.is_empty() {
+            continue;
+        }
+        let batch: Vec<(i64, Write)> = sendable.iter().map(|(_, t, w)| (*t, w.clone())).collect();
         let answers = write_batch(http, creds, parent, &batch).await;
-        for ((index, _, _), answer) in group.iter().zip(answers) {
+        for ((index, _, _), answer) in sendable.iter().zip(answers) {
             results[*index] = Some(answer);
         }
     }
