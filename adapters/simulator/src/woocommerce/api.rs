@@ -17,6 +17,7 @@ use super::error::WcError;
 use super::list::{self, ListQuery};
 use super::orders;
 use super::{API_PREFIX, LoggedCall, SimCore};
+use crate::common::server::ConnectionKiller;
 
 /// At most this many items across `create`, `update` and `delete` of one batch (B6).
 pub const BATCH_LIMIT: usize = 100;
@@ -82,6 +83,25 @@ async fn gate(State(core): State<Core>, mut req: Request, next: Next) -> Respons
         .get::<OriginalUri>()
         .map_or_else(|| req.uri().clone(), |o| o.0.clone());
     let path = uri.path().to_owned();
+    let fault = match super::control::admit(&core, &path) {
+        Ok(fault) => fault,
+        Err(e) => return logged(&core, &method, path, refuse(e)),
+    };
+    if fault.drop_before {
+        return kill(req.extensions().get::<ConnectionKiller>().cloned()).await;
+    }
+    if let Some(status) = fault.server_error {
+        let e = WcError::new(
+            status,
+            "internal_server_error",
+            "The site is having trouble.",
+        );
+        return logged(&core, &method, path, refuse(e));
+    }
+    if let Some(delay) = fault.delay {
+        tokio::time::sleep(delay).await;
+    }
+    let killer = req.extensions().get::<ConnectionKiller>().cloned();
     let query: Vec<(String, String)> =
         url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
             .into_owned()
@@ -119,6 +139,20 @@ async fn gate(State(core): State<Core>, mut req: Request, next: Next) -> Respons
         Ok(Outcome::Anonymous) => auth::forbidden(&method, &path).into_response(),
         Err(e) => e.into_response(),
     };
+    let response = logged(&core, &method, path, response);
+    if fault.drop_after {
+        return kill(killer).await;
+    }
+    response
+}
+
+/// Records an answered call in the request log.
+fn logged(
+    core: &SimCore,
+    method: &axum::http::Method,
+    path: String,
+    response: Response,
+) -> Response {
     core.world().log.push(LoggedCall {
         method: method.to_string(),
         path,
@@ -126,6 +160,17 @@ async fn gate(State(core): State<Core>, mut req: Request, next: Next) -> Respons
         code: response.extensions().get::<Code>().map(|c| c.0.clone()),
     });
     response
+}
+
+/// Closes the connection without an answer (an injected fault).
+async fn kill(killer: Option<ConnectionKiller>) -> Response {
+    match killer {
+        Some(k) => {
+            k.kill();
+            std::future::pending::<Response>().await
+        }
+        None => axum::http::StatusCode::BAD_GATEWAY.into_response(),
+    }
 }
 
 /// Tags an error answer with its code for the log.

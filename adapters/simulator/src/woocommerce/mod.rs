@@ -3,9 +3,12 @@
 //!
 //! Start one in-process with [`Simulator::start`]; the API is under `/wp-json/wc/v3` with WooCommerce's
 //! authentication (see [`auth`]), list paging headers, batch limits and per-item errors, and its error JSON
-//! `{code, message, data:{status}}`. [`SimControl`] seeds the catalogue, reads it back and delivers signed webhooks.
+//! `{code, message, data:{status}}`. [`SimControl`] seeds the catalogue, reads it back and delivers signed webhooks;
+//! the same is reachable over HTTP under `/_sim` ([`control`]), with the site's rate limit and seeded faults.
+//! Run it standalone with [`serve`] (`kho sim woocommerce`).
 
 pub mod auth;
+pub mod control;
 pub mod error;
 pub mod oauth;
 pub mod state;
@@ -21,6 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::Router;
 use serde_json::Value;
 
+pub use control::{DEFAULT_RATE_LIMIT, FaultConfig};
 pub use error::WcError;
 pub use orders::{Order, OrderLine};
 pub use state::{Item, SeedProduct, SeedVariation};
@@ -33,7 +37,8 @@ pub const API_PREFIX: &str = "/wp-json/wc/v3";
 pub const FAILURES_BEFORE_DISABLED: u32 = 7;
 
 /// The simulated site.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SimConfig {
     pub consumer_key: String,
     pub consumer_secret: String,
@@ -44,6 +49,12 @@ pub struct SimConfig {
     pub strips_authorization: bool,
     /// Where webhooks are delivered (the site's webhook "Delivery URL").
     pub webhook_url: Option<String>,
+    /// Calls admitted in any sliding second before HTTP 429 (`None`: unlimited). WooCommerce publishes no
+    /// limit — the site's own capacity decides — so the default is [`DEFAULT_RATE_LIMIT`], kho's own default.
+    pub rate_limit_per_second: Option<u32>,
+    pub faults: FaultConfig,
+    /// Products seeded at start (`kho sim woocommerce --settings`).
+    pub products: Vec<SeedProduct>,
 }
 
 impl Default for SimConfig {
@@ -55,12 +66,15 @@ impl Default for SimConfig {
             https: false,
             strips_authorization: false,
             webhook_url: None,
+            rate_limit_per_second: Some(DEFAULT_RATE_LIMIT),
+            faults: FaultConfig::default(),
+            products: Vec::new(),
         }
     }
 }
 
 /// One answered API call, for tests that count what a client did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LoggedCall {
     pub method: String,
     pub path: String,
@@ -78,6 +92,10 @@ pub(crate) struct World {
     pub log: Vec<LoggedCall>,
     pub deliveries: Vec<Delivery>,
     pub consecutive_failures: u32,
+    pub limiter: crate::common::window::SlidingWindowLimiter<()>,
+    /// The site's own URL while every order change is delivered as a webhook by itself.
+    pub auto_webhooks: Option<String>,
+    pub faults: crate::common::faults::Faults<FaultConfig>,
 }
 
 #[derive(Debug)]
@@ -97,8 +115,11 @@ impl SimCore {
 pub struct SimControl(Arc<SimCore>);
 
 impl SimControl {
+    /// A site with `cfg`'s products seeded; one that breaks the API's own rules is left out with a warning.
     pub fn new(cfg: SimConfig) -> Self {
-        Self(Arc::new(SimCore {
+        let faults = crate::common::faults::Faults::new(cfg.faults.clone());
+        let seeds = cfg.products.clone();
+        let control = Self(Arc::new(SimCore {
             world: Mutex::new(World {
                 cfg,
                 catalog: state::Catalog::default(),
@@ -107,13 +128,59 @@ impl SimControl {
                 log: Vec::new(),
                 deliveries: Vec::new(),
                 consecutive_failures: 0,
+                limiter: Default::default(),
+                auto_webhooks: None,
+                faults,
             }),
-        }))
+        }));
+        for seed in &seeds {
+            if let Err(e) = control.seed_product(seed) {
+                tracing::warn!(sku = %seed.sku, error = %e, "seed product left out");
+            }
+        }
+        control
     }
 
-    /// The router serving `/wp-json/wc/v3/...`.
+    /// The router serving `/wp-json/wc/v3/...` and the `/_sim` control routes.
     pub fn router(&self) -> Router {
-        api::routes(self.0.clone())
+        api::routes(self.0.clone()).merge(control::routes(self.0.clone()))
+    }
+
+    /// Serves this site on `listener` until `shutdown` completes, after the caller has seeded it.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        crate::common::server::run("woocommerce", listener, self.router(), shutdown).await;
+    }
+
+    /// The site's limit (`None`: unlimited); the window starts afresh.
+    pub fn set_rate_limit(&self, per_second: Option<u32>) {
+        let mut world = self.0.world();
+        world.cfg.rate_limit_per_second = per_second;
+        world.limiter.reset();
+    }
+
+    /// Replaces the fault settings and re-seeds their random sequence.
+    pub fn set_faults(&self, faults: FaultConfig) {
+        let mut world = self.0.world();
+        world.faults.reconfigure(faults.clone());
+        world.cfg.faults = faults;
+    }
+
+    /// Calls refused by the rate limit (HTTP 429) so far.
+    pub fn rejections(&self) -> usize {
+        self.0
+            .world()
+            .log
+            .iter()
+            .filter(|c| c.status == 429)
+            .count()
+    }
+
+    pub fn reset_request_log(&self) {
+        self.0.world().log.clear();
     }
 
     pub fn config(&self) -> SimConfig {
@@ -140,6 +207,22 @@ impl SimControl {
         world.catalog.items.values().find(|i| i.sku == sku).cloned()
     }
 
+    /// The shop admin edits a product's or variation's stock by hand in wp-admin (stock becomes managed).
+    pub fn set_stock(&self, sku: &str, quantity: i64) -> Result<(), WcError> {
+        let mut world = self.0.world();
+        let (parent, id) = world
+            .catalog
+            .items
+            .values()
+            .find(|i| i.sku == sku)
+            .map(|i| ((i.kind == "variation").then_some(i.parent_id), i.id))
+            .ok_or_else(|| {
+                WcError::new(404, "woocommerce_rest_product_invalid_id", "Invalid ID.")
+            })?;
+        let body = serde_json::json!({ "manage_stock": true, "stock_quantity": quantity });
+        world.catalog.update(parent, id, &body)
+    }
+
     /// The REST JSON of a product or variation, as a webhook payload carries it.
     pub fn item_json(&self, id: i64) -> Option<Value> {
         let world = self.0.world();
@@ -149,20 +232,55 @@ impl SimControl {
 
     /// A buyer's paid order (`processing`) of `(sku, quantity)` lines; managed stock goes down.
     pub fn create_order(&self, lines: &[(&str, i64)]) -> Result<Order, WcError> {
-        let mut world = self.0.world();
-        let World {
-            catalog, orders, ..
-        } = &mut *world;
-        orders.create(catalog, lines)
+        let order = {
+            let mut world = self.0.world();
+            let World {
+                catalog, orders, ..
+            } = &mut *world;
+            orders.create(catalog, lines)?
+        };
+        self.auto_deliver("order.created", order.id);
+        Ok(order)
     }
 
     /// The shop admin changes an order's status (`cancelled` restocks, `refunded` does not).
     pub fn set_order_status(&self, id: i64, status: &str) -> Result<Order, WcError> {
-        let mut world = self.0.world();
-        let World {
-            catalog, orders, ..
-        } = &mut *world;
-        orders.set_status(catalog, id, status)
+        let order = {
+            let mut world = self.0.world();
+            let World {
+                catalog, orders, ..
+            } = &mut *world;
+            orders.set_status(catalog, id, status)?
+        };
+        self.auto_deliver("order.updated", order.id);
+        Ok(order)
+    }
+
+    /// From now on every order created or changed is delivered to the webhook URL by itself, from the site
+    /// at `site_url` (`X-WC-Webhook-Source`); `None` stops it.
+    pub fn set_auto_webhooks(&self, site_url: Option<String>) {
+        self.0.world().auto_webhooks = site_url;
+    }
+
+    /// Delivers order `id` in the background when automatic webhooks are on (and a runtime runs).
+    fn auto_deliver(&self, topic: &'static str, id: i64) {
+        let Some(source) = self.0.world().auto_webhooks.clone() else {
+            return;
+        };
+        let (Ok(runtime), Some(payload)) =
+            (tokio::runtime::Handle::try_current(), self.order_json(id))
+        else {
+            return;
+        };
+        let sim = self.clone();
+        runtime.spawn(async move {
+            sim.deliver_webhook(topic, &payload, &source).await;
+        });
+    }
+
+    /// Every order's id, oldest first.
+    pub fn order_ids(&self) -> Vec<i64> {
+        self.0.world().orders.by_id.keys().copied().collect()
     }
 
     /// The REST JSON of an order, as a webhook payload carries it.
@@ -186,11 +304,12 @@ impl SimControl {
         payload: &Value,
         source: &str,
     ) -> Option<Delivery> {
-        let (hook, delivery_id) = {
-            let world = self.0.world();
+        let (hook, delivery_id, fault) = {
+            let mut world = self.0.world();
             if world.consecutive_failures >= FAILURES_BEFORE_DISABLED {
                 return None;
             }
+            let fault = world.faults.decide_push();
             let hook = webhook::Hook {
                 url: world.cfg.webhook_url.clone()?,
                 source: source.to_owned(),
@@ -200,9 +319,16 @@ impl SimControl {
             (
                 hook,
                 i64::try_from(world.deliveries.len()).unwrap_or(i64::MAX) + 1,
+                fault,
             )
         };
+        if fault.drop {
+            return None;
+        }
         let body = serde_json::to_vec(payload).unwrap_or_default();
+        if fault.duplicate {
+            webhook::deliver(&hook, topic, delivery_id, body.clone()).await;
+        }
         let delivery = webhook::deliver(&hook, topic, delivery_id, body).await;
         let mut world = self.0.world();
         if delivery.ok {
@@ -222,6 +348,20 @@ impl SimHandle {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr())
     }
+
+    /// Where the `/_sim` control routes are.
+    pub fn control_url(&self) -> String {
+        format!("http://{}", self.addr())
+    }
+}
+
+/// Runs a simulator on `listener` until `shutdown` completes (for `kho sim woocommerce`).
+pub async fn serve(
+    cfg: SimConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    SimControl::new(cfg).serve(listener, shutdown).await;
 }
 
 /// Entry point for tests.

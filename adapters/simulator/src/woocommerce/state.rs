@@ -30,7 +30,8 @@ pub struct Item {
 }
 
 /// What a test seeds: a simple product, or a variable one with its variations.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SeedProduct {
     pub name: String,
     pub sku: String,
@@ -41,7 +42,8 @@ pub struct SeedProduct {
     pub variations: Vec<SeedVariation>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SeedVariation {
     pub sku: String,
     pub regular_price: String,
