@@ -282,6 +282,8 @@ pub enum SimCommand {
     Tiktok(SimArgs),
     /// The Lazada Open Platform simulator (default address 127.0.0.1:9102).
     Lazada(SimArgs),
+    /// A WooCommerce site's REST API v3 simulator (default address 127.0.0.1:9104).
+    Woocommerce(SimArgs),
 }
 
 #[derive(Debug, Args)]
