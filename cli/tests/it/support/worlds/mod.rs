@@ -6,6 +6,7 @@ pub mod lazada;
 pub mod reports;
 pub mod shopee;
 pub mod tiktok;
+pub mod woocommerce;
 
 use kho::catalog::CatalogEntry;
 
