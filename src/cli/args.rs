@@ -409,6 +409,10 @@ pub enum BenchCommand {
         /// Jobs claimed at once per account (in-process workers only).
         #[arg(long, value_name = "N")]
         batch: Option<i64>,
+        /// The simulated channel: shopee, or woocommerce (one site per
+        /// account, in-process workers only).
+        #[arg(long, default_value = "shopee", value_parser = ["shopee", "woocommerce"])]
+        channel: String,
     },
     /// Reconcile one account of N remote listings on an unlimited simulator:
     /// wall time and peak RSS.

@@ -287,3 +287,51 @@ async fn an_account_without_tokens_says_what_it_needs() {
     );
     ok(&check(w.config_toml(50, "")));
 }
+
+/// `kho bench sync --channel woocommerce` measures a sync that happened:
+/// every listing pushed, a batch call per product at least (a claim
+/// boundary may split one), and the site's limit never exceeded.
+#[test]
+fn the_woocommerce_sync_bench_pushes_every_listing_within_the_limit() {
+    let db = TestDb::sqlite();
+    let out = ok(&db.kho(&[
+        "--json",
+        "bench",
+        "sync",
+        "--channel",
+        "woocommerce",
+        "--skus",
+        "100",
+        "--accounts",
+        "2",
+        "--rate",
+        "20",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["channel"], "woocommerce", "{v}");
+    assert_eq!(v["jobs_queued"], 200, "{v}");
+    assert_eq!(v["pushed"], 200, "{v}");
+    let calls = v["batch_calls"].as_u64().unwrap_or_default();
+    assert!((4..=20).contains(&calls), "{v}");
+    assert_eq!(v["rate_limit_rejections"], 0, "{v}");
+    assert!(v["ideal_over_actual"].as_f64().is_some(), "{v}");
+}
+
+/// A site that admits only a few calls a second: kho keeps to the promise
+/// it is configured with, so a sync of every SKU meets no 429.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_site_is_synced_without_a_rejection() {
+    let w = World::start(TestDb::sqlite(), &chi_lang(), ACCOUNT, 3, 1).await;
+    ok(&w.kho(&["link", ACCOUNT.0]));
+    ok(&w.kho(&["stock", "add", "NA-CHILANG-1KG", "-2"]));
+    ok(&w.kho(&["stock", "add", "NA-SAY-200G", "-1"]));
+    // Each `kho` process keeps its own promise: let the link's calls leave
+    // the site's one-second window before the sync starts its own.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    w.sim.reset_request_log();
+    ok(&w.kho(&["sync"]));
+    assert_eq!(w.remote(), w.canonical().await);
+    let log = w.sim.request_log();
+    assert_eq!(w.sim.rejections(), 0, "{log:?}");
+    assert!(log.len() >= 2, "{log:?}");
+}
