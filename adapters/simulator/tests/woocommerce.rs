@@ -10,9 +10,11 @@ use kho_simulator::woocommerce::{
 };
 use serde_json::{Value, json};
 
+/// A site behind TLS, unlimited: these tests count answers, not pacing.
 fn https() -> SimConfig {
     SimConfig {
         https: true,
+        rate_limit_per_second: None,
         ..SimConfig::default()
     }
 }
@@ -232,7 +234,12 @@ fn signed_query(
 
 #[tokio::test]
 async fn plain_http_takes_oauth1_only_with_window_and_nonce() {
-    let sim = Simulator::start(SimConfig::default()).await.expect("start");
+    let sim = Simulator::start(SimConfig {
+        rate_limit_per_second: None,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start");
     seed_catalog(&sim).await;
     let http = reqwest::Client::new();
     let r = basic(&sim, http.get(api(&sim, "/products")))
@@ -395,7 +402,12 @@ async fn webhooks_are_signed_base64_hmac_sha256_of_the_raw_body() {
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, receiver).await });
 
-    let sim = Simulator::start(SimConfig::default()).await.expect("start");
+    let sim = Simulator::start(SimConfig {
+        rate_limit_per_second: None,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start");
     sim.set_webhook_url(Some(format!("http://{addr}/hook")));
     let payload = json!({"id": 123, "status": "processing"});
     let d = sim
@@ -479,4 +491,44 @@ async fn orders_move_managed_stock_and_list_by_modification_time() {
         .expect("send");
     let (status, code, _) = error_of(r).await;
     assert_eq!((status, code.as_str()), (400, "rest_invalid_param"));
+}
+
+/// A site admits `DEFAULT_RATE_LIMIT` calls in any sliding second by
+/// default and answers the next with 429 in WooCommerce's error shape; the
+/// limit can be lifted at run time.
+#[tokio::test]
+async fn the_default_site_limit_answers_429_beyond_it() {
+    use kho_simulator::woocommerce::DEFAULT_RATE_LIMIT;
+    let sim = Simulator::start(https()).await.expect("start");
+    sim.set_rate_limit(Some(DEFAULT_RATE_LIMIT));
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..=DEFAULT_RATE_LIMIT {
+        let r = basic(&sim, http.get(api(&sim, "/products")))
+            .send()
+            .await
+            .expect("send");
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            let body: Value = r.json().await.expect("json");
+            assert_eq!(body["code"], "rest_too_many_requests", "{body}");
+            assert_eq!(body["data"]["status"], 429, "{body}");
+        }
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(sim.rejections(), 1);
+    sim.set_rate_limit(None);
+    let r = basic(&sim, http.get(api(&sim, "/products")))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        SimConfig::default().rate_limit_per_second,
+        Some(DEFAULT_RATE_LIMIT)
+    );
 }

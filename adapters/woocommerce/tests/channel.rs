@@ -54,7 +54,12 @@ fn draft() -> ListingDraft {
 
 #[tokio::test]
 async fn publish_list_push_and_follow_an_order() {
-    let sim = Simulator::start(SimConfig::default()).await.expect("start");
+    let sim = Simulator::start(SimConfig {
+        rate_limit_per_second: None,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start");
     let shop = channel(&sim);
     let published = shop.publish(&draft()).await.expect("publish");
     assert_eq!(published.variants.len(), 2);
@@ -122,7 +127,12 @@ async fn publish_list_push_and_follow_an_order() {
 
 #[tokio::test]
 async fn a_draft_with_image_bytes_is_refused_before_any_call() {
-    let sim = Simulator::start(SimConfig::default()).await.expect("start");
+    let sim = Simulator::start(SimConfig {
+        rate_limit_per_second: None,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start");
     let shop = channel(&sim);
     let mut d = draft();
     d.images = vec![DraftImage::Bytes {

@@ -31,7 +31,12 @@ fn creds(sim: &SimHandle, secret: Option<&str>) -> Credentials {
 }
 
 async fn site() -> (SimHandle, i64) {
-    let sim = Simulator::start(SimConfig::default()).await.expect("start");
+    let sim = Simulator::start(SimConfig {
+        rate_limit_per_second: None,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start");
     for n in 0..120 {
         sim.seed_product(&SeedProduct {
             name: format!("Chè {n}"),
