@@ -148,7 +148,7 @@ pub struct SyncBench {
 const BENCH_PARTNER_KEY: &str = "62656e63685f706172746e65725f6b65795f666f725f6b686f5f62656e636821";
 const MODELS_PER_ITEM: usize = 50;
 
-fn bench_entries(skus: usize, tag: &str) -> Vec<kho::catalog::CatalogEntry> {
+pub(crate) fn bench_entries(skus: usize, tag: &str) -> Vec<kho::catalog::CatalogEntry> {
     (0..skus)
         .map(|i| {
             let p = i / MODELS_PER_ITEM;
@@ -644,7 +644,7 @@ pub async fn reconcile(
 
 /// Jobs still queued for the bench's shops (the first element of each pair
 /// is the account id).
-async fn pending_on<T>(store: &Store, channels: &[(i64, T)]) -> Result<i64, Failure> {
+pub(crate) async fn pending_on<T>(store: &Store, channels: &[(i64, T)]) -> Result<i64, Failure> {
     let mut n = 0;
     for (id, _) in channels {
         n += store.pending_jobs(*id).await?;

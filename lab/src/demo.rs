@@ -1,7 +1,8 @@
 //! `kho demo`: everything on one machine — a fresh SQLite database with the
 //! sample OCOP catalog, a simulator for every marketplace (a Shopee one with
 //! two cooperatives' shops, a TikTok Shop one and a Lazada one with a shop
-//! each, all already listing their SKUs), the daemon linking and syncing
+//! each, and a WooCommerce site for a cooperative that had no shop, all
+//! already listing their SKUs), the daemon linking and syncing
 //! them, and a trickle of stock changes so something moves. Ctrl-C stops it
 //! cleanly.
 
@@ -140,6 +141,11 @@ async fn run_in(
         "Lazada simulator: {} (state: {}/_sim/state)",
         world.lazada.base_url(),
         world.lazada.control_url()
+    );
+    println!(
+        "WooCommerce site: {} (state: {}/_sim/state)",
+        world.woocommerce.base_url(),
+        world.woocommerce.control_url()
     );
     // Tokens for the dashboard: one that sees every cooperative, one that
     // sees only its own (shown once, like `kho token create`).

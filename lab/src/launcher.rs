@@ -10,6 +10,7 @@ pub async fn sim(cmd: SimCommand, out: &Output) -> Result<u8, Failure> {
         SimCommand::Shopee(args) => run_shopee(&args, out).await,
         SimCommand::Tiktok(args) => run_tiktok(&args, out).await,
         SimCommand::Lazada(args) => run_lazada(&args, out).await,
+        SimCommand::Woocommerce(args) => run_woocommerce(&args, out).await,
     }
 }
 
@@ -192,6 +193,43 @@ async fn run_lazada(args: &SimArgs, out: &Output) -> Result<u8, Failure> {
                  {seeded} product(s) seeded)\n\
                  tokens: access {} refresh {}\ncontrol API: {root}/_sim/state · Ctrl-C stops it",
                 tokens.access_token, tokens.refresh_token
+            )
+        },
+    );
+    control.serve(listener, sim_stopped()).await;
+    Ok(exit::OK)
+}
+
+/// `kho sim woocommerce`: one site over plain http, so kho signs with OAuth
+/// 1.0a as it must there. The consumer secret and webhook secret are printed:
+/// an account needs them, and they are the simulator's own.
+async fn run_woocommerce(args: &SimArgs, out: &Output) -> Result<u8, Failure> {
+    use kho_simulator::woocommerce::{SimConfig, SimControl};
+    let config: SimConfig = sim_settings(args)?;
+    let control = SimControl::new(config);
+    let mut seeded = 0;
+    for product in crate::sim::woocommerce_products(&sim_seed_entries(args)?) {
+        control
+            .seed_product(&product)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        seeded += 1;
+    }
+    let (listener, base) = sim_listener(args, 9104).await?;
+    let cfg = control.config();
+    out.doc(
+        &json!({ "channel": "woocommerce", "base_url": base, "consumer_key": cfg.consumer_key,
+                 "consumer_secret": cfg.consumer_secret, "webhook_secret": cfg.webhook_secret,
+                 "rate_limit_per_second": cfg.rate_limit_per_second, "products_seeded": seeded }),
+        || {
+            format!(
+                "WooCommerce simulator on {base} (site root; {seeded} product(s) seeded, {} calls/s)\n\
+                 credentials: consumer_key {} consumer_secret {} webhook_secret {}\n\
+                 control API: {base}/_sim/state · Ctrl-C stops it",
+                cfg.rate_limit_per_second
+                    .map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+                cfg.consumer_key,
+                cfg.consumer_secret,
+                cfg.webhook_secret
             )
         },
     );

@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod bench_orders;
 pub mod bench_soak;
+pub mod bench_woo;
 pub mod demo;
 pub mod launcher;
 pub mod sim;
@@ -87,6 +88,7 @@ impl kho::cli::Lab for Lab {
                 database,
                 serve,
                 batch,
+                channel,
             } => {
                 let bench = crate::bench::SyncBench {
                     skus,
@@ -96,7 +98,11 @@ impl kho::cli::Lab for Lab {
                     serve,
                     batch,
                 };
-                crate::bench::sync(config, &bench, out).await?;
+                if channel == "woocommerce" {
+                    crate::bench_woo::sync(config, &bench, out).await?;
+                } else {
+                    crate::bench::sync(config, &bench, out).await?;
+                }
                 Ok(exit::OK)
             }
         }

@@ -39,6 +39,22 @@ pub enum ConnectError {
     Exchange(ChannelError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The channel has no authorisation to connect (WooCommerce): what the
+    /// account needs instead.
+    #[error("{0}")]
+    NoConnect(String),
+}
+
+/// What a channel without OAuth needs instead of a connect.
+fn no_connect(account: &AccountConfig) -> ConnectError {
+    ConnectError::NoConnect(format!(
+        "{} is a {} account: there is nothing to authorise, kho signs every call with the site's REST API key. \
+         Create a key with Read/Write permission (WooCommerce → Settings → Advanced → REST API) and put it in \
+         the account's credentials as consumer_key and consumer_secret, with the secret of the site's webhook \
+         (delivery URL {{server.public_url}}/webhooks/woocommerce) as webhook_secret",
+        account.name,
+        account.channel.as_str()
+    ))
 }
 
 /// A connected account, and what the operator should know about it.
@@ -67,6 +83,9 @@ pub async fn authorization_link(
     account: &AccountConfig,
     public_url: &Url,
 ) -> Result<Url, ConnectError> {
+    if !account.channel.has_tokens() {
+        return Err(no_connect(account));
+    }
     let adapter = build_concrete(account, transport, store)?;
     let state = store.create_oauth_state(&account.name, STATE_TTL).await?;
     let redirect = redirect_uri(public_url, account);
@@ -80,6 +99,7 @@ pub async fn authorization_link(
         }
         Adapter::Tiktok(c) => c.authorization_url(&state),
         Adapter::Lazada(c) => c.authorization_url(&redirect, Some(&state)),
+        Adapter::WooCommerce(_) => return Err(no_connect(account)),
     };
     link.map_err(ConnectError::Exchange)
 }
@@ -125,6 +145,7 @@ pub async fn exchange(
             }
             authorized.tokens
         }
+        Adapter::WooCommerce(_) => return Err(no_connect(account)),
     };
     store.mark_connected(&account.name).await?;
     tracing::info!(account = %account.name, access_expires_at = %tokens.access_expires_at,

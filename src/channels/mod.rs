@@ -47,6 +47,7 @@ pub fn build(
         Adapter::Shopee(c) => c,
         Adapter::Tiktok(c) => c,
         Adapter::Lazada(c) => c,
+        Adapter::WooCommerce(c) => c,
     })
 }
 
@@ -56,6 +57,7 @@ pub(crate) enum Adapter {
     Shopee(Arc<kho_shopee::ShopeeChannel>),
     Tiktok(Arc<kho_tiktok::TikTokChannel>),
     Lazada(Arc<kho_lazada::LazadaChannel>),
+    WooCommerce(Arc<kho_woocommerce::WooCommerceChannel>),
 }
 
 pub(crate) fn build_concrete(
@@ -137,6 +139,20 @@ pub(crate) fn build_concrete(
             )
             .map_err(|e| fail(e.to_string()))?;
             Ok(Adapter::Lazada(Arc::new(channel)))
+        }
+        Credentials::WooCommerce(c) => {
+            let config = kho_woocommerce::WooCommerceAccountConfig {
+                name: account.name.clone(),
+                base_url: account.base_url.clone(),
+                consumer_key: c.consumer_key.clone(),
+                consumer_secret: SecretString::from(c.consumer_secret.expose().to_owned()),
+                webhook_secret: SecretString::from(c.webhook_secret.expose().to_owned()),
+                credentials_in_query: c.auth == crate::config::WooAuth::Query,
+                rate_limit: limit(account.rate_limit),
+            };
+            let channel = kho_woocommerce::WooCommerceChannel::new(config, transport)
+                .map_err(|e| fail(e.to_string()))?;
+            Ok(Adapter::WooCommerce(Arc::new(channel)))
         }
     }
 }

@@ -282,6 +282,8 @@ pub enum SimCommand {
     Tiktok(SimArgs),
     /// The Lazada Open Platform simulator (default address 127.0.0.1:9102).
     Lazada(SimArgs),
+    /// A WooCommerce site's REST API v3 simulator (default address 127.0.0.1:9104).
+    Woocommerce(SimArgs),
 }
 
 #[derive(Debug, Args)]
@@ -407,6 +409,10 @@ pub enum BenchCommand {
         /// Jobs claimed at once per account (in-process workers only).
         #[arg(long, value_name = "N")]
         batch: Option<i64>,
+        /// The simulated channel: shopee, or woocommerce (one site per
+        /// account, in-process workers only).
+        #[arg(long, default_value = "shopee", value_parser = ["shopee", "woocommerce"])]
+        channel: String,
     },
     /// Reconcile one account of N remote listings on an unlimited simulator:
     /// wall time and peak RSS.

@@ -83,7 +83,7 @@ fn failure(e: ConnectError) -> Failure {
         _ => exit::USAGE,
     };
     let mut f = Failure::from_error(code, &e);
-    if code == exit::USAGE {
+    if code == exit::USAGE && !matches!(e, ConnectError::NoConnect(_)) {
         f.problems.push(
             "the account is unchanged; get a new code from a new link (codes work once)".into(),
         );

@@ -14,6 +14,8 @@ pub enum ChannelKind {
     Shopee,
     Tiktok,
     Lazada,
+    /// A cooperative's own WordPress site with WooCommerce.
+    WooCommerce,
 }
 
 impl ChannelKind {
@@ -22,7 +24,14 @@ impl ChannelKind {
             ChannelKind::Shopee => "shopee",
             ChannelKind::Tiktok => "tiktok",
             ChannelKind::Lazada => "lazada",
+            ChannelKind::WooCommerce => "woocommerce",
         }
+    }
+
+    /// Whether the channel issues OAuth tokens (WooCommerce signs every call
+    /// with its API key instead: there is nothing to connect or refresh).
+    pub fn has_tokens(self) -> bool {
+        !matches!(self, ChannelKind::WooCommerce)
     }
 }
 
@@ -136,12 +145,36 @@ pub struct LazadaCredentials {
     pub refresh_token: Option<Secret>,
 }
 
+/// A WooCommerce site's REST API key and webhook secret: no tokens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WooCommerceCredentials {
+    pub consumer_key: String,
+    pub consumer_secret: Secret,
+    /// The secret the site's webhooks are signed with (`X-WC-Webhook-Signature`).
+    pub webhook_secret: Secret,
+    pub auth: WooAuth,
+}
+
+/// How calls to a WooCommerce site authenticate (credential key `auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WooAuth {
+    /// By the site's scheme: HTTP Basic over https, OAuth 1.0a one-legged
+    /// signing over plain http (where WooCommerce ignores Basic).
+    #[default]
+    Auto,
+    /// The key and secret as query parameters, for a server that strips the
+    /// `Authorization` header ("Consumer key is missing"); https only.
+    Query,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Credentials {
     Shopee(ShopeeCredentials),
     Tiktok(TikTokCredentials),
     Lazada(LazadaCredentials),
+    WooCommerce(WooCommerceCredentials),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -257,6 +290,15 @@ pub(super) fn resolve_all(
                 "shopee accounts take their tokens from base_url; remove auth_url".into(),
             );
         }
+        if acc.auth_url.is_some() && !acc.channel.has_tokens() {
+            push(
+                "auth_url",
+                format!(
+                    "{} accounts have no tokens (every call is signed with the API key); remove auth_url",
+                    acc.channel.as_str()
+                ),
+            );
+        }
         if acc.consent_url.is_some() && acc.channel != ChannelKind::Tiktok {
             push(
                 "consent_url",
@@ -268,7 +310,8 @@ pub(super) fn resolve_all(
         }
         // Never defaulted to the production token host: a test or demo
         // configuration must not refresh against it by omission.
-        if acc.auth_url.is_none() && acc.channel != ChannelKind::Shopee {
+        if acc.auth_url.is_none() && acc.channel != ChannelKind::Shopee && acc.channel.has_tokens()
+        {
             push(
                 "auth_url",
                 format!(
@@ -384,6 +427,12 @@ pub(super) fn resolve_all(
                 seller_id: creds.optional_text("seller_id"),
                 access_token: creds.optional_secret("access_token"),
                 refresh_token: creds.optional_secret("refresh_token"),
+            }),
+            ChannelKind::WooCommerce => Credentials::WooCommerce(WooCommerceCredentials {
+                consumer_key: creds.text("consumer_key"),
+                consumer_secret: creds.secret("consumer_secret"),
+                webhook_secret: creds.secret("webhook_secret"),
+                auth: creds.woo_auth(&acc.base_url),
             }),
         };
         for key in creds.map.keys() {
@@ -517,6 +566,26 @@ impl CredReader<'_> {
     fn optional_secret(&mut self, key: &str) -> Option<Secret> {
         self.take(key).filter(|v| !v.is_empty()).map(Secret::new)
     }
+
+    /// WooCommerce's optional `auth`: `auto` or `query` (which only works
+    /// over https: over http WooCommerce ignores query credentials).
+    fn woo_auth(&mut self, base_url: &Url) -> WooAuth {
+        match self.optional_text("auth").as_deref() {
+            None | Some("auto") => WooAuth::Auto,
+            Some("query") if base_url.scheme() == "https" => WooAuth::Query,
+            Some("query") => {
+                self.problem(
+                    "auth",
+                    "\"query\" needs an https base_url (WooCommerce ignores query credentials over http)".into(),
+                );
+                WooAuth::Auto
+            }
+            Some(other) => {
+                self.problem("auth", format!("{other:?} is not \"auto\" or \"query\""));
+                WooAuth::Auto
+            }
+        }
+    }
 }
 
 /// Checks a `mapping` table against the channel's shape at configuration
@@ -532,5 +601,8 @@ pub fn check_mapping(channel: ChannelKind, mapping: &serde_json::Value) -> Resul
         ChannelKind::Lazada => serde_json::from_value::<kho_lazada::LazadaMapping>(mapping.clone())
             .map(|_| ())
             .map_err(|e| e.to_string()),
+        ChannelKind::WooCommerce => {
+            Err("woocommerce accounts publish without a mapping (the site's own categories are left to the shop); remove it".into())
+        }
     }
 }

@@ -103,7 +103,10 @@ async fn webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> impl IntoResponse {
-    if !matches!(channel.as_str(), "shopee" | "tiktok" | "lazada") {
+    if !matches!(
+        channel.as_str(),
+        "shopee" | "tiktok" | "lazada" | "woocommerce"
+    ) {
         return (StatusCode::NOT_FOUND, "unknown channel\n");
     }
     match &state.intake {

@@ -113,7 +113,7 @@ fn refusal(e: &ConnectError) -> Option<String> {
             ErrorKind::RateLimited { code, .. } => Some(code.clone()),
             ErrorKind::Transient { .. } => None,
         },
-        ConnectError::Mismatch(m) => Some(m.clone()),
+        ConnectError::Mismatch(m) | ConnectError::NoConnect(m) => Some(m.clone()),
         ConnectError::Setup(_) | ConnectError::Store(_) => None,
     }
 }

@@ -13,8 +13,9 @@ use axum::http::{HeaderMap, StatusCode};
 use kho_channel::{Channel, WebhookEvent, WebhookRequest};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
+use url::Url;
 
-use crate::config::{AccountConfig, Credentials};
+use crate::config::{AccountConfig, ChannelKind, Credentials};
 use crate::store::Store;
 use crate::store::accounts::AccountState;
 
@@ -35,7 +36,21 @@ fn shop_key(config: &AccountConfig) -> Option<String> {
         Credentials::Shopee(c) => Some(c.shop_id.to_string()),
         Credentials::Tiktok(c) => c.shop_id.clone(),
         Credentials::Lazada(c) => c.seller_id.clone(),
+        // The adapter names the site by its root, as configured.
+        Credentials::WooCommerce(_) => Some(config.base_url.as_str().to_owned()),
     }
+}
+
+/// The header a WooCommerce delivery names its site in (`home_url('/')`).
+const WOO_SOURCE: &str = "X-WC-Webhook-Source";
+
+/// Whether a site's own URL is the configured `base_url`: the same host,
+/// port and path, whatever the scheme (a site behind a TLS proxy may think
+/// it is served over http).
+fn same_site(base_url: &Url, source: &Url) -> bool {
+    base_url.host_str() == source.host_str()
+        && base_url.port() == source.port()
+        && base_url.path().trim_end_matches('/') == source.path().trim_end_matches('/')
 }
 
 fn event_shop(event: &WebhookEvent) -> Option<&str> {
@@ -88,10 +103,28 @@ impl Intake {
         headers: &HeaderMap,
         body: &[u8],
     ) -> (StatusCode, &'static str) {
+        if channel == ChannelKind::WooCommerce.as_str() && body.starts_with(b"webhook_id=") {
+            // The ping a site sends, unsigned, when a webhook is saved: it
+            // wants a 200 or it will not activate the webhook.
+            metrics::counter!("kho_webhooks_total", "channel" => channel.to_owned(), "result" => "ping").increment(1);
+            return (StatusCode::OK, "");
+        }
+        let source = headers
+            .get(WOO_SOURCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| Url::parse(v.trim()).ok());
         let candidates: Vec<&AccountHandle> = self
             .accounts
             .iter()
             .filter(|a| a.config.channel.as_str() == channel)
+            .filter(|a| match &source {
+                // A WooCommerce delivery names its site: only that account
+                // is asked to verify it.
+                Some(site) if a.config.channel == ChannelKind::WooCommerce => {
+                    same_site(&a.config.base_url, site)
+                }
+                _ => true,
+            })
             .collect();
         if candidates.is_empty() {
             metrics::counter!("kho_webhooks_total", "channel" => channel.to_owned(), "result" => "no_account").increment(1);

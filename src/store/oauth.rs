@@ -153,18 +153,22 @@ impl Store {
     }
 
     /// Accounts that are `ok` but hold no tokens cannot call their
-    /// marketplace: they wait in `needs_reauth`. Returns their names.
+    /// marketplace: they wait in `needs_reauth`. Returns their names. A
+    /// channel without tokens (WooCommerce signs with its API key) is never
+    /// flagged.
     pub async fn flag_tokenless_accounts(&self) -> Result<Vec<String>> {
         let at = now();
+        let keyed = crate::config::ChannelKind::WooCommerce.as_str();
         let names: Vec<String> = with_pool!(self, |pool| {
             sqlx::query_scalar(
                 "UPDATE channel_accounts SET state = 'needs_reauth', last_error = $1, updated_at = $2 \
-                 WHERE state = 'ok' AND NOT EXISTS \
+                 WHERE state = 'ok' AND channel <> $3 AND NOT EXISTS \
                  (SELECT 1 FROM account_tokens t WHERE t.account_id = channel_accounts.id) \
                  RETURNING name",
             )
             .bind(NOT_AUTHORISED)
             .bind(at)
+            .bind(keyed)
             .fetch_all(pool)
             .await?
         });

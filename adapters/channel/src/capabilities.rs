@@ -13,6 +13,10 @@ pub enum BatchScope {
     },
     /// Variants of any items in one call (Lazada: ≤ 50 SKUs across products).
     AcrossItems { max_variants: usize },
+    /// Variants of one item per call, and items that have no variants packed together across items, at
+    /// most `max_variants` either way (WooCommerce: `products/{id}/variations/batch` and `products/batch`,
+    /// ≤ 100 each).
+    PerParent { max_variants: usize },
 }
 
 /// How the marketplace's OAuth tokens behave.
@@ -39,6 +43,23 @@ impl TokenModel {
             access_ttl,
             refresh_ahead,
         }
+    }
+
+    /// No tokens at all: every call carries a long-lived API key (WooCommerce's consumer key and secret).
+    /// There is no grant to obtain and nothing to refresh, so the account never waits in `needs_reauth`
+    /// for tokens and the refresh loop has nothing to do.
+    pub const fn none() -> Self {
+        Self {
+            refresh_rotates: false,
+            refresh_extends_refresh_lifetime: false,
+            access_ttl: Duration::ZERO,
+            refresh_ahead: Duration::ZERO,
+        }
+    }
+
+    /// Whether the marketplace issues tokens at all (see [`Self::none`]).
+    pub fn has_tokens(&self) -> bool {
+        self.access_ttl > Duration::ZERO
     }
 
     /// The same, but a refresh leaves the refresh token's own expiry where it was (Lazada), so the seller
@@ -106,5 +127,8 @@ mod tests {
         let fixed = rotating.refresh_lifetime_fixed();
         assert!(fixed.refresh_rotates && !fixed.refresh_extends_refresh_lifetime);
         assert_eq!((fixed.access_ttl, fixed.refresh_ahead), (ttl, ahead));
+        assert!(fixed.has_tokens());
+        let none = TokenModel::none();
+        assert!(!none.has_tokens() && !none.refresh_rotates);
     }
 }

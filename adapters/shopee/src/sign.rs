@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use kho_channel::WebhookError;
 use kho_channel::kit::hmac::hmac_sha256_hex;
-use kho_channel::kit::push::check_signature;
+use kho_channel::kit::push::check_hex_signature;
 
 /// Which base string an endpoint uses (its `api_type` in the reference). Merchant APIs are for
 /// cross-border sellers only; local VN shops never need them, but the base string is here for completeness.
@@ -74,7 +74,7 @@ pub fn verify_push(
     raw_body: &[u8],
     authorization: Option<&str>,
 ) -> Result<(), WebhookError> {
-    check_signature(
+    check_hex_signature(
         &push_authorization(partner_key, callback_url, raw_body),
         authorization,
     )

@@ -38,3 +38,4 @@ mod stock_truth;
 mod store_contract;
 mod tiktok_sync;
 mod webhook_routing;
+mod woocommerce_sync;

@@ -30,6 +30,13 @@ pub(super) fn marketplace_orders(world: &SimWorld) -> Vec<String> {
             .iter()
             .map(|o| format!("lazada:{}", o.order_id)),
     );
+    ids.extend(
+        world
+            .woocommerce
+            .order_ids()
+            .iter()
+            .map(|id| format!("woocommerce:{id}")),
+    );
     ids.sort();
     ids
 }

@@ -9,7 +9,7 @@ pub mod world;
 use std::collections::BTreeMap;
 
 use kho_simulator::shopee::{SeedItem, SeedModel};
-use kho_simulator::{lazada, tiktok};
+use kho_simulator::{lazada, tiktok, woocommerce};
 
 use kho::catalog::CatalogEntry;
 
@@ -118,6 +118,41 @@ pub fn lazada_products(entries: &[CatalogEntry]) -> Vec<lazada::SeedProduct> {
                     .collect(),
                 ..lazada::SeedProduct::default()
             })
+        })
+        .collect()
+}
+
+/// One WooCommerce product per catalog product: a simple product whose `sku`
+/// is the SKU, or a variable one with a variation per SKU; prices in whole
+/// đồng, stock managed (the site ignores a quantity otherwise).
+pub fn woocommerce_products(entries: &[CatalogEntry]) -> Vec<woocommerce::SeedProduct> {
+    by_product(entries)
+        .into_iter()
+        .filter_map(|variants| {
+            let first = variants.first()?;
+            let mut product = woocommerce::SeedProduct {
+                name: first.product_name.clone(),
+                manage_stock: true,
+                ..woocommerce::SeedProduct::default()
+            };
+            if let [only] = variants.as_slice() {
+                product.sku = only.variant_sku.clone();
+                product.regular_price = only.price_vnd.to_string();
+                product.stock_quantity = Some(only.stock);
+            } else {
+                product.sku = first.product_code.clone();
+                product.manage_stock = false;
+                product.variations = variants
+                    .iter()
+                    .map(|v| woocommerce::SeedVariation {
+                        sku: v.variant_sku.clone(),
+                        regular_price: v.price_vnd.to_string(),
+                        manage_stock: true,
+                        stock_quantity: Some(v.stock),
+                    })
+                    .collect();
+            }
+            Some(product)
         })
         .collect()
 }

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use kho_simulator::shopee::{ShopConfig, SimConfig, Simulator};
-use kho_simulator::{lazada, shopee, tiktok};
+use kho_simulator::{lazada, shopee, tiktok, woocommerce};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
@@ -29,14 +29,18 @@ pub const TIKTOK_SHOP: (&str, &str) = ("tiktok-bac-son", "htx-bac-son");
 const LAZADA_APP_KEY: &str = "120001";
 const LAZADA_APP_SECRET: &str = "6b686f2d64656d6f2d6c617a6164612d736563726574";
 pub const LAZADA_SELLER: (&str, &str) = ("lazada-trang-dinh", "htx-trang-dinh");
+/// The WooCommerce site kho gives a cooperative that had no shop of its
+/// own: Văn Quan's, selling what its catalog lists.
+pub const WOO_SITE: (&str, &str) = ("web-van-quan", "htx-van-quan");
 
 /// The producers whose shops the world runs.
-pub fn producers() -> [&'static str; 4] {
+pub fn producers() -> [&'static str; 5] {
     [
         SHOPEE_SHOPS[0].1,
         SHOPEE_SHOPS[1].1,
         TIKTOK_SHOP.1,
         LAZADA_SELLER.1,
+        WOO_SITE.1,
     ]
 }
 
@@ -72,6 +76,7 @@ pub struct SimWorld {
     pub shopee: shopee::SimHandle,
     pub tiktok: tiktok::SimHandle,
     pub lazada: lazada::SimHandle,
+    pub woocommerce: woocommerce::SimHandle,
     rate_limit: u32,
 }
 
@@ -123,11 +128,19 @@ impl SimWorld {
         })
         .await
         .map_err(setup("cannot start the Lazada simulator"))?;
+        let woocommerce = woocommerce::Simulator::start(woocommerce::SimConfig {
+            rate_limit_per_second: Some(rate_limit),
+            products: super::woocommerce_products(&listed(&entries, WOO_SITE.1)),
+            ..woocommerce::SimConfig::default()
+        })
+        .await
+        .map_err(setup("cannot start the WooCommerce simulator"))?;
         Ok(SimWorld {
             entries,
             shopee,
             tiktok,
             lazada,
+            woocommerce,
             rate_limit,
         })
     }
@@ -147,6 +160,10 @@ impl SimWorld {
         self.lazada
             .set_callback_url(Some(format!("http://{listen}/webhooks/lazada")));
         self.lazada.set_auto_push(true);
+        self.woocommerce
+            .set_webhook_url(Some(format!("http://{listen}/webhooks/woocommerce")));
+        self.woocommerce
+            .set_auto_webhooks(Some(format!("{}/", self.woocommerce.base_url())));
     }
 
     /// The `[[accounts]]` tables of every shop, with the tokens the
@@ -210,6 +227,18 @@ impl SimWorld {
             url = self.lazada.base_url(),
             auth = self.lazada.auth_url(),
         ));
+        let site = self.woocommerce.config();
+        let (account, producer) = WOO_SITE;
+        toml.push_str(&format!(
+            "[[accounts]]\nname = \"{account}\"\nchannel = \"woocommerce\"\nproducer = \"{producer}\"\n\
+             base_url = \"{}\"\nrate_limit = {{ per_second = {rate} }}\n\
+             allocation = {{ mode = \"shared\", buffer = 2, percent = 100 }}\n\
+             credentials = {{ consumer_key = \"{}\", consumer_secret = \"{}\", webhook_secret = \"{}\" }}\n\n",
+            self.woocommerce.base_url(),
+            site.consumer_key,
+            site.consumer_secret,
+            site.webhook_secret,
+        ));
         Ok(toml)
     }
 
@@ -249,6 +278,10 @@ impl SimWorld {
                 Shop::Lazada(self.lazada.control(), self.lazada_seller_id()),
                 listed_skus(&self.entries, LAZADA_SELLER.1),
             )))
+            .chain(std::iter::once((
+                Shop::WooCommerce(self.woocommerce.control()),
+                listed_skus(&self.entries, WOO_SITE.1),
+            )))
             .collect()
     }
 
@@ -264,6 +297,7 @@ impl SimWorld {
         self.shopee.shutdown().await;
         self.tiktok.shutdown().await;
         self.lazada.shutdown().await;
+        self.woocommerce.shutdown().await;
     }
 }
 
@@ -297,6 +331,7 @@ pub enum Shop {
     Shopee(shopee::SimControl, i64),
     Tiktok(tiktok::SimControl, String),
     Lazada(lazada::SimControl, i64),
+    WooCommerce(woocommerce::SimControl),
 }
 
 impl Shop {
@@ -354,6 +389,10 @@ impl Shop {
                 .ok()
                 .map(|o| o.order_id.to_string())
             }
+            Shop::WooCommerce(sim) => sim
+                .create_order(&[(sku, units)])
+                .ok()
+                .map(|o| o.id.to_string()),
         }
     }
 
@@ -389,6 +428,18 @@ impl Shop {
                 };
                 if let Ok(id) = id.parse() {
                     let _ = sim.set_item_status(id, status);
+                }
+            }
+            Shop::WooCommerce(sim) => {
+                // A site's orders go from processing (paid) to completed;
+                // shipping happens outside WooCommerce.
+                let status = match (cancel, step) {
+                    (true, _) => "cancelled",
+                    (false, 0 | 1) => "processing",
+                    _ => "completed",
+                };
+                if let Ok(id) = id.parse() {
+                    let _ = sim.set_order_status(id, status);
                 }
             }
         }

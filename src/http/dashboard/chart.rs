@@ -31,6 +31,7 @@ pub fn channel_class(channel: &str) -> &'static str {
         "shopee" => "ch-shopee",
         "tiktok" => "ch-tiktok",
         "lazada" => "ch-lazada",
+        "woocommerce" => "ch-woocommerce",
         _ => "ch-other",
     }
 }

@@ -21,33 +21,22 @@ pub struct Chunk {
 
 impl BatchScope {
     /// Cut `ids` into calls. Per item: grouped by item in order of first appearance, at most `max_variants`
-    /// per call. Across items: packed in input order, at most `max_variants` per call. Either way a variant
+    /// per call. Across items: packed in input order, at most `max_variants` per call. Per parent: variants
+    /// grouped by item as per item, then the ids without a variant packed across items. Every way a variant
     /// appears at most once per call, so a repeat starts a new call and the later value lands last.
     pub fn chunks<I: AsRef<RemoteId>>(&self, ids: &[I]) -> Vec<Chunk> {
         match *self {
             BatchScope::AcrossItems { max_variants } => {
                 pack(ids, None, (0..ids.len()).collect(), Some(max_variants))
             }
-            BatchScope::PerItem { max_variants } => {
-                let mut order: Vec<&str> = Vec::new();
-                let mut per_item: HashMap<&str, Vec<usize>> = HashMap::new();
-                for (i, id) in ids.iter().enumerate() {
-                    let item = id.as_ref().item_id.as_str();
-                    per_item
-                        .entry(item)
-                        .or_insert_with(|| {
-                            order.push(item);
-                            Vec::new()
-                        })
-                        .push(i);
-                }
-                order
-                    .into_iter()
-                    .flat_map(|item| {
-                        let indices = per_item.remove(item).unwrap_or_default();
-                        pack(ids, Some(item), indices, max_variants)
-                    })
-                    .collect()
+            BatchScope::PerItem { max_variants } => per_item(ids, |_| true, max_variants),
+            BatchScope::PerParent { max_variants } => {
+                let mut chunks = per_item(ids, |id| id.variant_id.is_some(), Some(max_variants));
+                let plain = (0..ids.len())
+                    .filter(|&i| ids[i].as_ref().variant_id.is_none())
+                    .collect();
+                chunks.extend(pack(ids, None, plain, Some(max_variants)));
+                chunks
             }
         }
     }
@@ -56,6 +45,36 @@ impl BatchScope {
     pub fn calls_for<I: AsRef<RemoteId>>(&self, ids: &[I]) -> usize {
         self.chunks(ids).len()
     }
+}
+
+/// The ids `grouped` selects, grouped by item in order of first appearance, `max` per call.
+fn per_item<I: AsRef<RemoteId>>(
+    ids: &[I],
+    grouped: impl Fn(&RemoteId) -> bool,
+    max: Option<usize>,
+) -> Vec<Chunk> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut per_item: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        if !grouped(id.as_ref()) {
+            continue;
+        }
+        let item = id.as_ref().item_id.as_str();
+        per_item
+            .entry(item)
+            .or_insert_with(|| {
+                order.push(item);
+                Vec::new()
+            })
+            .push(i);
+    }
+    order
+        .into_iter()
+        .flat_map(|item| {
+            let indices = per_item.remove(item).unwrap_or_default();
+            pack(ids, Some(item), indices, max)
+        })
+        .collect()
 }
 
 /// Split `indices` (in order) into chunks of at most `max`, never the same id twice in one chunk.
@@ -242,6 +261,32 @@ mod tests {
     }
 
     #[test]
+    fn per_parent_groups_variants_by_item_and_packs_plain_items_together() {
+        let ids = vec![
+            RemoteId::item("10"),
+            RemoteId::variant("7", "71"),
+            RemoteId::item("11"),
+            RemoteId::variant("8", "81"),
+            RemoteId::variant("7", "72"),
+            RemoteId::item("12"),
+        ];
+        let got: Vec<(Option<String>, Vec<usize>)> = BatchScope::PerParent { max_variants: 2 }
+            .chunks(&ids)
+            .into_iter()
+            .map(|c| (c.item_id, c.indices))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("7".into()), vec![1, 4]),
+                (Some("8".into()), vec![3]),
+                (None, vec![0, 2]),
+                (None, vec![5]),
+            ]
+        );
+    }
+
+    #[test]
     fn the_call_estimate_is_the_number_of_chunks() {
         let ids = vec![
             RemoteId::variant("1", "a"),
@@ -254,6 +299,7 @@ mod tests {
                 max_variants: Some(1),
             },
             BatchScope::AcrossItems { max_variants: 50 },
+            BatchScope::PerParent { max_variants: 1 },
         ] {
             assert_eq!(scope.calls_for(&ids), scope.chunks(&ids).len());
         }

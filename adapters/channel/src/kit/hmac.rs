@@ -7,12 +7,12 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 use crate::error::WebhookError;
-use crate::kit::push::check_signature;
+use crate::kit::push::check_hex_signature;
 use crate::webhook::WebhookRequest;
 
 /// HMAC-SHA256 of the concatenated `parts`. HMAC accepts keys of any length, so the key cannot be refused;
 /// were it ever, the result is empty rather than a panic in the daemon, and an empty signature is simply
-/// refused by the marketplace (or by [`check_signature`]).
+/// refused by the marketplace (or by [`check_hex_signature`]).
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
         return Vec::new();
@@ -38,14 +38,14 @@ pub fn app_key_body_signature(app_secret: &SecretString, app_key: &str, raw_body
 }
 
 /// Check a push signed as [`app_key_body_signature`] describes, before anything parses the body; the
-/// comparison is constant-time and tolerates upper-case hex (see [`check_signature`]).
+/// comparison is constant-time and tolerates upper-case hex (see [`check_hex_signature`]).
 pub fn verify_app_key_body(
     app_secret: &SecretString,
     app_key: &str,
     raw_body: &[u8],
     authorization: Option<&str>,
 ) -> Result<(), WebhookError> {
-    check_signature(
+    check_hex_signature(
         &app_key_body_signature(app_secret, app_key, raw_body),
         authorization,
     )

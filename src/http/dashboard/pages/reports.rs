@@ -139,6 +139,7 @@ pub fn row_name(lang: Lang, by: GroupBy, r: &CompareRow) -> String {
             "shopee" => "Shopee".into(),
             "tiktok" => "TikTok Shop".into(),
             "lazada" => "Lazada".into(),
+            "woocommerce" => "WooCommerce".into(),
             other => other.to_owned(),
         },
         GroupBy::Day => r

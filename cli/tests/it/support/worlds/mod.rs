@@ -7,6 +7,7 @@ pub mod offline;
 pub mod reports;
 pub mod shopee;
 pub mod tiktok;
+pub mod woocommerce;
 
 use kho::catalog::CatalogEntry;
 
