@@ -43,5 +43,5 @@ ALTER TABLE stock_movements ADD CONSTRAINT stock_movements_kind_check
 
 -- A product's shelf life gives a lot harvested on a given day its default
 -- best-before; an account sees only units that keep at least its minimum.
-ALTER TABLE products ADD COLUMN shelf_life_days INTEGER CHECK (shelf_life_days > 0);
+ALTER TABLE products ADD COLUMN shelf_life_days BIGINT CHECK (shelf_life_days > 0);
 ALTER TABLE channel_accounts ADD COLUMN min_shelf_life_days BIGINT NOT NULL DEFAULT 0;

@@ -58,6 +58,7 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
             opts,
         } => {
             let mo = MoveOptions {
+                lot: None,
                 reason: &opts.reason,
                 location: opts.location.as_deref(),
                 reference: None,
@@ -70,6 +71,7 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
         }
         StockCommand::Add { sku, delta, opts } => {
             let mo = MoveOptions {
+                lot: None,
                 reason: &opts.reason,
                 location: opts.location.as_deref(),
                 reference: None,
@@ -132,8 +134,10 @@ fn report(out: &Output, sku: &str, outcome: &MovementOutcome) {
         MovementOutcome::Unchanged { on_hand, .. } => {
             format!("{sku}: unchanged, {on_hand} on hand (nothing recorded)")
         }
-        MovementOutcome::WouldGoNegative { .. } | MovementOutcome::OutOfRange { .. } => {
-            format!("{sku}: refused")
-        }
+        MovementOutcome::WouldGoNegative { .. }
+        | MovementOutcome::OutOfRange { .. }
+        | MovementOutcome::UnknownLot
+        | MovementOutcome::LotShort { .. }
+        | MovementOutcome::LotDates { .. } => format!("{sku}: refused"),
     });
 }
