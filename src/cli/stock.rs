@@ -112,7 +112,8 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
             out.doc(
                 &json!({ "dry_run": dry_run, "units": units, "lots": expired }),
                 || {
-                    let mut t = table(&["PRODUCER", "SKU", "LOCATION", "LOT", "BEST BEFORE", "UNITS"]);
+                    let mut t =
+                        table(&["PRODUCER", "SKU", "LOCATION", "LOT", "BEST BEFORE", "UNITS"]);
                     for e in &expired {
                         t.add_row(vec![
                             e.producer.clone(),
@@ -123,7 +124,11 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
                             e.units.to_string(),
                         ]);
                     }
-                    let verb = if dry_run { "would write off" } else { "wrote off" };
+                    let verb = if dry_run {
+                        "would write off"
+                    } else {
+                        "wrote off"
+                    };
                     if expired.is_empty() {
                         "nothing is past its best-before".to_owned()
                     } else {

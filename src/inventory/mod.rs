@@ -43,7 +43,9 @@ pub enum StockError {
     },
     #[error("SKU {sku:?}: no lot {lot:?} at this location")]
     UnknownLot { sku: String, lot: String },
-    #[error("SKU {sku:?}: refused, lot {lot:?} holds {on_hand}; a change of {delta} would leave less than 0")]
+    #[error(
+        "SKU {sku:?}: refused, lot {lot:?} holds {on_hand}; a change of {delta} would leave less than 0"
+    )]
     LotShort {
         sku: String,
         lot: String,

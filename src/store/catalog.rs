@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use sqlx::QueryBuilder;
 
+use super::inventory::{Entry, MovementKind, move_stock};
 use super::{Result, Store, in_tx, now, with_pool};
 use crate::catalog::plan::{self, Plan, Snapshot, StoredVariant};
 use crate::catalog::{CatalogEntry, CatalogRow, Problems, Producer, Product, RowError, Variant};
-use super::inventory::{Entry, MovementKind, move_stock};
 use crate::outbox::desired::refresh_desired;
 
 /// Rows per multi-row INSERT: far below both drivers' bind-parameter limits.

@@ -5,8 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{Result, Store, StoreError, in_tx, now, with_pool};
 use super::lots::{self, LotSpec};
+use super::{Result, Store, StoreError, in_tx, now, with_pool};
 use crate::outbox::desired::refresh_desired;
 
 /// One ledger entry to append with [`move_stock`].

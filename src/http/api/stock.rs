@@ -251,7 +251,9 @@ async fn adjust_stock(
     let s = visible_sku(&state.store, &who, &sku).await?;
     let who_acts = actor(&who);
     if body.lot.is_none() && (body.harvested.is_some() || body.best_before.is_some()) {
-        return Err(ApiError::invalid("harvested and best_before belong to a lot: give its code"));
+        return Err(ApiError::invalid(
+            "harvested and best_before belong to a lot: give its code",
+        ));
     }
     let opts = MoveOptions {
         lot: body.lot.as_deref().map(|code| LotSpec {

@@ -7,9 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{LotLevel, local_day};
+use crate::outbox::desired::refresh_desired;
 use crate::store::inventory::{Entry, MovementKind, move_stock};
 use crate::store::{Result, Store, StoreError, in_tx, with_pool};
-use crate::outbox::desired::refresh_desired;
 
 /// A lot written off (or, in a dry run, that would be) by [`Store::expire_lots`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
