@@ -602,3 +602,86 @@ both_backends!(api_receives_into_a_lot, |db| {
         .unwrap();
     assert_eq!(history["items"][0]["lot"], "API-1");
 });
+
+both_backends!(dashboard_receives_a_lot_and_shows_what_expires, |db| {
+    let store = db.store().await;
+    let bytes = std::fs::read(sample_catalog()).unwrap();
+    kho::store::catalog::import::import_bytes(&store, &bytes, "s.csv", false, "test")
+        .await
+        .unwrap();
+    let api = crate::support::app::spawn_app(&store).await;
+    let base = api.trim_end_matches("/api/v1").to_owned();
+    let (_, token) = store
+        .create_token("Chị Lan", kho::auth::Role::Admin, None)
+        .await
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |form: Vec<(&'static str, String)>| {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        http.post(format!("{base}/products/NA-CHILANG/stock"))
+            .header("origin", &base)
+            .header("cookie", format!("kho_session={token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let tomorrow = shifted(1).to_string();
+    let receipt = |lot: &str, harvested: &str, best_before: &str| {
+        vec![
+            ("sku", SKU.to_owned()),
+            ("action", "receipt".to_owned()),
+            ("quantity", "30".to_owned()),
+            ("reason", String::new()),
+            ("lot", lot.to_owned()),
+            ("harvested", harvested.to_owned()),
+            ("best_before", best_before.to_owned()),
+        ]
+    };
+    let res = post(receipt("NA-SANG", "", &tomorrow)).await.unwrap();
+    assert_eq!(res.status(), 303);
+    let lots = store
+        .lot_levels(store.find_sku(SKU).await.unwrap().unwrap().variant_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (lots[0].code.as_str(), lots[0].best_before, lots[0].on_hand),
+        ("NA-SANG", Some(shifted(1)), 30)
+    );
+    // Dates without a lot, and a date that is not one, come back with the
+    // field named, in Vietnamese.
+    let res = post(receipt("", "", &tomorrow)).await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("hãy ghi mã lô"));
+    let res = post(receipt("X", "06/12/2026", "")).await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Ngày không hợp lệ"));
+    // The lot expires within 48 hours; in English on request.
+    let page = |lang: &'static str| {
+        http.get(format!("{base}/freshness?lang={lang}"))
+            .header("cookie", format!("kho_session={token}"))
+            .send()
+    };
+    let html = page("vi").await.unwrap().text().await.unwrap();
+    assert!(html.contains("Sắp hết hạn trong 48 giờ"), "{html}");
+    assert!(html.contains(r#"data-lot="NA-SANG""#), "{html}");
+    assert!(html.contains("Chưa có hàng nào bị hủy do hết hạn."));
+    // Written off: the month's food-loss figure.
+    inventory::add(&store, SKU, 4, &opts(Some(("CU", None, Some(shifted(-1))))))
+        .await
+        .unwrap();
+    store.expire_lots(Utc::now(), false, "test").await.unwrap();
+    let html = page("en").await.unwrap().text().await.unwrap();
+    assert!(html.contains("Written off as expired, per month"), "{html}");
+    let month = local_day(Utc::now()).format("%Y-%m").to_string();
+    assert!(
+        html.contains(&format!(
+            r#"data-month="{month}" data-producer="htx-chi-lang""#
+        )),
+        "{html}"
+    );
+});
