@@ -138,7 +138,8 @@ impl Store {
                 .await?;
             let snapshot = into_snapshot(producers, products, variants);
             let plan = plan::diff(&snapshot, rows).map_err(ImportError::Rejected)?;
-            if dry_run || plan.is_empty() {
+            let sets_shelf_life = rows.iter().any(|r| r.shelf_life_days.is_some());
+            if dry_run || (plan.is_empty() && !sets_shelf_life) {
                 // Nothing to write: the transaction only read.
                 return Ok((plan, 0));
             }
@@ -225,6 +226,25 @@ impl Store {
                 .bind(&p.fields.ocop_cert_no)
                 .bind(p.fields.ocop_cert_expires)
                 .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
+
+            // Shelf life is set only by files that have the column, so a
+            // file without it leaves the stored values as they are.
+            let mut shelf: HashMap<&str, Option<i64>> = HashMap::new();
+            for r in rows {
+                if let Some(days) = r.shelf_life_days {
+                    shelf.insert(r.product_code.as_str(), days);
+                }
+            }
+            for (code, days) in &shelf {
+                sqlx::query(
+                    "UPDATE products SET shelf_life_days = $2 WHERE code = $1 \
+                     AND shelf_life_days IS DISTINCT FROM $2",
+                )
+                .bind(*code)
+                .bind(*days)
                 .execute(&mut *tx)
                 .await?;
             }

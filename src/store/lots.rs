@@ -166,7 +166,10 @@ where
                 entry.at,
             )
             .await?;
-            out.push((dateless, -left));
+            match out.iter_mut().find(|(lot, _)| *lot == dateless) {
+                Some(piece) => piece.1 -= left,
+                None => out.push((dateless, -left)),
+            }
         }
         out
     } else {

@@ -685,3 +685,66 @@ both_backends!(dashboard_receives_a_lot_and_shows_what_expires, |db| {
         "{html}"
     );
 });
+
+both_backends!(catalog_shelf_life_gives_the_default_best_before, |db| {
+    // The sample catalog with a shelf_life_days column: 4 days for Na Chi
+    // Lăng, none for the others.
+    let sample = std::fs::read_to_string(sample_catalog()).unwrap();
+    let mut lines = sample.lines();
+    let mut with = format!("{},shelf_life_days\n", lines.next().unwrap());
+    for line in lines {
+        let days = if line.contains(",NA-CHILANG,") {
+            "4"
+        } else {
+            ""
+        };
+        with.push_str(&format!("{line},{days}\n"));
+    }
+    std::fs::write(db.path("with.csv"), &with).unwrap();
+    ok(&db.kho(&["import", db.path("with.csv").to_str().unwrap()]));
+    let harvested = shifted(-1);
+    ok(&db.kho(&[
+        "stock",
+        "add",
+        SKU,
+        "10",
+        "--lot",
+        "H1",
+        "--harvested",
+        &harvested.to_string(),
+    ]));
+    let best_before = |code: &str| {
+        let shown = json(&db.kho(&["--json", "stock", "show", SKU]));
+        shown["lots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["code"] == code)
+            .map(|l| l["best_before"].clone())
+    };
+    assert_eq!(
+        best_before("H1"),
+        Some(serde_json::json!((harvested + Days::new(4)).to_string()))
+    );
+    // A file without the column imports as before and keeps the shelf life.
+    ok(&db.kho(&["import", sample_catalog().to_str().unwrap()]));
+    ok(&db.kho(&[
+        "stock",
+        "add",
+        SKU,
+        "5",
+        "--lot",
+        "H2",
+        "--harvested",
+        &harvested.to_string(),
+    ]));
+    assert_eq!(
+        best_before("H2"),
+        Some(serde_json::json!((harvested + Days::new(4)).to_string()))
+    );
+    // A bad shelf life is refused naming the column.
+    std::fs::write(db.path("bad.csv"), with.replacen(",4\n", ",0\n", 1)).unwrap();
+    let bad = db.kho(&["import", db.path("bad.csv").to_str().unwrap()]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("shelf_life_days"), "{}", stderr(&bad));
+});
