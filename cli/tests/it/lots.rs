@@ -533,6 +533,11 @@ both_backends!(cli_receives_lists_and_expires_lots, |db| {
         270
     );
     assert_eq!(json(&db.kho(&["--json", "stock", "expire"]))["units"], 0);
+    // The sales report sets the write-off beside the sales.
+    let sales = json(&db.kho(&["--json", "report", "sales"]));
+    assert_eq!(sales["written_off"]["units"], 3);
+    assert_eq!(sales["written_off"]["value_vnd"], 3 * 85_000);
+    assert!(ok(&db.kho(&["report", "sales"])).contains("written off as expired: 3 unit(s)"));
     let history = json(&db.kho(&["--json", "stock", "history", SKU, "--limit", "1"]));
     assert_eq!(
         (

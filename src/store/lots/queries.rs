@@ -153,6 +153,31 @@ impl Store {
             .collect())
     }
 
+    /// Units written off as expired in `[start, end)`, and their value at
+    /// today's prices; one producer's only when given.
+    pub async fn expired_between(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        producer: Option<&str>,
+    ) -> Result<(i64, i64)> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT CAST(COALESCE(SUM(-m.quantity), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(-m.quantity * v.price_vnd), 0) AS BIGINT) FROM stock_movements m \
+                 JOIN variants v ON v.id = m.variant_id JOIN products p ON p.id = v.product_id \
+                 JOIN producers pr ON pr.id = p.producer_id \
+                 WHERE m.kind = 'expiry' AND m.created_at >= $1 AND m.created_at < $2 \
+                 AND (CAST($3 AS TEXT) IS NULL OR pr.code = $3)",
+            )
+            .bind(start)
+            .bind(end)
+            .bind(producer)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     /// Writes off every lot past its best-before on `at`'s day with one
     /// `expiry` movement each, and recomputes what the shops show of every
     /// variant with dated lots (a day later, fewer units keep an account's
