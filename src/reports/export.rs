@@ -250,7 +250,6 @@ mod tests {
                 previous_orders: 0,
                 previous_units: 0,
                 previous_revenue_vnd: 0,
-                written_off: Default::default(),
                 change_vnd: 255_000,
                 change_pct: None,
             }],
@@ -270,6 +269,7 @@ mod tests {
                 units: 3,
                 revenue_vnd: 255_000,
             }],
+            written_off: Default::default(),
         }
     }
 

@@ -433,11 +433,14 @@ pub fn forms(ctx: &Ctx, product: &str, sku: &str, failed: Option<&Failed>) -> Ma
     }
 }
 
+/// A date field: its name, its label and what was typed in it.
+type DateField = (&'static str, Msg, fn(&StockForm) -> &str);
+
 /// The lot a form moves, and a receipt's dates (a new lot's).
 fn lot_fields(ctx: &Ctx, action: Action, id: &str, here: Option<&Failed>) -> Markup {
     let typed = |f: fn(&StockForm) -> &str| here.map_or("", |h| f(&h.form));
     let wrong = |field: &str| here.filter(|f| f.field == field);
-    let dates: &[(&str, Msg, fn(&StockForm) -> &str)] = if action == Action::Receipt {
+    let dates: &[DateField] = if action == Action::Receipt {
         &[
             ("harvested", Msg::HarvestedOn, |f| f.harvested.as_str()),
             ("best_before", Msg::BestBefore, |f| f.best_before.as_str()),
