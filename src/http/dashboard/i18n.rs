@@ -275,6 +275,7 @@ messages! {
     BestBefore => "Hạn sử dụng", "Best before";
     LotDatesNeedLot => "Ngày thu hoạch và hạn sử dụng thuộc về một lô: hãy ghi mã lô.", "Harvest and best-before dates belong to a lot: give its code.";
     DateInvalid => "Ngày không hợp lệ (năm-tháng-ngày, ví dụ 2026-12-06).", "Not a date (year-month-day, e.g. 2026-12-06).";
+    LotCodeTooLong => "Mã lô tối đa 64 ký tự, không có ký tự điều khiển.", "A lot code has at most 64 characters and no control characters.";
     LotEmptyDefault => "Để trống nếu hàng không theo lô.", "Leave empty for stock not kept in lots.";
     LotsExpiringSoon => "Sắp hết hạn trong 48 giờ", "Expiring within 48 hours";
     NothingExpiring => "Không có lô nào hết hạn trong 48 giờ tới.", "No lot expires within the next 48 hours.";

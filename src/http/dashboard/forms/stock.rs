@@ -110,6 +110,7 @@ pub enum Problem {
     /// A harvest or best-before day without a lot code.
     DatesNeedLot,
     DateInvalid,
+    LotCodeTooLong,
     /// Anything else `inventory` refused, as it said it.
     Refused(String),
 }
@@ -146,6 +147,7 @@ impl Problem {
             ),
             Problem::DatesNeedLot => lang.t(Msg::LotDatesNeedLot).to_owned(),
             Problem::DateInvalid => lang.t(Msg::DateInvalid).to_owned(),
+            Problem::LotCodeTooLong => lang.t(Msg::LotCodeTooLong).to_owned(),
             Problem::Refused(why) => why.clone(),
         }
     }
@@ -227,7 +229,7 @@ pub fn check(form: &StockForm) -> Result<Checked, (&'static str, Problem)> {
     }
     let lot = form.lot.trim();
     if lot.chars().count() > 64 || lot.chars().any(char::is_control) {
-        return Err(("lot", Problem::ReasonTooLong));
+        return Err(("lot", Problem::LotCodeTooLong));
     }
     let (harvested, best_before) = if action == Action::Receipt {
         (
@@ -540,6 +542,33 @@ mod tests {
             Err(("reason", Problem::ReasonTooLong))
         );
         assert_eq!(check(&form("steal", "2", "")).unwrap_err().0, "");
+        let lot = |lot: &str, harvested: &str, best_before: &str| StockForm {
+            lot: lot.into(),
+            harvested: harvested.into(),
+            best_before: best_before.into(),
+            ..form("receipt", "5", "")
+        };
+        let c = check(&lot(" NA-0612 ", "2026-12-06", "2026-12-10"));
+        assert_eq!(
+            c.map(|c| (c.lot, c.harvested, c.best_before)),
+            Ok((
+                Some("NA-0612".to_owned()),
+                NaiveDate::from_ymd_opt(2026, 12, 6),
+                NaiveDate::from_ymd_opt(2026, 12, 10)
+            ))
+        );
+        assert_eq!(
+            check(&lot("", "", "2026-12-10")),
+            Err(("lot", Problem::DatesNeedLot))
+        );
+        assert_eq!(
+            check(&lot("A", "6/12/2026", "")),
+            Err(("harvested", Problem::DateInvalid))
+        );
+        assert_eq!(
+            check(&lot(&"x".repeat(65), "", "")),
+            Err(("lot", Problem::LotCodeTooLong))
+        );
     }
 
     #[test]
