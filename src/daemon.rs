@@ -137,6 +137,7 @@ async fn run(
         stop_rx.clone(),
     ));
     tasks.spawn(certificate_check(store.clone(), stop_rx.clone()));
+    tasks.spawn(lot_expiry(store.clone(), stop_rx.clone()));
     tasks.spawn(settle_bursts(store.clone(), stop_rx.clone()));
     if config.alerts.enabled() {
         tasks.spawn(crate::alerts::run_scheduled(
@@ -307,6 +308,28 @@ async fn certificate_check(store: Store, mut stop: watch::Receiver<bool>) {
         }
         if let Err(e) = store.refresh_all_desired().await {
             tracing::warn!(error = %e, "certificate check failed");
+        }
+    }
+}
+
+/// Writes off lots past their best-before soon after the province's day
+/// turns (and at start), and lets the shops' allocations follow the lots'
+/// remaining shelf life (see `Store::expire_lots`).
+async fn lot_expiry(store: Store, mut stop: watch::Receiver<bool>) {
+    loop {
+        match store
+            .expire_lots(chrono::Utc::now(), false, "kho (expiry)")
+            .await
+        {
+            Ok(lots) if !lots.is_empty() => {
+                let units: i64 = lots.iter().map(|l| l.units).sum();
+                tracing::info!(lots = lots.len(), units, "expired lots written off");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "lot expiry failed"),
+        }
+        if sleep_or_stop(&mut stop, Duration::from_secs(600)).await {
+            return;
         }
     }
 }

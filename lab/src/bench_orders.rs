@@ -151,6 +151,7 @@ async fn world(
             &e.variant_sku,
             stock,
             &kho::inventory::MoveOptions {
+                lot: None,
                 reason: "bench",
                 location: None,
                 reference: None,

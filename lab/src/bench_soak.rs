@@ -458,6 +458,7 @@ async fn soak_in(dir: &Path, opts: &SoakOptions, out: &Output) -> Result<(), Fai
         let edits = edits.clone();
         tokio::spawn(async move {
             let opts = MoveOptions {
+                lot: None,
                 reason: "soak: stock edit",
                 location: None,
                 reference: None,

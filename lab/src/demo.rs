@@ -217,6 +217,7 @@ async fn run_in(
     let trickle_store = store.clone();
     let trickle = tokio::spawn(async move {
         let opts = MoveOptions {
+            lot: None,
             reason: "demo: simulated sale or delivery",
             location: None,
             reference: None,

@@ -34,6 +34,13 @@ pub const COLUMNS: [&str; 16] = [
     "image_urls",
 ];
 
+/// Columns a file may leave out: a file without them imports as before and
+/// leaves what they set as it is.
+pub const OPTIONAL_COLUMNS: [&str; 1] = ["shelf_life_days"];
+
+/// The longest shelf life a product may have, in days (ten years).
+pub const MAX_SHELF_LIFE_DAYS: i64 = 3650;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Producer {
     pub id: i64,
@@ -91,6 +98,10 @@ pub struct CatalogRow {
     pub category: String,
     pub description: String,
     pub image_urls: String,
+    /// The product's shelf life in days (the default best-before of a lot is
+    /// its harvest day plus this): `None` when the file has no such column,
+    /// `Some(None)` when the cell is empty (no shelf life).
+    pub shelf_life_days: Option<Option<i64>>,
 }
 
 /// A row as the store holds it, for export and listing.

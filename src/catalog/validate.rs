@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::limits::{self, Lines, MAX_PRICE_VND, MAX_STOCK, MAX_WEIGHT_G};
-use super::{COLUMNS, CatalogRow, Problems, RowError};
+use super::{COLUMNS, CatalogRow, MAX_SHELF_LIFE_DAYS, OPTIONAL_COLUMNS, Problems, RowError};
 
 /// Raw cells of a catalog file, in file order.
 #[derive(Debug, Default)]
@@ -115,7 +115,11 @@ fn header_index(header: &[String]) -> Result<HashMap<&'static str, usize>, Vec<R
     let mut index = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         let name = name.trim();
-        match COLUMNS.iter().find(|c| **c == name) {
+        match COLUMNS
+            .iter()
+            .chain(OPTIONAL_COLUMNS.iter())
+            .find(|c| **c == name)
+        {
             Some(c) => {
                 if index.insert(*c, i).is_some() {
                     errors.push(RowError::new(1, name, "column appears twice"));
@@ -147,6 +151,10 @@ struct Cells<'a> {
 }
 
 impl<'a> Cells<'a> {
+    fn has(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
     fn get(&self, name: &str) -> &'a str {
         self.index
             .get(name)
@@ -294,6 +302,26 @@ fn validate_row(line: usize, cells: &Cells<'_>, errors: &mut Vec<RowError>) -> O
         }
     }
 
+    let shelf_life_days = if cells.has("shelf_life_days") {
+        let v = cell("shelf_life_days").trim();
+        if v.is_empty() {
+            Some(None)
+        } else {
+            match v.parse::<i64>() {
+                Ok(d) if (1..=MAX_SHELF_LIFE_DAYS).contains(&d) => Some(Some(d)),
+                _ => {
+                    err(
+                        "shelf_life_days",
+                        format!("{v:?} must be a whole number of days, 1-{MAX_SHELF_LIFE_DAYS}"),
+                    );
+                    None
+                }
+            }
+        }
+    } else {
+        None
+    };
+
     (errors.len() == before).then(|| CatalogRow {
         line,
         producer_code,
@@ -312,6 +340,7 @@ fn validate_row(line: usize, cells: &Cells<'_>, errors: &mut Vec<RowError>) -> O
         category,
         description,
         image_urls: images.to_owned(),
+        shelf_life_days,
     })
 }
 
@@ -385,6 +414,11 @@ fn check_consistency(rows: &[CatalogRow], errors: &mut Problems) {
                 "ocop_cert_expires",
                 date(&q.ocop_cert_expires),
                 date(&row.ocop_cert_expires),
+            ),
+            differs(
+                "shelf_life_days",
+                format!("{:?}", q.shelf_life_days.flatten()),
+                format!("{:?}", row.shelf_life_days.flatten()),
             ),
         ]
         .into_iter()

@@ -346,12 +346,31 @@ pub struct MoveArgs {
     /// Location code; the producer's default location when omitted.
     #[arg(long)]
     pub location: Option<String>,
+    /// Harvest lot: a receipt creates it or adds to it; a removal or count
+    /// moves that lot only. Without it, receipts are kept without a lot and
+    /// removals take the earliest best-before first.
+    #[arg(long)]
+    pub lot: Option<String>,
+    /// The lot's harvest or production day (YYYY-MM-DD; receipts only).
+    #[arg(long, value_name = "DATE", requires = "lot")]
+    pub harvested: Option<chrono::NaiveDate>,
+    /// The lot's last day of sale (YYYY-MM-DD; receipts only); by default
+    /// the harvest day plus the product's `shelf_life_days`.
+    #[arg(long, value_name = "DATE", requires = "lot")]
+    pub best_before: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum StockCommand {
-    /// On hand, reserved and available per location.
+    /// On hand, reserved and available per location, and the lots.
     Show { sku: String },
+    /// Write off every lot past its best-before (an `expiry` movement each)
+    /// and push every shop; for cron when the daemon does not run.
+    Expire {
+        /// Only list what would be written off.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Set on hand after a count.
     Set {
         sku: String,

@@ -88,6 +88,15 @@ pub async fn sales(
             vnd(report.previous_revenue_vnd),
             change(report.change_vnd, report.change_pct),
         );
+        let w = report.written_off;
+        if w.units != 0 || w.previous_units != 0 {
+            text.push_str(&format!(
+                "\nwritten off as expired: {} unit(s), {} (previous {} unit(s))",
+                w.units,
+                vnd(w.value_vnd),
+                w.previous_units
+            ));
+        }
         if let Some(path) = &a.xlsx {
             text.push_str(&format!("\nwritten to {}", path.display()));
         }

@@ -30,11 +30,12 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
         StockCommand::Show { sku } => {
             let id = resolve(store, &sku).await?;
             let levels = store.stock_levels(id).await?;
+            let lots = store.lot_levels(id).await?;
             let on_hand: i64 = levels.iter().map(|l| l.on_hand).sum();
             let reserved: i64 = levels.iter().map(|l| l.reserved).sum();
             out.doc(
                 &json!({ "sku": sku, "on_hand": on_hand, "reserved": reserved,
-                         "available": on_hand - reserved, "locations": levels }),
+                         "available": on_hand - reserved, "locations": levels, "lots": lots }),
                 || {
                     let mut t = table(&["LOCATION", "ON HAND", "RESERVED", "AVAILABLE"]);
                     for l in &levels {
@@ -45,8 +46,19 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
                             (l.on_hand - l.reserved).to_string(),
                         ]);
                     }
+                    let mut lt = table(&["LOCATION", "LOT", "HARVESTED", "BEST BEFORE", "ON HAND"]);
+                    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+                    for l in &lots {
+                        lt.add_row(vec![
+                            l.location.clone(),
+                            if l.code.is_empty() { "(no lot)".to_owned() } else { l.code.clone() },
+                            day(l.harvested_on),
+                            day(l.best_before),
+                            l.on_hand.to_string(),
+                        ]);
+                    }
                     format!(
-                        "{sku}: {on_hand} on hand, {reserved} reserved, {} available\n{t}",
+                        "{sku}: {on_hand} on hand, {reserved} reserved, {} available\n{t}\nLots, earliest best-before first:\n{lt}",
                         on_hand - reserved
                     )
                 },
@@ -57,7 +69,13 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
             quantity,
             opts,
         } => {
+            if opts.harvested.is_some() || opts.best_before.is_some() {
+                return Err(Failure::usage(
+                    "--harvested and --best-before belong to a receipt (kho stock add)",
+                ));
+            }
             let mo = MoveOptions {
+                lot: lot(&opts),
                 reason: &opts.reason,
                 location: opts.location.as_deref(),
                 reference: None,
@@ -69,7 +87,13 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
             report(out, &sku, &outcome);
         }
         StockCommand::Add { sku, delta, opts } => {
+            if delta < 0 && (opts.harvested.is_some() || opts.best_before.is_some()) {
+                return Err(Failure::usage(
+                    "--harvested and --best-before belong to a receipt (a positive number)",
+                ));
+            }
             let mo = MoveOptions {
+                lot: lot(&opts),
                 reason: &opts.reason,
                 location: opts.location.as_deref(),
                 reference: None,
@@ -79,6 +103,39 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
                 .await
                 .map_err(failure)?;
             report(out, &sku, &outcome);
+        }
+        StockCommand::Expire { dry_run } => {
+            let expired = store
+                .expire_lots(crate::store::now(), dry_run, &actor)
+                .await?;
+            let units: i64 = expired.iter().map(|e| e.units).sum();
+            out.doc(
+                &json!({ "dry_run": dry_run, "units": units, "lots": expired }),
+                || {
+                    let mut t =
+                        table(&["PRODUCER", "SKU", "LOCATION", "LOT", "BEST BEFORE", "UNITS"]);
+                    for e in &expired {
+                        t.add_row(vec![
+                            e.producer.clone(),
+                            e.sku.clone(),
+                            e.location.clone(),
+                            e.lot.clone(),
+                            e.best_before.to_string(),
+                            e.units.to_string(),
+                        ]);
+                    }
+                    let verb = if dry_run {
+                        "would write off"
+                    } else {
+                        "wrote off"
+                    };
+                    if expired.is_empty() {
+                        "nothing is past its best-before".to_owned()
+                    } else {
+                        format!("{verb} {units} units in {} lots\n{t}", expired.len())
+                    }
+                },
+            );
         }
         StockCommand::History { sku, limit } => {
             if limit < 1 {
@@ -91,6 +148,7 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
                     "ID",
                     "TIME (UTC)",
                     "LOCATION",
+                    "LOT",
                     "KIND",
                     "QTY",
                     "BALANCE",
@@ -103,6 +161,7 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
                         m.id.to_string(),
                         m.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
                         m.location.clone(),
+                        m.lot.clone(),
                         m.kind.clone(),
                         format!("{:+}", m.quantity),
                         m.balance_after.to_string(),
@@ -116,6 +175,14 @@ pub async fn run(store: &Store, cmd: StockCommand, out: &Output) -> Result<u8, F
         }
     }
     Ok(exit::OK)
+}
+
+fn lot(opts: &super::args::MoveArgs) -> Option<crate::store::lots::LotSpec<'_>> {
+    opts.lot.as_deref().map(|code| crate::store::lots::LotSpec {
+        code,
+        harvested: opts.harvested,
+        best_before: opts.best_before,
+    })
 }
 
 fn report(out: &Output, sku: &str, outcome: &MovementOutcome) {
@@ -132,8 +199,10 @@ fn report(out: &Output, sku: &str, outcome: &MovementOutcome) {
         MovementOutcome::Unchanged { on_hand, .. } => {
             format!("{sku}: unchanged, {on_hand} on hand (nothing recorded)")
         }
-        MovementOutcome::WouldGoNegative { .. } | MovementOutcome::OutOfRange { .. } => {
-            format!("{sku}: refused")
-        }
+        MovementOutcome::WouldGoNegative { .. }
+        | MovementOutcome::OutOfRange { .. }
+        | MovementOutcome::UnknownLot
+        | MovementOutcome::LotShort { .. }
+        | MovementOutcome::LotDates { .. } => format!("{sku}: refused"),
     });
 }

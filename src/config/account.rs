@@ -206,6 +206,16 @@ pub struct AccountConfig {
     /// calls; Lazada asks for 20 or fewer when it is under load (error 513).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<usize>,
+    /// Days of shelf life a unit must still have for this shop to show it:
+    /// a marketplace whose deliveries take days must not sell fruit that
+    /// spoils on the way. 0 (the default) shows every unit not past its
+    /// best-before.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_shelf_life_days: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Lazada's cap on SKUs in one stock or price call (error 4171 above it).
@@ -240,6 +250,8 @@ pub(super) struct RawAccount {
     mapping: Option<serde_json::Value>,
     #[serde(default)]
     batch_size: Option<u64>,
+    #[serde(default)]
+    min_shelf_life_days: u32,
 }
 
 /// Resolves and checks every account, adding what is wrong to `problems`.
@@ -463,6 +475,7 @@ pub(super) fn resolve_all(
             warehouse: acc.warehouse,
             mapping: acc.mapping,
             batch_size,
+            min_shelf_life_days: acc.min_shelf_life_days,
         });
     }
     for (producer, (total, names)) in shares {

@@ -3,7 +3,10 @@
 //! the movement in the ledger.
 
 use crate::catalog::limits::{self, Lines, MAX_STOCK};
+use chrono::NaiveDate;
+
 use crate::store::inventory::{MovementKind, MovementOutcome, MovementRequest, Quantity};
+use crate::store::lots::LotSpec;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +41,27 @@ pub enum StockError {
         delta: i64,
         max: i64,
     },
+    #[error("SKU {sku:?}: no lot {lot:?} at this location")]
+    UnknownLot { sku: String, lot: String },
+    #[error(
+        "SKU {sku:?}: refused, lot {lot:?} holds {on_hand}; a change of {delta} would leave less than 0"
+    )]
+    LotShort {
+        sku: String,
+        lot: String,
+        on_hand: i64,
+        delta: i64,
+    },
+    #[error(
+        "SKU {sku:?}: lot {lot:?} was received harvested {harvested}, best before {best_before}; \
+         another harvest is another lot"
+    )]
+    LotDates {
+        sku: String,
+        lot: String,
+        harvested: String,
+        best_before: String,
+    },
     /// Bad input, with the field and the rule it breaks.
     #[error("{0}")]
     Invalid(String),
@@ -52,6 +76,9 @@ pub struct MoveOptions<'a> {
     pub location: Option<&'a str>,
     pub reference: Option<&'a str>,
     pub actor: &'a str,
+    /// The harvest lot: a receipt creates it or adds to it, a removal or a
+    /// count moves that lot only.
+    pub lot: Option<LotSpec<'a>>,
 }
 
 /// Adds `delta` units (a receipt) or removes them (an adjustment).
@@ -121,6 +148,10 @@ async fn apply(
             producer: found.producer_code.clone(),
             location: opts.location.unwrap_or("(default)").to_owned(),
         })?;
+    let lot = match opts.lot {
+        None => None,
+        Some(spec) => Some(check_lot(store, found.variant_id, spec).await?),
+    };
     let outcome = store
         .record_movement(&MovementRequest {
             variant_id: found.variant_id,
@@ -130,6 +161,7 @@ async fn apply(
             reason: opts.reason,
             reference: opts.reference,
             actor: opts.actor,
+            lot,
             guard_available: true,
         })
         .await?;
@@ -156,6 +188,68 @@ async fn apply(
             delta,
             max,
         }),
+        MovementOutcome::UnknownLot => Err(StockError::UnknownLot {
+            sku: sku.to_owned(),
+            lot: lot_code(opts),
+        }),
+        MovementOutcome::LotShort { lot_on_hand, delta } => Err(StockError::LotShort {
+            sku: sku.to_owned(),
+            lot: lot_code(opts),
+            on_hand: lot_on_hand,
+            delta,
+        }),
+        MovementOutcome::LotDates {
+            harvested_on,
+            best_before,
+        } => Err(StockError::LotDates {
+            sku: sku.to_owned(),
+            lot: lot_code(opts),
+            harvested: day_or_none(harvested_on),
+            best_before: day_or_none(best_before),
+        }),
         other => Ok(other),
     }
+}
+
+fn lot_code(opts: &MoveOptions<'_>) -> String {
+    opts.lot.map(|l| l.code.to_owned()).unwrap_or_default()
+}
+
+fn day_or_none(day: Option<NaiveDate>) -> String {
+    day.map_or_else(|| "(none)".to_owned(), |d| d.to_string())
+}
+
+/// Checks a lot's code and dates, and gives a harvest without a best-before
+/// the product's shelf life (when the catalog has one).
+async fn check_lot<'a>(
+    store: &Store,
+    variant_id: i64,
+    spec: LotSpec<'a>,
+) -> Result<LotSpec<'a>, StockError> {
+    if spec.code.trim().is_empty() {
+        return Err(StockError::Invalid(
+            "lot: a lot needs a code (stock without one is kept without a lot)".into(),
+        ));
+    }
+    limits::check_text("lot", spec.code, Lines::One).map_err(StockError::Invalid)?;
+    if spec.code.chars().count() > 64 {
+        return Err(StockError::Invalid(
+            "lot: a code has at most 64 characters".into(),
+        ));
+    }
+    if let (Some(h), Some(b)) = (spec.harvested, spec.best_before)
+        && b < h
+    {
+        return Err(StockError::Invalid(format!(
+            "best-before: {b} is before the harvest ({h})"
+        )));
+    }
+    let mut spec = spec;
+    if spec.best_before.is_none()
+        && let Some(harvested) = spec.harvested
+        && let Some(days) = store.shelf_life_days(variant_id).await?
+    {
+        spec.best_before = harvested.checked_add_days(chrono::Days::new(days.unsigned_abs()));
+    }
+    Ok(spec)
 }

@@ -9,6 +9,8 @@ use sqlx::QueryBuilder;
 use crate::config::Backend;
 use crate::db::{Result, Store, StoreError, in_tx, now, with_pool};
 use crate::outbox::policy::{Cause, JobKind, ListingInputs, QuotaWrite, VariantView};
+use crate::outbox::shelf;
+use crate::store::lots::LotUnits;
 
 /// What a recomputation reads per listing ([`ListingInputs`]). Whether a
 /// kind has a pending job is one probe of the `(listing_id, kind)` key per
@@ -16,7 +18,8 @@ use crate::outbox::policy::{Cause, JobKind, ListingInputs, QuotaWrite, VariantVi
 /// with a scan of the whole `state` index for every listing on a freshly
 /// filled queue, and `EXISTS` was planned as a hash of every pending job.
 pub(crate) const DESIRED_INPUTS: &str = "SELECT l.id AS listing_id, l.account_id, v.id AS variant_id, \
-     v.sku, l.remote_item_id, l.remote_variant_id, a.allocation, a.delist_on_expiry, l.desired_stock, l.desired_price, l.desired_active, \
+     v.sku, l.remote_item_id, l.remote_variant_id, a.allocation, a.delist_on_expiry, \
+     CAST(a.min_shelf_life_days AS BIGINT) AS min_shelf_life_days, l.desired_stock, l.desired_price, l.desired_active, \
      l.remote_stock, l.remote_price, l.remote_status, \
      CAST(COALESCE((SELECT SUM(s.on_hand - s.reserved) FROM stock_levels s WHERE s.variant_id = v.id), 0) AS BIGINT) AS available, \
      v.price_vnd, p.active AS product_active, v.active AS variant_active, p.ocop_cert_expires, \
@@ -171,6 +174,7 @@ where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'r> ListingInputs: sqlx::FromRow<'r, DB::Row>,
     for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+    for<'r> LotUnits: sqlx::FromRow<'r, DB::Row>,
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> Option<i64>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> bool: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
@@ -186,7 +190,12 @@ where
             sep.push_bind(*v);
         }
         qb.push(")");
-        let inputs: Vec<ListingInputs> = qb.build_query_as().fetch_all(&mut **tx).await?;
+        let mut inputs: Vec<ListingInputs> = qb.build_query_as().fetch_all(&mut **tx).await?;
+        let lots: Vec<LotUnits> = shelf::lots_query::<DB>(chunk)
+            .build_query_as()
+            .fetch_all(&mut **tx)
+            .await?;
+        shelf::apply(&mut inputs, &lots, q.today);
         let mut planned = plan_writes(&inputs, q, 0);
         if !planned.bursts_started.is_empty() {
             // Sales reported to kho but not ingested yet are sales the
@@ -475,10 +484,23 @@ impl Store {
              ORDER BY v.sku, l.id"
         );
         Ok(with_pool!(self, |pool| {
-            let inputs: Vec<ListingInputs> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            let mut inputs: Vec<ListingInputs> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(account_id)
                 .fetch_all(pool)
                 .await?;
+            let mut variants: Vec<i64> = inputs.iter().map(|i| i.variant_id).collect();
+            variants.sort_unstable();
+            variants.dedup();
+            let mut lots: Vec<LotUnits> = Vec::new();
+            for chunk in variants.chunks(500) {
+                lots.extend(
+                    shelf::lots_query(chunk)
+                        .build_query_as::<LotUnits>()
+                        .fetch_all(pool)
+                        .await?,
+                );
+            }
+            shelf::apply(&mut inputs, &lots, certificate_today());
             let settling: Vec<i64> = sqlx::query_scalar(
                 "SELECT variant_id FROM variant_bursts WHERE unsettled AND last_order_at <= $1",
             )

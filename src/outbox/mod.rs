@@ -11,6 +11,7 @@ pub mod desired;
 pub mod lease;
 pub mod policy;
 pub mod queue;
+pub(crate) mod shelf;
 pub mod wake;
 
 pub use desired::certificate_today;

@@ -118,6 +118,8 @@ pub struct ListingInputs {
     /// The account's rule as stored (JSON of [`Allocation`]).
     pub allocation: String,
     pub delist_on_expiry: bool,
+    /// Days of shelf life a unit must keep for the account to show it.
+    pub min_shelf_life_days: i64,
     pub desired_stock: Option<i64>,
     pub desired_price: Option<i64>,
     pub desired_active: Option<bool>,
@@ -145,6 +147,10 @@ pub struct ListingInputs {
     pub window_units: i64,
     pub window_orders: i64,
     pub window_start: Option<chrono::DateTime<chrono::Utc>>,
+    /// The most the account may show for its minimum shelf life (set from
+    /// the variant's lots, see `outbox::shelf`); `None`: no minimum.
+    #[sqlx(skip)]
+    pub fresh: Option<i64>,
 }
 
 impl ListingInputs {
@@ -176,10 +182,17 @@ impl ListingInputs {
     /// (partition: the quota less the account's own orders since).
     pub fn at_rest(&self) -> i64 {
         let rule = self.rule();
-        match (rule, self.quota) {
+        let shown = match (rule, self.quota) {
             (Allocation::Partition { .. }, Some(q)) => (q - self.consumed).max(0),
             _ => desired_stock(self.available, &rule),
-        }
+        };
+        self.fresh_cap(shown)
+    }
+
+    /// `shown`, or fewer when the account's minimum shelf life leaves fewer
+    /// units it may sell.
+    pub fn fresh_cap(&self, shown: i64) -> i64 {
+        self.fresh.map_or(shown, |fresh| shown.min(fresh.max(0)))
     }
 }
 
@@ -298,7 +311,7 @@ pub fn decide(
         ),
     };
     Decision {
-        stock,
+        stock: input.fresh_cap(stock),
         price: input.price_vnd,
         active: input.listed(today),
         quota,

@@ -269,6 +269,7 @@ mod tests {
                 units: 3,
                 revenue_vnd: 255_000,
             }],
+            written_off: Default::default(),
         }
     }
 

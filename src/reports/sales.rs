@@ -173,6 +173,16 @@ pub struct BestSeller {
     pub revenue_vnd: i64,
 }
 
+/// Units written off as expired beside the sales: what the period lost to
+/// spoilage (units × the current price), now and in the previous period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WrittenOff {
+    pub units: i64,
+    pub value_vnd: i64,
+    pub previous_units: i64,
+    pub previous_value_vnd: i64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SalesReport {
     pub from: NaiveDate,
@@ -193,6 +203,8 @@ pub struct SalesReport {
     pub change_vnd: i64,
     pub change_pct: Option<f64>,
     pub best_sellers: Vec<BestSeller>,
+    /// Expired units written off in the same periods.
+    pub written_off: WrittenOff,
 }
 
 /// Sales of `q.period` and of the period before it, grouped by `q.by`.
@@ -204,7 +216,22 @@ pub async fn sales_report(
     let previous = q.period.previous();
     let now = lines(store, tz, &q.period, q.producer.as_deref()).await?;
     let before = lines(store, tz, &previous, q.producer.as_deref()).await?;
-    Ok(build(q, tz, &now, &before))
+    let mut report = build(q, tz, &now, &before);
+    let (start, end) = q.period.instants(tz)?;
+    let (units, value_vnd) = store
+        .expired_between(start, end, q.producer.as_deref())
+        .await?;
+    let (start, end) = previous.instants(tz)?;
+    let (previous_units, previous_value_vnd) = store
+        .expired_between(start, end, q.producer.as_deref())
+        .await?;
+    report.written_off = WrittenOff {
+        units,
+        value_vnd,
+        previous_units,
+        previous_value_vnd,
+    };
+    Ok(report)
 }
 
 async fn lines(
@@ -296,6 +323,7 @@ pub fn build(q: &SalesQuery, tz: Tz, now: &[SaleLine], before: &[SaleLine]) -> S
         previous_revenue_vnd,
         rows,
         best_sellers: best_sellers(now, q.top),
+        written_off: WrittenOff::default(),
     }
 }
 

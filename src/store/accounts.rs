@@ -150,19 +150,22 @@ impl Store {
                 // listing of the account should show.
                 let rule = serde_json::to_string(&a.allocation)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let (old_rule, old_delist): (String, bool) = sqlx::query_as(
-                    "SELECT allocation, delist_on_expiry FROM channel_accounts WHERE id = $1",
+                let min_life = i64::from(a.min_shelf_life_days);
+                let (old_rule, old_delist, old_life): (String, bool, i64) = sqlx::query_as(
+                    "SELECT allocation, delist_on_expiry, min_shelf_life_days FROM channel_accounts WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-                if old_rule != rule || old_delist != delist_on_expiry {
+                if old_rule != rule || old_delist != delist_on_expiry || old_life != min_life {
                     sqlx::query(
-                        "UPDATE channel_accounts SET allocation = $2, delist_on_expiry = $3 WHERE id = $1",
+                        "UPDATE channel_accounts SET allocation = $2, delist_on_expiry = $3, \
+                         min_shelf_life_days = $4 WHERE id = $1",
                     )
                     .bind(id)
                     .bind(&rule)
                     .bind(delist_on_expiry)
+                    .bind(min_life)
                     .execute(&mut *tx)
                     .await?;
                     changed_rules.push(id);

@@ -330,9 +330,9 @@ impl Store {
     ) -> Result<Vec<super::inventory::Movement>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT m.id, l.code AS location, m.kind, m.quantity, m.balance_after, m.reason, \
-                 m.reference, m.actor, m.created_at FROM stock_movements m \
-                 JOIN locations l ON l.id = m.location_id \
+                "SELECT m.id, l.code AS location, o.code AS lot, m.kind, m.quantity, m.balance_after, \
+                 m.reason, m.reference, m.actor, m.created_at FROM stock_movements m \
+                 JOIN locations l ON l.id = m.location_id JOIN lots o ON o.id = m.lot_id \
                  WHERE m.variant_id = $1 ORDER BY m.id DESC LIMIT $2 OFFSET $3",
             )
             .bind(variant_id)

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use sqlx::QueryBuilder;
 
+use super::inventory::{Entry, MovementKind, move_stock};
 use super::{Result, Store, in_tx, now, with_pool};
 use crate::catalog::plan::{self, Plan, Snapshot, StoredVariant};
 use crate::catalog::{CatalogEntry, CatalogRow, Problems, Producer, Product, RowError, Variant};
@@ -137,7 +138,8 @@ impl Store {
                 .await?;
             let snapshot = into_snapshot(producers, products, variants);
             let plan = plan::diff(&snapshot, rows).map_err(ImportError::Rejected)?;
-            if dry_run || plan.is_empty() {
+            let sets_shelf_life = rows.iter().any(|r| r.shelf_life_days.is_some());
+            if dry_run || (plan.is_empty() && !sets_shelf_life) {
                 // Nothing to write: the transaction only read.
                 return Ok((plan, 0));
             }
@@ -228,6 +230,25 @@ impl Store {
                 .await?;
             }
 
+            // Shelf life is set only by files that have the column, so a
+            // file without it leaves the stored values as they are.
+            let mut shelf: HashMap<&str, Option<i64>> = HashMap::new();
+            for r in rows {
+                if let Some(days) = r.shelf_life_days {
+                    shelf.insert(r.product_code.as_str(), days);
+                }
+            }
+            for (code, days) in &shelf {
+                sqlx::query(
+                    "UPDATE products SET shelf_life_days = $2 WHERE code = $1 \
+                     AND shelf_life_days IS DISTINCT FROM $2",
+                )
+                .bind(*code)
+                .bind(*days)
+                .execute(&mut *tx)
+                .await?;
+            }
+
             // Default location of each product's producer, for opening stock.
             let locations: Vec<(i64, i64)> = sqlx::query_as(
                 "SELECT p.id, l.id FROM products p \
@@ -277,31 +298,31 @@ impl Store {
                 let mut qb = QueryBuilder::new(
                     "INSERT INTO stock_levels (variant_id, location_id, on_hand, reserved) ",
                 );
-                qb.push_values(&levels, |mut b, (id, loc, qty)| {
+                qb.push_values(&levels, |mut b, (id, loc, _)| {
                     b.push_bind(*id)
                         .push_bind(*loc)
-                        .push_bind(*qty)
+                        .push_bind(0_i64)
                         .push_bind(0_i64);
                 });
                 qb.build().execute(&mut *tx).await?;
-                let opening: Vec<_> = levels.iter().filter(|l| l.2 > 0).collect();
-                if !opening.is_empty() {
-                    let mut qb = QueryBuilder::new(
-                        "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
-                         balance_after, reason, reference, actor, created_at) ",
-                    );
-                    qb.push_values(opening, |mut b, (id, loc, qty)| {
-                        b.push_bind(*id)
-                            .push_bind(*loc)
-                            .push_bind("receipt")
-                            .push_bind(*qty)
-                            .push_bind(*qty)
-                            .push_bind("opening balance (catalog import)")
-                            .push_bind(&who.reference)
-                            .push_bind(&who.actor)
-                            .push_bind(at);
-                    });
-                    qb.build().execute(&mut *tx).await?;
+                // Opening stock goes through the ledger like any receipt, so
+                // it lands in the variant's dateless lot.
+                for (id, loc, qty) in levels.iter().filter(|l| l.2 > 0) {
+                    move_stock(
+                        &mut tx,
+                        &Entry {
+                            variant_id: *id,
+                            location_id: *loc,
+                            kind: MovementKind::Receipt,
+                            delta: *qty,
+                            lot: None,
+                            reason: "opening balance (catalog import)",
+                            reference: who.reference.as_deref(),
+                            actor: &who.actor,
+                            at,
+                        },
+                    )
+                    .await?;
                 }
             }
             for v in &plan.variant_updates {
@@ -319,9 +340,10 @@ impl Store {
                 .await?;
             }
             for c in &plan.stock_counts {
-                // Guarded against orders reserved since the snapshot was read.
+                // Guarded against orders reserved since the snapshot was read
+                // (the no-op update also locks the row on PostgreSQL).
                 let done = sqlx::query(
-                    "UPDATE stock_levels SET on_hand = $3 \
+                    "UPDATE stock_levels SET on_hand = on_hand \
                      WHERE variant_id = $1 AND location_id = $2 AND on_hand = $4 AND reserved <= $3",
                 )
                 .bind(c.variant_id)
@@ -337,14 +359,7 @@ impl Store {
                         format!("stock of {} changed during the import; run it again", c.sku),
                     ))));
                 }
-                sqlx::query(
-                    "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
-                     balance_after, reason, reference, actor, created_at) \
-                     VALUES ($1, $2, 'count', $3, $4, 'stock count (catalog import)', $5, $6, $7)",
-                )
-                .bind(c.variant_id)
-                .bind(c.location_id)
-                .bind(c.to.checked_sub(c.from).ok_or_else(|| {
+                let delta = c.to.checked_sub(c.from).ok_or_else(|| {
                     ImportError::Rejected(Problems::from(RowError::new(
                         0,
                         "stock",
@@ -353,12 +368,21 @@ impl Store {
                             c.sku
                         ),
                     )))
-                })?)
-                .bind(c.to)
-                .bind(&who.reference)
-                .bind(&who.actor)
-                .bind(at)
-                .execute(&mut *tx)
+                })?;
+                move_stock(
+                    &mut tx,
+                    &Entry {
+                        variant_id: c.variant_id,
+                        location_id: c.location_id,
+                        kind: MovementKind::Count,
+                        delta,
+                        lot: None,
+                        reason: "stock count (catalog import)",
+                        reference: who.reference.as_deref(),
+                        actor: &who.actor,
+                        at,
+                    },
+                )
                 .await?;
             }
             let touched: Vec<i64> = plan

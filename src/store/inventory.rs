@@ -2,9 +2,10 @@
 //! balance in `stock_levels` is changed in the same transaction. Stock is
 //! never overwritten without a movement saying why.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::lots::{self, LotSpec};
 use super::{Result, Store, StoreError, in_tx, now, with_pool};
 use crate::outbox::desired::refresh_desired;
 
@@ -14,6 +15,8 @@ pub(crate) struct Entry<'a> {
     pub location_id: i64,
     pub kind: MovementKind,
     pub delta: i64,
+    /// The lot it moves; `None` lets [`lots::pieces`] choose.
+    pub lot: Option<i64>,
     pub reason: &'a str,
     pub reference: Option<&'a str>,
     pub actor: &'a str,
@@ -23,7 +26,8 @@ pub(crate) struct Entry<'a> {
 /// Appends one movement inside the open transaction `tx` and moves the
 /// cached balance with it (no availability check: for movements that record
 /// what already happened, such as marketplace sales; callers check first
-/// when they must). Returns the new on-hand balance and the movement's id.
+/// when they must). A movement split over several lots is one ledger row
+/// per lot. Returns the new on-hand balance and the last row's id.
 pub(crate) async fn move_stock<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     entry: &Entry<'_>,
@@ -33,9 +37,12 @@ where
     <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+    for<'r> (i64, i64): sqlx::FromRow<'r, DB::Row>,
     for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> &'t str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> Option<&'t str>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> Option<NaiveDate>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> NaiveDate: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
     for<'t> DateTime<Utc>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
     sqlx::query::<DB>(
@@ -55,22 +62,28 @@ where
     .bind(entry.delta)
     .fetch_one(&mut **tx)
     .await?;
-    let movement_id: i64 = sqlx::query_scalar::<DB, i64>(
-        "INSERT INTO stock_movements (variant_id, location_id, kind, quantity, \
-         balance_after, reason, reference, actor, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(entry.variant_id)
-    .bind(entry.location_id)
-    .bind(entry.kind.as_str())
-    .bind(entry.delta)
-    .bind(on_hand)
-    .bind(entry.reason)
-    .bind(entry.reference)
-    .bind(entry.actor)
-    .bind(entry.at)
-    .fetch_one(&mut **tx)
-    .await?;
+    let mut balance = on_hand - entry.delta;
+    let mut movement_id = 0;
+    for (lot, delta) in lots::pieces(tx, entry).await? {
+        balance += delta;
+        movement_id = sqlx::query_scalar::<DB, i64>(
+            "INSERT INTO stock_movements (variant_id, location_id, lot_id, kind, quantity, \
+             balance_after, reason, reference, actor, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(entry.variant_id)
+        .bind(entry.location_id)
+        .bind(lot)
+        .bind(entry.kind.as_str())
+        .bind(delta)
+        .bind(balance)
+        .bind(entry.reason)
+        .bind(entry.reference)
+        .bind(entry.actor)
+        .bind(entry.at)
+        .fetch_one(&mut **tx)
+        .await?;
+    }
     Ok((on_hand, movement_id))
 }
 
@@ -84,6 +97,8 @@ pub enum MovementKind {
     Sale,
     Cancellation,
     Return,
+    /// Units past their best-before written off.
+    Expiry,
 }
 
 impl MovementKind {
@@ -95,6 +110,7 @@ impl MovementKind {
             MovementKind::Sale => "sale",
             MovementKind::Cancellation => "cancellation",
             MovementKind::Return => "return",
+            MovementKind::Expiry => "expiry",
         }
     }
 }
@@ -117,6 +133,11 @@ pub struct MovementRequest<'a> {
     pub reason: &'a str,
     pub reference: Option<&'a str>,
     pub actor: &'a str,
+    /// The lot it moves: a receipt creates it (with these dates) or adds to
+    /// it; a removal or count moves that lot only. `None`: receipts go to the
+    /// dateless lot, removals first-expired-first-out, counts count the
+    /// total.
+    pub lot: Option<LotSpec<'a>>,
     /// Refuse a decrease that would leave less available than zero. User
     /// commands set this; marketplace sales do not (the sale happened).
     pub guard_available: bool,
@@ -142,6 +163,15 @@ pub enum MovementOutcome {
     /// Refused: on hand would leave `0..=max` (a person's command; `max` is
     /// the catalog's stock limit) or the arithmetic would overflow.
     OutOfRange { on_hand: i64, delta: i64, max: i64 },
+    /// Refused: no such lot to remove from or count.
+    UnknownLot,
+    /// Refused: the lot holds fewer units than the removal takes.
+    LotShort { lot_on_hand: i64, delta: i64 },
+    /// Refused: the lot exists with other dates than the receipt gives.
+    LotDates {
+        harvested_on: Option<NaiveDate>,
+        best_before: Option<NaiveDate>,
+    },
 }
 
 /// A SKU with the ids a movement needs.
@@ -164,6 +194,8 @@ pub struct StockLevel {
 pub struct Movement {
     pub id: i64,
     pub location: String,
+    /// The lot's code ('' for units kept without a lot).
+    pub lot: String,
     pub kind: String,
     pub quantity: i64,
     pub balance_after: i64,
@@ -191,6 +223,56 @@ impl From<StoreError> for Stop {
 impl From<sqlx::Error> for Stop {
     fn from(e: sqlx::Error) -> Self {
         Stop::Store(e.into())
+    }
+}
+
+/// The lot a person's movement names, created by a receipt that names a
+/// new one. A receipt may repeat a lot's dates but not contradict them (two
+/// harvests are two lots).
+async fn resolve_lot<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    req: &MovementRequest<'_>,
+    spec: &LotSpec<'_>,
+    at: DateTime<Utc>,
+) -> std::result::Result<lots::LotRow, Stop>
+where
+    DB: sqlx::Database,
+    <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+    for<'r> lots::LotRow: sqlx::FromRow<'r, DB::Row>,
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> &'t str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> Option<NaiveDate>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> DateTime<Utc>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let receipt = matches!(req.quantity, Quantity::By(d) if d > 0);
+    match lots::find(tx, req.variant_id, req.location_id, spec.code).await? {
+        Some(row) => {
+            let differs = |given: Option<NaiveDate>, stored: Option<NaiveDate>| {
+                given.is_some() && given != stored
+            };
+            if receipt
+                && (differs(spec.harvested, row.harvested_on)
+                    || differs(spec.best_before, row.best_before))
+            {
+                return Err(Stop::Refused(MovementOutcome::LotDates {
+                    harvested_on: row.harvested_on,
+                    best_before: row.best_before,
+                }));
+            }
+            Ok(row)
+        }
+        None if receipt => {
+            let id = lots::ensure(tx, req.variant_id, req.location_id, spec, at).await?;
+            Ok(lots::LotRow {
+                id,
+                on_hand: 0,
+                harvested_on: spec.harvested,
+                best_before: spec.best_before,
+            })
+        }
+        None => Err(Stop::Refused(MovementOutcome::UnknownLot)),
     }
 }
 
@@ -246,18 +328,24 @@ impl Store {
             .bind(req.location_id)
             .fetch_one(&mut *tx)
             .await?;
+            let lot = match req.lot {
+                None => None,
+                Some(spec) => Some(resolve_lot(&mut tx, req, &spec, at).await?),
+            };
+            // A count of a lot counts that lot, not the total.
+            let counted = lot.map_or(on_hand, |l| l.on_hand);
             // Checked: input must never overflow the ledger (which was a 500).
             let max = crate::catalog::limits::MAX_STOCK;
             let delta = match req.quantity {
                 Quantity::By(d) => Some(d),
-                Quantity::To(q) => q.checked_sub(on_hand),
+                Quantity::To(q) => q.checked_sub(counted),
             };
             let Some((delta, after)) =
                 delta.and_then(|d| on_hand.checked_add(d).map(|after| (d, after)))
             else {
                 let delta = match req.quantity {
                     Quantity::By(d) => d,
-                    Quantity::To(q) => q.saturating_sub(on_hand),
+                    Quantity::To(q) => q.saturating_sub(counted),
                 };
                 return Err(Stop::Refused(MovementOutcome::OutOfRange {
                     on_hand,
@@ -278,6 +366,15 @@ impl Store {
                     reserved,
                 }));
             }
+            if let Some(l) = lot
+                && delta < 0
+                && l.on_hand.saturating_add(delta) < 0
+            {
+                return Err(Stop::Refused(MovementOutcome::LotShort {
+                    lot_on_hand: l.on_hand,
+                    delta,
+                }));
+            }
             if req.guard_available && delta < 0 && after.saturating_sub(reserved) < 0 {
                 return Err(Stop::Refused(MovementOutcome::WouldGoNegative {
                     on_hand,
@@ -292,6 +389,7 @@ impl Store {
                     location_id: req.location_id,
                     kind: req.kind,
                     delta,
+                    lot: lot.map(|l| l.id),
                     reason: req.reason,
                     reference: req.reference,
                     actor: req.actor,
@@ -374,9 +472,9 @@ impl Store {
     pub async fn stock_history(&self, variant_id: i64, limit: i64) -> Result<Vec<Movement>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT m.id, l.code AS location, m.kind, m.quantity, m.balance_after, m.reason, \
-                 m.reference, m.actor, m.created_at FROM stock_movements m \
-                 JOIN locations l ON l.id = m.location_id \
+                "SELECT m.id, l.code AS location, o.code AS lot, m.kind, m.quantity, m.balance_after, \
+                 m.reason, m.reference, m.actor, m.created_at FROM stock_movements m \
+                 JOIN locations l ON l.id = m.location_id JOIN lots o ON o.id = m.lot_id \
                  WHERE m.variant_id = $1 ORDER BY m.id DESC LIMIT $2",
             )
             .bind(variant_id)

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod dashboard;
 pub mod inventory;
 pub mod listings;
+pub mod lots;
 pub mod oauth;
 pub mod ocop_register;
 pub mod orders;

@@ -326,6 +326,7 @@ both_backends!(a_burst_of_changes_coalesces_into_few_calls, |db| {
                 let delta = if i % 2 == 0 { 3 } else { -2 };
                 store
                     .record_movement(&MovementRequest {
+                        lot: None,
                         variant_id,
                         location_id,
                         kind: MovementKind::Adjustment,
@@ -476,6 +477,7 @@ both_backends!(partition_shares_never_oversell_at_any_step, |db| {
                         Some(kind) => {
                             store
                                 .record_movement(&MovementRequest {
+                                    lot: None,
                                     variant_id,
                                     location_id,
                                     kind,

@@ -56,6 +56,7 @@ both_backends!(
                 .unwrap();
             store
                 .record_movement(&MovementRequest {
+                    lot: None,
                     variant_id: sku.variant_id,
                     location_id: location,
                     kind: MovementKind::Receipt,

@@ -44,6 +44,7 @@ async fn available(store: &Store, id: i64) -> (i64, i64) {
 fn run(fx: &Fixture, ops: &[Op]) -> Result<(), TestCaseError> {
     fx.rt.block_on(async {
         let opts = MoveOptions {
+            lot: None,
             reason: "prop",
             location: None,
             reference: None,

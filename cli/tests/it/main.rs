@@ -23,6 +23,7 @@ mod hostile;
 mod hostile_text;
 mod lazada_sync;
 mod ledger_props;
+mod lots;
 mod marketplace_orders;
 mod ocop_register;
 mod orders;

@@ -121,6 +121,7 @@ async fn world(db: &TestDb, mode: Mode, seed: u64) -> World {
     let initial = rng.random_range(10..60);
     store
         .record_movement(&MovementRequest {
+            lot: None,
             variant_id: sku.variant_id,
             location_id: location,
             kind: MovementKind::Count,
@@ -372,6 +373,7 @@ impl World {
                 self.receipts += n;
                 self.store
                     .record_movement(&MovementRequest {
+                        lot: None,
                         variant_id: self.variant_id,
                         location_id: self.location,
                         kind: MovementKind::Receipt,

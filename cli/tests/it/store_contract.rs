@@ -24,6 +24,7 @@ fn req(
     guard: bool,
 ) -> MovementRequest<'static> {
     MovementRequest {
+        lot: None,
         variant_id,
         location_id,
         kind,

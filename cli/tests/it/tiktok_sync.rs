@@ -330,6 +330,7 @@ async fn one_rejected_stock_and_price_are_reported_and_the_rest_lands() {
         .unwrap();
     store
         .record_movement(&MovementRequest {
+            lot: None,
             variant_id: sku.variant_id,
             location_id: location,
             kind: MovementKind::Receipt,

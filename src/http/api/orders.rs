@@ -165,6 +165,11 @@ pub struct SalesReport {
     pub change_vnd: i64,
     pub change_pct: Option<f64>,
     pub best_sellers: Vec<BestSellerView>,
+    /// Units written off as expired in the period (and their value at
+    /// today's prices), beside the sales.
+    pub written_off_units: i64,
+    pub written_off_value_vnd: i64,
+    pub previous_written_off_units: i64,
 }
 
 /// Units and revenue (whole VND) of orders not cancelled or returned, with
@@ -276,6 +281,9 @@ fn view(r: reports::SalesReport) -> SalesReport {
         previous_revenue_vnd: r.previous_revenue_vnd,
         change_vnd: r.change_vnd,
         change_pct: r.change_pct,
+        written_off_units: r.written_off.units,
+        written_off_value_vnd: r.written_off.value_vnd,
+        previous_written_off_units: r.written_off.previous_units,
         rows: r
             .rows
             .into_iter()

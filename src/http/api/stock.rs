@@ -3,7 +3,7 @@
 //! entry) are `inventory`'s, as for `kho stock set|add`.
 
 use axum::extract::State;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,6 +18,7 @@ use crate::http::extract::Writer;
 use crate::inventory::{self, MoveOptions, StockError};
 use crate::store::Store;
 use crate::store::inventory::{MovementOutcome, SkuRef};
+use crate::store::lots::LotSpec;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -35,10 +36,22 @@ pub struct LocationStock {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct LotStock {
+    pub location: String,
+    pub lot: String,
+    pub harvested_on: Option<NaiveDate>,
+    pub best_before: Option<NaiveDate>,
+    pub on_hand: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StockView {
     pub sku: String,
     pub producer: String,
     pub locations: Vec<LocationStock>,
+    /// Lots that hold units, earliest best-before first per location; the
+    /// lot without a code holds what was received without one.
+    pub lots: Vec<LotStock>,
     pub on_hand: i64,
     pub reserved: i64,
     pub available: i64,
@@ -48,7 +61,9 @@ pub struct StockView {
 pub struct MovementView {
     pub id: i64,
     pub location: String,
-    /// receipt, adjustment, count, sale, cancellation or return.
+    /// The lot it moved ('' for units kept without a lot).
+    pub lot: String,
+    /// receipt, adjustment, count, sale, cancellation, return or expiry.
     pub kind: String,
     pub quantity: i64,
     pub balance_after: i64,
@@ -78,12 +93,25 @@ async fn stock_view(store: &Store, s: SkuRef) -> ApiResult<StockView> {
             reserved: l.reserved,
         })
         .collect();
+    let lots = store
+        .lot_levels(s.variant_id)
+        .await?
+        .into_iter()
+        .map(|l| LotStock {
+            location: l.location,
+            lot: l.code,
+            harvested_on: l.harvested_on,
+            best_before: l.best_before,
+            on_hand: l.on_hand,
+        })
+        .collect();
     let on_hand = locations.iter().map(|l| l.on_hand).sum();
     let reserved = locations.iter().map(|l| l.reserved).sum();
     Ok(StockView {
         sku: s.sku,
         producer: s.producer_code,
         locations,
+        lots,
         on_hand,
         reserved,
         available: on_hand - reserved,
@@ -96,6 +124,10 @@ fn stock_error(e: StockError) -> ApiError {
         e @ StockError::UnknownLocation { .. } => ApiError::invalid(e.to_string()),
         e @ StockError::WouldGoNegative { .. } => ApiError::conflict(e.to_string()),
         e @ StockError::AboveLimit { .. } => ApiError::invalid(e.to_string()),
+        e @ StockError::UnknownLot { .. } => ApiError::invalid(e.to_string()),
+        e @ (StockError::LotShort { .. } | StockError::LotDates { .. }) => {
+            ApiError::conflict(e.to_string())
+        }
         StockError::Invalid(m) => ApiError::invalid(m),
         StockError::Store(e) => e.into(),
     }
@@ -122,6 +154,8 @@ pub struct StockCount {
     pub reason: String,
     /// Location code; the producer's default location when omitted.
     pub location: Option<String>,
+    /// Count this lot only (it must exist); the total when omitted.
+    pub lot: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,6 +202,10 @@ async fn set_stock(
     let s = visible_sku(&state.store, &who, &sku).await?;
     let who_acts = actor(&who);
     let opts = MoveOptions {
+        lot: body.lot.as_deref().map(|code| LotSpec {
+            code,
+            ..LotSpec::default()
+        }),
         reason: &body.reason,
         location: body.location.as_deref(),
         reference: None,
@@ -187,6 +225,15 @@ pub struct StockAdjustment {
     #[serde(default)]
     pub reason: String,
     pub location: Option<String>,
+    /// The harvest lot: a receipt creates it or adds to it, a removal takes
+    /// from it only. Without one, a receipt is kept without a lot and a
+    /// removal takes the earliest best-before first.
+    pub lot: Option<String>,
+    /// The lot's harvest or production day (a new lot's).
+    pub harvested: Option<NaiveDate>,
+    /// The lot's last day of sale; by default the harvest day plus the
+    /// product's shelf life.
+    pub best_before: Option<NaiveDate>,
 }
 
 #[utoipa::path(post, path = "/stock/{sku}/adjustments", tag = "stock", request_body = StockAdjustment,
@@ -203,7 +250,17 @@ async fn adjust_stock(
 ) -> ApiResult<Json<StockChange>> {
     let s = visible_sku(&state.store, &who, &sku).await?;
     let who_acts = actor(&who);
+    if body.lot.is_none() && (body.harvested.is_some() || body.best_before.is_some()) {
+        return Err(ApiError::invalid(
+            "harvested and best_before belong to a lot: give its code",
+        ));
+    }
     let opts = MoveOptions {
+        lot: body.lot.as_deref().map(|code| LotSpec {
+            code,
+            harvested: body.harvested,
+            best_before: body.best_before,
+        }),
         reason: &body.reason,
         location: body.location.as_deref(),
         reference: None,
@@ -234,6 +291,7 @@ async fn stock_history(
         MovementView {
             id: m.id,
             location: m.location,
+            lot: m.lot,
             kind: m.kind,
             quantity: m.quantity,
             balance_after: m.balance_after,

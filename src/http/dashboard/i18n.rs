@@ -269,6 +269,21 @@ messages! {
     Before => "Trước", "Before";
     After => "Sau", "After";
     FileName => "Tệp", "File";
+    // Harvest lots and expiry.
+    LotCode => "Mã lô", "Lot code";
+    HarvestedOn => "Ngày thu hoạch / sản xuất", "Harvested / produced on";
+    BestBefore => "Hạn sử dụng", "Best before";
+    LotDatesNeedLot => "Ngày thu hoạch và hạn sử dụng thuộc về một lô: hãy ghi mã lô.", "Harvest and best-before dates belong to a lot: give its code.";
+    DateInvalid => "Ngày không hợp lệ (năm-tháng-ngày, ví dụ 2026-12-06).", "Not a date (year-month-day, e.g. 2026-12-06).";
+    LotCodeTooLong => "Mã lô tối đa 64 ký tự, không có ký tự điều khiển.", "A lot code has at most 64 characters and no control characters.";
+    LotEmptyDefault => "Để trống nếu hàng không theo lô.", "Leave empty for stock not kept in lots.";
+    LotsExpiringSoon => "Sắp hết hạn trong 48 giờ", "Expiring within 48 hours";
+    NothingExpiring => "Không có lô nào hết hạn trong 48 giờ tới.", "No lot expires within the next 48 hours.";
+    WriteOffsMonthly => "Hàng hủy do hết hạn theo tháng", "Written off as expired, per month";
+    NoWriteOffs => "Chưa có hàng nào bị hủy do hết hạn.", "Nothing written off as expired yet.";
+    Month => "Tháng", "Month";
+    ValueVnd => "Giá trị (đồng)", "Value (VND)";
+    Freshness => "Hạn sử dụng và hao hụt", "Shelf life and food loss";
 }
 
 /// Codes kho stores (movement kinds, drift kinds and causes, job fields,

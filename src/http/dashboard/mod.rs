@@ -58,6 +58,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/drift", get(drift))
         .route("/certificates", get(certificates))
+        .route("/freshness", get(freshness))
         .merge(pages::reports::router())
         .route("/signin", get(signin_form).post(signin))
         .route("/signout", axum::routing::post(signout))
@@ -358,6 +359,13 @@ async fn drift(State(s): State<AppState>, h: HeaderMap, uri: Uri, Query(q): Q) -
 async fn certificates(State(s): State<AppState>, h: HeaderMap, uri: Uri, Query(q): Q) -> Response {
     page(s, h, uri, q, async |ctx, store| {
         pages::certificates(ctx, store).await
+    })
+    .await
+}
+
+async fn freshness(State(s): State<AppState>, h: HeaderMap, uri: Uri, Query(q): Q) -> Response {
+    page(s, h, uri, q, async |ctx, store| {
+        pages::freshness(ctx, store).await
     })
     .await
 }

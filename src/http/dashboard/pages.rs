@@ -25,10 +25,12 @@ pub const CERTIFICATE_WINDOW_DAYS: i64 = 60;
 pub const DEFAULT_LOW_STOCK: i64 = 20;
 
 mod attention;
+mod freshness;
 pub mod names;
 pub mod product_page;
 pub mod reports;
 mod watch;
+pub use freshness::freshness;
 pub use product_page::product;
 pub use watch::{certificates, drift};
 
@@ -150,6 +152,7 @@ pub fn layout(ctx: &Ctx, title: Msg, body: Markup) -> Markup {
         ("/accounts", Msg::AccountsShort),
         ("/drift", Msg::Drift),
         ("/certificates", Msg::CertificatesShort),
+        ("/freshness", Msg::Freshness),
         ("/reports", Msg::Reports),
     ];
     html! {

@@ -26,6 +26,8 @@ fn settled() -> ListingInputs {
         remote_variant_id: String::new(),
         allocation: r#"{"mode":"shared"}"#.into(),
         delist_on_expiry: true,
+        min_shelf_life_days: 0,
+        fresh: None,
         desired_stock: Some(100),
         desired_price: Some(50_000),
         desired_active: Some(true),

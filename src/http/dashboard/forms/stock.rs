@@ -6,6 +6,7 @@
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
+use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -17,6 +18,7 @@ use crate::catalog::limits::MAX_STOCK;
 use crate::http::AppState;
 use crate::inventory::{self, MoveOptions, StockError};
 use crate::store::inventory::MovementOutcome;
+use crate::store::lots::LotSpec;
 
 /// The longest reason kept in the ledger.
 pub const MAX_REASON_CHARS: usize = 200;
@@ -80,6 +82,12 @@ pub struct StockForm {
     pub quantity: String,
     #[serde(default)]
     pub reason: String,
+    #[serde(default)]
+    pub lot: String,
+    #[serde(default)]
+    pub harvested: String,
+    #[serde(default)]
+    pub best_before: String,
 }
 
 /// Why a form was not applied.
@@ -99,6 +107,10 @@ pub enum Problem {
         reserved: i64,
     },
     AboveLimit,
+    /// A harvest or best-before day without a lot code.
+    DatesNeedLot,
+    DateInvalid,
+    LotCodeTooLong,
     /// Anything else `inventory` refused, as it said it.
     Refused(String),
 }
@@ -133,6 +145,9 @@ impl Problem {
                 lang.t(Msg::AboveStockLimit),
                 format::int(MAX_STOCK)
             ),
+            Problem::DatesNeedLot => lang.t(Msg::LotDatesNeedLot).to_owned(),
+            Problem::DateInvalid => lang.t(Msg::DateInvalid).to_owned(),
+            Problem::LotCodeTooLong => lang.t(Msg::LotCodeTooLong).to_owned(),
             Problem::Refused(why) => why.clone(),
         }
     }
@@ -142,7 +157,8 @@ impl Problem {
 #[derive(Debug, Clone)]
 pub struct Failed {
     pub form: StockForm,
-    /// `quantity`, `reason`, or empty for the form as a whole.
+    /// `quantity`, `reason`, `lot`, `harvested`, `best_before`, or empty
+    /// for the form as a whole.
     pub field: &'static str,
     pub problem: Problem,
 }
@@ -153,6 +169,21 @@ pub struct Checked {
     pub action: Action,
     pub quantity: i64,
     pub reason: String,
+    /// The lot and (a receipt's) dates; no lot: stock kept without one.
+    pub lot: Option<String>,
+    pub harvested: Option<NaiveDate>,
+    pub best_before: Option<NaiveDate>,
+}
+
+/// A day as a date field sends it (`YYYY-MM-DD`); empty is none.
+fn day(field: &'static str, typed: &str) -> Result<Option<NaiveDate>, (&'static str, Problem)> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(typed, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| (field, Problem::DateInvalid))
 }
 
 /// A whole number as people type it: `50`, `1.000` or `1 000` (Vietnamese
@@ -196,10 +227,28 @@ pub fn check(form: &StockForm) -> Result<Checked, (&'static str, Problem)> {
     if reason.chars().count() > MAX_REASON_CHARS || reason.chars().any(char::is_control) {
         return Err(("reason", Problem::ReasonTooLong));
     }
+    let lot = form.lot.trim();
+    if lot.chars().count() > 64 || lot.chars().any(char::is_control) {
+        return Err(("lot", Problem::LotCodeTooLong));
+    }
+    let (harvested, best_before) = if action == Action::Receipt {
+        (
+            day("harvested", &form.harvested)?,
+            day("best_before", &form.best_before)?,
+        )
+    } else {
+        (None, None)
+    };
+    if lot.is_empty() && (harvested.is_some() || best_before.is_some()) {
+        return Err(("lot", Problem::DatesNeedLot));
+    }
     Ok(Checked {
         action,
         quantity,
         reason: reason.to_owned(),
+        lot: (!lot.is_empty()).then(|| lot.to_owned()),
+        harvested,
+        best_before,
     })
 }
 
@@ -217,6 +266,9 @@ fn refused(e: StockError) -> Result<(&'static str, Problem), PageError> {
             },
         ),
         StockError::AboveLimit { .. } => ("quantity", Problem::AboveLimit),
+        e @ (StockError::UnknownLot { .. }
+        | StockError::LotShort { .. }
+        | StockError::LotDates { .. }) => ("lot", Problem::Refused(e.to_string())),
         StockError::Store(e) => return Err(e.into()),
         e @ (StockError::UnknownSku(_)
         | StockError::UnknownLocation { .. }
@@ -260,6 +312,11 @@ pub(in super::super) async fn submit(
                 (_, true) => who.lang.t(Msg::FormCount).to_owned(),
             };
             let opts = MoveOptions {
+                lot: c.lot.as_deref().map(|code| LotSpec {
+                    code,
+                    harvested: c.harvested,
+                    best_before: c.best_before,
+                }),
                 reason: &reason,
                 location: None,
                 reference: None,
@@ -369,9 +426,46 @@ pub fn forms(ctx: &Ctx, product: &str, sku: &str, failed: Option<&Failed>) -> Ma
                         @if let Some(f) = here.filter(|f| f.field == "reason") {
                             p class="alert field" role="alert" { (f.problem.text(ctx.lang)) }
                         }
+                        (lot_fields(ctx, action, &id, here))
                         button type="submit" { (ctx.t(action.title())) }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A date field: its name, its label and what was typed in it.
+type DateField = (&'static str, Msg, fn(&StockForm) -> &str);
+
+/// The lot a form moves, and a receipt's dates (a new lot's).
+fn lot_fields(ctx: &Ctx, action: Action, id: &str, here: Option<&Failed>) -> Markup {
+    let typed = |f: fn(&StockForm) -> &str| here.map_or("", |h| f(&h.form));
+    let wrong = |field: &str| here.filter(|f| f.field == field);
+    let dates: &[DateField] = if action == Action::Receipt {
+        &[
+            ("harvested", Msg::HarvestedOn, |f| f.harvested.as_str()),
+            ("best_before", Msg::BestBefore, |f| f.best_before.as_str()),
+        ]
+    } else {
+        &[]
+    };
+    html! {
+        label for={"l-" (id)} { (ctx.t(Msg::LotCode)) " " small { (ctx.t(Msg::Optional)) } }
+        input id={"l-" (id)} name="lot" maxlength="64" autocomplete="off"
+            value=(typed(|f| f.lot.as_str()))
+            aria-describedby={"lh-" (id)}
+            aria-invalid=[wrong("lot").map(|_| "true")];
+        small id={"lh-" (id)} class="hint" { (ctx.t(Msg::LotEmptyDefault)) }
+        @if let Some(f) = wrong("lot") {
+            p class="alert field" role="alert" { (f.problem.text(ctx.lang)) }
+        }
+        @for (name, label, value) in dates {
+            label for={(name) "-" (id)} { (ctx.t(*label)) " " small { (ctx.t(Msg::Optional)) } }
+            input id={(name) "-" (id)} name=(name) type="date" value=(typed(*value))
+                aria-invalid=[wrong(name).map(|_| "true")];
+            @if let Some(f) = wrong(name) {
+                p class="alert field" role="alert" { (f.problem.text(ctx.lang)) }
             }
         }
     }
@@ -387,6 +481,7 @@ mod tests {
             action: action.into(),
             quantity: quantity.into(),
             reason: reason.into(),
+            ..StockForm::default()
         }
     }
 
@@ -409,7 +504,10 @@ mod tests {
             Ok(Checked {
                 action: Action::Receipt,
                 quantity: 50,
-                reason: String::new()
+                reason: String::new(),
+                lot: None,
+                harvested: None,
+                best_before: None,
             })
         );
         assert_eq!(check(&form("count", "0", "")).map(|c| c.quantity), Ok(0));
@@ -444,6 +542,33 @@ mod tests {
             Err(("reason", Problem::ReasonTooLong))
         );
         assert_eq!(check(&form("steal", "2", "")).unwrap_err().0, "");
+        let lot = |lot: &str, harvested: &str, best_before: &str| StockForm {
+            lot: lot.into(),
+            harvested: harvested.into(),
+            best_before: best_before.into(),
+            ..form("receipt", "5", "")
+        };
+        let c = check(&lot(" NA-0612 ", "2026-12-06", "2026-12-10"));
+        assert_eq!(
+            c.map(|c| (c.lot, c.harvested, c.best_before)),
+            Ok((
+                Some("NA-0612".to_owned()),
+                NaiveDate::from_ymd_opt(2026, 12, 6),
+                NaiveDate::from_ymd_opt(2026, 12, 10)
+            ))
+        );
+        assert_eq!(
+            check(&lot("", "", "2026-12-10")),
+            Err(("lot", Problem::DatesNeedLot))
+        );
+        assert_eq!(
+            check(&lot("A", "6/12/2026", "")),
+            Err(("harvested", Problem::DateInvalid))
+        );
+        assert_eq!(
+            check(&lot(&"x".repeat(65), "", "")),
+            Err(("lot", Problem::LotCodeTooLong))
+        );
     }
 
     #[test]

@@ -288,6 +288,11 @@ fn summary(ctx: &Ctx, r: &SalesReport) -> Markup {
                 dd class="orders" { (format::int(r.orders as i64)) " (" (tr(lang, "kỳ trước", "before")) " " (format::int(r.previous_orders as i64)) ")" }
                 dt { (tr(lang, "Số lượng bán", "Units sold")) }
                 dd class="units" { (format::int(r.units)) " (" (tr(lang, "kỳ trước", "before")) " " (format::int(r.previous_units)) ")" }
+                dt { (tr(lang, "Hủy do hết hạn", "Written off (expired)")) }
+                dd class="written-off" data-units=(r.written_off.units) {
+                    (format::int(r.written_off.units)) " · " (format::vnd(r.written_off.value_vnd))
+                    " (" (tr(lang, "kỳ trước", "before")) " " (format::int(r.written_off.previous_units)) ")"
+                }
             }
         }
     }
