@@ -522,6 +522,20 @@ impl Store {
         }))
     }
 
+    /// Per account with pending, unclaimed jobs: when the first is due. One
+    /// query for the whole instance, so idle accounts cost nothing.
+    pub async fn due_accounts(&self) -> Result<Vec<(i64, DateTime<Utc>)>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT account_id, MIN(due_at) FROM sync_jobs WHERE state = 'pending' \
+                 AND (lease_until IS NULL OR lease_until < $1) GROUP BY account_id",
+            )
+            .bind(now())
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     pub async fn queue_stats(&self) -> Result<Vec<QueueStats>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as(
