@@ -88,7 +88,8 @@ async fn run(
         }
     }
     let settings = settings.unwrap_or_else(|| EngineSettings::new(instance_name()));
-    let transport = crate::channels::transport().map_err(|e| DaemonError::Config(e.to_string()))?;
+    let transport = crate::channels::instance_transport(&settings.instance)
+        .map_err(|e| DaemonError::Config(e.to_string()))?;
     let accounts = store.accounts(None).await?;
     let mut workers = Vec::new();
     for acc in &config.accounts {

@@ -14,3 +14,7 @@ CREATE TABLE instances (
     member       BOOLEAN NOT NULL
 );
 CREATE INDEX account_leases_owner ON account_leases(owner);
+
+-- When the pushed change was first queued: change-to-push latency per push,
+-- read back by benchmarks across instances (NULL before this migration).
+ALTER TABLE push_audit ADD COLUMN queued_at TIMESTAMPTZ;

@@ -350,7 +350,7 @@ impl Store {
                 }
                 let mut qb = QueryBuilder::new(
                     "INSERT INTO push_audit (account_id, listing_id, kind, before, after, instance, \
-                     request_id, pushed_at) ",
+                     request_id, pushed_at, queued_at) ",
                 );
                 qb.push_values(chunk.iter(), |mut row, j| {
                     let (before, after) = audit_values(j);
@@ -361,7 +361,8 @@ impl Store {
                         .push_bind(after.unwrap_or_default())
                         .push_bind(claimant.owner)
                         .push_bind(request_id)
-                        .push_bind(at);
+                        .push_bind(at)
+                        .push_bind(j.first_queued_at);
                 });
                 qb.build().execute(&mut *tx).await?;
                 // A job is done if its version did not move during the call.
