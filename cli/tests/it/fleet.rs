@@ -33,7 +33,7 @@ async fn fleet_bench_spreads_takes_over_and_never_double_pushes() {
         "--database",
         &db.url,
         "--skus-per-account",
-        "20",
+        "50",
         "--seconds",
         "40",
     ]));
