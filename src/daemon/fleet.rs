@@ -211,6 +211,11 @@ pub async fn dispatch(
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
+        // Listening before the query: a change committed while it runs
+        // still wakes the next wait instead of waiting for `poll`.
+        let woken = store.waker().notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
         let mut next: Option<Duration> = None;
         match store.due_accounts().await {
             Ok(due) => {
@@ -237,7 +242,7 @@ pub async fn dispatch(
         }
         let wait = next.unwrap_or(poll).min(poll);
         tokio::select! {
-            _ = store.woken() => {
+            _ = woken => {
                 // Changes come in bursts: one look for the burst.
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }

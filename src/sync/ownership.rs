@@ -70,15 +70,18 @@ impl Ownership {
     }
 
     /// Records leases taken (or confirmed) with their epochs, and wakes
-    /// their workers.
+    /// the workers of those new to this instance (or with a new epoch);
+    /// confirming what is already held wakes nobody.
     pub fn grant(&self, leases: &[(i64, i64)]) {
         let wake: Vec<Arc<Notify>> = {
             let mut s = self.lock();
             leases
                 .iter()
-                .map(|&(account, epoch)| {
-                    s.held.insert(account, epoch);
-                    s.wakers.entry(account).or_default().clone()
+                .filter_map(|&(account, epoch)| {
+                    if s.held.insert(account, epoch) == Some(epoch) {
+                        return None;
+                    }
+                    Some(s.wakers.entry(account).or_default().clone())
                 })
                 .collect()
         };
