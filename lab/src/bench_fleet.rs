@@ -394,14 +394,23 @@ async fn run(dir: &Path, opts: &FleetOptions) -> Result<FleetReport, Failure> {
     }
     let k = opts.instances;
     let n = opts.accounts;
-    let spread = wait_until(Duration::from_secs(180), || {
-        let pg = pg.clone();
-        async move {
-            let o = owners(&pg).await?;
-            Ok(o.len() == k && o.values().sum::<usize>() == n)
+    // Spread and settled: every account held, by all K instances, and the
+    // shares unchanged for 5 s (a rebalance releases and takes over a few
+    // beats).
+    let mut last: (BTreeMap<String, usize>, Instant) = (BTreeMap::new(), Instant::now());
+    let waiting = Instant::now();
+    let mut spread = false;
+    while waiting.elapsed() < Duration::from_secs(300) {
+        let o = owners(&pg).await?;
+        let full = o.len() == k && o.values().sum::<usize>() == n;
+        if o != last.0 {
+            last = (o, Instant::now());
+        } else if full && last.1.elapsed() >= Duration::from_secs(5) {
+            spread = true;
+            break;
         }
-    })
-    .await?;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     if !spread {
         return Err(fail(format!(
             "the accounts were not spread over {k} instances within 180 s: {:?}",
@@ -614,8 +623,9 @@ async fn link(store: &Store, config: &kho::config::Config) -> Result<(), Failure
     Ok(())
 }
 
-/// SIGKILLs the first live daemon and changes one SKU of each of its shops,
-/// so every orphaned shop has a push waiting for whoever takes it over.
+/// Stops the first live daemon (SIGSTOP), changes one SKU of each of its
+/// shops, so every orphaned shop has a push waiting for whoever takes it
+/// over, then SIGKILLs it.
 async fn kill_one(
     daemons: &mut [Option<Daemon>],
     pg: &sqlx::PgPool,
@@ -630,8 +640,12 @@ async fn kill_one(
         .ok_or_else(|| fail("no daemon left to kill"))?;
     let mut daemon = slot.take().ok_or_else(|| fail("no daemon left to kill"))?;
     let pid = daemon.child.id();
-    let _ = daemon.child.kill();
-    let _ = daemon.child.wait();
+    // Frozen first, so the changes below wait for a survivor however long
+    // they take to write; the instance stops working (and beating) here,
+    // so this is when the takeover clock starts.
+    let _ = std::process::Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status();
     let kill_ms = sim.clock_ms();
     let at = chrono::Utc::now();
     let held: Vec<(String, i64)> =
@@ -668,6 +682,8 @@ async fn kill_one(
         }
         shops.push(FIRST_SHOP + a as i64);
     }
+    let _ = daemon.child.kill();
+    let _ = daemon.child.wait();
     Ok(Killed {
         kill_ms,
         at,
