@@ -11,11 +11,13 @@ use kho_channel::Channel;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+pub mod fleet;
 mod gauges;
 
 use crate::config::{CertificateExpiry, Config};
 use crate::store::{Pool, Store};
 use crate::sync::engine::{EngineSettings, Mode, Worker, instance_name};
+use crate::sync::ownership::Ownership;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -86,7 +88,8 @@ async fn run(
         }
     }
     let settings = settings.unwrap_or_else(|| EngineSettings::new(instance_name()));
-    let transport = crate::channels::transport().map_err(|e| DaemonError::Config(e.to_string()))?;
+    let transport = crate::channels::instance_transport(&settings.instance)
+        .map_err(|e| DaemonError::Config(e.to_string()))?;
     let accounts = store.accounts(None).await?;
     let mut workers = Vec::new();
     for acc in &config.accounts {
@@ -119,12 +122,28 @@ async fn run(
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    let ownership = Arc::new(Ownership::default());
+    let coordinator = tokio::spawn(fleet::coordinate(
+        store.clone(),
+        settings.instance.clone(),
+        workers.iter().map(|(id, _)| *id).collect(),
+        ownership.clone(),
+        fleet::FleetTiming::default(),
+        stop_rx.clone(),
+    ));
+    tasks.spawn(fleet::dispatch(
+        store.clone(),
+        ownership.clone(),
+        settings.poll,
+        stop_rx.clone(),
+    ));
     for (account_id, channel) in &workers {
         let worker = Worker {
             store: store.clone(),
             channel: channel.clone(),
             account_id: *account_id,
             settings: settings.clone(),
+            ownership: Some(ownership.clone()),
         };
         let rx = stop_rx.clone();
         tasks.spawn(async move {
@@ -133,7 +152,8 @@ async fn run(
     }
     tasks.spawn(token_refresher(
         store.clone(),
-        workers.iter().map(|(_, c)| c.clone()).collect(),
+        workers.clone(),
+        ownership.clone(),
         stop_rx.clone(),
     ));
     tasks.spawn(certificate_check(store.clone(), stop_rx.clone()));
@@ -172,11 +192,19 @@ async fn run(
         let store = store.clone();
         let owner = settings.instance.clone();
         let rx = stop_rx.clone();
+        let held = Some(ownership.clone());
         tasks.spawn(async move {
-            crate::reconcile::schedule::run(&config, store, scheduled, owner, rx).await;
+            crate::reconcile::schedule::run(&config, store, scheduled, owner, held, rx).await;
         });
     }
-    let intake = crate::orders::spawn_intake(config, &store, &workers, &mut tasks, &stop_rx);
+    let intake = crate::orders::spawn_intake(
+        config,
+        &store,
+        &workers,
+        &mut tasks,
+        &stop_rx,
+        Some(ownership.clone()),
+    );
     let app = crate::http::router(crate::http::AppState {
         store: store.clone(),
         metrics,
@@ -209,9 +237,9 @@ async fn run(
         tasks.abort_all();
     }
     let _ = store.release_jobs(&settings.instance).await;
-    for (account_id, _) in &workers {
-        let _ = store.release_lease(*account_id, &settings.instance).await;
-    }
+    // The workers are done (or abandoned): the leases can go.
+    let _ = coordinator.await;
+    fleet::leave(&store, &settings.instance, &ownership).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), http).await;
     tracing::info!("stopped");
     Ok(())
@@ -262,13 +290,20 @@ async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
 }
 
 /// Refreshes tokens ahead of expiry, so pushes never wait for a refresh.
+/// Only the instance holding an account refreshes its tokens: marketplaces
+/// rotate single-use refresh tokens, and the calls count against the
+/// shop's rate limit.
 async fn token_refresher(
     store: Store,
-    channels: Vec<Arc<dyn Channel>>,
+    channels: Vec<(i64, Arc<dyn Channel>)>,
+    ownership: Arc<Ownership>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        for ch in &channels {
+        for (id, ch) in &channels {
+            if !ownership.owns(*id) {
+                continue;
+            }
             // Nothing to refresh until a seller authorises it again.
             if store.needs_reauth(ch.account()).await.unwrap_or(false) {
                 continue;

@@ -387,6 +387,7 @@ pub async fn sync(
                 channel: ch.clone(),
                 account_id: *id,
                 settings: settings.clone(),
+                ownership: None,
             };
             let rx = stopped.clone();
             tasks.spawn(async move {

@@ -4,6 +4,7 @@
 //! binary hands these commands to [`Lab`].
 
 pub mod bench;
+pub mod bench_fleet;
 pub mod bench_orders;
 pub mod bench_soak;
 pub mod bench_woo;
@@ -75,6 +76,27 @@ impl kho::cli::Lab for Lab {
             }
             BenchCommand::Cancellations { orders, database } => {
                 crate::bench_orders::cancellations(database.as_deref(), orders, out).await?;
+                Ok(exit::OK)
+            }
+            BenchCommand::Fleet {
+                accounts,
+                instances,
+                database,
+                skus_per_account,
+                seconds,
+                rate,
+                pool,
+            } => {
+                let opts = crate::bench_fleet::FleetOptions {
+                    accounts,
+                    instances,
+                    database,
+                    skus_per_account,
+                    seconds,
+                    rate,
+                    pool,
+                };
+                crate::bench_fleet::fleet(&opts, out).await?;
                 Ok(exit::OK)
             }
             BenchCommand::Import { rows, database } => {

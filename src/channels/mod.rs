@@ -29,6 +29,19 @@ pub fn transport() -> Result<Arc<Transport>, SetupError> {
     Transport::new(TransportConfig::default()).map_err(|e| SetupError::Transport(e.to_string()))
 }
 
+/// The transport of a `kho serve` instance: its `User-Agent` names the
+/// instance, so a marketplace's (or a simulator's) logs tell apart the
+/// instances of a fleet that work one shop in turn.
+pub fn instance_transport(instance: &str) -> Result<Arc<Transport>, SetupError> {
+    let default = TransportConfig::default();
+    let user_agent = format!("{} ({instance})", default.user_agent);
+    Transport::new(TransportConfig {
+        user_agent,
+        ..default
+    })
+    .map_err(|e| SetupError::Transport(e.to_string()))
+}
+
 fn limit(rl: RateLimit) -> kho_channel::RateLimit {
     let mut out = kho_channel::RateLimit::per_second(
         std::num::NonZeroU32::new(rl.per_second).unwrap_or(std::num::NonZeroU32::MIN),

@@ -433,6 +433,32 @@ pub enum BenchCommand {
         #[arg(long, default_value = "shopee", value_parser = ["shopee", "woocommerce"])]
         channel: String,
     },
+    /// Many shops over several `kho serve` instances on one PostgreSQL, with
+    /// a trickle of stock changes and orders and one instance killed midway:
+    /// change-to-push latency, lease statements, connections, spread,
+    /// takeover time, double-owned pushes and memory.
+    Fleet {
+        /// Simulated shops (accounts), each its own cooperative.
+        #[arg(long, default_value_t = 300)]
+        accounts: usize,
+        /// `kho serve` processes.
+        #[arg(long, default_value_t = 3)]
+        instances: usize,
+        /// An empty PostgreSQL database.
+        #[arg(long, value_name = "URL")]
+        database: String,
+        #[arg(long, default_value_t = 50)]
+        skus_per_account: usize,
+        /// How long the trickle runs; the kill is at half time.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Calls a second each shop allows (and kho promises).
+        #[arg(long, default_value_t = 10)]
+        rate: u32,
+        /// `database.max_connections` of each instance.
+        #[arg(long, default_value_t = 8)]
+        pool: u32,
+    },
     /// Reconcile one account of N remote listings on an unlimited simulator:
     /// wall time and peak RSS.
     Reconcile {

@@ -291,6 +291,7 @@ pub async fn sync(
                 channel: ch.clone(),
                 account_id: id,
                 settings: settings.clone(),
+                ownership: None,
             };
             let spinner = out.spinner(&format!("pushing to {}", acc.name));
             let (_stop, stopped) = tokio::sync::watch::channel(false);

@@ -27,6 +27,7 @@ pub fn spawn_intake(
     workers: &[(i64, Arc<dyn Channel>)],
     tasks: &mut JoinSet<()>,
     stop: &watch::Receiver<bool>,
+    ownership: Option<Arc<crate::sync::ownership::Ownership>>,
 ) -> Option<Arc<webhook::Intake>> {
     let accounts: Vec<webhook::AccountHandle> = workers
         .iter()
@@ -50,6 +51,7 @@ pub fn spawn_intake(
             a.clone(),
             interval,
             restock,
+            ownership.clone(),
             stop.clone(),
         ));
     }
@@ -65,16 +67,35 @@ pub fn spawn_intake(
 }
 
 /// Polls an account's orders every `interval`, each window overlapping the
-/// previous one by one interval.
+/// previous one by one interval. Each account starts at its own offset in
+/// the interval, so many shops' polls are spread over it; in a fleet only
+/// the instance holding the account polls it (others would spend the
+/// shop's rate limit for nothing).
 async fn poller(
     store: Store,
     account: webhook::AccountHandle,
     interval: Duration,
     restock: bool,
+    ownership: Option<Arc<crate::sync::ownership::Ownership>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let overlap = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::minutes(1));
+    let offset = crate::sync::ownership::spread_offset(&account.config.name, interval);
+    tokio::select! {
+        _ = tokio::time::sleep(offset) => {}
+        _ = stop.changed() => return,
+    }
     loop {
+        if ownership.as_ref().is_some_and(|o| !o.owns(account.id)) {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
+            continue;
+        }
         // An account waiting for authorisation has nothing to poll with.
         let waiting = store
             .needs_reauth(&account.config.name)

@@ -1,15 +1,14 @@
-//! Account leases: which instance works an account. The sync workers hold
-//! one per account (its epoch fences a previous owner's completions), and
-//! reconciliation holds another, so a reconcile never waits for pushes.
-//! Both are the same upsert on their own table.
+//! Account leases: which instance works an account. The sync lease (its
+//! epoch fences a previous owner's completions) is held through the
+//! owner's heartbeat (`outbox::instances`); reconciliation holds another,
+//! renewed per account while a run lasts, so a reconcile never waits for
+//! pushes.
 
 use crate::db::{Pool, Result, Store, now, with_pool};
 
-/// Which of an account's two leases.
+/// The leases renewed per account by an upsert of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lease {
-    /// Held by the instance whose sync workers push the account's jobs.
-    Sync,
+enum Lease {
     /// Held by the instance reconciling the account.
     Reconcile,
 }
@@ -17,53 +16,37 @@ pub enum Lease {
 impl Lease {
     fn table(self) -> &'static str {
         match self {
-            Lease::Sync => "account_leases",
             Lease::Reconcile => "reconcile_leases",
         }
     }
 
     /// The upsert that takes or renews the lease; `until` and `now` are the
     /// backend's expressions for the new expiry and the present. It returns
-    /// a row (the epoch, for the sync lease) only when `$2` holds the lease.
+    /// a row only when `$2` holds the lease.
     fn take_sql(self, until: &str, now: &str) -> String {
         let t = self.table();
-        let (epoch_column, epoch_value, epoch_update, returning) = match self {
-            // The epoch grows whenever the owner changes.
-            Lease::Sync => (
-                ", epoch",
-                ", 1",
-                format!(
-                    "epoch = CASE WHEN {t}.owner = excluded.owner THEN {t}.epoch \
-                     ELSE {t}.epoch + 1 END, "
-                ),
-                "epoch",
-            ),
-            Lease::Reconcile => ("", "", String::new(), "account_id"),
-        };
         format!(
-            "INSERT INTO {t} (account_id, owner{epoch_column}, expires_at) \
-             VALUES ($1, $2{epoch_value}, {until}) \
+            "INSERT INTO {t} (account_id, owner, expires_at) \
+             VALUES ($1, $2, {until}) \
              ON CONFLICT (account_id) DO UPDATE SET owner = excluded.owner, \
-             {epoch_update}expires_at = excluded.expires_at \
+             expires_at = excluded.expires_at \
              WHERE {t}.owner = excluded.owner OR {t}.expires_at < {now} \
-             RETURNING {returning}"
+             RETURNING account_id"
         )
     }
 
     /// The longest time-to-live taken as it is.
     fn max_ttl_ms(self) -> i64 {
         match self {
-            Lease::Sync => i64::MAX,
             Lease::Reconcile => i64::MAX / 2,
         }
     }
 }
 
 impl Store {
-    /// Takes or renews `lease` of an account for `owner`: `Some` (the
-    /// epoch, for [`Lease::Sync`]) when `owner` holds it, `None` when
-    /// another owner's lease has not expired.
-    pub async fn take_lease(
+    /// Takes or renews `lease` of an account for `owner`: `Some` when
+    /// `owner` holds it, `None` when another owner's lease has not expired.
+    async fn take_lease(
         &self,
         lease: Lease,
         account_id: i64,
@@ -99,9 +82,9 @@ impl Store {
         })
     }
 
-    /// Gives `lease` up (clean shutdown, end of a run), so another instance
-    /// can take over at once.
-    pub async fn give_up_lease(&self, lease: Lease, account_id: i64, owner: &str) -> Result<()> {
+    /// Gives `lease` up (end of a run), so another instance can take over
+    /// at once.
+    async fn give_up_lease(&self, lease: Lease, account_id: i64, owner: &str) -> Result<()> {
         let sql = format!(
             "DELETE FROM {} WHERE account_id = $1 AND owner = $2",
             lease.table()
@@ -116,22 +99,39 @@ impl Store {
         Ok(())
     }
 
-    /// Takes or renews the sync lease of an account for `owner`. Returns the
-    /// epoch when `owner` holds it: the epoch grows whenever the owner
-    /// changes, and fences completions written by a previous owner.
+    /// Takes the sync lease of one account for `owner` (`kho sync`, tests):
+    /// renews `owner`'s heartbeat for `ttl` and takes the account if it is
+    /// free (see `outbox::instances`). Returns the epoch when `owner` holds
+    /// it: the epoch grows whenever the owner changes, and fences
+    /// completions written by a previous owner. `kho serve` holds its
+    /// accounts through the fleet's heartbeat instead, one statement per
+    /// beat for all of them.
     pub async fn acquire_lease(
         &self,
         account_id: i64,
         owner: &str,
         ttl: std::time::Duration,
     ) -> Result<Option<i64>> {
-        self.take_lease(Lease::Sync, account_id, owner, ttl).await
+        self.heartbeat(owner, ttl, false).await?;
+        if let Some((_, epoch)) = self.take_leases(owner, &[account_id]).await?.first() {
+            return Ok(Some(*epoch));
+        }
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT epoch FROM account_leases WHERE account_id = $1 AND owner = $2",
+            )
+            .bind(account_id)
+            .bind(owner)
+            .fetch_optional(pool)
+            .await?
+        }))
     }
 
     /// Gives the sync lease up (clean shutdown), so another instance can
     /// take over at once.
     pub async fn release_lease(&self, account_id: i64, owner: &str) -> Result<()> {
-        self.give_up_lease(Lease::Sync, account_id, owner).await
+        self.release_leases(owner, &[account_id]).await?;
+        Ok(())
     }
 
     /// Takes or renews the reconcile lease of an account. False when another
@@ -157,20 +157,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::Lease;
-
-    #[test]
-    fn the_sync_lease_moves_its_epoch_with_its_owner() {
-        let sql = Lease::Sync.take_sql("$3", "$4");
-        assert_eq!(
-            sql.split_whitespace().collect::<Vec<_>>().join(" "),
-            "INSERT INTO account_leases (account_id, owner, epoch, expires_at) VALUES ($1, $2, 1, $3) \
-             ON CONFLICT (account_id) DO UPDATE SET owner = excluded.owner, \
-             epoch = CASE WHEN account_leases.owner = excluded.owner THEN account_leases.epoch \
-             ELSE account_leases.epoch + 1 END, expires_at = excluded.expires_at \
-             WHERE account_leases.owner = excluded.owner OR account_leases.expires_at < $4 \
-             RETURNING epoch"
-        );
-    }
 
     #[test]
     fn the_reconcile_lease_has_no_epoch() {

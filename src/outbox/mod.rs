@@ -8,6 +8,7 @@
 //! into it, never the other way.
 
 pub mod desired;
+pub mod instances;
 pub mod lease;
 pub mod policy;
 pub mod queue;

@@ -350,7 +350,7 @@ impl Store {
                 }
                 let mut qb = QueryBuilder::new(
                     "INSERT INTO push_audit (account_id, listing_id, kind, before, after, instance, \
-                     request_id, pushed_at) ",
+                     request_id, pushed_at, queued_at) ",
                 );
                 qb.push_values(chunk.iter(), |mut row, j| {
                     let (before, after) = audit_values(j);
@@ -361,7 +361,8 @@ impl Store {
                         .push_bind(after.unwrap_or_default())
                         .push_bind(claimant.owner)
                         .push_bind(request_id)
-                        .push_bind(at);
+                        .push_bind(at)
+                        .push_bind(j.first_queued_at);
                 });
                 qb.build().execute(&mut *tx).await?;
                 // A job is done if its version did not move during the call.
@@ -518,6 +519,20 @@ impl Store {
             )
             .bind(account_id)
             .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// Per account with pending, unclaimed jobs: when the first is due. One
+    /// query for the whole instance, so idle accounts cost nothing.
+    pub async fn due_accounts(&self) -> Result<Vec<(i64, DateTime<Utc>)>> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT account_id, MIN(due_at) FROM sync_jobs WHERE state = 'pending' \
+                 AND (lease_until IS NULL OR lease_until < $1) GROUP BY account_id",
+            )
+            .bind(now())
+            .fetch_all(pool)
             .await?
         }))
     }

@@ -465,6 +465,7 @@ async fn repair(
         channel: channel.clone(),
         account_id,
         settings: EngineSettings::new(opts.owner.clone()),
+        ownership: None,
     };
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     let pushed = worker

@@ -36,6 +36,7 @@ pub async fn run(
     store: Store,
     accounts: Vec<Scheduled>,
     owner: String,
+    ownership: Option<Arc<crate::sync::ownership::Ownership>>,
     mut stop: watch::Receiver<bool>,
 ) {
     let schedule: cron::Schedule = match config.sync.reconcile_schedule.parse() {
@@ -65,6 +66,11 @@ pub async fn run(
         for a in &accounts {
             if *stop.borrow() {
                 return;
+            }
+            // In a fleet each instance reconciles the accounts it holds,
+            // so the runs are shared out like the pushes.
+            if ownership.as_ref().is_some_and(|o| !o.owns(a.account_id)) {
+                continue;
             }
             // Nothing can be read from a shop that waits for authorisation.
             if store.needs_reauth(&a.account.name).await.unwrap_or(false) {

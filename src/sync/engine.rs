@@ -24,6 +24,7 @@ use crate::outbox::policy::JobKind;
 use crate::outbox::{Claimant, ClaimedJob};
 use crate::store::accounts::AccountState;
 use crate::store::{Store, StoreError};
+use crate::sync::ownership::Ownership;
 
 /// Tunables of the engine.
 #[derive(Debug, Clone)]
@@ -104,6 +105,10 @@ pub struct Worker {
     pub channel: Arc<dyn Channel>,
     pub account_id: i64,
     pub settings: EngineSettings,
+    /// Set by `kho serve`: the account is worked while the instance holds
+    /// it (`daemon::fleet`), and the worker sleeps until the dispatcher
+    /// wakes it. Without it the worker takes the lease itself.
+    pub ownership: Option<Arc<Ownership>>,
 }
 
 /// Resolves once a stop is requested. A dropped sender means nobody can ask
@@ -155,7 +160,26 @@ impl Worker {
                 break;
             }
             let now = tokio::time::Instant::now();
-            if now >= lease_renew_at || epoch.is_none() {
+            // In the fleet the batch holds the account, so the coordinator
+            // hands it to another instance only between batches.
+            let mut _hold = None;
+            if let Some(own) = &self.ownership {
+                match own.hold(self.account_id) {
+                    Some(h) => {
+                        epoch = Some(h.epoch);
+                        _hold = Some(h);
+                    }
+                    None => {
+                        epoch = None;
+                        let waker = own.waker(self.account_id);
+                        tokio::select! {
+                            _ = waker.notified() => {}
+                            _ = stop_requested(&mut shutdown) => {}
+                        }
+                        continue;
+                    }
+                }
+            } else if now >= lease_renew_at || epoch.is_none() {
                 match self
                     .store
                     .acquire_lease(
@@ -268,6 +292,19 @@ impl Worker {
                         }
                         self.sleep(&mut shutdown, wait.min(horizon)).await;
                     }
+                    Mode::Daemon if self.ownership.is_some() => {
+                        // Nothing due: sleep until the dispatcher says so.
+                        drop(_hold);
+                        let waker = self
+                            .ownership
+                            .as_ref()
+                            .map(|o| o.waker(self.account_id))
+                            .unwrap_or_default();
+                        tokio::select! {
+                            _ = waker.notified() => {}
+                            _ = stop_requested(&mut shutdown) => {}
+                        }
+                    }
                     Mode::Daemon => {
                         let wait = wait.min(self.settings.poll).max(Duration::from_millis(5));
                         tokio::select! {
@@ -301,9 +338,12 @@ impl Worker {
             }
         }
         // Give back what is claimed and not done, and the lease, so another
-        // instance can take over at once.
-        let _ = self.store.release_jobs(&self.settings.instance).await;
-        if epoch.is_some() {
+        // instance can take over at once (in the fleet the daemon does both
+        // once for all its accounts).
+        if self.ownership.is_none() {
+            let _ = self.store.release_jobs(&self.settings.instance).await;
+        }
+        if epoch.is_some() && self.ownership.is_none() {
             let _ = self
                 .store
                 .release_lease(self.account_id, &self.settings.instance)

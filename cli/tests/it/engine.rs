@@ -154,7 +154,7 @@ async fn scalar(store: &Store, sql: &'static str) -> i64 {
 /// (account name, lease owner) of every held account lease.
 async fn lease_owners(store: &Store) -> BTreeMap<String, String> {
     let sql = "SELECT a.name, l.owner FROM account_leases l \
-               JOIN channel_accounts a ON a.id = l.account_id";
+               JOIN channel_accounts a ON a.id = l.account_id WHERE l.owner <> ''";
     let rows: Vec<(String, String)> = match store.pool() {
         kho::store::Pool::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
         kho::store::Pool::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
@@ -704,19 +704,28 @@ async fn two_daemons_hand_over_accounts_without_overlap() {
     .fetch_all(pool)
     .await
     .unwrap();
+    // B's arrival moves some accounts to it before the kill (the fleet
+    // spreads accounts over live instances): those A may never have pushed.
     for (account, _) in &refs {
         let of = |who: &str| rows.iter().find(|r| r.0 == *account && r.1 == who);
-        let (Some(ra), Some(rb)) = (of(&owner_a), of(&owner_b)) else {
-            panic!("{account}: both instances should have pushed: {rows:?}");
+        let Some(rb) = of(&owner_b) else {
+            panic!("{account}: B should have pushed: {rows:?}");
         };
-        assert!(
-            ra.3 < rb.2,
-            "{account}: A pushed until {} but B from {}",
-            ra.3,
-            rb.2
-        );
-        assert_eq!(rows.iter().filter(|r| r.0 == *account).count(), 2);
+        if let Some(ra) = of(&owner_a) {
+            assert!(
+                ra.3 < rb.2,
+                "{account}: A pushed until {} but B from {}",
+                ra.3,
+                rb.2
+            );
+        }
+        assert!(rows.iter().filter(|r| r.0 == *account).count() <= 2);
     }
+    assert!(
+        refs.iter()
+            .any(|(account, _)| rows.iter().any(|r| r.0 == *account && r.1 == owner_a)),
+        "A pushed nothing before the kill: {rows:?}"
+    );
     assert_eq!(w.sim.request_log().rejections(Rejection::RateLimited), 0);
     store.close().await;
 }

@@ -18,6 +18,7 @@ mod config_cli;
 mod connect;
 mod deploy_kit;
 mod engine;
+mod fleet;
 mod forms;
 mod hostile;
 mod hostile_text;

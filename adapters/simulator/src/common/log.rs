@@ -115,6 +115,11 @@ impl<A: Ord + Hash + Clone, R: Ord + Copy, E> RequestLog<A, R, E> {
         }
     }
 
+    /// When the log started (its entries' `at_ms` count from here).
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
     pub fn reset(&mut self) {
         *self = Self::new(self.started, self.rate_limited);
     }

@@ -102,6 +102,12 @@ pub async fn handle(
     let route = ROUTES
         .iter()
         .find(|(p, m, _, _)| *p == path && *m == method);
+    let client = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -193,7 +199,7 @@ pub async fn handle(
         let mut w = core.world();
         let w = &mut *w;
         let shop = ctx.shop_id;
-        match endpoint {
+        let result = match endpoint {
             Endpoint::TokenGet => auth::token_get(w, &body),
             Endpoint::RefreshToken => auth::refresh_access_token(w, &body),
             Endpoint::UploadImage => match upload {
@@ -219,7 +225,26 @@ pub async fn handle(
             Endpoint::GetOrderDetail => orders::get_order_detail(w, shop, &query),
             Endpoint::GetLostPush => push::get_lost_push_message(w),
             Endpoint::ConfirmLostPush => push::confirm_consumed_lost_push_message(w, &body),
+        };
+        if let (Ok(_), Some(shop_id)) = (&result, shop)
+            && matches!(
+                endpoint,
+                Endpoint::UpdateStock | Endpoint::UpdatePrice | Endpoint::UnlistItem
+            )
+        {
+            let ms = |t: Instant| {
+                u64::try_from(t.duration_since(w.log.started()).as_millis()).unwrap_or(u64::MAX)
+            };
+            let call = super::log::WriteCall {
+                shop_id,
+                path: path.clone(),
+                client,
+                start_ms: ms(arrived),
+                end_ms: ms(Instant::now()),
+            };
+            w.writes.push(call);
         }
+        result
     };
     let response = finish(&core, &method, &path, shop_key, result);
     if fault.drop_after {

@@ -24,6 +24,19 @@ pub struct LogEntry {
     pub error: String,
 }
 
+/// One accepted write to a shop's listings (stock, price, status), with the
+/// client's `User-Agent`, so a test can tell which of several clients wrote
+/// to a shop and whether two of them did so at overlapping times.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WriteCall {
+    pub shop_id: i64,
+    pub path: String,
+    pub client: String,
+    /// Milliseconds since the simulator started: arrival and answer.
+    pub start_ms: u64,
+    pub end_ms: u64,
+}
+
 /// Per-shop counters; a rate-limit violation is a call refused with `error_rate_limit`.
 pub type ShopCalls = log::AccountCalls;
 

@@ -32,7 +32,7 @@ use tokio::net::TcpListener;
 
 pub use config::{ErrorStatusMode, FaultConfig, PriceLimit, PushConfig, ShopConfig, SimConfig};
 pub use error::Rejection;
-pub use log::{LogEntry, RequestLogSnapshot, ShopCalls};
+pub use log::{LogEntry, RequestLogSnapshot, ShopCalls, WriteCall};
 pub use push::{PushOptions, PushRecord};
 pub use state::{
     Item, ItemStatus, ListingEdit, Model, NewOrder, NewOrderLine, Order, OrderLine, OrderStatus,
@@ -116,11 +116,25 @@ impl SimControl {
         log::snapshot(&self.0.world().log)
     }
 
-    /// Clears the request log and the rate limiter's windows.
+    /// Clears the request log, the writes and the rate limiter's windows.
     pub fn reset_request_log(&self) {
         let mut w = self.0.world();
         w.log.reset();
         w.limiter.reset();
+        w.writes.clear();
+    }
+
+    /// Milliseconds since the simulator started: the clock of
+    /// [`WriteCall`]s and log entries.
+    pub fn clock_ms(&self) -> u64 {
+        let started = self.0.world().log.started();
+        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Every accepted write to listings since the start or the last reset,
+    /// with the client that made it.
+    pub fn write_calls(&self) -> Vec<WriteCall> {
+        self.0.world().writes.clone()
     }
 
     /// Authorises another shop; returns its tokens.

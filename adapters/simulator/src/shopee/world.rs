@@ -58,6 +58,8 @@ pub struct World {
     pub auth_codes: HashMap<String, (i64, i64)>,
     pub(crate) log: RequestLog,
     pub(crate) limiter: SlidingWindowLimiter<i64>,
+    /// Accepted listing writes with their client (see `log::WriteCall`).
+    pub(crate) writes: Vec<super::log::WriteCall>,
     pub(crate) faults: Faults<super::config::FaultConfig>,
     pub push: PushState,
 }
@@ -85,6 +87,7 @@ impl World {
             auth_codes: HashMap::new(),
             log: super::log::new_log(Instant::now()),
             limiter: SlidingWindowLimiter::default(),
+            writes: Vec::new(),
             faults: Faults::new(cfg.faults.clone()),
             push: PushState::new(&cfg.push),
             cfg: cfg.clone(),
