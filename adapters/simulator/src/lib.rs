@@ -10,4 +10,5 @@
 mod common;
 pub mod lazada;
 pub mod shopee;
+pub mod tiki;
 pub mod tiktok;
