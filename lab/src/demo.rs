@@ -141,6 +141,11 @@ async fn run_in(
         world.lazada.base_url(),
         world.lazada.control_url()
     );
+    println!(
+        "Tiki simulator: {} (state: {}/state)",
+        world.tiki.base_url(),
+        world.tiki.control_url()
+    );
     // Tokens for the dashboard: one that sees every cooperative, one that
     // sees only its own (shown once, like `kho token create`).
     let (_, admin_token) = store

@@ -47,6 +47,7 @@ pub fn build(
         Adapter::Shopee(c) => c,
         Adapter::Tiktok(c) => c,
         Adapter::Lazada(c) => c,
+        Adapter::Tiki(c) => c,
     })
 }
 
@@ -56,6 +57,7 @@ pub(crate) enum Adapter {
     Shopee(Arc<kho_shopee::ShopeeChannel>),
     Tiktok(Arc<kho_tiktok::TikTokChannel>),
     Lazada(Arc<kho_lazada::LazadaChannel>),
+    Tiki(Arc<kho_tiki::TikiChannel>),
 }
 
 pub(crate) fn build_concrete(
@@ -137,6 +139,33 @@ pub(crate) fn build_concrete(
             )
             .map_err(|e| fail(e.to_string()))?;
             Ok(Adapter::Lazada(Arc::new(channel)))
+        }
+        Credentials::Tiki(c) => {
+            let config = kho_tiki::TikiAccountConfig {
+                name: account.name.clone(),
+                base_url: account.base_url.clone(),
+                auth_url: account
+                    .auth_url
+                    .clone()
+                    .unwrap_or_else(|| account.base_url.clone()),
+                client_id: c.client_id.clone(),
+                client_secret: SecretString::from(c.client_secret.expose().to_owned()),
+                rate_limit: limit(account.rate_limit),
+                warehouse_id: match &account.warehouse {
+                    Some(w) => Some(w.trim().parse().map_err(|_| {
+                        fail(format!("warehouse {w:?} is not a Tiki seller warehouse id"))
+                    })?),
+                    None => None,
+                },
+                batch_size: account
+                    .batch_size
+                    .unwrap_or(kho_tiki::config::DEFAULT_BATCH_SIZE),
+                mapping: mapping(account).map_err(fail)?,
+            };
+            let channel =
+                kho_tiki::TikiChannel::new(config, kho_channel::kit::Setup::new(transport, tokens))
+                    .map_err(|e| fail(e.to_string()))?;
+            Ok(Adapter::Tiki(Arc::new(channel)))
         }
     }
 }

@@ -282,12 +282,14 @@ pub enum SimCommand {
     Tiktok(SimArgs),
     /// The Lazada Open Platform simulator (default address 127.0.0.1:9102).
     Lazada(SimArgs),
+    /// The Tiki Open Platform simulator (default address 127.0.0.1:9103).
+    Tiki(SimArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// Address to listen on [default: 127.0.0.1:9100 for Shopee, 9101 for
-    /// TikTok, 9102 for Lazada, so all three can run side by side].
+    /// TikTok, 9102 for Lazada, 9103 for Tiki, so all can run side by side].
     #[arg(long)]
     pub listen: Option<std::net::SocketAddr>,
     /// Simulator settings (JSON): app or partner keys, shops or sellers,

@@ -14,6 +14,7 @@ pub enum ChannelKind {
     Shopee,
     Tiktok,
     Lazada,
+    Tiki,
 }
 
 impl ChannelKind {
@@ -22,6 +23,7 @@ impl ChannelKind {
             ChannelKind::Shopee => "shopee",
             ChannelKind::Tiktok => "tiktok",
             ChannelKind::Lazada => "lazada",
+            ChannelKind::Tiki => "tiki",
         }
     }
 }
@@ -136,12 +138,23 @@ pub struct LazadaCredentials {
     pub refresh_token: Option<Secret>,
 }
 
+/// A Tiki public app's credentials; the seller's tokens come from the
+/// authorization code flow and rotate on every refresh.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TikiCredentials {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub access_token: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Credentials {
     Shopee(ShopeeCredentials),
     Tiktok(TikTokCredentials),
     Lazada(LazadaCredentials),
+    Tiki(TikiCredentials),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -268,7 +281,9 @@ pub(super) fn resolve_all(
         }
         // Never defaulted to the production token host: a test or demo
         // configuration must not refresh against it by omission.
-        if acc.auth_url.is_none() && acc.channel != ChannelKind::Shopee {
+        // Tiki serves its token endpoint from the API host unless told otherwise.
+        if acc.auth_url.is_none() && !matches!(acc.channel, ChannelKind::Shopee | ChannelKind::Tiki)
+        {
             push(
                 "auth_url",
                 format!(
@@ -283,11 +298,11 @@ pub(super) fn resolve_all(
         }
         let batch_size = match acc.batch_size {
             None => None,
-            Some(_) if acc.channel != ChannelKind::Lazada => {
+            Some(_) if !matches!(acc.channel, ChannelKind::Lazada | ChannelKind::Tiki) => {
                 push(
                     "batch_size",
                     format!(
-                        "only lazada accounts batch across products; {} batches per item",
+                        "only lazada and tiki accounts batch across products; {} batches per item",
                         acc.channel.as_str()
                     ),
                 );
@@ -382,6 +397,12 @@ pub(super) fn resolve_all(
                 app_key: creds.text("app_key"),
                 app_secret: creds.secret("app_secret"),
                 seller_id: creds.optional_text("seller_id"),
+                access_token: creds.optional_secret("access_token"),
+                refresh_token: creds.optional_secret("refresh_token"),
+            }),
+            ChannelKind::Tiki => Credentials::Tiki(TikiCredentials {
+                client_id: creds.text("client_id"),
+                client_secret: creds.secret("client_secret"),
                 access_token: creds.optional_secret("access_token"),
                 refresh_token: creds.optional_secret("refresh_token"),
             }),
@@ -530,6 +551,9 @@ pub fn check_mapping(channel: ChannelKind, mapping: &serde_json::Value) -> Resul
             .map(|_| ())
             .map_err(|e| e.to_string()),
         ChannelKind::Lazada => serde_json::from_value::<kho_lazada::LazadaMapping>(mapping.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        ChannelKind::Tiki => serde_json::from_value::<kho_tiki::TikiMapping>(mapping.clone())
             .map(|_| ())
             .map_err(|e| e.to_string()),
     }

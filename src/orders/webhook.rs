@@ -35,6 +35,8 @@ fn shop_key(config: &AccountConfig) -> Option<String> {
         Credentials::Shopee(c) => Some(c.shop_id.to_string()),
         Credentials::Tiktok(c) => c.shop_id.clone(),
         Credentials::Lazada(c) => c.seller_id.clone(),
+        // Tiki pushes nothing; its events are pulled per account.
+        Credentials::Tiki(_) => None,
     }
 }
 

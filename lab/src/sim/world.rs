@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use kho_simulator::shopee::{ShopConfig, SimConfig, Simulator};
-use kho_simulator::{lazada, shopee, tiktok};
+use kho_simulator::{lazada, shopee, tiki, tiktok};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
@@ -29,14 +29,17 @@ pub const TIKTOK_SHOP: (&str, &str) = ("tiktok-bac-son", "htx-bac-son");
 const LAZADA_APP_KEY: &str = "120001";
 const LAZADA_APP_SECRET: &str = "6b686f2d64656d6f2d6c617a6164612d736563726574";
 pub const LAZADA_SELLER: (&str, &str) = ("lazada-trang-dinh", "htx-trang-dinh");
+/// The Tiki app and its one seller, selling HTX Mẫu Sơn's products.
+pub const TIKI_SELLER: (&str, &str) = ("tiki-mau-son", "htx-mau-son");
 
 /// The producers whose shops the world runs.
-pub fn producers() -> [&'static str; 4] {
+pub fn producers() -> [&'static str; 5] {
     [
         SHOPEE_SHOPS[0].1,
         SHOPEE_SHOPS[1].1,
         TIKTOK_SHOP.1,
         LAZADA_SELLER.1,
+        TIKI_SELLER.1,
     ]
 }
 
@@ -72,6 +75,7 @@ pub struct SimWorld {
     pub shopee: shopee::SimHandle,
     pub tiktok: tiktok::SimHandle,
     pub lazada: lazada::SimHandle,
+    pub tiki: tiki::SimHandle,
     rate_limit: u32,
 }
 
@@ -123,11 +127,23 @@ impl SimWorld {
         })
         .await
         .map_err(setup("cannot start the Lazada simulator"))?;
+        let tiki = tiki::Simulator::start(tiki::SimConfig {
+            sellers: vec![tiki::SellerConfig {
+                name: "HTX Mẫu Sơn".into(),
+                products: super::tiki_products(&listed(&entries, TIKI_SELLER.1)),
+                rate_limit,
+                ..tiki::SellerConfig::default()
+            }],
+            ..tiki::SimConfig::default()
+        })
+        .await
+        .map_err(setup("cannot start the Tiki simulator"))?;
         Ok(SimWorld {
             entries,
             shopee,
             tiktok,
             lazada,
+            tiki,
             rate_limit,
         })
     }
@@ -210,7 +226,30 @@ impl SimWorld {
             url = self.lazada.base_url(),
             auth = self.lazada.auth_url(),
         ));
+        let seller = self.tiki_seller_id();
+        let tokens = self
+            .tiki
+            .tokens(seller)
+            .ok_or_else(|| "the Tiki simulator has no seller".to_owned())?;
+        let (account, producer) = TIKI_SELLER;
+        // No auth_url: Tiki's token endpoint is on the API host.
+        toml.push_str(&format!(
+            "[[accounts]]\nname = \"{account}\"\nchannel = \"tiki\"\nproducer = \"{producer}\"\n\
+             base_url = \"{url}\"\nrate_limit = {{ per_second = {rate} }}\n\
+             allocation = {{ mode = \"shared\", buffer = 2, percent = 100 }}\n\
+             credentials = {{ client_id = \"{}\", client_secret = \"{}\", access_token = \"{}\", \
+             refresh_token = \"{}\" }}\n\n",
+            self.tiki.client_id(),
+            self.tiki.client_secret(),
+            tokens.access_token,
+            tokens.refresh_token,
+            url = self.tiki.base_url(),
+        ));
         Ok(toml)
+    }
+
+    fn tiki_seller_id(&self) -> i64 {
+        self.tiki.seller_ids().first().copied().unwrap_or_default()
     }
 
     fn tiktok_shop_id(&self) -> String {
@@ -249,6 +288,10 @@ impl SimWorld {
                 Shop::Lazada(self.lazada.control(), self.lazada_seller_id()),
                 listed_skus(&self.entries, LAZADA_SELLER.1),
             )))
+            .chain(std::iter::once((
+                Shop::Tiki(self.tiki.control(), self.tiki_seller_id()),
+                listed_skus(&self.entries, TIKI_SELLER.1),
+            )))
             .collect()
     }
 
@@ -264,6 +307,7 @@ impl SimWorld {
         self.shopee.shutdown().await;
         self.tiktok.shutdown().await;
         self.lazada.shutdown().await;
+        self.tiki.shutdown().await;
     }
 }
 
@@ -297,6 +341,7 @@ pub enum Shop {
     Shopee(shopee::SimControl, i64),
     Tiktok(tiktok::SimControl, String),
     Lazada(lazada::SimControl, i64),
+    Tiki(tiki::SimControl, i64),
 }
 
 impl Shop {
@@ -354,6 +399,9 @@ impl Shop {
                 .ok()
                 .map(|o| o.order_id.to_string())
             }
+            Shop::Tiki(sim, seller) => sim
+                .place_order(*seller, &[(sku, units)], None)
+                .map(|o| o.code),
         }
     }
 
@@ -390,6 +438,15 @@ impl Shop {
                 if let Ok(id) = id.parse() {
                     let _ = sim.set_item_status(id, status);
                 }
+            }
+            Shop::Tiki(sim, _) => {
+                let status = match (cancel, step) {
+                    (true, _) => "canceled",
+                    (false, 0) => "ready_to_ship",
+                    (false, 1) => "shipping",
+                    _ => "complete",
+                };
+                let _ = sim.set_order_status(id, status);
             }
         }
     }

@@ -33,6 +33,7 @@ pub fn channel(code: &str) -> &str {
         "shopee" => "Shopee",
         "tiktok" => "TikTok Shop",
         "lazada" => "Lazada",
+        "tiki" => "Tiki",
         other => other,
     }
 }
