@@ -100,7 +100,8 @@ pub struct PullReport {
     pub unknown_skus: Vec<String>,
 }
 
-/// Fetches and ingests every order updated in `window`.
+/// Drains the channel's event queue, if it has one, then fetches and
+/// ingests every order updated in `window`.
 pub async fn pull(
     store: &Store,
     channel: &dyn Channel,
@@ -114,6 +115,7 @@ pub async fn pull(
         to: Some(window.to),
         ..PullReport::default()
     };
+    drain_events(store, channel, account_id, restock_on_return, &mut report).await?;
     // Marketplaces filter in whole seconds and exclude the window's end: an
     // order updated in the last second would wait for the next window.
     let query = OrderQuery {
@@ -236,9 +238,7 @@ pub async fn poll_once(
         Some(c) => c - overlap,
         None => to - first_window,
     };
-    let mut queued = PullReport::default();
-    drain_events(store, channel, account_id, restock_on_return, &mut queued).await?;
-    let mut report = pull(
+    let report = pull(
         store,
         channel,
         account_id,
@@ -247,10 +247,5 @@ pub async fn poll_once(
     )
     .await?;
     store.set_order_cursor(account_id, to).await?;
-    report.orders += queued.orders;
-    report.created += queued.created;
-    report.updated += queued.updated;
-    report.unchanged += queued.unchanged;
-    report.unknown_skus.extend(queued.unknown_skus);
     Ok(report)
 }

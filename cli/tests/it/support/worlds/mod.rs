@@ -5,6 +5,7 @@ pub mod forms;
 pub mod lazada;
 pub mod reports;
 pub mod shopee;
+pub mod tiki;
 pub mod tiktok;
 
 use kho::catalog::CatalogEntry;
