@@ -148,7 +148,7 @@ pub struct SyncBench {
 const BENCH_PARTNER_KEY: &str = "62656e63685f706172746e65725f6b65795f666f725f6b686f5f62656e636821";
 const MODELS_PER_ITEM: usize = 50;
 
-fn bench_entries(skus: usize, tag: &str) -> Vec<kho::catalog::CatalogEntry> {
+pub(crate) fn bench_entries(skus: usize, tag: &str) -> Vec<kho::catalog::CatalogEntry> {
     (0..skus)
         .map(|i| {
             let p = i / MODELS_PER_ITEM;

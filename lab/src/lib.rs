@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod bench_orders;
 pub mod bench_soak;
+pub mod bench_tiki;
 pub mod demo;
 pub mod launcher;
 pub mod sim;
@@ -87,6 +88,7 @@ impl kho::cli::Lab for Lab {
                 database,
                 serve,
                 batch,
+                channel,
             } => {
                 let bench = crate::bench::SyncBench {
                     skus,
@@ -96,7 +98,16 @@ impl kho::cli::Lab for Lab {
                     serve,
                     batch,
                 };
-                crate::bench::sync(config, &bench, out).await?;
+                match channel.as_str() {
+                    "shopee" => crate::bench::sync(config, &bench, out).await?,
+                    "tiki" if !bench.serve => crate::bench_tiki::sync(config, &bench, out).await?,
+                    "tiki" => return Err(Failure::usage("--serve is measured on shopee only")),
+                    other => {
+                        return Err(Failure::usage(format!(
+                            "--channel {other}: the sync benchmark runs on shopee or tiki"
+                        )));
+                    }
+                }
                 Ok(exit::OK)
             }
         }

@@ -409,6 +409,9 @@ pub enum BenchCommand {
         /// Jobs claimed at once per account (in-process workers only).
         #[arg(long, value_name = "N")]
         batch: Option<i64>,
+        /// The marketplace simulated: shopee, or tiki.
+        #[arg(long, default_value = "shopee")]
+        channel: String,
     },
     /// Reconcile one account of N remote listings on an unlimited simulator:
     /// wall time and peak RSS.

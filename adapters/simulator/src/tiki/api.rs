@@ -244,17 +244,19 @@ fn number(q: &HashMap<String, String>, key: &str, default: i64) -> Result<i64, A
     }
 }
 
-/// A page of `items` in the listing shape of §A6 (`per_page` 20 unless asked, at most 100).
-fn paged(items: Vec<Value>, q: &HashMap<String, String>) -> Handled {
+/// A page of `items` in the listing shape of §A6 (`per_page` 20 unless asked, at most 100); only the
+/// page's items are written out, as shops hold tens of thousands of products.
+fn paged<T>(items: &[T], q: &HashMap<String, String>, wire: impl Fn(&T) -> Value) -> Handled {
     let page = number(q, "page", 1)?.max(1);
     let per_page = number(q, "limit", 20)?.clamp(1, 100);
     let total = items.len() as i64;
     let last_page = ((total + per_page - 1) / per_page).max(1);
     let from = (page - 1) * per_page;
     let data: Vec<Value> = items
-        .into_iter()
-        .skip(from as usize)
+        .iter()
+        .skip(usize::try_from(from).unwrap_or(usize::MAX))
         .take(per_page as usize)
+        .map(wire)
         .collect();
     let to = from + data.len() as i64;
     Ok(Json(
@@ -270,12 +272,9 @@ async fn products(
     Query(q): Query<HashMap<String, String>>,
 ) -> Handled {
     let id = seller_of(c)?;
-    let items = core
-        .world()
-        .seller_products(id)
-        .map(Product::wire)
-        .collect();
-    paged(items, &q)
+    let world = core.world();
+    let items: Vec<&Product> = world.seller_products(id).collect();
+    paged(&items, &q, |p| p.wire())
 }
 
 async fn find_by(
@@ -581,14 +580,13 @@ async fn orders(
     let passes = status_filter(q.get("status"));
     let (from, to) = (date(&q, "updated_from_date")?, date(&q, "updated_to_date")?);
     let world = core.world();
-    let items: Vec<Value> = world
+    let items: Vec<&super::state::Order> = world
         .orders
         .values()
         .filter(|o| o.seller_id == id && passes(&o.status))
         .filter(|o| from.is_none_or(|f| o.updated_at >= f) && to.is_none_or(|t| o.updated_at < t))
-        .map(|o| o.wire())
         .collect();
-    paged(items, &q)
+    paged(&items, &q, |o| o.wire())
 }
 
 async fn order(
