@@ -1,4 +1,4 @@
-//! How a Tiki call is addressed and read (reference §A2–§A4): Bearer tokens on the integration API, the
+//! How a Tiki call is addressed and read (docs/src/channels/tiki-woocommerce.md §A2–§A4): Bearer tokens on the integration API, the
 //! token endpoint form-encoded with the client's HTTP Basic credentials; answers are bare JSON on success
 //! and `{"errors":[…]}` (API) or RFC 6749 `{"error":…}` (token endpoint) with an HTTP status otherwise.
 

@@ -1,4 +1,4 @@
-//! Tiki's token requests (reference §A2): `POST {auth_url}/sc/oauth2/token`, form-encoded, the client's
+//! Tiki's token requests (docs/src/channels/tiki-woocommerce.md §A2): `POST {auth_url}/sc/oauth2/token`, form-encoded, the client's
 //! id and secret as HTTP Basic. `authorization_code` gives the first pair, `refresh_token` a new access
 //! token **and** a new refresh token — the old one is spent, so the kit's rotation rules apply. Lifetimes
 //! come from `expires_in`; Tiki states none for refresh tokens, so their end is left open and a refused

@@ -20,7 +20,7 @@ pub const CHANNEL: &str = "tiki";
 
 pub const WAREHOUSES: &str = "/integration/v2/sellers/me/warehouses";
 
-/// The scopes kho asks a seller for (reference §A2): refresh tokens, products, orders, stock.
+/// The scopes kho asks a seller for (docs/src/channels/tiki-woocommerce.md §A2): refresh tokens, products, orders, stock.
 pub const SCOPES: &str = "offline product order inventory";
 
 /// Tiki states no token lifetimes; refreshing ten minutes ahead suits the hour the simulator and common

@@ -1,5 +1,5 @@
 //! One Tiki seller account as the adapter needs it. Tiki publishes no rate limit, no batch cap for
-//! `updateSkus` and no token lifetimes (reference §A5, §A7, §A2), so the defaults here are conservative
+//! `updateSkus` and no token lifetimes (docs/src/channels/tiki-woocommerce.md §A5, §A7, §A2), so the defaults here are conservative
 //! choices, each overridable.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! Stock and price (reference §A7): `PUT /integration/v2.1/products/updateSkus` with
+//! Stock and price (docs/src/channels/tiki-woocommerce.md §A7): `PUT /integration/v2.1/products/updateSkus` with
 //! `{"data":[{product_id, warehouse_quantities:[{warehouse_id, qty_available}]} | {product_id, price}]}`
 //! — stock is absolute per seller warehouse — answered per entry; activation through
 //! `PUT /integration/v2/products/updateSku` with the documented `active: 1|0` (the batch's `status: 1|2`

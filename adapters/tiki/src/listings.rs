@@ -1,4 +1,4 @@
-//! The product list (reference §A6): `GET /integration/v2/products`, paged by page number. Every Tiki
+//! The product list (docs/src/channels/tiki-woocommerce.md §A6): `GET /integration/v2/products`, paged by page number. Every Tiki
 //! product is one sellable unit (a request's variants become separate products), so a listing is a
 //! product, linked by its `original_sku`; its stock is what the account's warehouse holds.
 

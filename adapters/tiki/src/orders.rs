@@ -1,4 +1,4 @@
-//! Orders (reference §A8): listed with `status=nin|processing,waiting_payment` — orders Tiki has not
+//! Orders (docs/src/channels/tiki-woocommerce.md §A8): listed with `status=nin|processing,waiting_payment` — orders Tiki has not
 //! accepted are no sale yet — and read one at a time with `include=items.fees`. Times are read as UTC
 //! `YYYY-MM-DD HH:MM:SS` (Tiki does not publish the format; the simulator follows this choice).
 

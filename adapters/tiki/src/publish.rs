@@ -1,4 +1,4 @@
-//! Publishing (reference §A6): a product request (`POST /integration/v2.1/requests`) is reviewed by Tiki;
+//! Publishing (docs/src/channels/tiki-woocommerce.md §A6): a product request (`POST /integration/v2.1/requests`) is reviewed by Tiki;
 //! kho follows its tracking for `review_wait_secs`. Approved, each variant is a new **inactive** product,
 //! found by its `original_sku` and activated; rejected, the reason is reported (a rejected request cannot
 //! be updated — a new one must be made); still in review, kho says so, and `kho link` links the products

@@ -1,4 +1,4 @@
-//! The event queue (reference §A9): Tiki pushes nothing. The app creates a queue with its own
+//! The event queue (docs/src/channels/tiki-woocommerce.md §A9): Tiki pushes nothing. The app creates a queue with its own
 //! `client_credentials` token, the seller's token subscribes the seller's order events to it, and kho
 //! pulls with the app token, passing the previous `ack_id` to acknowledge what it has stored — delivery is
 //! at-least-once and in order, so the core's idempotent ingestion absorbs repeats. Each kho account keeps

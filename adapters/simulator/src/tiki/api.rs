@@ -1,4 +1,4 @@
-//! The integration API (reference §A1, §A4, §A6–§A9). Every call passes the gate first: a Bearer token
+//! The integration API (docs/src/channels/tiki-woocommerce.md §A1, §A4, §A6–§A9). Every call passes the gate first: a Bearer token
 //! (a seller's, or the app's own for its queues), the seller's sliding-window rate limit, seeded faults.
 //! Errors are `{"errors":[…]}` with the HTTP status (§A4); 401 for a missing, unknown or expired token and
 //! 429 over the limit are the simulator's choices where Tiki publishes nothing.

@@ -1,7 +1,7 @@
-//! Tiki's OAuth 2.0 server (reference §A2): the consent page `/sc/oauth2/auth` (authorization code with a
+//! Tiki's OAuth 2.0 server (docs/src/channels/tiki-woocommerce.md §A2): the consent page `/sc/oauth2/auth` (authorization code with a
 //! `state` of at least 8 characters) and the token endpoint `/sc/oauth2/token` (form-encoded; the client
 //! authenticates with HTTP Basic or with `client_id`/`client_secret` in the body). A refresh returns a new
-//! access token **and** a new refresh token and burns the old one. Errors follow RFC 6749 §5.2
+//! access token **and** a new refresh token and burns the old one. Errors follow RFC 6749 section 5.2
 //! (`{"error":"invalid_grant","error_description":…}`) — Tiki documents no other shape.
 
 use std::collections::HashMap;
