@@ -147,6 +147,11 @@ async fn run_in(
         world.woocommerce.base_url(),
         world.woocommerce.control_url()
     );
+    println!(
+        "Tiki simulator: {} (state: {}/state)",
+        world.tiki.base_url(),
+        world.tiki.control_url()
+    );
     // Tokens for the dashboard: one that sees every cooperative, one that
     // sees only its own (shown once, like `kho token create`).
     let (_, admin_token) = store

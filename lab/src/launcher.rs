@@ -11,6 +11,7 @@ pub async fn sim(cmd: SimCommand, out: &Output) -> Result<u8, Failure> {
         SimCommand::Tiktok(args) => run_tiktok(&args, out).await,
         SimCommand::Lazada(args) => run_lazada(&args, out).await,
         SimCommand::Woocommerce(args) => run_woocommerce(&args, out).await,
+        SimCommand::Tiki(args) => run_tiki(&args, out).await,
     }
 }
 
@@ -230,6 +231,45 @@ async fn run_woocommerce(args: &SimArgs, out: &Output) -> Result<u8, Failure> {
                 cfg.consumer_key,
                 cfg.consumer_secret,
                 cfg.webhook_secret
+            )
+        },
+    );
+    control.serve(listener, sim_stopped()).await;
+    Ok(exit::OK)
+}
+
+/// `kho sim tiki`: the integration API and the OAuth endpoints share one
+/// host, as on Tiki (so an account needs no `auth_url`).
+async fn run_tiki(args: &SimArgs, out: &Output) -> Result<u8, Failure> {
+    use kho_simulator::tiki::{SimConfig, SimControl};
+    let config: SimConfig = sim_settings(args)?;
+    let control = SimControl::new(config);
+    let seller = control
+        .seller_ids()
+        .first()
+        .copied()
+        .ok_or_else(|| Failure::usage("the simulator settings have no seller"))?;
+    let mut seeded = 0;
+    for product in crate::sim::tiki_products(&sim_seed_entries(args)?) {
+        control.seed_product(seller, product);
+        seeded += 1;
+    }
+    let (listener, base) = sim_listener(args, 9103).await?;
+    let tokens = control
+        .tokens(seller)
+        .ok_or_else(|| Failure::runtime("the simulator lost its seller"))?;
+    let client_id = control.client_id();
+    out.doc(
+        &json!({ "channel": "tiki", "base_url": base, "client_id": client_id,
+                 "client_secret": control.client_secret(), "seller_id": seller,
+                 "products_seeded": seeded, "access_token": tokens.access_token,
+                 "refresh_token": tokens.refresh_token }),
+        || {
+            format!(
+                "Tiki simulator on {base} (API and OAuth host; client_id {client_id}, seller {seller}, \
+                 {seeded} product(s) seeded)\n\
+                 tokens: access {} refresh {}\ncontrol API: {base}/_sim/state · Ctrl-C stops it",
+                tokens.access_token, tokens.refresh_token
             )
         },
     );

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod bench_fleet;
 pub mod bench_orders;
 pub mod bench_soak;
+pub mod bench_tiki;
 pub mod bench_woo;
 pub mod demo;
 pub mod launcher;
@@ -120,10 +121,16 @@ impl kho::cli::Lab for Lab {
                     serve,
                     batch,
                 };
-                if channel == "woocommerce" {
-                    crate::bench_woo::sync(config, &bench, out).await?;
-                } else {
-                    crate::bench::sync(config, &bench, out).await?;
+                match channel.as_str() {
+                    "shopee" => crate::bench::sync(config, &bench, out).await?,
+                    "woocommerce" => crate::bench_woo::sync(config, &bench, out).await?,
+                    "tiki" if !bench.serve => crate::bench_tiki::sync(config, &bench, out).await?,
+                    "tiki" => return Err(Failure::usage("--serve is measured on shopee only")),
+                    other => {
+                        return Err(Failure::usage(format!(
+                            "--channel {other}: the sync benchmark runs on shopee, tiki or woocommerce"
+                        )));
+                    }
                 }
                 Ok(exit::OK)
             }

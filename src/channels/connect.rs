@@ -100,19 +100,22 @@ pub async fn authorization_link(
         Adapter::Tiktok(c) => c.authorization_url(&state),
         Adapter::Lazada(c) => c.authorization_url(&redirect, Some(&state)),
         Adapter::WooCommerce(_) => return Err(no_connect(account)),
+        Adapter::Tiki(c) => c.authorization_url(&redirect, &state),
     };
     link.map_err(ConnectError::Exchange)
 }
 
 /// Exchanges `code` for the account's first tokens, stores them sealed and
 /// takes the account out of `needs_reauth`. `shop_id` is the shop Shopee
-/// says authorised; it must be the configured one.
+/// says authorised; it must be the configured one. `public_url` gives the
+/// redirect the code was sent to, which Tiki's exchange names again.
 pub async fn exchange(
     store: &Store,
     transport: &Arc<Transport>,
     account: &AccountConfig,
     code: &str,
     shop_id: Option<&str>,
+    public_url: &Url,
 ) -> Result<Connected, ConnectError> {
     let code = SecretString::from(code.trim().to_owned());
     let mut warnings = Vec::new();
@@ -146,6 +149,12 @@ pub async fn exchange(
             authorized.tokens
         }
         Adapter::WooCommerce(_) => return Err(no_connect(account)),
+        Adapter::Tiki(c) => {
+            // OAuth 2.0 asks for the redirect the code was sent to again.
+            c.authorize(&code, &redirect_uri(public_url, account))
+                .await
+                .map_err(ConnectError::Exchange)?
+        }
     };
     store.mark_connected(&account.name).await?;
     tracing::info!(account = %account.name, access_expires_at = %tokens.access_expires_at,

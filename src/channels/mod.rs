@@ -61,6 +61,7 @@ pub fn build(
         Adapter::Tiktok(c) => c,
         Adapter::Lazada(c) => c,
         Adapter::WooCommerce(c) => c,
+        Adapter::Tiki(c) => c,
     })
 }
 
@@ -71,6 +72,7 @@ pub(crate) enum Adapter {
     Tiktok(Arc<kho_tiktok::TikTokChannel>),
     Lazada(Arc<kho_lazada::LazadaChannel>),
     WooCommerce(Arc<kho_woocommerce::WooCommerceChannel>),
+    Tiki(Arc<kho_tiki::TikiChannel>),
 }
 
 pub(crate) fn build_concrete(
@@ -166,6 +168,33 @@ pub(crate) fn build_concrete(
             let channel = kho_woocommerce::WooCommerceChannel::new(config, transport)
                 .map_err(|e| fail(e.to_string()))?;
             Ok(Adapter::WooCommerce(Arc::new(channel)))
+        }
+        Credentials::Tiki(c) => {
+            let config = kho_tiki::TikiAccountConfig {
+                name: account.name.clone(),
+                base_url: account.base_url.clone(),
+                auth_url: account
+                    .auth_url
+                    .clone()
+                    .unwrap_or_else(|| account.base_url.clone()),
+                client_id: c.client_id.clone(),
+                client_secret: SecretString::from(c.client_secret.expose().to_owned()),
+                rate_limit: limit(account.rate_limit),
+                warehouse_id: match &account.warehouse {
+                    Some(w) => Some(w.trim().parse().map_err(|_| {
+                        fail(format!("warehouse {w:?} is not a Tiki seller warehouse id"))
+                    })?),
+                    None => None,
+                },
+                batch_size: account
+                    .batch_size
+                    .unwrap_or(kho_tiki::config::DEFAULT_BATCH_SIZE),
+                mapping: mapping(account).map_err(fail)?,
+            };
+            let channel =
+                kho_tiki::TikiChannel::new(config, kho_channel::kit::Setup::new(transport, tokens))
+                    .map_err(|e| fail(e.to_string()))?;
+            Ok(Adapter::Tiki(Arc::new(channel)))
         }
     }
 }

@@ -284,12 +284,14 @@ pub enum SimCommand {
     Lazada(SimArgs),
     /// A WooCommerce site's REST API v3 simulator (default address 127.0.0.1:9104).
     Woocommerce(SimArgs),
+    /// The Tiki Open Platform simulator (default address 127.0.0.1:9103).
+    Tiki(SimArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// Address to listen on [default: 127.0.0.1:9100 for Shopee, 9101 for
-    /// TikTok, 9102 for Lazada, so all three can run side by side].
+    /// TikTok, 9102 for Lazada, 9103 for Tiki, so all can run side by side].
     #[arg(long)]
     pub listen: Option<std::net::SocketAddr>,
     /// Simulator settings (JSON): app or partner keys, shops or sellers,
@@ -428,9 +430,9 @@ pub enum BenchCommand {
         /// Jobs claimed at once per account (in-process workers only).
         #[arg(long, value_name = "N")]
         batch: Option<i64>,
-        /// The simulated channel: shopee, or woocommerce (one site per
-        /// account, in-process workers only).
-        #[arg(long, default_value = "shopee", value_parser = ["shopee", "woocommerce"])]
+        /// The simulated channel: shopee, or tiki or woocommerce (one seller
+        /// or site per account, in-process workers only).
+        #[arg(long, default_value = "shopee", value_parser = ["shopee", "tiki", "woocommerce"])]
         channel: String,
     },
     /// Many shops over several `kho serve` instances on one PostgreSQL, with

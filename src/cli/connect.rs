@@ -53,9 +53,17 @@ pub async fn run(
         );
         return Ok(exit::OK);
     };
-    let done = connect::exchange(store, &transport, acc, code, args.shop_id.as_deref())
-        .await
-        .map_err(failure)?;
+    let public_url = &config.server.public_url;
+    let done = connect::exchange(
+        store,
+        &transport,
+        acc,
+        code,
+        args.shop_id.as_deref(),
+        public_url,
+    )
+    .await
+    .map_err(failure)?;
     out.doc(&done, || {
         let mut s = format!(
             "{} connected: tokens stored (access token valid until {} UTC)",

@@ -16,6 +16,7 @@ pub enum ChannelKind {
     Lazada,
     /// A cooperative's own WordPress site with WooCommerce.
     WooCommerce,
+    Tiki,
 }
 
 impl ChannelKind {
@@ -25,6 +26,7 @@ impl ChannelKind {
             ChannelKind::Tiktok => "tiktok",
             ChannelKind::Lazada => "lazada",
             ChannelKind::WooCommerce => "woocommerce",
+            ChannelKind::Tiki => "tiki",
         }
     }
 
@@ -168,6 +170,16 @@ pub enum WooAuth {
     Query,
 }
 
+/// A Tiki public app's credentials; the seller's tokens come from the
+/// authorization code flow and rotate on every refresh.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TikiCredentials {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub access_token: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Credentials {
@@ -175,6 +187,7 @@ pub enum Credentials {
     Tiktok(TikTokCredentials),
     Lazada(LazadaCredentials),
     WooCommerce(WooCommerceCredentials),
+    Tiki(TikiCredentials),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -321,28 +334,31 @@ pub(super) fn resolve_all(
             );
         }
         // Never defaulted to the production token host: a test or demo
-        // configuration must not refresh against it by omission.
-        if acc.auth_url.is_none() && acc.channel != ChannelKind::Shopee && acc.channel.has_tokens()
-        {
+        // configuration must not refresh against it by omission. Shopee and
+        // Tiki serve their token endpoints from the API host (Tiki unless
+        // told otherwise); WooCommerce has no tokens.
+        let token_host = match acc.channel {
+            ChannelKind::Tiktok => Some(kho_tiktok::config::PRODUCTION),
+            ChannelKind::Lazada => Some(kho_lazada::config::PRODUCTION),
+            ChannelKind::Shopee | ChannelKind::Tiki | ChannelKind::WooCommerce => None,
+        };
+        if let (None, Some(production)) = (&acc.auth_url, token_host) {
             push(
                 "auth_url",
                 format!(
                     "missing key: {} accounts need their token host (e.g. {})",
                     acc.channel.as_str(),
-                    match acc.channel {
-                        ChannelKind::Tiktok => kho_tiktok::config::PRODUCTION.auth_url,
-                        _ => kho_lazada::config::PRODUCTION.auth_url,
-                    }
+                    production.auth_url
                 ),
             );
         }
         let batch_size = match acc.batch_size {
             None => None,
-            Some(_) if acc.channel != ChannelKind::Lazada => {
+            Some(_) if !matches!(acc.channel, ChannelKind::Lazada | ChannelKind::Tiki) => {
                 push(
                     "batch_size",
                     format!(
-                        "only lazada accounts batch across products; {} batches per item",
+                        "only lazada and tiki accounts batch across products; {} batches per item",
                         acc.channel.as_str()
                     ),
                 );
@@ -445,6 +461,12 @@ pub(super) fn resolve_all(
                 consumer_secret: creds.secret("consumer_secret"),
                 webhook_secret: creds.secret("webhook_secret"),
                 auth: creds.woo_auth(&acc.base_url),
+            }),
+            ChannelKind::Tiki => Credentials::Tiki(TikiCredentials {
+                client_id: creds.text("client_id"),
+                client_secret: creds.secret("client_secret"),
+                access_token: creds.optional_secret("access_token"),
+                refresh_token: creds.optional_secret("refresh_token"),
             }),
         };
         for key in creds.map.keys() {
@@ -617,5 +639,8 @@ pub fn check_mapping(channel: ChannelKind, mapping: &serde_json::Value) -> Resul
         ChannelKind::WooCommerce => {
             Err("woocommerce accounts publish without a mapping (the site's own categories are left to the shop); remove it".into())
         }
+        ChannelKind::Tiki => serde_json::from_value::<kho_tiki::TikiMapping>(mapping.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
     }
 }

@@ -22,7 +22,7 @@ use url::Url;
 pub use crate::secrets::{REDACTED, Secret};
 pub use account::{
     AccountConfig, Allocation, ChannelKind, Credentials, LazadaCredentials, RateLimit,
-    ShopeeCredentials, TikTokCredentials, WooAuth, WooCommerceCredentials,
+    ShopeeCredentials, TikTokCredentials, TikiCredentials, WooAuth, WooCommerceCredentials,
 };
 pub use alerts::{AlertsConfig, Recipient, SmtpConfig, SmtpSecurity};
 pub use database_url::{Backend, DatabaseUrl};

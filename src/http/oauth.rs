@@ -38,7 +38,7 @@ pub async fn callback(
     Path(channel): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if !matches!(channel.as_str(), "shopee" | "tiktok" | "lazada") {
+    if !matches!(channel.as_str(), "shopee" | "tiktok" | "lazada" | "tiki") {
         return page(StatusCode::NOT_FOUND, Msg::ConnectStateUnknown, None);
     }
     let get = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
@@ -79,6 +79,7 @@ pub async fn callback(
         config,
         code,
         get("shop_id"),
+        &connector.public_url,
     )
     .await
     {

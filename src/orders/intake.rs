@@ -1,6 +1,7 @@
 //! From a marketplace's order to an ingestion, and polling as the safety
 //! net for lost webhooks: list the orders updated in a window (overlapping
-//! the previous one), fetch their details and ingest each.
+//! the previous one), fetch their details and ingest each. A marketplace
+//! that queues its events for kho to pull (Tiki) is drained first.
 
 use std::collections::BTreeMap;
 
@@ -99,7 +100,8 @@ pub struct PullReport {
     pub unknown_skus: Vec<String>,
 }
 
-/// Fetches and ingests every order updated in `window`.
+/// Drains the channel's event queue, if it has one, then fetches and
+/// ingests every order updated in `window`.
 pub async fn pull(
     store: &Store,
     channel: &dyn Channel,
@@ -113,6 +115,7 @@ pub async fn pull(
         to: Some(window.to),
         ..PullReport::default()
     };
+    drain_events(store, channel, account_id, restock_on_return, &mut report).await?;
     // Marketplaces filter in whole seconds and exclude the window's end: an
     // order updated in the last second would wait for the next window.
     let query = OrderQuery {
@@ -131,6 +134,69 @@ pub async fn pull(
     }
     ids.sort();
     ids.dedup();
+    ingest_ids(
+        store,
+        channel,
+        account_id,
+        &ids,
+        restock_on_return,
+        &mut report,
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Most pulls of an event queue in one round; what is left waits for the
+/// next round (unacknowledged, so nothing is lost).
+const MAX_EVENT_PULLS: usize = 50;
+
+/// Drains a marketplace's event queue (Tiki pulls instead of pushes): the
+/// orders each batch names are fetched and ingested, and only then is the
+/// batch acknowledged — with the next pull — so a crash in between makes the
+/// marketplace deliver it again, which idempotent ingestion absorbs. Does
+/// nothing for a channel without a queue.
+pub async fn drain_events(
+    store: &Store,
+    channel: &dyn Channel,
+    account_id: i64,
+    restock_on_return: bool,
+    report: &mut PullReport,
+) -> Result<(), IntakeError> {
+    let mut ack: Option<String> = None;
+    for _ in 0..MAX_EVENT_PULLS {
+        let Some(batch) = channel.pull_events(ack.as_deref()).await? else {
+            return Ok(());
+        };
+        let mut ids: Vec<String> = batch
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                kho_channel::WebhookEvent::OrderStatusChanged { order_id, .. } => {
+                    Some(order_id.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ingest_ids(store, channel, account_id, &ids, restock_on_return, report).await?;
+        match batch.ack {
+            Some(next) if !batch.events.is_empty() => ack = Some(next),
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// Fetches the orders `ids` in the channel's detail batches and ingests each.
+async fn ingest_ids(
+    store: &Store,
+    channel: &dyn Channel,
+    account_id: i64,
+    ids: &[String],
+    restock_on_return: bool,
+    report: &mut PullReport,
+) -> Result<(), IntakeError> {
     let chunk = channel.capabilities().max_order_details.max(1);
     for part in ids.chunks(chunk) {
         for order in channel.get_orders(part).await? {
@@ -153,7 +219,7 @@ pub async fn pull(
             report.unknown_skus.extend(outcome.unknown_skus);
         }
     }
-    Ok(report)
+    Ok(())
 }
 
 /// One polling round: from the stored cursor (less an overlap, so an order

@@ -38,6 +38,8 @@ fn shop_key(config: &AccountConfig) -> Option<String> {
         Credentials::Lazada(c) => c.seller_id.clone(),
         // The adapter names the site by its root, as configured.
         Credentials::WooCommerce(_) => Some(config.base_url.as_str().to_owned()),
+        // Tiki pushes nothing; its events are pulled per account.
+        Credentials::Tiki(_) => None,
     }
 }
 

@@ -103,6 +103,7 @@ fn seed_tokens(c: &Credentials) -> Option<(&str, &str)> {
         Credentials::Tiktok(c) => (&c.access_token, &c.refresh_token),
         Credentials::Lazada(c) => (&c.access_token, &c.refresh_token),
         Credentials::WooCommerce(_) => return None,
+        Credentials::Tiki(c) => (&c.access_token, &c.refresh_token),
     };
     Some((a.as_ref()?.expose(), r.as_ref()?.expose()))
 }

@@ -10,7 +10,7 @@ use crate::listing::{
 };
 use crate::order::{OrderRef, RemoteOrder};
 use crate::paging::{OrderQuery, Page, PageToken};
-use crate::webhook::{WebhookEvent, WebhookRequest};
+use crate::webhook::{EventBatch, WebhookEvent, WebhookRequest};
 
 /// One marketplace account (one shop), as the core drives it. Object-safe so the core can hold
 /// `Arc<dyn Channel>` per account.
@@ -82,6 +82,13 @@ pub trait Channel: Send + Sync {
     /// gives no such id (then dedupe on the events themselves).
     fn webhook_notification_id(&self, _body: &[u8]) -> Option<String> {
         None
+    }
+
+    /// The next events of a marketplace that queues them for kho to pull instead of pushing them (Tiki),
+    /// acknowledging everything up to `ack` — the previous batch's [`EventBatch::ack`], passed only after
+    /// the core stored what that batch named, so delivery stays at-least-once. `None`: no event queue.
+    async fn pull_events(&self, _ack: Option<&str>) -> Result<Option<EventBatch>, ChannelError> {
+        Ok(None)
     }
 }
 

@@ -43,7 +43,7 @@ pub use transport::{
     AccountClient, Classified, DEFAULT_MARGIN, Exchange, RateLimit, RawResponse, RetryPolicy,
     Transport, TransportConfig,
 };
-pub use webhook::{WebhookEvent, WebhookRequest};
+pub use webhook::{EventBatch, WebhookEvent, WebhookRequest};
 
 /// Re-exported so adapters and the core use the same version.
 pub use secrecy;

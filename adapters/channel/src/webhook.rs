@@ -67,3 +67,13 @@ pub enum WebhookEvent {
         shop_id: Option<String>,
     },
 }
+
+/// One pull of a marketplace's event queue (Tiki has no pushes: kho pulls): the events, and the id that
+/// acknowledges them when handed to the next pull.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventBatch {
+    pub events: Vec<WebhookEvent>,
+    /// Pass to [`crate::Channel::pull_events`] once the orders these events name are stored; `None` when
+    /// the pull returned nothing new.
+    pub ack: Option<String>,
+}

@@ -11,5 +11,6 @@
 mod common;
 pub mod lazada;
 pub mod shopee;
+pub mod tiki;
 pub mod tiktok;
 pub mod woocommerce;

@@ -150,7 +150,7 @@ async fn batch_size_and_auth_url_are_checked_at_load() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("accounts[0].batch_size: only lazada accounts"),
+        err.contains("accounts[0].batch_size: only lazada and tiki accounts"),
         "{err}"
     );
     let no_auth: String = good

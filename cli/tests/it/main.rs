@@ -38,6 +38,7 @@ mod signin_browser;
 mod stock_cli;
 mod stock_truth;
 mod store_contract;
+mod tiki_sync;
 mod tiktok_sync;
 mod webhook_routing;
 mod woocommerce_sync;

@@ -37,6 +37,13 @@ pub(super) fn marketplace_orders(world: &SimWorld) -> Vec<String> {
             .iter()
             .map(|id| format!("woocommerce:{id}")),
     );
+    ids.extend(
+        world
+            .tiki
+            .orders()
+            .iter()
+            .map(|o| format!("tiki:{}", o.code)),
+    );
     ids.sort();
     ids
 }
@@ -203,6 +210,13 @@ pub(super) fn rate_limits(world: &SimWorld, checks: &mut Checks) {
             .insert(format!("lazada:{seller}"), c.max_calls_in_one_second);
         checks.rate_limit_violations += c.rate_limit_violations;
     }
+    let log = world.tiki.request_log();
+    for (seller, (_, most)) in &log.per_seller {
+        checks
+            .max_calls_in_one_second
+            .insert(format!("tiki:{seller}"), *most);
+    }
+    checks.rate_limit_violations += log.rate_limit_violations;
 }
 
 /// Growth of the second daemon between the end of its warm-up (the first

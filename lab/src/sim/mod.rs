@@ -9,7 +9,7 @@ pub mod world;
 use std::collections::BTreeMap;
 
 use kho_simulator::shopee::{SeedItem, SeedModel};
-use kho_simulator::{lazada, tiktok, woocommerce};
+use kho_simulator::{lazada, tiki, tiktok, woocommerce};
 
 use kho::catalog::CatalogEntry;
 
@@ -157,6 +157,21 @@ pub fn woocommerce_products(entries: &[CatalogEntry]) -> Vec<woocommerce::SeedPr
         .collect()
 }
 
+/// One Tiki product per SKU — Tiki makes every variant a product of its
+/// own — with `original_sku` = the SKU and the file's stock in the seller's
+/// warehouse.
+pub fn tiki_products(entries: &[CatalogEntry]) -> Vec<tiki::SeedProduct> {
+    entries
+        .iter()
+        .map(|e| tiki::SeedProduct {
+            original_sku: e.variant_sku.clone(),
+            name: format!("{} {}", e.product_name, e.variant_name),
+            price: e.price_vnd,
+            qty: e.stock,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +205,11 @@ mod tests {
             values.dedup();
             assert_eq!(values.len(), p.skus.len(), "distinct sales attributes");
         }
+
+        let tk = tiki_products(&entries);
+        let mut seeded: Vec<&str> = tk.iter().map(|p| p.original_sku.as_str()).collect();
+        seeded.sort_unstable();
+        assert_eq!(seeded, skus);
 
         let lz = lazada_products(&entries);
         assert_eq!(lz.len(), products);

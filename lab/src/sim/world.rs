@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use kho_simulator::shopee::{ShopConfig, SimConfig, Simulator};
-use kho_simulator::{lazada, shopee, tiktok, woocommerce};
+use kho_simulator::{lazada, shopee, tiki, tiktok, woocommerce};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
@@ -32,15 +32,18 @@ pub const LAZADA_SELLER: (&str, &str) = ("lazada-trang-dinh", "htx-trang-dinh");
 /// The WooCommerce site kho gives a cooperative that had no shop of its
 /// own: Văn Quan's, selling what its catalog lists.
 pub const WOO_SITE: (&str, &str) = ("web-van-quan", "htx-van-quan");
+/// The Tiki app and its one seller, selling HTX Mẫu Sơn's products.
+pub const TIKI_SELLER: (&str, &str) = ("tiki-mau-son", "htx-mau-son");
 
 /// The producers whose shops the world runs.
-pub fn producers() -> [&'static str; 5] {
+pub fn producers() -> [&'static str; 6] {
     [
         SHOPEE_SHOPS[0].1,
         SHOPEE_SHOPS[1].1,
         TIKTOK_SHOP.1,
         LAZADA_SELLER.1,
         WOO_SITE.1,
+        TIKI_SELLER.1,
     ]
 }
 
@@ -77,6 +80,7 @@ pub struct SimWorld {
     pub tiktok: tiktok::SimHandle,
     pub lazada: lazada::SimHandle,
     pub woocommerce: woocommerce::SimHandle,
+    pub tiki: tiki::SimHandle,
     rate_limit: u32,
 }
 
@@ -135,12 +139,24 @@ impl SimWorld {
         })
         .await
         .map_err(setup("cannot start the WooCommerce simulator"))?;
+        let tiki = tiki::Simulator::start(tiki::SimConfig {
+            sellers: vec![tiki::SellerConfig {
+                name: "HTX Mẫu Sơn".into(),
+                products: super::tiki_products(&listed(&entries, TIKI_SELLER.1)),
+                rate_limit,
+                ..tiki::SellerConfig::default()
+            }],
+            ..tiki::SimConfig::default()
+        })
+        .await
+        .map_err(setup("cannot start the Tiki simulator"))?;
         Ok(SimWorld {
             entries,
             shopee,
             tiktok,
             lazada,
             woocommerce,
+            tiki,
             rate_limit,
         })
     }
@@ -239,7 +255,30 @@ impl SimWorld {
             site.consumer_secret,
             site.webhook_secret,
         ));
+        let seller = self.tiki_seller_id();
+        let tokens = self
+            .tiki
+            .tokens(seller)
+            .ok_or_else(|| "the Tiki simulator has no seller".to_owned())?;
+        let (account, producer) = TIKI_SELLER;
+        // No auth_url: Tiki's token endpoint is on the API host.
+        toml.push_str(&format!(
+            "[[accounts]]\nname = \"{account}\"\nchannel = \"tiki\"\nproducer = \"{producer}\"\n\
+             base_url = \"{url}\"\nrate_limit = {{ per_second = {rate} }}\n\
+             allocation = {{ mode = \"shared\", buffer = 2, percent = 100 }}\n\
+             credentials = {{ client_id = \"{}\", client_secret = \"{}\", access_token = \"{}\", \
+             refresh_token = \"{}\" }}\n\n",
+            self.tiki.client_id(),
+            self.tiki.client_secret(),
+            tokens.access_token,
+            tokens.refresh_token,
+            url = self.tiki.base_url(),
+        ));
         Ok(toml)
+    }
+
+    fn tiki_seller_id(&self) -> i64 {
+        self.tiki.seller_ids().first().copied().unwrap_or_default()
     }
 
     fn tiktok_shop_id(&self) -> String {
@@ -282,6 +321,10 @@ impl SimWorld {
                 Shop::WooCommerce(self.woocommerce.control()),
                 listed_skus(&self.entries, WOO_SITE.1),
             )))
+            .chain(std::iter::once((
+                Shop::Tiki(self.tiki.control(), self.tiki_seller_id()),
+                listed_skus(&self.entries, TIKI_SELLER.1),
+            )))
             .collect()
     }
 
@@ -298,6 +341,7 @@ impl SimWorld {
         self.tiktok.shutdown().await;
         self.lazada.shutdown().await;
         self.woocommerce.shutdown().await;
+        self.tiki.shutdown().await;
     }
 }
 
@@ -332,6 +376,7 @@ pub enum Shop {
     Tiktok(tiktok::SimControl, String),
     Lazada(lazada::SimControl, i64),
     WooCommerce(woocommerce::SimControl),
+    Tiki(tiki::SimControl, i64),
 }
 
 impl Shop {
@@ -393,6 +438,9 @@ impl Shop {
                 .create_order(&[(sku, units)])
                 .ok()
                 .map(|o| o.id.to_string()),
+            Shop::Tiki(sim, seller) => sim
+                .place_order(*seller, &[(sku, units)], None)
+                .map(|o| o.code),
         }
     }
 
@@ -441,6 +489,15 @@ impl Shop {
                 if let Ok(id) = id.parse() {
                     let _ = sim.set_order_status(id, status);
                 }
+            }
+            Shop::Tiki(sim, _) => {
+                let status = match (cancel, step) {
+                    (true, _) => "canceled",
+                    (false, 0) => "ready_to_ship",
+                    (false, 1) => "shipping",
+                    _ => "complete",
+                };
+                let _ = sim.set_order_status(id, status);
             }
         }
     }

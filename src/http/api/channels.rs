@@ -36,7 +36,7 @@ fn visible(who: &Principal, a: &AccountRow) -> bool {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountView {
     pub name: String,
-    /// shopee, tiktok or lazada.
+    /// shopee, tiktok, lazada or tiki.
     pub channel: String,
     pub producer: Option<String>,
     /// ok, paused or needs_reauth.

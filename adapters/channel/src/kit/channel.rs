@@ -116,6 +116,13 @@ macro_rules! kit_channel {
             fn webhook_notification_id(&self, body: &[u8]) -> Option<String> {
                 $crate::kit::pushes::Pushes::push_id(self, body)
             }
+
+            async fn pull_events(
+                &self,
+                ack: Option<&str>,
+            ) -> Result<Option<$crate::EventBatch>, $crate::ChannelError> {
+                $crate::kit::pushes::Pushes::pull_queue(self, ack).await
+            }
         }
     };
 }

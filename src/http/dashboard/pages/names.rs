@@ -34,6 +34,7 @@ pub fn channel(code: &str) -> &str {
         "tiktok" => "TikTok Shop",
         "lazada" => "Lazada",
         "woocommerce" => "WooCommerce",
+        "tiki" => "Tiki",
         other => other,
     }
 }

@@ -6,6 +6,7 @@ pub mod lazada;
 pub mod offline;
 pub mod reports;
 pub mod shopee;
+pub mod tiki;
 pub mod tiktok;
 pub mod woocommerce;
 
