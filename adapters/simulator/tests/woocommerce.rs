@@ -443,6 +443,18 @@ async fn orders_move_managed_stock_and_list_by_modification_time() {
         sim.item_by_sku("COFFEE-500").and_then(|i| i.stock_quantity),
         Some(1)
     );
+    let refused = sim
+        .create_order(&[("COFFEE-500", 2)])
+        .expect_err("only 1 left and backorders off");
+    assert!(
+        refused.to_string().contains("1 available"),
+        "checkout names what is left: {refused}"
+    );
+    assert_eq!(
+        sim.item_by_sku("COFFEE-500").and_then(|i| i.stock_quantity),
+        Some(1),
+        "a refused checkout takes nothing"
+    );
     sim.set_order_status(order.id, "refunded").expect("refund");
     assert_eq!(
         sim.item_by_sku("COFFEE-500").and_then(|i| i.stock_quantity),

@@ -92,6 +92,18 @@ impl Orders {
                         format!("No product with SKU {sku}."),
                     )
                 })?;
+            // The store's checkout sells no more than managed stock (backorders
+            // are off by default): the buyer sees this message instead.
+            let available = item.stock_quantity.unwrap_or(0);
+            if item.manage_stock && available < *quantity {
+                return Err(WcError::new(
+                    400,
+                    "woocommerce_rest_product_out_of_stock",
+                    format!(
+                        "Sorry, we do not have enough \"{sku}\" in stock to fulfill your order ({available} available)."
+                    ),
+                ));
+            }
             let (product_id, variation_id) = if item.kind == "variation" {
                 (item.parent_id, item.id)
             } else {
