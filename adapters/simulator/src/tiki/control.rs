@@ -90,6 +90,15 @@ pub(super) fn place(
     if !STATUSES.contains(&status) {
         return None;
     }
+    // Tiki sells no more than the seller's warehouse holds: a buyer cannot
+    // order more, and an order either takes all its lines or none.
+    for (sku, qty) in items {
+        let p = world.find_sku(seller_id, sku)?;
+        let available = p.warehouse_quantities.values().next().copied().unwrap_or(0);
+        if *qty <= 0 || available < *qty {
+            return None;
+        }
+    }
     let mut lines = Vec::new();
     for (sku, qty) in items {
         let p = world.find_sku(seller_id, sku)?;

@@ -299,6 +299,13 @@ async fn the_event_queue_redelivers_until_acknowledged_and_orders_filter_unaccep
     let accepted = sim
         .place_order(270_001, &[("MAT-ONG-500", 1)], None)
         .unwrap();
+    let orders_before = sim.orders().len();
+    assert!(
+        sim.place_order(270_001, &[("MAT-ONG-500", 1), ("MAT-ONG-500", 1_000)], None)
+            .is_none(),
+        "a buyer cannot order more than the warehouse holds"
+    );
+    assert_eq!(sim.orders().len(), orders_before, "nor half an order");
     let pull = |ack: Value| {
         api(
             reqwest::Method::POST,
