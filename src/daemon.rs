@@ -300,12 +300,20 @@ async fn token_refresher(
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
+        // One statement a minute per instance, however many accounts it
+        // holds; the token managers keep their tokens in memory, so an
+        // account whose tokens are not due costs no database work at all.
+        let waiting = if channels.iter().any(|(id, _)| ownership.owns(*id)) {
+            store.accounts_needing_reauth().await.unwrap_or_default()
+        } else {
+            Default::default()
+        };
         for (id, ch) in &channels {
             if !ownership.owns(*id) {
                 continue;
             }
             // Nothing to refresh until a seller authorises it again.
-            if store.needs_reauth(ch.account()).await.unwrap_or(false) {
+            if waiting.contains(ch.account()) {
                 continue;
             }
             if let Err(e) = ch.refresh_tokens_if_due().await {

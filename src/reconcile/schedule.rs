@@ -3,6 +3,12 @@
 //! reconciled in turn. The per-account lease keeps two runs of one account
 //! apart, across daemons too; a run still going at the next tick makes that
 //! tick skip the account.
+//!
+//! A province's thousands of shops do not all start at the tick: each
+//! account's run waits for its own offset within a spread window (a hash of
+//! its name, see [`spread_window`]), so the marketplaces' APIs and the
+//! database see the runs spread out, and every instance of a fleet agrees on
+//! the order without talking.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +36,37 @@ pub fn until_next(schedule: &cron::Schedule, tz: chrono_tz::Tz) -> Option<Durati
     (next.with_timezone(&Utc) - Utc::now()).to_std().ok()
 }
 
+/// The longest a tick's runs are spread over.
+const MAX_SPREAD: Duration = Duration::from_secs(15 * 60);
+
+/// The window a tick's runs are spread over: half the gap to the following
+/// tick (so a tick's runs start well before the next), at most
+/// [`MAX_SPREAD`]. A schedule with no following tick gets no spread.
+pub fn spread_window(schedule: &cron::Schedule, tick: chrono::DateTime<chrono_tz::Tz>) -> Duration {
+    schedule
+        .after(&tick)
+        .next()
+        .and_then(|next| (next - tick).to_std().ok())
+        .map_or(Duration::ZERO, |gap| (gap / 2).min(MAX_SPREAD))
+}
+
+/// The accounts in the order of their offsets within `window`.
+fn in_spread_order(accounts: &[Scheduled], window: Duration) -> Vec<(Duration, &Scheduled)> {
+    let mut order: Vec<(Duration, &Scheduled)> = accounts
+        .iter()
+        .map(|a| {
+            let offset = if window.is_zero() {
+                Duration::ZERO
+            } else {
+                crate::sync::ownership::spread_offset(&a.account.name, window)
+            };
+            (offset, a)
+        })
+        .collect();
+    order.sort_by_key(|(offset, a)| (*offset, a.account_id));
+    order
+}
+
 /// Runs until `stop`.
 pub async fn run(
     config: &Config,
@@ -55,15 +92,24 @@ pub async fn run(
         restock_on_return: config.sync.restock_on_return,
     };
     loop {
-        let Some(wait) = until_next(&schedule, tz) else {
+        let now = Utc::now().with_timezone(&tz);
+        let Some(tick) = schedule.after(&now).next() else {
             tracing::info!("reconcile_schedule has no future run");
             return;
         };
+        let wait = (tick.with_timezone(&Utc) - Utc::now())
+            .to_std()
+            .unwrap_or(Duration::ZERO);
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,
         }
-        for a in &accounts {
+        let started = tokio::time::Instant::now();
+        for (offset, a) in in_spread_order(&accounts, spread_window(&schedule, tick)) {
+            tokio::select! {
+                _ = tokio::time::sleep_until(started + offset) => {}
+                _ = stop.changed() => return,
+            }
             if *stop.borrow() {
                 return;
             }
@@ -125,5 +171,43 @@ mod tests {
         );
         let wait = until_next(&s, tz).expect("a wait");
         assert!(wait <= Duration::from_secs(24 * 3600));
+    }
+
+    #[test]
+    fn runs_spread_over_half_the_gap_to_the_next_tick_at_most_a_quarter_hour() {
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let tick = |s: &cron::Schedule| s.after(&Utc::now().with_timezone(&tz)).next().unwrap();
+        let daily: cron::Schedule = "0 0 2 * * *".parse().unwrap();
+        assert_eq!(spread_window(&daily, tick(&daily)), MAX_SPREAD);
+        let every_minute: cron::Schedule = "0 * * * * *".parse().unwrap();
+        assert_eq!(
+            spread_window(&every_minute, tick(&every_minute)),
+            Duration::from_secs(30)
+        );
+        let every_second: cron::Schedule = "* * * * * *".parse().unwrap();
+        assert_eq!(
+            spread_window(&every_second, tick(&every_second)),
+            Duration::from_millis(500)
+        );
+    }
+
+    #[test]
+    fn offsets_stay_inside_the_window_and_differ_between_shops() {
+        let window = Duration::from_secs(900);
+        let offsets: Vec<Duration> = (0..2000)
+            .map(|i| crate::sync::ownership::spread_offset(&format!("shop-{i}"), window))
+            .collect();
+        assert!(offsets.iter().all(|o| *o < window));
+        // No minute of the window holds more than twice its share of the
+        // 2,000 shops' starts.
+        let mut per_minute = [0usize; 15];
+        for o in &offsets {
+            per_minute[(o.as_secs() / 60) as usize] += 1;
+        }
+        let share = 2000 / 15;
+        assert!(
+            per_minute.iter().all(|n| *n < 2 * share),
+            "starts per minute: {per_minute:?}"
+        );
     }
 }

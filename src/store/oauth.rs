@@ -152,6 +152,18 @@ impl Store {
         Ok(state.as_deref() == Some("needs_reauth"))
     }
 
+    /// The names of every account waiting for a seller to authorise it
+    /// again, in one statement: the daemon's per-minute schedulers ask once
+    /// for all the accounts an instance holds, not once per account.
+    pub async fn accounts_needing_reauth(&self) -> Result<std::collections::HashSet<String>> {
+        let names: Vec<String> = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT name FROM channel_accounts WHERE state = 'needs_reauth'")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(names.into_iter().collect())
+    }
+
     /// Accounts that are `ok` but hold no tokens cannot call their
     /// marketplace: they wait in `needs_reauth`. Returns their names. A
     /// channel without tokens (WooCommerce signs with its API key) is never
