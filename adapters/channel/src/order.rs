@@ -31,6 +31,16 @@ pub struct OrderRef {
     pub status: Option<OrderStatus>,
 }
 
+impl OrderRef {
+    /// A listed order: every adapter maps its listing's id and status word through this.
+    pub fn new(order_id: impl Into<String>, status: Option<OrderStatus>) -> Self {
+        Self {
+            order_id: order_id.into(),
+            status,
+        }
+    }
+}
+
 /// One order line: one SKU and how many units. Marketplaces that return one line per unit (TikTok, Lazada)
 /// are folded by their adapter so each SKU appears once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

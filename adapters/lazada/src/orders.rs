@@ -279,10 +279,7 @@ impl Orders for LazadaChannel {
         let items = list
             .orders
             .iter()
-            .map(|o| OrderRef {
-                order_id: o.order_id.clone(),
-                status: order_status(&o.statuses),
-            })
+            .map(|o| OrderRef::new(&o.order_id, order_status(&o.statuses)))
             .collect();
         Ok(Page { items, next })
     }

@@ -140,9 +140,7 @@ impl ChunkedWrites for ShopeeChannel {
 impl ChunkedStatus for ShopeeChannel {
     type Id = i64;
 
-    fn status_endpoint(_active: bool) -> &'static str {
-        UNLIST_ITEM
-    }
+    const STATUS_ENDPOINTS: (&'static str, &'static str) = (UNLIST_ITEM, UNLIST_ITEM);
 
     fn status_id(id: &str) -> Result<i64, ErrorKind> {
         item_id(id)

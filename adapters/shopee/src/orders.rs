@@ -122,9 +122,9 @@ impl Orders for ShopeeChannel {
         let items = list
             .order_list
             .iter()
-            .map(|o| OrderRef {
-                order_id: o.order_sn.clone(),
-                status: o.order_status.as_deref().and_then(canonical_status),
+            .map(|o| {
+                let status = o.order_status.as_deref().and_then(canonical_status);
+                OrderRef::new(&o.order_sn, status)
             })
             .collect();
         // A cursor that does not move would loop forever: treat it as the end of the window.

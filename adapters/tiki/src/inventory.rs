@@ -106,9 +106,7 @@ impl ChunkedWrites for TikiChannel {
 impl ChunkedStatus for TikiChannel {
     type Id = i64;
 
-    fn status_endpoint(_active: bool) -> &'static str {
-        UPDATE_SKU
-    }
+    const STATUS_ENDPOINTS: (&'static str, &'static str) = (UPDATE_SKU, UPDATE_SKU);
 
     fn status_id(item_id: &str) -> Result<i64, ErrorKind> {
         product_id(item_id)

@@ -122,10 +122,7 @@ impl Orders for TikiChannel {
             .data
             .into_iter()
             .filter(|o| !UNACCEPTED.contains(&o.status.as_str()))
-            .map(|o| OrderRef {
-                order_id: o.code,
-                status: Some(order_status(&o.status)),
-            })
+            .map(|o| OrderRef::new(o.code, Some(order_status(&o.status))))
             .collect();
         Ok(Page { items, next })
     }

@@ -161,9 +161,7 @@ impl ChunkedWrites for TikTokChannel {
 impl ChunkedStatus for TikTokChannel {
     type Id = ();
 
-    fn status_endpoint(active: bool) -> &'static str {
-        if active { ACTIVATE } else { DEACTIVATE }
-    }
+    const STATUS_ENDPOINTS: (&'static str, &'static str) = (ACTIVATE, DEACTIVATE);
 
     fn status_id(id: &str) -> Result<(), ErrorKind> {
         if valid_id(id) {

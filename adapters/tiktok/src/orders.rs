@@ -208,10 +208,7 @@ impl Orders for TikTokChannel {
         let items = found
             .orders
             .iter()
-            .map(|o| OrderRef {
-                order_id: o.id.clone(),
-                status: canonical_status(&o.status),
-            })
+            .map(|o| OrderRef::new(&o.id, canonical_status(&o.status)))
             .collect();
         // Empty ⇒ no more; a token that does not move would loop forever.
         let next = (!found.next_page_token.is_empty() && found.next_page_token != token)

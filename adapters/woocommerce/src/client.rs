@@ -245,10 +245,7 @@ impl Channel for WooCommerceChannel {
         let items = orders
             .items
             .iter()
-            .map(|o| OrderRef {
-                order_id: o.id.to_string(),
-                status: canonical_status(&o.status),
-            })
+            .map(|o| OrderRef::new(o.id.to_string(), canonical_status(&o.status)))
             .collect();
         let more = u64::try_from(number).is_ok_and(|n| n < orders.total_pages);
         Ok(Page {

@@ -83,9 +83,18 @@ pub trait ChunkedStatus: KitAccount + Sync {
     /// An item id as the marketplace's calls carry it.
     type Id: Send + Sync;
 
-    /// The endpoint that makes an item active (`true`) or inactive; the same one for both where one call
-    /// carries either (Shopee). Unsent changes are reported against the activation endpoint.
-    fn status_endpoint(active: bool) -> &'static str;
+    /// The endpoints that make an item active and inactive, in that order; the same one twice where one
+    /// call carries either (Shopee, Tiki). Unsent changes are reported against the activation endpoint.
+    const STATUS_ENDPOINTS: (&'static str, &'static str);
+
+    /// The endpoint for a change to `active`.
+    fn status_endpoint(active: bool) -> &'static str {
+        if active {
+            Self::STATUS_ENDPOINTS.0
+        } else {
+            Self::STATUS_ENDPOINTS.1
+        }
+    }
 
     /// The id of `item_id`, or why it cannot be one (the change then fails without a call).
     fn status_id(item_id: &str) -> Result<Self::Id, ErrorKind>;
@@ -210,9 +219,7 @@ mod tests {
     impl ChunkedStatus for Fake {
         type Id = u32;
 
-        fn status_endpoint(active: bool) -> &'static str {
-            if active { "/on" } else { "/off" }
-        }
+        const STATUS_ENDPOINTS: (&'static str, &'static str) = ("/on", "/off");
 
         fn status_id(item_id: &str) -> Result<u32, ErrorKind> {
             item_id
