@@ -7,8 +7,7 @@ pub mod bench;
 pub mod bench_fleet;
 pub mod bench_orders;
 pub mod bench_soak;
-pub mod bench_tiki;
-pub mod bench_woo;
+pub mod bench_sync;
 pub mod demo;
 pub mod launcher;
 pub mod sim;
@@ -113,7 +112,7 @@ impl kho::cli::Lab for Lab {
                 batch,
                 channel,
             } => {
-                let bench = crate::bench::SyncBench {
+                let bench = crate::bench_sync::SyncBench {
                     skus,
                     accounts,
                     rate,
@@ -121,17 +120,7 @@ impl kho::cli::Lab for Lab {
                     serve,
                     batch,
                 };
-                match channel.as_str() {
-                    "shopee" => crate::bench::sync(config, &bench, out).await?,
-                    "woocommerce" => crate::bench_woo::sync(config, &bench, out).await?,
-                    "tiki" if !bench.serve => crate::bench_tiki::sync(config, &bench, out).await?,
-                    "tiki" => return Err(Failure::usage("--serve is measured on shopee only")),
-                    other => {
-                        return Err(Failure::usage(format!(
-                            "--channel {other}: the sync benchmark runs on shopee, tiki or woocommerce"
-                        )));
-                    }
-                }
+                crate::bench_sync::sync(config, &bench, &channel, out).await?;
                 Ok(exit::OK)
             }
         }

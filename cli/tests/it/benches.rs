@@ -36,3 +36,39 @@ fn sync_bench_pushes_every_listing_in_process_and_through_the_daemon() {
         }
     }
 }
+
+/// One driver serves every channel: Tiki and WooCommerce push every listing
+/// too, in process and through a child `kho serve`, and count their own
+/// write calls.
+#[test]
+fn sync_bench_pushes_every_listing_on_tiki_and_woocommerce() {
+    for (channel, key) in [
+        ("tiki", "update_skus_calls"),
+        ("woocommerce", "batch_calls"),
+    ] {
+        for extra in [&[][..], &["--serve"][..]] {
+            let db = TestDb::sqlite();
+            let mut args = vec![
+                "--json",
+                "bench",
+                "sync",
+                "--channel",
+                channel,
+                "--skus",
+                "60",
+                "--accounts",
+                "2",
+            ];
+            args.extend_from_slice(extra);
+            let out = ok(&db.kho(&args));
+            let v: Value = serde_json::from_str(&out).expect("json");
+            assert_eq!(v["channel"], channel, "{v}");
+            assert_eq!(v["jobs_queued"], 120, "{channel} {extra:?}: {v}");
+            assert_eq!(v["pushed"], 120, "{channel} {extra:?}: {v}");
+            let calls = v[key].as_u64().unwrap_or_default();
+            assert!(calls >= 2, "{channel} {extra:?}: {v}");
+            assert_eq!(v["write_calls"], v[key], "{v}");
+            assert_eq!(v["rate_limit_rejections"], 0, "{v}");
+        }
+    }
+}
