@@ -102,10 +102,7 @@ async fn gate(State(core): State<Core>, mut req: Request, next: Next) -> Respons
         tokio::time::sleep(delay).await;
     }
     let killer = req.extensions().get::<ConnectionKiller>().cloned();
-    let query: Vec<(String, String)> =
-        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
+    let query = php_query(uri.query().unwrap_or(""));
     let host = req
         .headers()
         .get(header::HOST)
@@ -426,5 +423,44 @@ async fn get_order(State(core): State<Core>, Path(id): Path<i64>) -> Response {
             "woocommerce_rest_shop_order_invalid_id",
             "Invalid ID.",
         )),
+    }
+}
+
+/// The query as PHP's `$_GET` holds it, which is what WordPress reads and what WooCommerce signs: a name given
+/// twice keeps its first place and its last value (`?per_page=5&per_page=50` is `per_page=50`). WooCommerce's own
+/// Python client sends its query twice over http (once signed into the URL, once more as request parameters), and
+/// sites accept it. Names ending in `[]` build PHP arrays and are kept as sent.
+fn php_query(raw: &str) -> Vec<(String, String)> {
+    let mut query: Vec<(String, String)> = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(raw.as_bytes()).into_owned() {
+        match query.iter_mut().find(|(seen, _)| *seen == k) {
+            Some(slot) if !k.ends_with("[]") => slot.1 = v,
+            _ => query.push((k, v)),
+        }
+    }
+    query
+}
+
+#[cfg(test)]
+mod tests {
+    use super::php_query;
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_repeated_name_keeps_its_first_place_and_last_value_as_in_php() {
+        assert_eq!(
+            php_query("per_page=5&oauth_nonce=n&per_page=50"),
+            pairs(&[("per_page", "50"), ("oauth_nonce", "n")])
+        );
+        assert_eq!(
+            php_query("include[]=1&include[]=2"),
+            pairs(&[("include[]", "1"), ("include[]", "2")])
+        );
+        assert_eq!(php_query(""), pairs(&[]));
     }
 }
