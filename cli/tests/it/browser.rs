@@ -25,33 +25,8 @@ use crate::support::browser::{
     DESKTOP, Driver, PHONE, artifact, browser_available, no_sideways_scroll, sign_in, text,
     wait_for_path,
 };
-use crate::support::worlds::offline::{TZ, day_start, ingest, store_accounts};
+use crate::support::worlds::offline::{THREE_SHOPS, TZ, day_start, ingest, store_accounts};
 use crate::support::{TestDb, ok, sample_catalog};
-
-const ACCOUNTS: &str = r#"
-[[accounts]]
-name = "shopee-chi-lang"
-channel = "shopee"
-producer = "htx-chi-lang"
-base_url = "http://127.0.0.1:9"
-credentials = { partner_id = 1, partner_key = "k", shop_id = 11, access_token = "a", refresh_token = "r" }
-
-[[accounts]]
-name = "tiktok-chi-lang"
-channel = "tiktok"
-producer = "htx-chi-lang"
-base_url = "http://127.0.0.1:9"
-auth_url = "http://127.0.0.1:9"
-credentials = { app_key = "k", app_secret = "s", shop_cipher = "c", access_token = "a", refresh_token = "r" }
-
-[[accounts]]
-name = "lazada-bao-lam"
-channel = "lazada"
-producer = "htx-bao-lam"
-base_url = "http://127.0.0.1:9/rest"
-auth_url = "http://127.0.0.1:9/rest"
-credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_token = "r" }
-"#;
 
 struct Seeded {
     department: String,
@@ -67,7 +42,7 @@ struct Seeded {
 /// tokens for the department and for one cooperative.
 async fn seed(db: &TestDb) -> Seeded {
     ok(&db.kho(&["import", sample_catalog().to_str().expect("path")]));
-    let (store, ids) = store_accounts(db, ACCOUNTS).await;
+    let (store, ids) = store_accounts(db, THREE_SHOPS).await;
     let (shopee, tiktok, lazada) = (
         ids["shopee-chi-lang"],
         ids["tiktok-chi-lang"],

@@ -23,33 +23,8 @@ use crate::support::browser::{
     DESKTOP, Driver, PHONE, artifact, browser_available, click, no_sideways_scroll, shot, sign_in,
     text, visible_text, wait_for, wait_for_path,
 };
-use crate::support::worlds::offline::{TZ, day_start, ingest, store_accounts};
+use crate::support::worlds::offline::{THREE_SHOPS, TZ, day_start, ingest, store_accounts};
 use crate::support::{Daemon, TestDb, ok, sample_catalog};
-
-const ACCOUNTS: &str = r#"
-[[accounts]]
-name = "shopee-chi-lang"
-channel = "shopee"
-producer = "htx-chi-lang"
-base_url = "http://127.0.0.1:9"
-credentials = { partner_id = 1, partner_key = "k", shop_id = 11, access_token = "a", refresh_token = "r" }
-
-[[accounts]]
-name = "tiktok-chi-lang"
-channel = "tiktok"
-producer = "htx-chi-lang"
-base_url = "http://127.0.0.1:9"
-auth_url = "http://127.0.0.1:9"
-credentials = { app_key = "k", app_secret = "s", shop_cipher = "c", access_token = "a", refresh_token = "r" }
-
-[[accounts]]
-name = "lazada-bao-lam"
-channel = "lazada"
-producer = "htx-bao-lam"
-base_url = "http://127.0.0.1:9/rest"
-auth_url = "http://127.0.0.1:9/rest"
-credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_token = "r" }
-"#;
 
 /// Codes that are kho's own words, never a person's: snake_case ones must
 /// not show in either language.
@@ -200,7 +175,7 @@ async fn seed(db: &TestDb) -> Tokens {
     ok(&db.kho(&["import", "catalog.csv"]));
     ok(&db.kho(&["stock", "set", "HONG-KHONGHAT-1KG", "7"]));
     ok(&db.kho(&["stock", "add", "NA-CHILANG-1KG", "12"]));
-    let (store, ids) = store_accounts(db, ACCOUNTS).await;
+    let (store, ids) = store_accounts(db, THREE_SHOPS).await;
     let (shopee, tiktok) = (ids["shopee-chi-lang"], ids["tiktok-chi-lang"]);
     for d in 0..10 {
         let at = day_start(today - chrono::Duration::days(d)) + chrono::Duration::hours(9);

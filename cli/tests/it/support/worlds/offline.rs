@@ -23,6 +23,55 @@ pub fn day_start(d: NaiveDate) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// The made-up shops of the offline worlds, as `[[accounts]]` tables whose
+/// hosts nothing listens on (port 9, discard): the dashboard, browser and
+/// reports worlds combine them with `concat!`.
+macro_rules! shopee_chi_lang {
+    () => {
+        r#"
+[[accounts]]
+name = "shopee-chi-lang"
+channel = "shopee"
+producer = "htx-chi-lang"
+base_url = "http://127.0.0.1:9"
+credentials = { partner_id = 1, partner_key = "k", shop_id = 11, access_token = "a", refresh_token = "r" }
+"#
+    };
+}
+macro_rules! tiktok_chi_lang {
+    () => {
+        r#"
+[[accounts]]
+name = "tiktok-chi-lang"
+channel = "tiktok"
+producer = "htx-chi-lang"
+base_url = "http://127.0.0.1:9"
+auth_url = "http://127.0.0.1:9"
+credentials = { app_key = "k", app_secret = "s", shop_cipher = "c", access_token = "a", refresh_token = "r" }
+"#
+    };
+}
+macro_rules! lazada_bao_lam {
+    () => {
+        r#"
+[[accounts]]
+name = "lazada-bao-lam"
+channel = "lazada"
+producer = "htx-bao-lam"
+base_url = "http://127.0.0.1:9/rest"
+auth_url = "http://127.0.0.1:9/rest"
+credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_token = "r" }
+"#
+    };
+}
+
+/// Shopee and TikTok shops of HTX Chi Lăng and a Lazada shop of HTX Bảo Lâm:
+/// the browser worlds' shops.
+pub const THREE_SHOPS: &str = concat!(shopee_chi_lang!(), tiktok_chi_lang!(), lazada_bao_lam!());
+
+/// One shop of each of two cooperatives: the reports' world.
+pub const TWO_COOPERATIVES: &str = concat!(shopee_chi_lang!(), lazada_bao_lam!());
+
 /// Stores the accounts of `accounts_toml` and returns the store with each
 /// account's id by name. The `kho.toml` written beside them configures no
 /// account, so a `kho serve` started on this database runs no worker that

@@ -9,30 +9,13 @@ use kho::auth::Role;
 use kho_channel::OrderStatus;
 
 pub use crate::support::worlds::offline::TZ;
-use crate::support::worlds::offline::{ingest, store_accounts};
+use crate::support::worlds::offline::{TWO_COOPERATIVES, ingest, store_accounts};
 use crate::support::{TestDb, ok, sample_catalog};
 
 /// The period every check asks for; the previous one is 31 days before it.
 pub const FROM: &str = "2026-10-01";
 pub const TO: &str = "2026-10-31";
 pub const CHI_LANG: &str = "HTX Nông nghiệp Chi Lăng";
-
-const ACCOUNTS: &str = r#"
-[[accounts]]
-name = "shopee-chi-lang"
-channel = "shopee"
-producer = "htx-chi-lang"
-base_url = "http://127.0.0.1:9"
-credentials = { partner_id = 1, partner_key = "k", shop_id = 11, access_token = "a", refresh_token = "r" }
-
-[[accounts]]
-name = "lazada-bao-lam"
-channel = "lazada"
-producer = "htx-bao-lam"
-base_url = "http://127.0.0.1:9/rest"
-auth_url = "http://127.0.0.1:9/rest"
-credentials = { app_key = "k", app_secret = "s", access_token = "a", refresh_token = "r" }
-"#;
 
 pub struct Seeded {
     pub department: String,
@@ -54,7 +37,7 @@ pub fn at(y: i32, m: u32, d: u32, hour: u32) -> DateTime<Utc> {
 /// htx-bao-lam. `kho serve` runs without accounts; they stay in the store.
 pub async fn seed(db: &TestDb) -> Seeded {
     ok(&db.kho(&["import", sample_catalog().to_str().expect("path")]));
-    let (store, ids) = store_accounts(db, ACCOUNTS).await;
+    let (store, ids) = store_accounts(db, TWO_COOPERATIVES).await;
     let (shopee, lazada) = (ids["shopee-chi-lang"], ids["lazada-bao-lam"]);
     use OrderStatus::*;
     ingest(
