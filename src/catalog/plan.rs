@@ -15,6 +15,9 @@ pub struct Snapshot {
     pub producers: HashMap<String, Producer>,
     pub products: HashMap<String, Product>,
     pub variants: HashMap<String, StoredVariant>,
+    /// Each stored product's `shelf_life_days`, by product code (kept apart
+    /// from [`Product`], which every catalog read shares).
+    pub shelf_life: HashMap<String, Option<i64>>,
 }
 
 #[derive(Debug, Clone)]
@@ -263,6 +266,12 @@ pub fn diff(snapshot: &Snapshot, rows: &[CatalogRow]) -> Result<Plan, Problems> 
                         show(&p.ocop_cert_expires),
                         show(&fields.ocop_cert_expires),
                     );
+                    // Only a file with the column sets shelf life (the rows
+                    // of one product agree: validation saw to it).
+                    if let Some(to) = row.shelf_life_days {
+                        let from = snapshot.shelf_life.get(&p.code).copied().flatten();
+                        change(&mut changes, "shelf_life_days", show(&from), show(&to));
+                    }
                     if !changes.is_empty() {
                         plan.product_updates.push(ProductUpdate {
                             id: p.id,

@@ -19,7 +19,7 @@ pub fn csv_header(report: &SalesReport) -> Vec<String> {
     h
 }
 
-const NUMBER_COLUMNS: [&str; 8] = [
+const NUMBER_COLUMNS: [&str; 12] = [
     "orders",
     "units",
     "revenue_vnd",
@@ -28,10 +28,14 @@ const NUMBER_COLUMNS: [&str; 8] = [
     "previous_revenue_vnd",
     "change_vnd",
     "change_pct",
+    "written_off_units",
+    "written_off_value_vnd",
+    "previous_written_off_units",
+    "previous_written_off_value_vnd",
 ];
 
 /// Column titles of the XLSX sheet, for people.
-fn titles(vi: bool, by: &str) -> [String; 10] {
+fn titles(vi: bool, by: &str) -> [String; 14] {
     let t = |v: &str, e: &str| if vi { v.to_owned() } else { e.to_owned() };
     [
         by.to_owned(),
@@ -47,10 +51,20 @@ fn titles(vi: bool, by: &str) -> [String; 10] {
         ),
         t("Chênh lệch (đồng)", "Change (VND)"),
         t("Chênh lệch (%)", "Change (%)"),
+        t("Hủy do hết hạn (số lượng)", "Written off, expired (units)"),
+        t("Giá trị hủy (đồng)", "Written off (VND)"),
+        t(
+            "Hủy kỳ trước (số lượng)",
+            "Written off, previous period (units)",
+        ),
+        t(
+            "Giá trị hủy kỳ trước (đồng)",
+            "Written off, previous period (VND)",
+        ),
     ]
 }
 
-fn numbers(r: &CompareRow) -> [Option<f64>; 8] {
+fn numbers(r: &CompareRow) -> [Option<f64>; 12] {
     [
         Some(r.orders as f64),
         Some(r.units as f64),
@@ -60,6 +74,10 @@ fn numbers(r: &CompareRow) -> [Option<f64>; 8] {
         Some(r.previous_revenue_vnd as f64),
         Some(r.change_vnd as f64),
         r.change_pct,
+        Some(r.written_off.units as f64),
+        Some(r.written_off.value_vnd as f64),
+        Some(r.written_off.previous_units as f64),
+        Some(r.written_off.previous_value_vnd as f64),
     ]
 }
 
@@ -131,6 +149,7 @@ pub fn write_xlsx(report: &SalesReport, vi: bool) -> Result<Vec<u8>, ReportError
             previous_revenue_vnd: report.previous_revenue_vnd,
             change_vnd: report.change_vnd,
             change_pct: report.change_pct,
+            written_off: report.written_off,
         };
         sheet
             .write_string_with_format(row, 0, if vi { "Tổng" } else { "Total" }, &bold)
@@ -204,13 +223,13 @@ pub fn write_xlsx(report: &SalesReport, vi: bool) -> Result<Vec<u8>, ReportError
 fn numbers_row(
     sheet: &mut Worksheet,
     row: u32,
-    values: &[Option<f64>; 8],
+    values: &[Option<f64>; 12],
     money: &Format,
 ) -> Result<(), ReportError> {
     for (i, v) in values.iter().enumerate() {
         let col = i as u16 + 2;
         if let Some(v) = v {
-            if matches!(i, 2 | 5 | 6) {
+            if matches!(i, 2 | 5 | 6 | 9 | 11) {
                 sheet
                     .write_number_with_format(row, col, *v, money)
                     .map_err(xlsx)?;
@@ -228,7 +247,7 @@ mod tests {
 
     use super::*;
     use crate::orders::report::GroupBy;
-    use crate::reports::sales::{BestSeller, Period};
+    use crate::reports::sales::{BestSeller, Period, WrittenOff};
 
     fn report() -> SalesReport {
         let d = |m, day| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
@@ -252,6 +271,12 @@ mod tests {
                 previous_revenue_vnd: 0,
                 change_vnd: 255_000,
                 change_pct: None,
+                written_off: WrittenOff {
+                    units: 4,
+                    value_vnd: 340_000,
+                    previous_units: 0,
+                    previous_value_vnd: 0,
+                },
             }],
             orders: 2,
             units: 3,
@@ -269,7 +294,12 @@ mod tests {
                 units: 3,
                 revenue_vnd: 255_000,
             }],
-            written_off: Default::default(),
+            written_off: WrittenOff {
+                units: 4,
+                value_vnd: 340_000,
+                previous_units: 0,
+                previous_value_vnd: 0,
+            },
         }
     }
 
@@ -283,12 +313,13 @@ mod tests {
         assert_eq!(
             lines.next(),
             Some(
-                "producer,name,orders,units,revenue_vnd,previous_orders,previous_units,previous_revenue_vnd,change_vnd,change_pct"
+                "producer,name,orders,units,revenue_vnd,previous_orders,previous_units,previous_revenue_vnd,change_vnd,change_pct,\
+                 written_off_units,written_off_value_vnd,previous_written_off_units,previous_written_off_value_vnd"
             )
         );
         assert_eq!(
             lines.next(),
-            Some("htx-chi-lang,HTX Na Chi Lăng — Lạng Sơn,2,3,255000,0,0,0,255000,")
+            Some("htx-chi-lang,HTX Na Chi Lăng — Lạng Sơn,2,3,255000,0,0,0,255000,,4,340000,0,0")
         );
     }
 
@@ -307,6 +338,14 @@ mod tests {
         );
         assert_eq!(sales.get_value((1, 4)).unwrap().as_f64(), Some(255_000.0));
         assert_eq!(sales.get_value((2, 0)).unwrap().to_string(), "Tổng");
+        // The write-offs beside the sales, per row and in the total.
+        assert_eq!(
+            sales.get_value((0, 10)).unwrap().to_string(),
+            "Hủy do hết hạn (số lượng)"
+        );
+        assert_eq!(sales.get_value((1, 10)).unwrap().as_f64(), Some(4.0));
+        assert_eq!(sales.get_value((1, 11)).unwrap().as_f64(), Some(340_000.0));
+        assert_eq!(sales.get_value((2, 11)).unwrap().as_f64(), Some(340_000.0));
         let best = book.worksheet_range("Bán chạy").unwrap();
         // A name a spreadsheet would run as a formula stays text.
         assert_eq!(

@@ -160,6 +160,9 @@ pub struct CompareRow {
     /// `change_vnd` in per cent of the previous revenue, one decimal; none
     /// when there was no revenue before.
     pub change_pct: Option<f64>,
+    /// Expired units of this group written off in both periods (always
+    /// zero by channel: a write-off belongs to no shop).
+    pub written_off: WrittenOff,
 }
 
 /// A product among the best sellers.
@@ -217,21 +220,105 @@ pub async fn sales_report(
     let now = lines(store, tz, &q.period, q.producer.as_deref()).await?;
     let before = lines(store, tz, &previous, q.producer.as_deref()).await?;
     let mut report = build(q, tz, &now, &before);
-    let (start, end) = q.period.instants(tz)?;
-    let (units, value_vnd) = store
-        .expired_between(start, end, q.producer.as_deref())
-        .await?;
-    let (start, end) = previous.instants(tz)?;
-    let (previous_units, previous_value_vnd) = store
-        .expired_between(start, end, q.producer.as_deref())
-        .await?;
+    let expired_now = expiry_lines(store, tz, &q.period, q.producer.as_deref()).await?;
+    let expired_before = expiry_lines(store, tz, &previous, q.producer.as_deref()).await?;
+    add_write_offs(&mut report, q, tz, &expired_now, &expired_before);
+    Ok(report)
+}
+
+async fn expiry_lines(
+    store: &Store,
+    tz: Tz,
+    period: &Period,
+    producer: Option<&str>,
+) -> Result<Vec<SaleLine>, ReportError> {
+    let (start, end) = period.instants(tz)?;
+    let mut lines = store.expiry_lines(start, end).await?;
+    if let Some(p) = producer {
+        lines.retain(|l| l.producer == p);
+    }
+    Ok(lines)
+}
+
+/// Puts the write-offs of both periods beside the sales: in total, and per
+/// row grouped as the sales are (a group with write-offs and no sales gets
+/// a row of its own). By channel only the total: a write-off belongs to no
+/// shop. Pure, for tests.
+pub fn add_write_offs(
+    report: &mut SalesReport,
+    q: &SalesQuery,
+    tz: Tz,
+    now: &[SaleLine],
+    before: &[SaleLine],
+) {
+    let total = |lines: &[SaleLine]| {
+        lines.iter().fold((0i64, 0i64), |(u, v), l| {
+            (
+                u.saturating_add(l.quantity),
+                v.saturating_add(l.quantity.saturating_mul(l.unit_price_vnd)),
+            )
+        })
+    };
+    let (units, value_vnd) = total(now);
+    let (previous_units, previous_value_vnd) = total(before);
     report.written_off = WrittenOff {
         units,
         value_vnd,
         previous_units,
         previous_value_vnd,
     };
-    Ok(report)
+    if q.by == GroupBy::Channel {
+        return;
+    }
+    let current = report::aggregate(now, q.by, tz);
+    let mut earlier = report::aggregate(before, q.by, tz);
+    if q.by == GroupBy::Day {
+        shift_days(&mut earlier, q.period.days());
+    }
+    for (r, previous) in current
+        .into_iter()
+        .map(|r| (r, false))
+        .chain(earlier.into_iter().map(|r| (r, true)))
+    {
+        let row = match report.rows.iter().position(|row| row.key == r.key) {
+            Some(i) => &mut report.rows[i],
+            None => {
+                report.rows.push(CompareRow {
+                    key: r.key.clone(),
+                    label: r.label.clone(),
+                    orders: 0,
+                    units: 0,
+                    revenue_vnd: 0,
+                    previous_orders: 0,
+                    previous_units: 0,
+                    previous_revenue_vnd: 0,
+                    change_vnd: 0,
+                    change_pct: None,
+                    written_off: WrittenOff::default(),
+                });
+                let last = report.rows.len() - 1;
+                &mut report.rows[last]
+            }
+        };
+        if previous {
+            row.written_off.previous_units = r.units;
+            row.written_off.previous_value_vnd = r.revenue_vnd;
+        } else {
+            row.written_off.units = r.units;
+            row.written_off.value_vnd = r.revenue_vnd;
+        }
+    }
+    report.rows.sort_by(|a, b| a.key.cmp(&b.key));
+}
+
+/// Day n of the previous period sits beside day n of this one.
+fn shift_days(rows: &mut [ReportRow], days: i64) {
+    for r in rows {
+        if let Ok(d) = r.key.parse::<NaiveDate>() {
+            r.key = (d + Duration::days(days)).to_string();
+            r.label = r.key.clone();
+        }
+    }
 }
 
 async fn lines(
@@ -254,13 +341,7 @@ pub fn build(q: &SalesQuery, tz: Tz, now: &[SaleLine], before: &[SaleLine]) -> S
     let current = report::aggregate(now, q.by, tz);
     let mut earlier = report::aggregate(before, q.by, tz);
     if q.by == GroupBy::Day {
-        // Day n of this period sits beside day n of the previous one.
-        for r in &mut earlier {
-            if let Ok(d) = r.key.parse::<NaiveDate>() {
-                r.key = (d + Duration::days(q.period.days())).to_string();
-                r.label = r.key.clone();
-            }
-        }
+        shift_days(&mut earlier, q.period.days());
     }
     let mut merged: BTreeMap<String, (Option<ReportRow>, Option<ReportRow>)> = BTreeMap::new();
     for r in current {
@@ -293,6 +374,7 @@ pub fn build(q: &SalesQuery, tz: Tz, now: &[SaleLine], before: &[SaleLine]) -> S
                 previous_revenue_vnd: p_revenue,
                 change_vnd: revenue - p_revenue,
                 change_pct: change_pct(revenue, p_revenue),
+                written_off: WrittenOff::default(),
             }
         })
         .collect();

@@ -108,6 +108,7 @@ fn into_snapshot(
                 )
             })
             .collect(),
+        shelf_life: HashMap::new(),
     }
 }
 
@@ -136,7 +137,12 @@ impl Store {
             let variants: Vec<StoredVariantRow> = sqlx::query_as(SNAPSHOT_VARIANTS)
                 .fetch_all(&mut *tx)
                 .await?;
-            let snapshot = into_snapshot(producers, products, variants);
+            let mut snapshot = into_snapshot(producers, products, variants);
+            let shelf_life: Vec<(String, Option<i64>)> =
+                sqlx::query_as("SELECT code, shelf_life_days FROM products")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            snapshot.shelf_life = shelf_life.into_iter().collect();
             let plan = plan::diff(&snapshot, rows).map_err(ImportError::Rejected)?;
             let sets_shelf_life = rows.iter().any(|r| r.shelf_life_days.is_some());
             if dry_run || (plan.is_empty() && !sets_shelf_life) {
@@ -385,11 +391,25 @@ impl Store {
                 )
                 .await?;
             }
+            // A product's certificate and shelf life decide what its
+            // variants may show, so their variants are recomputed too.
+            let updated_products: std::collections::HashSet<&str> = plan
+                .product_updates
+                .iter()
+                .map(|p| p.code.as_str())
+                .collect();
             let touched: Vec<i64> = plan
                 .variant_updates
                 .iter()
                 .map(|v| v.id)
                 .chain(plan.stock_counts.iter().map(|c| c.variant_id))
+                .chain(
+                    snapshot
+                        .variants
+                        .values()
+                        .filter(|sv| updated_products.contains(sv.product_code.as_str()))
+                        .map(|sv| sv.variant.id),
+                )
                 .collect();
             let queued = refresh_desired(&mut tx, &touched, &q).await?;
             Ok::<_, ImportError>((plan, queued))

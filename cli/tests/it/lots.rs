@@ -538,6 +538,19 @@ both_backends!(cli_receives_lists_and_expires_lots, |db| {
     assert_eq!(sales["written_off"]["units"], 3);
     assert_eq!(sales["written_off"]["value_vnd"], 3 * 85_000);
     assert!(ok(&db.kho(&["report", "sales"])).contains("written off as expired: 3 unit(s)"));
+    // The spreadsheet exports carry them too, per producer.
+    let csv = ok(&db.kho(&["report", "sales", "--by", "producer", "--csv"]));
+    assert!(
+        csv.lines()
+            .next()
+            .is_some_and(|h| h.ends_with("written_off_units,written_off_value_vnd,previous_written_off_units,previous_written_off_value_vnd")),
+        "{csv}"
+    );
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("htx-chi-lang,"))
+        .unwrap_or_else(|| panic!("no row of htx-chi-lang: {csv}"));
+    assert!(row.ends_with(&format!(",3,{},0,0", 3 * 85_000)), "{row}");
     let history = json(&db.kho(&["--json", "stock", "history", SKU, "--limit", "1"]));
     assert_eq!(
         (
@@ -747,6 +760,33 @@ both_backends!(catalog_shelf_life_gives_the_default_best_before, |db| {
         best_before("H2"),
         Some(serde_json::json!((harvested + Days::new(4)).to_string()))
     );
+    // The preview shows a change of shelf life, and only then.
+    let same = ok(&db.kho(&["import", "--dry-run", db.path("with.csv").to_str().unwrap()]));
+    assert!(!same.contains("shelf_life_days"), "{same}");
+    std::fs::write(db.path("longer.csv"), with.replace(",4\n", ",6\n")).unwrap();
+    let preview = ok(&db.kho(&[
+        "import",
+        "--dry-run",
+        db.path("longer.csv").to_str().unwrap(),
+    ]));
+    assert!(
+        preview.contains("~ product NA-CHILANG shelf_life_days: \"4\" → \"6\""),
+        "{preview}"
+    );
+    let planned = json(&db.kho(&[
+        "--json",
+        "import",
+        "--dry-run",
+        db.path("longer.csv").to_str().unwrap(),
+    ]));
+    assert_eq!(planned["summary"]["products_updated"], 1, "{planned}");
+    ok(&db.kho(&["import", db.path("longer.csv").to_str().unwrap()]));
+    let applied = ok(&db.kho(&[
+        "import",
+        "--dry-run",
+        db.path("longer.csv").to_str().unwrap(),
+    ]));
+    assert!(!applied.contains("shelf_life_days"), "{applied}");
     // A bad shelf life is refused naming the column.
     std::fs::write(db.path("bad.csv"), with.replacen(",4\n", ",0\n", 1)).unwrap();
     let bad = db.kho(&["import", db.path("bad.csv").to_str().unwrap()]);

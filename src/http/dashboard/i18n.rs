@@ -278,6 +278,8 @@ messages! {
     LotCodeTooLong => "Mã lô tối đa 64 ký tự, không có ký tự điều khiển.", "A lot code has at most 64 characters and no control characters.";
     LotEmptyDefault => "Để trống nếu hàng không theo lô.", "Leave empty for stock not kept in lots.";
     LotsExpiringSoon => "Sắp hết hạn trong 48 giờ", "Expiring within 48 hours";
+    StockByLot => "Tồn kho theo lô", "Stock by lot";
+    NotInALot => "Không theo lô", "Not in a lot";
     NothingExpiring => "Không có lô nào hết hạn trong 48 giờ tới.", "No lot expires within the next 48 hours.";
     WriteOffsMonthly => "Hàng hủy do hết hạn theo tháng", "Written off as expired, per month";
     NoWriteOffs => "Chưa có hàng nào bị hủy do hết hạn.", "Nothing written off as expired yet.";

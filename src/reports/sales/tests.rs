@@ -152,3 +152,54 @@ fn days_are_compared_with_the_same_day_of_the_previous_period() {
         ("2026-03-01", 50)
     );
 }
+
+#[test]
+fn write_offs_sit_beside_the_sales_of_their_group() {
+    let q = SalesQuery {
+        period: Period::new(d(2026, 3, 1), d(2026, 3, 10)).unwrap(),
+        by: GroupBy::Producer,
+        producer: None,
+        top: 1,
+    };
+    let now = [line(1, d(2026, 3, 2), "a", "Na", 2, 100_000)];
+    let mut r = build(&q, TZ, &now, &[]);
+    // Write-offs: 3 of a's (now), 1 of c's, which sold nothing (before).
+    let expired_now = [line(0, d(2026, 3, 4), "a", "Na", 3, 100_000)];
+    let expired_before = [line(0, d(2026, 2, 25), "c", "Hồi", 1, 10_000)];
+    add_write_offs(&mut r, &q, TZ, &expired_now, &expired_before);
+    assert_eq!(
+        r.written_off,
+        WrittenOff {
+            units: 3,
+            value_vnd: 300_000,
+            previous_units: 1,
+            previous_value_vnd: 10_000
+        }
+    );
+    let keys: Vec<&str> = r.rows.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, ["a", "c"], "a group with write-offs only gets a row");
+    assert_eq!(
+        (r.rows[0].written_off.units, r.rows[0].revenue_vnd),
+        (3, 200_000)
+    );
+    assert_eq!(
+        (
+            r.rows[1].written_off.previous_value_vnd,
+            r.rows[1].revenue_vnd
+        ),
+        (10_000, 0)
+    );
+    // Sales totals are untouched by write-offs.
+    assert_eq!((r.units, r.revenue_vnd), (2, 200_000));
+
+    // By channel only the total: a write-off belongs to no shop.
+    let by_channel = SalesQuery {
+        by: GroupBy::Channel,
+        ..q
+    };
+    let mut r = build(&by_channel, TZ, &now, &[]);
+    add_write_offs(&mut r, &by_channel, TZ, &expired_now, &expired_before);
+    assert_eq!(r.written_off.units, 3);
+    assert_eq!(r.rows.len(), 1);
+    assert_eq!(r.rows[0].written_off, WrittenOff::default());
+}

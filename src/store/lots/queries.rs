@@ -153,27 +153,29 @@ impl Store {
             .collect())
     }
 
-    /// Units written off as expired in `[start, end)`, and their value at
-    /// today's prices; one producer's only when given.
-    pub async fn expired_between(
+    /// Every expiry write-off in `[start, end)` as a sales-report line (no
+    /// order, no channel; units at today's price), so the sales report
+    /// groups write-offs by producer, product, district, stars or day the
+    /// way it groups sales.
+    pub async fn expiry_lines(
         &self,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-        producer: Option<&str>,
-    ) -> Result<(i64, i64)> {
+    ) -> Result<Vec<crate::store::orders::SaleLine>> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT CAST(COALESCE(SUM(-m.quantity), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(-m.quantity * v.price_vnd), 0) AS BIGINT) FROM stock_movements m \
-                 JOIN variants v ON v.id = m.variant_id JOIN products p ON p.id = v.product_id \
-                 JOIN producers pr ON pr.id = p.producer_id \
+                "SELECT CAST(0 AS BIGINT) AS order_id, m.created_at AS ordered_at, '' AS channel, \
+                 '' AS account, pr.code AS producer, pr.name AS producer_name, \
+                 COALESCE(pr.district, '') AS district, p.name AS product, p.ocop_stars, v.sku AS sku, \
+                 CAST(-m.quantity AS BIGINT) AS quantity, v.price_vnd AS unit_price_vnd \
+                 FROM stock_movements m JOIN variants v ON v.id = m.variant_id \
+                 JOIN products p ON p.id = v.product_id JOIN producers pr ON pr.id = p.producer_id \
                  WHERE m.kind = 'expiry' AND m.created_at >= $1 AND m.created_at < $2 \
-                 AND (CAST($3 AS TEXT) IS NULL OR pr.code = $3)",
+                 ORDER BY m.created_at, m.id",
             )
             .bind(start)
             .bind(end)
-            .bind(producer)
-            .fetch_one(pool)
+            .fetch_all(pool)
             .await?
         }))
     }

@@ -143,8 +143,10 @@ pub async fn page(ctx: &Ctx, store: &Store, code: &str, failed: Option<&Failed>)
     for r in &rows {
         let levels = store.stock_levels(r.variant_id).await?;
         let moves = store.stock_history(r.variant_id, MOVEMENTS_SHOWN).await?;
-        sections.push((r, levels, moves));
+        let lots = store.lot_levels(r.variant_id).await?;
+        sections.push((r, levels, lots, moves));
     }
+    let today = chrono::Utc::now().with_timezone(&ctx.tz).date_naive();
     let shops = shops(store, &first.producer_code, &rows).await?;
     let body = html! {
         section class="card" {
@@ -160,7 +162,7 @@ pub async fn page(ctx: &Ctx, store: &Store, code: &str, failed: Option<&Failed>)
             }
         }
         (marketplaces(ctx, &rows, &shops))
-        @for (r, levels, moves) in &sections {
+        @for (r, levels, lots, moves) in &sections {
             section class="card" data-sku=(r.sku) {
                 h2 { (r.variant_name) " " code { (r.sku) } " · " (format::vnd(r.price_vnd)) }
                 p class="avail-now" {
@@ -188,6 +190,7 @@ pub async fn page(ctx: &Ctx, store: &Store, code: &str, failed: Option<&Failed>)
                         }
                     }
                 }
+                (lot_table(ctx, lots, today))
                 h3 { (ctx.t(Msg::RecentMovements)) }
                 table class="cards movements" {
                     thead { tr {
@@ -215,6 +218,48 @@ pub async fn page(ctx: &Ctx, store: &Store, code: &str, failed: Option<&Failed>)
         }
     };
     Ok(layout(ctx, Msg::Products, body))
+}
+
+/// A variant's lots, earliest best-before first, when it keeps any (stock
+/// never received into a lot shows as one line "not in a lot"). A lot that
+/// expires within two days is marked, one past its day more so: no shop is
+/// shown its units.
+fn lot_table(ctx: &Ctx, lots: &[crate::store::lots::LotLevel], today: chrono::NaiveDate) -> Markup {
+    let dated = lots
+        .iter()
+        .any(|l| !l.code.is_empty() || l.best_before.is_some() || l.harvested_on.is_some());
+    html! {
+        @if dated {
+            h3 { (ctx.t(Msg::StockByLot)) }
+            table class="cards lots" {
+                thead { tr {
+                    th { (ctx.t(Msg::Location)) }
+                    th { (ctx.t(Msg::LotCode)) }
+                    th { (ctx.t(Msg::HarvestedOn)) }
+                    th { (ctx.t(Msg::BestBefore)) }
+                    th class="num" { (ctx.t(Msg::OnHand)) }
+                } }
+                tbody {
+                    @for l in lots {
+                        @let state = match l.best_before {
+                            Some(d) if d <= today => "bad",
+                            Some(d) if d <= today + chrono::Days::new(2) => "warn",
+                            _ => "",
+                        };
+                        tr data-lot=(l.code) class=[(!state.is_empty()).then_some(state)] {
+                            td data-label=(ctx.t(Msg::Location)) { (i18n::code(ctx.lang, &l.location)) }
+                            td data-label=(ctx.t(Msg::LotCode)) {
+                                @if l.code.is_empty() { (ctx.t(Msg::NotInALot)) } @else { code { (l.code) } }
+                            }
+                            td data-label=(ctx.t(Msg::HarvestedOn)) { @if let Some(d) = l.harvested_on { (format::date(d)) } @else { "—" } }
+                            td data-label=(ctx.t(Msg::BestBefore)) { @if let Some(d) = l.best_before { (format::date(d)) } @else { "—" } }
+                            td class="num" data-label=(ctx.t(Msg::OnHand)) { (format::int(l.on_hand)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Every variant on every shop of the producer.

@@ -434,10 +434,50 @@ async fn product_page_shows_locations_and_movements() {
         "{page}"
     );
     assert!(html.contains("4 stars"));
+    assert!(
+        !html.contains("Stock by lot"),
+        "no lots kept, no lot table: {html}"
+    );
     assert!(matches!(
         product(&c, &seed.store, "NO-SUCH").await,
         Err(PageError::NotFound(Msg::NotFoundProduct, _))
     ));
+}
+
+#[tokio::test]
+async fn product_page_lists_lots_earliest_best_before_first() {
+    let seed = seeded().await;
+    let today = chrono::Utc::now().with_timezone(&seed.tz).date_naive();
+    for (code, best_before) in [("NA-LATE", 20), ("NA-SOON", 1)] {
+        let opts = crate::inventory::MoveOptions {
+            reason: "thu hoạch",
+            location: None,
+            reference: None,
+            actor: "test",
+            lot: Some(crate::store::lots::LotSpec {
+                code,
+                harvested: Some(today),
+                best_before: Some(today + chrono::Days::new(best_before)),
+            }),
+        };
+        crate::inventory::add(&seed.store, "NA-CHILANG-1KG", 5, &opts)
+            .await
+            .unwrap();
+    }
+    let c = ctx(&seed, Lang::En, None, "/products/NA-CHILANG");
+    let html = product(&c, &seed.store, "NA-CHILANG")
+        .await
+        .unwrap()
+        .into_string();
+    assert!(html.contains("Stock by lot"), "{html}");
+    let soon = html.find(r#"data-lot="NA-SOON""#).expect("NA-SOON listed");
+    let late = html.find(r#"data-lot="NA-LATE""#).expect("NA-LATE listed");
+    assert!(soon < late, "earliest best-before first");
+    assert!(
+        html.contains(r#"<tr data-lot="NA-SOON" class="warn">"#),
+        "a lot expiring within two days is marked: {html}"
+    );
+    assert!(html.contains("Not in a lot"), "the opening stock: {html}");
 }
 
 #[tokio::test]

@@ -78,6 +78,7 @@ fn row_names_are_words_not_codes() {
         previous_revenue_vnd: 0,
         change_vnd: 0,
         change_pct: None,
+        written_off: Default::default(),
     };
     assert_eq!(
         row_name(
