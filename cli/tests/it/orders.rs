@@ -306,12 +306,13 @@ async fn an_order_on_one_shop_is_pushed_to_the_other() {
     assert_eq!(
         lines.next(),
         Some(
-            "district,name,orders,units,revenue_vnd,previous_orders,previous_units,previous_revenue_vnd,change_vnd,change_pct"
+            "district,name,orders,units,revenue_vnd,previous_orders,previous_units,previous_revenue_vnd,change_vnd,change_pct,\
+             written_off_units,written_off_value_vnd,previous_written_off_units,previous_written_off_value_vnd"
         )
     );
     assert_eq!(
         lines.next(),
-        Some("Chi Lăng,Chi Lăng,1,5,1950000,0,0,0,1950000,"),
+        Some("Chi Lăng,Chi Lăng,1,5,1950000,0,0,0,1950000,,0,0,0,0"),
         "{csv}"
     );
     drop(daemon);
