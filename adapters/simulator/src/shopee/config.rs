@@ -130,50 +130,7 @@ pub enum ErrorStatusMode {
     AlwaysOk,
 }
 
-/// Seeded fault injection. Decisions come from one RNG seeded with `seed`, drawn in request order, so a sequential
-/// test sees the same faults on every run.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FaultConfig {
-    pub seed: u64,
-    /// Probability of answering with a 5xx before doing anything.
-    pub server_error: f64,
-    /// Statuses picked (uniformly) for an injected 5xx. 500 carries Shopee's `error_server` envelope; others a plain body.
-    pub server_error_statuses: Vec<u16>,
-    /// Probability of answering slowly (the call is still applied).
-    pub slow: f64,
-    /// Delay of a slow answer, in milliseconds.
-    pub slow_delay_ms: u64,
-    /// Probability of closing the socket without an answer, before applying the call.
-    pub drop_connection: f64,
-    /// Probability of applying the call and then closing the socket without an answer (a lost response).
-    pub drop_after_apply: f64,
-    /// Probability that a push is silently not sent.
-    pub push_drop: f64,
-    /// Probability that a push is sent twice.
-    pub push_duplicate: f64,
-    /// Paths no fault touches (matched at the end of the request path), e.g. the token endpoint: a lost
-    /// answer to a refresh that rotated the single-use refresh token costs the shop its authorisation, which no
-    /// client can prevent.
-    pub spared_paths: Vec<String>,
-}
-
-impl Default for FaultConfig {
-    fn default() -> Self {
-        Self {
-            seed: 0,
-            server_error: 0.0,
-            server_error_statuses: vec![500, 502, 503],
-            slow: 0.0,
-            slow_delay_ms: 2000,
-            drop_connection: 0.0,
-            drop_after_apply: 0.0,
-            push_drop: 0.0,
-            push_duplicate: 0.0,
-            spared_paths: Vec::new(),
-        }
-    }
-}
+pub use crate::common::faults::FaultConfig;
 
 /// Push mechanism (§9).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -237,5 +194,3 @@ impl fmt::Debug for ShopConfig {
             .finish()
     }
 }
-
-crate::common::faults::fault_settings!(FaultConfig, push_drop, push_duplicate);

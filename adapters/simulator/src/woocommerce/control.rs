@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::WcError;
@@ -21,49 +21,7 @@ use crate::common::faults::FaultDecision;
 /// WordPress host answers far fewer than a marketplace, so the default is kho's own conservative one.
 pub const DEFAULT_RATE_LIMIT: u32 = 10;
 
-/// Seeded fault injection, as the other simulators have it: one RNG seeded with `seed`, drawn in request
-/// order, so a sequential test sees the same faults on every run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FaultConfig {
-    pub seed: u64,
-    /// Probability of answering with a 5xx before doing anything.
-    pub server_error: f64,
-    /// Statuses picked (uniformly) for an injected 5xx.
-    pub server_error_statuses: Vec<u16>,
-    /// Probability of answering slowly (the call is still applied).
-    pub slow: f64,
-    pub slow_delay_ms: u64,
-    /// Probability of closing the socket without an answer, before applying the call.
-    pub drop_connection: f64,
-    /// Probability of applying the call and then closing the socket without an answer.
-    pub drop_after_apply: f64,
-    /// Probability that a webhook delivery is silently not sent.
-    pub push_drop: f64,
-    /// Probability that a webhook delivery is sent twice.
-    pub push_duplicate: f64,
-    /// Paths no fault touches (matched at the end of the request path).
-    pub spared_paths: Vec<String>,
-}
-
-impl Default for FaultConfig {
-    fn default() -> Self {
-        Self {
-            seed: 0,
-            server_error: 0.0,
-            server_error_statuses: vec![500, 502, 503],
-            slow: 0.0,
-            slow_delay_ms: 2000,
-            drop_connection: 0.0,
-            drop_after_apply: 0.0,
-            push_drop: 0.0,
-            push_duplicate: 0.0,
-            spared_paths: Vec::new(),
-        }
-    }
-}
-
-crate::common::faults::fault_settings!(FaultConfig, push_drop, push_duplicate);
+pub use crate::common::faults::FaultConfig;
 
 /// Admits one call against the site's limit, or the 429 a host in front of WordPress answers; then what the
 /// fault settings do to it.
